@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/errno.h"
+#include "base/types.h"
 
 struct Error {
     int code;  // a positive Linux errno value

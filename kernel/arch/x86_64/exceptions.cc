@@ -1,0 +1,81 @@
+#include "arch/x86_64/exceptions.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/power.h"
+#include "lib/backtrace.h"
+#include "lib/log.h"
+#include "mm/kernel_stacks.h"
+
+namespace exceptions {
+
+namespace {
+
+constexpr const char* kNames[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range exceeded", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack-segment fault", "#GP general protection fault",
+    "#PF page fault", "reserved (15)", "#MF x87 floating-point error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD floating-point error", "#VE virtualization exception",
+    "#CP control protection", "reserved (22)", "reserved (23)", "reserved (24)",
+    "reserved (25)", "reserved (26)", "reserved (27)", "#HV hypervisor injection",
+    "#VC VMM communication", "#SX security exception", "reserved (31)"};
+
+constexpr u64 kPageFault = 14, kDoubleFault = 8, kGeneralProtection = 13;
+
+void describe_page_fault(u64 error, u64 cr2) {
+    klog::print("  cause: {} {} in {} mode{}{}\n", error & 1 ? "protection violation on" : "not-present page on",
+                error & 16 ? "instruction fetch" : (error & 2 ? "write" : "read"),
+                error & 4 ? "user" : "kernel", error & 8 ? ", reserved bit set" : "",
+                error & 32 ? ", protection key" : "");
+    if (cr2 < 4096) klog::print("  (a null pointer dereference)\n");
+    if (auto stack = kernel_stacks::guard_page_owner(cr2))
+        klog::print("  (the guard page below kernel stack {:#x}-{:#x}: a kernel stack overflow)\n",
+                    stack->bottom, stack->top);
+}
+
+void print_registers(const TrapFrame& f) {
+    klog::print("  RIP {:#018x} CS {:#x} RFLAGS {:#x}\n", f.rip, f.cs, f.rflags);
+    klog::print("  RSP {:#018x} SS {:#x} CR2 {:#018x} CR3 {:#018x}\n", f.rsp, f.ss, cpu::read_cr2(),
+                cpu::read_cr3());
+    klog::print("  RAX {:#018x} RBX {:#018x} RCX {:#018x}\n", f.rax, f.rbx, f.rcx);
+    klog::print("  RDX {:#018x} RSI {:#018x} RDI {:#018x}\n", f.rdx, f.rsi, f.rdi);
+    klog::print("  RBP {:#018x} R8  {:#018x} R9  {:#018x}\n", f.rbp, f.r8, f.r9);
+    klog::print("  R10 {:#018x} R11 {:#018x} R12 {:#018x}\n", f.r10, f.r11, f.r12);
+    klog::print("  R13 {:#018x} R14 {:#018x} R15 {:#018x}\n", f.r13, f.r14, f.r15);
+}
+
+}  // namespace
+
+const char* name(u64 vector) { return vector < 32 ? kNames[vector] : "interrupt"; }
+
+void handle(TrapFrame& frame) {
+    cpu::disable_interrupts();
+    u64 cr2 = cpu::read_cr2();
+    klog::print("\n*** KERNEL PANIC: CPU exception {} (vector {}), error code {:#x}\n",
+                name(frame.vector), frame.vector, frame.error_code);
+    klog::print("  at ");
+    backtrace::print_address(frame.rip);
+    if (frame.vector == kPageFault) {
+        klog::print("  faulting address {:#018x}\n", cr2);
+        describe_page_fault(frame.error_code, cr2);
+    }
+    if (frame.vector == kDoubleFault) {
+        // A #DF usually means the #PF could not be delivered: its stack was unusable.
+        if (auto stack = kernel_stacks::guard_page_owner(frame.rsp > 0 ? frame.rsp - 8 : 0))
+            klog::print("  (RSP is in the guard page below kernel stack {:#x}-{:#x}: a kernel stack overflow)\n",
+                        stack->bottom, stack->top);
+        else if (auto stack = kernel_stacks::guard_page_owner(cr2))
+            klog::print("  (CR2 is in the guard page below kernel stack {:#x}-{:#x}: a kernel stack overflow)\n",
+                        stack->bottom, stack->top);
+    }
+    if (frame.vector == kGeneralProtection && frame.error_code)
+        klog::print("  segment selector index {:#x}{}\n", frame.error_code >> 3,
+                    frame.error_code & 2 ? " (IDT)" : "");
+    print_registers(frame);
+    backtrace::print_from(frame.rbp);
+    power::shutdown({protocol::ExitReason::Panic, 0});
+}
+
+}  // namespace exceptions

@@ -1,0 +1,63 @@
+#include "arch/x86_64/idt.h"
+
+#include "arch/x86_64/exceptions.h"
+#include "lib/panic.h"
+
+extern "C" char isr_stubs[];
+
+namespace idt {
+
+namespace {
+
+struct [[gnu::packed]] Gate {
+    u16 offset_low;
+    u16 selector;
+    u8 ist;
+    u8 type_attributes;
+    u16 offset_middle;
+    u32 offset_high;
+    u32 reserved;
+};
+static_assert(sizeof(Gate) == 16);
+
+constexpr u8 kInterruptGate = 0x8e;  // present, DPL 0, 64-bit interrupt gate (IF cleared)
+
+alignas(16) Gate g_idt[256];
+Handler g_handlers[256];
+
+}  // namespace
+
+void init() {
+    for (unsigned vector = 0; vector < 256; vector++) {
+        u64 stub = reinterpret_cast<u64>(isr_stubs) + 16 * vector;
+        g_idt[vector] = Gate{static_cast<u16>(stub), gdt::kKernelCode, 0, kInterruptGate,
+                             static_cast<u16>(stub >> 16), static_cast<u32>(stub >> 32), 0};
+    }
+    struct [[gnu::packed]] {
+        u16 limit;
+        u64 base;
+    } pointer{sizeof(g_idt) - 1, reinterpret_cast<u64>(g_idt)};
+    asm volatile("lidt %0" ::"m"(pointer));
+}
+
+void use_ist(u8 vector, gdt::IstSlot slot) { g_idt[vector].ist = slot; }
+
+void set_handler(u8 vector, Handler handler) {
+    ASSERT(vector >= kFirstExternalVector);
+    g_handlers[vector] = handler;
+}
+
+}  // namespace idt
+
+extern "C" void trap_dispatch(TrapFrame* frame) {
+    if (frame->vector < idt::kFirstExternalVector) {
+        exceptions::handle(*frame);
+        return;
+    }
+    if (auto handler = idt::g_handlers[frame->vector]) {
+        handler(*frame);
+        return;
+    }
+    if (frame->vector == idt::kSpuriousVector) return;  // spurious: no EOI, nothing to do
+    panic("unexpected interrupt on vector {}", frame->vector);
+}

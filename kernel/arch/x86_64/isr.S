@@ -1,0 +1,78 @@
+/* Entry stubs for all 256 interrupt vectors, 16 bytes each so the IDT can compute their
+ * addresses (isr_stubs + 16 * vector). Each pushes a zero where the CPU pushes no error
+ * code, then the vector number, and joins isr_common, which saves the registers into a
+ * TrapFrame (trap_frame.h) and calls trap_dispatch(TrapFrame*). */
+
+.macro ISR_STUB vector
+    .balign 16
+    .if (\vector == 8) || (\vector == 10) || (\vector == 11) || (\vector == 12) || (\vector == 13) || (\vector == 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $\vector
+    jmp isr_common
+.endm
+
+.text
+.balign 16
+.global isr_stubs
+isr_stubs:
+.altmacro
+.set vector, 0
+.rept 256
+    ISR_STUB %vector
+    .set vector, vector + 1
+.endr
+.noaltmacro
+
+isr_common:
+    /* From ring 3, GS holds the user's base; switch to the kernel's per-CPU base. */
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:  pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    movq %rsp, %rdi
+    /* Make the interrupted frame the caller of trap_dispatch in backtraces. */
+    movq 17*8(%rsp), %rax       /* interrupted rip */
+    pushq %rax
+    pushq %rbp
+    movq %rsp, %rbp
+    call trap_dispatch
+    addq $16, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp              /* vector and error code */
+    testb $3, 8(%rsp)
+    jz 2f
+    swapgs
+2:  iretq
+
+.section .note.GNU-stack, "", @progbits

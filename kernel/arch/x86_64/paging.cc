@@ -1,0 +1,166 @@
+#include "arch/x86_64/paging.h"
+
+#include <span>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/layout.h"
+#include "mm/frames.h"
+
+namespace paging {
+
+namespace {
+
+constexpr u64 kAddressMask = 0x000ffffffffff000ull;
+constexpr u64 kTableFlags = kPresent | kWritable | kUser;  // leaf entries decide access
+
+u64* table_at(u64 phys) { return static_cast<u64*>(layout::phys_to_virt(phys)); }
+unsigned index_of(u64 virt, unsigned level) { return (virt >> (12 + 9 * level)) & 511; }
+
+// Returns the entry for virt at `level` (0 = page table, 1 = page directory), creating the
+// intermediate tables on the way. EEXIST if a large page blocks the walk.
+Result<u64*> walk_create(u64 pml4, u64 virt, unsigned level) {
+    u64* table = table_at(pml4);
+    for (unsigned l = 3; l > level; l--) {
+        u64& entry = table[index_of(virt, l)];
+        if (!(entry & kPresent)) {
+            u64 frame = TRY(frames::allocate_zeroed());
+            // Kernel-half tables are shared by every future address space; user access is
+            // decided by leaf entries alone.
+            entry = frame | (virt >= 0xffff800000000000ull ? (kPresent | kWritable) : kTableFlags);
+        } else if (entry & kLargePage) {
+            return Error(EEXIST);
+        }
+        table = table_at(entry & kAddressMask);
+    }
+    return &table[index_of(virt, level)];
+}
+
+u64* walk(u64 pml4, u64 virt, unsigned& level_found) {
+    u64* table = table_at(pml4);
+    for (unsigned l = 3;; l--) {
+        u64& entry = table[index_of(virt, l)];
+        if (l == 0 || !(entry & kPresent) || (entry & kLargePage)) {
+            level_found = l;
+            return &entry;
+        }
+        table = table_at(entry & kAddressMask);
+    }
+}
+
+AddressSpace g_kernel_space(0);
+
+// The next free virtual address for MMIO mappings, placed high in the direct-map range so
+// they never collide with RAM.
+u64 g_next_mmio_virt = layout::kDirectMapBase + layout::kDirectMapLimit - 64 * GiB;
+
+}  // namespace
+
+Result<AddressSpace> AddressSpace::create() {
+    u64 pml4 = TRY(frames::allocate_zeroed());
+    return AddressSpace(pml4);
+}
+
+Result<void> AddressSpace::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large) {
+    if (!is_aligned(virt, layout::kPageSize) || !is_aligned(phys, layout::kPageSize) ||
+        !is_aligned(size, layout::kPageSize))
+        return Error(EINVAL);
+    u64 end = virt + size;
+    while (virt < end) {
+        if (allow_large && is_aligned(virt, layout::kLargePageSize) &&
+            is_aligned(phys, layout::kLargePageSize) && end - virt >= layout::kLargePageSize) {
+            u64* entry = TRY(walk_create(m_pml4, virt, 1));
+            if (*entry & kPresent) return Error(EEXIST);
+            *entry = phys | flags | kPresent | kLargePage;
+            virt += layout::kLargePageSize;
+            phys += layout::kLargePageSize;
+            continue;
+        }
+        u64* entry = TRY(walk_create(m_pml4, virt, 0));
+        if (*entry & kPresent) return Error(EEXIST);
+        *entry = phys | flags | kPresent;
+        virt += layout::kPageSize;
+        phys += layout::kPageSize;
+    }
+    return {};
+}
+
+Result<void> AddressSpace::unmap(u64 virt, u64 size) {
+    for (u64 v = virt; v < virt + size; v += layout::kPageSize) {
+        unsigned level;
+        u64* entry = walk(m_pml4, v, level);
+        if (!(*entry & kPresent)) continue;
+        if (level != 0) return Error(EINVAL);
+        *entry = 0;
+        cpu::invlpg(v);
+    }
+    return {};
+}
+
+std::optional<u64> AddressSpace::translate(u64 virt) const {
+    unsigned level;
+    u64* entry = walk(m_pml4, virt, level);
+    if (!(*entry & kPresent)) return std::nullopt;
+    u64 page_mask = (1ull << (12 + 9 * level)) - 1;
+    return (*entry & kAddressMask & ~page_mask) | (virt & page_mask);
+}
+
+void AddressSpace::activate() const { cpu::write_cr3(m_pml4); }
+
+AddressSpace& kernel_space() { return g_kernel_space; }
+
+Result<void> init_kernel_space(std::span<const RamRange> ram) {
+    AddressSpace space = TRY(AddressSpace::create());
+    u64 global = cpu_features::has(cpu_features::kPge) ? kGlobal : 0;
+    u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
+    u64 data_flags = kPresent | kWritable | nx | global;
+
+    for (const auto& range : ram) {
+        u64 start = align_down(range.start, layout::kPageSize);
+        u64 end = align_up(range.end, layout::kPageSize);
+        if (end > layout::kDirectMapLimit) end = layout::kDirectMapLimit;
+        if (start >= end) continue;
+        TRY(space.map(layout::kDirectMapBase + start, start, end - start, data_flags, true));
+    }
+
+    struct Section {
+        char* start;
+        char* end;
+        u64 flags;
+    };
+    const Section sections[] = {
+        {__kernel_start, __text_end, kPresent | global},                 // code: read, execute
+        {__rodata_start, __rodata_end, kPresent | nx | global},          // read only
+        {__data_start, __kernel_end, kPresent | kWritable | nx | global},
+    };
+    for (const auto& s : sections) {
+        u64 virt = reinterpret_cast<u64>(s.start);
+        u64 size = align_up(reinterpret_cast<u64>(s.end), layout::kPageSize) - virt;
+        TRY(space.map(virt, layout::kernel_image_to_phys(s.start), size, s.flags));
+    }
+    space.activate();
+    g_kernel_space = space;
+    return {};
+}
+
+void enable_protection_features() {
+    u64 cr4 = cpu::read_cr4();
+    if (cpu_features::has(cpu_features::kPge)) cr4 |= 1ull << 7;
+    if (cpu_features::has(cpu_features::kSmep)) cr4 |= 1ull << 20;
+    if (cpu_features::has(cpu_features::kSmap)) cr4 |= 1ull << 21;
+    if (cpu_features::has(cpu_features::kUmip)) cr4 |= 1ull << 11;
+    cpu::write_cr4(cr4);
+}
+
+Result<void*> map_mmio(u64 phys, u64 size) {
+    u64 offset = phys & (layout::kPageSize - 1);
+    u64 base = phys - offset;
+    u64 length = align_up(size + offset, layout::kPageSize);
+    u64 virt = g_next_mmio_virt;
+    u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
+    TRY(g_kernel_space.map(virt, base, length, kPresent | kWritable | kCacheDisable | kWriteThrough | nx));
+    g_next_mmio_virt += length + layout::kPageSize;
+    return reinterpret_cast<void*>(virt + offset);
+}
+
+}  // namespace paging

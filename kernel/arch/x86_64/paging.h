@@ -1,0 +1,61 @@
+// x86-64 four-level page tables. One kernel address space for now; each table is a frame
+// reached through the direct map.
+#pragma once
+
+#include <optional>
+#include <span>
+
+#include "base/result.h"
+#include "base/types.h"
+
+namespace paging {
+
+enum Flag : u64 {
+    kPresent = 1ull << 0,
+    kWritable = 1ull << 1,
+    kUser = 1ull << 2,
+    kWriteThrough = 1ull << 3,
+    kCacheDisable = 1ull << 4,
+    kLargePage = 1ull << 7,
+    kGlobal = 1ull << 8,
+    kNoExecute = 1ull << 63,
+};
+
+// Kernel data: present, writable, never executable.
+constexpr u64 kKernelData = kPresent | kWritable | kNoExecute | kGlobal;
+constexpr u64 kKernelMmio = kKernelData | kCacheDisable | kWriteThrough;
+
+class AddressSpace {
+public:
+    static Result<AddressSpace> create();
+    explicit AddressSpace(u64 pml4_phys) : m_pml4(pml4_phys) {}
+
+    // Maps [virt, virt+size) to [phys, phys+size). Uses 2 MiB pages where both addresses
+    // are aligned and allow_large is set. EEXIST when something is already mapped there.
+    Result<void> map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large = false);
+    // Unmaps 4 KiB pages (splitting no large pages: EINVAL if one is in the way).
+    Result<void> unmap(u64 virt, u64 size);
+    std::optional<u64> translate(u64 virt) const;
+    u64 root() const { return m_pml4; }
+    void activate() const;
+
+private:
+    u64 m_pml4;
+};
+
+// Builds the kernel's final address space: the direct map of all RAM (large pages, NX),
+// the kernel image with per-section permissions, and no identity map. Activates it.
+struct RamRange {
+    u64 start, end;
+};
+Result<void> init_kernel_space(std::span<const RamRange> ram);
+AddressSpace& kernel_space();
+
+// Turns on the protection features the CPU offers (NX was enabled at entry; WP in CR0;
+// SMEP, SMAP, UMIP, global pages). Returns a short description for the log.
+void enable_protection_features();
+
+// Maps device registers uncached into the direct-map range and returns their address.
+Result<void*> map_mmio(u64 phys, u64 size);
+
+}  // namespace paging

@@ -1,0 +1,30 @@
+#include "arch/x86_64/power.h"
+
+#include "arch/x86_64/cpu.h"
+#include "drivers/serial/channels.h"
+
+namespace power {
+
+namespace {
+constexpr u16 kDebugExitPort = 0xf4;
+constexpr u16 kI8042Command = 0x64;
+constexpr u8 kI8042PulseReset = 0xfe;
+}  // namespace
+
+[[noreturn]] void shutdown(const protocol::ExitRecord& record) {
+    cpu::disable_interrupts();
+    char buffer[protocol::kExitRecordMaxLength];
+    channels::control().write(protocol::encode_exit_record(record, buffer, sizeof buffer));
+    channels::drain_all();
+
+    // isa-debug-exit: QEMU exits with (value << 1) | 1. The status itself travels in the
+    // exit record; the value only says "orderly end" (0 -> 1) or "kernel failure" (1 -> 3).
+    cpu::outl(kDebugExitPort, record.reason == protocol::ExitReason::Panic ? 1 : 0);
+
+    // FIXME: ACPI S5 for pc/q35 without isa-debug-exit needs the FADT and \_S5 from the
+    // DSDT; until then those machines fall through to the reset line below.
+    cpu::outb(kI8042Command, kI8042PulseReset);
+    cpu::halt_forever();
+}
+
+}  // namespace power

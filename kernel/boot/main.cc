@@ -1,0 +1,144 @@
+// Kernel start-up: from the PVH entry (arch/x86_64/boot.S) to a running system.
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/power.h"
+#include "arch/x86_64/rtc.h"
+#include "arch/x86_64/tsc.h"
+#include "boot/pvh.h"
+#include "cmdline/cmdline.h"
+#include "drivers/serial/channels.h"
+#include "lib/backtrace.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "mm/frames.h"
+#include "mm/kernel_stacks.h"
+#include "mm/memory_init.h"
+#include "sched/clock.h"
+#include "selftest/selftest.h"
+#include "version.h"
+
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+extern "C" u64 boot_entry_tsc;
+extern "C" char boot_stack[], boot_stack_top[];
+
+namespace {
+
+// The first GiB, as mapped by the boot page tables: all the PVH structures live there.
+class EarlyPhysicalMemory final : public boot::PhysicalMemory {
+public:
+    const void* view(u64 phys, usize length) const override {
+        if (phys >= 1 * GiB || length > 1 * GiB - phys) return nullptr;
+        return layout::phys_to_virt(phys);
+    }
+};
+
+boot::BootInfo g_boot_info;  // static: too large for the boot stack
+cmdline::CommandLine g_cmdline;
+
+void run_global_constructors() {
+    for (auto* ctor = __init_array_start; ctor != __init_array_end; ctor++) (*ctor)();
+}
+
+void apply_log_level() {
+    if (auto level = g_cmdline.get("loglevel")) {
+        klog::Level parsed;
+        if (klog::parse_level(*level, parsed))
+            klog::set_level(parsed);
+        else
+            klog::warn("unknown loglevel '{}' (use error, warn, info or debug)", *level);
+    }
+    if (g_cmdline.has("quiet")) klog::set_level(klog::Level::Error);
+}
+
+// Gives each interrupt-stack-table slot its own guarded stack.
+void init_interrupt_stacks() {
+    const struct {
+        gdt::IstSlot slot;
+        u8 vector;
+    } slots[] = {{gdt::kIstDoubleFault, 8}, {gdt::kIstNmi, 2}, {gdt::kIstMachineCheck, 18}, {gdt::kIstDebug, 1}};
+    for (const auto& s : slots) {
+        auto stack = kernel_stacks::allocate(16 * KiB);
+        if (stack.is_error()) panic("no memory for interrupt stacks");
+        gdt::set_ist(s.slot, stack.value().top);
+        idt::use_ist(s.vector, s.slot);
+    }
+}
+
+void init_time() {
+    auto frequency = tsc::detect();
+    i64 wall_seconds = 0;
+    auto rtc_time = rtc::read_unix_seconds();
+    if (rtc_time.is_ok())
+        wall_seconds = rtc_time.value();
+    else
+        klog::warn("the CMOS RTC gave no valid time; the wall clock starts at the epoch");
+    clock::init(frequency.hz, static_cast<u64>(wall_seconds) * 1000000000ull);
+    klog::info("tsc: {} kHz (from {})", frequency.hz / 1000, frequency.source);
+    pic::disable();
+    if (auto r = apic::init(); r.is_error()) panic("local APIC: {}", err::name(r.error()));
+    klog::info("apic: id {}, timer {} kHz", apic::id(), apic::timer_hz() / 1000);
+}
+
+[[noreturn]] void kernel_main();
+
+}  // namespace
+
+// Called from boot.S on the boot stack, in long mode, with the first GiB mapped.
+extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
+    channels::init();
+    run_global_constructors();
+    backtrace::allow_stack(reinterpret_cast<u64>(boot_stack), reinterpret_cast<u64>(boot_stack_top));
+    cpu_features::detect();
+    gdt::init();
+    idt::init();
+
+    EarlyPhysicalMemory early_memory;
+    auto info = boot::parse_pvh(start_info_phys, early_memory);
+    if (info.is_error()) panic("invalid PVH start_info at {:#x}: {}", start_info_phys, err::name(info.error()));
+    g_boot_info = info.release_value();
+    g_cmdline = cmdline::CommandLine::parse(g_boot_info.cmdline);
+    apply_log_level();
+
+    if (auto r = memory::init(g_boot_info); r.is_error()) panic("memory setup failed: {}", err::name(r.error()));
+    paging::enable_protection_features();
+    init_interrupt_stacks();
+
+    // Leave the boot stack (no guard page) for a guarded kernel stack.
+    auto stack = kernel_stacks::allocate();
+    if (stack.is_error()) panic("no memory for the main kernel stack");
+    asm volatile(
+        "movq %0, %%rsp\n"
+        "xorl %%ebp, %%ebp\n"
+        "call *%1\n"
+        :
+        : "r"(stack.value().top), "r"(&kernel_main)
+        : "memory");
+    __builtin_unreachable();
+}
+
+namespace {
+
+[[noreturn]] void kernel_main() {
+    init_time();
+    u64 startup_tsc = cpu::rdtsc();
+
+    // Under `-icount shift=0` the TSC counts instructions: this is the boot-cost figure.
+    u64 startup_ticks = startup_tsc - boot_entry_tsc;
+    klog::print("Osprey {} (x86_64): kernel started in {} us ({} TSC ticks from PVH entry), {} MiB usable\n",
+                kOspreyVersion, clock::tsc_to_ns(startup_ticks) / 1000, startup_ticks,
+                memory::usable_bytes() / MiB);
+    klog::info("cpu: {}; cmdline: '{}'", cpu_features::brand(), g_boot_info.cmdline);
+
+    int failures = 0;
+    if (auto tests = g_cmdline.get("selftest")) failures = selftest::run(*tests);
+    power::shutdown({protocol::ExitReason::Exited, static_cast<u8>(failures ? 1 : 0)});
+}
+
+}  // namespace

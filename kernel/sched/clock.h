@@ -1,0 +1,20 @@
+// Time: a monotonic clock in nanoseconds from the TSC, and the wall clock read from the
+// CMOS RTC at boot. One TSC scale serves the clock, timers and sleeps, so a sleep measured
+// by the clock is never shorter than asked.
+#pragma once
+
+#include "base/types.h"
+
+namespace clock {
+
+// Sets the TSC frequency (found by arch code) and starts the monotonic clock at 0.
+void init(u64 tsc_hz, u64 boot_wall_ns);
+bool ready();
+u64 tsc_hz();
+u64 monotonic_ns();
+u64 realtime_ns();
+u64 ns_to_tsc(u64 ns);
+u64 tsc_to_ns(u64 ticks);
+u64 tsc_at_start();
+
+}  // namespace clock

@@ -1,0 +1,62 @@
+// Spinlocks that disable interrupts while held, so an interrupt handler on the same CPU can
+// never spin on a lock its own CPU holds.
+//
+// Lock ordering: take at most one IrqSpinLock at a time unless a header says otherwise.
+#pragma once
+
+#include <atomic>
+
+#include "arch/x86_64/cpu.h"
+
+class IrqSpinLock {
+public:
+    // Returns whether interrupts were enabled, to hand back to unlock().
+    bool lock() {
+        bool were_enabled = cpu::interrupts_enabled();
+        cpu::disable_interrupts();
+        while (m_locked.exchange(true, std::memory_order_acquire))
+            while (m_locked.load(std::memory_order_relaxed)) cpu::pause();
+        return were_enabled;
+    }
+    void unlock(bool restore_interrupts) {
+        m_locked.store(false, std::memory_order_release);
+        if (restore_interrupts) cpu::enable_interrupts();
+    }
+    bool is_locked() const { return m_locked.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<bool> m_locked{false};
+};
+
+class IrqSpinLockGuard {
+public:
+    explicit IrqSpinLockGuard(IrqSpinLock& lock) : m_lock(lock), m_restore(lock.lock()) {}
+    ~IrqSpinLockGuard() { m_lock.unlock(m_restore); }
+    IrqSpinLockGuard(const IrqSpinLockGuard&) = delete;
+    IrqSpinLockGuard& operator=(const IrqSpinLockGuard&) = delete;
+
+private:
+    IrqSpinLock& m_lock;
+    bool m_restore;
+};
+
+// Data reachable only while its lock is held:
+//   Guarded<RunQueue> m_runq;  m_runq.with([&](RunQueue& q) { q.push(t); });
+template <typename T, typename Lock = IrqSpinLock>
+class Guarded {
+public:
+    template <typename... Args>
+    constexpr explicit Guarded(Args&&... args) : m_value(static_cast<Args&&>(args)...) {}
+
+    template <typename F>
+    decltype(auto) with(F&& f) {
+        IrqSpinLockGuard guard(m_lock);
+        return f(m_value);
+    }
+    // For panic paths and single-threaded early boot only.
+    T& unsafe_get() { return m_value; }
+
+private:
+    Lock m_lock;
+    T m_value;
+};

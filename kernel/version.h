@@ -1,0 +1,3 @@
+#pragma once
+
+inline constexpr const char kOspreyVersion[] = "0.1.0";
