@@ -72,7 +72,9 @@ void init_interrupt_stacks() {
 }
 
 void init_time() {
-    auto frequency = tsc::detect();
+    pic::disable();
+    if (auto r = apic::enable(); r.is_error()) panic("local APIC: {}", err::name(r.error()));
+    auto frequency = tsc::detect({apic::calibration_window_begin, apic::calibration_window_end});
     i64 wall_seconds = 0;
     auto rtc_time = rtc::read_unix_seconds();
     if (rtc_time.is_ok())
@@ -81,8 +83,7 @@ void init_time() {
         klog::warn("the CMOS RTC gave no valid time; the wall clock starts at the epoch");
     clock::init(frequency.hz, static_cast<u64>(wall_seconds) * 1000000000ull);
     klog::info("tsc: {} kHz (from {})", frequency.hz / 1000, frequency.source);
-    pic::disable();
-    if (auto r = apic::init(); r.is_error()) panic("local APIC: {}", err::name(r.error()));
+    if (auto r = apic::start_timer(); r.is_error()) panic("local APIC timer: {}", err::name(r.error()));
     klog::info("apic: id {}, timer {} kHz", apic::id(), apic::timer_hz() / 1000);
 }
 

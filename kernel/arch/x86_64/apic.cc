@@ -18,29 +18,43 @@ constexpr u64 kBaseEnable = 1ull << 11;
 
 volatile u32* g_registers = nullptr;
 u64 g_timer_hz = 0;
+struct CountSample {
+    u64 tsc;
+    u32 count;
+};
+CountSample g_window_start;
+u64 g_window_ticks = 0, g_window_tsc = 0;
 
 u32 read(u32 reg) { return g_registers[reg / 4]; }
 void write(u32 reg, u32 value) { g_registers[reg / 4] = value; }
 
-// Counts APIC timer ticks over 1 ms of TSC time (QEMU's APIC timer runs at 1 GHz / 16,
-// so that is tens of thousands of ticks: precise enough, and cheap at boot).
-u64 calibrate() {
+void start_counting() {
     write(kRegDivide, kDivideBy16);
     write(kRegLvtTimer, kLvtMasked | kTimerVector);
-    u64 window = clock::ns_to_tsc(1'000'000);
     write(kRegInitialCount, 0xffffffff);
+}
+
+u64 stop_counting() {
+    u32 remaining = read(kRegCurrentCount);
+    write(kRegInitialCount, 0);
+    return 0xffffffffull - remaining;
+}
+
+// Counts APIC timer ticks over 1 ms of TSC time (QEMU's APIC timer runs at 1 GHz / 16,
+// so that is tens of thousands of ticks).
+u64 calibrate_against_tsc() {
+    u64 window = clock::ns_to_tsc(1'000'000);
+    start_counting();
     u64 start = cpu::rdtsc();
     while (cpu::rdtsc() - start < window) cpu::pause();
-    u32 remaining = read(kRegCurrentCount);
+    u64 ticks = stop_counting();
     u64 elapsed = cpu::rdtsc() - start;
-    write(kRegInitialCount, 0);
-    u64 ticks = 0xffffffffull - remaining;
     return ticks * clock::tsc_hz() / elapsed;
 }
 
 }  // namespace
 
-Result<void> init() {
+Result<void> enable() {
     if (!cpu_features::has(cpu_features::kApic)) return Error(ENODEV);
     u64 base_msr = cpu::rdmsr(cpu::msr::kApicBase);
     cpu::wrmsr(cpu::msr::kApicBase, base_msr | kBaseEnable);
@@ -48,7 +62,43 @@ Result<void> init() {
     g_registers = static_cast<volatile u32*>(TRY(paging::map_mmio(phys, 4096)));
     write(kRegTpr, 0);
     write(kRegSvr, kSvrEnable | 0xff);  // spurious vector 0xff
-    g_timer_hz = calibrate();
+    return {};
+}
+
+// The count with the TSC read around it; the narrowest of a few tries (see pit.cc).
+CountSample take_sample() {
+    CountSample best{};
+    u64 best_width = ~0ull;
+    for (int i = 0; i < 3; i++) {
+        u64 before = cpu::rdtsc();
+        u32 count = read(kRegCurrentCount);
+        u64 after = cpu::rdtsc();
+        if (after - before < best_width) {
+            best_width = after - before;
+            best = {before + (after - before) / 2, count};
+        }
+    }
+    return best;
+}
+
+void calibration_window_begin() {
+    start_counting();
+    g_window_start = take_sample();
+}
+
+void calibration_window_end(u64) {
+    CountSample end = take_sample();
+    stop_counting();
+    g_window_ticks = g_window_start.count - end.count;  // counts down
+    g_window_tsc = end.tsc - g_window_start.tsc;
+}
+
+Result<void> start_timer() {
+    // Reuse the TSC calibration window when there was one; else measure now.
+    if (g_window_tsc)
+        g_timer_hz = g_window_ticks * clock::tsc_hz() / g_window_tsc;
+    else
+        g_timer_hz = calibrate_against_tsc();
     if (g_timer_hz == 0) return Error(EIO);
     write(kRegLvtTimer, kTimerVector);  // one-shot, unmasked
     return {};

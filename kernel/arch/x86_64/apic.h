@@ -8,7 +8,14 @@ namespace apic {
 
 constexpr u8 kTimerVector = 0x20;
 
-Result<void> init();
+// Maps and enables the local APIC (the timer stays off).
+Result<void> enable();
+// Hooks for tsc::detect(): the APIC timer is calibrated over the PIT window the TSC uses.
+void calibration_window_begin();
+void calibration_window_end(u64 tsc_cycles);
+// Finds the timer's frequency (from that window, or by measuring against the TSC) and
+// unmasks it in one-shot mode. Needs the clock.
+Result<void> start_timer();
 void end_of_interrupt();
 // The APIC timer's input frequency after the divider, measured against the TSC.
 u64 timer_hz();

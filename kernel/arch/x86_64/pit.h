@@ -10,6 +10,12 @@ constexpr u64 kFrequencyHz = 1193182;
 
 // Busy-waits for `ticks` PIT ticks and returns the TSC cycles that passed; 0 if the PIT
 // does not count (absent).
-u64 measure_tsc_over(u16 ticks);
+// Called at the very start and end of the measured window, so another counter (the APIC
+// timer) can be calibrated over exactly the same interval at no extra cost.
+struct WindowHook {
+    void (*begin)() = nullptr;
+    void (*end)(u64 tsc_cycles) = nullptr;
+};
+u64 measure_tsc_over(u16 ticks, const WindowHook& hook = {});
 
 }  // namespace pit

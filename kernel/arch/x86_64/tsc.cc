@@ -23,24 +23,24 @@ u64 from_cpuid_base_mhz() {
     return static_cast<u64>(cpu::cpuid(0x16).eax & 0xffff) * 1000000;
 }
 
-// The PIT runs at 1.193182 MHz. Several short windows, keeping the smallest, trims the
-// delays an emulator adds to some windows (a host preemption only ever lengthens one).
-u64 from_pit() {
-    constexpr u16 kTicks = 2983;  // 2.5 ms: boot time is spent here, so keep it short
-    u64 best = 0;
-    for (int i = 0; i < 2; i++) {
-        u64 cycles = pit::measure_tsc_over(kTicks);
-        if (cycles && (!best || cycles < best)) best = cycles;
-    }
-    return best * pit::kFrequencyHz / kTicks;
+// The PIT runs at 1.193182 MHz. Boot time is spent here, so the window is short: 1 ms
+// gives the frequency to a fraction of a percent. A few ticks first warm up the polling
+// loop (under TCG the first pass also translates the code).
+// FIXME: refine the frequency over a longer window once the system runs (as Linux does);
+// until then the monotonic clock may drift from the RTC by up to a few ms per second.
+u64 from_pit(const pit::WindowHook& hook) {
+    constexpr u16 kTicks = 1193;  // 1 ms
+    pit::measure_tsc_over(8);
+    u64 cycles = pit::measure_tsc_over(kTicks, hook);
+    return cycles * pit::kFrequencyHz / kTicks;
 }
 
 }  // namespace
 
-Frequency detect() {
+Frequency detect(const pit::WindowHook& hook) {
     if (u64 hz = from_cpuid()) return {hz, "cpuid-15h"};
     if (u64 hz = from_cpuid_base_mhz()) return {hz, "cpuid-16h"};
-    if (u64 hz = from_pit()) return {hz, "pit"};
+    if (u64 hz = from_pit(hook)) return {hz, "pit"};
     panic("cannot determine the TSC frequency: no CPUID leaf 15h/16h and the PIT does not count");
 }
 

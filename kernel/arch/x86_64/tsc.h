@@ -2,6 +2,7 @@
 // where the CPU reports it, else calibrated against the PIT.
 #pragma once
 
+#include "arch/x86_64/pit.h"
 #include "base/types.h"
 
 namespace tsc {
@@ -11,6 +12,7 @@ struct Frequency {
     const char* source;  // "cpuid-15h", "cpuid-16h", "pit"
 };
 
-Frequency detect();
+// The hook runs around the PIT window when the PIT is used (pit.h).
+Frequency detect(const pit::WindowHook& hook = {});
 
 }  // namespace tsc
