@@ -103,9 +103,9 @@ int host_exit_status(const ExitRecord& record) {
     switch (record.reason) {
         case ExitReason::Exited: return record.status;
         case ExitReason::Signaled: return 128 + record.status;
-        case ExitReason::Panic: return 255;
+        case ExitReason::Panic: return kOspreyFailureStatus;
     }
-    return 255;
+    return kOspreyFailureStatus;
 }
 
 }  // namespace protocol

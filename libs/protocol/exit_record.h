@@ -28,6 +28,12 @@ struct ExitRecord {
 
 constexpr usize kExitRecordMaxLength = 80;
 
+// The host tool's own failures (no exit record, kernel panic, QEMU missing), as docker
+// uses 125: a status the application itself rarely picks.
+constexpr int kOspreyFailureStatus = 125;
+// The VM ran out of time (--timeout), as timeout(1) reports it.
+constexpr int kTimeoutStatus = 124;
+
 // Writes the record's line into buffer (at least kExitRecordMaxLength bytes); returns it.
 std::string_view encode_exit_record(const ExitRecord& record, char* buffer, usize capacity);
 
@@ -37,7 +43,7 @@ std::optional<ExitRecord> find_exit_record(std::string_view channel);
 std::string_view exit_reason_name(ExitReason reason);
 
 // The status `osprey run` exits with for a record: the status itself, 128+signal for a
-// signal, and 255 for a kernel panic (docs/host-guest-contract.md).
+// signal, and kOspreyFailureStatus for a kernel panic (docs/host-guest-contract.md).
 int host_exit_status(const ExitRecord& record);
 
 }  // namespace protocol

@@ -51,7 +51,7 @@ TEST(ExitRecord, CorruptedRecordIsRejectedByItsChecksum) {
 TEST(ExitRecord, HostStatusFollowsShellConventions) {
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Exited, 42}), 42);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 11}), 139);
-    EXPECT_EQ(protocol::host_exit_status({ExitReason::Panic, 0}), 255);
+    EXPECT_EQ(protocol::host_exit_status({ExitReason::Panic, 0}), protocol::kOspreyFailureStatus);
 }
 
 }  // namespace

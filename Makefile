@@ -1,0 +1,34 @@
+# Osprey's front door. The real build is CMake + Ninja in build/; this file only makes
+# sure the machine has what it needs and calls them.
+#
+#   make          build everything (kernel: build/osprey.elf, host tool: build/osprey)
+#   make run      boot the kernel and show its banner
+#   make check    all tests: unit (host), guest (QEMU)
+#   make clean    remove build/
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+
+.PHONY: all build run check clean setup
+
+all: build
+
+# The setup check runs on every make (it takes a fraction of a second when all is there).
+setup:
+	@./scripts/setup.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
+
+build: setup $(BUILD_DIR)/build.ninja
+	@ninja -C $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@$(BUILD_DIR)/osprey boot --timeout 60
+
+check: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian packages Osprey's build and tests need, when any is missing.
+# Idempotent and quick when everything is present (one dpkg-query). Runs apt-get as root,
+# through sudo otherwise. Called by `make`, `make run` and `make check`.
+set -eu
+
+# Build: compiler, CMake + Ninja, host libraries. Tests: GoogleTest, QEMU, and the
+# programs run inside Osprey (busybox-static, musl-tools) and their tools (cpio, e2fsprogs).
+PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
+nlohmann-json3-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools"
+
+missing=""
+for package in $PACKAGES; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null || true)
+    case "$status" in
+        ii*) ;;
+        *) missing="$missing $package" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "setup: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "setup: these packages are missing and neither root nor sudo is available:$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be missing or stale on a fresh machine: refresh once, then retry.
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends $missing
+fi

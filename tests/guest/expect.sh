@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs a command (a VM through `osprey`), then checks its exit status and that its output
+# (stdout and stderr together) contains each expected text.
+#
+#   expect.sh STATUS [--contains TEXT]... -- COMMAND [ARGS...]
+set -u
+expected_status=$1
+shift
+patterns_file=$(mktemp)
+output=$(mktemp)
+trap 'rm -f "$patterns_file" "$output"' EXIT
+while [ "$1" != "--" ]; do
+    case "$1" in
+        --contains) printf '%s\n' "$2" >>"$patterns_file"; shift 2 ;;
+        *) echo "expect.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+shift
+
+"$@" >"$output" 2>&1
+status=$?
+cat "$output"
+failed=0
+if [ "$status" -ne "$expected_status" ]; then
+    echo "FAIL: exit status $status, expected $expected_status" >&2
+    failed=1
+fi
+while IFS= read -r pattern; do
+    if ! grep -qF -- "$pattern" "$output"; then
+        echo "FAIL: output lacks: $pattern" >&2
+        failed=1
+    fi
+done <"$patterns_file"
+exit $failed

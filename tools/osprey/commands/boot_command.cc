@@ -1,0 +1,72 @@
+// `osprey boot`: boots the bare kernel (no application) and shows its log. For kernel
+// development, the kernel's self-tests (`-- selftest=heap`), and the boot-cost figure.
+#include <cstdio>
+
+#include "commands/commands.h"
+#include "commands/kernel_locator.h"
+#include "protocol/exit_record.h"
+#include "vm/vm_runner.h"
+
+namespace osprey {
+
+CommandMain add_boot_command(CLI::App& app) {
+    struct Options {
+        VmConfig vm;
+        RunOptions run;
+        std::optional<std::string> kernel;
+        std::vector<std::string> kernel_args;
+        double timeout = 0;
+        bool dry_run = false;
+    };
+    auto options = std::make_shared<Options>();
+    auto* command = app.add_subcommand("boot", "Boot the bare Osprey kernel and show its log");
+    command->footer(
+        "Kernel arguments (docs/cmdline.md) follow the options, e.g.\n"
+        "  osprey boot -- selftest=heap,frames loglevel=info\n"
+        "The exit status is the kernel's: 0 when it powered off cleanly, 1 when a self-test\n"
+        "failed, 125 when it panicked or QEMU ended without an exit record, 124 on timeout.");
+    command->add_option("--kernel", options->kernel, "Kernel image (default: osprey.elf beside osprey)");
+    command->add_option("--machine", options->vm.machine, "QEMU machine type")
+        ->check(CLI::IsMember({"microvm", "pc", "q35"}))
+        ->capture_default_str();
+    command->add_option("--cpu", options->vm.cpu, "QEMU CPU model (max, qemu64, ...)")->capture_default_str();
+    command->add_option("--memory", options->vm.memory_mib, "Guest memory in MiB")
+        ->check(CLI::Range(2, 1 << 20))
+        ->capture_default_str();
+    command->add_option("--timeout", options->timeout, "Stop the VM after this many seconds (0: never)")
+        ->check(CLI::NonNegativeNumber);
+    command->add_flag("--deterministic", options->vm.deterministic,
+                      "Count instructions (-icount shift=0) and fix the RTC, so figures repeat exactly");
+    command->add_flag("--dry-run", options->dry_run, "Print the QEMU command line and exit");
+    command->add_option("kernel-args", options->kernel_args, "Kernel command line");
+
+    return [options] {
+        auto search = locate_kernel(options->kernel);
+        if (!search.found) {
+            fprintf(stderr, "osprey: kernel image not found; looked for:\n");
+            for (auto& path : search.tried) fprintf(stderr, "  %s\n", path.c_str());
+            fprintf(stderr, "build it with 'make', or name it with --kernel\n");
+            return protocol::kOspreyFailureStatus;
+        }
+        options->vm.kernel = *search.found;
+        for (auto& arg : options->kernel_args) {
+            if (!options->vm.kernel_cmdline.empty()) options->vm.kernel_cmdline += ' ';
+            options->vm.kernel_cmdline += arg;
+        }
+        if (options->dry_run) {
+            ChannelPaths paths{"kernel.log", "control.log", "stdout.log", "stderr.log", std::nullopt};
+            // A person copying this wants to see the kernel log: put COM1 on the terminal.
+            auto args = qemu_arguments(options->vm, paths);
+            for (auto& a : args)
+                if (a == "file,id=oslog,path=kernel.log") a = "stdio,id=oslog";
+            printf("%s\n", shell_quote(args).c_str());
+            return 0;
+        }
+        options->run.kernel_log_to_stdout = true;
+        if (options->timeout > 0) options->run.timeout_seconds = options->timeout;
+        RunOutcome outcome = run_vm(options->vm, options->run);
+        return report_outcome(outcome, options->run);
+    };
+}
+
+}  // namespace osprey

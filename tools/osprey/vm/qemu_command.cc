@@ -1,0 +1,85 @@
+#include <sstream>
+
+#include "vm/vm_config.h"
+
+namespace osprey {
+
+namespace {
+
+std::string chardev(const std::string& id, const std::string& path, const std::optional<std::string>& input = {}) {
+    // QEMU's option parser treats ',' as a separator; a literal comma is written twice.
+    auto escape = [](const std::string& s) {
+        std::string out;
+        for (char c : s) {
+            out += c;
+            if (c == ',') out += ',';
+        }
+        return out;
+    };
+    std::string spec = "file,id=" + id + ",path=" + escape(path);
+    if (input) spec += ",input-path=" + escape(*input);
+    return spec;
+}
+
+std::string machine_spec(const VmConfig& config) {
+    if (config.machine == "microvm") {
+        // acpi=off: virtio-mmio devices are then announced on the kernel command line;
+        // the rest of the defaults (PIT, PIC, RTC, ISA serial) stay on.
+        return "microvm,acpi=off";
+    }
+    return config.machine;
+}
+
+}  // namespace
+
+std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels) {
+    std::vector<std::string> args = {config.qemu_binary};
+    auto add = [&](std::initializer_list<std::string> items) { args.insert(args.end(), items); };
+    add({"-M", machine_spec(config), "-accel", config.accel, "-cpu", config.cpu});
+    add({"-m", std::to_string(config.memory_mib) + "M"});
+    if (config.cpus > 1) add({"-smp", std::to_string(config.cpus)});
+    // No default devices, no display, no monitor; a reset ends QEMU instead of rebooting,
+    // so a kernel that resets (or triple-faults) can never loop.
+    add({"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
+    if (config.deterministic) add({"-icount", "shift=0,sleep=off", "-rtc", "base=2020-01-01T00:00:00,clock=vm"});
+
+    // The channels, one 16550 each: COM1 kernel log, COM2 control, COM3 stdout (and
+    // stdin), COM4 stderr.
+    add({"-chardev", chardev("oslog", channels.kernel_log), "-serial", "chardev:oslog"});
+    add({"-chardev", chardev("osctl", channels.control), "-device", "isa-serial,chardev=osctl,index=1"});
+    add({"-chardev", chardev("osout", channels.app_stdout, channels.app_stdin), "-device",
+         "isa-serial,chardev=osout,index=2"});
+    add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
+    add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
+
+    add({"-kernel", config.kernel});
+    if (config.initrd) add({"-initrd", *config.initrd});
+    if (!config.kernel_cmdline.empty()) add({"-append", config.kernel_cmdline});
+    args.insert(args.end(), config.extra_args.begin(), config.extra_args.end());
+    return args;
+}
+
+std::string shell_quote(const std::vector<std::string>& argv) {
+    std::ostringstream out;
+    for (size_t i = 0; i < argv.size(); i++) {
+        if (i) out << ' ';
+        const std::string& a = argv[i];
+        bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                       "0123456789-_./=:,+@%") == std::string::npos;
+        if (plain) {
+            out << a;
+            continue;
+        }
+        out << '\'';
+        for (char c : a) {
+            if (c == '\'')
+                out << "'\\''";
+            else
+                out << c;
+        }
+        out << '\'';
+    }
+    return out.str();
+}
+
+}  // namespace osprey

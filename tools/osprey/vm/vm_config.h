@@ -1,0 +1,44 @@
+// What a virtual machine is made of, independent of how it is started: the host tool's
+// commands fill this in, qemu_command.cc turns it into QEMU's command line.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/types.h"
+
+namespace osprey {
+
+struct VmConfig {
+    std::string qemu_binary = "qemu-system-x86_64";
+    std::string machine = "microvm";  // microvm | pc | q35
+    std::string accel = "tcg";        // tcg | kvm (resolved before this point)
+    std::string cpu = "max";
+    u64 memory_mib = 128;
+    unsigned cpus = 1;
+    std::string kernel;
+    std::optional<std::string> initrd;
+    std::string kernel_cmdline;
+    // Makes the guest's TSC count executed instructions and fixes the RTC, so figures
+    // such as the boot cost repeat exactly (DESIGN.md, "Testing").
+    bool deterministic = false;
+    std::vector<std::string> extra_args;  // appended verbatim (developer escape hatch)
+};
+
+// Where each guest channel (docs/host-guest-contract.md) goes on the host: a path QEMU
+// opens for writing (a pipe's /dev/fd/N, a file) and, for the console, one it reads.
+struct ChannelPaths {
+    std::string kernel_log;
+    std::string control;
+    std::string app_stdout;
+    std::string app_stderr;
+    std::optional<std::string> app_stdin;
+};
+
+std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels);
+
+// Quotes a command line so a person can copy it into a POSIX shell.
+std::string shell_quote(const std::vector<std::string>& argv);
+
+}  // namespace osprey
