@@ -12,6 +12,7 @@
 #include "arch/x86_64/tsc.h"
 #include "boot/pvh.h"
 #include "cmdline/cmdline.h"
+#include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
@@ -110,6 +111,7 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     if (auto r = memory::init(g_boot_info); r.is_error()) panic("memory setup failed: {}", err::name(r.error()));
     paging::enable_protection_features();
     init_interrupt_stacks();
+    acpi::init(g_boot_info.rsdp_paddr);
 
     // Leave the boot stack (no guard page) for a guarded kernel stack.
     auto stack = kernel_stacks::allocate();

@@ -1,5 +1,6 @@
 // Deliberate kernel faults. Each ends the machine through the exception report and a panic
 // exit record; the guest tests check that report. Returning at all is a failure.
+#include "arch/x86_64/cpu.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "mm/kernel_stacks.h"
@@ -55,7 +56,13 @@ bool write_to_code() {
     return false;
 }
 
+bool hang() {
+    klog::print("  halting with interrupts off, forever\n");
+    cpu::halt_forever();
+}
+
 const Test kTests[] = {
+    {"hang", hang, true},
     {"pagefault", page_fault, true},
     {"nullderef", null_dereference, true},
     {"stackoverflow", stack_overflow, true},

@@ -7,6 +7,9 @@
 int main(int argc, char** argv) {
     CLI::App app{"Osprey runs unmodified Linux programs as tiny virtual machines.", "osprey"};
     app.require_subcommand(1);
+    // As with most tools, an option given twice takes its last value (scripts add defaults
+    // first and let the user override them).
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("--version", "osprey 0.1.0");
     auto boot = osprey::add_boot_command(app);
     try {

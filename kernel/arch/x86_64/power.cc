@@ -1,6 +1,7 @@
 #include "arch/x86_64/power.h"
 
 #include "arch/x86_64/cpu.h"
+#include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
 
 namespace power {
@@ -21,8 +22,8 @@ constexpr u8 kI8042PulseReset = 0xfe;
     // exit record; the value only says "orderly end" (0 -> 1) or "kernel failure" (1 -> 3).
     cpu::outl(kDebugExitPort, record.reason == protocol::ExitReason::Panic ? 1 : 0);
 
-    // FIXME: ACPI S5 for pc/q35 without isa-debug-exit needs the FADT and \_S5 from the
-    // DSDT; until then those machines fall through to the reset line below.
+    // pc/q35 without isa-debug-exit (and clouds): ACPI S5. Returns only if that failed.
+    acpi::power_off();
     cpu::outb(kI8042Command, kI8042PulseReset);
     cpu::halt_forever();
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands/commands.h"
+#include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
 #include "protocol/exit_record.h"
 #include "vm/vm_runner.h"
@@ -49,6 +50,20 @@ CommandMain add_boot_command(CLI::App& app) {
             return protocol::kOspreyFailureStatus;
         }
         options->vm.kernel = *search.found;
+        KernelImage image;
+        std::string error;
+        if (!inspect_kernel(options->vm.kernel, image, error)) {
+            fprintf(stderr, "osprey: %s\n", error.c_str());
+            return protocol::kOspreyFailureStatus;
+        }
+        if (options->vm.memory_mib < minimum_memory_mib(image)) {
+            fprintf(stderr,
+                    "osprey: --memory %llu is too small: the kernel is loaded up to %.1f MiB and needs memory "
+                    "beyond it to run; use --memory %llu or more\n",
+                    static_cast<unsigned long long>(options->vm.memory_mib), image.physical_end / double(MiB),
+                    static_cast<unsigned long long>(minimum_memory_mib(image)));
+            return protocol::kOspreyFailureStatus;
+        }
         for (auto& arg : options->kernel_args) {
             if (!options->vm.kernel_cmdline.empty()) options->vm.kernel_cmdline += ' ';
             options->vm.kernel_cmdline += arg;

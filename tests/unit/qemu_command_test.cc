@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "vm/vm_config.h"
+
+namespace {
+
+using osprey::ChannelPaths;
+using osprey::VmConfig;
+
+ChannelPaths test_channels() { return {"/dev/fd/100", "/dev/fd/101", "/dev/fd/102", "/dev/fd/103", std::nullopt}; }
+
+bool has_pair(const std::vector<std::string>& args, const std::string& flag, const std::string& value) {
+    for (size_t i = 0; i + 1 < args.size(); i++)
+        if (args[i] == flag && args[i + 1] == value) return true;
+    return false;
+}
+
+TEST(QemuCommand, MicrovmUsesTcgNoDefaultsAndNoReboot) {
+    VmConfig config;
+    config.kernel = "/k/osprey.elf";
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_EQ(args[0], "qemu-system-x86_64");
+    EXPECT_TRUE(has_pair(args, "-M", "microvm,acpi=off"));
+    EXPECT_TRUE(has_pair(args, "-accel", "tcg"));
+    EXPECT_TRUE(has_pair(args, "-cpu", "max"));
+    EXPECT_TRUE(has_pair(args, "-m", "128M"));
+    EXPECT_TRUE(has_pair(args, "-kernel", "/k/osprey.elf"));
+    for (const char* flag : {"-nodefaults", "-no-reboot"})
+        EXPECT_NE(std::find(args.begin(), args.end(), flag), args.end()) << flag;
+    EXPECT_TRUE(has_pair(args, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"));
+}
+
+TEST(QemuCommand, EachChannelHasItsOwnSerialPortInContractOrder) {
+    VmConfig config;
+    config.kernel = "k";
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=oslog,path=/dev/fd/100"));
+    EXPECT_TRUE(has_pair(args, "-serial", "chardev:oslog"));
+    EXPECT_TRUE(has_pair(args, "-device", "isa-serial,chardev=osctl,index=1"));
+    EXPECT_TRUE(has_pair(args, "-device", "isa-serial,chardev=osout,index=2"));
+    EXPECT_TRUE(has_pair(args, "-device", "isa-serial,chardev=oserr,index=3"));
+}
+
+TEST(QemuCommand, StdinPathBecomesTheConsoleInput) {
+    VmConfig config;
+    config.kernel = "k";
+    auto channels = test_channels();
+    channels.app_stdin = "/dev/fd/104";
+    auto args = osprey::qemu_arguments(config, channels);
+    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=osout,path=/dev/fd/102,input-path=/dev/fd/104"));
+}
+
+TEST(QemuCommand, CommasInPathsAreEscapedForQemu) {
+    VmConfig config;
+    config.kernel = "k";
+    ChannelPaths channels = test_channels();
+    channels.kernel_log = "/tmp/a,b.log";
+    auto args = osprey::qemu_arguments(config, channels);
+    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=oslog,path=/tmp/a,,b.log"));
+}
+
+TEST(QemuCommand, DeterministicModeCountsInstructionsWithAFixedClock) {
+    VmConfig config;
+    config.kernel = "k";
+    config.deterministic = true;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-icount", "shift=0,sleep=off"));
+    EXPECT_TRUE(has_pair(args, "-rtc", "base=2020-01-01T00:00:00,clock=vm"));
+}
+
+TEST(QemuCommand, PcAndQ35KeepTheirNamesAndCmdlineAndInitrdPassThrough) {
+    VmConfig config;
+    config.kernel = "k";
+    config.machine = "q35";
+    config.initrd = "/tmp/root.cpio";
+    config.kernel_cmdline = "loglevel=debug selftest=all";
+    config.cpus = 2;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-M", "q35"));
+    EXPECT_TRUE(has_pair(args, "-initrd", "/tmp/root.cpio"));
+    EXPECT_TRUE(has_pair(args, "-append", "loglevel=debug selftest=all"));
+    EXPECT_TRUE(has_pair(args, "-smp", "2"));
+}
+
+TEST(ShellQuote, PlainWordsStayAndOthersAreSingleQuoted) {
+    EXPECT_EQ(osprey::shell_quote({"qemu", "-m", "128M", "path=/a/b,c"}), "qemu -m 128M path=/a/b,c");
+    EXPECT_EQ(osprey::shell_quote({"-append", "a b"}), "-append 'a b'");
+    EXPECT_EQ(osprey::shell_quote({"it's"}), "'it'\\''s'");
+    EXPECT_EQ(osprey::shell_quote({""}), "''");
+}
+
+}  // namespace
