@@ -138,6 +138,14 @@ namespace {
                 kOspreyVersion, clock::tsc_to_ns(startup_ticks) / 1000, startup_ticks,
                 memory::usable_bytes() / MiB);
     klog::info("cpu: {}; cmdline: '{}'", cpu_features::brand(), g_boot_info.cmdline);
+    if (klog::enabled(klog::Level::Info)) {
+        char list[256];
+        text::BufferSink names(list, sizeof list);
+        for (u32 f = 0; f < cpu_features::kCount; f++)
+            if (auto feature = static_cast<cpu_features::Feature>(f); cpu_features::has(feature))
+                text::format_to(names, " {}", cpu_features::name(feature));
+        klog::info("cpu features:{}", names.view());
+    }
 
     int failures = 0;
     if (auto tests = g_cmdline.get("selftest")) failures = selftest::run(*tests);

@@ -4,6 +4,7 @@
 
 #include "acpi/tables.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "boot/pvh.h"
@@ -15,48 +16,31 @@ namespace acpi {
 
 namespace {
 
-// The real-mode area where BIOSes keep the EBDA, the RSDP and (on QEMU's pc and q35,
-// SeaBIOS) the RSDP even when the loader passes its address. It is reserved memory, so
-// the direct map leaves it out.
-constexpr u64 kLowMemoryEnd = 1 * MiB;
-
-// Physical memory as the kernel reaches it: the direct map, where the page tables say a
-// page is there, plus the first MiB through a temporary uncached window.
+// Physical memory as the kernel reaches it: the direct map. Firmware keeps ACPI tables in
+// memory the map calls ACPI or RAM, which the direct map covers, but also in "reserved"
+// memory (SeaBIOS on pc and q35 puts the RSDP at 0xf5xxx and the tables in its reserved
+// zone below the top of RAM), which it leaves out: such pages are added to the direct map
+// read-only as they are viewed, and stay there for later readers of the tables.
 class KernelPhysicalMemory final : public boot::PhysicalMemory {
 public:
-    ~KernelPhysicalMemory() {
-        if (m_low_window) (void)paging::kernel_space().unmap(reinterpret_cast<u64>(m_low_window), kLowMemoryEnd);
-    }
-
     const void* view(u64 phys, usize length) const override {
         u64 end = phys + (length ? length : 1);
-        if (end < phys) return nullptr;
-        if (end <= kLowMemoryEnd && !is_direct_mapped(phys, end)) {
-            if (!m_low_window) {
-                auto window = paging::map_mmio(0, kLowMemoryEnd);
-                if (window.is_error()) return nullptr;
-                m_low_window = static_cast<const u8*>(window.value());
-            }
-            return m_low_window + phys;
-        }
-        return is_direct_mapped(phys, end) ? layout::phys_to_virt(phys) : nullptr;
+        if (end < phys || end > layout::kDirectMapLimit) return nullptr;
+        for (u64 page = align_down(phys, layout::kPageSize); page < end; page += layout::kPageSize)
+            if (!ensure_mapped(page)) return nullptr;
+        return layout::phys_to_virt(phys);
     }
 
 private:
-    static bool is_direct_mapped(u64 start, u64 end) {
-        if (end > layout::kDirectMapLimit) return false;
-        for (u64 page = align_down(start, layout::kPageSize); page < end; page += layout::kPageSize) {
-            auto mapped = paging::kernel_space().translate(layout::kDirectMapBase + page);
-            if (!mapped || *mapped != page) return false;
-        }
-        return true;
+    static bool ensure_mapped(u64 page) {
+        u64 virt = layout::kDirectMapBase + page;
+        if (auto mapped = paging::kernel_space().translate(virt)) return *mapped == page;
+        u64 nx = cpu_features::has(cpu_features::kNx) ? paging::kNoExecute : 0;
+        return paging::kernel_space().map(virt, page, layout::kPageSize, paging::kPresent | nx).is_ok();
     }
-
-    mutable const u8* m_low_window = nullptr;  // mapped on the first view that needs it
 };
 
 std::optional<S5Info> g_s5;
-int g_dbg_regions[1];
 
 // Busy-waits up to `ms` for `done`; works before the clock is calibrated and with
 // interrupts disabled.
@@ -98,15 +82,6 @@ void init(u64 rsdp_paddr) {
             return;
         }
         rsdp_paddr = *found;
-    }
-    for (auto& r : g_dbg_regions) (void)r;
-    {
-        auto rs = parse_rsdp(rsdp_paddr, memory);
-        klog::info("DBG rsdp ok={} rev={} rsdt={:#x} xsdt={:#x}", rs.is_ok(), rs.is_ok()? rs.value().revision:0, rs.is_ok()? rs.value().rsdt:0, rs.is_ok()? rs.value().xsdt:0);
-        if (rs.is_ok()) { auto t = view_table(rs.value().rsdt, memory); klog::info("DBG rsdt err={}", t.error());
-          auto f = find_table(rs.value(), "FACP", memory); klog::info("DBG facp err={} at {:#x}", f.error(), f.is_ok()? f.value():0);
-          if (f.is_ok()) { auto ft = parse_fadt(view_table(f.value(), memory).value()); klog::info("DBG fadt err={} dsdt {:#x}", ft.error(), ft.is_ok()?ft.value().dsdt:0);
-            if (ft.is_ok()) { auto d = view_table(ft.value().dsdt, memory); klog::info("DBG dsdt err={}", d.error()); } } }
     }
     auto s5 = find_s5(rsdp_paddr, memory);
     if (s5.is_error()) {

@@ -7,9 +7,9 @@
 
 namespace acpi {
 
-// Reads the tables once paging is up (the direct map covers the ACPI memory types; the
-// legacy BIOS area below 1 MiB is mapped for the look only). rsdp_paddr 0 means the loader
-// gave none: the BIOS area is scanned for it. A machine without S5 (e.g. microvm, whose
+// Reads the tables once paging is up, through the direct map; table pages outside it
+// (firmware often keeps them in reserved memory) are added to it read-only. rsdp_paddr 0
+// means the loader gave none: the BIOS area is scanned for it. A machine without S5 (e.g. microvm, whose
 // ACPI is hardware-reduced) is fine: power_off() then returns false.
 void init(u64 rsdp_paddr);
 
