@@ -92,3 +92,13 @@ TEST(ShellQuote, PlainWordsStayAndOthersAreSingleQuoted) {
 }
 
 }  // namespace
+
+namespace {
+TEST(QemuCommand, DebugExitDeviceCanBeLeftOut) {
+    osprey::VmConfig config;
+    config.kernel = "k";
+    config.debug_exit_device = false;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_FALSE(has_pair(args, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"));
+}
+}  // namespace

@@ -35,7 +35,7 @@ private:
     static bool ensure_mapped(u64 page) {
         u64 virt = layout::kDirectMapBase + page;
         if (auto mapped = paging::kernel_space().translate(virt)) return *mapped == page;
-        u64 nx = cpu_features::has(cpu_features::kNx) ? paging::kNoExecute : 0;
+        u64 nx = cpu_features::has(cpu_features::kNx) ? u64(paging::kNoExecute) : 0;
         return paging::kernel_space().map(virt, page, layout::kPageSize, paging::kPresent | nx).is_ok();
     }
 };

@@ -39,6 +39,9 @@ CommandMain add_boot_command(CLI::App& app) {
     command->add_flag("--deterministic", options->vm.deterministic,
                       "Count instructions (-icount shift=0) and fix the RTC, so figures repeat exactly");
     command->add_flag("--dry-run", options->dry_run, "Print the QEMU command line and exit");
+    command->add_flag("!--no-debug-exit", options->vm.debug_exit_device,
+                      "Leave out QEMU's isa-debug-exit device: the kernel powers off the way the machine "
+                      "itself offers (ACPI S5 on pc and q35)");
     command->add_option("kernel-args", options->kernel_args, "Kernel command line");
 
     return [options] {

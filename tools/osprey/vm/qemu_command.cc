@@ -50,7 +50,7 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     add({"-chardev", chardev("osout", channels.app_stdout, channels.app_stdin), "-device",
          "isa-serial,chardev=osout,index=2"});
     add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
-    add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
+    if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
 
     add({"-kernel", config.kernel});
     if (config.initrd) add({"-initrd", *config.initrd});

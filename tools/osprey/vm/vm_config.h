@@ -23,6 +23,9 @@ struct VmConfig {
     // Makes the guest's TSC count executed instructions and fixes the RTC, so figures
     // such as the boot cost repeat exactly (DESIGN.md, "Testing").
     bool deterministic = false;
+    // QEMU's isa-debug-exit device, the fastest power-off. Without it the kernel uses the
+    // machine's own (ACPI S5 on pc and q35), which tests exercise this way.
+    bool debug_exit_device = true;
     std::vector<std::string> extra_args;  // appended verbatim (developer escape hatch)
 };
 
