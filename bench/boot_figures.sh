@@ -27,8 +27,12 @@ for machine in microvm pc q35; do
 done
 
 file_bytes=$(stat -c %s "$kernel")
-loaded=$(readelf -lW "$kernel" | awk '$1 == "LOAD" { end = strtonum($4) + strtonum($6); if (end > max) max = end }
-    END { printf "%d", max - 0x200000 }')
+highest=0
+for end in $(readelf -lW "$kernel" | awk '$1 == "LOAD" { print $4 " " $6 }' | while read -r paddr memsz; do
+    echo $((paddr + memsz)); done); do
+    [ "$end" -gt "$highest" ] && highest=$end
+done
+loaded=$((highest - 0x200000))
 echo
 echo "kernel image: $file_bytes bytes on disk, $loaded bytes in memory (from 2 MiB physical)"
 
