@@ -6,6 +6,8 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/rtc.h"
@@ -21,6 +23,8 @@
 #include "mm/kernel_stacks.h"
 #include "mm/memory_init.h"
 #include "sched/clock.h"
+#include "sched/scheduler.h"
+#include "sched/timer.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -41,6 +45,7 @@ public:
 };
 
 boot::BootInfo g_boot_info;  // static: too large for the boot stack
+kernel_stacks::Stack g_main_stack;
 cmdline::CommandLine g_cmdline;
 
 void run_global_constructors() {
@@ -82,7 +87,7 @@ void init_time() {
         wall_seconds = rtc_time.value();
     else
         klog::warn("the CMOS RTC gave no valid time; the wall clock starts at the epoch");
-    clock::init(frequency.hz, static_cast<u64>(wall_seconds) * 1000000000ull);
+    ktime::init(frequency.hz, static_cast<u64>(wall_seconds) * 1000000000ull);
     klog::info("tsc: {} kHz (from {})", frequency.hz / 1000, frequency.source);
     if (auto r = apic::start_timer(); r.is_error()) panic("local APIC timer: {}", err::name(r.error()));
     klog::info("apic: id {}, timer {} kHz", apic::id(), apic::timer_hz() / 1000);
@@ -100,6 +105,8 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     cpu_features::detect();
     gdt::init();
     idt::init();
+    percpu::init_boot_cpu();  // after gdt::init(), which reloads GS
+    fpu::init();
 
     EarlyPhysicalMemory early_memory;
     auto info = boot::parse_pvh(start_info_phys, early_memory);
@@ -116,12 +123,13 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     // Leave the boot stack (no guard page) for a guarded kernel stack.
     auto stack = kernel_stacks::allocate();
     if (stack.is_error()) panic("no memory for the main kernel stack");
+    g_main_stack = stack.value();
     asm volatile(
         "movq %0, %%rsp\n"
         "xorl %%ebp, %%ebp\n"
         "call *%1\n"
         :
-        : "r"(stack.value().top), "r"(&kernel_main)
+        : "r"(g_main_stack.top), "r"(&kernel_main)
         : "memory");
     __builtin_unreachable();
 }
@@ -130,12 +138,15 @@ namespace {
 
 [[noreturn]] void kernel_main() {
     init_time();
+    timers::init();
+    sched::init(g_main_stack);
+    cpu::enable_interrupts();
     u64 startup_tsc = cpu::rdtsc();
 
     // Under `-icount shift=0` the TSC counts instructions: this is the boot-cost figure.
     u64 startup_ticks = startup_tsc - boot_entry_tsc;
     klog::print("Osprey {} (x86_64): kernel started in {} us ({} TSC ticks from PVH entry), {} MiB usable\n",
-                kOspreyVersion, clock::tsc_to_ns(startup_ticks) / 1000, startup_ticks,
+                kOspreyVersion, ktime::tsc_to_ns(startup_ticks) / 1000, startup_ticks,
                 memory::usable_bytes() / MiB);
     klog::info("cpu: {}; cmdline: '{}'", cpu_features::brand(), g_boot_info.cmdline);
     if (klog::enabled(klog::Level::Info)) {

@@ -37,7 +37,7 @@ text::Sink& console() { return g_sink; }
 
 void vlog(Level level, std::string_view format, std::span<const text::Arg> args) {
     // FIXME: serialize writers with a lock once there is more than one thread.
-    u64 ns = clock::monotonic_ns();
+    u64 ns = ktime::monotonic_ns();
     text::format_to(g_sink, "[{:5}.{:06}] {}: ", ns / 1000000000, (ns / 1000) % 1000000,
                     kLevelTags[static_cast<u8>(level)]);
     text::vformat(g_sink, format, args);

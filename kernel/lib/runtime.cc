@@ -1,6 +1,8 @@
 // What the compiler expects from a C/C++ runtime in a freestanding kernel: the mem*/str*
 // functions, the C++ ABI hooks, and the libstdc++ "throw" helpers, which panic here since
 // the kernel has no exceptions.
+#include <new>
+
 #include "base/types.h"
 #include "lib/panic.h"
 
@@ -64,6 +66,7 @@ void __cxa_pure_virtual() { panic("pure virtual function called"); }
 }  // extern "C"
 
 namespace std {
+const nothrow_t nothrow{};
 void __throw_bad_alloc() { panic("std::bad_alloc"); }
 void __throw_bad_array_new_length() { panic("std::bad_array_new_length"); }
 void __throw_length_error(const char* what) { panic("std::length_error: {}", what); }

@@ -2,7 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 
-namespace clock {
+namespace ktime {
 
 namespace {
 // ns = ticks * g_mult >> kShift, with ticks relative to g_tsc_start. kShift = 32 keeps the
@@ -43,4 +43,4 @@ u64 monotonic_ns() {
 
 u64 realtime_ns() { return g_boot_wall_ns + monotonic_ns(); }
 
-}  // namespace clock
+}  // namespace ktime

@@ -5,7 +5,7 @@
 
 #include "base/types.h"
 
-namespace clock {
+namespace ktime {
 
 // Sets the TSC frequency (found by arch code) and starts the monotonic clock at 0.
 void init(u64 tsc_hz, u64 boot_wall_ns);
@@ -17,4 +17,4 @@ u64 ns_to_tsc(u64 ns);
 u64 tsc_to_ns(u64 ticks);
 u64 tsc_at_start();
 
-}  // namespace clock
+}  // namespace ktime

@@ -9,7 +9,7 @@ namespace {
 
 template <typename F>
 void for_each_test(F&& f) {
-    for (auto table : {cxx_tests(), memory_tests(), time_tests(), fault_tests()})
+    for (auto table : {cxx_tests(), memory_tests(), time_tests(), sched_tests(), fault_tests()})
         for (const Test& test : table) f(test);
 }
 

@@ -23,6 +23,7 @@ std::span<const Test> memory_tests();
 std::span<const Test> time_tests();
 std::span<const Test> fault_tests();
 std::span<const Test> cxx_tests();
+std::span<const Test> sched_tests();
 
 // For tests: reports a failed check with its location and returns false.
 bool fail(const char* what, const char* file, int line);

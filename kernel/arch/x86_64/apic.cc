@@ -43,13 +43,13 @@ u64 stop_counting() {
 // Counts APIC timer ticks over 1 ms of TSC time (QEMU's APIC timer runs at 1 GHz / 16,
 // so that is tens of thousands of ticks).
 u64 calibrate_against_tsc() {
-    u64 window = clock::ns_to_tsc(1'000'000);
+    u64 window = ktime::ns_to_tsc(1'000'000);
     start_counting();
     u64 start = cpu::rdtsc();
     while (cpu::rdtsc() - start < window) cpu::pause();
     u64 ticks = stop_counting();
     u64 elapsed = cpu::rdtsc() - start;
-    return ticks * clock::tsc_hz() / elapsed;
+    return ticks * ktime::tsc_hz() / elapsed;
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ void calibration_window_end(u64) {
 Result<void> start_timer() {
     // Reuse the TSC calibration window when there was one; else measure now.
     if (g_window_tsc)
-        g_timer_hz = g_window_ticks * clock::tsc_hz() / g_window_tsc;
+        g_timer_hz = g_window_ticks * ktime::tsc_hz() / g_window_tsc;
     else
         g_timer_hz = calibrate_against_tsc();
     if (g_timer_hz == 0) return Error(EIO);

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/exceptions.h"
 #include "lib/panic.h"
+#include "sched/scheduler.h"
 
 extern "C" char isr_stubs[];
 
@@ -55,7 +56,12 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         return;
     }
     if (auto handler = idt::g_handlers[frame->vector]) {
+        sched::enter_interrupt();
         handler(*frame);
+        sched::leave_interrupt();
+        // Interrupts are off until iretq: a thread woken here, or an expired slice, takes
+        // the CPU now, on the way out.
+        sched::preempt_on_interrupt_exit();
         return;
     }
     if (frame->vector == idt::kSpuriousVector) return;  // spurious: no EOI, nothing to do

@@ -46,7 +46,7 @@ std::optional<S5Info> g_s5;
 // interrupts disabled.
 template <typename Predicate>
 bool wait_until(u64 ms, Predicate done) {
-    u64 ticks = clock::ready() ? clock::ns_to_tsc(ms * 1000000) : ms * 3000000;  // ~3 GHz guess
+    u64 ticks = ktime::ready() ? ktime::ns_to_tsc(ms * 1000000) : ms * 3000000;  // ~3 GHz guess
     u64 start = cpu::rdtsc();
     while (cpu::rdtsc() - start < ticks) {
         if (done()) return true;

@@ -1,0 +1,22 @@
+// FPU/SSE/AVX state. The kernel itself never touches these registers (it is built with
+// -mgeneral-regs-only), so entering the kernel costs no save; a thread's state is saved
+// only when another thread that uses the FPU takes the CPU (per-CPU owner, lazily).
+#pragma once
+
+#include "base/result.h"
+
+namespace fpu {
+
+// Enables SSE (and XSAVE with x87/SSE/AVX/AVX-512 state where present).
+void init();
+// Bytes of one thread's save area (XSAVE size for the enabled features, or 512 for FXSAVE).
+usize state_size();
+bool uses_xsave();
+
+// A save area holding the state a new thread starts with (FNINIT, MXCSR 0x1f80).
+Result<void*> allocate_initial_state();
+void free_state(void* area);
+void save(void* area);
+void restore(const void* area);
+
+}  // namespace fpu

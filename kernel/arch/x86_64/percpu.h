@@ -1,0 +1,40 @@
+// Per-CPU data, reached through GS: GS base points at this CPU's PerCpu, whose first field
+// points at itself, so `this_cpu()` is one load (mov %gs:0). The syscall entry (later)
+// reaches the fixed-offset fields directly from assembly.
+//
+// Only this CPU touches its PerCpu, with interrupts off or through fields documented as
+// safe; structures other CPUs reach (run queue, timers) carry their own locks.
+#pragma once
+
+#include "base/types.h"
+
+class Thread;
+namespace sched {
+struct CpuScheduler;
+}
+namespace timers {
+struct CpuTimers;
+}
+
+struct PerCpu {
+    PerCpu* self;              // %gs:0
+    Thread* current;           // %gs:8
+    u64 kernel_stack_top;      // %gs:16  the current thread's kernel stack (syscall entry)
+    u64 user_rsp_scratch;      // %gs:24  the user stack pointer during syscall entry
+    u32 id;
+    bool need_resched;         // set by interrupts and wake-ups, honoured on the way out
+    Thread* fpu_owner;         // the thread whose FPU state is in this CPU's registers
+    sched::CpuScheduler* scheduler;
+    timers::CpuTimers* timers;
+};
+
+inline PerCpu* this_cpu() {
+    PerCpu* cpu;
+    asm volatile("movq %%gs:0, %0" : "=r"(cpu));
+    return cpu;
+}
+
+namespace percpu {
+// Sets up the boot CPU's PerCpu and points GS at it.
+void init_boot_cpu();
+}  // namespace percpu

@@ -1,0 +1,58 @@
+// The scheduler: a per-CPU run queue with the fair (virtual-runtime) policy of
+// libs/sched/fair_queue.h, preemption when a slice ends or a woken thread deserves the CPU,
+// and an idle thread that halts the CPU when nothing is runnable.
+//
+// Lock order: wait-queue locks, then the run-queue lock, then the timer lock.
+#pragma once
+
+#include "base/types.h"
+#include "mm/kernel_stacks.h"
+
+class Thread;
+
+namespace sched {
+
+// Makes the boot flow (running on `boot_stack`) the "main" thread of the boot CPU and
+// creates its idle thread.
+void init(const kernel_stacks::Stack& boot_stack);
+
+// Makes a new thread runnable.
+void start(Thread* thread);
+// Gives the CPU to another runnable thread, if any deserves it.
+void yield();
+
+// Marks the current thread as about to block. Call it before releasing the lock that
+// orders its wake-up (a wake-up in between then simply cancels the block).
+void prepare_to_block();
+// Switches away until woken. Interrupts must be off; they are off again on return.
+void block();
+// Makes a blocked thread runnable; no effect on a thread that is not blocked.
+void wake(Thread* thread);
+
+// Schedules now if a wake-up or the slice timer asked for it and this is a place where
+// the current thread may be switched away (interrupts on, not in an interrupt handler).
+void preempt_point();
+// Called on the way out of an interrupt handler (interrupts off).
+void preempt_on_interrupt_exit();
+
+// Sleeps at least `ns` nanoseconds as the monotonic clock measures them.
+void sleep_ns(u64 ns);
+void sleep_until_tsc(u64 deadline_tsc);
+
+// Ends the current (dying) thread's time on the CPU forever.
+[[noreturn]] void exit_current();
+
+// Called on a new thread's first run, to finish the switch that started it.
+void finish_switch_to_new_thread();
+
+struct Stats {
+    u64 context_switches;
+    u64 preemptions;  // switches forced by the slice timer or a wake-up
+    usize runnable;
+};
+Stats stats();
+
+void enter_interrupt();
+void leave_interrupt();
+
+}  // namespace sched

@@ -1,0 +1,74 @@
+// Kernel threads. Each has its own kernel stack (with a guard page below it), its saved
+// registers, and, if it uses the FPU (application threads), its own FPU/SSE/AVX state.
+// Application threads (issue 4) are kernel threads that also have a user context.
+#pragma once
+
+#include "base/intrusive_list.h"
+#include "base/result.h"
+#include "mm/kernel_stacks.h"
+#include "sched/fair_queue.h"
+#include "sync/wait_queue.h"
+
+enum class ThreadState : u8 {
+    Runnable,  // in a run queue
+    Running,   // on a CPU
+    Blocked,   // waiting; a wake-up makes it Runnable
+    Dead,      // exited; waiting to be joined (or reaped if detached)
+};
+
+struct ThreadOptions {
+    int nice = 0;
+    bool uses_fpu = false;  // gets an FPU save area and the state it needs
+    bool detached = false;  // reclaimed by the kernel when it exits; cannot be joined
+};
+
+class Thread {
+public:
+    using Entry = void (*)(void* argument);
+
+    // Creates a thread and makes it runnable. ENOMEM when its stack or state cannot be had.
+    static Result<Thread*> spawn(const char* name, Entry entry, void* argument, ThreadOptions options = {});
+    // Waits until the thread has exited, frees everything it held and returns its exit code.
+    // Only for joinable threads, and at most once.
+    static int join(Thread* thread);
+    // Gives the flow that is already running (the boot flow, on `stack`) a Thread, so the
+    // scheduler can switch away from it and back.
+    static Thread* adopt_running(const char* name, const kernel_stacks::Stack& stack);
+
+    u64 id() const { return m_id; }
+    const char* name() const { return m_name; }
+    ThreadState state() const { return m_state; }
+    bool uses_fpu() const { return m_fpu_state != nullptr; }
+
+    // The scheduler's view; fields below are guarded by the run queue lock
+    // (sched/scheduler.cc) unless noted.
+    sched::SchedEntity m_entity;
+    ThreadState m_state = ThreadState::Runnable;
+    bool m_on_cpu = false;       // running, or still switching away
+    u64 m_exec_start_tsc = 0;    // when it last got the CPU
+    u64 m_saved_rsp = 0;         // valid while not on a CPU
+    void* m_fpu_state = nullptr; // nullptr for threads that never use the FPU
+    kernel_stacks::Stack m_stack{};
+    bool m_detached = false;
+    int m_exit_code = 0;
+    bool m_exited = false;       // guarded by m_exit_waiters' lock
+    WaitQueue m_exit_waiters;
+    ListNode m_zombie_node;      // in the per-CPU list of detached threads to reap
+
+private:
+    Thread() = default;
+    ~Thread() = default;
+    friend void destroy_thread(Thread*);
+
+    u64 m_id = 0;
+    char m_name[24] = {};
+};
+
+// The thread running on this CPU.
+Thread* current_thread();
+// Ends the calling thread with an exit code; never returns.
+[[noreturn]] void thread_exit(int code);
+// Frees a dead thread's stack, FPU state and object (scheduler use only).
+void destroy_thread(Thread* thread);
+// How many threads exist (created and not yet destroyed), for leak checks.
+usize live_thread_count();

@@ -1,0 +1,111 @@
+#include "sched/timer.h"
+
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
+#include "sched/clock.h"
+#include "sync/spinlock.h"
+
+namespace timers {
+
+namespace {
+
+struct ByDeadline {
+    bool operator()(const Timer& a, const Timer& b) const {
+        return static_cast<i64>(a.deadline_tsc - b.deadline_tsc) < 0;
+    }
+};
+
+}  // namespace
+
+// Lock order: a CPU's timer lock may be taken under the run-queue lock, never the reverse
+// (callbacks run with it released).
+struct CpuTimers {
+    IrqSpinLock lock;
+    PairingHeap<Timer, &Timer::node, ByDeadline> heap;  // guarded by lock
+    u64 programmed_deadline = 0;                        // guarded by lock; 0 = APIC idle
+    Stats stats{};
+};
+
+namespace {
+
+CpuTimers g_boot_cpu_timers;
+
+CpuTimers& local() { return *this_cpu()->timers; }
+
+// Programs the APIC for the earliest deadline; lock held.
+void program_locked(CpuTimers& t) {
+    Timer* first = t.heap.top();
+    if (!first) {
+        if (t.programmed_deadline) apic::cancel_timer();
+        t.programmed_deadline = 0;
+        return;
+    }
+    if (first->deadline_tsc == t.programmed_deadline) return;
+    t.programmed_deadline = first->deadline_tsc;
+    u64 now = cpu::rdtsc();
+    u64 ns = static_cast<i64>(first->deadline_tsc - now) > 0 ? ktime::tsc_to_ns(first->deadline_tsc - now) : 0;
+    apic::arm_oneshot_ns(ns);
+}
+
+void on_apic_timer(TrapFrame&) {
+    apic::end_of_interrupt();
+    on_interrupt();
+}
+
+}  // namespace
+
+void init() {
+    this_cpu()->timers = &g_boot_cpu_timers;
+    idt::set_handler(apic::kTimerVector, on_apic_timer);
+}
+
+void arm(Timer& timer, u64 deadline_tsc) {
+    CpuTimers& t = local();
+    IrqSpinLockGuard guard(t.lock);
+    if (t.heap.contains(timer)) t.heap.remove(timer);
+    timer.deadline_tsc = deadline_tsc;
+    t.heap.push(timer);
+    program_locked(t);
+}
+
+void cancel(Timer& timer) {
+    CpuTimers& t = local();
+    IrqSpinLockGuard guard(t.lock);
+    if (!t.heap.contains(timer)) return;
+    t.heap.remove(timer);
+    // Leaving the APIC armed for a cancelled deadline costs one spurious interrupt, which
+    // is cheaper than reprogramming on every cancel (waits usually end before timeouts).
+}
+
+bool armed(const Timer& timer) { return decltype(CpuTimers::heap)::contains(timer); }
+
+void on_interrupt() {
+    CpuTimers& t = local();
+    bool restore = t.lock.lock();
+    t.stats.interrupts++;
+    t.programmed_deadline = 0;
+    bool ran_any = false;
+    for (;;) {
+        Timer* first = t.heap.top();
+        if (!first || static_cast<i64>(first->deadline_tsc - cpu::rdtsc()) > 0) break;
+        t.heap.pop();
+        t.stats.callbacks++;
+        ran_any = true;
+        t.lock.unlock(false);
+        first->callback(*first);  // may re-arm itself or others
+        t.lock.lock();
+    }
+    if (!ran_any && t.heap.top()) t.stats.early_interrupts++;
+    program_locked(t);
+    t.lock.unlock(restore);
+}
+
+Stats stats() {
+    CpuTimers& t = local();
+    IrqSpinLockGuard guard(t.lock);
+    return t.stats;
+}
+
+}  // namespace timers

@@ -1,0 +1,47 @@
+#include "sync/wait_queue.h"
+
+#include "arch/x86_64/cpu.h"
+#include "sched/scheduler.h"
+#include "sched/thread.h"
+#include "sched/timer.h"
+
+namespace {
+void wake_on_timeout(Timer& timer) { sched::wake(static_cast<Thread*>(timer.context)); }
+}  // namespace
+
+Thread* WaitQueue::self() { return current_thread(); }
+
+bool WaitQueue::deadline_passed(u64 deadline_tsc) { return static_cast<i64>(cpu::rdtsc() - deadline_tsc) >= 0; }
+
+void WaitQueue::sleep_locked(Waiter& waiter, u64 deadline_tsc) {
+    sched::prepare_to_block();
+    Timer timeout;
+    if (deadline_tsc) {
+        timeout.callback = wake_on_timeout;
+        timeout.context = waiter.thread;
+        timers::arm(timeout, deadline_tsc);
+    }
+    m_lock.unlock(false);  // interrupts stay off until we are switched away
+    sched::block();
+    if (deadline_tsc) timers::cancel(timeout);
+    m_lock.lock();
+}
+
+void WaitQueue::wake_one() {
+    bool restore = m_lock.lock();
+    if (Waiter* waiter = m_waiters.pop_front()) sched::wake(waiter->thread);
+    m_lock.unlock(restore);
+    sched::preempt_point();
+}
+
+void WaitQueue::wake_all() {
+    bool restore = m_lock.lock();
+    while (Waiter* waiter = m_waiters.pop_front()) sched::wake(waiter->thread);
+    m_lock.unlock(restore);
+    sched::preempt_point();
+}
+
+bool WaitQueue::has_waiters() {
+    IrqSpinLockGuard guard(m_lock);
+    return !m_waiters.empty();
+}
