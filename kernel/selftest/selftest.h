@@ -14,8 +14,9 @@ int run(std::string_view names);
 
 struct Test {
     const char* name;
-    bool (*run)();   // returns true on success; may print why it failed
-    bool fatal;      // ends the machine on purpose: never part of "all"
+    bool (*run)();           // returns true on success; may print why it failed
+    bool fatal;              // ends the machine on purpose: never part of "all"
+    bool benchmark = false;  // prints figures (bench/); not part of "all" either
 };
 
 // Each file of tests registers its table here (selftest/*.cc).
@@ -24,6 +25,7 @@ std::span<const Test> time_tests();
 std::span<const Test> fault_tests();
 std::span<const Test> cxx_tests();
 std::span<const Test> sched_tests();
+std::span<const Test> sched_benchmarks();
 
 // For tests: reports a failed check with its location and returns false.
 bool fail(const char* what, const char* file, int line);

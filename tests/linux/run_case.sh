@@ -42,13 +42,14 @@ if [ "$actual" != "$status" ]; then
 fi
 if [ "$mode" = exact ]; then
     again=$(mktemp)
-    run "$again" /dev/null >/dev/null
+    again_stderr=$(mktemp)
+    run "$again" "$again_stderr" >/dev/null
     if ! cmp -s "$prefix.stdout" "$again"; then
         echo "FAIL: ${command[*]}: stdout differs between two runs:" >&2
         diff "$prefix.stdout" "$again" >&2
         failed=1
     fi
-    rm -f "$again"
+    rm -f "$again" "$again_stderr"
 fi
 echo "--- stdout ($prefix.stdout)"
 cat "$prefix.stdout"

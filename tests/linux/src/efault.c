@@ -60,7 +60,6 @@ int main(void) {
     EFAULT_CASE("write(1, kernel address, 10)", syscall(SYS_write, 1, kernel, 10));
     EFAULT_CASE("write(1, non-canonical, 10)", syscall(SYS_write, 1, noncanonical, 10));
     EFAULT_CASE("write(1, PROT_NONE page, 10)", syscall(SYS_write, 1, noaccess, 10));
-    EFAULT_CASE("write(2, 1, 10)", syscall(SYS_write, 2, unmapped, 10));
     EFAULT_CASE("writev(1, bad iovec array, 1)", syscall(SYS_writev, 1, unmapped, 1));
     struct iovec bad_base = {.iov_base = unmapped, .iov_len = 10};
     EFAULT_CASE("writev(1, iovec with bad base, 1)", syscall(SYS_writev, 1, &bad_base, 1));

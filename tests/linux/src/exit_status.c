@@ -14,8 +14,8 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "segv") == 0) {
         printf("exit_status: dereferencing a bad pointer\n");
         fflush(stdout);
-        volatile int *bad = (volatile int *)(uintptr_t)0x10;
-        *bad = 1;
+        volatile uintptr_t bad = 0x10;  // volatile: a load the compiler cannot see through.
+        *(volatile int *)bad = 1;
         fprintf(stderr, "FAIL: survived a bad pointer\n");
         return 1;
     }

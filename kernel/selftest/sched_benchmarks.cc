@@ -1,0 +1,114 @@
+// Scheduler figures for bench/sched_figures.sh: run with `osprey boot --deterministic`
+// and the TSC counts instructions, so every figure repeats exactly. Printed as
+// "bench NAME: VALUE UNIT" lines.
+#include <atomic>
+
+#include "arch/x86_64/cpu.h"
+#include "lib/log.h"
+#include "sched/clock.h"
+#include "sched/scheduler.h"
+#include "sched/thread.h"
+#include "selftest/selftest.h"
+
+namespace selftest {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+// Two threads yielding to each other: each yield is one switch.
+bool context_switch() {
+    constexpr u64 kYields = 20'000;
+    g_stop = false;
+    auto partner = Thread::spawn("yielder", [](void*) {
+        while (!g_stop) sched::yield();
+    }, nullptr);
+    SELFTEST_CHECK(partner.is_ok());
+    sched::yield();  // let it start
+    auto before = sched::stats();
+    u64 start = cpu::rdtsc();
+    for (u64 i = 0; i < kYields; i++) sched::yield();
+    u64 ticks = cpu::rdtsc() - start;
+    auto after = sched::stats();
+    g_stop = true;
+    Thread::join(partner.value());
+    u64 switches = after.context_switches - before.context_switches;
+    SELFTEST_CHECK(switches >= kYields);
+    klog::print("bench context_switch: {} ticks per switch ({} switches)\n", ticks / switches, switches);
+    return true;
+}
+
+// The same between two threads that both use the FPU: every switch saves one FPU state
+// and restores the other (XSAVE/XRSTOR, or FXSAVE/FXRSTOR).
+struct FpuSwitch {
+    u64 ticks = 0;
+    u64 switches = 0;
+};
+
+bool fpu_context_switch() {
+    constexpr u64 kYields = 20'000;
+    static FpuSwitch result;
+    g_stop = false;
+    auto partner = Thread::spawn("fpu-yielder", [](void*) {
+        while (!g_stop) sched::yield();
+    }, nullptr, {.uses_fpu = true});
+    auto measurer = Thread::spawn("fpu-measurer", [](void*) {
+        sched::yield();
+        auto before = sched::stats();
+        u64 start = cpu::rdtsc();
+        for (u64 i = 0; i < kYields; i++) sched::yield();
+        result.ticks = cpu::rdtsc() - start;
+        result.switches = sched::stats().context_switches - before.context_switches;
+        g_stop = true;
+    }, nullptr, {.uses_fpu = true});
+    SELFTEST_CHECK(partner.is_ok() && measurer.is_ok());
+    Thread::join(measurer.value());
+    Thread::join(partner.value());
+    SELFTEST_CHECK(result.switches >= kYields);
+    klog::print("bench fpu_context_switch: {} ticks per switch ({} switches)\n", result.ticks / result.switches,
+                result.switches);
+    return true;
+}
+
+bool create_join() {
+    constexpr u64 kThreads = 2000;
+    // Warm the stack slots and their page tables first.
+    for (int i = 0; i < 10; i++) Thread::join(Thread::spawn("warm", [](void*) {}, nullptr).value());
+    u64 start = cpu::rdtsc();
+    for (u64 i = 0; i < kThreads; i++) {
+        auto t = Thread::spawn("short", [](void*) {}, nullptr);
+        SELFTEST_CHECK(t.is_ok());
+        Thread::join(t.value());
+    }
+    klog::print("bench create_join: {} ticks per thread\n", (cpu::rdtsc() - start) / kThreads);
+    return true;
+}
+
+bool sleep_lateness() {
+    for (u64 ms : {1, 10, 100}) {
+        u64 worst = 0, total = 0;
+        constexpr int kRounds = 5;
+        for (int i = 0; i < kRounds; i++) {
+            u64 deadline = cpu::rdtsc() + ktime::ns_to_tsc(ms * 1'000'000);
+            sched::sleep_until_tsc(deadline);
+            u64 late = cpu::rdtsc() - deadline;
+            total += late;
+            if (late > worst) worst = late;
+        }
+        klog::print("bench sleep_{}ms_lateness: {} ticks mean, {} worst\n", ms, total / kRounds, worst);
+    }
+    return true;
+}
+
+const Test kBenchmarks[] = {
+    {"bench-switch", context_switch, false, true},
+    {"bench-switch-fpu", fpu_context_switch, false, true},
+    {"bench-create", create_join, false, true},
+    {"bench-sleep", sleep_lateness, false, true},
+};
+
+}  // namespace
+
+std::span<const Test> sched_benchmarks() { return kBenchmarks; }
+
+}  // namespace selftest
