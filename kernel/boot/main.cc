@@ -11,11 +11,16 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/rtc.h"
+#include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/pvh.h"
 #include "cmdline/cmdline.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
+#include "fs/initramfs.h"
+#include "linux/exec.h"
+#include "linux/syscall.h"
+#include "sched/thread.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -95,6 +100,20 @@ void init_time() {
 
 [[noreturn]] void kernel_main();
 
+// `osprey run`: the application's exit (or death) ends the VM; this boot thread's work is
+// done once it has started.
+[[noreturn]] void run_application() {
+    syscall_msr::init();
+    linux_abi::set_tracing(g_cmdline.has("trace"));
+    bool aslr = g_cmdline.get_bool("aslr").value_or(true);
+    if (auto started = linux_abi::start_application(aslr); started.is_error()) {
+        // As a shell reports it: 127 when the program is not there, 126 when it cannot run.
+        u8 status = started.error() == ENOENT ? 127 : 126;
+        power::shutdown({protocol::ExitReason::Exited, status});
+    }
+    thread_exit(0);
+}
+
 }  // namespace
 
 // Called from boot.S on the boot stack, in long mode, with the first GiB mapped.
@@ -157,6 +176,13 @@ namespace {
                 text::format_to(names, " {}", cpu_features::name(feature));
         klog::info("cpu features:{}", names.view());
     }
+
+    if (g_boot_info.module_count > 0) {
+        const boot::Module& module = g_boot_info.modules()[0];
+        auto archive = std::span<const u8>(static_cast<const u8*>(layout::phys_to_virt(module.phys)), module.size);
+        if (auto r = initramfs::init(archive); r.is_error()) panic("the initramfs is malformed");
+    }
+    if (linux_abi::has_application()) run_application();
 
     int failures = 0;
     if (auto tests = g_cmdline.get("selftest")) failures = selftest::run(*tests);

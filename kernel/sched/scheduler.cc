@@ -8,6 +8,7 @@
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
+#include "linux/process.h"
 
 extern "C" void switch_context(u64* save_rsp, u64 load_rsp);
 
@@ -76,6 +77,22 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread) {
     }
 }
 
+// An application thread's FS base (its TLS) and user GS base. Writing the MSR is slow
+// under emulation, so it is skipped when the value is already there.
+void switch_user_segments(Thread* next) {
+    if (!next->m_user) return;
+    u64 fs = linux_abi::user_fs_base(*next->m_user);
+    u64 gs = linux_abi::user_gs_base(*next->m_user);
+    if (this_cpu()->loaded_fs_base != fs) {
+        cpu::wrmsr(cpu::msr::kFsBase, fs);
+        this_cpu()->loaded_fs_base = fs;
+    }
+    if (this_cpu()->loaded_user_gs_base != gs) {
+        cpu::wrmsr(cpu::msr::kKernelGsBase, gs);  // swapgs makes it GS in ring 3
+        this_cpu()->loaded_user_gs_base = gs;
+    }
+}
+
 void finish_switch(CpuScheduler& s) {
     Thread* previous = s.switching_from;
     s.switching_from = nullptr;
@@ -126,6 +143,7 @@ void schedule() {
     cpu->kernel_stack_top = next->m_stack.top;
     gdt::set_kernel_stack(next->m_stack.top);
     switch_fpu(cpu, next);
+    switch_user_segments(next);
     s.lock.unlock(false);
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
     // Back on `previous`, switched in again by some later schedule().

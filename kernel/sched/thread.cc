@@ -1,11 +1,12 @@
 #include "sched/thread.h"
 
-#include <atomic>
+#include "lib/atomic.h"
 #include <new>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/trap_frame.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
 #include "sched/scheduler.h"
@@ -13,8 +14,8 @@
 extern "C" void thread_trampoline();
 
 namespace {
-std::atomic<u64> g_next_id{1};
-std::atomic<usize> g_live_threads{0};
+kstd::Atomic<u64> g_next_id{1};
+kstd::Atomic<usize> g_live_threads{0};
 
 void copy_name(char* dest, usize capacity, const char* name) {
     usize i = 0;
@@ -30,6 +31,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     thread->m_id = g_next_id++;
     copy_name(thread->m_name, sizeof thread->m_name, name);
     thread->m_detached = options.detached;
+    thread->m_user = options.user;
     thread->m_entity.owner = thread;
     thread->m_entity.weight = sched::weight_for_nice(options.nice);
 
@@ -51,7 +53,8 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     // The first switch_context() to this thread pops six callee-saved registers (rbx =
     // entry, r12 = argument) and returns into thread_trampoline with a 16-byte aligned
     // stack, as after a call's return.
-    u64* sp = reinterpret_cast<u64*>(thread->m_stack.top);
+    u64 top = thread->m_stack.top - (options.user_frame ? align_up(sizeof(TrapFrame), 16) : 0);
+    u64* sp = reinterpret_cast<u64*>(top);
     *--sp = reinterpret_cast<u64>(thread_trampoline);
     *--sp = 0;                                   // rbp
     *--sp = reinterpret_cast<u64>(entry);        // rbx

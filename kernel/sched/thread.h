@@ -9,6 +9,10 @@
 #include "sched/fair_queue.h"
 #include "sync/wait_queue.h"
 
+namespace linux_abi {
+struct UserContext;
+}
+
 enum class ThreadState : u8 {
     Runnable,  // in a run queue
     Running,   // on a CPU
@@ -20,6 +24,11 @@ struct ThreadOptions {
     int nice = 0;
     bool uses_fpu = false;  // gets an FPU save area and the state it needs
     bool detached = false;  // reclaimed by the kernel when it exits; cannot be joined
+    // Keeps the top of the kernel stack for the saved user registers (TrapFrame), where
+    // syscall and interrupt entries from ring 3 put them.
+    bool user_frame = false;
+    // The application side of the thread, attached before it can first run.
+    linux_abi::UserContext* user = nullptr;
 };
 
 class Thread {
@@ -54,6 +63,7 @@ public:
     bool m_exited = false;       // guarded by m_exit_waiters' lock
     WaitQueue m_exit_waiters;
     ListNode m_zombie_node;      // in the per-CPU list of detached threads to reap
+    linux_abi::UserContext* m_user = nullptr;  // set for application threads
 
 private:
     Thread() = default;

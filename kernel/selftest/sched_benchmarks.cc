@@ -1,7 +1,7 @@
 // Scheduler figures for bench/sched_figures.sh: run with `osprey boot --deterministic`
 // and the TSC counts instructions, so every figure repeats exactly. Printed as
 // "bench NAME: VALUE UNIT" lines.
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
@@ -14,7 +14,7 @@ namespace selftest {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+kstd::Atomic<bool> g_stop{false};
 
 // Two threads yielding to each other: each yield is one switch.
 bool context_switch() {

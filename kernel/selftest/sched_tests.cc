@@ -1,5 +1,5 @@
 // Threads, the scheduler, timers and synchronization under stress.
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
@@ -70,7 +70,7 @@ MemoryLevel memory_level() {
     return {frames::free_count(), h.live_allocations, h.pages_held, live_thread_count(), kernel_stacks::live_count()};
 }
 
-std::atomic<u64> g_ran{0};
+kstd::Atomic<u64> g_ran{0};
 
 bool many_threads() {
     constexpr u64 kTotal = 10'000;
@@ -140,8 +140,8 @@ bool mutex_contention() {
 }
 
 // A thread that never sleeps must not keep a sleeping thread from waking up on time.
-std::atomic<bool> g_stop_spinning{false};
-std::atomic<u64> g_spins{0};
+kstd::Atomic<bool> g_stop_spinning{false};
+kstd::Atomic<u64> g_spins{0};
 
 bool no_starvation() {
     g_stop_spinning = false;
@@ -227,9 +227,9 @@ bool fpu_isolation() {
 
 // Two spinners at different nice levels: the one with more weight gets more CPU.
 struct Spinner {
-    std::atomic<u64> count{0};
+    kstd::Atomic<u64> count{0};
 };
-std::atomic<bool> g_stop_weighted{false};
+kstd::Atomic<bool> g_stop_weighted{false};
 
 bool priorities() {
     static Spinner high, low;

@@ -5,7 +5,7 @@
 
 bool Mutex::try_lock() {
     Thread* expected = nullptr;
-    return m_owner.compare_exchange_strong(expected, current_thread(), std::memory_order_acquire);
+    return m_owner.compare_exchange_strong(expected, current_thread(), kstd::acquire);
 }
 
 void Mutex::lock() {
@@ -19,12 +19,12 @@ Result<void> Mutex::lock_until(u64 deadline_tsc) {
 }
 
 void Mutex::unlock() {
-    ASSERT(m_owner.load(std::memory_order_relaxed) == current_thread());
-    m_owner.store(nullptr, std::memory_order_release);
+    ASSERT(m_owner.load(kstd::relaxed) == current_thread());
+    m_owner.store(nullptr, kstd::release);
     m_waiters.wake_one();
 }
 
-bool Mutex::is_locked_by_current() const { return m_owner.load(std::memory_order_relaxed) == current_thread(); }
+bool Mutex::is_locked_by_current() const { return m_owner.load(kstd::relaxed) == current_thread(); }
 
 void ConditionVariable::wait(Mutex& mutex) { (void)wait_until(mutex, 0); }
 

@@ -5,7 +5,7 @@
 // owning subsystem documents; never while holding an IrqSpinLock.
 #pragma once
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "base/result.h"
 #include "sync/wait_queue.h"
@@ -22,7 +22,7 @@ public:
     bool is_locked_by_current() const;
 
 private:
-    std::atomic<Thread*> m_owner{nullptr};
+    kstd::Atomic<Thread*> m_owner{nullptr};
     WaitQueue m_waiters;
 };
 

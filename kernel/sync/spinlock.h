@@ -4,7 +4,7 @@
 // Lock ordering: take at most one IrqSpinLock at a time unless a header says otherwise.
 #pragma once
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
 
@@ -14,18 +14,18 @@ public:
     bool lock() {
         bool were_enabled = cpu::interrupts_enabled();
         cpu::disable_interrupts();
-        while (m_locked.exchange(true, std::memory_order_acquire))
-            while (m_locked.load(std::memory_order_relaxed)) cpu::pause();
+        while (m_locked.exchange(true, kstd::acquire))
+            while (m_locked.load(kstd::relaxed)) cpu::pause();
         return were_enabled;
     }
     void unlock(bool restore_interrupts) {
-        m_locked.store(false, std::memory_order_release);
+        m_locked.store(false, kstd::release);
         if (restore_interrupts) cpu::enable_interrupts();
     }
-    bool is_locked() const { return m_locked.load(std::memory_order_relaxed); }
+    bool is_locked() const { return m_locked.load(kstd::relaxed); }
 
 private:
-    std::atomic<bool> m_locked{false};
+    kstd::Atomic<bool> m_locked{false};
 };
 
 class IrqSpinLockGuard {

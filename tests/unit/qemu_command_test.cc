@@ -9,7 +9,7 @@ namespace {
 using osprey::ChannelPaths;
 using osprey::VmConfig;
 
-ChannelPaths test_channels() { return {"/dev/fd/100", "/dev/fd/101", "/dev/fd/102", "/dev/fd/103", std::nullopt}; }
+ChannelPaths test_channels() { return {"/dev/fd/100", "/dev/fd/101", "/dev/fd/102", "/dev/fd/103", std::nullopt, std::nullopt}; }
 
 bool has_pair(const std::vector<std::string>& args, const std::string& flag, const std::string& value) {
     for (size_t i = 0; i + 1 < args.size(); i++)
@@ -43,13 +43,33 @@ TEST(QemuCommand, EachChannelHasItsOwnSerialPortInContractOrder) {
     EXPECT_TRUE(has_pair(args, "-device", "isa-serial,chardev=oserr,index=3"));
 }
 
-TEST(QemuCommand, StdinPathBecomesTheConsoleInput) {
+TEST(QemuCommand, StdinTravelsOnATwoWayControlSocket) {
     VmConfig config;
     config.kernel = "k";
     auto channels = test_channels();
-    channels.app_stdin = "/dev/fd/104";
+    channels.control_socket_fd = 101;
     auto args = osprey::qemu_arguments(config, channels);
-    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=osout,path=/dev/fd/102,input-path=/dev/fd/104"));
+    EXPECT_TRUE(has_pair(args, "-chardev", "socket,id=osctl,fd=101"));
+    EXPECT_TRUE(has_pair(args, "-device", "isa-serial,chardev=osctl,index=1"));
+    // The application's stdout port reads nothing.
+    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=osout,path=/dev/fd/102"));
+}
+
+TEST(QemuCommand, ACopyableCommandLineUsesThePipeBackendWithFiles) {
+    VmConfig config;
+    config.kernel = "k";
+    auto channels = test_channels();
+    channels.control_pipe_base = "/tmp/o,x/control";
+    auto args = osprey::qemu_arguments(config, channels);
+    EXPECT_TRUE(has_pair(args, "-chardev", "pipe,id=osctl,path=/tmp/o,,x/control"));
+}
+
+TEST(QemuCommand, WithoutStdinTheControlChannelIsAnOutputFile) {
+    VmConfig config;
+    config.kernel = "k";
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-chardev", "file,id=osctl,path=/dev/fd/101"));
+    for (auto& a : args) EXPECT_EQ(a.find("input-path"), std::string::npos) << a;
 }
 
 TEST(QemuCommand, CommasInPathsAreEscapedForQemu) {

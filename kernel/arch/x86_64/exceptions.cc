@@ -5,7 +5,12 @@
 #include "arch/x86_64/power.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
+#include "linux/address_space.h"
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "linux/user_memory.h"
 #include "mm/kernel_stacks.h"
+#include "sched/thread.h"
 
 namespace exceptions {
 
@@ -50,7 +55,71 @@ void print_registers(const TrapFrame& f) {
 
 const char* name(u64 vector) { return vector < 32 ? kNames[vector] : "interrupt"; }
 
+namespace {
+
+u32 access_of(u64 error_code) {
+    if (error_code & 16) return 4;  // instruction fetch
+    if (error_code & 2) return 2;   // write
+    return 1;
+}
+
+// A fault caused by the application: a page to back (demand paging), or a signal.
+void handle_user_fault(TrapFrame& frame) {
+    u64 cr2 = cpu::read_cr2();
+    if (auto* user = current_thread()->m_user) user->frame = &frame;
+    // The handlers may sleep (the address-space lock, allocation): let interrupts in.
+    cpu::enable_interrupts();
+    using namespace linux_abi;
+    switch (frame.vector) {
+        case kPageFault: {
+            auto result = Process::current().memory().handle_fault(cr2, access_of(frame.error_code));
+            if (result == AddressSpace::FaultResult::Handled) break;
+            if (result == AddressSpace::FaultResult::OutOfMemory) {
+                // As Linux's OOM killer would: the application cannot go on.
+                klog::error("out of memory backing {:#x}", cr2);
+                Process::current().killed_by_signal(SIGKILL);
+            }
+            signals::force_fault(SIGSEGV, result == AddressSpace::FaultResult::NotMapped ? SEGV_MAPERR : SEGV_ACCERR, cr2);
+            break;
+        }
+        case 0:  signals::force_fault(SIGFPE, FPE_INTDIV, frame.rip); break;
+        case 1:
+        case 3:  signals::force_fault(SIGTRAP, frame.vector == 3 ? SI_KERNEL : TRAP_BRKPT, frame.rip); break;
+        case 6:  signals::force_fault(SIGILL, ILL_ILLOPN, frame.rip); break;
+        case 16:
+        case 19: signals::force_fault(SIGFPE, FPE_FLTDIV, frame.rip); break;
+        case 17: signals::force_fault(SIGBUS, BUS_ADRERR, cr2); break;
+        default: signals::force_fault(SIGSEGV, SI_KERNEL, 0); break;  // #GP, #SS, #NP...
+    }
+    signals::deliver_pending(frame);
+    cpu::disable_interrupts();
+}
+
+// A page fault in the kernel's user-copy routines: back the page if the address is mapped,
+// else resume at the routine's fixup, which returns EFAULT to the system call.
+bool handle_user_copy_fault(TrapFrame& frame) {
+    u64 fixup;
+    if (frame.vector != kPageFault || !user_memory::fixup_for(frame.rip, fixup)) return false;
+    u64 cr2 = cpu::read_cr2();
+    bool interrupts_were_on = frame.rflags & (1u << 9);
+    if (interrupts_were_on && cr2 < user_memory::kUserLimit && linux_abi::Process::exists()) {
+        cpu::enable_interrupts();
+        auto result = linux_abi::Process::current().memory().handle_fault(cr2, access_of(frame.error_code) & 3);
+        cpu::disable_interrupts();
+        if (result == linux_abi::AddressSpace::FaultResult::Handled) return true;
+    }
+    frame.rip = fixup;
+    return true;
+}
+
+}  // namespace
+
 void handle(TrapFrame& frame) {
+    if (frame.from_user()) {
+        handle_user_fault(frame);
+        return;
+    }
+    if (handle_user_copy_fault(frame)) return;
     cpu::disable_interrupts();
     u64 cr2 = cpu::read_cr2();
     klog::print("\n*** KERNEL PANIC: CPU exception {} (vector {}), error code {:#x}\n",

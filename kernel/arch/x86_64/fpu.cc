@@ -60,6 +60,7 @@ void init() {
 
 usize state_size() { return g_size; }
 bool uses_xsave() { return g_xsave; }
+u64 enabled_features() { return g_xsave ? g_xcr0 : 3; }
 
 Result<void*> allocate_initial_state() {
     void* area = TRY(heap::allocate(g_size, 64));

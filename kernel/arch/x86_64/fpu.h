@@ -12,6 +12,8 @@ void init();
 // Bytes of one thread's save area (XSAVE size for the enabled features, or 512 for FXSAVE).
 usize state_size();
 bool uses_xsave();
+// The XSAVE components enabled in XCR0 (x87 and SSE only without XSAVE).
+u64 enabled_features();
 
 // A save area holding the state a new thread starts with (FNINIT, MXCSR 0x1f80).
 Result<void*> allocate_initial_state();

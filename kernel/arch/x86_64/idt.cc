@@ -2,7 +2,11 @@
 
 #include "arch/x86_64/exceptions.h"
 #include "lib/panic.h"
+#include "arch/x86_64/percpu.h"
+#include "linux/process.h"
+#include "linux/signals.h"
 #include "sched/scheduler.h"
+#include "sched/thread.h"
 
 extern "C" char isr_stubs[];
 
@@ -50,18 +54,27 @@ void set_handler(u8 vector, Handler handler) {
 
 }  // namespace idt
 
+namespace {
+Thread* current_thread_or_null() { return this_cpu() ? this_cpu()->current : nullptr; }
+}  // namespace
+
 extern "C" void trap_dispatch(TrapFrame* frame) {
     if (frame->vector < idt::kFirstExternalVector) {
         exceptions::handle(*frame);
         return;
     }
     if (auto handler = idt::g_handlers[frame->vector]) {
+        Thread* self = current_thread_or_null();
+        if (frame->from_user() && self && self->m_user) self->m_user->frame = frame;
         sched::enter_interrupt();
         handler(*frame);
         sched::leave_interrupt();
         // Interrupts are off until iretq: a thread woken here, or an expired slice, takes
         // the CPU now, on the way out.
         sched::preempt_on_interrupt_exit();
+        // Back to the application: signals sent to it meanwhile are delivered now (Go
+        // preempts goroutines with a SIGURG this way).
+        if (frame->from_user()) signals::deliver_pending(*frame);
         return;
     }
     if (frame->vector == idt::kSpuriousVector) return;  // spurious: no EOI, nothing to do

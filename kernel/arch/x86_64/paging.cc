@@ -7,11 +7,12 @@
 #include "arch/x86_64/layout.h"
 #include "mm/frames.h"
 
+extern "C" bool smap_enabled;
+
 namespace paging {
 
 namespace {
 
-constexpr u64 kAddressMask = 0x000ffffffffff000ull;
 constexpr u64 kTableFlags = kPresent | kWritable | kUser;  // leaf entries decide access
 
 u64* table_at(u64 phys) { return static_cast<u64*>(layout::phys_to_virt(phys)); }
@@ -107,6 +108,35 @@ std::optional<u64> AddressSpace::translate(u64 virt) const {
 
 void AddressSpace::activate() const { cpu::write_cr3(m_pml4); }
 
+u64* AddressSpace::pte(u64 virt) const {
+    unsigned level;
+    u64* entry = walk(m_pml4, virt, level);
+    return level == 0 ? entry : nullptr;
+}
+
+std::optional<u64> AddressSpace::unmap_page(u64 virt) {
+    u64* entry = pte(virt);
+    if (!entry || !(*entry & kPresent)) return std::nullopt;
+    u64 phys = *entry & kAddressMask;
+    *entry = 0;
+    cpu::invlpg(virt);
+    return phys;
+}
+
+void AddressSpace::set_page_flags(u64 virt, u64 flags) {
+    u64* entry = pte(virt);
+    if (!entry || !(*entry & kPresent)) return;
+    *entry = (*entry & kAddressMask) | flags;
+    cpu::invlpg(virt);
+}
+
+u64 user_page_flags(u32 prot) {
+    u64 flags = kPresent | kUser;
+    if (prot & 2) flags |= kWritable;
+    if (!(prot & 4) && cpu_features::has(cpu_features::kNx)) flags |= kNoExecute;
+    return flags;
+}
+
 AddressSpace& kernel_space() { return g_kernel_space; }
 
 Result<void> init_kernel_space(std::span<const RamRange> ram) {
@@ -147,7 +177,10 @@ void enable_protection_features() {
     u64 cr4 = cpu::read_cr4();
     if (cpu_features::has(cpu_features::kPge)) cr4 |= 1ull << 7;
     if (cpu_features::has(cpu_features::kSmep)) cr4 |= 1ull << 20;
-    if (cpu_features::has(cpu_features::kSmap)) cr4 |= 1ull << 21;
+    if (cpu_features::has(cpu_features::kSmap)) {
+        cr4 |= 1ull << 21;
+        smap_enabled = true;  // user_copy.S brackets user accesses with STAC/CLAC
+    }
     if (cpu_features::has(cpu_features::kUmip)) cr4 |= 1ull << 11;
     cpu::write_cr4(cr4);
 }

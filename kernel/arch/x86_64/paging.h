@@ -21,6 +21,12 @@ enum Flag : u64 {
     kNoExecute = 1ull << 63,
 };
 
+constexpr u64 kAddressMask = 0x000ffffffffff000ull;
+
+// The entry flags for an application page with PROT_* bits `prot` (read 1, write 2,
+// exec 4): user, present, writable when asked, no-execute unless asked.
+u64 user_page_flags(u32 prot);
+
 // Kernel data: present, writable, never executable.
 constexpr u64 kKernelData = kPresent | kWritable | kNoExecute | kGlobal;
 constexpr u64 kKernelMmio = kKernelData | kCacheDisable | kWriteThrough;
@@ -36,6 +42,12 @@ public:
     // Unmaps 4 KiB pages (splitting no large pages: EINVAL if one is in the way).
     Result<void> unmap(u64 virt, u64 size);
     std::optional<u64> translate(u64 virt) const;
+    // The leaf entry of a 4 KiB page, or nullptr when no page table covers it.
+    u64* pte(u64 virt) const;
+    // Removes a 4 KiB page's mapping and returns the frame it mapped.
+    std::optional<u64> unmap_page(u64 virt);
+    // Replaces the flags of a mapped 4 KiB page (the frame stays).
+    void set_page_flags(u64 virt, u64 flags);
     u64 root() const { return m_pml4; }
     void activate() const;
 

@@ -26,6 +26,8 @@ struct PerCpu {
     Thread* fpu_owner;         // the thread whose FPU state is in this CPU's registers
     sched::CpuScheduler* scheduler;
     timers::CpuTimers* timers;
+    u64 loaded_fs_base;        // what FS_BASE holds now
+    u64 loaded_user_gs_base;   // what KERNEL_GS_BASE holds now (the user's GS base)
 };
 
 inline PerCpu* this_cpu() {

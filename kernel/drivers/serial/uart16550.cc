@@ -5,6 +5,7 @@
 namespace {
 constexpr u16 kData = 0, kInterruptEnable = 1, kFifoControl = 2, kLineControl = 3,
               kModemControl = 4, kLineStatus = 5, kScratch = 7;
+constexpr u8 kLineStatusDataReady = 1 << 0;
 constexpr u8 kLineStatusTransmitHoldingEmpty = 1 << 5;
 constexpr u8 kLineStatusTransmitterEmpty = 1 << 6;
 // Bounded waits: a wedged or absent UART must not hang the kernel forever.
@@ -36,6 +37,13 @@ void Uart16550::put(u8 byte) {
 void Uart16550::write(std::string_view bytes) {
     if (!m_present) return;
     for (char c : bytes) put(static_cast<u8>(c));
+}
+
+usize Uart16550::read_available(u8* out, usize capacity) {
+    if (!m_present) return 0;
+    usize n = 0;
+    while (n < capacity && (cpu::inb(m_base + kLineStatus) & kLineStatusDataReady)) out[n++] = cpu::inb(m_base + kData);
+    return n;
 }
 
 void Uart16550::drain() {

@@ -19,6 +19,8 @@ public:
     bool init();
     bool present() const { return m_present; }
     void write(std::string_view bytes);
+    // Reads what the receiver holds now, up to `capacity` bytes, without waiting.
+    usize read_available(u8* out, usize capacity);
     // Waits until the transmitter is empty (LSR.TEMT): the last byte has left the wire.
     void drain();
 

@@ -1,0 +1,93 @@
+#include "fs/eventfd.h"
+
+#include <new>
+
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "sched/thread.h"
+#include "sync/wait_queue.h"
+
+namespace fs {
+
+namespace {
+
+constexpr u64 kMax = 0xfffffffffffffffeull;
+
+bool interrupted() {
+    auto* user = current_thread()->m_user;
+    return user && signals::has_deliverable(*user);
+}
+
+class EventFd final : public File {
+public:
+    EventFd(u64 initial, u32 flags) : File(O_RDWR | (flags & O_NONBLOCK)), m_count(initial), m_semaphore(flags & EFD_SEMAPHORE) {}
+    const char* kind() const override { return "eventfd"; }
+
+    Result<usize> read(const IoBuffer& buffer) override {
+        if (buffer.length < 8) return Error(EINVAL);
+        u64 value = 0;
+        for (;;) {
+            (void)m_changed.wait_until([&] { return m_count > 0 || nonblocking() || interrupted(); });
+            bool got = m_changed.locked([&] {
+                if (m_count == 0) return false;
+                value = m_semaphore ? 1 : m_count;
+                m_count -= value;
+                return true;
+            });
+            if (got) break;
+            if (nonblocking()) return Error(EAGAIN);
+            if (interrupted()) return Error(EINTR);
+        }
+        m_changed.wake_all();
+        notify_observers(poll_events());
+        // The value is gone from the counter even if the copy faults, as on Linux.
+        TRY(buffer.copy_out(0, &value, 8));
+        return 8;
+    }
+
+    Result<usize> write(const IoBuffer& buffer) override {
+        if (buffer.length < 8) return Error(EINVAL);
+        u64 value;
+        TRY(buffer.copy_in(0, &value, 8));
+        if (value == ~0ull) return Error(EINVAL);
+        for (;;) {
+            (void)m_changed.wait_until([&] { return kMax - m_count >= value || nonblocking() || interrupted(); });
+            bool added = m_changed.locked([&] {
+                if (kMax - m_count < value) return false;
+                m_count += value;
+                return true;
+            });
+            if (added) break;
+            if (nonblocking()) return Error(EAGAIN);
+            if (interrupted()) return Error(EINTR);
+        }
+        m_changed.wake_all();
+        notify_observers(poll_events());
+        return 8;
+    }
+
+    u32 poll_events() override {
+        return m_changed.locked([&] {
+            u32 events = 0;
+            if (m_count > 0) events |= POLLIN | POLLRDNORM;
+            if (m_count < kMax) events |= POLLOUT | POLLWRNORM;
+            return events;
+        });
+    }
+
+private:
+    WaitQueue m_changed;
+    u64 m_count;  // guarded by m_changed's lock
+    bool m_semaphore;
+};
+
+}  // namespace
+
+Result<RefPtr<File>> create_eventfd(u64 initial, u32 flags) {
+    if (flags & ~(EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK)) return Error(EINVAL);
+    auto* file = new (std::nothrow) EventFd(initial, flags);
+    if (!file) return Error(ENOMEM);
+    return RefPtr<File>::adopt(file);
+}
+
+}  // namespace fs

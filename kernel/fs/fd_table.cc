@@ -1,0 +1,69 @@
+#include "fs/fd_table.h"
+
+namespace fs {
+
+Result<RefPtr<File>> FdTable::get(int fd) {
+    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    IrqSpinLockGuard guard(m_lock);
+    if (!m_entries[fd].file) return Error(EBADF);
+    return m_entries[fd].file;
+}
+
+Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
+    if (min_fd < 0 || min_fd >= kMaxDescriptors) return Error(EINVAL);
+    IrqSpinLockGuard guard(m_lock);
+    for (int fd = min_fd; fd < kMaxDescriptors; fd++) {
+        if (m_entries[fd].file) continue;
+        m_entries[fd].file = file;
+        m_entries[fd].cloexec = cloexec;
+        return fd;
+    }
+    return Error(EMFILE);
+}
+
+Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
+    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    RefPtr<File> previous;  // released after the lock: closing may do work
+    {
+        IrqSpinLockGuard guard(m_lock);
+        previous = m_entries[fd].file;
+        m_entries[fd].file = file;
+        m_entries[fd].cloexec = cloexec;
+    }
+    return {};
+}
+
+Result<void> FdTable::close(int fd) {
+    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    RefPtr<File> previous;
+    {
+        IrqSpinLockGuard guard(m_lock);
+        if (!m_entries[fd].file) return Error(EBADF);
+        previous = m_entries[fd].file;
+        m_entries[fd].file = nullptr;
+    }
+    return {};
+}
+
+Result<bool> FdTable::cloexec(int fd) {
+    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    IrqSpinLockGuard guard(m_lock);
+    if (!m_entries[fd].file) return Error(EBADF);
+    return m_entries[fd].cloexec;
+}
+
+Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
+    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    IrqSpinLockGuard guard(m_lock);
+    if (!m_entries[fd].file) return Error(EBADF);
+    m_entries[fd].cloexec = cloexec;
+    return {};
+}
+
+void FdTable::close_range(int first, int last) {
+    if (first < 0) first = 0;
+    if (last >= kMaxDescriptors) last = kMaxDescriptors - 1;
+    for (int fd = first; fd <= last; fd++) (void)close(fd);
+}
+
+}  // namespace fs

@@ -1,0 +1,33 @@
+// A process's file descriptors: small integers naming open files, each with its
+// close-on-exec flag. The lowest free number is always handed out, as POSIX requires.
+#pragma once
+
+#include "fs/file.h"
+
+namespace fs {
+
+class FdTable {
+public:
+    static constexpr int kMaxDescriptors = 1024;  // RLIMIT_NOFILE (soft and hard)
+
+    Result<RefPtr<File>> get(int fd);
+    // The lowest free descriptor >= min_fd; EMFILE when none.
+    Result<int> allocate(RefPtr<File> file, bool cloexec, int min_fd = 0);
+    // dup2/dup3: installs at exactly `fd`, closing what was there.
+    Result<void> install_at(int fd, RefPtr<File> file, bool cloexec);
+    Result<void> close(int fd);
+    Result<bool> cloexec(int fd);
+    Result<void> set_cloexec(int fd, bool cloexec);
+    // Closes [first, last] (close_range).
+    void close_range(int first, int last);
+
+private:
+    struct Entry {
+        RefPtr<File> file;
+        bool cloexec = false;
+    };
+    IrqSpinLock m_lock;  // guards m_entries
+    Entry m_entries[kMaxDescriptors];
+};
+
+}  // namespace fs

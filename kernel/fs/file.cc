@@ -1,0 +1,42 @@
+#include "fs/file.h"
+
+#include <cstring>
+
+#include "linux/user_memory.h"
+
+namespace fs {
+
+Result<void> IoBuffer::copy_out(usize offset, const void* src, usize n) const {
+    if (offset > length || n > length - offset) return Error(EFAULT);
+    if (user) return user_memory::copy_to(address + offset, src, n);
+    memcpy(reinterpret_cast<u8*>(address) + offset, src, n);
+    return {};
+}
+
+Result<void> IoBuffer::copy_in(usize offset, void* dst, usize n) const {
+    if (offset > length || n > length - offset) return Error(EFAULT);
+    if (user) return user_memory::copy_from(dst, address + offset, n);
+    memcpy(dst, reinterpret_cast<const u8*>(address) + offset, n);
+    return {};
+}
+
+Result<usize> File::read(const IoBuffer&) { return Error(EINVAL); }
+Result<usize> File::write(const IoBuffer&) { return Error(EINVAL); }
+Result<u64> File::ioctl(u32, u64) { return Error(ENOTTY); }
+
+void File::add_observer(PollObserver& observer) {
+    IrqSpinLockGuard guard(m_observers_lock);
+    m_observers.push_back(observer);
+}
+
+void File::remove_observer(PollObserver& observer) {
+    IrqSpinLockGuard guard(m_observers_lock);
+    m_observers.remove(observer);
+}
+
+void File::notify_observers(u32 events) {
+    IrqSpinLockGuard guard(m_observers_lock);
+    m_observers.for_each([&](PollObserver& o) { o.notify(o, events); });
+}
+
+}  // namespace fs

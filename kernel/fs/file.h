@@ -1,0 +1,70 @@
+// The one interface behind every file descriptor: the console, pipes, eventfds, epoll
+// instances, and (in later issues) regular files, directories, sockets and timerfds. poll,
+// select and epoll work the same for all of them through readiness events and observers.
+#pragma once
+
+#include "base/intrusive_list.h"
+#include "base/result.h"
+#include "lib/ref_counted.h"
+#include "sync/spinlock.h"
+
+namespace fs {
+
+// poll(2) event bits.
+constexpr u32 POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010,
+              POLLNVAL = 0x020, POLLRDNORM = 0x040, POLLWRNORM = 0x100, POLLRDHUP = 0x2000;
+
+// open(2) status flags kept on the open file.
+constexpr u32 O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0100, O_EXCL = 0200,
+              O_NOCTTY = 0400, O_TRUNC = 01000, O_APPEND = 02000, O_NONBLOCK = 04000, O_DSYNC = 010000,
+              O_DIRECT = 040000, O_LARGEFILE = 0100000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000,
+              O_NOATIME = 01000000, O_CLOEXEC = 02000000, O_PATH = 010000000;
+
+// Where data comes from or goes to: user memory (system calls) or a kernel buffer.
+struct IoBuffer {
+    u64 address;
+    usize length;
+    bool user;
+
+    static IoBuffer from_user(u64 address, usize length) { return {address, length, true}; }
+    static IoBuffer kernel(void* p, usize length) { return {reinterpret_cast<u64>(p), length, false}; }
+    Result<void> copy_out(usize offset, const void* src, usize n) const;  // into the buffer
+    Result<void> copy_in(usize offset, void* dst, usize n) const;         // from the buffer
+};
+
+// Told when a file's readiness may have changed (epoll, poll, select register these).
+struct PollObserver {
+    ListNode node;
+    void (*notify)(PollObserver& observer, u32 events) = nullptr;
+    void* context = nullptr;
+};
+
+class File : public RefCounted {
+public:
+    virtual const char* kind() const = 0;  // "console", "pipe", ... (for /proc and traces)
+
+    virtual Result<usize> read(const IoBuffer& buffer);
+    virtual Result<usize> write(const IoBuffer& buffer);
+    virtual Result<u64> ioctl(u32 request, u64 argument);
+    // The events that hold now (POLLIN when a read would not block, ...).
+    virtual u32 poll_events() { return 0; }
+
+    u32 status_flags() const { return m_status_flags; }
+    void set_status_flags(u32 flags) { m_status_flags = flags; }
+    bool nonblocking() const { return m_status_flags & O_NONBLOCK; }
+
+    void add_observer(PollObserver& observer);
+    void remove_observer(PollObserver& observer);
+
+protected:
+    explicit File(u32 status_flags) : m_status_flags(status_flags) {}
+    // Subclasses call this whenever readiness may have changed.
+    void notify_observers(u32 events);
+
+private:
+    u32 m_status_flags;
+    IrqSpinLock m_observers_lock;
+    IntrusiveList<PollObserver, &PollObserver::node> m_observers;  // guarded by m_observers_lock
+};
+
+}  // namespace fs

@@ -1,0 +1,26 @@
+// The initramfs the boot loader handed over (a cpio "newc" archive in memory). Until the
+// file-system layer exists, the loader and the app config find their files here directly;
+// file data is served in place, never copied.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace initramfs {
+
+// Remembers the archive (kept reserved by the memory manager) and checks it.
+Result<void> init(std::span<const u8> archive);
+bool present();
+
+struct FileData {
+    std::span<const u8> bytes;
+    u32 mode;
+};
+// A regular file by absolute path ("/usr/bin/busybox"); ENOENT, or EISDIR/EACCES-like
+// errors for what is not a regular file.
+Result<FileData> find(std::string_view path);
+
+}  // namespace initramfs

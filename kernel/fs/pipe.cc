@@ -1,0 +1,222 @@
+#include "fs/pipe.h"
+
+#include <new>
+
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "mm/heap.h"
+#include "sched/thread.h"
+#include "sync/mutex.h"
+#include "sync/wait_queue.h"
+
+namespace fs {
+
+namespace {
+
+constexpr usize kCapacity = 64 * KiB;  // Linux's default pipe size
+constexpr usize kAtomicWrite = 4096;   // PIPE_BUF: writes up to this size are never split
+
+// The shared part. `lock` guards the ring and the end counts; `changed` wakes readers and
+// writers (they re-check under its lock what they wait for).
+class Pipe : public RefCounted {
+public:
+    static Pipe* create() {
+        auto* pipe = new (std::nothrow) Pipe;
+        if (!pipe) return nullptr;
+        auto buffer = heap::allocate(kCapacity, 16);
+        if (buffer.is_error()) {
+            pipe->unref();
+            return nullptr;
+        }
+        pipe->m_data = static_cast<u8*>(buffer.value());
+        return pipe;
+    }
+    ~Pipe() override { heap::free(m_data); }
+
+    Result<usize> read(const IoBuffer& buffer, bool nonblocking, File& end);
+    Result<usize> write(const IoBuffer& buffer, bool nonblocking, File& end);
+    u32 read_events() {
+        return m_changed.locked([&] {
+            u32 events = 0;
+            if (m_used) events |= POLLIN | POLLRDNORM;
+            if (m_writers == 0) events |= POLLHUP;
+            return events;
+        });
+    }
+    u32 write_events() {
+        return m_changed.locked([&] {
+            u32 events = 0;
+            if (kCapacity - m_used >= 1) events |= POLLOUT | POLLWRNORM;
+            if (m_readers == 0) events |= POLLERR;
+            return events;
+        });
+    }
+    void close_end(bool reader);
+    void set_ends(File* read_end, File* write_end) {
+        m_read_end = read_end;
+        m_write_end = write_end;
+    }
+
+private:
+    void notify();
+
+    WaitQueue m_changed;
+    // One reader and one writer at a time: each copies to or from the ring without the
+    // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
+    Mutex m_read_lock;
+    Mutex m_write_lock;
+    u8* m_data = nullptr;
+    usize m_head = 0;  // next byte to read
+    usize m_used = 0;
+    u32 m_readers = 1, m_writers = 1;
+    File* m_read_end = nullptr;   // for readiness notifications; cleared when closed
+    File* m_write_end = nullptr;
+    friend class PipeEnd;
+};
+
+class PipeEnd final : public File {
+public:
+    PipeEnd(Pipe* pipe, bool reader, u32 flags) : File((reader ? O_RDONLY : O_WRONLY) | flags), m_pipe(pipe), m_reader(reader) {}
+    ~PipeEnd() override {
+        m_pipe->close_end(m_reader);
+        m_pipe->unref();
+    }
+    const char* kind() const override { return "pipe"; }
+    Result<usize> read(const IoBuffer& buffer) override {
+        if (!m_reader) return Error(EBADF);
+        return m_pipe->read(buffer, nonblocking(), *this);
+    }
+    Result<usize> write(const IoBuffer& buffer) override {
+        if (m_reader) return Error(EBADF);
+        return m_pipe->write(buffer, nonblocking(), *this);
+    }
+    u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
+    void notify(u32 events) { notify_observers(events); }
+
+private:
+    Pipe* m_pipe;
+    bool m_reader;
+};
+
+bool interrupted() {
+    auto* user = current_thread()->m_user;
+    return user && signals::has_deliverable(*user);
+}
+
+}  // namespace
+
+void Pipe::notify() {
+    if (m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_events());
+    if (m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_events());
+}
+
+void Pipe::close_end(bool reader) {
+    m_changed.locked([&] {
+        if (reader) {
+            m_readers--;
+            m_read_end = nullptr;
+        } else {
+            m_writers--;
+            m_write_end = nullptr;
+        }
+    });
+    m_changed.wake_all();
+    notify();
+}
+
+Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
+    if (buffer.length == 0) return 0;
+    MutexLocker serialized(m_read_lock);
+    usize done = 0;
+    Result<void> status;
+    for (;;) {
+        auto waited = m_changed.wait_until([&] { return m_used > 0 || m_writers == 0 || nonblocking || interrupted(); });
+        (void)waited;
+        // Copy out without holding the spin lock (the copy may fault in user pages):
+        // take a snapshot of a contiguous run, copy, then consume it.
+        usize head, run;
+        bool eof;
+        m_changed.locked([&] {
+            head = m_head;
+            run = m_used < kCapacity - m_head ? m_used : kCapacity - m_head;
+            eof = m_writers == 0;
+        });
+        if (run == 0) {
+            if (eof) return 0;
+            if (nonblocking) return Error(EAGAIN);
+            if (interrupted()) return Error(EINTR);
+            continue;
+        }
+        usize n = run < buffer.length - done ? run : buffer.length - done;
+        // Single reader at a time is the common case; concurrent readers may interleave
+        // whole runs, as on Linux they may interleave at any point.
+        status = buffer.copy_out(done, m_data + head, n);
+        if (status.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(status.error()));
+        m_changed.locked([&] {
+            m_head = (m_head + n) % kCapacity;
+            m_used -= n;
+        });
+        done += n;
+        break;
+    }
+    m_changed.wake_all();
+    notify();
+    return done;
+}
+
+Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
+    if (buffer.length == 0) return 0;
+    MutexLocker serialized(m_write_lock);
+    usize done = 0;
+    while (done < buffer.length) {
+        usize want = buffer.length - done;
+        // A write of at most PIPE_BUF bytes goes in whole or waits until it can.
+        usize need = want <= kAtomicWrite ? want : 1;
+        (void)m_changed.wait_until([&] { return kCapacity - m_used >= need || m_readers == 0 || nonblocking || interrupted(); });
+        usize tail, room;
+        bool broken;
+        m_changed.locked([&] {
+            broken = m_readers == 0;
+            tail = (m_head + m_used) % kCapacity;
+            room = kCapacity - m_used;
+            if (room > kCapacity - tail) room = kCapacity - tail;  // contiguous
+        });
+        if (broken) {
+            linux_abi::SigInfo info{};
+            info.si_signo = linux_abi::SIGPIPE;
+            info.si_code = linux_abi::SI_KERNEL;
+            (void)signals::send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
+            return done ? Result<usize>(done) : Result<usize>(Error(EPIPE));
+        }
+        if (room < need || room == 0) {
+            if (nonblocking) return done ? Result<usize>(done) : Result<usize>(Error(EAGAIN));
+            if (interrupted()) return done ? Result<usize>(done) : Result<usize>(Error(EINTR));
+            continue;
+        }
+        usize n = want < room ? want : room;
+        auto copied = buffer.copy_in(done, m_data + tail, n);
+        if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
+        m_changed.locked([&] { m_used += n; });
+        done += n;
+        m_changed.wake_all();
+        notify();
+    }
+    return done;
+}
+
+Result<PipeEnds> create_pipe(u32 flags) {
+    Pipe* pipe = Pipe::create();
+    if (!pipe) return Error(ENFILE);
+    pipe->ref();  // one reference per end
+    auto* reader = new (std::nothrow) PipeEnd(pipe, true, flags & O_NONBLOCK);
+    auto* writer = new (std::nothrow) PipeEnd(pipe, false, flags & O_NONBLOCK);
+    if (!reader || !writer) {
+        delete reader;
+        delete writer;
+        return Error(ENFILE);
+    }
+    pipe->set_ends(reader, writer);
+    return PipeEnds{RefPtr<File>::adopt(reader), RefPtr<File>::adopt(writer)};
+}
+
+}  // namespace fs

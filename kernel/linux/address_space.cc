@@ -1,0 +1,270 @@
+#include "linux/address_space.h"
+
+#include <cstring>
+#include <new>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "mm/frames.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr u64 kPage = mm::kPageSize;
+constexpr u64 kMinMapAddress = 0x10000;  // vm.mmap_min_addr: the null page and its neighbours stay unmapped
+// A PROT_NONE page keeps its frame in a not-present entry marked with this software bit.
+constexpr u64 kProtNoneFrame = 1ull << 9;
+
+paging::AddressSpace& tables() { return paging::kernel_space(); }
+
+u32 vma_flags(u32 map_flags, bool file) {
+    u32 flags = 0;
+    if ((map_flags & MAP_TYPE) != MAP_PRIVATE) flags |= mm::kVmaShared;
+    if (file) flags |= mm::kVmaFile;
+    if (map_flags & MAP_GROWSDOWN) flags |= mm::kVmaGrowsDown;
+    if (map_flags & MAP_NORESERVE) flags |= mm::kVmaNoReserve;
+    return flags;
+}
+
+bool access_allowed(u32 prot, u32 access) {
+    if (prot == mm::kProtNone) return false;
+    if ((access & mm::kProtWrite) && !(prot & mm::kProtWrite)) return false;
+    if ((access & mm::kProtExec) && !(prot & mm::kProtExec)) return false;
+    return true;  // on x86 every mapped page is readable
+}
+
+}  // namespace
+
+mm::Vma* AddressSpace::HeapAllocator::allocate() { return new (std::nothrow) mm::Vma; }
+void AddressSpace::HeapAllocator::release(mm::Vma* vma) { delete vma; }
+
+AddressSpace::AddressSpace() : m_areas(m_allocator) {}
+
+void AddressSpace::set_layout(u64 mmap_top, u64 brk_start) {
+    MutexLocker lock(m_lock);
+    m_mmap_top = mmap_top;
+    m_brk_start = m_brk = brk_start;
+}
+
+// Frees the frames behind [start, end). Skips whole page tables that do not exist, so
+// releasing a large reservation that was never touched costs little.
+void AddressSpace::release_pages(u64 start, u64 end) {
+    for (u64 v = start; v < end;) {
+        u64* entry = tables().pte(v);
+        if (!entry) {
+            v = align_up(v + 1, layout::kLargePageSize);
+            continue;
+        }
+        if (*entry & (paging::kPresent | kProtNoneFrame)) {
+            u64 phys = *entry & paging::kAddressMask;
+            *entry = 0;
+            asm volatile("invlpg (%0)" ::"r"(v) : "memory");
+            frames::free(phys);
+            m_resident_pages--;
+        }
+        v += kPage;
+    }
+}
+
+Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, const FileImage* file, u64 offset) {
+    if (length == 0 || (offset & (kPage - 1))) return Error(EINVAL);
+    if (prot & ~(mm::kProtRead | mm::kProtWrite | mm::kProtExec)) return Error(EINVAL);
+    u32 type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return Error(EINVAL);
+    if (length > mm::kUserEnd) return Error(ENOMEM);
+    u64 size = align_up(length, kPage);
+    mm::VmaAttrs attrs{prot, vma_flags(flags, file != nullptr), reinterpret_cast<u64>(file), offset, kTagNone};
+
+    MutexLocker lock(m_lock);
+    u64 start;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (address & (kPage - 1)) return Error(EINVAL);
+        if (address < kMinMapAddress) return Error(EPERM);
+        if (flags & MAP_FIXED_NOREPLACE)
+            start = TRY(m_areas.map_noreplace(address, size, attrs));
+        else
+            start = TRY(m_areas.map(address, size, attrs, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); }));
+    } else {
+        u64 hint = address >= kMinMapAddress ? align_up(address, kPage) : 0;
+        start = TRY(m_areas.find_free(size, hint, kMinMapAddress, m_mmap_top));
+        TRY(m_areas.map(start, size, attrs));
+    }
+    if (flags & MAP_POPULATE) {
+        for (u64 page = start; page < start + size; page += kPage)
+            if (fault_locked(page, prot & mm::kProtWrite) == FaultResult::OutOfMemory) break;
+    }
+    return start;
+}
+
+Result<void> AddressSpace::munmap(u64 address, u64 length) {
+    MutexLocker lock(m_lock);
+    return m_areas.unmap(address, length, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); });
+}
+
+Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
+    if (prot & ~(mm::kProtRead | mm::kProtWrite | mm::kProtExec)) return Error(EINVAL);
+    MutexLocker lock(m_lock);
+    return m_areas.protect(address, length, prot, [&](const mm::VmaRegion& r, u32) {
+        for (u64 v = r.start; v < r.end; v += kPage) {
+            u64* entry = tables().pte(v);
+            if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
+            u64 phys = *entry & paging::kAddressMask;
+            *entry = phys | (prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot));
+            asm volatile("invlpg (%0)" ::"r"(v) : "memory");
+        }
+    });
+}
+
+Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address) {
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Error(EINVAL);
+    if (flags & MREMAP_DONTUNMAP) return Error(EINVAL);  // FIXME: not supported yet
+    mm::RemapRequest request;
+    request.old_start = old_address;
+    request.old_length = align_up(old_length, kPage);
+    request.new_length = align_up(new_length, kPage);
+    request.may_move = flags & MREMAP_MAYMOVE;
+    if (flags & MREMAP_FIXED) request.fixed_address = new_address;
+    request.low_limit = kMinMapAddress;
+    MutexLocker lock(m_lock);
+    request.high_limit = m_mmap_top;
+    return m_areas.remap(
+        request,
+        [&](const mm::VmaMove& move) {
+            // Page mappings move with the area; their frames stay.
+            for (u64 i = 0; i < move.length; i += kPage) {
+                u64* entry = tables().pte(move.old_start + i);
+                if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
+                u64 value = *entry;
+                *entry = 0;
+                asm volatile("invlpg (%0)" ::"r"(move.old_start + i) : "memory");
+                u64 phys = value & paging::kAddressMask;
+                // Build the page table path to the new place, then install the old entry.
+                if (tables().map(move.new_start + i, phys, kPage, paging::kUser).is_error()) {
+                    frames::free(phys);
+                    m_resident_pages--;
+                    continue;
+                }
+                *tables().pte(move.new_start + i) = value;
+            }
+        },
+        [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); });
+}
+
+Result<void> AddressSpace::madvise(u64 address, u64 length, int advice) {
+    if (address & (kPage - 1)) return Error(EINVAL);
+    u64 end = address + align_up(length, kPage);
+    if (end < address) return Error(EINVAL);
+    switch (advice) {
+        case MADV_DONTNEED:
+        case MADV_FREE:
+        case MADV_REMOVE: {
+            MutexLocker lock(m_lock);
+            // Every page of the range must be mapped; then the pages are dropped and read
+            // back as zeros (or the file's bytes) on the next touch.
+            for (u64 v = address; v < end;) {
+                const mm::Vma* area = m_areas.find(v);
+                if (!area) return Error(ENOMEM);
+                v = area->end();
+            }
+            release_pages(address, end);
+            return {};
+        }
+        case MADV_NORMAL:
+        case MADV_RANDOM:
+        case MADV_SEQUENTIAL:
+        case MADV_WILLNEED:
+        case MADV_DONTFORK:
+        case MADV_DOFORK:
+        case MADV_MERGEABLE:
+        case MADV_UNMERGEABLE:
+        case MADV_HUGEPAGE:
+        case MADV_NOHUGEPAGE:
+        case MADV_DONTDUMP:
+        case MADV_DODUMP:
+            return {};  // advice Osprey has no use for; Linux may ignore these too
+    }
+    return Error(EINVAL);
+}
+
+u64 AddressSpace::brk(u64 requested) {
+    MutexLocker lock(m_lock);
+    if (requested < m_brk_start) return m_brk;
+    u64 old_top = align_up(m_brk, kPage);
+    u64 new_top = align_up(requested, kPage);
+    if (new_top > old_top) {
+        mm::VmaAttrs attrs{mm::kProtRead | mm::kProtWrite, 0, 0, 0, kTagHeap};
+        if (m_areas.map_noreplace(old_top, new_top - old_top, attrs).is_error()) return m_brk;
+    } else if (new_top < old_top) {
+        (void)m_areas.unmap(new_top, old_top - new_top, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); });
+    }
+    m_brk = requested;
+    return m_brk;
+}
+
+Result<void> AddressSpace::map_fixed(u64 address, u64 length, u32 prot, const FileImage* file, u64 offset, u32 tag) {
+    mm::VmaAttrs attrs{prot, file ? mm::kVmaFile : 0u, reinterpret_cast<u64>(file), offset, tag};
+    if (tag == kTagStack) attrs.flags |= mm::kVmaGrowsDown;
+    MutexLocker lock(m_lock);
+    TRY(m_areas.map(address, align_up(length, kPage), attrs, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); }));
+    return {};
+}
+
+Result<void> AddressSpace::populate(u64 start, u64 end) {
+    MutexLocker lock(m_lock);
+    for (u64 page = align_down(start, kPage); page < end; page += kPage) {
+        auto result = fault_locked(page, mm::kProtRead);
+        if (result == FaultResult::OutOfMemory) return Error(ENOMEM);
+        if (result != FaultResult::Handled) return Error(EFAULT);
+    }
+    return {};
+}
+
+Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start) {
+    u64 frame = TRY(frames::allocate(0));
+    u8* bytes = static_cast<u8*>(layout::phys_to_virt(frame));
+    u64 filled = 0;
+    if (attrs.file_backed() && attrs.object) {
+        const auto* file = reinterpret_cast<const FileImage*>(attrs.object);
+        u64 file_offset = attrs.offset + (page - area_start);
+        if (file_offset < file->size) {
+            filled = file->size - file_offset < kPage ? file->size - file_offset : kPage;
+            memcpy(bytes, file->data + file_offset, filled);
+        }
+    }
+    memset(bytes + filled, 0, kPage - filled);
+    u64 flags = attrs.prot == mm::kProtNone ? 0 : paging::user_page_flags(attrs.prot);
+    if (auto mapped = tables().map(page, frame, kPage, flags & ~paging::kPresent); mapped.is_error()) {
+        frames::free(frame);
+        return Error(mapped.error());
+    }
+    m_resident_pages++;
+    return {};
+}
+
+AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
+    const mm::Vma* area = m_areas.find(address);
+    if (!area) return FaultResult::NotMapped;
+    if (!access_allowed(area->attrs().prot, access)) return FaultResult::Denied;
+    u64 page = align_down(address, kPage);
+    if (u64* entry = tables().pte(page); entry && (*entry & paging::kPresent)) {
+        // Another thread backed it first, or the access is not allowed by the entry.
+        if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) return FaultResult::Denied;
+        return FaultResult::Handled;
+    }
+    if (back_page(page, area->attrs(), area->start()).is_error()) return FaultResult::OutOfMemory;
+    return FaultResult::Handled;
+}
+
+AddressSpace::FaultResult AddressSpace::handle_fault(u64 address, u32 access) {
+    if (address >= mm::kUserEnd) return FaultResult::NotMapped;
+    MutexLocker lock(m_lock);
+    return fault_locked(address, access);
+}
+
+u64 AddressSpace::mapped_bytes() {
+    MutexLocker lock(m_lock);
+    return m_areas.mapped_bytes();
+}
+
+}  // namespace linux_abi

@@ -1,0 +1,81 @@
+// The application's virtual memory: its areas (libs/mm/vma_set), backed lazily. Nothing
+// is allocated at mmap time; the first touch of a page faults, and the fault handler
+// backs it with a zeroed frame (anonymous memory) or a private copy of the file's bytes.
+// Reservations of many GiB (Go, glibc arenas) cost nothing until used.
+#pragma once
+
+#include "base/result.h"
+#include "mm/vma_set.h"
+#include "sync/mutex.h"
+
+namespace linux_abi {
+
+// Bytes a private file mapping copies from (an ELF image in the initramfs, for now).
+struct FileImage {
+    const u8* data;
+    u64 size;
+    const char* path;
+};
+
+// mmap(2) flags and madvise(2) advice.
+constexpr u32 MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0f, MAP_FIXED = 0x10,
+              MAP_ANONYMOUS = 0x20, MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800, MAP_EXECUTABLE = 0x1000,
+              MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000, MAP_NONBLOCK = 0x10000,
+              MAP_STACK = 0x20000, MAP_HUGETLB = 0x40000, MAP_SYNC = 0x80000, MAP_FIXED_NOREPLACE = 0x100000;
+constexpr int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4,
+              MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_DOFORK = 11, MADV_MERGEABLE = 12,
+              MADV_UNMERGEABLE = 13, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_DONTDUMP = 16,
+              MADV_DODUMP = 17;
+constexpr u32 MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
+
+// Tags naming areas in /proc/self/maps.
+enum AreaTag : u32 { kTagNone = 0, kTagHeap = 1, kTagStack = 2, kTagImage = 3 };
+
+class AddressSpace {
+public:
+    AddressSpace();
+
+    // Sets the layout (randomized by the loader): where mmap searches below, where brk starts.
+    void set_layout(u64 mmap_top, u64 brk_start);
+
+    Result<u64> mmap(u64 address, u64 length, u32 prot, u32 flags, const FileImage* file, u64 offset);
+    Result<void> munmap(u64 address, u64 length);
+    Result<void> mprotect(u64 address, u64 length, u32 prot);
+    Result<u64> mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address);
+    Result<void> madvise(u64 address, u64 length, int advice);
+    // brk(2): returns the new break, or the old one when it cannot move.
+    u64 brk(u64 requested);
+
+    // Maps an area at a fixed place for the loader (no search): anonymous when file is null.
+    Result<void> map_fixed(u64 address, u64 length, u32 prot, const FileImage* file, u64 offset, u32 tag);
+    // Backs [start, end) now (the initial stack, MAP_POPULATE).
+    Result<void> populate(u64 start, u64 end);
+
+    enum class FaultResult { Handled, NotMapped, Denied, OutOfMemory };
+    // A page fault on a user address; `access` is PROT_READ/WRITE/EXEC of the access.
+    FaultResult handle_fault(u64 address, u32 access);
+
+    u64 mapped_bytes();
+    u64 resident_pages() const { return m_resident_pages; }
+
+private:
+    class HeapAllocator final : public mm::VmaAllocator {
+    public:
+        mm::Vma* allocate() override;
+        void release(mm::Vma* vma) override;
+    };
+
+    FaultResult fault_locked(u64 address, u32 access);
+    void release_pages(u64 start, u64 end);
+    Result<void> back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start);
+
+    Mutex m_lock;  // guards everything below; never held while touching user memory
+    HeapAllocator m_allocator;
+    mm::VmaSet m_areas;
+    u64 m_mmap_top = 0;
+    u64 m_brk_start = 0;
+    u64 m_brk = 0;
+    u64 m_resident_pages = 0;
+};
+
+}  // namespace linux_abi

@@ -1,0 +1,156 @@
+#include "linux/console.h"
+
+#include "arch/x86_64/cpu.h"
+#include "drivers/serial/channels.h"
+#include "linux/user_memory.h"
+#include "protocol/stdin_frames.h"
+#include "sched/scheduler.h"
+#include "sync/mutex.h"
+
+namespace console {
+
+namespace {
+
+// ioctl requests (include/uapi/asm-generic/ioctls.h) and the termios layout they use.
+constexpr u32 TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413,
+              TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, FIONREAD = 0x541b, FIONBIO = 0x5421;
+
+struct Termios {  // struct termios as the kernel ABI has it (NCCS = 19)
+    u32 c_iflag, c_oflag, c_cflag, c_lflag;
+    u8 c_line;
+    u8 c_cc[19];
+};
+struct WinSize {
+    u16 ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+
+// stdin bytes decoded from the control channel, waiting to be read. Guarded by the mutex
+// of the reader; the UART is only read by a reader.
+struct StdinBuffer {
+    Mutex lock;
+    protocol::StdinFrameDecoder decoder;
+    u8 data[4096];
+    usize head = 0, tail = 0;  // data[head, tail) is unread
+};
+StdinBuffer g_stdin;
+
+class ConsoleFile final : public fs::File {
+public:
+    ConsoleFile(Stream stream, bool tty) : File(stream == Stream::In ? fs::O_RDONLY : fs::O_WRONLY), m_stream(stream), m_tty(tty) {
+        // A terminal keeps a termios; the defaults of a Linux console in cooked mode.
+        m_termios = {0x500, 0x5, 0xbf, 0x8a3b, 0, {}};
+        m_termios.c_cc[0] = 3;   // VINTR ^C
+        m_termios.c_cc[1] = 28;  // VQUIT
+        m_termios.c_cc[2] = 127; // VERASE
+        m_termios.c_cc[3] = 21;  // VKILL
+        m_termios.c_cc[4] = 4;   // VEOF ^D
+        m_termios.c_cc[6] = 1;   // VMIN
+    }
+    const char* kind() const override { return "console"; }
+
+    Result<usize> write(const fs::IoBuffer& buffer) override {
+        if (m_stream == Stream::In) return Error(EBADF);
+        Uart16550& port = m_stream == Stream::Out ? channels::app_stdout() : channels::app_stderr();
+        u8 chunk[256];
+        usize done = 0;
+        while (done < buffer.length) {
+            usize n = buffer.length - done < sizeof chunk ? buffer.length - done : sizeof chunk;
+            auto copied = buffer.copy_in(done, chunk, n);
+            if (copied.is_error()) {
+                if (done) return done;  // a partial write, like Linux
+                return Error(copied.error());
+            }
+            port.write({reinterpret_cast<const char*>(chunk), n});
+            done += n;
+        }
+        return done;
+    }
+
+    Result<usize> read(const fs::IoBuffer& buffer) override {
+        if (m_stream != Stream::In) return Error(EBADF);
+        if (buffer.length == 0) return 0;
+        MutexLocker lock(g_stdin.lock);
+        // Poll the UART with a growing pause while nothing arrives: bytes stream in as fast
+        // as we take them when the host has data, and an idle wait costs little.
+        // FIXME: interrupt-driven receive through the IOAPIC would make waiting free.
+        u64 pause_ns = 0;
+        while (g_stdin.head == g_stdin.tail && !g_stdin.decoder.eof()) {
+            if (pump()) {
+                pause_ns = 0;
+                continue;
+            }
+            if (nonblocking()) return Error(EAGAIN);
+            if (pause_ns)
+                sched::sleep_ns(pause_ns);
+            else
+                sched::yield();
+            pause_ns = pause_ns ? (pause_ns * 2 > 1'000'000 ? 1'000'000 : pause_ns * 2) : 20'000;
+        }
+        usize available = g_stdin.tail - g_stdin.head;
+        usize n = available < buffer.length ? available : buffer.length;
+        TRY(buffer.copy_out(0, g_stdin.data + g_stdin.head, n));
+        g_stdin.head += n;
+        return n;
+    }
+
+    u32 poll_events() override {
+        if (m_stream != Stream::In) return fs::POLLOUT;
+        if (g_stdin.head != g_stdin.tail || g_stdin.decoder.eof()) return fs::POLLIN;
+        return 0;
+    }
+
+    Result<u64> ioctl(u32 request, u64 argument) override {
+        if (request == FIONBIO) {
+            int on = TRY(UserPtr<int>(argument).read());
+            set_status_flags(on ? status_flags() | fs::O_NONBLOCK : status_flags() & ~fs::O_NONBLOCK);
+            return 0;
+        }
+        if (request == FIONREAD && m_stream == Stream::In) {
+            TRY(UserPtr<int>(argument).write(static_cast<int>(g_stdin.tail - g_stdin.head)));
+            return 0;
+        }
+        if (!m_tty) return Error(ENOTTY);
+        switch (request) {
+            case TCGETS: TRY(UserPtr<Termios>(argument).write(m_termios)); return 0;
+            case TCSETS:
+            case TCSETSW:
+            case TCSETSF: m_termios = TRY(UserPtr<Termios>(argument).read()); return 0;
+            case TIOCGWINSZ: TRY(UserPtr<WinSize>(argument).write(WinSize{24, 80, 0, 0})); return 0;
+            case TIOCSWINSZ: return 0;
+            case TIOCGPGRP: TRY(UserPtr<int>(argument).write(1)); return 0;
+            case TIOCSPGRP: return 0;
+        }
+        return Error(ENOTTY);
+    }
+
+private:
+    // Moves what the UART holds into the stdin buffer; true if anything arrived.
+    static bool pump() {
+        if (g_stdin.head == g_stdin.tail) g_stdin.head = g_stdin.tail = 0;
+        u8 raw[64];
+        usize got = channels::control().read_available(raw, sizeof raw < sizeof g_stdin.data - g_stdin.tail ? sizeof raw : sizeof g_stdin.data - g_stdin.tail);
+        if (!got) return false;
+        g_stdin.decoder.feed({raw, got}, [](std::span<const u8> bytes) {
+            for (u8 b : bytes) g_stdin.data[g_stdin.tail++] = b;
+        });
+        return true;
+    }
+
+    Stream m_stream;
+    bool m_tty;
+    Termios m_termios;
+};
+
+RefPtr<fs::File> g_files[3];
+
+}  // namespace
+
+void init(const bool tty[3]) {
+    for (int i = 0; i < 3; i++) g_files[i] = RefPtr<fs::File>::adopt(new ConsoleFile(static_cast<Stream>(i), tty[i]));
+}
+
+RefPtr<fs::File> file(Stream stream) { return g_files[static_cast<int>(stream)]; }
+
+void StderrSink::write(std::string_view bytes) { channels::app_stderr().write(bytes); }
+
+}  // namespace console

@@ -1,0 +1,168 @@
+#include "linux/exec.h"
+
+#include <cstring>
+#include <new>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "elf/elf64.h"
+#include "elf/load_plan.h"
+#include "fs/fd_table.h"
+#include "fs/initramfs.h"
+#include "lib/log.h"
+#include "lib/random.h"
+#include "linux/address_space.h"
+#include "linux/console.h"
+#include "linux/initial_stack.h"
+#include "linux/process.h"
+#include "linux/signal_types.h"
+#include "linux/user_memory.h"
+#include "linux/user_thread.h"
+#include "mm/heap.h"
+#include "protocol/app_config.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr u64 kPage = 4096;
+constexpr u64 kStackTop = 0x00007ffffffff000ull;
+constexpr u64 kStackSize = 8 * MiB;            // RLIMIT_STACK
+constexpr u64 kStackGap = 128 * MiB;           // between the stack and the mmap area
+constexpr u64 kStackRandomPages = 1ull << 22;  // 16 GiB of stack placement, as Linux
+constexpr u64 kMmapRandomPages = 1ull << 28;   // 1 TiB of mmap placement (mmap_rnd_bits)
+constexpr u64 kPieRandomPages = 1ull << 22;
+constexpr u64 kBrkRandomPages = (32 * MiB) / kPage;
+
+std::string_view g_argv_storage[protocol::AppConfig::kMaxArgs];
+std::string_view g_env_storage[protocol::AppConfig::kMaxEnv];
+protocol::AppConfig g_config;
+
+u64 random_pages(bool aslr, u64 range) { return aslr ? (krandom::next_u64() % range) * kPage : 0; }
+
+// What the application's stderr shows when it cannot start (like a shell's message).
+template <typename... Args>
+Error fail(int error, std::string_view format, const Args&... args) {
+    console::StderrSink err;
+    text::format_to(err, "osprey: ");
+    text::format_to(err, format, args...);
+    text::format_to(err, "\n");
+    return Error(error);
+}
+
+
+}  // namespace
+
+bool has_application() { return initramfs::present() && initramfs::find(protocol::kAppConfigPath).is_ok(); }
+
+Result<void> start_application(bool aslr) {
+    auto config_file = TRY(initramfs::find(protocol::kAppConfigPath));
+    std::string_view config_bytes(reinterpret_cast<const char*>(config_file.bytes.data()), config_file.bytes.size());
+    if (auto parsed = protocol::parse_app_config(config_bytes, g_argv_storage, g_env_storage, g_config); parsed.is_error())
+        return fail(parsed.error(), "the image's app config is malformed ({})", err::name(parsed.error()));
+    if (g_config.has_random) krandom::add_entropy(g_config.random, sizeof g_config.random);
+
+    // The exe path as a NUL-terminated string the process keeps.
+    static char exe_path[4096];
+    if (g_config.exe.size() >= sizeof exe_path) return fail(ENAMETOOLONG, "program path too long");
+    memcpy(exe_path, g_config.exe.data(), g_config.exe.size());
+    exe_path[g_config.exe.size()] = '\0';
+
+    auto exe = initramfs::find(g_config.exe);
+    if (exe.is_error()) return fail(exe.error(), "{}: {}", exe_path, err::name(exe.error()));
+    elf::Diagnosis diagnosis{};
+    auto file = elf::ElfFile::parse(exe.value().bytes, &diagnosis);
+    if (file.is_error()) return fail(ENOEXEC, "{}: {}", exe_path, diagnosis.reason);
+    if (file.value().interpreter())
+        return fail(ENOEXEC, "{}: dynamically linked programs are not supported yet", exe_path);
+    u64 bias = elf::kDefaultPieBias + random_pages(aslr, kPieRandomPages);
+    elf::LoadDiagnosis load_diagnosis{};
+    auto planned = elf::plan_load(file.value(), bias, &load_diagnosis);
+    if (planned.is_error()) return fail(ENOEXEC, "{}: {}", exe_path, load_diagnosis.reason);
+    const elf::LoadPlan& plan = planned.value();
+
+    auto* memory = new (std::nothrow) AddressSpace;
+    auto* fds = new (std::nothrow) fs::FdTable;
+    if (!memory || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
+    Process& process = Process::create(memory, fds);
+    process.exe_path = exe_path;
+    process.uid = g_config.uid;
+    process.gid = g_config.gid;
+    console::init(g_config.tty);
+    for (int fd = 0; fd < 3; fd++) TRY(fds->install_at(fd, console::file(static_cast<console::Stream>(fd)), false));
+
+    // The image: each segment is a private mapping of its bytes in the initramfs, the
+    // rest of its last page and its bss reading as zeros.
+    for (const auto& segment : plan.segments()) {
+        auto* image = new (std::nothrow) FileImage{exe.value().bytes.data() + segment.file_offset, segment.file_size, exe_path};
+        if (!image) return fail(ENOMEM, "out of memory loading {}", exe_path);
+        TRY(memory->map_fixed(segment.start, segment.end - segment.start, segment.prot, image, 0, kTagImage));
+    }
+
+    // Layout: stack at the top, mmap area below it, brk after the image; each randomized.
+    u64 stack_top = kStackTop - random_pages(aslr, kStackRandomPages);
+    u64 stack_bottom = stack_top - kStackSize;
+    u64 mmap_top = stack_bottom - kStackGap - random_pages(aslr, kMmapRandomPages);
+    u64 brk_start = align_up(plan.image_end, kPage) + random_pages(aslr, kBrkRandomPages);
+    memory->set_layout(mmap_top, brk_start);
+    u32 stack_prot = 3 | (plan.executable_stack ? 4u : 0u);
+    TRY(memory->map_fixed(stack_bottom, kStackSize, stack_prot, nullptr, 0, kTagStack));
+
+    // The initial stack is built in a kernel buffer and copied to the top of the stack.
+    AuxList aux;
+    auto leaf1 = cpu::cpuid(1);
+    aux.add(AT_PHDR, plan.phdr_address);
+    aux.add(AT_PHENT, plan.phent);
+    aux.add(AT_PHNUM, plan.phnum);
+    aux.add(AT_PAGESZ, kPage);
+    aux.add(AT_BASE, 0);
+    aux.add(AT_FLAGS, 0);
+    aux.add(AT_ENTRY, plan.entry);
+    aux.add(AT_UID, process.uid);
+    aux.add(AT_EUID, process.uid);
+    aux.add(AT_GID, process.gid);
+    aux.add(AT_EGID, process.gid);
+    aux.add(AT_SECURE, 0);
+    aux.add(AT_HWCAP, leaf1.edx);
+    aux.add(AT_HWCAP2, 0);
+    aux.add(AT_CLKTCK, 100);
+    aux.add(AT_MINSIGSTKSZ, sizeof(RtSigFrame) + fpu::state_size() + 4 + 128);
+    StackInput input;
+    input.argv = g_config.argv;
+    input.envp = g_config.env;
+    input.execfn = g_config.exe;
+    input.auxv = aux.entries();
+    krandom::fill(input.random.data(), input.random.size());
+    input.stack_top = stack_top;
+    for (usize window_size = 64 * KiB;; window_size *= 2) {
+        if (window_size > kStackSize / 4) return fail(E2BIG, "{}: argument list too long", exe_path);
+        auto buffer = heap::allocate(window_size, 16);
+        if (buffer.is_error()) return fail(ENOMEM, "out of memory starting {}", exe_path);
+        input.window = {static_cast<u8*>(buffer.value()), window_size};
+        auto layout = build_initial_stack(input);
+        if (layout.is_error()) {
+            heap::free(buffer.value());
+            if (layout.error() == E2BIG) continue;
+            return fail(layout.error(), "{}: cannot build the initial stack ({})", exe_path, err::name(layout.error()));
+        }
+        u64 used = stack_top - layout.value().rsp;
+        u64 copied_from = stack_top - window_size;
+        TRY(memory->populate(align_down(layout.value().rsp, kPage), stack_top));
+        auto copied = user_memory::copy_to(layout.value().rsp, input.window.data() + (layout.value().rsp - copied_from), used);
+        heap::free(buffer.value());
+        TRY(copied);
+
+        UserThreadStart start;
+        start.frame = {};
+        start.frame.rip = plan.entry;
+        start.frame.rsp = layout.value().rsp;
+        start.frame.rflags = 0x202;
+        start.tid = process.allocate_tid();
+        klog::info("starting {}: entry {:#x}, stack {:#x}, {} bytes of arguments", exe_path, plan.entry,
+                   layout.value().rsp, used);
+        TRY(spawn_user_thread(start, "main"));
+        return {};
+    }
+}
+
+}  // namespace linux_abi

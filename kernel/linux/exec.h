@@ -1,0 +1,16 @@
+// Starting the application: reading the app config the host put in the initramfs, loading
+// the program's ELF image, building its initial stack (argv, envp, auxv) and starting its
+// first thread in ring 3.
+#pragma once
+
+#include "base/result.h"
+
+namespace linux_abi {
+
+// True when the initramfs holds an app config (`osprey run`); false for a bare boot.
+bool has_application();
+// Loads and starts the application; its exit ends the VM. A failure is explained on the
+// application's stderr (the file is not a loadable ELF, ...) and returned.
+Result<void> start_application(bool aslr);
+
+}  // namespace linux_abi

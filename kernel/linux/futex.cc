@@ -1,0 +1,144 @@
+#include "linux/futex.h"
+
+#include "base/intrusive_list.h"
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "linux/user_memory.h"
+#include "sched/scheduler.h"
+#include "sched/thread.h"
+#include "sched/timer.h"
+
+namespace futex {
+
+namespace {
+
+struct Waiter {
+    ListNode node;
+    Thread* thread;
+    u64 address;  // may change on requeue
+    u32 bitset;
+    bool woken = false;
+};
+
+// Buckets by address hash; each bucket's lock guards its list and the woken flags.
+constexpr usize kBuckets = 256;
+struct Bucket {
+    IrqSpinLock lock;
+    IntrusiveList<Waiter, &Waiter::node> waiters;
+};
+Bucket g_buckets[kBuckets];
+
+Bucket& bucket_for(u64 address) { return g_buckets[(address >> 2) * 0x9e3779b97f4a7c15ull >> 56]; }
+
+void wake_on_timeout(Timer& timer) { sched::wake(static_cast<Thread*>(timer.context)); }
+
+}  // namespace
+
+Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
+    if ((address & 3) || !user_memory::range_ok(address, 4)) return Error(EFAULT);
+    if (bitset == 0) return Error(EINVAL);
+    Bucket& bucket = bucket_for(address);
+    Waiter waiter{{}, current_thread(), address, bitset};
+    linux_abi::UserContext& user = linux_abi::current_user();
+
+    // Read the word before queueing (it may fault in a page: no lock held), then check it
+    // again under the bucket lock through an atomic compare-exchange that changes nothing:
+    // a waker changes the word before it takes the lock, so no wake-up is lost.
+    u32 value = TRY(UserPtr<u32>(address).read());
+    if (value != expected) return Error(EAGAIN);
+    bool restore = bucket.lock.lock();
+    auto current = user_memory::compare_exchange_u32(address, expected, expected);
+    if (current.is_error() || current.value() != expected) {
+        bucket.lock.unlock(restore);
+        return current.is_error() ? Error(EFAULT) : Error(EAGAIN);
+    }
+    bucket.waiters.push_back(waiter);
+    Timer timeout;
+    for (;;) {
+        if (waiter.woken) break;
+        if (signals::has_deliverable(user)) break;
+        if (deadline_tsc && static_cast<i64>(cpu::rdtsc() - deadline_tsc) >= 0) break;
+        sched::prepare_to_block();
+        if (deadline_tsc) {
+            timeout.callback = wake_on_timeout;
+            timeout.context = waiter.thread;
+            timers::arm(timeout, deadline_tsc);
+        }
+        bucket.lock.unlock(false);
+        sched::block();
+        if (deadline_tsc) timers::cancel(timeout);
+        bucket.lock.lock();
+    }
+    // A requeue may have moved the waiter to another bucket's list; it updates
+    // waiter.address, and the waiter is in exactly one list.
+    Bucket& now_in = bucket_for(waiter.address);
+    if (&now_in != &bucket) {
+        bucket.lock.unlock(false);
+        now_in.lock.lock();
+        now_in.waiters.remove(waiter);
+        now_in.lock.unlock(restore);
+    } else {
+        bucket.waiters.remove(waiter);
+        bucket.lock.unlock(restore);
+    }
+    if (waiter.woken) return {};
+    if (signals::has_deliverable(user)) return Error(EINTR);
+    return Error(ETIMEDOUT);
+}
+
+usize wake(u64 address, usize count, u32 bitset) {
+    Bucket& bucket = bucket_for(address);
+    usize woken = 0;
+    {
+        IrqSpinLockGuard guard(bucket.lock);
+        bucket.waiters.for_each([&](Waiter& w) {
+            if (woken >= count || w.address != address || !(w.bitset & bitset) || w.woken) return;
+            w.woken = true;
+            bucket.waiters.remove(w);
+            sched::wake(w.thread);
+            woken++;
+        });
+    }
+    sched::preempt_point();
+    return woken;
+}
+
+Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count, bool compare, u32 expected) {
+    if ((address & 3) || (target & 3) || !user_memory::range_ok(target, 4)) return Error(EFAULT);
+    Bucket& from = bucket_for(address);
+    Bucket& to = bucket_for(target);
+    // Lock both buckets in address order to avoid deadlock.
+    Bucket* first = &from < &to ? &from : &to;
+    Bucket* second = &from < &to ? &to : &from;
+    bool restore = first->lock.lock();
+    if (second != first) second->lock.lock();
+    if (compare) {
+        auto current = user_memory::compare_exchange_u32(address, expected, expected);
+        if (current.is_error() || current.value() != expected) {
+            if (second != first) second->lock.unlock(false);
+            first->lock.unlock(restore);
+            return current.is_error() ? Error(EFAULT) : Error(EAGAIN);
+        }
+    }
+    usize woken = 0, moved = 0;
+    from.waiters.for_each([&](Waiter& w) {
+        if (w.address != address || w.woken) return;
+        if (woken < count) {
+            w.woken = true;
+            from.waiters.remove(w);
+            sched::wake(w.thread);
+            woken++;
+        } else if (moved < requeue_count) {
+            from.waiters.remove(w);
+            w.address = target;
+            to.waiters.push_back(w);
+            moved++;
+        }
+    });
+    if (second != first) second->lock.unlock(false);
+    first->lock.unlock(restore);
+    sched::preempt_point();
+    return woken + moved;
+}
+
+}  // namespace futex

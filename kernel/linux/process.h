@@ -1,0 +1,97 @@
+// The application: one process (pid 1) of one or more threads, sharing an address space,
+// a descriptor table and signal dispositions. Kept separate from Thread so several
+// processes (fork/exec) can come later without a rewrite.
+#pragma once
+
+#include "base/intrusive_list.h"
+#include "base/result.h"
+#include "linux/signal_types.h"
+#include "sync/spinlock.h"
+
+class Thread;
+struct TrapFrame;
+namespace fs {
+class FdTable;
+}
+
+namespace linux_abi {
+
+class AddressSpace;
+using fs::FdTable;
+
+// The part of a thread that belongs to the application.
+struct UserContext {
+    Thread* thread = nullptr;
+    ListNode node;               // in the process's thread list
+    int tid = 0;
+    TrapFrame* frame = nullptr;  // the saved user registers (top of the kernel stack)
+    u64 fs_base = 0;
+    u64 gs_base = 0;
+    u64 clear_child_tid = 0;     // set_tid_address / CLONE_CHILD_CLEARTID
+    u64 robust_list = 0;
+    u64 robust_list_length = 0;
+    // Signals; guarded by the process's signal lock.
+    u64 blocked = 0;
+    u64 pending = 0;
+    SigInfo pending_info[kSignalCount];
+    StackT altstack{0, SS_DISABLE, 0, 0};
+    // rt_sigsuspend: the mask to restore once the handler it waited for has run.
+    bool has_saved_mask = false;
+    u64 saved_mask = 0;
+};
+
+class Process {
+public:
+    static Process& current();
+    static bool exists();
+    // Creates the one process at boot (before its first thread).
+    static Process& create(AddressSpace* memory, FdTable* fds);
+
+    int pid() const { return 1; }
+    AddressSpace& memory() { return *m_memory; }
+    FdTable& fds() { return *m_fds; }
+
+    // Signal dispositions, guarded by signal_lock (which also guards every thread's
+    // UserContext signal fields).
+    IrqSpinLock signal_lock;
+    KernelSigaction actions[kSignalCount + 1] = {};
+
+    u32 uid = 0, gid = 0;
+    const char* exe_path = "";
+
+    // Threads: the first one's ID is the pid.
+    int allocate_tid();
+    void add_thread(UserContext& user);
+    // A thread ended with `status`; the last one ends the process with it.
+    void remove_thread(UserContext& user, int status);
+    // Takes back add_thread() for a thread that never started.
+    void forget_thread(UserContext& user);
+    usize thread_count();
+    // Under signal_lock: the thread with this ID, or the first that does not block `mask`
+    // (else the first thread).
+    UserContext* find_thread(int tid);
+    UserContext* find_thread_accepting(u64 mask);
+
+    // Ends the application and the VM with the exit record for `status`.
+    [[noreturn]] void exit_group(int status);
+    // Ends it as killed by a signal: a Linux-like report on its stderr, status 128 + sig.
+    [[noreturn]] void killed_by_signal(int sig, u64 fault_address = 0);
+
+private:
+    AddressSpace* m_memory = nullptr;
+    FdTable* m_fds = nullptr;
+    IrqSpinLock m_threads_lock;  // guards m_next_tid and m_threads (taken inside signal_lock)
+    int m_next_tid = 1;
+    IntrusiveList<UserContext, &UserContext::node> m_threads;
+};
+
+inline u64 user_fs_base(const UserContext& user) { return user.fs_base; }
+inline u64 user_gs_base(const UserContext& user) { return user.gs_base; }
+// Sets the current thread's FS/GS base (arch_prctl, clone's TLS) and loads it now.
+void set_current_fs_base(u64 base);
+void set_current_gs_base(u64 base);
+
+UserContext& current_user();
+int current_tid();
+
+}  // namespace linux_abi

@@ -1,0 +1,36 @@
+// Signal generation and delivery with Linux semantics: dispositions per process, masks and
+// pending sets per thread, handlers run on the thread's stack (or its alternate stack)
+// with a siginfo and a ucontext, and rt_sigreturn restoring what was interrupted.
+#pragma once
+
+#include "arch/x86_64/trap_frame.h"
+#include "base/result.h"
+#include "linux/signal_types.h"
+
+namespace linux_abi {
+struct UserContext;
+}
+
+namespace signals {
+
+using linux_abi::SigInfo;
+
+// Queues a signal for a thread (or, with tid 0, the process: the first thread that does not
+// block it). ESRCH for an unknown thread, EINVAL for a bad number.
+Result<void> send(int tid, int sig, const SigInfo& info);
+// A synchronous fault in the current thread (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP):
+// delivered now even if blocked or ignored — then its default action (termination) applies.
+void force_fault(int sig, int code, u64 address);
+
+// On the way back to ring 3: runs the default action or sets up the handler frame for the
+// first deliverable pending signal of the current thread.
+void deliver_pending(TrapFrame& frame);
+bool has_deliverable(const linux_abi::UserContext& user);
+
+// rt_sigreturn: restores the frame the handler interrupted. Returns its rax.
+Result<u64> sigreturn(TrapFrame& frame);
+
+// For sigaltstack/rt_sigaction/rt_sigprocmask: signals that cannot be caught or blocked.
+constexpr u64 kUnblockable = linux_abi::sigbit(linux_abi::SIGKILL) | linux_abi::sigbit(linux_abi::SIGSTOP);
+
+}  // namespace signals

@@ -1,0 +1,191 @@
+// Descriptors: read/write (and the vectored forms), ioctl, close, fcntl, dup, pipes,
+// eventfds. Every descriptor is a fs::File.
+#include "fs/eventfd.h"
+#include "fs/fd_table.h"
+#include "fs/pipe.h"
+#include "linux/process.h"
+#include "linux/syscalls.h"
+
+namespace linux_abi {
+
+namespace {
+
+fs::FdTable& fds() { return Process::current().fds(); }
+
+constexpr u64 kMaxIo = 0x7ffff000;  // MAX_RW_COUNT: Linux caps one transfer at this
+
+struct IoVec {
+    u64 base;
+    u64 length;
+};
+constexpr u64 kIovMax = 1024;
+
+bool readable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY; }
+bool writable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY; }
+
+Result<u64> vectored(SyscallArgs& args, bool write) {
+    auto file = TRY(fds().get(args.fd(0)));
+    if (write ? !writable(*file) : !readable(*file)) return Error(EBADF);
+    u64 count = args[2];
+    if (count > kIovMax) return Error(EINVAL);
+    // The vectors are read in small batches: a kernel stack has no room for 1024 of them.
+    constexpr u64 kBatch = 32;
+    IoVec vectors[kBatch];
+    u64 total = 0;
+    for (u64 i = 0; i < count; i += kBatch) {
+        u64 n = count - i < kBatch ? count - i : kBatch;
+        TRY(args.ptr<IoVec>(1).offset(i).read_array(vectors, n));
+        for (u64 j = 0; j < n; j++) {
+            if (vectors[j].length > kMaxIo || total + vectors[j].length > kMaxIo) return Error(EINVAL);
+            total += vectors[j].length;
+        }
+    }
+    u64 done = 0;
+    for (u64 i = 0; i < count; i += kBatch) {
+        u64 n = count - i < kBatch ? count - i : kBatch;
+        TRY(args.ptr<IoVec>(1).offset(i).read_array(vectors, n));
+        for (u64 j = 0; j < n; j++) {
+            if (vectors[j].length == 0) continue;
+            auto buffer = fs::IoBuffer::from_user(vectors[j].base, vectors[j].length);
+            auto moved = write ? file->write(buffer) : file->read(buffer);
+            if (moved.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(moved.error()));
+            done += moved.value();
+            if (moved.value() < vectors[j].length) return done;  // a short transfer ends it, as on Linux
+        }
+    }
+    return done;
+}
+
+constexpr int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030,
+              F_GETPIPE_SZ = 1032, F_SETPIPE_SZ = 1031;
+constexpr u32 FD_CLOEXEC = 1;
+
+}  // namespace
+
+Result<u64> sys_read(SyscallArgs& args) {
+    auto file = TRY(fds().get(args.fd(0)));
+    if (!readable(*file)) return Error(EBADF);
+    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
+    return file->read(fs::IoBuffer::from_user(args[1], length));
+}
+
+Result<u64> sys_write(SyscallArgs& args) {
+    auto file = TRY(fds().get(args.fd(0)));
+    if (!writable(*file)) return Error(EBADF);
+    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
+    return file->write(fs::IoBuffer::from_user(args[1], length));
+}
+
+Result<u64> sys_readv(SyscallArgs& args) { return vectored(args, false); }
+Result<u64> sys_writev(SyscallArgs& args) { return vectored(args, true); }
+
+Result<u64> sys_ioctl(SyscallArgs& args) {
+    constexpr u32 FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
+    int fd = args.fd(0);
+    auto file = TRY(fds().get(fd));
+    u32 request = static_cast<u32>(args[1]);
+    if (request == FIOCLEX || request == FIONCLEX) {
+        TRY(fds().set_cloexec(fd, request == FIOCLEX));
+        return 0;
+    }
+    if (request == FIONBIO && file->kind()[0] != 'c') {  // consoles handle it themselves
+        int on = TRY(args.ptr<int>(2).read());
+        file->set_status_flags(on ? file->status_flags() | fs::O_NONBLOCK : file->status_flags() & ~fs::O_NONBLOCK);
+        return 0;
+    }
+    return file->ioctl(request, args[2]);
+}
+
+Result<u64> sys_close(SyscallArgs& args) {
+    TRY(fds().close(args.fd(0)));
+    return 0;
+}
+
+Result<u64> sys_fcntl(SyscallArgs& args) {
+    int fd = args.fd(0);
+    auto file = TRY(fds().get(fd));
+    switch (args.i32_arg(1)) {
+        case F_DUPFD:
+        case F_DUPFD_CLOEXEC: {
+            i64 minimum = static_cast<i32>(args[2]);
+            if (minimum < 0 || minimum >= fs::FdTable::kMaxDescriptors) return Error(EINVAL);
+            return static_cast<u64>(TRY(fds().allocate(file, args.i32_arg(1) == F_DUPFD_CLOEXEC, static_cast<int>(minimum))));
+        }
+        case F_GETFD: return TRY(fds().cloexec(fd)) ? FD_CLOEXEC : 0;
+        case F_SETFD: TRY(fds().set_cloexec(fd, args[2] & FD_CLOEXEC)); return 0;
+        case F_GETFL: return file->status_flags();
+        case F_SETFL: {
+            // Only these can change after open; the access mode and creation flags stay.
+            constexpr u32 kChangeable = fs::O_APPEND | fs::O_NONBLOCK | fs::O_NOATIME | fs::O_DIRECT | 020000;
+            u32 flags = (file->status_flags() & ~kChangeable) | (static_cast<u32>(args[2]) & kChangeable);
+            file->set_status_flags(flags);
+            return 0;
+        }
+        case F_GETPIPE_SZ:
+            if (file->kind()[0] != 'p' || file->kind()[1] != 'i') return Error(EBADF);
+            return 64 * KiB;
+    }
+    return Error(EINVAL);
+}
+
+Result<u64> sys_dup(SyscallArgs& args) {
+    auto file = TRY(fds().get(args.fd(0)));
+    return static_cast<u64>(TRY(fds().allocate(file, false)));
+}
+
+Result<u64> sys_dup2(SyscallArgs& args) {
+    int old_fd = args.fd(0), new_fd = args.fd(1);
+    auto file = TRY(fds().get(old_fd));
+    if (old_fd == new_fd) return static_cast<u64>(new_fd);
+    TRY(fds().install_at(new_fd, file, false));
+    return static_cast<u64>(new_fd);
+}
+
+Result<u64> sys_dup3(SyscallArgs& args) {
+    int old_fd = args.fd(0), new_fd = args.fd(1);
+    u32 flags = static_cast<u32>(args[2]);
+    if (flags & ~fs::O_CLOEXEC) return Error(EINVAL);
+    if (old_fd == new_fd) return Error(EINVAL);
+    auto file = TRY(fds().get(old_fd));
+    TRY(fds().install_at(new_fd, file, flags & fs::O_CLOEXEC));
+    return static_cast<u64>(new_fd);
+}
+
+namespace {
+Result<u64> make_pipe(u64 user_fds, u32 flags) {
+    if (flags & ~(fs::O_CLOEXEC | fs::O_NONBLOCK | fs::O_DIRECT)) return Error(EINVAL);
+    // Check the destination first, so a bad pointer leaks no descriptors.
+    TRY(UserPtr<u64>(user_fds).read());
+    auto ends = TRY(fs::create_pipe(flags));
+    bool cloexec = flags & fs::O_CLOEXEC;
+    int read_fd = TRY(fds().allocate(ends.read, cloexec));
+    auto write_fd = fds().allocate(ends.write, cloexec);
+    if (write_fd.is_error()) {
+        (void)fds().close(read_fd);
+        return Error(write_fd.error());
+    }
+    int pair[2] = {read_fd, write_fd.value()};
+    if (auto written = UserPtr<int>(user_fds).write_array(pair, 2); written.is_error()) {
+        (void)fds().close(pair[0]);
+        (void)fds().close(pair[1]);
+        return Error(EFAULT);
+    }
+    return 0;
+}
+}  // namespace
+
+Result<u64> sys_pipe(SyscallArgs& args) { return make_pipe(args[0], 0); }
+Result<u64> sys_pipe2(SyscallArgs& args) { return make_pipe(args[0], static_cast<u32>(args[1])); }
+
+Result<u64> sys_eventfd(SyscallArgs& args) {
+    auto file = TRY(fs::create_eventfd(static_cast<u32>(args[0]), 0));
+    return static_cast<u64>(TRY(fds().allocate(file, false)));
+}
+
+Result<u64> sys_eventfd2(SyscallArgs& args) {
+    u32 flags = static_cast<u32>(args[1]);
+    auto file = TRY(fs::create_eventfd(static_cast<u32>(args[0]), flags));
+    return static_cast<u64>(TRY(fds().allocate(file, flags & fs::EFD_CLOEXEC)));
+}
+
+}  // namespace linux_abi

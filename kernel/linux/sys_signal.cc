@@ -1,0 +1,172 @@
+// Signal dispositions, masks, the alternate stack, and sending signals.
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "linux/syscalls.h"
+#include "sched/thread.h"
+#include "sync/wait_queue.h"
+
+namespace linux_abi {
+
+namespace {
+bool valid_signal(u64 sig) { return sig >= 1 && sig <= static_cast<u64>(kSignalCount); }
+}  // namespace
+
+Result<u64> sys_rt_sigaction(SyscallArgs& args) {
+    u64 sig = args[0];
+    if (args[3] != sizeof(u64) || !valid_signal(sig)) return Error(EINVAL);
+    KernelSigaction updated{};
+    bool change = args[1] != 0;
+    if (change) {
+        if (sig == SIGKILL || sig == SIGSTOP) return Error(EINVAL);
+        updated = TRY(args.ptr<KernelSigaction>(1).read());
+    }
+    Process& process = Process::current();
+    KernelSigaction old;
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        old = process.actions[sig];
+        if (change) {
+            updated.mask &= ~signals::kUnblockable;
+            process.actions[sig] = updated;
+        }
+    }
+    if (args[2]) TRY(args.ptr<KernelSigaction>(2).write(old));
+    return 0;
+}
+
+Result<u64> sys_rt_sigprocmask(SyscallArgs& args) {
+    if (args[3] != sizeof(u64)) return Error(EINVAL);
+    int how = args.i32_arg(0);
+    u64 set = 0;
+    bool change = args[1] != 0;
+    if (change) {
+        if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK) return Error(EINVAL);
+        set = TRY(args.ptr<u64>(1).read());
+    }
+    Process& process = Process::current();
+    UserContext& user = current_user();
+    u64 old;
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        old = user.blocked;
+        if (change) {
+            if (how == SIG_BLOCK) user.blocked |= set;
+            if (how == SIG_UNBLOCK) user.blocked &= ~set;
+            if (how == SIG_SETMASK) user.blocked = set;
+            user.blocked &= ~signals::kUnblockable;
+        }
+    }
+    if (args[2]) TRY(args.ptr<u64>(2).write(old));
+    return 0;  // newly unblocked pending signals are delivered on the way out
+}
+
+Result<u64> sys_rt_sigreturn(SyscallArgs& args) { return signals::sigreturn(args.frame); }
+
+Result<u64> sys_sigaltstack(SyscallArgs& args) {
+    UserContext& user = current_user();
+    StackT old = user.altstack;
+    u64 sp = args.frame.rsp;
+    bool on_stack = !(old.ss_flags & SS_DISABLE) && sp > old.ss_sp && sp <= old.ss_sp + old.ss_size;
+    if (on_stack) old.ss_flags = SS_ONSTACK;
+    if (args[0]) {
+        StackT updated = TRY(args.ptr<StackT>(0).read());
+        if (on_stack) return Error(EPERM);
+        if (updated.ss_flags & ~(SS_DISABLE | static_cast<i32>(1u << 31))) return Error(EINVAL);  // SS_AUTODISARM tolerated
+        if (updated.ss_flags & SS_DISABLE) {
+            user.altstack = {0, SS_DISABLE, 0, 0};
+        } else {
+            if (updated.ss_size < MINSIGSTKSZ) return Error(ENOMEM);
+            user.altstack = {updated.ss_sp, 0, 0, updated.ss_size};
+        }
+    }
+    if (args[1]) TRY(args.ptr<StackT>(1).write(old));
+    return 0;
+}
+
+Result<u64> sys_kill(SyscallArgs& args) {
+    i64 pid = static_cast<i32>(args[0]);
+    u64 sig = args[1];
+    Process& process = Process::current();
+    // pid 0 (own group), -1 (everyone), -pid (a group) and the own pid all mean this
+    // process: there is no other.
+    if (pid != 0 && pid != -1 && pid != process.pid() && pid != -process.pid()) return Error(ESRCH);
+    if (sig == 0) return 0;
+    if (!valid_signal(sig)) return Error(EINVAL);
+    SigInfo info{};
+    info.si_signo = static_cast<i32>(sig);
+    info.si_code = SI_USER;
+    info.kill.pid = process.pid();
+    info.kill.uid = process.uid;
+    TRY(signals::send(0, static_cast<int>(sig), info));
+    return 0;
+}
+
+Result<u64> sys_tgkill(SyscallArgs& args) {
+    if (static_cast<i32>(args[0]) != Process::current().pid()) return Error(ESRCH);
+    SyscallArgs rest{args.frame};
+    u64 tid = args[1], sig = args[2];
+    (void)rest;
+    if (static_cast<i64>(tid) <= 0) return Error(EINVAL);
+    if (sig == 0) {
+        IrqSpinLockGuard guard(Process::current().signal_lock);
+        return Process::current().find_thread(static_cast<int>(tid)) ? Result<u64>(0) : Result<u64>(Error(ESRCH));
+    }
+    if (!valid_signal(sig)) return Error(EINVAL);
+    SigInfo info{};
+    info.si_signo = static_cast<i32>(sig);
+    info.si_code = SI_TKILL;
+    info.kill.pid = Process::current().pid();
+    info.kill.uid = Process::current().uid;
+    TRY(signals::send(static_cast<int>(tid), static_cast<int>(sig), info));
+    return 0;
+}
+
+Result<u64> sys_tkill(SyscallArgs& args) {
+    u64 tid = args[0], sig = args[1];
+    if (static_cast<i64>(tid) <= 0) return Error(EINVAL);
+    if (!valid_signal(sig)) return Error(EINVAL);
+    SigInfo info{};
+    info.si_signo = static_cast<i32>(sig);
+    info.si_code = SI_TKILL;
+    info.kill.pid = Process::current().pid();
+    TRY(signals::send(static_cast<int>(tid), static_cast<int>(sig), info));
+    return 0;
+}
+
+Result<u64> sys_rt_sigpending(SyscallArgs& args) {
+    if (args[1] > sizeof(u64)) return Error(EINVAL);
+    Process& process = Process::current();
+    u64 pending;
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        pending = current_user().pending;
+    }
+    TRY(user_memory::copy_to(args[0], &pending, args[1]));
+    return 0;
+}
+
+// Waits for a signal with a temporary mask; always "fails" with EINTR, as it must.
+Result<u64> sys_rt_sigsuspend(SyscallArgs& args) {
+    if (args[1] != sizeof(u64)) return Error(EINVAL);
+    u64 mask = TRY(args.ptr<u64>(0).read());
+    Process& process = Process::current();
+    UserContext& user = current_user();
+    u64 saved;
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        saved = user.blocked;
+        user.blocked = mask & ~signals::kUnblockable;
+    }
+    WaitQueue queue;
+    (void)queue.wait_until([&] { return signals::has_deliverable(user); });
+    // The handler runs with the temporary mask; the old one is what its frame saves, so
+    // sigreturn brings it back (deliver_pending on the way out uses it).
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        user.has_saved_mask = true;
+        user.saved_mask = saved;
+    }
+    return Error(EINTR);
+}
+
+}  // namespace linux_abi

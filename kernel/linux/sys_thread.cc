@@ -1,0 +1,152 @@
+// Threads: clone/clone3 for threads, TLS (arch_prctl), and the bookkeeping glibc and musl
+// do at thread start and exit (set_tid_address, robust lists).
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "lib/log.h"
+#include "linux/futex.h"
+#include "linux/process.h"
+#include "linux/syscalls.h"
+#include "linux/thread_exit.h"
+#include "linux/user_thread.h"
+#include "sched/thread.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr u64 CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
+              CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000,
+              CLONE_NEWNS = 0x20000, CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000,
+              CLONE_CHILD_CLEARTID = 0x200000, CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000,
+              CLONE_CHILD_SETTID = 0x01000000, CLONE_IO = 0x80000000;
+constexpr u64 kThreadFlags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+constexpr u64 kSupportedFlags = kThreadFlags | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+                                CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_IO | 0xff;
+
+constexpr int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+
+struct CloneRequest {
+    u64 flags;
+    u64 stack;
+    u64 parent_tid;
+    u64 child_tid;
+    u64 tls;
+};
+
+bool canonical_user(u64 address) { return address < user_memory::kUserLimit; }
+
+Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
+    u64 flags = request.flags;
+    if ((flags & kThreadFlags) != kThreadFlags) {
+        // A new process (fork, vfork, posix_spawn) needs several address spaces: a later
+        // issue. Threads are what runtimes need today.
+        static bool reported = false;
+        if (!reported) {
+            reported = true;
+            klog::warn("clone without CLONE_VM|CLONE_THREAD (a new process) is not implemented: ENOSYS");
+        }
+        return Error(ENOSYS);
+    }
+    if (flags & ~kSupportedFlags) return Error(EINVAL);
+    if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
+    UserContext& parent = current_user();
+    UserThreadStart start;
+    start.frame = args.frame;
+    start.frame.rax = 0;  // the child sees clone() return 0
+    if (request.stack) start.frame.rsp = request.stack;
+    start.fs_base = (flags & CLONE_SETTLS) ? request.tls : parent.fs_base;
+    start.gs_base = parent.gs_base;
+    start.blocked = parent.blocked;
+    start.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
+    start.tid = Process::current().allocate_tid();
+    // The tid words are written before the child can run: threads share the memory.
+    if (flags & CLONE_PARENT_SETTID) TRY(UserPtr<i32>(request.parent_tid).write(start.tid));
+    if (flags & CLONE_CHILD_SETTID) TRY(UserPtr<i32>(request.child_tid).write(start.tid));
+    int tid = TRY(spawn_user_thread(start, "thread"));
+    return static_cast<u64>(tid);
+}
+
+}  // namespace
+
+Result<u64> sys_clone(SyscallArgs& args) {
+    // x86-64 order: flags, stack, parent_tid, child_tid, tls.
+    return do_clone(args, {args[0], args[1], args[2], args[3], args[4]});
+}
+
+Result<u64> sys_clone3(SyscallArgs& args) {
+    struct CloneArgs {
+        u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+    };
+    u64 size = args[1];
+    if (size < 64 || size > 4096) return Error(EINVAL);  // CLONE_ARGS_SIZE_VER0 is 64
+    CloneArgs c{};
+    TRY(user_memory::copy_from(&c, args[0], size < sizeof c ? size : sizeof c));
+    if (c.set_tid || c.set_tid_size || c.cgroup) return Error(EINVAL);
+    if (c.exit_signal && (c.flags & CLONE_THREAD)) return Error(EINVAL);
+    if ((c.stack == 0) != (c.stack_size == 0)) return Error(EINVAL);
+    return do_clone(args, {c.flags, c.stack ? c.stack + c.stack_size : 0, c.parent_tid, c.child_tid, c.tls});
+}
+
+Result<u64> sys_arch_prctl(SyscallArgs& args) {
+    switch (args.i32_arg(0)) {
+        case ARCH_SET_FS:
+            if (!canonical_user(args[1])) return Error(EPERM);
+            set_current_fs_base(args[1]);
+            return 0;
+        case ARCH_SET_GS:
+            if (!canonical_user(args[1])) return Error(EPERM);
+            set_current_gs_base(args[1]);
+            return 0;
+        case ARCH_GET_FS: TRY(args.ptr<u64>(1).write(current_user().fs_base)); return 0;
+        case ARCH_GET_GS: TRY(args.ptr<u64>(1).write(current_user().gs_base)); return 0;
+    }
+    return Error(EINVAL);
+}
+
+Result<u64> sys_set_tid_address(SyscallArgs& args) {
+    current_user().clear_child_tid = args[0];
+    return current_tid();
+}
+
+Result<u64> sys_set_robust_list(SyscallArgs& args) {
+    if (args[1] != 24) return Error(EINVAL);  // sizeof(struct robust_list_head)
+    current_user().robust_list = args[0];
+    current_user().robust_list_length = args[1];
+    return 0;
+}
+
+Result<u64> sys_get_robust_list(SyscallArgs& args) {
+    if (args[0] != 0 && static_cast<i32>(args[0]) != current_tid()) return Error(ESRCH);
+    TRY(args.ptr<u64>(1).write(current_user().robust_list));
+    TRY(args.ptr<u64>(2).write(24));
+    return 0;
+}
+
+void set_current_fs_base(u64 base) {
+    current_user().fs_base = base;
+    cpu::wrmsr(cpu::msr::kFsBase, base);
+    this_cpu()->loaded_fs_base = base;
+}
+
+void set_current_gs_base(u64 base) {
+    current_user().gs_base = base;
+    cpu::wrmsr(cpu::msr::kKernelGsBase, base);
+    this_cpu()->loaded_user_gs_base = base;
+}
+
+[[noreturn]] void exit_current_thread(int status) {
+    Thread* self = current_thread();
+    UserContext* user = self->m_user;
+    // FIXME: robust futex list walk (owner-died marking) for mutexes held at exit.
+    if (user->clear_child_tid) {
+        if (UserPtr<i32>(user->clear_child_tid).write(0).is_ok()) futex::wake(user->clear_child_tid, 1, ~0u);
+    }
+    Process::current().remove_thread(*user, status);  // the last thread ends the process here
+    cpu::disable_interrupts();
+    if (this_cpu()->fpu_owner == self) this_cpu()->fpu_owner = nullptr;
+    self->m_user = nullptr;
+    delete user;
+    thread_exit(status);
+}
+
+}  // namespace linux_abi

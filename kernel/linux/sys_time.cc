@@ -1,0 +1,132 @@
+// Clocks and sleeps, on the TSC-based monotonic clock (sched/clock.h).
+#include "arch/x86_64/cpu.h"
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "linux/syscalls.h"
+#include "sched/clock.h"
+#include "sched/scheduler.h"
+#include "sync/wait_queue.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+              CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+              CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+constexpr int TIMER_ABSTIME = 1;
+
+struct Timespec {
+    i64 tv_sec;
+    i64 tv_nsec;
+};
+struct Timeval {
+    i64 tv_sec;
+    i64 tv_usec;
+};
+
+Result<u64> clock_now(int clock) {
+    switch (clock) {
+        case CLOCK_REALTIME:
+        case CLOCK_REALTIME_COARSE:
+        case CLOCK_REALTIME_ALARM:
+        case CLOCK_TAI:
+            return ktime::realtime_ns();
+        case CLOCK_MONOTONIC:
+        case CLOCK_MONOTONIC_RAW:
+        case CLOCK_MONOTONIC_COARSE:
+        case CLOCK_BOOTTIME:
+        case CLOCK_BOOTTIME_ALARM:
+        // FIXME: per-thread CPU time accounting; the monotonic clock is an upper bound.
+        case CLOCK_PROCESS_CPUTIME_ID:
+        case CLOCK_THREAD_CPUTIME_ID:
+            return ktime::monotonic_ns();
+    }
+    return Error(EINVAL);
+}
+
+Result<u64> read_timespec_ns(u64 address) {
+    Timespec ts = TRY(UserPtr<Timespec>(address).read());
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return Error(EINVAL);
+    if (static_cast<u64>(ts.tv_sec) > (~0ull >> 1) / 1000000000) return ~0ull >> 1;
+    return static_cast<u64>(ts.tv_sec) * 1000000000 + static_cast<u64>(ts.tv_nsec);
+}
+
+Result<void> write_timespec(u64 address, u64 ns) {
+    return UserPtr<Timespec>(address).write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns % 1000000000)});
+}
+
+// Sleeps until the clock reaches `deadline_ns`; EINTR when a signal arrives first.
+Result<void> sleep_until(int clock, u64 deadline_ns) {
+    u64 now = TRY(clock_now(clock));
+    if (deadline_ns <= now) return {};
+    u64 deadline_tsc = cpu::rdtsc() + ktime::ns_to_tsc(deadline_ns - now);
+    WaitQueue never;  // nothing wakes it but the deadline or a signal
+    UserContext& user = current_user();
+    auto waited = never.wait_until([&] { return signals::has_deliverable(user); }, deadline_tsc);
+    if (waited.is_ok()) return Error(EINTR);  // the condition held: a signal
+    return {};
+}
+
+}  // namespace
+
+Result<u64> sys_clock_gettime(SyscallArgs& args) {
+    u64 ns = TRY(clock_now(args.i32_arg(0)));
+    TRY(write_timespec(args[1], ns));
+    return 0;
+}
+
+Result<u64> sys_clock_getres(SyscallArgs& args) {
+    TRY(clock_now(args.i32_arg(0)));
+    if (args[1]) TRY(write_timespec(args[1], 1));
+    return 0;
+}
+
+Result<u64> sys_gettimeofday(SyscallArgs& args) {
+    if (args[0]) {
+        u64 ns = ktime::realtime_ns();
+        TRY(UserPtr<Timeval>(args[0]).write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns / 1000 % 1000000)}));
+    }
+    if (args[1]) TRY(UserPtr<u64>(args[1]).write(0));  // struct timezone: UTC
+    return 0;
+}
+
+Result<u64> sys_time(SyscallArgs& args) {
+    u64 seconds = ktime::realtime_ns() / 1000000000;
+    if (args[0]) TRY(UserPtr<i64>(args[0]).write(static_cast<i64>(seconds)));
+    return seconds;
+}
+
+Result<u64> sys_nanosleep(SyscallArgs& args) {
+    u64 ns = TRY(read_timespec_ns(args[0]));
+    u64 start = ktime::monotonic_ns();
+    auto slept = sleep_until(CLOCK_MONOTONIC, start + ns);
+    if (slept.is_error()) {
+        if (args[1]) {
+            u64 elapsed = ktime::monotonic_ns() - start;
+            TRY(write_timespec(args[1], elapsed < ns ? ns - elapsed : 0));
+        }
+        return Error(slept.error());
+    }
+    return 0;
+}
+
+Result<u64> sys_clock_nanosleep(SyscallArgs& args) {
+    int clock = args.i32_arg(0);
+    if (clock == CLOCK_THREAD_CPUTIME_ID) return Error(EINVAL);
+    u64 ns = TRY(read_timespec_ns(args[2]));
+    u64 now = TRY(clock_now(clock));
+    bool absolute = args[1] & TIMER_ABSTIME;
+    u64 deadline = absolute ? ns : now + ns;
+    auto slept = sleep_until(clock, deadline);
+    if (slept.is_error()) {
+        if (!absolute && args[3]) {
+            u64 later = clock_now(clock).value_or(deadline);
+            TRY(write_timespec(args[3], later < deadline ? deadline - later : 0));
+        }
+        return Error(slept.error());
+    }
+    return 0;
+}
+
+}  // namespace linux_abi

@@ -1,0 +1,42 @@
+// The syscall table: Linux numbers to handlers. A number without an entry returns ENOSYS
+// and is logged once by name (linux/syscall.cc).
+#include "linux/syscall_numbers.h"
+#include "linux/syscalls.h"
+
+namespace linux_abi {
+
+namespace {
+
+struct Table {
+    SyscallEntry entries[kSyscallCount] = {};
+    constexpr void set(unsigned number, Handler handler, u8 argument_count) { entries[number] = {handler, argument_count}; }
+};
+
+constexpr Table build() {
+    Table t;
+#define S(name, count) t.set(SYS_##name, sys_##name, count)
+    S(read, 3); S(write, 3); S(close, 1); S(mmap, 6); S(mprotect, 3); S(munmap, 2); S(brk, 1);
+    S(rt_sigaction, 4); S(rt_sigprocmask, 4); S(rt_sigreturn, 0); S(ioctl, 3); S(readv, 3); S(writev, 3);
+    S(pipe, 1); S(sched_yield, 0); S(mremap, 5); S(madvise, 3); S(dup, 1); S(dup2, 2); S(nanosleep, 2);
+    S(getpid, 0); S(clone, 5); S(exit, 1); S(kill, 2); S(uname, 1); S(fcntl, 3); S(gettimeofday, 2);
+    S(getrlimit, 2); S(getrusage, 2); S(sysinfo, 1); S(getuid, 0); S(getgid, 0); S(geteuid, 0); S(getegid, 0);
+    S(getppid, 0); S(getpgrp, 0); S(getresuid, 3); S(getresgid, 3); S(getpgid, 1); S(getsid, 1);
+    S(rt_sigpending, 2); S(rt_sigsuspend, 2); S(sigaltstack, 2); S(umask, 1); S(prctl, 5); S(arch_prctl, 2);
+    S(setrlimit, 2); S(gettid, 0); S(tkill, 2); S(time, 1); S(futex, 6); S(sched_setaffinity, 3);
+    S(sched_getaffinity, 3); S(epoll_create, 1); S(set_tid_address, 1); S(clock_gettime, 2);
+    S(clock_getres, 2); S(clock_nanosleep, 4); S(exit_group, 1); S(epoll_wait, 4); S(epoll_ctl, 4);
+    S(tgkill, 3); S(epoll_pwait, 6); S(eventfd, 1); S(eventfd2, 2); S(epoll_create1, 1); S(dup3, 3);
+    S(pipe2, 2); S(prlimit64, 4); S(getcpu, 3); S(getrandom, 3); S(set_robust_list, 2);
+    S(get_robust_list, 3); S(clone3, 2); S(mlock, 2); S(munlock, 2);
+#undef S
+    return t;
+}
+
+constexpr Table kTable = build();
+constexpr SyscallEntry kNone = {nullptr, 6};
+
+}  // namespace
+
+const SyscallEntry& syscall_entry(u64 number) { return number < kSyscallCount ? kTable.entries[number] : kNone; }
+
+}  // namespace linux_abi

@@ -1,0 +1,47 @@
+// Every system-call handler, by family (one source file each). The table that maps numbers
+// to them is linux/syscall_table.cc.
+#pragma once
+
+#include "linux/syscall.h"
+
+namespace linux_abi {
+
+#define OSPREY_SYSCALL(name) Result<u64> sys_##name(SyscallArgs& args)
+
+// sys_process.cc
+OSPREY_SYSCALL(exit); OSPREY_SYSCALL(exit_group); OSPREY_SYSCALL(getpid); OSPREY_SYSCALL(gettid);
+OSPREY_SYSCALL(getppid); OSPREY_SYSCALL(getuid); OSPREY_SYSCALL(geteuid); OSPREY_SYSCALL(getgid);
+OSPREY_SYSCALL(getegid); OSPREY_SYSCALL(getresuid); OSPREY_SYSCALL(getresgid); OSPREY_SYSCALL(uname);
+OSPREY_SYSCALL(prlimit64); OSPREY_SYSCALL(getrlimit); OSPREY_SYSCALL(setrlimit);
+OSPREY_SYSCALL(sched_getaffinity); OSPREY_SYSCALL(sched_setaffinity); OSPREY_SYSCALL(sched_yield);
+OSPREY_SYSCALL(getpgrp); OSPREY_SYSCALL(getpgid); OSPREY_SYSCALL(getsid); OSPREY_SYSCALL(umask);
+OSPREY_SYSCALL(prctl); OSPREY_SYSCALL(getcpu); OSPREY_SYSCALL(getrusage); OSPREY_SYSCALL(sysinfo);
+// sys_memory.cc
+OSPREY_SYSCALL(brk); OSPREY_SYSCALL(mmap); OSPREY_SYSCALL(munmap); OSPREY_SYSCALL(mprotect);
+OSPREY_SYSCALL(madvise); OSPREY_SYSCALL(mremap); OSPREY_SYSCALL(mlock); OSPREY_SYSCALL(munlock);
+// sys_time.cc
+OSPREY_SYSCALL(clock_gettime); OSPREY_SYSCALL(clock_getres); OSPREY_SYSCALL(gettimeofday);
+OSPREY_SYSCALL(time); OSPREY_SYSCALL(nanosleep); OSPREY_SYSCALL(clock_nanosleep);
+// sys_signal.cc
+OSPREY_SYSCALL(rt_sigaction); OSPREY_SYSCALL(rt_sigprocmask); OSPREY_SYSCALL(rt_sigreturn);
+OSPREY_SYSCALL(sigaltstack); OSPREY_SYSCALL(kill); OSPREY_SYSCALL(tgkill); OSPREY_SYSCALL(tkill);
+OSPREY_SYSCALL(rt_sigpending); OSPREY_SYSCALL(rt_sigsuspend);
+// sys_thread.cc
+OSPREY_SYSCALL(arch_prctl); OSPREY_SYSCALL(set_tid_address); OSPREY_SYSCALL(set_robust_list);
+OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
+// sys_futex.cc
+OSPREY_SYSCALL(futex);
+// sys_io.cc
+OSPREY_SYSCALL(read); OSPREY_SYSCALL(write); OSPREY_SYSCALL(readv); OSPREY_SYSCALL(writev);
+OSPREY_SYSCALL(ioctl); OSPREY_SYSCALL(close); OSPREY_SYSCALL(fcntl); OSPREY_SYSCALL(dup);
+OSPREY_SYSCALL(dup2); OSPREY_SYSCALL(dup3); OSPREY_SYSCALL(pipe); OSPREY_SYSCALL(pipe2);
+OSPREY_SYSCALL(eventfd); OSPREY_SYSCALL(eventfd2);
+// sys_epoll.cc
+OSPREY_SYSCALL(epoll_create); OSPREY_SYSCALL(epoll_create1); OSPREY_SYSCALL(epoll_ctl);
+OSPREY_SYSCALL(epoll_wait); OSPREY_SYSCALL(epoll_pwait);
+// sys_random.cc
+OSPREY_SYSCALL(getrandom);
+
+#undef OSPREY_SYSCALL
+
+}  // namespace linux_abi

@@ -1,0 +1,82 @@
+#include "linux/user_thread.h"
+
+#include <cstring>
+#include <new>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/percpu.h"
+#include "linux/process.h"
+#include "sched/thread.h"
+
+extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
+
+namespace linux_abi {
+
+namespace {
+
+struct Launch {
+    UserThreadStart start;
+    UserContext* user;
+};
+
+TrapFrame* frame_slot(Thread* thread) {
+    return reinterpret_cast<TrapFrame*>(thread->m_stack.top - align_up(sizeof(TrapFrame), 16));
+}
+
+// Runs on the new thread's kernel stack: fills in the frame slot at its top and drops to
+// ring 3. Nothing of this function's frame is needed once it does.
+[[noreturn]] void run_user(void* argument) {
+    auto* launch = static_cast<Launch*>(argument);
+    Thread* self = current_thread();
+    self->m_user->thread = self;
+    TrapFrame* frame = frame_slot(self);
+    *frame = launch->start.frame;
+    frame->cs = gdt::kUserCode;
+    frame->ss = gdt::kUserData;
+    frame->rflags = (frame->rflags & 0xcd5) | (1ull << 9) | 2;  // user flags, IF on
+    frame->vector = ~0ull;
+    self->m_user->frame = frame;
+    delete launch;
+    cpu::disable_interrupts();
+    // The scheduler loads FS/GS bases on switches; this thread is already running.
+    cpu::wrmsr(cpu::msr::kFsBase, self->m_user->fs_base);
+    this_cpu()->loaded_fs_base = self->m_user->fs_base;
+    cpu::wrmsr(cpu::msr::kKernelGsBase, self->m_user->gs_base);
+    this_cpu()->loaded_user_gs_base = self->m_user->gs_base;
+    enter_user(frame);
+}
+
+}  // namespace
+
+Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
+    Process& process = Process::current();
+    auto* user = new (std::nothrow) UserContext;
+    auto* launch = new (std::nothrow) Launch{start, user};
+    if (!user || !launch) {
+        delete user;
+        delete launch;
+        return Error(ENOMEM);
+    }
+    user->tid = start.tid ? start.tid : process.allocate_tid();
+    user->fs_base = start.fs_base;
+    user->gs_base = start.gs_base;
+    user->blocked = start.blocked;
+    user->clear_child_tid = start.clear_child_tid;
+    process.add_thread(*user);
+    // Threads of the application are detached: the kernel reclaims them when they exit;
+    // the application joins them through CLONE_CHILD_CLEARTID futexes.
+    auto thread = Thread::spawn(name, run_user, launch,
+                                {.uses_fpu = true, .detached = true, .user_frame = true, .user = user});
+    if (thread.is_error()) {
+        process.forget_thread(*user);
+        delete user;
+        delete launch;
+        return Error(thread.error());
+    }
+    return user->tid;
+}
+
+TrapFrame& current_user_frame() { return *current_thread()->m_user->frame; }
+
+}  // namespace linux_abi
