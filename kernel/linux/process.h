@@ -19,6 +19,13 @@ namespace linux_abi {
 class AddressSpace;
 using fs::FdTable;
 
+// A queued instance of a real-time signal: unlike standard signals, each one sent is
+// delivered (up to the queue limit).
+struct QueuedSignal {
+    ListNode node;
+    SigInfo info;
+};
+
 // The part of a thread that belongs to the application.
 struct UserContext {
     Thread* thread = nullptr;
@@ -33,7 +40,9 @@ struct UserContext {
     // Signals; guarded by the process's signal lock.
     u64 blocked = 0;
     u64 pending = 0;
-    SigInfo pending_info[kSignalCount];
+    SigInfo pending_info[kSignalCount];   // standard signals: one pending instance each
+    IntrusiveList<QueuedSignal, &QueuedSignal::node> realtime_queue;  // SIGRTMIN and up, in order
+    usize realtime_queued = 0;
     StackT altstack{0, SS_DISABLE, 0, 0};
     // rt_sigsuspend: the mask to restore once the handler it waited for has run.
     bool has_saved_mask = false;

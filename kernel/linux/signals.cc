@@ -1,6 +1,7 @@
 #include "linux/signals.h"
 
 #include <cstring>
+#include <new>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
@@ -137,6 +138,36 @@ bool setup_frame(TrapFrame& frame, UserContext& user, int sig, const KernelSigac
     return true;
 }
 
+constexpr int kRealtimeFirst = 32;
+constexpr usize kRealtimeQueueLimit = 1024;
+
+// Removes one pending instance of `sig` and returns its siginfo; the pending bit stays while
+// more real-time instances are queued. signal_lock held.
+SigInfo take_pending(UserContext& user, int sig) {
+    if (sig < kRealtimeFirst) {
+        user.pending &= ~sigbit(sig);
+        return user.pending_info[sig - 1];
+    }
+    SigInfo info{};
+    QueuedSignal* found = nullptr;
+    bool more = false;
+    user.realtime_queue.for_each([&](QueuedSignal& q) {
+        if (q.info.si_signo != sig) return;
+        if (!found)
+            found = &q;
+        else
+            more = true;
+    });
+    if (found) {
+        info = found->info;
+        user.realtime_queue.remove(*found);
+        user.realtime_queued--;
+        delete found;
+    }
+    if (!more) user.pending &= ~sigbit(sig);
+    return info;
+}
+
 UserContext* find_target(Process& process, int tid, int sig) {
     return tid ? process.find_thread(tid) : process.find_thread_accepting(sigbit(sig));
 }
@@ -151,8 +182,18 @@ Result<void> send(int tid, int sig, const SigInfo& info) {
         IrqSpinLockGuard guard(process.signal_lock);
         UserContext* target = find_target(process, tid, sig);
         if (!target) return Error(ESRCH);
+        if (sig >= kRealtimeFirst) {
+            // Each real-time signal sent is queued (RLIMIT_SIGPENDING caps the queue).
+            if (target->realtime_queued >= kRealtimeQueueLimit) return Error(EAGAIN);
+            auto* queued = new (std::nothrow) QueuedSignal;
+            if (!queued) return Error(EAGAIN);
+            queued->info = info;
+            target->realtime_queue.push_back(*queued);
+            target->realtime_queued++;
+        } else {
+            target->pending_info[sig - 1] = info;
+        }
         target->pending |= sigbit(sig);
-        target->pending_info[sig - 1] = info;
         if (!(target->blocked & sigbit(sig))) wake = target->thread;
     }
     // A thread waiting in an interruptible call re-checks and returns EINTR.
@@ -200,8 +241,7 @@ void deliver_pending(TrapFrame& frame) {
             process.signal_lock.unlock(restore);
             return;
         }
-        user.pending &= ~sigbit(sig);
-        SigInfo info = user.pending_info[sig - 1];
+        SigInfo info = take_pending(user, sig);
         KernelSigaction action = process.actions[sig];
         if (action.handler == SIG_IGN || (action.handler == SIG_DFL && (default_is_ignore(sig) || default_is_stop(sig)))) {
             process.signal_lock.unlock(restore);

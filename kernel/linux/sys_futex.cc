@@ -93,9 +93,11 @@ Result<u64> sys_futex(SyscallArgs& args) {
         }
         case FUTEX_WAKE:
             if ((uaddr & 3)) return Error(EINVAL);
+            if (!user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
             return futex::wake(uaddr, value, FUTEX_BITSET_MATCH_ANY);
         case FUTEX_WAKE_BITSET:
             if (static_cast<u32>(args[5]) == 0) return Error(EINVAL);
+            if ((uaddr & 3) || !user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
             return futex::wake(uaddr, value, static_cast<u32>(args[5]));
         case FUTEX_REQUEUE:
             return futex::requeue(uaddr, args[4], value, args[3], false, 0);

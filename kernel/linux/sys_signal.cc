@@ -133,6 +133,30 @@ Result<u64> sys_tkill(SyscallArgs& args) {
     return 0;
 }
 
+// sigqueue(3): a signal with a caller-chosen value. Only si_code < 0 (user-defined) may be
+// sent this way, as on Linux, unless it is sent to oneself.
+Result<u64> sys_rt_sigqueueinfo(SyscallArgs& args) {
+    if (static_cast<i32>(args[0]) != Process::current().pid()) return Error(ESRCH);
+    u64 sig = args[1];
+    if (!valid_signal(sig)) return Error(EINVAL);
+    SigInfo info = TRY(args.ptr<SigInfo>(2).read());
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) return Error(EPERM);
+    info.si_signo = static_cast<i32>(sig);
+    TRY(signals::send(0, static_cast<int>(sig), info));
+    return 0;
+}
+
+Result<u64> sys_rt_tgsigqueueinfo(SyscallArgs& args) {
+    if (static_cast<i32>(args[0]) != Process::current().pid()) return Error(ESRCH);
+    u64 sig = args[2];
+    if (!valid_signal(sig)) return Error(EINVAL);
+    SigInfo info = TRY(args.ptr<SigInfo>(3).read());
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) return Error(EPERM);
+    info.si_signo = static_cast<i32>(sig);
+    TRY(signals::send(static_cast<int>(args[1]), static_cast<int>(sig), info));
+    return 0;
+}
+
 Result<u64> sys_rt_sigpending(SyscallArgs& args) {
     if (args[1] > sizeof(u64)) return Error(EINVAL);
     Process& process = Process::current();

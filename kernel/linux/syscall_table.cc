@@ -27,7 +27,8 @@ constexpr Table build() {
     S(clock_getres, 2); S(clock_nanosleep, 4); S(exit_group, 1); S(epoll_wait, 4); S(epoll_ctl, 4);
     S(tgkill, 3); S(epoll_pwait, 6); S(eventfd, 1); S(eventfd2, 2); S(epoll_create1, 1); S(dup3, 3);
     S(pipe2, 2); S(prlimit64, 4); S(getcpu, 3); S(getrandom, 3); S(set_robust_list, 2);
-    S(get_robust_list, 3); S(clone3, 2); S(mlock, 2); S(munlock, 2);
+    S(get_robust_list, 3); S(clone3, 2); S(mlock, 2); S(munlock, 2); S(rt_sigqueueinfo, 3);
+    S(rt_tgsigqueueinfo, 4);
 #undef S
     return t;
 }

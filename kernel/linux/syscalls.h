@@ -25,7 +25,8 @@ OSPREY_SYSCALL(time); OSPREY_SYSCALL(nanosleep); OSPREY_SYSCALL(clock_nanosleep)
 // sys_signal.cc
 OSPREY_SYSCALL(rt_sigaction); OSPREY_SYSCALL(rt_sigprocmask); OSPREY_SYSCALL(rt_sigreturn);
 OSPREY_SYSCALL(sigaltstack); OSPREY_SYSCALL(kill); OSPREY_SYSCALL(tgkill); OSPREY_SYSCALL(tkill);
-OSPREY_SYSCALL(rt_sigpending); OSPREY_SYSCALL(rt_sigsuspend);
+OSPREY_SYSCALL(rt_sigpending); OSPREY_SYSCALL(rt_sigsuspend); OSPREY_SYSCALL(rt_sigqueueinfo);
+OSPREY_SYSCALL(rt_tgsigqueueinfo);
 // sys_thread.cc
 OSPREY_SYSCALL(arch_prctl); OSPREY_SYSCALL(set_tid_address); OSPREY_SYSCALL(set_robust_list);
 OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);

@@ -59,6 +59,8 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
         return Error(ENOMEM);
     }
     user->tid = start.tid ? start.tid : process.allocate_tid();
+    // Kept apart: once spawned, the thread may run, exit and free `user` before we return.
+    int tid = user->tid;
     user->fs_base = start.fs_base;
     user->gs_base = start.gs_base;
     user->blocked = start.blocked;
@@ -74,7 +76,7 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
         delete launch;
         return Error(thread.error());
     }
-    return user->tid;
+    return tid;
 }
 
 TrapFrame& current_user_frame() { return *current_thread()->m_user->frame; }

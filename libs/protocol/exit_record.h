@@ -28,6 +28,10 @@ struct ExitRecord {
 
 constexpr usize kExitRecordMaxLength = 80;
 
+// The first line the kernel writes on the control channel, once its serial ports are set
+// up: the host sends standard input only after it (docs/host-guest-contract.md).
+constexpr std::string_view kGuestReadyLine = "OSPREY-READY v1\n";
+
 // The host tool's own failures (no exit record, kernel panic, QEMU missing), as docker
 // uses 125: a status the application itself rarely picks.
 constexpr int kOspreyFailureStatus = 125;

@@ -53,6 +53,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(exit_status.abort.${variant} BINARY exit_status_${variant}
     ARGS abort STATUS 134)
   osprey_linux_case(malloc_stress.${variant} BINARY malloc_stress_${variant})
+  osprey_linux_case(memory.${variant} BINARY memory_${variant})
   osprey_linux_case(tls_threads.${variant} BINARY tls_threads_${variant})
   osprey_linux_case(signals.${variant} BINARY signals_${variant})
   osprey_linux_case(efault.${variant} BINARY efault_${variant})

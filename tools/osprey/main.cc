@@ -2,16 +2,15 @@
 #include <cstdio>
 
 #include "commands/commands.h"
+#include "commands/run_options.h"
 #include "protocol/exit_record.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"Osprey runs unmodified Linux programs as tiny virtual machines.", "osprey"};
-    app.require_subcommand(1);
-    // As with most tools, an option given twice takes its last value (scripts add defaults
-    // first and let the user override them).
-    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    osprey::configure_root_app(app);
     app.set_version_flag("--version", "osprey 0.1.0");
     auto boot = osprey::add_boot_command(app);
+    auto run = osprey::add_run_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -19,6 +18,13 @@ int main(int argc, char** argv) {
         // Usage errors are osprey's own failures, not a status the program could have given.
         return code == 0 ? 0 : protocol::kOspreyFailureStatus;
     }
+    // Words CLI11 could not place are only welcome as the program's command line after
+    // `osprey run [OPTIONS] --`; run collects them itself.
+    if (!app.got_subcommand("run") && !app.remaining().empty()) {
+        fprintf(stderr, "osprey: unexpected argument %s (see osprey --help)\n", app.remaining()[0].c_str());
+        return protocol::kOspreyFailureStatus;
+    }
     if (app.got_subcommand("boot")) return boot();
+    if (app.got_subcommand("run")) return run();
     return 0;
 }

@@ -25,7 +25,8 @@ struct [[gnu::packed]] Gate {
 };
 static_assert(sizeof(Gate) == 16);
 
-constexpr u8 kInterruptGate = 0x8e;  // present, DPL 0, 64-bit interrupt gate (IF cleared)
+constexpr u8 kInterruptGate = 0x8e;      // present, DPL 0, 64-bit interrupt gate (IF cleared)
+constexpr u8 kUserInterruptGate = 0xee;  // the same, reachable with `int` from ring 3
 
 alignas(16) Gate g_idt[256];
 Handler g_handlers[256];
@@ -35,7 +36,10 @@ Handler g_handlers[256];
 void init() {
     for (unsigned vector = 0; vector < 256; vector++) {
         u64 stub = reinterpret_cast<u64>(isr_stubs) + 16 * vector;
-        g_idt[vector] = Gate{static_cast<u16>(stub), gdt::kKernelCode, 0, kInterruptGate,
+        // int3 (#BP) and into (#OF) are instructions applications execute: their gates
+        // must be reachable from ring 3, or the CPU turns them into a #GP.
+        u8 attributes = (vector == 3 || vector == 4) ? kUserInterruptGate : kInterruptGate;
+        g_idt[vector] = Gate{static_cast<u16>(stub), gdt::kKernelCode, 0, attributes,
                              static_cast<u16>(stub >> 16), static_cast<u32>(stub >> 32), 0};
     }
     struct [[gnu::packed]] {

@@ -11,6 +11,7 @@
 /* TrapFrame offsets */
 #define FRAME_RCX (12 * 8)
 #define FRAME_R11 (4 * 8)
+#define FRAME_VECTOR (15 * 8)
 #define FRAME_RIP (17 * 8)
 #define FRAME_CS (18 * 8)
 #define FRAME_RFLAGS (19 * 8)
@@ -57,6 +58,9 @@ syscall_entry:
  * Intel SYSRET #GP), and a frame changed by sigreturn may hold anything. */
 .global return_to_user
 return_to_user:
+    /* A frame not from a syscall (sigreturn, a new thread) restores RCX and R11 too. */
+    cmpq $-1, FRAME_VECTOR(%rsp)
+    je 1f
     movq FRAME_RIP(%rsp), %rcx
     movq %rcx, %r11
     sarq $47, %r11                    /* canonical lower half: bits 63..47 all zero */

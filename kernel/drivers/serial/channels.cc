@@ -1,5 +1,7 @@
 #include "drivers/serial/channels.h"
 
+#include "protocol/exit_record.h"
+
 namespace channels {
 
 namespace {
@@ -14,6 +16,8 @@ void init() {
     g_control.init();
     g_app_stdout.init();
     g_app_stderr.init();
+    // Tells the host the receivers are ready: it holds standard input back until then.
+    g_control.write(protocol::kGuestReadyLine);
 }
 
 Uart16550& kernel_log() { return g_kernel_log; }

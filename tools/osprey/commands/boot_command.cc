@@ -1,10 +1,12 @@
 // `osprey boot`: boots the bare kernel (no application) and shows its log. For kernel
 // development, the kernel's self-tests (`-- selftest=heap`), and the boot-cost figure.
 #include <cstdio>
+#include <cstdlib>
 
 #include "commands/commands.h"
 #include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
+#include "commands/run_options.h"
 #include "protocol/exit_record.h"
 #include "vm/vm_runner.h"
 
@@ -15,6 +17,7 @@ CommandMain add_boot_command(CLI::App& app) {
         VmConfig vm;
         RunOptions run;
         std::optional<std::string> kernel;
+        std::string memory;
         std::vector<std::string> kernel_args;
         double timeout = 0;
         bool dry_run = false;
@@ -31,9 +34,8 @@ CommandMain add_boot_command(CLI::App& app) {
         ->check(CLI::IsMember({"microvm", "pc", "q35"}))
         ->capture_default_str();
     command->add_option("--cpu", options->vm.cpu, "QEMU CPU model (max, qemu64, ...)")->capture_default_str();
-    command->add_option("--memory", options->vm.memory_mib, "Guest memory in MiB")
-        ->check(CLI::Range(2, 1 << 20))
-        ->capture_default_str();
+    command->add_option("-m,--memory", options->memory, "Guest memory, e.g. 64M or 1G; a bare number is MiB")
+        ->default_str("128M");
     command->add_option("--timeout", options->timeout, "Stop the VM after this many seconds (0: never)")
         ->check(CLI::NonNegativeNumber);
     command->add_flag("--deterministic", options->vm.deterministic,
@@ -45,6 +47,16 @@ CommandMain add_boot_command(CLI::App& app) {
     command->add_option("kernel-args", options->kernel_args, "Kernel command line");
 
     return [options] {
+        if (const char* qemu = std::getenv("OSPREY_QEMU"); qemu && *qemu) options->vm.qemu_binary = qemu;
+        if (!options->memory.empty()) {
+            std::string error;
+            auto mib = parse_memory_mib(options->memory, error);
+            if (!mib) {
+                fprintf(stderr, "osprey: %s\n", error.c_str());
+                return protocol::kOspreyFailureStatus;
+            }
+            options->vm.memory_mib = *mib;
+        }
         auto search = locate_kernel(options->kernel);
         if (!search.found) {
             fprintf(stderr, "osprey: kernel image not found; looked for:\n");
@@ -72,7 +84,7 @@ CommandMain add_boot_command(CLI::App& app) {
             options->vm.kernel_cmdline += arg;
         }
         if (options->dry_run) {
-            ChannelPaths paths{"kernel.log", "control.log", "stdout.log", "stderr.log", std::nullopt};
+            ChannelPaths paths{"kernel.log", "control.log", "stdout.log", "stderr.log", std::nullopt, std::nullopt};
             // A person copying this wants to see the kernel log: put COM1 on the terminal.
             auto args = qemu_arguments(options->vm, paths);
             for (auto& a : args)

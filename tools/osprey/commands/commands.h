@@ -11,5 +11,6 @@ namespace osprey {
 using CommandMain = std::function<int()>;
 
 CommandMain add_boot_command(CLI::App& app);
+CommandMain add_run_command(CLI::App& app);
 
 }  // namespace osprey

@@ -6,19 +6,22 @@ namespace osprey {
 
 namespace {
 
-std::string chardev(const std::string& id, const std::string& path, const std::optional<std::string>& input = {}) {
-    // QEMU's option parser treats ',' as a separator; a literal comma is written twice.
-    auto escape = [](const std::string& s) {
-        std::string out;
-        for (char c : s) {
-            out += c;
-            if (c == ',') out += ',';
-        }
-        return out;
-    };
-    std::string spec = "file,id=" + id + ",path=" + escape(path);
-    if (input) spec += ",input-path=" + escape(*input);
-    return spec;
+// QEMU's option parser treats ',' as a separator; a literal comma is written twice.
+std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        out += c;
+        if (c == ',') out += ',';
+    }
+    return out;
+}
+
+std::string chardev(const std::string& id, const std::string& path) { return "file,id=" + id + ",path=" + escape(path); }
+
+std::string control_chardev(const ChannelPaths& channels) {
+    if (channels.control_socket_fd) return "socket,id=osctl,fd=" + std::to_string(*channels.control_socket_fd);
+    if (channels.control_pipe_base) return "pipe,id=osctl,path=" + escape(*channels.control_pipe_base);
+    return chardev("osctl", channels.control);
 }
 
 std::string machine_spec(const VmConfig& config) {
@@ -43,12 +46,12 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     add({"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
     if (config.deterministic) add({"-icount", "shift=0,sleep=off", "-rtc", "base=2020-01-01T00:00:00,clock=vm"});
 
-    // The channels, one 16550 each: COM1 kernel log, COM2 control, COM3 stdout (and
-    // stdin), COM4 stderr.
+    // The channels, one 16550 each: COM1 kernel log, COM2 control (the exit record out,
+    // the framed standard input in), COM3 stdout, COM4 stderr.
     add({"-chardev", chardev("oslog", channels.kernel_log), "-serial", "chardev:oslog"});
-    add({"-chardev", chardev("osctl", channels.control), "-device", "isa-serial,chardev=osctl,index=1"});
-    add({"-chardev", chardev("osout", channels.app_stdout, channels.app_stdin), "-device",
-         "isa-serial,chardev=osout,index=2"});
+    add({"-chardev", control_chardev(channels), "-device",
+         "isa-serial,chardev=osctl,index=1"});
+    add({"-chardev", chardev("osout", channels.app_stdout), "-device", "isa-serial,chardev=osout,index=2"});
     add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
 

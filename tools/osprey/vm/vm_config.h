@@ -30,13 +30,21 @@ struct VmConfig {
 };
 
 // Where each guest channel (docs/host-guest-contract.md) goes on the host: a path QEMU
-// opens for writing (a pipe's /dev/fd/N, a file) and, for the console, one it reads.
+// opens for writing (a pipe's /dev/fd/N, a file).
+//
+// The control channel also carries the application's standard input into the guest,
+// framed (libs/protocol/stdin_frames.h). QEMU 7.2's file backend cannot read (`input-path`
+// came with QEMU 8.1), so a two-way control channel uses another backend: a connected
+// stream socket QEMU inherits (control_socket_fd: the runner's socketpair), or the pipe
+// backend, which writes BASE.out and reads BASE.in (control_pipe_base: files, for a
+// command line a person can copy). With neither, QEMU only writes `control`.
 struct ChannelPaths {
     std::string kernel_log;
     std::string control;
     std::string app_stdout;
     std::string app_stderr;
-    std::optional<std::string> app_stdin;
+    std::optional<int> control_socket_fd;
+    std::optional<std::string> control_pipe_base;
 };
 
 std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels);

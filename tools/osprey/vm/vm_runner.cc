@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include "vm/stdin_forwarder.h"
 
 extern char** environ;
 
@@ -67,6 +70,15 @@ struct Pipe {
         write_end = fds[1];
         return true;
     }
+    // A connected socket pair instead, for a channel that goes both ways: `read_end` is
+    // osprey's side (non-blocking, it also writes there), `write_end` QEMU's.
+    bool open_two_way() {
+        int fds[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return false;
+        read_end = fds[0];
+        write_end = fds[1];
+        return fcntl(read_end, F_SETFL, O_NONBLOCK) == 0;
+    }
     void close_write() {
         if (write_end >= 0) ::close(write_end), write_end = -1;
     }
@@ -117,9 +129,13 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
 
     // The guest channels arrive through pipes that QEMU opens as /dev/fd/N.
     enum { kLog, kControl, kStdout, kStderr, kQemuStderr, kChannelCount };
+    // Poll entries for standard input (the channels use 0..kChannelCount-1, signals -1).
+    constexpr int kStdinSource = -2, kStdinSink = -3;
     Pipe pipes[kChannelCount];
-    for (auto& p : pipes) {
-        if (!p.open()) {
+    for (int c = 0; c < kChannelCount; c++) {
+        // Standard input travels on the control channel, which then goes both ways.
+        bool two_way = c == kControl && options.forward_stdin;
+        if (!(two_way ? pipes[c].open_two_way() : pipes[c].open())) {
             outcome.kind = RunOutcome::Kind::LaunchFailed;
             outcome.launch_error = std::string("cannot create pipes: ") + strerror(errno);
             return outcome;
@@ -128,7 +144,8 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
     // Fixed descriptor numbers in the child, above anything QEMU opens early.
     constexpr int kChildFd[] = {100, 101, 102, 103};
     auto fd_path = [&](int channel) { return "/dev/fd/" + std::to_string(kChildFd[channel]); };
-    ChannelPaths paths{fd_path(kLog), fd_path(kControl), fd_path(kStdout), fd_path(kStderr), std::nullopt};
+    ChannelPaths paths{fd_path(kLog), fd_path(kControl), fd_path(kStdout), fd_path(kStderr), std::nullopt, std::nullopt};
+    if (options.forward_stdin) paths.control_socket_fd = kChildFd[kControl];
     std::vector<std::string> args = qemu_arguments(config, paths);
 
     posix_spawn_file_actions_t actions;
@@ -163,6 +180,10 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
         return outcome;
     }
     for (auto& p : pipes) p.close_write();
+    // Frames go into osprey's end of the control socket; it is never shut down, because
+    // QEMU's socket backend drops the whole channel (the exit record with it) on EOF.
+    std::optional<StdinForwarder> stdin_forwarder;
+    if (options.forward_stdin) stdin_forwarder.emplace(STDIN_FILENO, pipes[kControl].read_end);
 
     std::string control;
     auto deadline = options.timeout_seconds
@@ -189,6 +210,20 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
             fds.push_back({g_signal_pipe[0], POLLIN, 0});
             which.push_back(-1);
         }
+        // Standard input only while QEMU runs (after that nobody will read it), and only
+        // once the guest said its receiver is ready: bytes sent before the kernel set up
+        // the UART would be lost (enabling the FIFO clears it).
+        bool guest_ready = control.find(protocol::kGuestReadyLine) != std::string::npos;
+        if (stdin_forwarder && guest_ready && !exited && pipes[kControl].read_end >= 0 && !stdin_forwarder->finished()) {
+            if (int source = stdin_forwarder->source_to_poll(); source >= 0) {
+                fds.push_back({source, POLLIN, 0});
+                which.push_back(kStdinSource);
+            }
+            if (stdin_forwarder->wants_to_write()) {
+                fds.push_back({pipes[kControl].read_end, POLLOUT, 0});
+                which.push_back(kStdinSink);
+            }
+        }
         int wait_ms = 50;  // also the pace at which QEMU's exit is noticed
         if (deadline) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now()).count();
@@ -202,8 +237,16 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
         int ready = poll(fds.data(), fds.size(), wait_ms);
         if (ready < 0 && errno != EINTR) break;
         for (size_t i = 0; ready > 0 && i < fds.size(); i++) {
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             int c = which[i];
+            if (c == kStdinSource || c == kStdinSink) {
+                if (!fds[i].revents || !stdin_forwarder) continue;
+                if (c == kStdinSource)
+                    stdin_forwarder->on_source_ready();
+                else
+                    stdin_forwarder->on_sink_ready();
+                continue;
+            }
+            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             if (c < 0) {
                 unsigned char sig = 0;
                 if (read(g_signal_pipe[0], &sig, 1) == 1) {
@@ -215,8 +258,9 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                 continue;
             }
             ssize_t n = read(pipes[c].read_end, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) {
+                if (c == kControl) stdin_forwarder.reset();  // its descriptor is going away
                 pipes[c].close_read();
                 open_channels--;
                 continue;

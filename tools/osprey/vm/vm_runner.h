@@ -18,6 +18,9 @@ struct RunOptions {
     // Show the kernel log on stdout instead (for `osprey boot`, where it is the output).
     bool kernel_log_to_stdout = false;
     std::optional<double> timeout_seconds;
+    // Carry the host's stdin to the guest (framed, on the control channel's input) with
+    // end-of-file when it ends. Off for `osprey boot`, whose kernel reads no input.
+    bool forward_stdin = false;
 };
 
 struct RunOutcome {

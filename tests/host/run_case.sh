@@ -1,0 +1,183 @@
+#!/bin/sh
+# Host tests of `osprey run`: the checks made before any VM starts. Each case builds its
+# fixtures in a fresh directory, runs osprey with TMPDIR pointing into it, and checks the
+# exit status, the message, and that osprey left no temporary files behind.
+#
+#   run_case.sh OSPREY STATIC_PROGRAM CASE
+set -u
+osprey=$1
+static=$2
+case_name=$3
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp"
+# These tests never boot: any x86-64 ELF with a PT_LOAD passes for the kernel image.
+kernel_option="--kernel $static"
+
+# patch FILE OFFSET BYTE_OCTAL: overwrites one byte in place.
+patch() {
+    printf "\\$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+executable_copy() {
+    cp "$1" "$2" && chmod 755 "$2"
+}
+
+expected_texts=
+expect_text() { expected_texts="$expected_texts$1
+"; }
+keep_tmp=no
+interrupt=no
+
+case "$case_name" in
+not_elf)
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$work/passwd"
+    chmod 755 "$work/passwd"
+    set -- "$work/passwd"
+    expected_status=125
+    expect_text "osprey: $work/passwd: not an ELF file" ;;
+elf32)
+    executable_copy "$static" "$work/prog32"
+    patch "$work/prog32" 4 001  # EI_CLASS = ELFCLASS32
+    set -- "$work/prog32"
+    expected_status=125
+    expect_text "osprey: $work/prog32: 32-bit ELF is not supported" ;;
+aarch64)
+    executable_copy "$static" "$work/progarm"
+    patch "$work/progarm" 18 267  # e_machine = 0xb7, EM_AARCH64
+    set -- "$work/progarm"
+    expected_status=125
+    expect_text "osprey: $work/progarm: not x86-64 (it is aarch64)" ;;
+dynamic)
+    # /bin/true is dynamically linked on Debian.
+    set -- /bin/true --version
+    expected_status=125
+    expect_text "is dynamically linked (interpreter /lib64/ld-linux-x86-64.so.2); this Osprey runs static programs only so far" ;;
+missing)
+    set -- "$work/no-such-program"
+    expected_status=125
+    expect_text "osprey: $work/no-such-program: no such file" ;;
+not_on_path)
+    set -- osprey-no-such-program-anywhere
+    expected_status=125
+    expect_text "osprey: osprey-no-such-program-anywhere: not found on the host's PATH" ;;
+directory)
+    mkdir "$work/dir"
+    set -- "$work/dir"
+    expected_status=125
+    expect_text "osprey: $work/dir: is a directory" ;;
+not_executable)
+    cp "$static" "$work/plain"
+    chmod 644 "$work/plain"
+    set -- "$work/plain"
+    expected_status=125
+    expect_text "osprey: $work/plain: not executable" ;;
+qemu_missing)
+    export OSPREY_QEMU=osprey-no-such-qemu
+    set -- "$static"
+    expected_status=125
+    expect_text "osprey: osprey-no-such-qemu is not installed; install it with: sudo apt-get install qemu-system-x86" ;;
+bad_memory)
+    set -- --memory 64X "$static"
+    expected_status=125
+    expect_text "osprey: --memory 64X: unknown unit (use K, M, G or T)" ;;
+memory_too_small)
+    set -- --memory 4M "$static"
+    expected_status=125
+    expect_text "osprey: --memory 4M is too small for this image" ;;
+unknown_option)
+    set -- --bogus "$static"
+    expected_status=125
+    expect_text "osprey: run: unknown option --bogus" ;;
+missing_binary)
+    set --
+    expected_status=125
+    expect_text "osprey: run: missing BINARY" ;;
+timeout)
+    # A stand-in QEMU that never ends: osprey must stop it and clean up.
+    printf '#!/bin/sh\necho $$ >"$0.pid"\nexec sleep 60\n' >"$work/fake-qemu"
+    chmod 755 "$work/fake-qemu"
+    export OSPREY_QEMU="$work/fake-qemu"
+    set -- --timeout 1 "$static"
+    expected_status=124
+    expect_text "osprey: timed out after 1 s; the VM was stopped" ;;
+interrupted)
+    printf '#!/bin/sh\necho $$ >"$0.pid"\nexec sleep 60\n' >"$work/fake-qemu"
+    chmod 755 "$work/fake-qemu"
+    export OSPREY_QEMU="$work/fake-qemu"
+    interrupt=yes
+    set -- "$static"
+    expected_status=130
+    expect_text "osprey: stopped by signal 2" ;;
+dry_run)
+    set -- --dry-run -e GREETING=hi "$static" --verbose arg
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-kernel $static"
+    expect_text "-initrd $TMPDIR/osprey-"
+    expect_text "/initramfs.cpio"
+    expect_text "-append loglevel=warn"
+    expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
+    expect_text "osprey: the image is $TMPDIR/osprey-" ;;
+*)
+    echo "run_case.sh: unknown case $case_name" >&2
+    exit 2 ;;
+esac
+
+if [ "$interrupt" = yes ]; then
+    # Ctrl-C while the VM runs: SIGINT to osprey alone (QEMU has its own process group).
+    "$osprey" run $kernel_option "$@" >"$work/stdout" 2>"$work/stderr" </dev/null &
+    pid=$!
+    sleep 1
+    kill -INT $pid
+    wait $pid
+    status=$?
+    if [ ! -s "$work/fake-qemu.pid" ] || kill -0 "$(cat "$work/fake-qemu.pid")" 2>/dev/null; then
+        echo "FAIL: the stand-in QEMU never started or is still running" >&2
+        status=999
+    fi
+else
+    "$osprey" run $kernel_option "$@" >"$work/stdout" 2>"$work/stderr" </dev/null
+    status=$?
+fi
+echo "--- osprey run $kernel_option $*: status $status"
+echo "--- stdout"; cat "$work/stdout"
+echo "--- stderr"; cat "$work/stderr"
+cat "$work/stdout" "$work/stderr" >"$work/output"
+
+failed=0
+if [ "$status" -ne "$expected_status" ]; then
+    echo "FAIL: exit status $status, expected $expected_status" >&2
+    failed=1
+fi
+printf '%s' "$expected_texts" | while IFS= read -r text; do
+    [ -n "$text" ] || continue
+    if ! grep -qF -- "$text" "$work/output"; then
+        echo "FAIL: output lacks: $text" >&2
+        exit 1
+    fi
+done || failed=1
+
+if [ "$keep_tmp" = yes ]; then
+    # --dry-run keeps the image it names (and stdout names only that command line).
+    image=$(grep -o -- "-initrd [^ ]*" "$work/stdout" | cut -d' ' -f2)
+    if [ -z "$image" ] || [ ! -s "$image" ]; then
+        echo "FAIL: the image named on the command line ($image) does not exist" >&2
+        failed=1
+    elif ! od -A n -c -N 6 "$image" | grep -q "0   7   0   7   0   1"; then
+        echo "FAIL: $image is not a newc cpio archive" >&2
+        failed=1
+    fi
+    if [ "$(wc -l <"$work/stdout")" -ne 1 ]; then
+        echo "FAIL: stdout should hold the command line alone" >&2
+        failed=1
+    fi
+    rm -rf "$(dirname "$image")"
+fi
+if [ -n "$(ls -A "$TMPDIR")" ]; then
+    echo "FAIL: osprey left files behind in TMPDIR:" >&2
+    ls -lA "$TMPDIR" >&2
+    failed=1
+fi
+exit $failed

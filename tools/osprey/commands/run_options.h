@@ -1,0 +1,65 @@
+// The options of `osprey run` (docs/cli.md), kept apart from what the command does so
+// unit tests can parse command lines exactly as `osprey` does.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "base/types.h"
+
+namespace osprey {
+
+struct RunArguments {
+    std::string memory;  // as typed ("64M"); empty: sized from the image
+    std::string machine = "microvm";
+    std::string cpu = "max";
+    std::string accel = "auto";
+    double timeout = 0;  // seconds; 0: none
+    bool verbose = false;
+    bool trace = false;
+    std::vector<std::string> env;  // -e, in order
+    std::string workdir = "/";
+    bool no_aslr = false;
+    std::optional<std::string> kernel;
+    std::string qemu;  // hidden --qemu; $OSPREY_QEMU; else qemu-system-x86_64
+    bool dry_run = false;
+    bool keep_image = false;
+    // BINARY and its arguments, untouched.
+    std::vector<std::string> command;
+};
+
+// Settings of the top-level app that the subcommands rely on: the last of a repeated
+// option wins, and arguments CLI11 cannot place are kept (a `--` before BINARY leaves
+// the program's command line with the top-level app).
+void configure_root_app(CLI::App& app);
+
+// Registers the options on the `run` subcommand. Parsing stops at the first word that is
+// not an option (BINARY): that word and all after it are left for collect_program_command.
+void add_run_options(CLI::App& command, RunArguments& args);
+
+// After parsing: takes BINARY and ARGS from what CLI11 left unparsed. false with a message
+// for a missing BINARY or an unknown option before it.
+bool collect_program_command(const CLI::App& app, const CLI::App& command, RunArguments& args,
+                             std::string& error);
+
+// "64M", "1G", "512" (MiB), "2048MiB"... in MiB. Sizes are powers of 1024 and must be a
+// whole number of MiB, from 1 MiB to 1 TiB. nullopt with a message otherwise.
+std::optional<u64> parse_memory_mib(std::string_view text, std::string& error);
+
+// The guest memory when --memory is not given: room for the image, which stays in memory
+// (the initramfs), and as much again for the program's own memory, plus 64 MiB; at least
+// 128 MiB. Rounded up to a whole MiB.
+u64 default_memory_mib(u64 image_bytes);
+
+// The least memory a run of `image_bytes` is allowed: what the kernel needs, the image,
+// and 16 MiB for the program.
+u64 minimum_run_memory_mib(u64 kernel_minimum_mib, u64 image_bytes);
+
+// The kernel command line for a run: the log level, and `trace` / `aslr=off` when asked.
+std::string run_kernel_cmdline(const RunArguments& args);
+
+}  // namespace osprey

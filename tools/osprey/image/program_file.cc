@@ -1,0 +1,135 @@
+#include "image/program_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "elf/elf64.h"
+
+namespace osprey {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_executable_file(const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+std::string absolute_lexical(const std::string& path, const std::string& cwd) {
+    fs::path p(path);
+    if (p.is_relative()) p = fs::path(cwd) / p;
+    std::string normal = p.lexically_normal().string();
+    // lexically_normal keeps a trailing separator ("/usr/bin/" for "/usr/bin/."); the
+    // image wants none.
+    while (normal.size() > 1 && normal.back() == '/') normal.pop_back();
+    return normal;
+}
+
+}  // namespace
+
+std::string ProgramFile::display_name() const {
+    return typed.find('/') == std::string::npos ? host_path : typed;
+}
+
+std::optional<std::string> find_program(const std::string& typed, const std::string& path_variable,
+                                        const std::string& cwd, std::string& error) {
+    if (typed.empty()) {
+        error = "the program name is empty";
+        return std::nullopt;
+    }
+    if (typed.find('/') != std::string::npos) return absolute_lexical(typed, cwd);
+    size_t start = 0;
+    while (start <= path_variable.size()) {
+        size_t end = path_variable.find(':', start);
+        if (end == std::string::npos) end = path_variable.size();
+        std::string dir = path_variable.substr(start, end - start);
+        if (dir.empty()) dir = ".";  // an empty PATH entry means the current directory
+        std::string candidate = absolute_lexical(dir + "/" + typed, cwd);
+        if (is_executable_file(candidate)) return candidate;
+        start = end + 1;
+    }
+    error = typed + ": not found on the host's PATH";
+    return std::nullopt;
+}
+
+bool check_program_elf(const std::vector<u8>& bytes, const std::string& name, std::string& error) {
+    elf::Diagnosis diagnosis;
+    auto parsed = elf::ElfFile::parse(bytes, &diagnosis);
+    if (parsed.is_error()) {
+        error = name + ": " + diagnosis.reason;
+        return false;
+    }
+    const elf::ElfFile& file = parsed.value();
+    if (auto interpreter = file.interpreter()) {
+        error = name + " is dynamically linked (interpreter " + std::string(*interpreter) +
+                "); this Osprey runs static programs only so far";
+        return false;
+    }
+    bool loadable = false;
+    for (elf::Phdr ph : file.program_headers()) loadable |= ph.p_type == elf::PT_LOAD;
+    if (!loadable) {
+        error = name + ": not a loadable program (no PT_LOAD segment)";
+        return false;
+    }
+    return true;
+}
+
+std::optional<ProgramFile> load_program(const std::string& typed, const std::string& path_variable,
+                                        const std::string& cwd, std::string& error) {
+    auto host_path = find_program(typed, path_variable, cwd, error);
+    if (!host_path) return std::nullopt;
+    ProgramFile program;
+    program.typed = typed;
+    program.host_path = *host_path;
+    const std::string name = program.display_name();
+
+    struct stat st;
+    if (stat(host_path->c_str(), &st) != 0) {
+        error = name + ": " + (errno == ENOENT ? std::string("no such file") : strerror(errno));
+        return std::nullopt;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        error = name + ": is a directory";
+        return std::nullopt;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        error = name + ": not a regular file";
+        return std::nullopt;
+    }
+    if (!(st.st_mode & 0111)) {
+        error = name + ": not executable (it has no execute permission; chmod +x it)";
+        return std::nullopt;
+    }
+    int fd = open(host_path->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = name + ": cannot read it: " + strerror(errno);
+        return std::nullopt;
+    }
+    program.bytes.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    int read_error = 0;
+    while (done < program.bytes.size()) {
+        ssize_t n = read(fd, program.bytes.data() + done, program.bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) read_error = errno;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+    close(fd);
+    if (done != program.bytes.size()) {
+        error = name + ": cannot read it: " + (read_error ? strerror(read_error) : "it changed size while being read");
+        return std::nullopt;
+    }
+    program.permissions = st.st_mode & 07777;
+    program.mtime = static_cast<u32>(st.st_mtime);
+    if (!check_program_elf(program.bytes, name, error)) return std::nullopt;
+    return program;
+}
+
+}  // namespace osprey

@@ -1,0 +1,40 @@
+// The program `osprey run` is asked to run, found and checked on the host before anything
+// is built or started, so the common mistakes get a clear message and no VM.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/types.h"
+
+namespace osprey {
+
+struct ProgramFile {
+    std::string typed;      // BINARY as the user typed it: the program's argv[0]
+    std::string host_path;  // absolute, with symlinks left as they are; also its image path
+    std::vector<u8> bytes;  // the content (a symlink's target's)
+    u32 permissions = 0;    // st_mode & 07777 of what it points to
+    u32 mtime = 0;
+
+    // How messages name it: the path as typed, or where PATH led for a bare name.
+    std::string display_name() const;
+};
+
+// BINARY's absolute path: a word with a '/' is a path (made absolute from `cwd`, "." and
+// ".." removed without resolving symlinks); a bare name is looked up in `path_variable`
+// the way execvp does (the first regular file with an execute bit). nullopt with a
+// message when a bare name is not found.
+std::optional<std::string> find_program(const std::string& typed, const std::string& path_variable,
+                                        const std::string& cwd, std::string& error);
+
+// Finds, reads and checks BINARY: it must exist, be a regular file with an execute bit,
+// and be a loadable x86-64 ELF executable that needs no dynamic loader. On failure
+// `error` is the message for the user, without the "osprey: " prefix.
+std::optional<ProgramFile> load_program(const std::string& typed, const std::string& path_variable,
+                                        const std::string& cwd, std::string& error);
+
+// The ELF checks of load_program on bytes already read, for `name` in messages.
+bool check_program_elf(const std::vector<u8>& bytes, const std::string& name, std::string& error);
+
+}  // namespace osprey
