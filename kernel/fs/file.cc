@@ -24,6 +24,16 @@ Result<usize> File::read(const IoBuffer&) { return Error(EINVAL); }
 Result<usize> File::write(const IoBuffer&) { return Error(EINVAL); }
 Result<u64> File::ioctl(u32, u64) { return Error(ENOTTY); }
 
+Result<void> File::stat(Stat& out) {
+    out = {};
+    out.st_dev = 14;  // anon_inodefs
+    out.st_ino = reinterpret_cast<u64>(this) >> 4;
+    out.st_nlink = 1;
+    out.st_mode = 0600;
+    out.st_blksize = 4096;
+    return {};
+}
+
 void File::add_observer(PollObserver& observer) {
     IrqSpinLockGuard guard(m_observers_lock);
     m_observers.push_back(observer);

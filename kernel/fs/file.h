@@ -32,6 +32,20 @@ struct IoBuffer {
     Result<void> copy_in(usize offset, void* dst, usize n) const;         // from the buffer
 };
 
+// struct stat as the x86-64 kernel ABI has it.
+struct Stat {
+    u64 st_dev, st_ino, st_nlink;
+    u32 st_mode, st_uid, st_gid, pad0;
+    u64 st_rdev;
+    i64 st_size, st_blksize, st_blocks;
+    u64 st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec, st_ctime_nsec;
+    i64 reserved[3];
+};
+static_assert(sizeof(Stat) == 144);
+
+constexpr u32 S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000, S_IFREG = 0100000, S_IFBLK = 0060000,
+              S_IFDIR = 0040000, S_IFCHR = 0020000, S_IFIFO = 0010000;
+
 // Told when a file's readiness may have changed (epoll, poll, select register these).
 struct PollObserver {
     ListNode node;
@@ -48,6 +62,8 @@ public:
     virtual Result<u64> ioctl(u32 request, u64 argument);
     // The events that hold now (POLLIN when a read would not block, ...).
     virtual u32 poll_events() { return 0; }
+    // fstat(2). The default describes an anonymous inode (eventfd, epoll), as Linux does.
+    virtual Result<void> stat(Stat& out);
 
     u32 status_flags() const { return m_status_flags; }
     void set_status_flags(u32 flags) { m_status_flags = flags; }

@@ -91,6 +91,15 @@ public:
         return m_pipe->write(buffer, nonblocking(), *this);
     }
     u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
+    Result<void> stat(Stat& out) override {
+        out = {};
+        out.st_dev = 13;  // pipefs
+        out.st_ino = reinterpret_cast<u64>(m_pipe) >> 4;
+        out.st_nlink = 1;
+        out.st_mode = S_IFIFO | 0600;
+        out.st_blksize = 4096;
+        return {};
+    }
     void notify(u32 events) { notify_observers(events); }
 
 private:

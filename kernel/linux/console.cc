@@ -99,6 +99,19 @@ public:
         return 0;
     }
 
+    // A terminal is /dev/pts/0 (136:0); otherwise a serial line the host connects to a pipe
+    // or a file, reported as /dev/ttyS1.. (4:65..): a character device either way.
+    Result<void> stat(fs::Stat& out) override {
+        out = {};
+        out.st_dev = 5;
+        out.st_ino = 3 + static_cast<u64>(m_stream);
+        out.st_nlink = 1;
+        out.st_mode = fs::S_IFCHR | 0620;
+        out.st_rdev = m_tty ? (136u << 8) : ((4u << 8) | (65 + static_cast<u32>(m_stream)));
+        out.st_blksize = 1024;
+        return {};
+    }
+
     Result<u64> ioctl(u32 request, u64 argument) override {
         if (request == FIONBIO) {
             int on = TRY(UserPtr<int>(argument).read());

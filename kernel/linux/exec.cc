@@ -21,6 +21,8 @@
 #include "mm/heap.h"
 #include "protocol/app_config.h"
 
+extern "C" u64 boot_entry_tsc;
+
 namespace linux_abi {
 
 namespace {
@@ -158,8 +160,8 @@ Result<void> start_application(bool aslr) {
         start.frame.rsp = layout.value().rsp;
         start.frame.rflags = 0x202;
         start.tid = process.allocate_tid();
-        klog::info("starting {}: entry {:#x}, stack {:#x}, {} bytes of arguments", exe_path, plan.entry,
-                   layout.value().rsp, used);
+        klog::info("starting {}: entry {:#x}, stack {:#x}, {} bytes of arguments; TSC at PVH entry {}", exe_path,
+                   plan.entry, layout.value().rsp, used, boot_entry_tsc);
         TRY(spawn_user_thread(start, "main"));
         return {};
     }

@@ -28,7 +28,7 @@ constexpr Table build() {
     S(tgkill, 3); S(epoll_pwait, 6); S(eventfd, 1); S(eventfd2, 2); S(epoll_create1, 1); S(dup3, 3);
     S(pipe2, 2); S(prlimit64, 4); S(getcpu, 3); S(getrandom, 3); S(set_robust_list, 2);
     S(get_robust_list, 3); S(clone3, 2); S(mlock, 2); S(munlock, 2); S(rt_sigqueueinfo, 3);
-    S(rt_tgsigqueueinfo, 4);
+    S(rt_tgsigqueueinfo, 4); S(fstat, 2); S(newfstatat, 4);
 #undef S
     return t;
 }

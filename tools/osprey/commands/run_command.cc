@@ -197,6 +197,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args);
+    vm.deterministic = args.deterministic;
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);
     if (args.keep_image) fprintf(stderr, "osprey: the image is %s (kept)\n", image_path.c_str());

@@ -34,6 +34,9 @@ void add_run_options(CLI::App& command, RunArguments& args) {
     command.add_option("-w,--workdir", args.workdir, "The program's working directory (absolute)")
         ->capture_default_str();
     command.add_flag("--no-aslr", args.no_aslr, "Turn off address space layout randomisation");
+    command.add_flag("--deterministic", args.deterministic,
+                     "Count instructions (-icount shift=0) with a fixed RTC, so instruction figures repeat "
+                     "exactly (benchmarks); the guest clock then runs on executed instructions");
     command.add_option("--kernel", args.kernel, "Kernel image (default: osprey.elf beside osprey)");
     command.add_flag("--dry-run", args.dry_run,
                      "Build the image, print the QEMU command line that runs it, keep the image and exit");

@@ -24,6 +24,7 @@ struct RunArguments {
     std::vector<std::string> env;  // -e, in order
     std::string workdir = "/";
     bool no_aslr = false;
+    bool deterministic = false;
     std::optional<std::string> kernel;
     std::string qemu;  // hidden --qemu; $OSPREY_QEMU; else qemu-system-x86_64
     bool dry_run = false;
