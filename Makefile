@@ -4,13 +4,14 @@
 #   make          build everything (kernel: build/osprey.elf, host tool: build/osprey)
 #   make run      boot the kernel and show its banner
 #   make check    all tests: unit (host), guest (QEMU)
+#   make bench    Osprey side by side with a Linux guest (bench/run.sh, docs/performance.md)
 #   make clean    remove build/
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run check clean setup
+.PHONY: all build run check bench clean setup
 
 all: build
 
@@ -29,6 +30,9 @@ run: build
 
 check: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+bench: build
+	@bench/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -18,6 +18,7 @@
 #include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
 #include "fs/initramfs.h"
+#include "fs/standard_mounts.h"
 #include "linux/exec.h"
 #include "linux/syscall.h"
 #include "sched/thread.h"
@@ -73,7 +74,9 @@ void init_interrupt_stacks() {
     const struct {
         gdt::IstSlot slot;
         u8 vector;
-    } slots[] = {{gdt::kIstDoubleFault, 8}, {gdt::kIstNmi, 2}, {gdt::kIstMachineCheck, 18}, {gdt::kIstDebug, 1}};
+    } slots[] = {{gdt::kIstDoubleFault, 8}, {gdt::kIstNmi, 2}, {gdt::kIstMachineCheck, 18}};
+    // #DB stays on the thread's stack: it comes from ring 3 (single-stepping, icebp) and
+    // its handler may sleep, which a shared interrupt stack cannot allow.
     for (const auto& s : slots) {
         auto stack = kernel_stacks::allocate(16 * KiB);
         if (stack.is_error()) panic("no memory for interrupt stacks");
@@ -104,6 +107,8 @@ void init_time() {
 // done once it has started.
 [[noreturn]] void run_application() {
     syscall_msr::init();
+    if (auto mounted = fs::mount_standard(); mounted.is_error())
+        panic("cannot build the root file system: {}", err::name(mounted.error()));
     linux_abi::set_tracing(g_cmdline.has("trace"));
     bool aslr = g_cmdline.get_bool("aslr").value_or(true);
     if (auto started = linux_abi::start_application(aslr); started.is_error()) {

@@ -42,6 +42,9 @@ public:
     Result<void> ctl(int op, int fd, RefPtr<File> target, const EpollEvent& event);
     Result<usize> wait(u64 out, usize max, u64 deadline_tsc);
 
+    // Whether `epoll` reaches `target` through nested epolls (or nests deeper than Linux allows).
+    static bool reaches(Epoll& epoll, File& target, int depth);
+
 private:
     static void on_ready(PollObserver& observer, u32 events);
     Item* find(int fd, File* file);
@@ -77,6 +80,8 @@ Item* Epoll::find(int fd, File* file) {
 
 Result<void> Epoll::ctl(int op, int fd, RefPtr<File> target, const EpollEvent& event) {
     if (target.get() == this) return Error(EINVAL);
+    // A cycle of epolls would notify itself forever: Linux refuses it with ELOOP.
+    if (op == EPOLL_CTL_ADD && is_epoll(*target) && reaches(static_cast<Epoll&>(*target), *this, 1)) return Error(ELOOP);
     MutexLocker lock(m_items_lock);
     Item* item = find(fd, target.get());
     switch (op) {
@@ -156,6 +161,19 @@ Result<usize> Epoll::wait(u64 out, usize max, u64 deadline_tsc) {
 }
 
 }  // namespace
+
+bool Epoll::reaches(Epoll& epoll, File& target, int depth) {
+    constexpr int kMaxNesting = 5;  // EP_MAX_NESTS in Linux
+    if (depth > kMaxNesting) return true;
+    MutexLocker lock(epoll.m_items_lock);
+    bool found = false;
+    epoll.m_items.for_each([&](Item& item) {
+        if (found) return;
+        if (item.file.get() == &target) found = true;
+        else if (is_epoll(*item.file) && reaches(static_cast<Epoll&>(*item.file), target, depth + 1)) found = true;
+    });
+    return found;
+}
 
 Result<RefPtr<File>> create_epoll(u32 flags) {
     if (flags & ~O_CLOEXEC) return Error(EINVAL);

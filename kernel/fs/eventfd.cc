@@ -36,7 +36,7 @@ public:
             });
             if (got) break;
             if (nonblocking()) return Error(EAGAIN);
-            if (interrupted()) return Error(EINTR);
+            if (interrupted()) return Error(ERESTARTSYS);
         }
         m_changed.wake_all();
         notify_observers(poll_events());
@@ -59,7 +59,7 @@ public:
             });
             if (added) break;
             if (nonblocking()) return Error(EAGAIN);
-            if (interrupted()) return Error(EINTR);
+            if (interrupted()) return Error(ERESTARTSYS);
         }
         m_changed.wake_all();
         notify_observers(poll_events());

@@ -10,6 +10,8 @@
 
 namespace fs {
 
+class InodeFile;
+
 // poll(2) event bits.
 constexpr u32 POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010,
               POLLNVAL = 0x020, POLLRDNORM = 0x040, POLLWRNORM = 0x100, POLLRDHUP = 0x2000;
@@ -64,6 +66,9 @@ public:
     virtual u32 poll_events() { return 0; }
     // fstat(2). The default describes an anonymous inode (eventfd, epoll), as Linux does.
     virtual Result<void> stat(Stat& out);
+
+    // The inode-backed file this is, if any (regular files, directories, devices, /proc).
+    virtual InodeFile* inode_file() { return nullptr; }
 
     u32 status_flags() const { return m_status_flags; }
     void set_status_flags(u32 flags) { m_status_flags = flags; }

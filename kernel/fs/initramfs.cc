@@ -1,6 +1,8 @@
 #include "fs/initramfs.h"
 
 #include "cpio/newc.h"
+#include "fs/ramfs.h"
+#include "fs/vfs.h"
 #include "lib/log.h"
 
 namespace initramfs {
@@ -43,6 +45,78 @@ Result<FileData> find(std::string_view path) {
         if (!entry.is_regular()) return Error(EACCES);
         return FileData{entry.data, entry.mode};
     }
+}
+
+namespace {
+
+// The directory for `path`'s parent, creating missing ones.
+Result<RefPtr<fs::Inode>> ensure_directory(fs::Inode& root, std::string_view path) {
+    RefPtr<fs::Inode> current(&root);
+    usize i = 0;
+    while (i < path.size()) {
+        usize start = i;
+        while (i < path.size() && path[i] != '/') i++;
+        std::string_view name(path.data() + start, i - start);
+        while (i < path.size() && path[i] == '/') i++;
+        if (name.empty() || name == ".") continue;
+        auto found = current->lookup(name);
+        if (found.is_ok()) {
+            current = found.value();
+        } else {
+            current = TRY(current->create(name, fs::InodeType::Directory, 0755, 0, 0));
+        }
+        if (!current->is_directory()) return Error(ENOTDIR);
+    }
+    return current;
+}
+
+}  // namespace
+
+Result<void> populate_root() {
+    auto* rootfs = fs::RamFilesystem::create("rootfs", 1);
+    if (!rootfs) return Error(ENOMEM);
+    RefPtr<fs::Inode> root = rootfs->root();
+    TRY(fs::init_root(root));
+    cpio::Reader reader(g_archive);
+    usize files = 0;
+    for (;;) {
+        auto next = reader.next();
+        if (next.is_error()) return Error(EIO);
+        if (!next.value()) break;
+        const cpio::Entry& entry = *next.value();
+        auto relative = cpio::relative_path(entry.name);
+        if (!relative || relative->empty()) {
+            if (relative && entry.is_directory()) root->m_permissions = entry.permissions();
+            continue;
+        }
+        std::string_view path = *relative;
+        usize slash = path.rfind('/');
+        std::string_view parent_path = slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+        std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+        auto parent = TRY(ensure_directory(*root, parent_path));
+        if (entry.is_directory()) {
+            auto existing = parent->lookup(name);
+            RefPtr<fs::Inode> dir = existing.is_ok() ? existing.value()
+                                                     : TRY(parent->create(name, fs::InodeType::Directory, entry.permissions(), entry.uid, entry.gid));
+            dir->m_permissions = entry.permissions();
+            dir->m_uid = entry.uid;
+            dir->m_gid = entry.gid;
+            dir->m_mtime = dir->m_ctime = dir->m_atime = {entry.mtime, 0};
+            continue;
+        }
+        RefPtr<fs::Inode> inode;
+        if (entry.is_symlink()) {
+            inode = TRY(parent->symlink(name, entry.symlink_target(), entry.uid, entry.gid));
+        } else if (entry.is_regular()) {
+            inode = TRY(rootfs->create_backed_file(*parent, name, entry.permissions(), entry.uid, entry.gid, entry.data));
+            files++;
+        } else {
+            continue;  // device nodes and fifos in the archive: devfs provides the devices
+        }
+        inode->m_mtime = inode->m_ctime = inode->m_atime = {entry.mtime, 0};
+    }
+    klog::info("rootfs: {} files from the initramfs, served in place", files);
+    return {};
 }
 
 }  // namespace initramfs

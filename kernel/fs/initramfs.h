@@ -23,4 +23,9 @@ struct FileData {
 // errors for what is not a regular file.
 Result<FileData> find(std::string_view path);
 
+// Builds the root file system from the archive: directories, symlinks, and regular files
+// whose data stays in the archive's pages until written. Missing parent directories are
+// created (mode 0755).
+Result<void> populate_root();
+
 }  // namespace initramfs

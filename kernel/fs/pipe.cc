@@ -115,8 +115,13 @@ bool interrupted() {
 }  // namespace
 
 void Pipe::notify() {
-    if (m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_events());
-    if (m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_events());
+    u32 read_now = read_events(), write_now = write_events();
+    // Under the lock: an end being closed clears its pointer under it, so a notified end
+    // is never one being destroyed.
+    m_changed.locked([&] {
+        if (m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_now);
+        if (m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_now);
+    });
 }
 
 void Pipe::close_end(bool reader) {
@@ -153,7 +158,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
         if (run == 0) {
             if (eof) return 0;
             if (nonblocking) return Error(EAGAIN);
-            if (interrupted()) return Error(EINTR);
+            if (interrupted()) return Error(ERESTARTSYS);
             continue;
         }
         usize n = run < buffer.length - done ? run : buffer.length - done;
@@ -199,7 +204,7 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
         }
         if (room < need || room == 0) {
             if (nonblocking) return done ? Result<usize>(done) : Result<usize>(Error(EAGAIN));
-            if (interrupted()) return done ? Result<usize>(done) : Result<usize>(Error(EINTR));
+            if (interrupted()) return done ? Result<usize>(done) : Result<usize>(Error(ERESTARTSYS));
             continue;
         }
         usize n = want < room ? want : room;

@@ -189,7 +189,7 @@ Result<void> AddressSpace::madvise(u64 address, u64 length, int advice) {
 
 u64 AddressSpace::brk(u64 requested) {
     MutexLocker lock(m_lock);
-    if (requested < m_brk_start) return m_brk;
+    if (requested < m_brk_start || requested > m_mmap_top) return m_brk;
     u64 old_top = align_up(m_brk, kPage);
     u64 new_top = align_up(requested, kPage);
     if (new_top > old_top) {

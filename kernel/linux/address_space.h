@@ -56,6 +56,27 @@ public:
     FaultResult handle_fault(u64 address, u32 access);
 
     u64 mapped_bytes();
+
+    // One area as /proc/self/maps shows it; path: the file a file mapping maps, or null.
+    struct AreaView {
+        u64 start, end;
+        u32 prot, flags;  // PROT_* and mm::kVma* bits
+        u64 offset;
+        u32 tag;          // AreaTag
+        const char* path;
+    };
+    // Visits the areas in address order under the address-space lock: `visit` must not
+    // touch user memory or call into this address space.
+    template <typename F>
+    void for_each_area(F&& visit) {
+        MutexLocker lock(m_lock);
+        m_areas.for_each([&](const mm::Vma& vma) {
+            const mm::VmaAttrs& a = vma.attrs();
+            const char* path =
+                a.file_backed() && a.object ? reinterpret_cast<const FileImage*>(a.object)->path : nullptr;
+            visit(AreaView{vma.start(), vma.end(), a.prot, a.flags, a.offset, a.tag, path});
+        });
+    }
     u64 resident_pages() const { return m_resident_pages; }
 
 private:

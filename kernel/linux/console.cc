@@ -2,7 +2,10 @@
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/channels.h"
+#include "linux/process.h"
+#include "linux/signals.h"
 #include "linux/user_memory.h"
+#include "sched/thread.h"
 #include "protocol/stdin_frames.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
@@ -80,6 +83,7 @@ public:
                 continue;
             }
             if (nonblocking()) return Error(EAGAIN);
+            if (auto* user = current_thread()->m_user; user && signals::has_deliverable(*user)) return Error(ERESTARTSYS);
             if (pause_ns)
                 sched::sleep_ns(pause_ns);
             else

@@ -9,6 +9,7 @@
 #include "elf/load_plan.h"
 #include "fs/fd_table.h"
 #include "fs/initramfs.h"
+#include "fs/vfs.h"
 #include "lib/log.h"
 #include "lib/random.h"
 #include "linux/address_space.h"
@@ -36,8 +37,9 @@ constexpr u64 kMmapRandomPages = 1ull << 28;   // 1 TiB of mmap placement (mmap_
 constexpr u64 kPieRandomPages = 1ull << 22;
 constexpr u64 kBrkRandomPages = (32 * MiB) / kPage;
 
-std::string_view g_argv_storage[protocol::AppConfig::kMaxArgs];
-std::string_view g_env_storage[protocol::AppConfig::kMaxEnv];
+// Views into the app config; the arrays come from the heap (128 KiB is a lot of bss).
+std::string_view* g_argv_storage = nullptr;
+std::string_view* g_env_storage = nullptr;
 protocol::AppConfig g_config;
 
 u64 random_pages(bool aslr, u64 range) { return aslr ? (krandom::next_u64() % range) * kPage : 0; }
@@ -53,14 +55,35 @@ Error fail(int error, std::string_view format, const Args&... args) {
 }
 
 
+// What /proc/self/{cmdline,environ,auxv,stat} show: the argv and env strings (views into
+// the app config, which stays in the initramfs), and the auxv as placed on the stack.
+AuxEntry g_auxv[kMaxAuxEntries + 8];
+ApplicationStart g_start;
+
+void remember_start(const StackInput& input, const StackLayout& layout, const u8* placed_auxv) {
+    usize count = 0;
+    while (count < sizeof g_auxv / sizeof g_auxv[0]) {
+        memcpy(&g_auxv[count], placed_auxv + count * sizeof(AuxEntry), sizeof(AuxEntry));
+        if (g_auxv[count++].type == AT_NULL) break;
+    }
+    g_start = {input.argv, input.envp, {g_auxv, count}, layout};
+}
+
 }  // namespace
+
+const ApplicationStart& application_start() { return g_start; }
 
 bool has_application() { return initramfs::present() && initramfs::find(protocol::kAppConfigPath).is_ok(); }
 
 Result<void> start_application(bool aslr) {
     auto config_file = TRY(initramfs::find(protocol::kAppConfigPath));
     std::string_view config_bytes(reinterpret_cast<const char*>(config_file.bytes.data()), config_file.bytes.size());
-    if (auto parsed = protocol::parse_app_config(config_bytes, g_argv_storage, g_env_storage, g_config); parsed.is_error())
+    g_argv_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxArgs];
+    g_env_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxEnv];
+    if (!g_argv_storage || !g_env_storage) return fail(ENOMEM, "out of memory reading the app config");
+    if (auto parsed = protocol::parse_app_config(config_bytes, {g_argv_storage, protocol::AppConfig::kMaxArgs},
+                                                 {g_env_storage, protocol::AppConfig::kMaxEnv}, g_config);
+        parsed.is_error())
         return fail(parsed.error(), "the image's app config is malformed ({})", err::name(parsed.error()));
     if (g_config.has_random) krandom::add_entropy(g_config.random, sizeof g_config.random);
 
@@ -91,6 +114,11 @@ Result<void> start_application(bool aslr) {
     process.uid = g_config.uid;
     process.gid = g_config.gid;
     console::init(g_config.tty);
+    auto workdir = fs::resolve(*fs::root(), g_config.workdir);
+    if (workdir.is_error() || !workdir.value()->is_directory())
+        return fail(workdir.is_error() ? workdir.error() : ENOTDIR, "working directory {}: {}",
+                    g_config.workdir, err::name(workdir.is_error() ? workdir.error() : ENOTDIR));
+    process.cwd = workdir.value();
     for (int fd = 0; fd < 3; fd++) TRY(fds->install_at(fd, console::file(static_cast<console::Stream>(fd)), false));
 
     // The image: each segment is a private mapping of its bytes in the initramfs, the
@@ -151,6 +179,7 @@ Result<void> start_application(bool aslr) {
         u64 copied_from = stack_top - window_size;
         TRY(memory->populate(align_down(layout.value().rsp, kPage), stack_top));
         auto copied = user_memory::copy_to(layout.value().rsp, input.window.data() + (layout.value().rsp - copied_from), used);
+        remember_start(input, layout.value(), input.window.data() + (layout.value().auxv - copied_from));
         heap::free(buffer.value());
         TRY(copied);
 

@@ -3,7 +3,11 @@
 // first thread in ring 3.
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "base/result.h"
+#include "linux/initial_stack.h"
 
 namespace linux_abi {
 
@@ -12,5 +16,13 @@ bool has_application();
 // Loads and starts the application; its exit ends the VM. A failure is explained on the
 // application's stderr (the file is not a loadable ELF, ...) and returned.
 Result<void> start_application(bool aslr);
+
+// What the application was started with (empty before it starts), for /proc/self.
+struct ApplicationStart {
+    std::span<const std::string_view> argv, env;
+    std::span<const AuxEntry> auxv;  // as placed on its stack, AT_NULL included
+    StackLayout stack;
+};
+const ApplicationStart& application_start();
 
 }  // namespace linux_abi

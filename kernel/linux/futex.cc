@@ -47,7 +47,8 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     u32 value = TRY(UserPtr<u32>(address).read());
     if (value != expected) return Error(EAGAIN);
     bool restore = bucket.lock.lock();
-    auto current = user_memory::compare_exchange_u32(address, expected, expected);
+    // A plain read (the page was just touched, so it is present): read-only mappings work.
+    auto current = UserPtr<u32>(address).read();
     if (current.is_error() || current.value() != expected) {
         bucket.lock.unlock(restore);
         return current.is_error() ? Error(EFAULT) : Error(EAGAIN);
@@ -82,7 +83,9 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
         bucket.lock.unlock(restore);
     }
     if (waiter.woken) return {};
-    if (signals::has_deliverable(user)) return Error(EINTR);
+    // Without a timeout an interrupted wait is restarted after an SA_RESTART handler, as on
+    // Linux; with one, it reports EINTR (the timeout would have to be recomputed).
+    if (signals::has_deliverable(user)) return Error(deadline_tsc ? EINTR : ERESTARTSYS);
     return Error(ETIMEDOUT);
 }
 
@@ -113,7 +116,7 @@ Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count,
     bool restore = first->lock.lock();
     if (second != first) second->lock.lock();
     if (compare) {
-        auto current = user_memory::compare_exchange_u32(address, expected, expected);
+        auto current = UserPtr<u32>(address).read();
         if (current.is_error() || current.value() != expected) {
             if (second != first) second->lock.unlock(false);
             first->lock.unlock(restore);

@@ -5,6 +5,7 @@
 
 #include "base/intrusive_list.h"
 #include "base/result.h"
+#include "fs/inode.h"
 #include "linux/signal_types.h"
 #include "sync/spinlock.h"
 
@@ -12,6 +13,7 @@ class Thread;
 struct TrapFrame;
 namespace fs {
 class FdTable;
+class Inode;
 }
 
 namespace linux_abi {
@@ -44,6 +46,8 @@ struct UserContext {
     IntrusiveList<QueuedSignal, &QueuedSignal::node> realtime_queue;  // SIGRTMIN and up, in order
     usize realtime_queued = 0;
     StackT altstack{0, SS_DISABLE, 0, 0};
+    // Set while a syscall's result is being returned: only then is a restart possible.
+    bool in_syscall = false;
     // rt_sigsuspend: the mask to restore once the handler it waited for has run.
     bool has_saved_mask = false;
     u64 saved_mask = 0;
@@ -67,6 +71,10 @@ public:
 
     u32 uid = 0, gid = 0;
     const char* exe_path = "";
+    // The working directory and the file-creation mask, guarded by fs_lock.
+    Mutex fs_lock;
+    RefPtr<fs::Inode> cwd;
+    u32 umask = 022;
 
     // Threads: the first one's ID is the pid.
     int allocate_tid();

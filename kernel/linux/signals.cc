@@ -62,8 +62,15 @@ Result<void> save_fpu_to_user(Thread* self, u64 address) {
 // would make XRSTOR/FXRSTOR fault in the kernel.
 Result<void> restore_fpu_from_user(Thread* self, u64 address) {
     usize size = fpu::state_size();
-    auto* area = static_cast<u8*>(self->m_fpu_state);
-    TRY(user_memory::copy_from(area, address, size));
+    // Copied and cleaned in a buffer first: the copy may sleep, and a switch meanwhile
+    // saves the live registers into the thread's area, which must not be half-written.
+    auto buffer = heap::allocate(size, 64);
+    if (buffer.is_error()) return Error(ENOMEM);
+    auto* area = static_cast<u8*>(buffer.value());
+    if (auto copied = user_memory::copy_from(area, address, size); copied.is_error()) {
+        heap::free(area);
+        return copied;
+    }
     u32 mxcsr;
     memcpy(&mxcsr, area + 24, 4);
     mxcsr &= 0xffff;  // reserved MXCSR bits fault
@@ -75,7 +82,11 @@ Result<void> restore_fpu_from_user(Thread* self, u64 address) {
         memcpy(area + 512, &xstate_bv, 8);
         memset(area + 520, 0, 56);  // XCOMP_BV and the reserved header bytes must be zero
     }
-    if (this_cpu()->fpu_owner == self) fpu::restore(area);
+    cpu::disable_interrupts();
+    memcpy(self->m_fpu_state, area, size);
+    if (this_cpu()->fpu_owner == self) fpu::restore(self->m_fpu_state);
+    cpu::enable_interrupts();
+    heap::free(area);
     return {};
 }
 
@@ -119,6 +130,7 @@ bool setup_frame(TrapFrame& frame, UserContext& user, int sig, const KernelSigac
     if (save_fpu_to_user(self, fpstate).is_error()) return false;
     if (user_memory::copy_to(sp, &rt, sizeof rt).is_error()) return false;
 
+    if (action.handler >= user_memory::kUserLimit) return false;  // a non-canonical RIP would fault in ring 0
     frame.rip = action.handler;
     frame.rsp = sp;
     frame.rdi = static_cast<u64>(sig);
@@ -177,8 +189,9 @@ UserContext* find_target(Process& process, int tid, int sig) {
 Result<void> send(int tid, int sig, const SigInfo& info) {
     if (sig < 1 || sig > kSignalCount) return Error(EINVAL);
     Process& process = Process::current();
-    Thread* wake = nullptr;
     {
+        // The wake-up happens under the lock: a thread that exits takes the lock to leave
+        // the process, so it cannot be freed while we wake it.
         IrqSpinLockGuard guard(process.signal_lock);
         UserContext* target = find_target(process, tid, sig);
         if (!target) return Error(ESRCH);
@@ -194,10 +207,10 @@ Result<void> send(int tid, int sig, const SigInfo& info) {
             target->pending_info[sig - 1] = info;
         }
         target->pending |= sigbit(sig);
-        if (!(target->blocked & sigbit(sig))) wake = target->thread;
+        // A thread waiting in an interruptible call re-checks and returns EINTR.
+        if (!(target->blocked & sigbit(sig)) && target->thread && target->thread != current_thread())
+            sched::wake(target->thread);
     }
-    // A thread waiting in an interruptible call re-checks and returns EINTR.
-    if (wake && wake != current_thread()) sched::wake(wake);
     return {};
 }
 
@@ -223,12 +236,24 @@ void force_fault(int sig, int code, u64 address) {
     if (fatal) process.killed_by_signal(sig, address);
 }
 
+namespace {
+
+// A syscall interrupted by a signal: run it again (the `syscall` instruction is 2 bytes
+// before the return address, and rax gets the number back) or fail it with EINTR.
+void restart_syscall(TrapFrame& frame) {
+    frame.rax = frame.vector;
+    frame.rip -= 2;
+}
+
+}  // namespace
+
 void deliver_pending(TrapFrame& frame) {
     if (!frame.from_user()) return;
     Thread* self = current_thread();
     if (!self->m_user) return;
     UserContext& user = *self->m_user;
     Process& process = Process::current();
+    bool interrupted_call = user.in_syscall && static_cast<i64>(frame.rax) == -ERESTARTSYS;
     for (;;) {
         bool restore = process.signal_lock.lock();
         u64 deliverable = user.pending & ~user.blocked;
@@ -239,6 +264,7 @@ void deliver_pending(TrapFrame& frame) {
                 user.has_saved_mask = false;
             }
             process.signal_lock.unlock(restore);
+            if (interrupted_call) restart_syscall(frame);  // only ignored signals came: go on
             return;
         }
         SigInfo info = take_pending(user, sig);
@@ -257,6 +283,12 @@ void deliver_pending(TrapFrame& frame) {
         if (!(action.flags & SA_NODEFER)) user.blocked |= sigbit(sig);
         if (action.flags & SA_RESETHAND) process.actions[sig].handler = SIG_DFL;
         process.signal_lock.unlock(restore);
+        if (interrupted_call) {
+            if (action.flags & SA_RESTART)
+                restart_syscall(frame);
+            else
+                frame.rax = static_cast<u64>(-EINTR);
+        }
         if (!setup_frame(frame, user, sig, action, info, old_blocked)) process.killed_by_signal(SIGSEGV, frame.rsp);
         return;  // one handler at a time; the next signal is delivered when it returns
     }
@@ -270,6 +302,8 @@ Result<u64> sigreturn(TrapFrame& frame) {
     u64 uc_address = frame.rsp;
     if (user_memory::copy_from(&uc, uc_address, sizeof uc).is_error()) Process::current().killed_by_signal(SIGSEGV, uc_address);
     const SigContext& mc = uc.uc_mcontext;
+    // iretq to a non-canonical address faults in ring 0 (after swapgs): refuse it here.
+    if (mc.rip >= user_memory::kUserLimit) Process::current().killed_by_signal(SIGSEGV, mc.rip);
     frame.r8 = mc.r8, frame.r9 = mc.r9, frame.r10 = mc.r10, frame.r11 = mc.r11, frame.r12 = mc.r12;
     frame.r13 = mc.r13, frame.r14 = mc.r14, frame.r15 = mc.r15, frame.rdi = mc.rdi, frame.rsi = mc.rsi;
     frame.rbp = mc.rbp, frame.rbx = mc.rbx, frame.rdx = mc.rdx, frame.rax = mc.rax, frame.rcx = mc.rcx;

@@ -24,14 +24,14 @@ Result<u64> deadline_tsc(u64 address, bool absolute, bool realtime) {
     if (!address) return 0;
     Timespec ts = TRY(UserPtr<Timespec>(address).read());
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return Error(EINVAL);
+    if (static_cast<u64>(ts.tv_sec) > (1ull << 62) / 1000000000) return 0;  // beyond any deadline: none
     u64 ns = static_cast<u64>(ts.tv_sec) * 1000000000 + static_cast<u64>(ts.tv_nsec);
-    u64 now = cpu::rdtsc();
     if (absolute) {
         u64 clock_now = realtime ? ktime::realtime_ns() : ktime::monotonic_ns();
         u64 remaining = ns > clock_now ? ns - clock_now : 0;
-        return now + ktime::ns_to_tsc(remaining) + 1;
+        return remaining ? ktime::deadline_after_ns(remaining) : cpu::rdtsc();
     }
-    return now + ktime::ns_to_tsc(ns) + 1;
+    return ns ? ktime::deadline_after_ns(ns) : cpu::rdtsc();
 }
 
 // FUTEX_WAKE_OP: *uaddr2 = *uaddr2 OP oparg, then wake on uaddr1 and, if the old value of

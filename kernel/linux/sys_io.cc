@@ -182,20 +182,6 @@ Result<u64> sys_fstat(SyscallArgs& args) {
     return 0;
 }
 
-// newfstatat: only the descriptor form (empty path with AT_EMPTY_PATH) until the file
-// system layer exists; paths are ENOSYS rather than a made-up answer.
-Result<u64> sys_newfstatat(SyscallArgs& args) {
-    constexpr u32 AT_EMPTY_PATH = 0x1000;
-    char first = 0;
-    if (args[1]) TRY(user_memory::copy_from(&first, args[1], 1));
-    if (first != '\0' || !(args[3] & AT_EMPTY_PATH)) return Error(ENOSYS);
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Stat st;
-    TRY(file->stat(st));
-    TRY(args.ptr<fs::Stat>(2).write(st));
-    return 0;
-}
-
 Result<u64> sys_pipe(SyscallArgs& args) { return make_pipe(args[0], 0); }
 Result<u64> sys_pipe2(SyscallArgs& args) { return make_pipe(args[0], static_cast<u32>(args[1])); }
 

@@ -135,9 +135,10 @@ Result<u64> sys_sched_yield(SyscallArgs&) {
 }
 
 Result<u64> sys_umask(SyscallArgs& args) {
-    static u32 mask = 022;
-    u32 old = mask;
-    mask = args[0] & 0777;
+    Process& process = Process::current();
+    MutexLocker lock(process.fs_lock);
+    u32 old = process.umask;
+    process.umask = args[0] & 0777;
     return old;
 }
 

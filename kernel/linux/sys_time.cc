@@ -60,7 +60,7 @@ Result<void> write_timespec(u64 address, u64 ns) {
 Result<void> sleep_until(int clock, u64 deadline_ns) {
     u64 now = TRY(clock_now(clock));
     if (deadline_ns <= now) return {};
-    u64 deadline_tsc = cpu::rdtsc() + ktime::ns_to_tsc(deadline_ns - now);
+    u64 deadline_tsc = ktime::deadline_after_ns(deadline_ns - now);
     WaitQueue never;  // nothing wakes it but the deadline or a signal
     UserContext& user = current_user();
     auto waited = never.wait_until([&] { return signals::has_deliverable(user); }, deadline_tsc);

@@ -79,6 +79,10 @@ extern "C" void syscall_dispatch(TrapFrame* frame) {
     if (g_tracing) trace_result(line, result);
     // rt_sigreturn restores the whole frame, rax included; its result is that rax.
     frame->rax = static_cast<u64>(result);
+    UserContext& user = *current_thread()->m_user;
+    user.in_syscall = true;
     signals::deliver_pending(*frame);
+    user.in_syscall = false;
+    if (static_cast<i64>(frame->rax) == -ERESTARTSYS) frame->rax = static_cast<u64>(-EINTR);  // never leaks out
     cpu::disable_interrupts();
 }

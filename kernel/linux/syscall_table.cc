@@ -29,6 +29,15 @@ constexpr Table build() {
     S(pipe2, 2); S(prlimit64, 4); S(getcpu, 3); S(getrandom, 3); S(set_robust_list, 2);
     S(get_robust_list, 3); S(clone3, 2); S(mlock, 2); S(munlock, 2); S(rt_sigqueueinfo, 3);
     S(rt_tgsigqueueinfo, 4); S(fstat, 2); S(newfstatat, 4);
+    S(openat, 4); S(open, 3); S(creat, 2); S(stat, 2); S(lstat, 2); S(statx, 5); S(statfs, 2); S(fstatfs, 2);
+    S(mkdirat, 3); S(mkdir, 2); S(unlinkat, 3); S(unlink, 1); S(rmdir, 1); S(renameat2, 5); S(renameat, 4);
+    S(rename, 2); S(linkat, 5); S(link, 2); S(symlinkat, 3); S(symlink, 2); S(readlinkat, 4); S(readlink, 3);
+    S(faccessat, 3); S(faccessat2, 4); S(access, 2); S(chmod, 2); S(fchmodat, 3); S(fchmod, 2); S(chown, 3);
+    S(lchown, 3); S(fchownat, 5); S(fchown, 3); S(utimensat, 4); S(truncate, 2); S(chdir, 1); S(fchdir, 1);
+    S(getcwd, 2); S(pread64, 4); S(pwrite64, 4); S(preadv, 4); S(pwritev, 4); S(preadv2, 5); S(pwritev2, 5);
+    S(lseek, 3); S(getdents64, 3); S(ftruncate, 2); S(fallocate, 4); S(fsync, 1); S(fdatasync, 1); S(syncfs, 1);
+    S(sync, 0); S(close_range, 3); S(memfd_create, 2); S(sendfile, 4); S(copy_file_range, 6); S(poll, 3);
+    S(ppoll, 5); S(select, 5); S(pselect6, 6);
 #undef S
     return t;
 }

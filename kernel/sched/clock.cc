@@ -36,6 +36,14 @@ u64 ns_to_tsc(u64 ns) {
                             1000000000);
 }
 
+u64 deadline_after_ns(u64 ns) {
+    constexpr u64 kFarFuture = 1ull << 62;
+    if (ns >= kFarFuture / (g_tsc_hz ? (g_tsc_hz + 999999999) / 1000000000 : 1)) return 0;
+    u64 ticks = ns_to_tsc(ns);
+    if (ticks >= kFarFuture) return 0;
+    return cpu::rdtsc() + ticks;
+}
+
 u64 monotonic_ns() {
     if (!g_tsc_hz) return 0;
     return tsc_to_ns(cpu::rdtsc() - g_tsc_start);

@@ -16,5 +16,8 @@ u64 realtime_ns();
 u64 ns_to_tsc(u64 ns);
 u64 tsc_to_ns(u64 ticks);
 u64 tsc_at_start();
+// The TSC deadline `ns` from now, or 0 ("no deadline") when it lies beyond ~146 years of
+// ticks, where a wrapped value would look like the past.
+u64 deadline_after_ns(u64 ns);
 
 }  // namespace ktime

@@ -98,7 +98,10 @@ void finish_switch(CpuScheduler& s) {
     s.switching_from = nullptr;
     if (!previous) return;
     previous->m_on_cpu = false;
-    if (previous->m_state == ThreadState::Dead && previous->m_detached) s.zombies.push_back(*previous);
+    // A dead detached thread is off its stack now: free it at once (waiting for the idle
+    // thread would let a busy system pile them up).
+    if (previous->m_state == ThreadState::Dead && previous->m_detached) destroy_thread(previous);
+    (void)s;
 }
 
 void reap_zombies(CpuScheduler& s) {

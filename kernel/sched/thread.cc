@@ -56,6 +56,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     u64 top = thread->m_stack.top - (options.user_frame ? align_up(sizeof(TrapFrame), 16) : 0);
     u64* sp = reinterpret_cast<u64*>(top);
     *--sp = reinterpret_cast<u64>(thread_trampoline);
+    *--sp = 0x2;                                 // rflags: interrupts off until started
     *--sp = 0;                                   // rbp
     *--sp = reinterpret_cast<u64>(entry);        // rbx
     *--sp = reinterpret_cast<u64>(argument);     // r12

@@ -202,6 +202,11 @@
 #define EINPROGRESS 115
 #endif
 
+// Kernel-internal, never seen by applications: a blocking call interrupted by a signal
+// before it did anything; it is restarted after a handler with SA_RESTART (or when the
+// signal is ignored), else it fails with EINTR (linux/signals.cc).
+#define ERESTARTSYS 512
+
 namespace err {
 
 // The symbolic name ("ENOENT") of an errno value, or "E?" when unknown.

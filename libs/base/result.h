@@ -33,7 +33,20 @@ public:
         else
             m_error = other.m_error;
     }
-    Result& operator=(const Result&) = delete;
+    Result& operator=(const Result& other) {
+        if (this != &other) {
+            this->~Result();
+            new (this) Result(other);
+        }
+        return *this;
+    }
+    Result& operator=(Result&& other) {
+        if (this != &other) {
+            this->~Result();
+            new (this) Result(std::move(other));
+        }
+        return *this;
+    }
     ~Result() {
         if (m_ok) m_value.~T();
     }

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "osprey 0.1.0");
     auto boot = osprey::add_boot_command(app);
     auto run = osprey::add_run_command(app);
+    auto build = osprey::add_build_command(app);
+    auto inspect = osprey::add_inspect_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -20,11 +22,13 @@ int main(int argc, char** argv) {
     }
     // Words CLI11 could not place are only welcome as the program's command line after
     // `osprey run [OPTIONS] --`; run collects them itself.
-    if (!app.got_subcommand("run") && !app.remaining().empty()) {
+    if (!app.got_subcommand("run") && !app.got_subcommand("build") && !app.remaining().empty()) {
         fprintf(stderr, "osprey: unexpected argument %s (see osprey --help)\n", app.remaining()[0].c_str());
         return protocol::kOspreyFailureStatus;
     }
     if (app.got_subcommand("boot")) return boot();
     if (app.got_subcommand("run")) return run();
+    if (app.got_subcommand("build")) return build();
+    if (app.got_subcommand("inspect")) return inspect();
     return 0;
 }

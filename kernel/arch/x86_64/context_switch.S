@@ -6,6 +6,7 @@
 .text
 .global switch_context
 switch_context:
+    pushfq                       /* AC (a user-copy window) and the rest stay per thread */
     pushq %rbp
     pushq %rbx
     pushq %r12
@@ -20,6 +21,7 @@ switch_context:
     popq %r12
     popq %rbx
     popq %rbp
+    popfq
     ret
 
 .global thread_trampoline

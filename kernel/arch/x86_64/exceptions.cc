@@ -115,6 +115,10 @@ bool handle_user_copy_fault(TrapFrame& frame) {
 }  // namespace
 
 void handle(TrapFrame& frame) {
+    if (frame.vector == 2) {  // NMI: nothing in Osprey sends one; note it and go on
+        klog::warn("NMI received at {:#x}", frame.rip);
+        return;
+    }
     if (frame.from_user()) {
         handle_user_fault(frame);
         return;

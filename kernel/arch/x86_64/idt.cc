@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/exceptions.h"
 #include "lib/panic.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "linux/process.h"
 #include "linux/signals.h"
@@ -78,7 +79,12 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
         sched::preempt_on_interrupt_exit();
         // Back to the application: signals sent to it meanwhile are delivered now (Go
         // preempts goroutines with a SIGURG this way).
-        if (frame->from_user()) signals::deliver_pending(*frame);
+        if (frame->from_user()) {
+            // Writing a signal frame may page in the user's stack: interrupts on for it.
+            cpu::enable_interrupts();
+            signals::deliver_pending(*frame);
+            cpu::disable_interrupts();
+        }
         return;
     }
     if (frame->vector == idt::kSpuriousVector) return;  // spurious: no EOI, nothing to do

@@ -26,6 +26,12 @@ isr_stubs:
 .noaltmacro
 
 isr_common:
+    /* An interrupt may arrive inside a user-copy window (STAC), or with AC set by the
+     * application: the handler must run with SMAP enforced. */
+    cmpb $0, smap_enabled(%rip)
+    je 0f
+    clac
+0:
     /* From ring 3, GS holds the user's base; switch to the kernel's per-CPU base. */
     testb $3, 24(%rsp)
     jz 1f

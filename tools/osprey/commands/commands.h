@@ -12,5 +12,7 @@ using CommandMain = std::function<int()>;
 
 CommandMain add_boot_command(CLI::App& app);
 CommandMain add_run_command(CLI::App& app);
+CommandMain add_build_command(CLI::App& app);
+CommandMain add_inspect_command(CLI::App& app);
 
 }  // namespace osprey

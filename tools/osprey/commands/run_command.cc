@@ -1,6 +1,7 @@
-// `osprey run [OPTIONS] BINARY [ARGS...]`: packs a static Linux program into an initramfs
-// with the file that describes how to run it (/.osprey/app), boots it under QEMU and exits
-// with the program's status (docs/cli.md, docs/host-guest-contract.md).
+// `osprey run [OPTIONS] BINARY|IMAGE [ARGS...]`: builds an image on the fly from a Linux
+// program (its libraries and interpreter too), or takes one `osprey build` saved, writes
+// the run's own /.osprey/app into a private copy, boots it under QEMU and exits with the
+// program's status (docs/cli.md, docs/host-guest-contract.md).
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,9 +16,12 @@
 #include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
 #include "commands/run_options.h"
+#include "commands/accel.h"
+#include "commands/image_request.h"
+#include "commands/stop_signals.h"
 #include "image/app_spec.h"
-#include "image/initramfs.h"
-#include "image/program_file.h"
+#include "image/image_builder.h"
+#include "image/image_file.h"
 #include "image/temp_dir.h"
 #include "protocol/app_config.h"
 #include "protocol/exit_record.h"
@@ -32,75 +36,6 @@ constexpr int kFailure = protocol::kOspreyFailureStatus;
 int fail(const std::string& message) {
     fprintf(stderr, "osprey: %s\n", message.c_str());
     return kFailure;
-}
-
-// Notes SIGINT, SIGTERM and SIGHUP for as long as the command runs, so a Ctrl-C while the
-// image is being written still lets the temporary files be removed on the way out. The
-// VM runner installs its own handlers while QEMU runs and puts these back afterwards.
-volatile sig_atomic_t g_stop_signal = 0;
-
-class StopSignalLatch {
-public:
-    StopSignalLatch() {
-        struct sigaction action {};
-        action.sa_handler = [](int signal) { g_stop_signal = signal; };
-        sigemptyset(&action.sa_mask);
-        for (int i = 0; i < 3; i++) sigaction(kSignals[i], &action, &m_saved[i]);
-    }
-    ~StopSignalLatch() {
-        for (int i = 0; i < 3; i++) sigaction(kSignals[i], &m_saved[i], nullptr);
-    }
-    int signal() const { return g_stop_signal; }
-
-private:
-    static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-    struct sigaction m_saved[3];
-};
-
-std::string current_directory() {
-    std::error_code ec;
-    auto cwd = std::filesystem::current_path(ec);
-    return ec ? "/" : cwd.string();
-}
-
-// Writes the image: the program at its host path, the working directory, /.osprey/app.
-bool write_image(const std::string& path, const ProgramFile& program, const AppSpec& spec, u64& size,
-                 std::string& error) {
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        error = "cannot create " + path + ": " + strerror(errno);
-        return false;
-    }
-    FdSink sink(fd);
-    InitramfsBuilder builder(sink);
-    std::string config = encode_app_config(spec);
-    bool ok = builder.add_file(program.host_path, program.permissions, program.mtime, program.bytes, error) &&
-              builder.add_directory(spec.workdir, error) &&
-              builder.add_file(protocol::kAppConfigPath, 0444, 0,
-                               std::span(reinterpret_cast<const u8*>(config.data()), config.size()), error) &&
-              builder.finish(error);
-    if (close(fd) != 0 && ok) {
-        error = "cannot write " + path + ": " + strerror(errno);
-        ok = false;
-    }
-    size = builder.bytes_written();
-    return ok;
-}
-
-// The accelerator to use; "auto" is TCG: the KVM on this project's machines is nested and
-// far slower than TCG, and telling a fast KVM from a slow one is left for later.
-bool resolve_accel(const std::string& asked, std::string& accel, std::string& error) {
-    if (asked != "kvm") {
-        accel = "tcg";
-        return true;
-    }
-    if (access("/dev/kvm", R_OK | W_OK) != 0) {
-        error = std::string("--accel kvm: KVM is not usable here (/dev/kvm: ") + strerror(errno) +
-                "); use --accel tcg";
-        return false;
-    }
-    accel = "kvm";
-    return true;
 }
 
 // The QEMU command line a person can copy: the kernel log on the terminal; the program's
@@ -131,6 +66,43 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
     return 0;
 }
 
+// The image to boot: a saved one with the run's changes, or a new one from BINARY.
+std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, std::string& error) {
+    std::string cwd = current_directory();
+    const char* term = std::getenv("TERM");
+    bool stdout_tty = isatty(1);
+    if (!args.command.empty() && args.command[0].find('\0') == std::string::npos && looks_like_image(args.command[0])) {
+        if (!args.manifest.empty()) {
+            error = "-f builds a new image; it cannot be used with the image " + args.command[0];
+            return std::nullopt;
+        }
+        auto loaded = load_image(args.command[0], error);
+        if (!loaded) return std::nullopt;
+        ComposedImage image{std::move(loaded->tree), std::move(loaded->spec), std::move(loaded->info),
+                            loaded->mapping};
+        RunOverrides overrides;
+        overrides.args.assign(args.command.begin() + 1, args.command.end());
+        if (stdout_tty && term && *term) {
+            bool has_term = false;
+            for (auto& entry : image.spec.env) has_term |= entry.rfind("TERM=", 0) == 0;
+            if (!has_term) image.spec.env.push_back(std::string("TERM=") + term);
+        }
+        overrides.env_options = args.env;
+        if (args.workdir_given) overrides.workdir = args.workdir;
+        auto adds = parse_add_options(args.add, cwd, error);
+        if (!adds) return std::nullopt;
+        overrides.add = *adds;
+        overrides.host_getenv = host_getenv;
+        if (!apply_run_overrides(image, overrides, error)) return std::nullopt;
+        memory = args.memory.empty() ? image.info.memory : args.memory;
+        return image;
+    }
+    auto merged = merge_image_request(args, default_environment(stdout_tty, term), cwd, error);
+    if (!merged) return std::nullopt;
+    memory = merged->memory;
+    return compose_image(merged->request, cwd, error);
+}
+
 int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     StopSignalLatch stop_signals;
     std::string error;
@@ -143,19 +115,19 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         vm.qemu_binary = args.qemu;
     else if (const char* qemu = std::getenv("OSPREY_QEMU"); qemu && *qemu)
         vm.qemu_binary = qemu;
-    std::optional<u64> memory_mib;
-    if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
-    if (!resolve_accel(args.accel, vm.accel, error)) return fail(error);
     if (args.workdir.empty() || args.workdir[0] != '/')
         return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
-    std::string workdir = std::filesystem::path(args.workdir).lexically_normal().string();
-    while (workdir.size() > 1 && workdir.back() == '/') workdir.pop_back();
+    std::optional<u64> memory_mib;
+    if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
+    auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);
+    if (!accel) return fail(error);
+    vm.accel = *accel;
 
     // The program first: a mistake there is the likeliest, and needs no kernel to report.
-    const char* host_path_variable = std::getenv("PATH");
-    auto program = load_program(args.command[0], host_path_variable ? host_path_variable : "/usr/local/bin:/usr/bin:/bin",
-                                current_directory(), error);
-    if (!program) return fail(error);
+    std::string memory;
+    auto image = prepare_image(args, memory, error);
+    if (!image) return fail(error);
+    if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
 
     auto search = locate_kernel(args.kernel);
     if (!search.found) {
@@ -168,32 +140,27 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     KernelImage kernel;
     if (!inspect_kernel(vm.kernel, kernel, error)) return fail(error);
 
-    AppSpec spec;
-    spec.exe = program->host_path;
-    spec.argv = args.command;
-    spec.workdir = workdir;
+    AppSpec& spec = image->spec;
     for (int fd = 0; fd < 3; fd++) spec.tty[fd] = isatty(fd);
-    spec.env = default_environment(spec.tty[1], std::getenv("TERM"));
-    if (!apply_environment_options(spec.env, args.env, [](const char* name) { return std::getenv(name); }, error))
-        return fail(error);
     auto random = host_random_bytes();
     if (!random) return fail("cannot read /dev/urandom");
     spec.random = *random;
+    spec.has_random = true;
+    if (!finish_image(*image, error)) return fail(error);
 
     auto dir = TempDir::create("osprey", error);
     if (!dir) return fail(error);
     if (args.dry_run || args.keep_image) dir->keep();
     std::string image_path = dir->file("initramfs.cpio");
     u64 image_bytes = 0;
-    if (!write_image(image_path, *program, spec, image_bytes, error)) return fail(error);
+    if (!write_image_file(image->tree, image_path, true, image_bytes, error)) return fail(error);
     vm.initrd = image_path;
-    if (int signal = stop_signals.signal())
-        return fprintf(stderr, "osprey: stopped by signal %d (%s)\n", signal, strsignal(signal)), 128 + signal;
+    if (int signal = stop_signals.signal()) return report_stop_signal(signal);
 
     u64 minimum = minimum_run_memory_mib(minimum_memory_mib(kernel), image_bytes);
     vm.memory_mib = memory_mib.value_or(default_memory_mib(image_bytes));
     if (vm.memory_mib < minimum)
-        return fail("--memory " + args.memory + " is too small for this image (" +
+        return fail("--memory " + (args.memory.empty() ? memory : args.memory) + " is too small for this image (" +
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args);
@@ -214,7 +181,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
 class RunUsageFormatter : public CLI::Formatter {
 public:
     std::string make_usage(const CLI::App*, std::string name) const override {
-        return "Usage: " + name + " [OPTIONS] BINARY [ARGS...]\n";
+        return "Usage: " + name + " [OPTIONS] BINARY|IMAGE [ARGS...]\n";
     }
 };
 
@@ -222,13 +189,15 @@ public:
 
 CommandMain add_run_command(CLI::App& app) {
     auto args = std::make_shared<RunArguments>();
-    auto* command = app.add_subcommand("run", "Run a static Linux program in a micro-VM");
+    auto* command = app.add_subcommand("run", "Run a Linux program, or an image from osprey build, in a micro-VM");
     add_run_options(*command, *args);
     command->formatter(std::make_shared<RunUsageFormatter>());
     command->footer(
-        "BINARY is a path or a name found on PATH; it and every word after it belong to the\n"
-        "program (osprey's options come first). Examples:\n"
+        "BINARY is a path or a name found on PATH, IMAGE a file made by osprey build (told apart\n"
+        "by its content); it and every word after it belong to the program (osprey's options\n"
+        "come first; ARGS after an IMAGE replace its default arguments). Examples:\n"
         "  osprey run /usr/bin/busybox echo hello\n"
+        "  osprey run app.osprey --port 8080\n"
         "  echo data | osprey run -e LANG=C.UTF-8 busybox sha256sum\n"
         "The exit status is the program's (128+N when signal N killed it); 125 when osprey or\n"
         "the VM failed, 124 on --timeout. See docs/cli.md.");

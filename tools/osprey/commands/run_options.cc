@@ -12,27 +12,44 @@ void configure_root_app(CLI::App& app) {
     app.allow_extras();
 }
 
-void add_run_options(CLI::App& command, RunArguments& args) {
+void add_image_options(CLI::App& command, RunArguments& args) {
     // Osprey's options end at BINARY: `osprey run busybox ls -l` gives -l to ls.
     command.prefix_command();
+    command.add_option("-e,--env", args.env, "Set an environment variable: NAME=VALUE, or NAME to copy the host's")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+    command.add_option("-w,--workdir", args.workdir, "The program's working directory (absolute)")
+        ->capture_default_str();
+    command.add_option("--add", args.add,
+                       "Add a host file or directory (recursively, keeping symlinks, modes and times) at GUEST, "
+                       "default its own path: HOST[:GUEST]; repeatable")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+    command.add_option("-f,--file", args.manifest, "Build from this manifest (TOML; see docs/cli.md)");
+}
+
+void add_build_options(CLI::App& command, RunArguments& args) {
+    add_image_options(command, args);
+    command.add_option("-o,--output", args.output, "The image file to write")->required();
+    command.add_option("-m,--memory", args.memory, "Default guest memory for runs of this image, e.g. 256M");
+}
+
+void add_run_options(CLI::App& command, RunArguments& args) {
+    add_image_options(command, args);
     command.add_option("-m,--memory", args.memory,
                        "Guest memory, e.g. 64M or 1G (default: sized from the image, at least 128M)");
     command.add_option("--machine", args.machine, "QEMU machine type")
         ->check(CLI::IsMember({"microvm", "pc", "q35"}))
         ->capture_default_str();
     command.add_option("--cpu", args.cpu, "QEMU CPU model (max, qemu64, ...)")->capture_default_str();
-    command.add_option("--accel", args.accel, "Accelerator: auto (TCG here), tcg or kvm")
+    command.add_option("--accel", args.accel,
+                       "Accelerator: auto (KVM only on a host that is not itself a VM, else TCG), tcg or kvm")
         ->check(CLI::IsMember({"auto", "tcg", "kvm"}))
         ->capture_default_str();
     command.add_option("--timeout", args.timeout, "Stop the VM after this many seconds (exit status 124)")
         ->check(CLI::NonNegativeNumber);
     command.add_flag("-v,--verbose", args.verbose, "Show the kernel log on stderr as it runs");
     command.add_flag("--trace", args.trace, "Log every system call the program makes (on stderr, with the kernel log)");
-    command.add_option("-e,--env", args.env, "Set an environment variable: NAME=VALUE, or NAME to copy the host's")
-        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->allow_extra_args(false);
-    command.add_option("-w,--workdir", args.workdir, "The program's working directory (absolute)")
-        ->capture_default_str();
     command.add_flag("--no-aslr", args.no_aslr, "Turn off address space layout randomisation");
     command.add_flag("--deterministic", args.deterministic,
                      "Count instructions (-icount shift=0) with a fixed RTC, so instruction figures repeat "
@@ -47,24 +64,27 @@ void add_run_options(CLI::App& command, RunArguments& args) {
 
 bool collect_program_command(const CLI::App& app, const CLI::App& command, RunArguments& args,
                              std::string& error) {
+    args.workdir_given = command.count("--workdir") > 0;
+    const std::string name = command.get_name();
     std::vector<std::string> own = command.remaining();
     std::vector<std::string> after_separator = app.remaining();
     if (!own.empty() && !after_separator.empty()) {
-        error = "unexpected arguments before 'run'";
+        error = "unexpected arguments before '" + name + "'";
         return false;
     }
     if (!own.empty()) {
         // Without `--`, a first word that looks like an option is one osprey does not know.
         if (own[0].size() > 1 && own[0][0] == '-') {
-            error = "run: unknown option " + own[0] + " (options go before BINARY; see osprey run --help)";
+            error = name + ": unknown option " + own[0] + " (options go before BINARY; see osprey " + name + " --help)";
             return false;
         }
         args.command = std::move(own);
     } else {
         args.command = std::move(after_separator);
     }
-    if (args.command.empty()) {
-        error = "run: missing BINARY (usage: osprey run [OPTIONS] BINARY [ARGS...])";
+    if (args.command.empty() && args.manifest.empty()) {
+        error = name == "build" ? "build: missing BINARY (usage: osprey build [OPTIONS] -o IMAGE BINARY [ARGS...])"
+                                : "run: missing BINARY (usage: osprey run [OPTIONS] BINARY|IMAGE [ARGS...])";
         return false;
     }
     return true;

@@ -23,6 +23,10 @@ struct RunArguments {
     bool trace = false;
     std::vector<std::string> env;  // -e, in order
     std::string workdir = "/";
+    bool workdir_given = false;     // set by collect_program_command: -w was on the command line
+    std::vector<std::string> add;  // --add HOST[:GUEST], in order
+    std::string manifest;          // -f FILE
+    std::string output;            // build: -o IMAGE
     bool no_aslr = false;
     bool deterministic = false;
     std::optional<std::string> kernel;
@@ -38,12 +42,20 @@ struct RunArguments {
 // the program's command line with the top-level app).
 void configure_root_app(CLI::App& app);
 
+// Registers the options that shape an image (-e, -w, --add, -f, -m): `osprey build` and
+// `osprey run` both take them.
+void add_image_options(CLI::App& command, RunArguments& args);
+
+// Registers the options of `osprey build`: the image options and -o.
+void add_build_options(CLI::App& command, RunArguments& args);
+
 // Registers the options on the `run` subcommand. Parsing stops at the first word that is
 // not an option (BINARY): that word and all after it are left for collect_program_command.
 void add_run_options(CLI::App& command, RunArguments& args);
 
-// After parsing: takes BINARY and ARGS from what CLI11 left unparsed. false with a message
-// for a missing BINARY or an unknown option before it.
+// After parsing: takes BINARY (or IMAGE) and ARGS from what CLI11 left unparsed. false with
+// a message for a missing BINARY (allowed with -f, whose manifest may name the program) or
+// an unknown option before it.
 bool collect_program_command(const CLI::App& app, const CLI::App& command, RunArguments& args,
                              std::string& error);
 

@@ -32,6 +32,7 @@ std::string encode_app_config(const AppSpec& spec) {
     field(std::to_string(spec.uid));
     field("gid");
     field(std::to_string(spec.gid));
+    if (!spec.has_random) return out;
     static constexpr char kHex[] = "0123456789abcdef";
     std::string hex;
     for (u8 byte : spec.random) {

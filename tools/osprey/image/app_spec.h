@@ -21,6 +21,7 @@ struct AppSpec {
     u32 uid = 0;
     u32 gid = 0;
     std::array<u8, 32> random{};    // entropy for a CPU without RDRAND
+    bool has_random = true;         // false in a saved image: each run brings its own
 };
 
 // The bytes of /.osprey/app.

@@ -66,11 +66,6 @@ bool check_program_elf(const std::vector<u8>& bytes, const std::string& name, st
         return false;
     }
     const elf::ElfFile& file = parsed.value();
-    if (auto interpreter = file.interpreter()) {
-        error = name + " is dynamically linked (interpreter " + std::string(*interpreter) +
-                "); this Osprey runs static programs only so far";
-        return false;
-    }
     bool loadable = false;
     for (elf::Phdr ph : file.program_headers()) loadable |= ph.p_type == elf::PT_LOAD;
     if (!loadable) {

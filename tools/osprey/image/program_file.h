@@ -29,7 +29,7 @@ std::optional<std::string> find_program(const std::string& typed, const std::str
                                         const std::string& cwd, std::string& error);
 
 // Finds, reads and checks BINARY: it must exist, be a regular file with an execute bit,
-// and be a loadable x86-64 ELF executable that needs no dynamic loader. On failure
+// and be a loadable x86-64 ELF executable (static or dynamic). On failure
 // `error` is the message for the user, without the "osprey: " prefix.
 std::optional<ProgramFile> load_program(const std::string& typed, const std::string& path_variable,
                                         const std::string& cwd, std::string& error);

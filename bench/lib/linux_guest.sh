@@ -1,0 +1,41 @@
+#!/bin/sh
+# Fetches Debian's own kernel for the Linux guest, without installing it into the host
+# system: `apt-get download` of the versioned linux-image package that linux-image-amd64
+# depends on, `dpkg-deb` to take /boot/vmlinuz out of it, and the ELF vmlinux (with its PVH
+# note, so QEMU's -kernel boots it directly, as it boots Osprey) unpacked from the XZ
+# stream inside the bzImage. Prints the path of vmlinux; a second call reuses the cache.
+#
+#   bench/lib/linux_guest.sh CACHE_DIR
+set -eu
+cache=$1
+mkdir -p "$cache"
+cd "$cache"
+
+package=$(apt-cache depends linux-image-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+if [ -z "$package" ]; then
+    echo "linux_guest: apt-cache knows no linux-image-amd64 (run apt-get update?)" >&2
+    exit 1
+fi
+if [ -s "$package.vmlinux" ]; then
+    echo "$cache/$package.vmlinux"
+    exit 0
+fi
+
+echo "linux_guest: fetching $package (not installed: downloaded and unpacked in $cache)" >&2
+rm -f "$package"_*.deb
+# apt's sandbox user cannot write into most directories; the download works anyway.
+apt-get download -q "$package" >/dev/null 2>&1 || apt-get download "$package" >&2
+deb=$(ls "$package"_*.deb | head -n 1)
+dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards -O './boot/vmlinuz-*' >"$package.vmlinuz"
+rm -f "$deb"
+
+# The bzImage's payload is one XZ stream; it starts at the XZ magic FD 37 7A 58 5A 00.
+offset=$(LC_ALL=C grep -obUaP '\xFD7zXZ\x00' "$package.vmlinuz" | head -n 1 | cut -d: -f1)
+if [ -z "$offset" ]; then
+    echo "linux_guest: no XZ stream in $package.vmlinuz" >&2
+    exit 1
+fi
+tail -c +$((offset + 1)) "$package.vmlinuz" | xz -dc --single-stream >"$package.vmlinux.tmp"
+mv "$package.vmlinux.tmp" "$package.vmlinux"
+echo "$cache/$package.vmlinux"

@@ -1,0 +1,197 @@
+// The benchmark program run as the application in both guests (Osprey, and Linux as /init).
+// It prints one line per figure, `figure NAME VALUE UNIT`, and bench/run.sh collects them.
+//
+//   bench [--poweroff] [GROUP...|all]      GROUP: syscalls threads mm (kGroups below)
+//
+// The first thing main does is read the TSC: under -icount shift=0 the TSC counts the
+// instructions executed since QEMU's reset, so that value minus the TSC at the kernel's
+// entry is the boot cost to main. Its line is also the "first output" of the wall-time
+// figure. Each measured loop reports its cost per operation twice: in TSC ticks (under
+// icount: instructions) and in CLOCK_MONOTONIC nanoseconds (meaningful without icount).
+// --poweroff is for the Linux guest, where this program is /init and must end the VM.
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+static double now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+// A stretch of measured work: started before a loop, reported per operation after it.
+struct span {
+    unsigned long long tsc;
+    double ns;
+};
+
+static struct span span_start(void) {
+    struct span s;
+    s.ns = now_ns();
+    s.tsc = __rdtsc();
+    return s;
+}
+
+static void span_report(struct span s, const char *name, double ops) {
+    unsigned long long tsc = __rdtsc();
+    double ns = now_ns();
+    printf("figure %s.tsc %.1f tsc\n", name, (double)(tsc - s.tsc) / ops);
+    printf("figure %s.ns %.1f ns\n", name, (ns - s.ns) / ops);
+}
+
+// --- system calls ---------------------------------------------------------------------
+
+enum { kSyscallLoops = 10000 };
+
+static void bench_syscalls(void) {
+    for (int i = 0; i < 1000; i++) syscall(SYS_getpid);  // warm-up: translate the loop
+    struct span s = span_start();
+    for (int i = 0; i < kSyscallLoops; i++) syscall(SYS_getpid);
+    span_report(s, "getpid", kSyscallLoops);
+
+    struct timespec t;
+    for (int i = 0; i < 1000; i++) clock_gettime(CLOCK_MONOTONIC, &t);
+    s = span_start();
+    for (int i = 0; i < kSyscallLoops; i++) clock_gettime(CLOCK_MONOTONIC, &t);
+    span_report(s, "clock_gettime", kSyscallLoops);
+}
+
+// --- threads --------------------------------------------------------------------------
+
+enum { kThreadLoops = 200, kPingPongRounds = 1000 };
+
+static void *thread_returns(void *arg) { return arg; }
+
+static void create_join(int n) {
+    for (int i = 0; i < n; i++) {
+        pthread_t thread;
+        if (pthread_create(&thread, NULL, thread_returns, NULL) != 0) {
+            printf("error pthread_create\n");
+            exit(1);
+        }
+        pthread_join(thread, NULL);
+    }
+}
+
+// Whose turn it is: 0 the main thread's, 1 the partner's. Each side waits on the futex
+// until the word says it is its turn, flips it and wakes the other.
+static atomic_int turn;
+
+static void futex_wait(atomic_int *word, int value) {
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_int *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void *pingpong_partner(void *arg) {
+    long rounds = (long)arg;
+    for (long i = 0; i < rounds; i++) {
+        while (atomic_load(&turn) != 1) futex_wait(&turn, 0);
+        atomic_store(&turn, 0);
+        futex_wake(&turn);
+    }
+    return NULL;
+}
+
+static void pingpong(long rounds) {
+    pthread_t partner;
+    atomic_store(&turn, 0);
+    pthread_create(&partner, NULL, pingpong_partner, (void *)rounds);
+    for (long i = 0; i < rounds; i++) {
+        atomic_store(&turn, 1);
+        futex_wake(&turn);
+        while (atomic_load(&turn) != 0) futex_wait(&turn, 1);
+    }
+    pthread_join(partner, NULL);
+}
+
+static void bench_threads(void) {
+    create_join(20);
+    struct span s = span_start();
+    create_join(kThreadLoops);
+    span_report(s, "create_join", kThreadLoops);
+
+    pingpong(100);
+    s = span_start();
+    pingpong(kPingPongRounds);
+    span_report(s, "futex_pingpong", kPingPongRounds);
+}
+
+// --- memory management ----------------------------------------------------------------
+
+enum { kMapBytes = 64 << 20, kPage = 4096, kMapLoops = 3 };
+
+static void bench_mm(void) {
+    struct span whole = span_start();
+    struct span touch_total = {0, 0};
+    for (int round = 0; round < kMapLoops; round++) {
+        char *p = mmap(NULL, kMapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            printf("error mmap\n");
+            exit(1);
+        }
+        struct span touch = span_start();
+        for (long off = 0; off < kMapBytes; off += kPage) p[off] = 1;
+        touch_total.tsc += __rdtsc() - touch.tsc;
+        touch_total.ns += now_ns() - touch.ns;
+        munmap(p, kMapBytes);
+    }
+    span_report(whole, "mmap_touch_munmap_64m", kMapLoops);
+    double faults = (double)kMapLoops * (kMapBytes / kPage);
+    printf("figure page_fault.tsc %.1f tsc\n", (double)touch_total.tsc / faults);
+    printf("figure page_fault.ns %.1f ns\n", touch_total.ns / faults);
+}
+
+// --- main -----------------------------------------------------------------------------
+
+// Every group of figures this program knows (`all` runs them in this order); a figure
+// appears in the table once bench/figures.tsv names it.
+static const struct {
+    const char *name;
+    void (*run)(void);
+} kGroups[] = {
+    {"syscalls", bench_syscalls},
+    {"threads", bench_threads},
+    {"mm", bench_mm},
+};
+
+int main(int argc, char **argv) {
+    unsigned long long tsc = __rdtsc();
+    setvbuf(stdout, NULL, _IOLBF, 0);  // each line out at once, terminal or not
+    printf("figure main_tsc %llu tsc\n", tsc);
+
+    int poweroff = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--poweroff") == 0) {
+            poweroff = 1;
+            continue;
+        }
+        int found = 0;
+        for (size_t g = 0; g < sizeof kGroups / sizeof kGroups[0]; g++) {
+            if (strcmp(argv[i], "all") == 0 || strcmp(argv[i], kGroups[g].name) == 0) {
+                kGroups[g].run();
+                found = 1;
+            }
+        }
+        if (!found) printf("error unknown group %s\n", argv[i]);
+    }
+    printf("done\n");
+    if (poweroff) {
+        // On microvm there is no ACPI to power off with; a reset under -no-reboot ends QEMU.
+        fflush(stdout);
+        reboot(RB_AUTOBOOT);
+    }
+    return 0;
+}

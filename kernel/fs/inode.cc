@@ -1,0 +1,59 @@
+#include "fs/inode.h"
+
+#include "fs/inode_file.h"
+#include "sched/clock.h"
+
+namespace fs {
+
+Timestamp now() {
+    u64 ns = ktime::realtime_ns();
+    return {static_cast<i64>(ns / 1000000000), static_cast<i64>(ns % 1000000000)};
+}
+
+u64 Inode::size() { return 0; }
+
+Result<void> Inode::stat(Stat& out) {
+    {
+        MutexLocker lock(m_lock);
+        out = {};
+        out.st_dev = m_filesystem->device();
+        out.st_ino = m_ino;
+        out.st_nlink = m_nlink;
+        out.st_mode = mode();
+        out.st_uid = m_uid;
+        out.st_gid = m_gid;
+        out.st_blksize = 4096;
+        out.st_atime_sec = m_atime.seconds, out.st_atime_nsec = m_atime.nanoseconds;
+        out.st_mtime_sec = m_mtime.seconds, out.st_mtime_nsec = m_mtime.nanoseconds;
+        out.st_ctime_sec = m_ctime.seconds, out.st_ctime_nsec = m_ctime.nanoseconds;
+    }
+    // size() takes the inode's lock itself where it needs it.
+    u64 bytes = size();
+    out.st_size = static_cast<i64>(bytes);
+    out.st_blocks = static_cast<i64>((bytes + 511) / 512);
+    return {};
+}
+
+Result<RefPtr<Inode>> Inode::lookup(std::string_view) { return Error(ENOTDIR); }
+Result<RefPtr<Inode>> Inode::create(std::string_view, InodeType, u32, u32, u32) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<RefPtr<Inode>> Inode::symlink(std::string_view, std::string_view, u32, u32) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<void> Inode::link(std::string_view, Inode&) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<void> Inode::unlink(std::string_view, bool) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<void> Inode::rename(std::string_view, Inode&, std::string_view, u32) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<bool> Inode::read_dir(u64&, DirEntry&) { return Error(ENOTDIR); }
+Result<usize> Inode::read(u64, const IoBuffer&) { return Error(is_directory() ? EISDIR : EINVAL); }
+Result<usize> Inode::write(u64, const IoBuffer&) { return Error(is_directory() ? EISDIR : EINVAL); }
+Result<void> Inode::truncate(u64) { return Error(is_directory() ? EISDIR : EINVAL); }
+Result<usize> Inode::readlink(char*, usize) { return Error(EINVAL); }
+
+Result<RefPtr<File>> Inode::open(u32 flags) { return open_inode_file(*this, flags); }
+
+void Inode::touch_modified() {
+    Timestamp t = now();
+    m_mtime = t;
+    m_ctime = t;
+}
+
+void Inode::touch_changed() { m_ctime = now(); }
+
+}  // namespace fs

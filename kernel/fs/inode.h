@@ -1,0 +1,141 @@
+// Inodes: the files of every file system (the root built from the initramfs, tmpfs, devfs,
+// procfs). One interface for all of them; each file system implements what it supports,
+// and the defaults answer as Linux does for what a kind of file cannot do (ENOTDIR on a
+// regular file's lookup, EISDIR on a directory's read...).
+//
+// Lock order: a directory's lock before its children's; two directories in a rename are
+// locked in address order (fs/vfs.cc). Inode locks are Mutexes: never under a spin lock.
+#pragma once
+
+#include <string_view>
+
+#include "fs/file.h"
+#include "lib/atomic.h"
+#include "sync/mutex.h"
+
+namespace fs {
+
+class Filesystem;
+
+enum class InodeType : u8 { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket };
+
+constexpr u32 type_bits(InodeType type) {
+    switch (type) {
+        case InodeType::Regular: return S_IFREG;
+        case InodeType::Directory: return S_IFDIR;
+        case InodeType::Symlink: return S_IFLNK;
+        case InodeType::CharDevice: return S_IFCHR;
+        case InodeType::BlockDevice: return S_IFBLK;
+        case InodeType::Fifo: return S_IFIFO;
+        case InodeType::Socket: return S_IFSOCK;
+    }
+    return 0;
+}
+
+// d_type values of getdents64.
+constexpr u8 dirent_type(InodeType type) {
+    switch (type) {
+        case InodeType::Regular: return 8;
+        case InodeType::Directory: return 4;
+        case InodeType::Symlink: return 10;
+        case InodeType::CharDevice: return 2;
+        case InodeType::BlockDevice: return 6;
+        case InodeType::Fifo: return 1;
+        case InodeType::Socket: return 12;
+    }
+    return 0;
+}
+
+constexpr usize kNameMax = 255;
+constexpr usize kPathMax = 4096;
+
+struct Timestamp {
+    i64 seconds = 0;
+    i64 nanoseconds = 0;
+};
+
+struct DirEntry {
+    u64 ino;
+    InodeType type;
+    char name[kNameMax + 1];
+};
+
+class Inode : public RefCounted {
+public:
+    InodeType type() const { return m_type; }
+    bool is_directory() const { return m_type == InodeType::Directory; }
+    u64 ino() const { return m_ino; }
+    Filesystem& filesystem() const { return *m_filesystem; }
+
+    // Metadata, guarded by m_lock.
+    Mutex m_lock;
+    u32 m_permissions = 0644;  // the low 12 mode bits
+    u32 m_uid = 0, m_gid = 0;
+    u64 m_nlink = 1;
+    Timestamp m_atime, m_mtime, m_ctime;
+    // For directories: ".." (nullptr at a file system's root until mounted), and the root
+    // of a file system mounted here.
+    Inode* m_parent = nullptr;
+    RefPtr<Inode> m_mounted;
+
+    u32 mode() const { return type_bits(m_type) | m_permissions; }
+    virtual u64 size();
+    virtual Result<void> stat(Stat& out);
+
+    // Directories.
+    virtual Result<RefPtr<Inode>> lookup(std::string_view name);
+    virtual Result<RefPtr<Inode>> create(std::string_view name, InodeType type, u32 permissions, u32 uid, u32 gid);
+    virtual Result<RefPtr<Inode>> symlink(std::string_view name, std::string_view target, u32 uid, u32 gid);
+    virtual Result<void> link(std::string_view name, Inode& target);
+    virtual Result<void> unlink(std::string_view name, bool directory);
+    // Moves `name` to `target_dir`/`target_name` (same file system). flags: RENAME_*.
+    virtual Result<void> rename(std::string_view name, Inode& target_dir, std::string_view target_name, u32 flags);
+    // The entry at `cursor` (0 first); advances it. false at the end.
+    virtual Result<bool> read_dir(u64& cursor, DirEntry& out);
+
+    // Regular files.
+    virtual Result<usize> read(u64 offset, const IoBuffer& buffer);
+    virtual Result<usize> write(u64 offset, const IoBuffer& buffer);
+    virtual Result<void> truncate(u64 size);
+
+    // Symlinks: the target, copied into out (not terminated); returns its length.
+    virtual Result<usize> readlink(char* out, usize capacity);
+
+    // The File an open(2) of this inode gives (devices and special files override).
+    virtual Result<RefPtr<File>> open(u32 flags);
+
+    void touch_modified();  // mtime and ctime = now
+    void touch_changed();   // ctime = now
+
+protected:
+    Inode(Filesystem& filesystem, InodeType type, u64 ino) : m_filesystem(&filesystem), m_type(type), m_ino(ino) {}
+
+private:
+    Filesystem* m_filesystem;
+    InodeType m_type;
+    u64 m_ino;
+};
+
+// A mounted file system: its root, its name for /proc/mounts, and statfs figures.
+class Filesystem {
+public:
+    virtual ~Filesystem() = default;
+    virtual const char* name() const = 0;  // "tmpfs", "proc", ...
+    virtual u64 magic() const = 0;         // f_type of statfs
+    virtual RefPtr<Inode> root() = 0;
+    u64 device() const { return m_device; }
+    u64 allocate_ino() { return m_next_ino.fetch_add(1); }
+    virtual u64 blocks_total() { return 0; }
+    virtual u64 blocks_free() { return 0; }
+
+protected:
+    explicit Filesystem(u64 device) : m_device(device) {}
+
+private:
+    u64 m_device;
+    kstd::Atomic<u64> m_next_ino{2};
+};
+
+Timestamp now();
+
+}  // namespace fs

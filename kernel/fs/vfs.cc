@@ -1,0 +1,197 @@
+#include "fs/vfs.h"
+
+#include <cstring>
+
+#include "mm/heap.h"
+
+namespace fs {
+
+namespace {
+
+constexpr int kMaxSymlinks = 40;
+constexpr usize kMaxMounts = 32;
+
+RefPtr<Inode> g_root;
+struct Mount {
+    char path[256];
+    Filesystem* filesystem;
+};
+Mount g_mounts[kMaxMounts];
+usize g_mount_count = 0;
+Mutex g_mounts_lock;
+
+// The inode a directory entry leads to: the root of what is mounted there, if anything.
+RefPtr<Inode> cross_mounts(RefPtr<Inode> inode) {
+    while (inode && inode->m_mounted) inode = inode->m_mounted;
+    return inode;
+}
+
+RefPtr<Inode> parent_of(Inode& directory) {
+    if (&directory == g_root.get()) return g_root;
+    if (!directory.m_parent) return RefPtr<Inode>(&directory);
+    return cross_mounts(RefPtr<Inode>(directory.m_parent));
+}
+
+// Walks a path one component at a time. A symlink's target replaces the components
+// walked so far into it, in one heap buffer: no recursion, so a chain of 40 links costs no
+// kernel stack.
+class Walker {
+public:
+    ~Walker() { heap::free(m_buffer); }
+
+    // Walks `path` from `start`. With parent_out, stops before the last component and
+    // describes it there.
+    Result<RefPtr<Inode>> walk(RefPtr<Inode> start, std::string_view path, bool follow_last, ParentPath* parent_out) {
+        if (path.empty()) return Error(ENOENT);
+        if (path.size() >= kPathMax) return Error(ENAMETOOLONG);
+        m_buffer = static_cast<char*>(TRY(heap::allocate(2 * kPathMax)));
+        memcpy(m_buffer, path.data(), path.size());
+        std::string_view remaining(m_buffer, path.size());
+        int symlinks_left = kMaxSymlinks;
+        RefPtr<Inode> current = remaining[0] == '/' ? g_root : start;
+        usize i = 0;
+        for (;;) {
+            while (i < remaining.size() && remaining[i] == '/') i++;
+            if (i >= remaining.size()) {
+                // The path ended in slashes (or was "/"): what we have must be a directory.
+                if (parent_out) return Error(EEXIST);  // mkdir("/"): nothing to create
+                if (!current->is_directory()) return Error(ENOTDIR);
+                return current;
+            }
+            usize name_start = i;
+            while (i < remaining.size() && remaining[i] != '/') i++;
+            std::string_view name(remaining.data() + name_start, i - name_start);
+            if (name.size() > kNameMax) return Error(ENAMETOOLONG);
+            usize after = i;
+            while (after < remaining.size() && remaining[after] == '/') after++;
+            bool last = after >= remaining.size();
+            bool trailing_slash = after > i;
+            if (!current->is_directory()) return Error(ENOTDIR);
+            if (last && parent_out) {
+                parent_out->directory = current;
+                memcpy(parent_out->name, name.data(), name.size());
+                parent_out->name[name.size()] = '\0';
+                parent_out->name_length = name.size();
+                parent_out->trailing_slash = trailing_slash;
+                return current;
+            }
+            RefPtr<Inode> next;
+            if (name == ".")
+                next = current;
+            else if (name == "..")
+                next = parent_of(*current);
+            else
+                next = cross_mounts(TRY(current->lookup(name)));
+            if (next->type() == InodeType::Symlink && (!last || follow_last || trailing_slash)) {
+                if (--symlinks_left < 0) return Error(ELOOP);
+                // new path = target + what follows the link's name.
+                char* scratch = m_buffer + kPathMax;
+                usize length = TRY(next->readlink(scratch, kPathMax));
+                if (length == 0) return Error(ENOENT);
+                usize rest = remaining.size() - i;
+                if (length + rest >= kPathMax) return Error(ENAMETOOLONG);
+                memmove(scratch + length, remaining.data() + i, rest);
+                memcpy(m_buffer, scratch, length + rest);
+                remaining = std::string_view(m_buffer, length + rest);
+                i = 0;
+                if (remaining[0] == '/') current = g_root;
+                continue;
+            }
+            if (last) {
+                if (trailing_slash && !next->is_directory()) return Error(ENOTDIR);
+                return next;
+            }
+            current = next;
+        }
+    }
+
+private:
+    char* m_buffer = nullptr;  // [0, kPathMax): the path being walked; then scratch
+};
+
+}  // namespace
+
+Result<void> init_root(RefPtr<Inode> root) {
+    g_root = root;
+    MutexLocker lock(g_mounts_lock);
+    g_mounts[0].path[0] = '/';
+    g_mounts[0].path[1] = '\0';
+    g_mounts[0].filesystem = &root->filesystem();
+    g_mount_count = 1;
+    return {};
+}
+
+RefPtr<Inode> root() { return g_root; }
+
+Result<void> mount(std::string_view path, Filesystem& filesystem) {
+    auto directory = TRY(resolve(*g_root, path));
+    if (!directory->is_directory()) return Error(ENOTDIR);
+    MutexLocker lock(g_mounts_lock);
+    if (g_mount_count >= kMaxMounts || path.size() >= sizeof g_mounts[0].path) return Error(ENOMEM);
+    RefPtr<Inode> mounted = filesystem.root();
+    mounted->m_parent = directory->m_parent ? directory->m_parent : directory.get();
+    directory->m_mounted = mounted;
+    Mount& m = g_mounts[g_mount_count++];
+    memcpy(m.path, path.data(), path.size());
+    m.path[path.size()] = '\0';
+    m.filesystem = &filesystem;
+    return {};
+}
+
+usize mounts(MountInfo* out, usize capacity) {
+    MutexLocker lock(g_mounts_lock);
+    usize n = g_mount_count < capacity ? g_mount_count : capacity;
+    for (usize i = 0; i < n; i++) out[i] = {g_mounts[i].path, g_mounts[i].filesystem};
+    return n;
+}
+
+Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last) {
+    Walker walker;
+    return walker.walk(RefPtr<Inode>(&start), path, follow_last, nullptr);
+}
+
+Result<void> resolve_parent(Inode& start, std::string_view path, ParentPath& out) {
+    Walker walker;
+    TRY(walker.walk(RefPtr<Inode>(&start), path, false, &out));
+    return {};
+}
+
+Result<usize> path_of_directory(Inode& directory, char* out, usize capacity) {
+    // Walk up to the root, finding each directory's name in its parent.
+    char scratch[kPathMax];
+    usize at = sizeof scratch;
+    scratch[--at] = '\0';
+    RefPtr<Inode> current(&directory);
+    for (int depth = 0; current.get() != g_root.get(); depth++) {
+        if (depth > 256) return Error(ENAMETOOLONG);
+        RefPtr<Inode> parent = parent_of(*current);
+        if (parent.get() == current.get()) break;
+        // The directory's own inode may be a mounted root: its name is the mountpoint's.
+        bool found = false;
+        DirEntry entry;
+        for (u64 cursor = 2;;) {
+            auto more = parent->read_dir(cursor, entry);
+            if (more.is_error() || !more.value()) break;
+            auto child = parent->lookup(entry.name);
+            if (child.is_error()) continue;
+            if (child.value().get() == current.get() || cross_mounts(child.value()).get() == current.get()) {
+                found = true;
+                break;
+            }
+        }
+        if (!found) return Error(ENOENT);  // removed from the tree
+        usize length = strlen(entry.name);
+        if (at < length + 1) return Error(ENAMETOOLONG);
+        at -= length;
+        memcpy(scratch + at, entry.name, length);
+        scratch[--at] = '/';
+        current = parent;
+    }
+    if (at == sizeof scratch - 1) scratch[--at] = '/';
+    usize length = sizeof scratch - 1 - at;
+    if (length + 1 > capacity) return Error(ERANGE);
+    memcpy(out, scratch + at, length + 1);
+    return length;
+}
+
+}  // namespace fs

@@ -1,0 +1,41 @@
+// The directory tree: the root file system, mounts, and path resolution with Linux
+// semantics (absolute and relative paths, "." and "..", symlinks followed up to 40 deep,
+// ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP as Linux reports them).
+#pragma once
+
+#include "fs/inode.h"
+
+namespace fs {
+
+// Sets up "/" (the root file system).
+Result<void> init_root(RefPtr<Inode> root);
+RefPtr<Inode> root();
+// Mounts a file system on an existing directory.
+Result<void> mount(std::string_view path, Filesystem& filesystem);
+
+struct MountInfo {
+    const char* path;
+    Filesystem* filesystem;
+};
+// The mounts in order ("/" first), for /proc/mounts.
+usize mounts(MountInfo* out, usize capacity);
+
+// Resolves `path` relative to `start` (ignored for absolute paths). follow_last: whether a
+// final symlink is followed (open without O_NOFOLLOW, stat) or returned (lstat, readlink).
+Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last = true);
+
+// For calls that create or remove a name: the directory that holds the last component,
+// and that component (trailing slashes mean it must be a directory).
+struct ParentPath {
+    RefPtr<Inode> directory;
+    char name[kNameMax + 1];
+    usize name_length = 0;
+    bool trailing_slash = false;
+    std::string_view last() const { return {name, name_length}; }
+};
+Result<void> resolve_parent(Inode& start, std::string_view path, ParentPath& out);
+
+// The absolute path of a directory (getcwd), or of an inode whose directory is known.
+Result<usize> path_of_directory(Inode& directory, char* out, usize capacity);
+
+}  // namespace fs

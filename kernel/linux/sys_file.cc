@@ -1,0 +1,267 @@
+// Calls on open files: positioned and vectored I/O, seeking, directory listing, sizes,
+// syncing, copying between descriptors, memfd.
+#include <new>
+
+#include "fs/fd_table.h"
+#include "fs/inode_file.h"
+#include "fs/ramfs.h"
+#include "linux/process.h"
+#include "linux/syscalls.h"
+#include "mm/heap.h"
+
+namespace linux_abi {
+
+namespace {
+
+fs::FdTable& fds() { return Process::current().fds(); }
+constexpr u64 kMaxIo = 0x7ffff000;
+
+struct IoVec {
+    u64 base, length;
+};
+
+Result<fs::InodeFile*> seekable(fs::File& file) {
+    auto* inode_file = fs::as_inode_file(file);
+    if (!inode_file || inode_file->inode().type() == fs::InodeType::Fifo) return Error(ESPIPE);
+    return inode_file;
+}
+
+bool readable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY && !(f.status_flags() & fs::O_PATH); }
+bool writable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY && !(f.status_flags() & fs::O_PATH); }
+
+Result<u64> positioned(SyscallArgs& args, bool write, u64 iov_address, u64 count, i64 offset, bool vectored) {
+    auto file = TRY(fds().get(args.fd(0)));
+    if (write ? !writable(*file) : !readable(*file)) return Error(EBADF);
+    if (offset < 0) return Error(EINVAL);
+    auto* inode_file = TRY(seekable(*file));
+    fs::Inode& inode = inode_file->inode();
+    if (inode.is_directory()) return Error(EISDIR);
+    auto transfer = [&](u64 base, u64 length, u64 at) -> Result<usize> {
+        auto buffer = fs::IoBuffer::from_user(base, length < kMaxIo ? length : kMaxIo);
+        return write ? inode.write(at, buffer) : inode.read(at, buffer);
+    };
+    if (!vectored) return TRY(transfer(iov_address, count, static_cast<u64>(offset)));
+    if (count > 1024) return Error(EINVAL);
+    u64 done = 0;
+    for (u64 i = 0; i < count; i++) {
+        IoVec v = TRY(UserPtr<IoVec>(iov_address).offset(i).read());
+        if (v.length == 0) continue;
+        auto n = transfer(v.base, v.length, static_cast<u64>(offset) + done);
+        if (n.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(n.error()));
+        done += n.value();
+        if (n.value() < v.length) break;
+    }
+    return done;
+}
+
+}  // namespace
+
+Result<u64> sys_pread64(SyscallArgs& args) { return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), false); }
+Result<u64> sys_pwrite64(SyscallArgs& args) { return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), false); }
+Result<u64> sys_preadv(SyscallArgs& args) { return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), true); }
+Result<u64> sys_pwritev(SyscallArgs& args) { return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), true); }
+
+// preadv2/pwritev2: an offset of -1 means "at the file position", like readv/writev.
+Result<u64> sys_preadv2(SyscallArgs& args) {
+    if (static_cast<i64>(args[3]) == -1) return sys_readv(args);
+    return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), true);
+}
+Result<u64> sys_pwritev2(SyscallArgs& args) {
+    if (static_cast<i64>(args[3]) == -1) return sys_writev(args);
+    return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), true);
+}
+
+Result<u64> sys_lseek(SyscallArgs& args) {
+    constexpr int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
+    auto file = TRY(fds().get(args.fd(0)));
+    auto* f = TRY(seekable(*file));
+    i64 offset = static_cast<i64>(args[1]);
+    MutexLocker lock(f->m_offset_lock);
+    i64 size = static_cast<i64>(f->inode().size());
+    i64 target;
+    switch (args.i32_arg(2)) {
+        case SEEK_SET: target = offset; break;
+        case SEEK_CUR: target = static_cast<i64>(f->m_offset) + offset; break;
+        case SEEK_END: target = size + offset; break;
+        case SEEK_DATA:
+            if (offset >= size) return Error(ENXIO);
+            target = offset;
+            break;
+        case SEEK_HOLE:
+            if (offset >= size) return Error(ENXIO);
+            target = size;  // no holes are reported: the whole file is data
+            break;
+        default: return Error(EINVAL);
+    }
+    if (target < 0) return Error(EINVAL);
+    if (f->inode().is_directory() && target != 0 && args.i32_arg(2) != SEEK_SET) return Error(EINVAL);
+    f->m_offset = static_cast<u64>(target);
+    return static_cast<u64>(target);
+}
+
+Result<u64> sys_getdents64(SyscallArgs& args) {
+    auto file = TRY(fds().get(args.fd(0)));
+    auto* f = fs::as_inode_file(*file);
+    if (!f) return Error(ENOTDIR);
+    if (!f->inode().is_directory()) return Error(ENOTDIR);
+    MutexLocker lock(f->m_offset_lock);
+    u64 capacity = args[2];
+    u64 written = 0;
+    auto* entry = new (std::nothrow) fs::DirEntry;
+    if (!entry) return Error(ENOMEM);
+    struct Free {
+        fs::DirEntry* e;
+        ~Free() { delete e; }
+    } free_entry{entry};
+    for (;;) {
+        u64 cursor = f->m_offset;
+        bool more = TRY(f->inode().read_dir(cursor, *entry));
+        if (!more) break;
+        usize name_length = 0;
+        while (entry->name[name_length]) name_length++;
+        u64 record = align_up(19 + name_length + 1, 8);  // d_ino, d_off, d_reclen, d_type, name
+        if (written + record > capacity) {
+            if (written == 0) return Error(EINVAL);  // the buffer cannot hold one entry
+            break;
+        }
+        u8 header[19];
+        u64 next = cursor;
+        u16 reclen = static_cast<u16>(record);
+        u8 type = fs::dirent_type(entry->type);
+        __builtin_memcpy(header, &entry->ino, 8);
+        __builtin_memcpy(header + 8, &next, 8);
+        __builtin_memcpy(header + 16, &reclen, 2);
+        header[18] = type;
+        TRY(user_memory::copy_to(args[1] + written, header, 19));
+        TRY(user_memory::copy_to(args[1] + written + 19, entry->name, name_length + 1));
+        u64 padding = record - 19 - name_length - 1;
+        if (padding) TRY(user_memory::clear(args[1] + written + 19 + name_length + 1, padding));
+        written += record;
+        f->m_offset = cursor;
+    }
+    return written;
+}
+
+Result<u64> sys_ftruncate(SyscallArgs& args) {
+    auto file = TRY(fds().get(args.fd(0)));
+    if (static_cast<i64>(args[1]) < 0) return Error(EINVAL);
+    auto* f = fs::as_inode_file(*file);
+    if (!f || !writable(*file)) return Error(EINVAL);
+    if (f->inode().is_directory()) return Error(EISDIR);
+    TRY(f->inode().truncate(args[1]));
+    return 0;
+}
+
+Result<u64> sys_fallocate(SyscallArgs& args) {
+    constexpr int FALLOC_FL_KEEP_SIZE = 1;
+    auto file = TRY(fds().get(args.fd(0)));
+    int mode = args.i32_arg(1);
+    i64 offset = static_cast<i64>(args[2]), length = static_cast<i64>(args[3]);
+    if (offset < 0 || length <= 0) return Error(EINVAL);
+    auto* f = fs::as_inode_file(*file);
+    if (!f) return Error(ESPIPE);
+    if (!writable(*file)) return Error(EBADF);
+    if (mode & ~FALLOC_FL_KEEP_SIZE) return Error(EOPNOTSUPP);
+    // Memory-backed files have no blocks to reserve: the size is what changes.
+    u64 end = static_cast<u64>(offset + length);
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && end > f->inode().size()) TRY(f->inode().truncate(end));
+    return 0;
+}
+
+// Data lives in memory only: there is nothing to write back, so these succeed truthfully.
+Result<u64> sys_fsync(SyscallArgs& args) {
+    TRY(fds().get(args.fd(0)));
+    return 0;
+}
+Result<u64> sys_fdatasync(SyscallArgs& args) { return sys_fsync(args); }
+Result<u64> sys_syncfs(SyscallArgs& args) { return sys_fsync(args); }
+Result<u64> sys_sync(SyscallArgs&) { return 0; }
+
+Result<u64> sys_close_range(SyscallArgs& args) {
+    constexpr u32 CLOSE_RANGE_CLOEXEC = 4, CLOSE_RANGE_UNSHARE = 2;
+    u32 first = static_cast<u32>(args[0]), last = static_cast<u32>(args[1]), flags = static_cast<u32>(args[2]);
+    if (first > last || (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE))) return Error(EINVAL);
+    if (last >= static_cast<u32>(fs::FdTable::kMaxDescriptors)) last = fs::FdTable::kMaxDescriptors - 1;
+    if (first >= static_cast<u32>(fs::FdTable::kMaxDescriptors)) return 0;
+    if (flags & CLOSE_RANGE_CLOEXEC) {
+        for (u32 fd = first; fd <= last; fd++) (void)fds().set_cloexec(static_cast<int>(fd), true);
+        return 0;
+    }
+    fds().close_range(static_cast<int>(first), static_cast<int>(last));
+    return 0;
+}
+
+Result<u64> sys_memfd_create(SyscallArgs& args) {
+    constexpr u32 MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    u32 flags = static_cast<u32>(args[1]);
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return Error(EINVAL);
+    char name[250];
+    TRY(user_memory::copy_string(name, sizeof name, args[0]));
+    // An anonymous file: a tmpfs of its own, with the file unlinked right after creation.
+    static fs::RamFilesystem* memfd_fs = fs::RamFilesystem::create("tmpfs", 0x30);
+    if (!memfd_fs) return Error(ENOMEM);
+    auto inode = TRY(memfd_fs->root()->create("memfd", fs::InodeType::Regular, 0777, Process::current().uid,
+                                              Process::current().gid));
+    TRY(memfd_fs->root()->unlink("memfd", false));
+    auto file = TRY(inode->open(fs::O_RDWR));
+    return static_cast<u64>(TRY(fds().allocate(file, flags & MFD_CLOEXEC)));
+}
+
+// sendfile and copy_file_range: through a kernel buffer.
+namespace {
+Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 count, bool use_offset) {
+    if (!readable(in) || !writable(out)) return Error(EBADF);
+    if (count > kMaxIo) count = kMaxIo;
+    u64 offset = 0;
+    fs::InodeFile* in_file = nullptr;
+    if (use_offset) {
+        in_file = TRY(seekable(in));
+        i64 start = TRY(UserPtr<i64>(offset_address).read());
+        if (start < 0) return Error(EINVAL);
+        offset = static_cast<u64>(start);
+    }
+    auto buffer = heap::allocate(64 * KiB);
+    if (buffer.is_error()) return Error(ENOMEM);
+    u8* chunk = static_cast<u8*>(buffer.value());
+    u64 done = 0;
+    Result<void> failure;
+    while (done < count) {
+        u64 want = count - done < 64 * KiB ? count - done : 64 * KiB;
+        auto kernel_in = fs::IoBuffer::kernel(chunk, want);
+        auto got = use_offset ? in_file->inode().read(offset + done, kernel_in) : in.read(kernel_in);
+        if (got.is_error()) {
+            if (!done) failure = Error(got.error());
+            break;
+        }
+        if (got.value() == 0) break;
+        auto put = out.write(fs::IoBuffer::kernel(chunk, got.value()));
+        if (put.is_error()) {
+            if (!done) failure = Error(put.error());
+            break;
+        }
+        done += put.value();
+        if (put.value() < got.value()) break;
+    }
+    heap::free(chunk);
+    if (failure.is_error()) return Error(failure.error());
+    if (use_offset) TRY(UserPtr<i64>(offset_address).write(static_cast<i64>(offset + done)));
+    return done;
+}
+}  // namespace
+
+Result<u64> sys_sendfile(SyscallArgs& args) {
+    auto out = TRY(fds().get(args.fd(0)));
+    auto in = TRY(fds().get(args.fd(1)));
+    return copy_between(*in, *out, args[2], args[3], args[2] != 0);
+}
+
+Result<u64> sys_copy_file_range(SyscallArgs& args) {
+    if (args[5] != 0) return Error(EINVAL);
+    if (args[3]) return Error(EINVAL);  // FIXME: an output offset; the file position is used instead
+    auto in = TRY(fds().get(args.fd(0)));
+    auto out = TRY(fds().get(args.fd(2)));
+    if (!fs::as_inode_file(*in) || !fs::as_inode_file(*out)) return Error(EINVAL);
+    return copy_between(*in, *out, args[1], args[4], args[1] != 0);
+}
+
+}  // namespace linux_abi

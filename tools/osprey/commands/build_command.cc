@@ -1,0 +1,95 @@
+// `osprey build [OPTIONS] -o IMAGE BINARY [ARGS...]`: the image `osprey run BINARY` would
+// boot, saved for reuse (docs/cli.md, "Image format"). ARGS become the default arguments.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "commands/commands.h"
+#include "commands/image_request.h"
+#include "commands/run_options.h"
+#include "commands/stop_signals.h"
+#include "image/app_spec.h"
+#include "image/image_builder.h"
+#include "protocol/exit_record.h"
+
+namespace osprey {
+
+namespace {
+
+constexpr int kFailure = protocol::kOspreyFailureStatus;
+
+int fail(const std::string& message) {
+    fprintf(stderr, "osprey: %s\n", message.c_str());
+    return kFailure;
+}
+
+int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
+    StopSignalLatch stop_signals;
+    std::string error;
+    if (!collect_program_command(app, command, args, error)) return fail(error);
+    if (args.workdir.empty() || args.workdir[0] != '/')
+        return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
+    std::string cwd = current_directory();
+    // A saved image gets no TERM: each run adds the host's when its stdout is a terminal.
+    auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);
+    if (!merged) return fail(error);
+    if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail(error);
+    auto image = compose_image(merged->request, cwd, error);
+    if (!image) return fail(error);
+    image->spec.has_random = false;
+    image->info.memory = merged->memory;
+    if (!finish_image(*image, error)) return fail(error);
+
+    // Written beside the target and renamed into place, so a failed or interrupted build
+    // leaves neither a half image nor a temporary file.
+    std::string partial = args.output + ".partial-" + std::to_string(getpid());
+    u64 bytes = 0;
+    if (!write_image_file(image->tree, partial, false, bytes, error)) return fail(error);
+    if (int signal = stop_signals.signal()) {
+        unlink(partial.c_str());
+        return report_stop_signal(signal);
+    }
+    if (rename(partial.c_str(), args.output.c_str()) != 0) {
+        unlink(partial.c_str());
+        return fail("cannot write " + args.output + ": " + strerror(errno));
+    }
+    u64 files = 0;
+    for (auto& [path, node] : image->tree.nodes()) files += node.type == ImageNode::Type::File;
+    std::string libraries;
+    if (!image->info.libraries.empty())
+        libraries = ", " + std::to_string(image->info.libraries.size()) + " shared librar" +
+                    (image->info.libraries.size() == 1 ? "y" : "ies");
+    fprintf(stderr, "osprey: wrote %s: %s, %llu files%s\n", args.output.c_str(), human_size(bytes).c_str(),
+            static_cast<unsigned long long>(files), libraries.c_str());
+    return 0;
+}
+
+class BuildUsageFormatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App*, std::string name) const override {
+        return "Usage: " + name + " [OPTIONS] -o IMAGE BINARY [ARGS...]\n";
+    }
+};
+
+}  // namespace
+
+CommandMain add_build_command(CLI::App& app) {
+    auto args = std::make_shared<RunArguments>();
+    auto* command = app.add_subcommand("build", "Build an image from a Linux program, for osprey run");
+    add_build_options(*command, *args);
+    command->formatter(std::make_shared<BuildUsageFormatter>());
+    command->footer(
+        "BINARY is a path or a name found on PATH; it is stored with its interpreter and every\n"
+        "shared library it needs. ARGS become the default arguments (osprey run IMAGE ARGS\n"
+        "replaces them). Examples:\n"
+        "  osprey build -o hello.osprey /bin/busybox echo hello\n"
+        "  osprey build -o site.osprey --add ./public:/srv -w /srv -e PORT=80 ./server\n"
+        "  osprey build -o app.osprey -f osprey.toml\n"
+        "See docs/cli.md.");
+    return [&app, command, args] { return build(app, *command, *args); };
+}
+
+}  // namespace osprey

@@ -1,0 +1,63 @@
+#include "commands/image_request.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "image/manifest.h"
+
+namespace osprey {
+
+std::string current_directory() {
+    std::error_code ec;
+    auto cwd = std::filesystem::current_path(ec);
+    return ec ? "/" : cwd.string();
+}
+
+const char* host_getenv(const char* name) { return std::getenv(name); }
+
+std::optional<std::vector<AddSpec>> parse_add_options(const std::vector<std::string>& options, const std::string& cwd,
+                                                      std::string& error) {
+    std::vector<AddSpec> out;
+    for (auto& option : options) {
+        auto spec = parse_add_spec(option, cwd, error);
+        if (!spec) return std::nullopt;
+        out.push_back(*spec);
+    }
+    return out;
+}
+
+std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::vector<std::string> default_env,
+                                                 const std::string& cwd, std::string& error) {
+    MergedRequest merged;
+    ImageRequest& request = merged.request;
+    request.default_env = std::move(default_env);
+    request.host_getenv = host_getenv;
+    std::optional<Manifest> manifest;
+    if (!args.manifest.empty() && !(manifest = load_manifest(args.manifest, error))) return std::nullopt;
+
+    if (!args.command.empty()) {
+        request.program = args.command[0];
+        request.args.assign(args.command.begin() + 1, args.command.end());
+    } else if (manifest && manifest->program) {
+        request.program = *manifest->program;
+        request.args = manifest->args.value_or(std::vector<std::string>{});
+    } else {
+        error = args.manifest + ": no program: name one with program = \"...\" or on the command line";
+        return std::nullopt;
+    }
+    if (manifest) {
+        request.env_options = manifest->env;
+        request.add = manifest->add;
+        request.workdir = manifest->workdir;
+        merged.memory = manifest->memory.value_or("");
+    }
+    request.env_options.insert(request.env_options.end(), args.env.begin(), args.env.end());
+    auto adds = parse_add_options(args.add, cwd, error);
+    if (!adds) return std::nullopt;
+    request.add.insert(request.add.end(), adds->begin(), adds->end());
+    if (args.workdir_given) request.workdir = args.workdir;
+    if (!args.memory.empty()) merged.memory = args.memory;
+    return merged;
+}
+
+}  // namespace osprey

@@ -1,0 +1,183 @@
+#include "image/image_builder.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "image/etc_files.h"
+#include "image/initramfs.h"
+#include "image/program_file.h"
+#include "protocol/app_config.h"
+
+namespace osprey {
+
+namespace {
+
+std::string env_value(const std::vector<std::string>& env, const std::string& name) {
+    for (auto& entry : env)
+        if (entry.compare(0, name.size() + 1, name + "=") == 0) return entry.substr(name.size() + 1);
+    return "";
+}
+
+bool add_workdir(ComposedImage& image, std::string& error) {
+    return image.tree.add_directory(image.spec.workdir, 0755, 0, error);
+}
+
+bool normalise_workdir(const std::string& asked, std::string& out, std::string& error) {
+    auto normal = normal_guest_path(asked);
+    if (!normal) {
+        error = "--workdir " + asked + ": must be an absolute path in the guest";
+        return false;
+    }
+    out = *normal;
+    return true;
+}
+
+// Shows "osprey: writing image: N files, X MiB" on a terminal once a write has taken
+// more than half a second, at most ten times a second, and clears it at the end.
+class ProgressLine {
+public:
+    ProgressLine() : m_enabled(isatty(2)), m_start(std::chrono::steady_clock::now()) {}
+    ~ProgressLine() {
+        if (m_shown) fprintf(stderr, "\r\033[K");
+    }
+    void update(const WriteProgress& progress) {
+        if (!m_enabled) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now - m_start < std::chrono::milliseconds(500) || now - m_last < std::chrono::milliseconds(100)) return;
+        m_last = now;
+        m_shown = true;
+        fprintf(stderr, "\rosprey: writing image: %llu files, %s\033[K", static_cast<unsigned long long>(progress.files),
+                human_size(progress.bytes).c_str());
+    }
+
+private:
+    bool m_enabled;
+    bool m_shown = false;
+    std::chrono::steady_clock::time_point m_start, m_last;
+};
+
+}  // namespace
+
+std::string human_size(u64 bytes) {
+    char text[32];
+    if (bytes >= (u64{1} << 30))
+        snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1 << 30));
+    else if (bytes >= (u64{1} << 20))
+        snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+    else if (bytes >= 1024)
+        snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
+    else
+        snprintf(text, sizeof text, "%llu B", static_cast<unsigned long long>(bytes));
+    return text;
+}
+
+std::optional<ComposedImage> compose_image(const ImageRequest& request, const std::string& cwd, std::string& error) {
+    ComposedImage image;
+    const char* host_path_variable = std::getenv("PATH");
+    auto program = load_program(request.program, host_path_variable ? host_path_variable : "/usr/local/bin:/usr/bin:/bin",
+                                cwd, error);
+    if (!program) return std::nullopt;
+
+    AppSpec& spec = image.spec;
+    spec.exe = program->host_path;
+    spec.argv = {request.program};
+    spec.argv.insert(spec.argv.end(), request.args.begin(), request.args.end());
+    spec.env = request.default_env;
+    if (!apply_environment_options(spec.env, request.env_options, request.host_getenv, error)) return std::nullopt;
+    if (!normalise_workdir(request.workdir.value_or("/"), spec.workdir, error)) return std::nullopt;
+
+    for (auto& [path, content] : default_etc_files())
+        if (!image.tree.add_generated_file(path, content, 0644, error)) return std::nullopt;
+
+    // The program is stored as a regular file at its host path as typed (docs/cli.md).
+    ImageNode node;
+    node.host_path = program->host_path;
+    node.size = program->bytes.size();
+    node.permissions = program->permissions;
+    node.mtime = program->mtime;
+    if (!image.tree.add_file(program->host_path, node, error)) return std::nullopt;
+    image.info.program = program->host_path;
+
+    // The guest's loader searches the guest's LD_LIBRARY_PATH: the one set with -e.
+    LibrarySearch search = host_library_search(env_value(spec.env, "LD_LIBRARY_PATH"));
+    HostLibraryFiles files;
+    auto resolution = resolve_libraries(program->host_path, program->bytes, files, search, error);
+    if (!resolution) {
+        error = program->display_name() + ": " + error;
+        return std::nullopt;
+    }
+    if (resolution->interpreter) {
+        image.info.interpreter = resolution->interpreter;
+        if (!add_host_path_keeping_links(image.tree, *resolution->interpreter, error)) return std::nullopt;
+        // The loader consults the cache before the default directories, as on the host.
+        if (access("/etc/ld.so.cache", R_OK) == 0 &&
+            !add_host_path_keeping_links(image.tree, "/etc/ld.so.cache", error))
+            return std::nullopt;
+    }
+    for (auto& library : resolution->libraries) {
+        if (!add_host_path_keeping_links(image.tree, library.path, error)) return std::nullopt;
+        image.info.libraries.emplace_back(library.name, library.path);
+    }
+    for (auto& add : request.add)
+        if (!add_host_tree(image.tree, add, error)) return std::nullopt;
+    if (!add_workdir(image, error)) return std::nullopt;
+    return image;
+}
+
+bool apply_run_overrides(ComposedImage& image, const RunOverrides& overrides, std::string& error) {
+    AppSpec& spec = image.spec;
+    if (!overrides.args.empty()) {
+        spec.argv.resize(1);
+        spec.argv.insert(spec.argv.end(), overrides.args.begin(), overrides.args.end());
+    }
+    if (!apply_environment_options(spec.env, overrides.env_options, overrides.host_getenv, error)) return false;
+    for (auto& add : overrides.add)
+        if (!add_host_tree(image.tree, add, error)) return false;
+    if (overrides.workdir) {
+        if (!normalise_workdir(*overrides.workdir, spec.workdir, error)) return false;
+        if (!add_workdir(image, error)) return false;
+    }
+    return true;
+}
+
+bool finish_image(ComposedImage& image, std::string& error) {
+    return image.tree.add_generated_file(std::string(protocol::kAppConfigPath), encode_app_config(image.spec), 0444,
+                                         error) &&
+           image.tree.add_generated_file(kImageInfoPath, encode_image_info(image.info), 0444, error);
+}
+
+bool write_image_file(const ImageTree& tree, const std::string& path, bool private_file, u64& bytes_written,
+                      std::string& error) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, private_file ? 0600 : 0644);
+    if (fd < 0) {
+        error = "cannot create " + path + ": " + strerror(errno);
+        return false;
+    }
+    FdSink sink(fd);
+    ProgressLine progress;
+    u64 written = 0;
+    struct CountingSink final : cpio::ByteSink {
+        FdSink& inner;
+        u64& count;
+        CountingSink(FdSink& i, u64& c) : inner(i), count(c) {}
+        bool write(std::span<const u8> bytes) override {
+            count += bytes.size();
+            return inner.write(bytes);
+        }
+    } counting(sink, written);
+    bool ok = tree.write(counting, [&](const WriteProgress& p) { progress.update(p); }, error);
+    if (close(fd) != 0 && ok) {
+        error = "cannot write " + path + ": " + strerror(errno);
+        ok = false;
+    }
+    bytes_written = written;
+    if (!ok) unlink(path.c_str());
+    return ok;
+}
+
+}  // namespace osprey

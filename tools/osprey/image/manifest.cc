@@ -1,0 +1,136 @@
+#include "image/manifest.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <toml.hpp>
+
+namespace osprey {
+
+namespace {
+
+// A manifest mistake, with the line it is on.
+struct ManifestError {
+    size_t line;
+    std::string message;
+};
+
+[[noreturn]] void refuse(const toml::value& value, std::string message) {
+    throw ManifestError{value.location().line(), std::move(message)};
+}
+
+std::string type_name(const toml::value& value) {
+    std::ostringstream out;
+    out << value.type();
+    return out.str();
+}
+
+std::string string_of(const toml::value& value, const std::string& key) {
+    if (!value.is_string()) refuse(value, key + ": expected a string, found " + type_name(value));
+    return value.as_string().str;
+}
+
+std::vector<std::string> strings_of(const toml::value& value, const std::string& key) {
+    if (!value.is_array()) refuse(value, key + ": expected an array of strings, found " + type_name(value));
+    std::vector<std::string> out;
+    for (auto& item : value.as_array()) out.push_back(string_of(item, key + " item"));
+    return out;
+}
+
+Manifest interpret(const toml::value& root, const std::string& base, std::string& add_error) {
+    Manifest manifest;
+    for (auto& [key, value] : root.as_table()) {
+        if (key == "program") {
+            std::string program = string_of(value, key);
+            if (program.empty()) refuse(value, "program: empty");
+            if (program.find('/') != std::string::npos && program[0] != '/')
+                program = (std::filesystem::path(base) / program).lexically_normal().string();
+            manifest.program = program;
+        } else if (key == "args") {
+            manifest.args = strings_of(value, key);
+        } else if (key == "workdir") {
+            manifest.workdir = string_of(value, key);
+            if (manifest.workdir->empty() || (*manifest.workdir)[0] != '/')
+                refuse(value, "workdir: must be an absolute path in the guest");
+        } else if (key == "memory") {
+            if (value.is_integer())
+                manifest.memory = std::to_string(value.as_integer()) + "M";
+            else
+                manifest.memory = string_of(value, key);
+        } else if (key == "env") {
+            if (value.is_table()) {
+                for (auto& [name, text] : value.as_table()) manifest.env.push_back(name + "=" + string_of(text, "env." + name));
+            } else if (value.is_array()) {
+                manifest.env = strings_of(value, key);
+            } else {
+                refuse(value, "env: expected a table (NAME = \"value\") or an array of \"NAME=VALUE\"");
+            }
+        } else if (key == "add") {
+            if (!value.is_array()) refuse(value, "add: expected an array");
+            for (auto& item : value.as_array()) {
+                std::optional<AddSpec> spec;
+                if (item.is_string()) {
+                    spec = parse_add_spec(item.as_string().str, base, add_error);
+                } else if (item.is_table()) {
+                    std::string host, guest;
+                    for (auto& [field, text] : item.as_table()) {
+                        if (field == "host") host = string_of(text, "add.host");
+                        else if (field == "guest") guest = string_of(text, "add.guest");
+                        else refuse(text, "add: unknown key '" + field + "' (expected host and guest)");
+                    }
+                    if (host.empty()) refuse(item, "add: a table needs host = \"...\"");
+                    spec = parse_add_spec(guest.empty() ? host : host + ":" + guest, base, add_error);
+                } else {
+                    refuse(item, "add: expected \"HOST[:GUEST]\" or { host = ..., guest = ... }");
+                }
+                if (!spec) refuse(item, add_error);
+                manifest.add.push_back(*spec);
+            }
+        } else {
+            refuse(value, "unknown key '" + key + "' (expected program, args, env, workdir, memory, add)");
+        }
+    }
+    return manifest;
+}
+
+// toml11's messages start with "[error] toml::function: "; the user needs what follows.
+std::string first_line_of(const std::string& what) {
+    std::string line = what.substr(0, what.find('\n'));
+    if (line.rfind("[error] ", 0) == 0) line = line.substr(8);
+    if (line.rfind("toml::", 0) == 0 && line.find(": ") != std::string::npos) line = line.substr(line.find(": ") + 2);
+    return line;
+}
+
+}  // namespace
+
+std::optional<Manifest> parse_manifest(std::string_view text, const std::string& file_name,
+                                       const std::string& base_directory, std::string& error) {
+    std::istringstream in{std::string(text)};
+    try {
+        toml::value root = toml::parse(in, file_name);
+        std::string add_error;
+        return interpret(root, base_directory, add_error);
+    } catch (const ManifestError& e) {
+        error = file_name + ":" + std::to_string(e.line) + ": " + e.message;
+    } catch (const toml::exception& e) {
+        error = file_name + ":" + std::to_string(e.location().line()) + ": " + first_line_of(e.what());
+    } catch (const std::exception& e) {
+        error = file_name + ": " + first_line_of(e.what());
+    }
+    return std::nullopt;
+}
+
+std::optional<Manifest> load_manifest(const std::string& path, std::string& error) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        error = path + ": cannot read the manifest";
+        return std::nullopt;
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    std::string base = std::filesystem::absolute(std::filesystem::path(path)).parent_path().string();
+    return parse_manifest(text.str(), path, base, error);
+}
+
+}  // namespace osprey
