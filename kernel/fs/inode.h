@@ -98,6 +98,10 @@ public:
     virtual Result<usize> write(u64 offset, const IoBuffer& buffer);
     virtual Result<void> truncate(u64 size);
 
+    // For shared mappings: the physical frame holding the page at `offset` (the file's own
+    // page, kept as long as the file). ENXIO past the end, ENODEV if it has none.
+    virtual Result<u64> page_frame(u64 offset);
+
     // Symlinks: the target, copied into out (not terminated); returns its length.
     virtual Result<usize> readlink(char* out, usize capacity);
 

@@ -184,7 +184,7 @@ public:
         m_atime = now();
         if (offset >= m_size) return 0;
         usize n = buffer.length < m_size - offset ? buffer.length : m_size - offset;
-        if (!m_pages) {
+        if (!m_pages && !m_backing.empty()) {
             TRY(buffer.copy_out(0, m_backing.data() + offset, n));
             return n;
         }
@@ -194,7 +194,7 @@ public:
             u64 at = offset + done;
             u64 page = at / kPage, in_page = at % kPage;
             usize chunk = kPage - in_page < n - done ? kPage - in_page : n - done;
-            const u8* source = page < m_page_count && m_pages[page] ? m_pages[page] + in_page : zeros;
+            const u8* source = m_pages && page < m_page_count && m_pages[page] ? m_pages[page] + in_page : zeros;
             auto copied = buffer.copy_out(done, source, chunk);
             if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
             done += chunk;
@@ -240,6 +240,15 @@ public:
         return {};
     }
 
+    Result<u64> page_frame(u64 offset) override {
+        if (type() != InodeType::Regular) return Error(ENODEV);
+        MutexLocker lock(m_lock);
+        if (offset >= align_up(m_size, kPage)) return Error(ENXIO);
+        TRY(materialize());
+        u8* page = TRY(page_for_write(offset / kPage));
+        return layout::virt_to_phys_direct(page);
+    }
+
     Result<usize> readlink(char* out, usize capacity) override {
         if (type() != InodeType::Symlink) return Error(EINVAL);
         MutexLocker lock(m_lock);
@@ -260,8 +269,10 @@ private:
 
     // Moves the data from the read-only backing into pages of its own. m_lock held.
     Result<void> materialize() {
-        if (m_pages || m_size == 0) {
-            if (!m_pages && m_size == 0) m_backing = {};
+        // Nothing to copy when the file has its own pages already, or never had backing
+        // bytes (created here; its missing pages read as zeros).
+        if (m_pages || m_backing.empty()) {
+            m_backing = {};
             return {};
         }
         std::span<const u8> backing = m_backing;

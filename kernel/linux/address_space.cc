@@ -15,6 +15,8 @@ constexpr u64 kPage = mm::kPageSize;
 constexpr u64 kMinMapAddress = 0x10000;  // vm.mmap_min_addr: the null page and its neighbours stay unmapped
 // A PROT_NONE page keeps its frame in a not-present entry marked with this software bit.
 constexpr u64 kProtNoneFrame = 1ull << 9;
+// A page of a shared file mapping: the frame is the file's, never freed with the mapping.
+constexpr u64 kSharedFrame = 1ull << 10;
 
 paging::AddressSpace& tables() { return paging::kernel_space(); }
 
@@ -58,16 +60,29 @@ void AddressSpace::release_pages(u64 start, u64 end) {
         }
         if (*entry & (paging::kPresent | kProtNoneFrame)) {
             u64 phys = *entry & paging::kAddressMask;
+            bool shared = *entry & kSharedFrame;
             *entry = 0;
             asm volatile("invlpg (%0)" ::"r"(v) : "memory");
-            frames::free(phys);
-            m_resident_pages--;
+            if (!shared) {
+                frames::free(phys);
+                m_resident_pages--;
+            }
         }
         v += kPage;
     }
 }
 
-Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, const FileImage* file, u64 offset) {
+Result<void> FileImage::fill(u64 offset, u8* page) {
+    u64 filled = 0;
+    if (offset < size) {
+        filled = size - offset < kPage ? size - offset : kPage;
+        memcpy(page, data + offset, filled);
+    }
+    memset(page + filled, 0, kPage - filled);
+    return {};
+}
+
+Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset) {
     if (length == 0 || (offset & (kPage - 1))) return Error(EINVAL);
     if (prot & ~(mm::kProtRead | mm::kProtWrite | mm::kProtExec)) return Error(EINVAL);
     u32 type = flags & MAP_TYPE;
@@ -110,7 +125,8 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
             u64* entry = tables().pte(v);
             if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
             u64 phys = *entry & paging::kAddressMask;
-            *entry = phys | (prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot));
+            u64 shared = *entry & kSharedFrame;
+            *entry = phys | shared | (prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot));
             asm volatile("invlpg (%0)" ::"r"(v) : "memory");
         }
     });
@@ -202,7 +218,7 @@ u64 AddressSpace::brk(u64 requested) {
     return m_brk;
 }
 
-Result<void> AddressSpace::map_fixed(u64 address, u64 length, u32 prot, const FileImage* file, u64 offset, u32 tag) {
+Result<void> AddressSpace::map_fixed(u64 address, u64 length, u32 prot, Backing* file, u64 offset, u32 tag) {
     mm::VmaAttrs attrs{prot, file ? mm::kVmaFile : 0u, reinterpret_cast<u64>(file), offset, tag};
     if (tag == kTagStack) attrs.flags |= mm::kVmaGrowsDown;
     MutexLocker lock(m_lock);
@@ -221,19 +237,27 @@ Result<void> AddressSpace::populate(u64 start, u64 end) {
 }
 
 Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start) {
+    u64 flags = attrs.prot == mm::kProtNone ? 0 : paging::user_page_flags(attrs.prot);
+    auto* file = attrs.file_backed() ? reinterpret_cast<Backing*>(attrs.object) : nullptr;
+    u64 file_offset = attrs.offset + (page - area_start);
+    if (file && attrs.shared()) {
+        // The file's own page: writes through this mapping are writes to the file. Its
+        // frame belongs to the file, so unmapping must not free it (kSharedFrame).
+        u64 frame = TRY(file->shared_frame(file_offset));
+        TRY(tables().map(page, frame, kPage, flags & ~paging::kPresent));
+        *tables().pte(page) |= kSharedFrame;
+        return {};
+    }
     u64 frame = TRY(frames::allocate(0));
     u8* bytes = static_cast<u8*>(layout::phys_to_virt(frame));
-    u64 filled = 0;
-    if (attrs.file_backed() && attrs.object) {
-        const auto* file = reinterpret_cast<const FileImage*>(attrs.object);
-        u64 file_offset = attrs.offset + (page - area_start);
-        if (file_offset < file->size) {
-            filled = file->size - file_offset < kPage ? file->size - file_offset : kPage;
-            memcpy(bytes, file->data + file_offset, filled);
+    if (file) {
+        if (auto filled = file->fill(file_offset, bytes); filled.is_error()) {
+            frames::free(frame);
+            return filled;
         }
+    } else {
+        memset(bytes, 0, kPage);
     }
-    memset(bytes + filled, 0, kPage - filled);
-    u64 flags = attrs.prot == mm::kProtNone ? 0 : paging::user_page_flags(attrs.prot);
     if (auto mapped = tables().map(page, frame, kPage, flags & ~paging::kPresent); mapped.is_error()) {
         frames::free(frame);
         return Error(mapped.error());
@@ -252,7 +276,8 @@ AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
         if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) return FaultResult::Denied;
         return FaultResult::Handled;
     }
-    if (back_page(page, area->attrs(), area->start()).is_error()) return FaultResult::OutOfMemory;
+    if (auto backed = back_page(page, area->attrs(), area->start()); backed.is_error())
+        return backed.error() == ENXIO ? FaultResult::BeyondFile : FaultResult::OutOfMemory;
     return FaultResult::Handled;
 }
 

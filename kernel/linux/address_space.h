@@ -10,11 +10,27 @@
 
 namespace linux_abi {
 
-// Bytes a private file mapping copies from (an ELF image in the initramfs, for now).
-struct FileImage {
+// What a file mapping's pages come from. A private mapping copies a page on first touch
+// (fill); a shared one maps the file's own page (shared_frame), so writes reach the file.
+class Backing {
+public:
+    virtual ~Backing() = default;
+    // Fills one page with the bytes at `offset` (zeros past the end).
+    virtual Result<void> fill(u64 offset, u8* page) = 0;
+    // The physical frame holding the file's page at `offset`; ENODEV if not shareable,
+    // ENXIO past the end of the file (SIGBUS).
+    virtual Result<u64> shared_frame(u64 offset) { (void)offset; return Error(ENODEV); }
+    virtual const char* path() const { return ""; }
+};
+
+// Bytes in memory: an ELF segment's file part in the initramfs.
+struct FileImage final : Backing {
+    FileImage(const u8* data, u64 size, const char* path) : data(data), size(size), name(path) {}
+    Result<void> fill(u64 offset, u8* page) override;
+    const char* path() const override { return name; }
     const u8* data;
     u64 size;
-    const char* path;
+    const char* name;
 };
 
 // mmap(2) flags and madvise(2) advice.
@@ -38,7 +54,7 @@ public:
     // Sets the layout (randomized by the loader): where mmap searches below, where brk starts.
     void set_layout(u64 mmap_top, u64 brk_start);
 
-    Result<u64> mmap(u64 address, u64 length, u32 prot, u32 flags, const FileImage* file, u64 offset);
+    Result<u64> mmap(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset);
     Result<void> munmap(u64 address, u64 length);
     Result<void> mprotect(u64 address, u64 length, u32 prot);
     Result<u64> mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address);
@@ -47,11 +63,11 @@ public:
     u64 brk(u64 requested);
 
     // Maps an area at a fixed place for the loader (no search): anonymous when file is null.
-    Result<void> map_fixed(u64 address, u64 length, u32 prot, const FileImage* file, u64 offset, u32 tag);
+    Result<void> map_fixed(u64 address, u64 length, u32 prot, Backing* file, u64 offset, u32 tag);
     // Backs [start, end) now (the initial stack, MAP_POPULATE).
     Result<void> populate(u64 start, u64 end);
 
-    enum class FaultResult { Handled, NotMapped, Denied, OutOfMemory };
+    enum class FaultResult { Handled, NotMapped, Denied, OutOfMemory, BeyondFile /* SIGBUS */ };
     // A page fault on a user address; `access` is PROT_READ/WRITE/EXEC of the access.
     FaultResult handle_fault(u64 address, u32 access);
 
@@ -73,7 +89,7 @@ public:
         m_areas.for_each([&](const mm::Vma& vma) {
             const mm::VmaAttrs& a = vma.attrs();
             const char* path =
-                a.file_backed() && a.object ? reinterpret_cast<const FileImage*>(a.object)->path : nullptr;
+                a.file_backed() && a.object ? reinterpret_cast<const Backing*>(a.object)->path() : nullptr;
             visit(AreaView{vma.start(), vma.end(), a.prot, a.flags, a.offset, a.tag, path});
         });
     }

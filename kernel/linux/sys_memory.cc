@@ -1,10 +1,32 @@
 // Memory: brk, mmap and friends, over the process's AddressSpace.
+#include <new>
+
 #include "fs/fd_table.h"
+#include "fs/inode_file.h"
 #include "linux/address_space.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+namespace {
+
+// Pages of a file: private mappings copy them, shared ones map the file's own pages.
+class InodeBacking final : public Backing {
+public:
+    explicit InodeBacking(RefPtr<fs::Inode> inode) : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)) {}
+    Result<void> fill(u64 offset, u8* page) override {
+        usize got = TRY(m_inode->read(offset, fs::IoBuffer::kernel(page, 4096)));
+        __builtin_memset(page + got, 0, 4096 - got);
+        return {};
+    }
+    Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset); }
+
+private:
+    RefPtr<fs::Inode> m_inode;
+};
+
+}  // namespace
 
 Result<u64> sys_brk(SyscallArgs& args) { return Process::current().memory().brk(args[0]); }
 
@@ -12,10 +34,18 @@ Result<u64> sys_mmap(SyscallArgs& args) {
     u32 flags = static_cast<u32>(args[3]);
     int fd = args.fd(4);
     if (!(flags & MAP_ANONYMOUS)) {
-        // File mappings need the file layer (issue 7); descriptors today are consoles,
-        // pipes and the like, which cannot be mapped.
-        TRY(Process::current().fds().get(fd));
-        return Error(ENODEV);
+        auto file = TRY(Process::current().fds().get(fd));
+        auto* inode_file = fs::as_inode_file(*file);
+        if (!inode_file || inode_file->inode().type() != fs::InodeType::Regular) return Error(ENODEV);
+        u32 access = file->status_flags() & fs::O_ACCMODE;
+        u32 prot = static_cast<u32>(args[2]);
+        if (access == fs::O_WRONLY || (file->status_flags() & fs::O_PATH)) return Error(EACCES);
+        if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & 2) && access != fs::O_RDWR) return Error(EACCES);
+        // FIXME: backings are never freed; a program that maps files in a loop leaks a
+        // few dozen bytes per mapping.
+        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref());
+        if (!backing) return Error(ENOMEM);
+        return Process::current().memory().mmap(args[0], args[1], prot, flags, backing, args[5]);
     }
     return Process::current().memory().mmap(args[0], args[1], static_cast<u32>(args[2]), flags, nullptr, 0);
 }

@@ -74,6 +74,10 @@ void handle_user_fault(TrapFrame& frame) {
         case kPageFault: {
             auto result = Process::current().memory().handle_fault(cr2, access_of(frame.error_code));
             if (result == AddressSpace::FaultResult::Handled) break;
+            if (result == AddressSpace::FaultResult::BeyondFile) {
+                signals::force_fault(SIGBUS, BUS_ADRERR, cr2);
+                break;
+            }
             if (result == AddressSpace::FaultResult::OutOfMemory) {
                 // As Linux's OOM killer would: the application cannot go on.
                 klog::error("out of memory backing {:#x}", cr2);
