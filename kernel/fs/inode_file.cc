@@ -1,8 +1,12 @@
 #include "fs/inode_file.h"
 
+#include "fs/locks.h"
+
 #include <new>
 
 namespace fs {
+
+InodeFile::~InodeFile() { release_all(*this); }
 
 namespace {
 

@@ -12,6 +12,8 @@ Result<RefPtr<File>> open_inode_file(Inode& inode, u32 flags);
 class InodeFile : public File {
 public:
     InodeFile(RefPtr<Inode> inode, u32 flags) : File(flags), m_inode(static_cast<RefPtr<Inode>&&>(inode)) {}
+    // The last close of the description drops its flock and OFD locks.
+    ~InodeFile() override;
     Inode& inode() { return *m_inode; }
     RefPtr<Inode> inode_ref() { return m_inode; }
 

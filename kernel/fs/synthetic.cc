@@ -14,13 +14,6 @@ constexpr usize kMaxFilesystems = 8;
 SyntheticFilesystem* g_filesystems[kMaxFilesystems];
 kstd::Atomic<usize> g_filesystem_count{0};
 
-bool is_synthetic(Filesystem& filesystem) {
-    usize n = g_filesystem_count.load();
-    for (usize i = 0; i < n && i < kMaxFilesystems; i++)
-        if (g_filesystems[i] == &filesystem) return true;
-    return false;
-}
-
 // Writes into a caller's buffer without a terminating NUL (readlink), counting all.
 class SpanSink final : public text::Sink {
 public:
@@ -258,6 +251,13 @@ SyntheticFilesystem* SyntheticFilesystem::create(const char* name, u64 magic, u6
     g_filesystems[slot] = fs;
     g_filesystem_count.store(slot + 1);
     return fs;
+}
+
+bool is_synthetic(Filesystem& filesystem) {
+    usize n = g_filesystem_count.load();
+    for (usize i = 0; i < n && i < kMaxFilesystems; i++)
+        if (g_filesystems[i] == &filesystem) return true;
+    return false;
 }
 
 Result<usize> path_of(Inode& inode, char* out, usize capacity) {

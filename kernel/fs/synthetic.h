@@ -145,6 +145,9 @@ private:
     RefPtr<Inode> m_root;
 };
 
+// Whether a file system is one of these (its inodes are Nodes).
+bool is_synthetic(Filesystem& filesystem);
+
 // The absolute path of a node of these file systems (its mount point, then its names), or
 // ENOENT when the inode is not one of theirs.
 Result<usize> path_of(Inode& inode, char* out, usize capacity);

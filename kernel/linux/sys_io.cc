@@ -2,6 +2,8 @@
 // eventfds. Every descriptor is a fs::File.
 #include "fs/eventfd.h"
 #include "fs/fd_table.h"
+#include "fs/inode_file.h"
+#include "fs/locks.h"
 #include "fs/pipe.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
@@ -56,9 +58,75 @@ Result<u64> vectored(SyscallArgs& args, bool write) {
     return done;
 }
 
-constexpr int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030,
+constexpr int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6,
+              F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38, F_DUPFD_CLOEXEC = 1030,
               F_GETPIPE_SZ = 1032, F_SETPIPE_SZ = 1031;
 constexpr u32 FD_CLOEXEC = 1;
+
+struct Flock {
+    i16 l_type, l_whence;
+    i64 l_start, l_len;
+    i32 l_pid;
+    i32 pad;
+};
+constexpr i16 F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+// Record locks. POSIX locks (F_SETLK...) belong to the process: with one process they never
+// conflict, so they are granted (after checking the request as Linux does) and F_GETLK
+// reports F_UNLCK. OFD locks belong to the open file and are kept in fs/locks.
+Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
+    Flock request = TRY(UserPtr<Flock>(user_flock).read());
+    auto* inode_file = fs::as_inode_file(file);
+    if (!inode_file) return Error(EBADF);
+    if (request.l_type != F_RDLCK && request.l_type != F_WRLCK && request.l_type != F_UNLCK) return Error(EINVAL);
+    u32 access = file.status_flags() & fs::O_ACCMODE;
+    if (command != F_GETLK && command != F_OFD_GETLK) {
+        if (request.l_type == F_RDLCK && access == fs::O_WRONLY) return Error(EBADF);
+        if (request.l_type == F_WRLCK && access == fs::O_RDONLY) return Error(EBADF);
+    }
+    i64 base = 0;
+    if (request.l_whence == 1) base = static_cast<i64>(inode_file->m_offset);
+    else if (request.l_whence == 2) base = static_cast<i64>(inode_file->inode().size());
+    else if (request.l_whence != 0) return Error(EINVAL);
+    i64 start = base + request.l_start;
+    i64 end = request.l_len == 0 ? -1 : start + request.l_len;
+    if (request.l_len < 0) {
+        end = start;
+        start += request.l_len;
+    }
+    if (start < 0) return Error(EINVAL);
+    u64 range_end = end < 0 ? ~0ull : static_cast<u64>(end);
+    bool ofd = command >= F_OFD_GETLK;
+    if (!ofd) {
+        if (command == F_GETLK) {
+            request.l_type = F_UNLCK;
+            TRY(UserPtr<Flock>(user_flock).write(request));
+        }
+        return 0;
+    }
+    if (request.l_pid != 0) return Error(EINVAL);  // OFD requests must say pid 0
+    fs::LockRequest wanted{fs::LockSpace::Ofd, request.l_type == F_WRLCK, static_cast<u64>(start), range_end};
+    if (command == F_OFD_GETLK) {
+        fs::LockRequest conflict;
+        if (fs::find_conflict(inode_file->inode(), file, wanted, conflict)) {
+            request.l_type = conflict.write ? F_WRLCK : F_RDLCK;
+            request.l_whence = 0;
+            request.l_start = static_cast<i64>(conflict.start);
+            request.l_len = conflict.end == ~0ull ? 0 : static_cast<i64>(conflict.end - conflict.start);
+            request.l_pid = -1;
+        } else {
+            request.l_type = F_UNLCK;
+        }
+        TRY(UserPtr<Flock>(user_flock).write(request));
+        return 0;
+    }
+    if (request.l_type == F_UNLCK) {
+        fs::unlock(inode_file->inode(), file, fs::LockSpace::Ofd, wanted.start, wanted.end);
+        return 0;
+    }
+    TRY(fs::lock(inode_file->inode(), file, wanted, command == F_OFD_SETLKW));
+    return 0;
+}
 
 }  // namespace
 
@@ -93,6 +161,15 @@ Result<u64> sys_ioctl(SyscallArgs& args) {
         file->set_status_flags(on ? file->status_flags() | fs::O_NONBLOCK : file->status_flags() & ~fs::O_NONBLOCK);
         return 0;
     }
+    constexpr u32 FIONREAD = 0x541b;
+    if (request == FIONREAD) {
+        if (auto* inode_file = fs::as_inode_file(*file); inode_file && !inode_file->inode().is_directory()) {
+            u64 size = inode_file->inode().size();
+            int available = static_cast<int>(size > inode_file->m_offset ? size - inode_file->m_offset : 0);
+            TRY(args.ptr<int>(2).write(available));
+            return 0;
+        }
+    }
     return file->ioctl(request, args[2]);
 }
 
@@ -121,6 +198,13 @@ Result<u64> sys_fcntl(SyscallArgs& args) {
             file->set_status_flags(flags);
             return 0;
         }
+        case F_GETLK:
+        case F_SETLK:
+        case F_SETLKW:
+        case F_OFD_GETLK:
+        case F_OFD_SETLK:
+        case F_OFD_SETLKW:
+            return record_lock(*file, args.i32_arg(1), args[2]);
         case F_GETPIPE_SZ:
             if (file->kind()[0] != 'p' || file->kind()[1] != 'i') return Error(EBADF);
             return 64 * KiB;

@@ -37,7 +37,8 @@ constexpr Table build() {
     S(getcwd, 2); S(pread64, 4); S(pwrite64, 4); S(preadv, 4); S(pwritev, 4); S(preadv2, 5); S(pwritev2, 5);
     S(lseek, 3); S(getdents64, 3); S(ftruncate, 2); S(fallocate, 4); S(fsync, 1); S(fdatasync, 1); S(syncfs, 1);
     S(sync, 0); S(close_range, 3); S(memfd_create, 2); S(sendfile, 4); S(copy_file_range, 6); S(poll, 3);
-    S(ppoll, 5); S(select, 5); S(pselect6, 6);
+    S(ppoll, 5); S(select, 5); S(pselect6, 6); S(timerfd_create, 2); S(timerfd_settime, 4);
+    S(timerfd_gettime, 2); S(flock, 2);
 #undef S
     return t;
 }

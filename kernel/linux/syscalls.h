@@ -53,6 +53,10 @@ OSPREY_SYSCALL(preadv2); OSPREY_SYSCALL(pwritev2); OSPREY_SYSCALL(lseek); OSPREY
 OSPREY_SYSCALL(ftruncate); OSPREY_SYSCALL(fallocate); OSPREY_SYSCALL(fsync); OSPREY_SYSCALL(fdatasync);
 OSPREY_SYSCALL(syncfs); OSPREY_SYSCALL(sync); OSPREY_SYSCALL(close_range); OSPREY_SYSCALL(memfd_create);
 OSPREY_SYSCALL(sendfile); OSPREY_SYSCALL(copy_file_range);
+// sys_timerfd.cc
+OSPREY_SYSCALL(timerfd_create); OSPREY_SYSCALL(timerfd_settime); OSPREY_SYSCALL(timerfd_gettime);
+// sys_lock.cc
+OSPREY_SYSCALL(flock);
 // sys_poll.cc
 OSPREY_SYSCALL(poll); OSPREY_SYSCALL(ppoll); OSPREY_SYSCALL(select); OSPREY_SYSCALL(pselect6);
 // sys_epoll.cc

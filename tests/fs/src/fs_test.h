@@ -1,0 +1,242 @@
+// Shared helpers for the file-system guest tests (issue 7). Each test is an ordinary static
+// Linux program: it checks itself, prints deterministic "ok: ..." lines on stdout and, on
+// the first wrong result, "FAIL: file:line: what, expected X, got Y" on stderr and exits 1.
+// Linux is the reference: the same binary runs on the host and its stdout is compared byte
+// for byte with the run inside Osprey, so nothing printed may depend on the run (no pids,
+// no inode numbers, no times, no sizes of directories, which differ between file systems).
+#ifndef OSPREY_FS_TEST_H
+#define OSPREY_FS_TEST_H
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static inline const char *errno_name(int e) {
+    switch (e) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EINTR: return "EINTR";
+    case EIO: return "EIO";
+    case EBADF: return "EBADF";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case EXDEV: return "EXDEV";
+    case ENODEV: return "ENODEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENOTTY: return "ENOTTY";
+    case EFBIG: return "EFBIG";
+    case ENOSPC: return "ENOSPC";
+    case ESPIPE: return "ESPIPE";
+    case EROFS: return "EROFS";
+    case EMLINK: return "EMLINK";
+    case EPIPE: return "EPIPE";
+    case ERANGE: return "ERANGE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ELOOP: return "ELOOP";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETXTBSY: return "ETXTBSY";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EDEADLK: return "EDEADLK";
+    case ENOLCK: return "ENOLCK";
+    default: {
+        static char buf[32];
+        snprintf(buf, sizeof buf, "errno %d", e);
+        return buf;
+    }
+    }
+}
+
+__attribute__((format(printf, 3, 4), noreturn)) static inline void
+fail_at(const char *file, int line, const char *fmt, ...) {
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "FAIL: %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+#define FAIL(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
+#define CHECK(cond, ...)                                                                         \
+    do {                                                                                         \
+        if (!(cond))                                                                             \
+            FAIL(__VA_ARGS__);                                                                   \
+    } while (0)
+// A call that must succeed (result >= 0); evaluates to its result.
+#define OK(expr)                                                                                 \
+    ({                                                                                           \
+        errno = 0;                                                                               \
+        long ok_result_ = (long)(expr);                                                          \
+        if (ok_result_ < 0)                                                                      \
+            FAIL("%s: expected success, got %ld (%s)", #expr, ok_result_, errno_name(errno));   \
+        ok_result_;                                                                              \
+    })
+// A call that must fail with -1 and errno `e`.
+#define ERR(expr, e)                                                                             \
+    do {                                                                                         \
+        errno = 0;                                                                               \
+        long err_result_ = (long)(expr);                                                         \
+        int err_errno_ = errno;                                                                  \
+        if (err_result_ != -1 || err_errno_ != (e))                                              \
+            FAIL("%s: expected -1 (%s), got %ld (%s)", #expr, #e, err_result_,                   \
+                 err_result_ == -1 ? errno_name(err_errno_) : "no error");                       \
+    } while (0)
+// Two integers that must be equal.
+#define EQ(actual, expected)                                                                     \
+    do {                                                                                         \
+        long long eq_a_ = (long long)(actual), eq_e_ = (long long)(expected);                    \
+        if (eq_a_ != eq_e_)                                                                      \
+            FAIL("%s: expected %s = %lld (%#llo octal), got %lld (%#llo octal)", #actual,        \
+                 #expected, eq_e_, eq_e_, eq_a_, eq_a_);                                         \
+    } while (0)
+#define STREQ(actual, expected)                                                                  \
+    do {                                                                                         \
+        const char *se_a_ = (actual), *se_e_ = (expected);                                       \
+        if (strcmp(se_a_, se_e_) != 0)                                                           \
+            FAIL("%s: expected \"%s\", got \"%s\"", #actual, se_e_, se_a_);                      \
+    } while (0)
+
+__attribute__((format(printf, 1, 2))) static inline void ok(const char *fmt, ...) {
+    va_list ap;
+    fputs("ok: ", stdout);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+}
+
+// --- the test directory ---------------------------------------------------------------------
+
+static char g_test_dir[PATH_MAX];
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+    (void)st, (void)ftw;
+    if (type == FTW_DP)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+static inline void remove_tree(const char *path) {
+    // Restore write permission everywhere first so a test that chmods a directory to 0500
+    // cannot leave a tree behind on the host.
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void remove_test_dir(void) {
+    if (g_test_dir[0]) {
+        if (chdir("/") != 0) {
+        }
+        remove_tree(g_test_dir);
+        g_test_dir[0] = 0;
+    }
+}
+
+// Makes BASE/osprey-fs-test-<pid> (BASE is /tmp unless given), removed at exit, and changes
+// into it. Never print its name: the pid differs between runs.
+static inline const char *make_test_dir_in(const char *base) {
+    snprintf(g_test_dir, sizeof g_test_dir, "%s/osprey-fs-test-%d", base, (int)getpid());
+    remove_tree(g_test_dir);
+    if (mkdir(g_test_dir, 0755) != 0)
+        FAIL("mkdir %s: %s", g_test_dir, errno_name(errno));
+    atexit(remove_test_dir);
+    if (chdir(g_test_dir) != 0)
+        FAIL("chdir %s: %s", g_test_dir, errno_name(errno));
+    return g_test_dir;
+}
+static inline const char *make_test_dir(void) { return make_test_dir_in("/tmp"); }
+
+// --- small file helpers ------------------------------------------------------------------------
+
+static inline void write_file_at(int dirfd, const char *path, const char *text, mode_t mode) {
+    int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd < 0)
+        FAIL("create %s: %s", path, errno_name(errno));
+    size_t len = strlen(text);
+    if (write(fd, text, len) != (ssize_t)len)
+        FAIL("write %s: %s", path, errno_name(errno));
+    close(fd);
+}
+static inline void write_file(const char *path, const char *text) {
+    write_file_at(AT_FDCWD, path, text, 0644);
+}
+
+// Reads the whole file (up to 64 KiB) into a static buffer, as a string.
+static inline const char *read_file_at(int dirfd, const char *path) {
+    static char buf[65536];
+    int fd = openat(dirfd, path, O_RDONLY);
+    if (fd < 0)
+        FAIL("open %s: %s", path, errno_name(errno));
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + total, sizeof buf - 1 - total);
+        if (n < 0)
+            FAIL("read %s: %s", path, errno_name(errno));
+        if (n == 0)
+            break;
+        total += (size_t)n;
+    }
+    close(fd);
+    buf[total] = 0;
+    return buf;
+}
+static inline const char *read_file(const char *path) { return read_file_at(AT_FDCWD, path); }
+
+static inline const char *read_fd_all(int fd) {
+    static char buf[65536];
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + total, sizeof buf - 1 - total);
+        if (n < 0)
+            FAIL("read fd %d: %s", fd, errno_name(errno));
+        if (n == 0)
+            break;
+        total += (size_t)n;
+    }
+    buf[total] = 0;
+    return buf;
+}
+
+static inline int compare_strings(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+// The directory the test binary lives in (from argv[0], an absolute path in these tests):
+// inside Osprey it is on the root file system (the image puts the binary at its host path),
+// on the host on the disk, while /dev/shm is tmpfs on both: renames between them must fail
+// with EXDEV. Not /proc/self/exe, so these tests do not depend on procfs.
+static inline const char *exe_dir(const char *argv0) {
+    static char dir[PATH_MAX];
+    if (argv0[0] != '/')
+        FAIL("argv[0] %s is not absolute", argv0);
+    snprintf(dir, sizeof dir, "%s", argv0);
+    *strrchr(dir, '/') = 0;
+    return dir[0] ? dir : "/";
+}
+
+#endif

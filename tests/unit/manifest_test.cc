@@ -1,0 +1,89 @@
+// The TOML manifest of `osprey build -f`: every key, both spellings of env and add, and
+// errors that name the file and line.
+#include <gtest/gtest.h>
+
+#include "image/manifest.h"
+
+namespace {
+
+using Words = std::vector<std::string>;
+
+std::optional<osprey::Manifest> parse(const std::string& text, std::string& error) {
+    return osprey::parse_manifest(text, "osprey.toml", "/home/me/app", error);
+}
+
+TEST(Manifest, ReadsEveryKey) {
+    std::string error;
+    auto m = parse(R"(# an example
+program = "./bin/server"
+args = ["--port", "80", "two words"]
+workdir = "/srv"
+memory = "256M"
+env = { LANG = "C.UTF-8", MODE = "prod" }
+add = ["site:/srv/site", { host = "/etc/app.ini", guest = "/etc/app.ini" }, "data"]
+)",
+                   error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->program, "/home/me/app/bin/server");
+    EXPECT_EQ(m->args, (Words{"--port", "80", "two words"}));
+    EXPECT_EQ(m->workdir, "/srv");
+    EXPECT_EQ(m->memory, "256M");
+    EXPECT_EQ(m->env, (Words{"LANG=C.UTF-8", "MODE=prod"}));
+    ASSERT_EQ(m->add.size(), 3u);
+    EXPECT_EQ(m->add[0].host, "/home/me/app/site");
+    EXPECT_EQ(m->add[0].guest, "/srv/site");
+    EXPECT_EQ(m->add[1].host, "/etc/app.ini");
+    EXPECT_EQ(m->add[2].host, "/home/me/app/data");
+    EXPECT_EQ(m->add[2].guest, "/home/me/app/data");
+}
+
+TEST(Manifest, EverythingIsOptionalAndBareNamesStayForPathLookup) {
+    std::string error;
+    auto m = parse("program = \"busybox\"\nenv = [\"A=1\", \"HOSTVAR\"]\nmemory = 512\n", error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->program, "busybox");
+    EXPECT_FALSE(m->args);
+    EXPECT_EQ(m->env, (Words{"A=1", "HOSTVAR"}));
+    EXPECT_EQ(m->memory, "512M");
+    EXPECT_TRUE(parse("", error));
+}
+
+TEST(Manifest, AnUnknownKeyIsAnErrorOnItsLine) {
+    std::string error;
+    EXPECT_FALSE(parse("program = \"x\"\n\nworkdri = \"/srv\"\n", error));
+    EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add)");
+}
+
+TEST(Manifest, AWrongTypeIsAnErrorOnItsLine) {
+    std::string error;
+    EXPECT_FALSE(parse("program = \"x\"\nargs = \"--verbose\"\n", error));
+    EXPECT_EQ(error, "osprey.toml:2: args: expected an array of strings, found string");
+    EXPECT_FALSE(parse("args = [\"a\",\n  3]\n", error));
+    EXPECT_EQ(error, "osprey.toml:2: args item: expected a string, found integer");
+}
+
+TEST(Manifest, ASyntaxErrorNamesItsLine) {
+    std::string error;
+    EXPECT_FALSE(parse("program = \"x\"\nargs = [\"a\",\n", error));
+    EXPECT_EQ(error.rfind("osprey.toml:", 0), 0u) << error;
+    EXPECT_FALSE(parse("program = \"x\"\nprogram = \"y\"\n", error));
+    EXPECT_EQ(error.rfind("osprey.toml:2: ", 0), 0u) << error;
+}
+
+TEST(Manifest, BadValuesAreRefused) {
+    std::string error;
+    EXPECT_FALSE(parse("workdir = \"srv\"\n", error));
+    EXPECT_EQ(error, "osprey.toml:1: workdir: must be an absolute path in the guest");
+    EXPECT_FALSE(parse("add = [\"a:rel\"]\n", error));
+    EXPECT_NE(error.find("osprey.toml:1:"), std::string::npos);
+    EXPECT_FALSE(parse("add = [{ guest = \"/x\" }]\n", error));
+    EXPECT_EQ(error, "osprey.toml:1: add: a table needs host = \"...\"");
+}
+
+TEST(Manifest, AMissingFileIsNamed) {
+    std::string error;
+    EXPECT_FALSE(osprey::load_manifest("/nonexistent/osprey.toml", error));
+    EXPECT_EQ(error, "/nonexistent/osprey.toml: cannot read the manifest");
+}
+
+}  // namespace
