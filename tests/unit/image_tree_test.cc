@@ -2,6 +2,7 @@
 // and the archive written and read back.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,9 +72,18 @@ TEST(ImageTree, WritesEachDirectoryBeforeItsContentsAndReadsBack) {
         if (!next.value()) break;
         const auto& e = *next.value();
         names.emplace_back(e.name);
-        if (e.name == "srv") EXPECT_EQ(e.mode, 040700u), EXPECT_EQ(e.mtime, 1234u);
-        if (e.name == "bin") EXPECT_TRUE(e.is_symlink()), EXPECT_EQ(e.symlink_target(), "usr/bin");
-        if (e.name == "usr/bin/prog") EXPECT_EQ(e.data.size(), 5u), EXPECT_EQ(e.mode, 0100755u);
+        if (e.name == "srv") {
+            EXPECT_EQ(e.mode, 040700u);
+            EXPECT_EQ(e.mtime, 1234u);
+        }
+        if (e.name == "bin") {
+            EXPECT_TRUE(e.is_symlink());
+            EXPECT_EQ(e.symlink_target(), "usr/bin");
+        }
+        if (e.name == "usr/bin/prog") {
+            EXPECT_EQ(e.data.size(), 5u);
+            EXPECT_EQ(e.mode, 0100755u);
+        }
     }
     EXPECT_EQ(names, (std::vector<std::string>{"bin", "srv", "usr", "usr/bin", "usr/bin/prog", "usr-x", "usr-x/f"}));
 }
