@@ -11,8 +11,15 @@ cache=$1
 mkdir -p "$cache"
 cd "$cache"
 
-package=$(apt-cache depends linux-image-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1)
+kernel_package() {
+    apt-cache depends linux-image-amd64 2>/dev/null |
+        sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n 1
+}
+package=$(kernel_package)
+if [ -z "$package" ]; then  # a fresh machine may have no package lists yet
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -q >&2; else sudo apt-get update -q >&2 || true; fi
+    package=$(kernel_package)
+fi
 if [ -z "$package" ]; then
     echo "linux_guest: apt-cache knows no linux-image-amd64 (run apt-get update?)" >&2
     exit 1

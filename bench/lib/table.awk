@@ -12,7 +12,7 @@ function group(n,    s, len) {  # 1234567 -> 1,234,567
     return s
 }
 function show(v) {
-    if (v >= 100) return group(v)
+    if (v >= 100 || v == int(v)) return group(v)
     if (v >= 10) return sprintf("%.1f", v)
     return sprintf("%.2f", v)
 }

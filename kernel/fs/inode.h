@@ -7,6 +7,7 @@
 // locked in address order (fs/vfs.cc). Inode locks are Mutexes: never under a spin lock.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "fs/file.h"
@@ -97,6 +98,9 @@ public:
     virtual Result<usize> read(u64 offset, const IoBuffer& buffer);
     virtual Result<usize> write(u64 offset, const IoBuffer& buffer);
     virtual Result<void> truncate(u64 size);
+
+    // The file's bytes where they already are in memory (the initramfs), if they are.
+    virtual std::span<const u8> contents_in_place() { return {}; }
 
     // For shared mappings: the physical frame holding the page at `offset` (the file's own
     // page, kept as long as the file). ENXIO past the end, ENODEV if it has none.

@@ -240,6 +240,11 @@ public:
         return {};
     }
 
+    std::span<const u8> contents_in_place() override {
+        MutexLocker lock(m_lock);
+        return m_pages ? std::span<const u8>() : m_backing;
+    }
+
     Result<u64> page_frame(u64 offset) override {
         if (type() != InodeType::Regular) return Error(ENODEV);
         MutexLocker lock(m_lock);

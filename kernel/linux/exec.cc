@@ -73,6 +73,33 @@ void remember_start(const StackInput& input, const StackLayout& layout, const u8
 
 const ApplicationStart& application_start() { return g_start; }
 
+// A program's bytes: in place in the initramfs when the file was never written, else read
+// into kernel memory (kept: the mappings copy from it).
+Result<std::span<const u8>> program_bytes(std::string_view path) {
+    auto inode = TRY(fs::resolve(*fs::root(), path));
+    if (inode->is_directory()) return Error(EACCES);
+    if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
+    if (!(inode->m_permissions & 0111)) return Error(EACCES);
+    auto bytes = inode->contents_in_place();
+    if (!bytes.empty()) return bytes;
+    u64 size = inode->size();
+    auto buffer = heap::allocate(size ? size : 1);
+    if (buffer.is_error()) return Error(ENOMEM);
+    usize got = TRY(inode->read(0, fs::IoBuffer::kernel(buffer.value(), size)));
+    return std::span<const u8>(static_cast<const u8*>(buffer.value()), got);
+}
+
+// Maps each segment as a private mapping of its bytes, the rest of its last page and its
+// bss reading as zeros.
+Result<void> map_image(AddressSpace& memory, std::span<const u8> bytes, const elf::LoadPlan& plan, const char* path) {
+    for (const auto& segment : plan.segments()) {
+        auto* image = new (std::nothrow) FileImage(bytes.data() + segment.file_offset, segment.file_size, path);
+        if (!image) return Error(ENOMEM);
+        TRY(memory.map_fixed(segment.start, segment.end - segment.start, segment.prot, image, 0, kTagImage));
+    }
+    return {};
+}
+
 bool has_application() { return initramfs::present() && initramfs::find(protocol::kAppConfigPath).is_ok(); }
 
 Result<void> start_application(bool aslr) {
@@ -93,18 +120,29 @@ Result<void> start_application(bool aslr) {
     memcpy(exe_path, g_config.exe.data(), g_config.exe.size());
     exe_path[g_config.exe.size()] = '\0';
 
-    auto exe = initramfs::find(g_config.exe);
+    auto exe = program_bytes(g_config.exe);
     if (exe.is_error()) return fail(exe.error(), "{}: {}", exe_path, err::name(exe.error()));
     elf::Diagnosis diagnosis{};
-    auto file = elf::ElfFile::parse(exe.value().bytes, &diagnosis);
+    auto file = elf::ElfFile::parse(exe.value(), &diagnosis);
     if (file.is_error()) return fail(ENOEXEC, "{}: {}", exe_path, diagnosis.reason);
-    if (file.value().interpreter())
-        return fail(ENOEXEC, "{}: dynamically linked programs are not supported yet", exe_path);
     u64 bias = elf::kDefaultPieBias + random_pages(aslr, kPieRandomPages);
     elf::LoadDiagnosis load_diagnosis{};
     auto planned = elf::plan_load(file.value(), bias, &load_diagnosis);
     if (planned.is_error()) return fail(ENOEXEC, "{}: {}", exe_path, load_diagnosis.reason);
     const elf::LoadPlan& plan = planned.value();
+
+    // A dynamic program: its interpreter (ld.so) is loaded too, and started first.
+    static char interpreter_path[4096];
+    std::span<const u8> interpreter_bytes;
+    if (plan.interpreter) {
+        if (plan.interpreter->size() >= sizeof interpreter_path) return fail(ENAMETOOLONG, "interpreter path too long");
+        memcpy(interpreter_path, plan.interpreter->data(), plan.interpreter->size());
+        interpreter_path[plan.interpreter->size()] = '\0';
+        auto bytes = program_bytes(*plan.interpreter);
+        if (bytes.is_error())
+            return fail(bytes.error(), "{}: its interpreter {}: {}", exe_path, interpreter_path, err::name(bytes.error()));
+        interpreter_bytes = bytes.value();
+    }
 
     auto* memory = new (std::nothrow) AddressSpace;
     auto* fds = new (std::nothrow) fs::FdTable;
@@ -123,17 +161,35 @@ Result<void> start_application(bool aslr) {
 
     // The image: each segment is a private mapping of its bytes in the initramfs, the
     // rest of its last page and its bss reading as zeros.
-    for (const auto& segment : plan.segments()) {
-        auto* image = new (std::nothrow) FileImage{exe.value().bytes.data() + segment.file_offset, segment.file_size, exe_path};
-        if (!image) return fail(ENOMEM, "out of memory loading {}", exe_path);
-        TRY(memory->map_fixed(segment.start, segment.end - segment.start, segment.prot, image, 0, kTagImage));
-    }
+    if (auto mapped = map_image(*memory, exe.value(), plan, exe_path); mapped.is_error())
+        return fail(mapped.error(), "out of memory loading {}", exe_path);
 
     // Layout: stack at the top, mmap area below it, brk after the image; each randomized.
     u64 stack_top = kStackTop - random_pages(aslr, kStackRandomPages);
     u64 stack_bottom = stack_top - kStackSize;
     u64 mmap_top = stack_bottom - kStackGap - random_pages(aslr, kMmapRandomPages);
     u64 brk_start = align_up(plan.image_end, kPage) + random_pages(aslr, kBrkRandomPages);
+    u64 entry = plan.entry;
+    u64 interpreter_base = 0;
+    if (plan.interpreter) {
+        // The interpreter goes at the top of the mmap area, like Linux's first mmap.
+        elf::Diagnosis interpreter_diagnosis{};
+        auto interpreter_file = elf::ElfFile::parse(interpreter_bytes, &interpreter_diagnosis);
+        if (interpreter_file.is_error())
+            return fail(ENOEXEC, "{}: interpreter {}: {}", exe_path, interpreter_path, interpreter_diagnosis.reason);
+        auto probe = elf::plan_load(interpreter_file.value(), elf::kDefaultPieBias, &load_diagnosis);
+        if (probe.is_error()) return fail(ENOEXEC, "{}: interpreter {}: {}", exe_path, interpreter_path, load_diagnosis.reason);
+        u64 span = align_up(probe.value().image_end - probe.value().image_start, kPage);
+        interpreter_base = align_down(mmap_top - span, probe.value().max_align > kPage ? probe.value().max_align : kPage);
+        interpreter_base -= probe.value().image_start - elf::kDefaultPieBias;
+        auto interpreter_plan = elf::plan_load(interpreter_file.value(), interpreter_base, &load_diagnosis);
+        if (interpreter_plan.is_error())
+            return fail(ENOEXEC, "{}: interpreter {}: {}", exe_path, interpreter_path, load_diagnosis.reason);
+        if (auto mapped = map_image(*memory, interpreter_bytes, interpreter_plan.value(), interpreter_path); mapped.is_error())
+            return fail(mapped.error(), "out of memory loading {}", interpreter_path);
+        entry = interpreter_plan.value().entry;
+        mmap_top = interpreter_base + (probe.value().image_start - elf::kDefaultPieBias) - kPage;
+    }
     memory->set_layout(mmap_top, brk_start);
     u32 stack_prot = 3 | (plan.executable_stack ? 4u : 0u);
     TRY(memory->map_fixed(stack_bottom, kStackSize, stack_prot, nullptr, 0, kTagStack));
@@ -145,7 +201,7 @@ Result<void> start_application(bool aslr) {
     aux.add(AT_PHENT, plan.phent);
     aux.add(AT_PHNUM, plan.phnum);
     aux.add(AT_PAGESZ, kPage);
-    aux.add(AT_BASE, 0);
+    aux.add(AT_BASE, interpreter_base);
     aux.add(AT_FLAGS, 0);
     aux.add(AT_ENTRY, plan.entry);
     aux.add(AT_UID, process.uid);
@@ -185,7 +241,7 @@ Result<void> start_application(bool aslr) {
 
         UserThreadStart start;
         start.frame = {};
-        start.frame.rip = plan.entry;
+        start.frame.rip = entry;
         start.frame.rsp = layout.value().rsp;
         start.frame.rflags = 0x202;
         start.tid = process.allocate_tid();

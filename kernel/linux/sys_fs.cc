@@ -436,3 +436,44 @@ Result<u64> sys_getcwd(SyscallArgs& args) {
 }
 
 }  // namespace linux_abi
+
+// Extended attributes: Osprey's file systems keep none. Reads and listings say so (ENODATA,
+// an empty list) after checking the file exists; setting one is not supported.
+namespace linux_abi {
+
+namespace {
+Result<u64> no_attribute(RefPtr<fs::Inode>) { return Error(ENODATA); }
+}  // namespace
+
+Result<u64> sys_getxattr(SyscallArgs& args) { return no_attribute(TRY(lookup_at(AT_FDCWD, args[0], 0))); }
+Result<u64> sys_lgetxattr(SyscallArgs& args) { return no_attribute(TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW))); }
+Result<u64> sys_fgetxattr(SyscallArgs& args) {
+    TRY(Process::current().fds().get(args.fd(0)));
+    return Error(ENODATA);
+}
+Result<u64> sys_listxattr(SyscallArgs& args) {
+    TRY(lookup_at(AT_FDCWD, args[0], 0));
+    return 0;
+}
+Result<u64> sys_llistxattr(SyscallArgs& args) {
+    TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW));
+    return 0;
+}
+Result<u64> sys_flistxattr(SyscallArgs& args) {
+    TRY(Process::current().fds().get(args.fd(0)));
+    return 0;
+}
+Result<u64> sys_setxattr(SyscallArgs& args) {
+    TRY(lookup_at(AT_FDCWD, args[0], 0));
+    return Error(EOPNOTSUPP);
+}
+Result<u64> sys_lsetxattr(SyscallArgs& args) {
+    TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW));
+    return Error(EOPNOTSUPP);
+}
+Result<u64> sys_fsetxattr(SyscallArgs& args) {
+    TRY(Process::current().fds().get(args.fd(0)));
+    return Error(EOPNOTSUPP);
+}
+
+}  // namespace linux_abi

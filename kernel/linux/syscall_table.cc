@@ -38,7 +38,8 @@ constexpr Table build() {
     S(lseek, 3); S(getdents64, 3); S(ftruncate, 2); S(fallocate, 4); S(fsync, 1); S(fdatasync, 1); S(syncfs, 1);
     S(sync, 0); S(close_range, 3); S(memfd_create, 2); S(sendfile, 4); S(copy_file_range, 6); S(poll, 3);
     S(ppoll, 5); S(select, 5); S(pselect6, 6); S(timerfd_create, 2); S(timerfd_settime, 4);
-    S(timerfd_gettime, 2); S(flock, 2);
+    S(timerfd_gettime, 2); S(flock, 2); S(getxattr, 4); S(lgetxattr, 4); S(fgetxattr, 4); S(listxattr, 3);
+    S(llistxattr, 3); S(flistxattr, 3); S(setxattr, 5); S(lsetxattr, 5); S(fsetxattr, 5);
 #undef S
     return t;
 }

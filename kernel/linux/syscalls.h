@@ -47,6 +47,9 @@ OSPREY_SYSCALL(readlink); OSPREY_SYSCALL(faccessat); OSPREY_SYSCALL(faccessat2);
 OSPREY_SYSCALL(chmod); OSPREY_SYSCALL(fchmodat); OSPREY_SYSCALL(fchmod); OSPREY_SYSCALL(chown);
 OSPREY_SYSCALL(lchown); OSPREY_SYSCALL(fchownat); OSPREY_SYSCALL(fchown); OSPREY_SYSCALL(utimensat);
 OSPREY_SYSCALL(truncate); OSPREY_SYSCALL(chdir); OSPREY_SYSCALL(fchdir); OSPREY_SYSCALL(getcwd);
+OSPREY_SYSCALL(getxattr); OSPREY_SYSCALL(lgetxattr); OSPREY_SYSCALL(fgetxattr); OSPREY_SYSCALL(listxattr);
+OSPREY_SYSCALL(llistxattr); OSPREY_SYSCALL(flistxattr); OSPREY_SYSCALL(setxattr); OSPREY_SYSCALL(lsetxattr);
+OSPREY_SYSCALL(fsetxattr);
 // sys_file.cc
 OSPREY_SYSCALL(pread64); OSPREY_SYSCALL(pwrite64); OSPREY_SYSCALL(preadv); OSPREY_SYSCALL(pwritev);
 OSPREY_SYSCALL(preadv2); OSPREY_SYSCALL(pwritev2); OSPREY_SYSCALL(lseek); OSPREY_SYSCALL(getdents64);

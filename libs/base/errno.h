@@ -126,6 +126,9 @@
 #ifndef ELOOP
 #define ELOOP 40
 #endif
+#ifndef ENODATA
+#define ENODATA 61
+#endif
 #ifndef ENOMSG
 #define ENOMSG 42
 #endif

@@ -85,7 +85,7 @@ TEST(ImageTree, WritesEachDirectoryBeforeItsContentsAndReadsBack) {
             EXPECT_EQ(e.mode, 0100755u);
         }
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"bin", "srv", "usr", "usr/bin", "usr/bin/prog", "usr-x", "usr-x/f"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"bin", "srv", "usr", "usr-x", "usr-x/f", "usr/bin", "usr/bin/prog"}));
 }
 
 TEST(ImageTree, GuestPathsAreNormalised) {

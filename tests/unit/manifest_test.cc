@@ -74,8 +74,8 @@ TEST(Manifest, BadValuesAreRefused) {
     std::string error;
     EXPECT_FALSE(parse("workdir = \"srv\"\n", error));
     EXPECT_EQ(error, "osprey.toml:1: workdir: must be an absolute path in the guest");
-    EXPECT_FALSE(parse("add = [\"a:rel\"]\n", error));
-    EXPECT_NE(error.find("osprey.toml:1:"), std::string::npos);
+    EXPECT_FALSE(parse("add = [{ host = \"a\", guest = \"rel\" }]\n", error));
+    EXPECT_EQ(error, "osprey.toml:1: add: guest must be an absolute path");
     EXPECT_FALSE(parse("add = [{ guest = \"/x\" }]\n", error));
     EXPECT_EQ(error, "osprey.toml:1: add: a table needs host = \"...\"");
 }

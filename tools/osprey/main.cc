@@ -1,5 +1,6 @@
 // osprey: the host tool. Builds images and runs them as micro-VMs (docs/cli.md).
 #include <cstdio>
+#include <string>
 
 #include "commands/commands.h"
 #include "commands/run_options.h"
@@ -13,6 +14,9 @@ int main(int argc, char** argv) {
     auto run = osprey::add_run_command(app);
     auto build = osprey::add_build_command(app);
     auto inspect = osprey::add_inspect_command(app);
+    std::string help_topic;
+    auto* help = app.add_subcommand("help", "Show the help of a command: osprey help run");
+    help->add_option("COMMAND", help_topic, "build, run, inspect or boot");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -30,5 +34,18 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("build")) return build();
     if (app.got_subcommand("inspect")) return inspect();
+    if (app.got_subcommand("help")) {
+        CLI::App* topic = &app;
+        if (!help_topic.empty()) {
+            try {
+                topic = app.get_subcommand(help_topic);
+            } catch (const CLI::OptionNotFound&) {
+                fprintf(stderr, "osprey: help: no command %s (see osprey --help)\n", help_topic.c_str());
+                return protocol::kOspreyFailureStatus;
+            }
+        }
+        printf("%s", topic->help().c_str());
+        return 0;
+    }
     return 0;
 }

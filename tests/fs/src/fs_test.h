@@ -23,6 +23,29 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+// Constants from kernel headers that musl's toolchain does not ship.
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE 0x01
+#endif
+#ifndef FALLOC_FL_PUNCH_HOLE
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#define RAMFS_MAGIC 0x858458f6
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define EXT4_SUPER_MAGIC 0xEF53
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#endif
+
 static inline const char *errno_name(int e) {
     switch (e) {
     case 0: return "0";
@@ -69,7 +92,26 @@ static inline const char *errno_name(int e) {
     }
 }
 
-__attribute__((format(printf, 3, 4), noreturn)) static inline void
+// A failed check prints FAIL and the test goes on, so one run reports every broken behaviour,
+// not only the first; the section's "ok:" line is then left out and the program exits 1.
+// After kMaxFailures it stops, so a cascade cannot loop. FATAL and REQUIRE stop at once,
+// for results the rest depends on (a mapping that must exist before it is touched).
+enum { kMaxFailures = 40 };
+static int g_failures;
+static int g_section_failures;
+
+static void exit_status_on_failure(void) {
+    if (g_failures) {
+        fflush(stdout);
+        _exit(1);
+    }
+}
+__attribute__((constructor)) static void register_exit_status(void) {
+    // Registered before anything else, so it runs last, after the test directory is removed.
+    atexit(exit_status_on_failure);
+}
+
+__attribute__((format(printf, 3, 4))) static inline void
 fail_at(const char *file, int line, const char *fmt, ...) {
     va_list ap;
     fflush(stdout);
@@ -78,13 +120,28 @@ fail_at(const char *file, int line, const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    exit(1);
+    g_failures++;
+    g_section_failures++;
+    if (g_failures >= kMaxFailures) {
+        fprintf(stderr, "FAIL: stopping after %d failures\n", g_failures);
+        exit(1);
+    }
 }
 #define FAIL(...) fail_at(__FILE__, __LINE__, __VA_ARGS__)
+#define FATAL(...)                                                                               \
+    do {                                                                                         \
+        fail_at(__FILE__, __LINE__, __VA_ARGS__);                                                \
+        exit(1);                                                                                 \
+    } while (0)
 #define CHECK(cond, ...)                                                                         \
     do {                                                                                         \
         if (!(cond))                                                                             \
             FAIL(__VA_ARGS__);                                                                   \
+    } while (0)
+#define REQUIRE(cond, ...)                                                                       \
+    do {                                                                                         \
+        if (!(cond))                                                                             \
+            FATAL(__VA_ARGS__);                                                                  \
     } while (0)
 // A call that must succeed (result >= 0); evaluates to its result.
 #define OK(expr)                                                                                 \
@@ -120,13 +177,21 @@ fail_at(const char *file, int line, const char *fmt, ...) {
             FAIL("%s: expected \"%s\", got \"%s\"", #actual, se_e_, se_a_);                      \
     } while (0)
 
+// Ends a section: prints "ok: ..." if none of its checks failed since the last ok().
 __attribute__((format(printf, 1, 2))) static inline void ok(const char *fmt, ...) {
     va_list ap;
-    fputs("ok: ", stdout);
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    if (g_section_failures == 0) {
+        fputs("ok: ", stdout);
+        vprintf(fmt, ap);
+        fputc('\n', stdout);
+    } else {
+        fprintf(stderr, "FAIL: section not ok: ");
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    }
     va_end(ap);
-    fputc('\n', stdout);
+    g_section_failures = 0;
 }
 
 // --- the test directory ---------------------------------------------------------------------
@@ -148,7 +213,21 @@ static inline void remove_tree(const char *path) {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+// Other paths outside the test directory (in /dev/shm, next to the binary) to remove at exit.
+static char g_extra_paths[4][PATH_MAX];
+static inline void remove_at_exit(const char *path) {
+    for (int i = 0; i < 4; i++)
+        if (!g_extra_paths[i][0]) {
+            snprintf(g_extra_paths[i], PATH_MAX, "%s", path);
+            return;
+        }
+    FATAL("too many paths to remove at exit");
+}
+
 static void remove_test_dir(void) {
+    for (int i = 0; i < 4; i++)
+        if (g_extra_paths[i][0])
+            remove_tree(g_extra_paths[i]);
     if (g_test_dir[0]) {
         if (chdir("/") != 0) {
         }
@@ -163,10 +242,10 @@ static inline const char *make_test_dir_in(const char *base) {
     snprintf(g_test_dir, sizeof g_test_dir, "%s/osprey-fs-test-%d", base, (int)getpid());
     remove_tree(g_test_dir);
     if (mkdir(g_test_dir, 0755) != 0)
-        FAIL("mkdir %s: %s", g_test_dir, errno_name(errno));
+        FATAL("mkdir %s: %s", g_test_dir, errno_name(errno));
     atexit(remove_test_dir);
     if (chdir(g_test_dir) != 0)
-        FAIL("chdir %s: %s", g_test_dir, errno_name(errno));
+        FATAL("chdir %s: %s", g_test_dir, errno_name(errno));
     return g_test_dir;
 }
 static inline const char *make_test_dir(void) { return make_test_dir_in("/tmp"); }
@@ -175,8 +254,10 @@ static inline const char *make_test_dir(void) { return make_test_dir_in("/tmp");
 
 static inline void write_file_at(int dirfd, const char *path, const char *text, mode_t mode) {
     int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
+    if (fd < 0) {
         FAIL("create %s: %s", path, errno_name(errno));
+        return;
+    }
     size_t len = strlen(text);
     if (write(fd, text, len) != (ssize_t)len)
         FAIL("write %s: %s", path, errno_name(errno));
@@ -186,17 +267,25 @@ static inline void write_file(const char *path, const char *text) {
     write_file_at(AT_FDCWD, path, text, 0644);
 }
 
-// Reads the whole file (up to 64 KiB) into a static buffer, as a string.
-static inline const char *read_file_at(int dirfd, const char *path) {
+// Reads the whole file (up to 64 KiB) into a static buffer, as a string; a failure names the
+// caller's line.
+#define read_file_at(dirfd, path) read_file_at_line(dirfd, path, __FILE__, __LINE__)
+#define read_file(path) read_file_at_line(AT_FDCWD, path, __FILE__, __LINE__)
+static inline const char *read_file_at_line(int dirfd, const char *path, const char *file,
+                                            int line) {
     static char buf[65536];
     int fd = openat(dirfd, path, O_RDONLY);
-    if (fd < 0)
-        FAIL("open %s: %s", path, errno_name(errno));
+    if (fd < 0) {
+        fail_at(file, line, "open %s: %s", path, errno_name(errno));
+        return "(open failed)";
+    }
     size_t total = 0;
     for (;;) {
         ssize_t n = read(fd, buf + total, sizeof buf - 1 - total);
-        if (n < 0)
-            FAIL("read %s: %s", path, errno_name(errno));
+        if (n < 0) {
+            fail_at(file, line, "read %s: %s", path, errno_name(errno));
+            break;
+        }
         if (n == 0)
             break;
         total += (size_t)n;
@@ -205,15 +294,16 @@ static inline const char *read_file_at(int dirfd, const char *path) {
     buf[total] = 0;
     return buf;
 }
-static inline const char *read_file(const char *path) { return read_file_at(AT_FDCWD, path); }
 
 static inline const char *read_fd_all(int fd) {
     static char buf[65536];
     size_t total = 0;
     for (;;) {
         ssize_t n = read(fd, buf + total, sizeof buf - 1 - total);
-        if (n < 0)
+        if (n < 0) {
             FAIL("read fd %d: %s", fd, errno_name(errno));
+            break;
+        }
         if (n == 0)
             break;
         total += (size_t)n;
@@ -233,7 +323,7 @@ static inline int compare_strings(const void *a, const void *b) {
 static inline const char *exe_dir(const char *argv0) {
     static char dir[PATH_MAX];
     if (argv0[0] != '/')
-        FAIL("argv[0] %s is not absolute", argv0);
+        FATAL("argv[0] %s is not absolute", argv0);
     snprintf(dir, sizeof dir, "%s", argv0);
     *strrchr(dir, '/') = 0;
     return dir[0] ? dir : "/";

@@ -56,7 +56,7 @@ static void symlinks(const char *top) {
     // ".." after a symlink to a directory goes up from the target, not from the link.
     STREQ(read_file("dirlink/../b/c/file"), "deep\n");
     // A relative symlink is resolved from the directory that holds it.
-    OK(symlink("../../x", "a/b/up"));
+    OK(symlink("../x", "a/b/up"));
     write_file("a/x", "from a\n");
     STREQ(read_file("a/b/up"), "from a\n");
     // A chain of links, and a link through a link to a directory.

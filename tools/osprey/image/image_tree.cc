@@ -145,7 +145,8 @@ std::optional<std::string> ImageTree::place(const std::string& path, std::string
     std::string resolved_parent;
     if (!parent.empty()) {
         auto resolved = resolve(parent);
-        if (!resolved) {
+        const ImageNode* parent_node = resolved ? find(*resolved) : nullptr;
+        if (!resolved || (parent_node && parent_node->type != ImageNode::Type::Directory)) {
             error = "cannot place " + path + " in the image: " + parent + " is not a directory there";
             return std::nullopt;
         }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <toml.hpp>
@@ -60,7 +61,10 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
                 manifest.memory = string_of(value, key);
         } else if (key == "env") {
             if (value.is_table()) {
-                for (auto& [name, text] : value.as_table()) manifest.env.push_back(name + "=" + string_of(text, "env." + name));
+                // TOML tables have no order: sorted by name, so a build repeats exactly.
+                std::map<std::string, std::string> sorted;
+                for (auto& [name, text] : value.as_table()) sorted[name] = string_of(text, "env." + name);
+                for (auto& [name, text] : sorted) manifest.env.push_back(name + "=" + text);
             } else if (value.is_array()) {
                 manifest.env = strings_of(value, key);
             } else {
@@ -80,6 +84,7 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
                         else refuse(text, "add: unknown key '" + field + "' (expected host and guest)");
                     }
                     if (host.empty()) refuse(item, "add: a table needs host = \"...\"");
+                    if (!guest.empty() && guest[0] != '/') refuse(item, "add: guest must be an absolute path");
                     spec = parse_add_spec(guest.empty() ? host : host + ":" + guest, base, add_error);
                 } else {
                     refuse(item, "add: expected \"HOST[:GUEST]\" or { host = ..., guest = ... }");

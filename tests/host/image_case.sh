@@ -1,0 +1,242 @@
+#!/bin/sh
+# Tests of `osprey build`, `osprey inspect` and images given to `osprey run`. Each case
+# works in a fresh directory with TMPDIR inside it, checks the exit status and the texts
+# expected in the output, and that nothing was left behind (no temporary directory, no
+# partial image).
+#
+#   image_case.sh OSPREY STATIC_PROGRAM KERNEL CASE
+# KERNEL is the real kernel for the cases that boot (label guest); the others never boot.
+set -u
+osprey=$1
+static=$2
+kernel=$3
+case_name=$4
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/tmp" "$work/out"
+export TMPDIR="$work/tmp"
+cd "$work" || exit 2
+img="$work/out/app.osprey"
+
+expected_texts=
+expect_text() { expected_texts="$expected_texts$1
+"; }
+unexpected_texts=
+# reject_text TEXT: no output line may be exactly TEXT.
+reject_text() { unexpected_texts="$unexpected_texts$1
+"; }
+expected_status=0
+output="$work/output"
+: >"$output"
+
+# step COMMAND...: runs a step and appends its output; the status of the last step counts.
+step() {
+    echo "--- $*" >>"$output"
+    "$@" >>"$output" 2>&1 </dev/null
+    status=$?
+    echo "--- status $status" >>"$output"
+}
+# must COMMAND...: a preparatory step that has to succeed.
+must() {
+    step "$@"
+    if [ "$status" -ne 0 ]; then
+        cat "$output"
+        echo "FAIL: preparatory step failed: $*" >&2
+        exit 1
+    fi
+}
+
+# A shared library and a program that finds it through RUNPATH $ORIGIN/../lib.
+make_runpath_program() {
+    mkdir -p "$work/app/bin" "$work/app/lib"
+    printf 'int osprey_answer(void) { return 42; }\n' >"$work/answer.c"
+    printf 'int osprey_answer(void);\nint main(void) { return osprey_answer() == 42 ? 0 : 1; }\n' >"$work/main.c"
+    must gcc -shared -fPIC -o "$work/app/lib/libanswer.so" "$work/answer.c"
+    must gcc -o "$work/app/bin/prog" "$work/main.c" -L"$work/app/lib" -lanswer \
+        '-Wl,-rpath,$ORIGIN/../lib' -Wl,--enable-new-dtags
+}
+
+case "$case_name" in
+build_inspect)
+    must "$osprey" build -o "$img" -e GREETING=hello -w /srv /bin/busybox echo "two words"
+    step "$osprey" inspect "$img"
+    expect_text "Command:     /bin/busybox echo 'two words'"
+    expect_text "GREETING=hello"
+    expect_text "Workdir:     /srv"
+    expect_text "-rwxr-xr-x    $(stat -c %s /bin/busybox)  /bin/busybox"
+    expect_text "/etc/passwd"
+    expect_text "/etc/resolv.conf"
+    expect_text "/.osprey/app"
+    expect_text "Contents:    " ;;
+inspect_json)
+    must "$osprey" build -o "$img" /bin/busybox true
+    step "$osprey" inspect --json "$img"
+    expect_text '"argv": ['
+    expect_text '"path": "/bin/busybox"' ;;
+dynamic)
+    # A dynamic program's image holds its interpreter (with the host's symlinks) and libc.
+    must "$osprey" build -o "$img" /bin/true
+    step "$osprey" inspect "$img"
+    expect_text "Interpreter: /lib64/ld-linux-x86-64.so.2"
+    expect_text "libc.so.6 => "
+    expect_text "ld-linux-x86-64.so.2 -> "
+    expect_text "/etc/ld.so.cache"
+    # And in the archive itself, read by another tool:
+    must sh -c "cpio -it <'$img' >'$work/list' 2>/dev/null"
+    step grep -c -e 'x86_64-linux-gnu/libc.so.6$' -e 'x86_64-linux-gnu/ld-linux-x86-64.so.2$' "$work/list"
+    expect_text "2" ;;
+runpath_origin)
+    make_runpath_program
+    step "$osprey" build -o "$img" "$work/app/bin/prog"
+    step "$osprey" inspect "$img"
+    expect_text "libanswer.so => $work/app/lib/libanswer.so"
+    expect_text "$work/app/lib/libanswer.so" ;;
+missing_library)
+    make_runpath_program
+    rm "$work/app/lib/libanswer.so"
+    step "$osprey" build -o "$img" "$work/app/bin/prog"
+    expected_status=125
+    expect_text "osprey: $work/app/bin/prog: shared library libanswer.so (needed by $work/app/bin/prog) not found; searched:"
+    expect_text "  $work/app/bin/../lib (RUNPATH of $work/app/bin/prog)"
+    expect_text "  /usr/lib/x86_64-linux-gnu" ;;
+missing_library_run)
+    make_runpath_program
+    rm "$work/app/lib/libanswer.so"
+    step "$osprey" run --kernel "$static" "$work/app/bin/prog"
+    expected_status=125
+    expect_text "shared library libanswer.so (needed by $work/app/bin/prog) not found" ;;
+add_tree)
+    mkdir -p "$work/site/css"
+    printf '<h1>hi</h1>' >"$work/site/index.html"
+    printf 'body{}' >"$work/site/css/a.css"
+    chmod 600 "$work/site/css/a.css"
+    ln -s index.html "$work/site/home.html"
+    touch -d '2001-09-09 01:46:40 UTC' "$work/site/index.html"
+    must "$osprey" build -o "$img" --add "$work/site:/srv/www" --add "$work/site/index.html:/etc/motd" /bin/busybox true
+    step "$osprey" inspect --json "$img"
+    expect_text '"path": "/srv/www/home.html",'
+    expect_text '"target": "index.html"'
+    expect_text '"mtime": 1000000000'
+    expect_text '"mode": 384'
+    expect_text '"path": "/etc/motd",'
+    must sh -c "cpio -itv <'$img' 2>/dev/null | grep home.html"
+    expect_text "srv/www/home.html -> index.html" ;;
+add_missing)
+    step "$osprey" build -o "$img" --add "$work/nothing:/x" /bin/busybox true
+    expected_status=125
+    expect_text "osprey: --add $work/nothing: no such file or directory" ;;
+manifest)
+    mkdir -p "$work/conf"
+    printf 'key=1\n' >"$work/conf/app.ini"
+    cat >"$work/osprey.toml" <<'TOML'
+# A manifest: everything an image needs, in one file.
+program = "/bin/busybox"
+args    = ["echo", "from the manifest"]
+workdir = "/srv"
+memory  = "192M"
+env     = { LANG = "C.UTF-8" }
+add     = ["conf:/etc/app"]
+TOML
+    must "$osprey" build -f "$work/osprey.toml" -o "$img" -e EXTRA=1
+    step "$osprey" inspect "$img"
+    expect_text "Command:     /bin/busybox echo 'from the manifest'"
+    expect_text "LANG=C.UTF-8"
+    expect_text "EXTRA=1"
+    expect_text "Memory:      192M"
+    expect_text "/etc/app/app.ini" ;;
+manifest_error)
+    printf 'program = "/bin/busybox"\n\nargz = ["x"]\n' >"$work/bad.toml"
+    step "$osprey" build -f "$work/bad.toml" -o "$img"
+    expected_status=125
+    expect_text "osprey: $work/bad.toml:3: unknown key 'argz'" ;;
+build_errors)
+    step "$osprey" build /bin/busybox true
+    expect_text "--output is required"
+    step "$osprey" build -o "$img" "$work/none"
+    expect_text "osprey: $work/none: no such file"
+    step "$osprey" build -o "$work/no/such/dir/x" /bin/busybox
+    expected_status=125
+    expect_text "cannot create $work/no/such/dir/x.partial-" ;;
+not_an_image)
+    printf 'hello' >"$work/junk"
+    step "$osprey" inspect "$work/junk"
+    expect_text "osprey: $work/junk: not an Osprey image"
+    printf '070701garbage' >"$work/fake"
+    step "$osprey" inspect "$work/fake"
+    expected_status=125
+    expect_text "osprey: $work/fake: not an Osprey image (cpio archive:" ;;
+kvm_unusable)
+    OSPREY_KVM_DEVICE="$work/no-kvm" step "$osprey" run --kernel "$static" --accel kvm /bin/busybox true
+    expected_status=125
+    expect_text "osprey: --accel kvm: KVM is not usable here ($work/no-kvm: No such file or directory)" ;;
+image_memory_too_small)
+    must "$osprey" build -o "$img" -m 4M /bin/busybox true
+    step "$osprey" run --kernel "$static" "$img"
+    expected_status=125
+    expect_text "osprey: --memory 4M is too small for this image" ;;
+image_dry_run)
+    # An image run writes its own copy with the new arguments; the image is untouched.
+    must "$osprey" build -o "$img" /bin/busybox echo default
+    cp "$img" "$work/before"
+    step "$osprey" run --kernel "$static" --dry-run "$img" replaced args
+    expect_text "-initrd $TMPDIR/osprey-"
+    copy=$(grep -o -- "-initrd [^ ]*" "$output" | cut -d' ' -f2)
+    step "$osprey" inspect "$copy"
+    expect_text "Command:     /bin/busybox replaced args"
+    rm -rf "$(dirname "$copy")"
+    step cmp "$img" "$work/before" ;;
+e2e_default_args)
+    must "$osprey" build -o "$img" /bin/busybox echo built
+    step "$osprey" run --kernel "$kernel" --timeout 60 "$img"
+    expect_text "built" ;;
+e2e_override_args)
+    must "$osprey" build -o "$img" -e WHO=env /bin/busybox echo built
+    step "$osprey" run --kernel "$kernel" --timeout 60 -e WHO=run "$img" sh -c 'echo "$WHO overridden"'
+    expect_text "run overridden"
+    reject_text "built" ;;
+e2e_added_file)
+    mkdir "$work/data" && printf 'from the host\n' >"$work/data/note.txt"
+    ln -s note.txt "$work/data/link.txt"
+    must "$osprey" build -o "$img" --add "$work/data:/data" -w /data /bin/busybox cat link.txt
+    step "$osprey" run --kernel "$kernel" --timeout 60 "$img"
+    expect_text "from the host" ;;
+e2e_manifest_run)
+    printf 'program = "/bin/busybox"\nargs = ["echo", "manifest run"]\n' >"$work/m.toml"
+    step "$osprey" run --kernel "$kernel" --timeout 60 -f "$work/m.toml"
+    expect_text "manifest run" ;;
+*)
+    echo "image_case.sh: unknown case $case_name" >&2
+    exit 2 ;;
+esac
+
+cat "$output"
+failed=0
+if [ "$status" -ne "$expected_status" ]; then
+    echo "FAIL: exit status $status, expected $expected_status" >&2
+    failed=1
+fi
+printf '%s' "$expected_texts" | while IFS= read -r text; do
+    [ -n "$text" ] || continue
+    if ! grep -qF -- "$text" "$output"; then
+        echo "FAIL: output lacks: $text" >&2
+        exit 1
+    fi
+done || failed=1
+printf '%s' "$unexpected_texts" | while IFS= read -r text; do
+    [ -n "$text" ] || continue
+    if grep -qxF -- "$text" "$output"; then
+        echo "FAIL: output has: $text" >&2
+        exit 1
+    fi
+done || failed=1
+if [ -n "$(ls -A "$TMPDIR")" ]; then
+    echo "FAIL: osprey left files behind in TMPDIR:" >&2
+    ls -lA "$TMPDIR" >&2
+    failed=1
+fi
+if ls "$work/out" | grep -q partial; then
+    echo "FAIL: a partial image was left behind" >&2
+    failed=1
+fi
+exit $failed
