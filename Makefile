@@ -26,7 +26,7 @@ build: setup $(BUILD_DIR)/build.ninja
 	@ninja -C $(BUILD_DIR) -j $(JOBS)
 
 run: build
-	@$(BUILD_DIR)/osprey boot --timeout 60
+	@$(BUILD_DIR)/osprey run --timeout 60 /bin/busybox echo "Hello from Osprey"
 
 check: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300

@@ -8,7 +8,7 @@ set -eu
 # programs run inside Osprey (busybox-static, musl-tools) and their tools (cpio, e2fsprogs).
 # Benchmarks: xz-utils unpacks Debian's kernel for the Linux guest (bench/lib/linux_guest.sh).
 PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
-nlohmann-json3-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
+nlohmann-json3-dev libtoml11-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
 golang-go xz-utils"
 
 missing=""

@@ -4,6 +4,7 @@
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
+#include "mm/heap.h"
 
 namespace initramfs {
 
@@ -72,6 +73,37 @@ Result<RefPtr<fs::Inode>> ensure_directory(fs::Inode& root, std::string_view pat
 
 }  // namespace
 
+struct DirectoryTime {
+    fs::Inode* directory;  // kept alive by the tree
+    u32 mtime;
+};
+DirectoryTime* g_directory_times = nullptr;
+usize g_directory_time_count = 0, g_directory_time_capacity = 0;
+
+void remember_directory_time(RefPtr<fs::Inode>& directory, u32 mtime) {
+    if (g_directory_time_count == g_directory_time_capacity) {
+        usize capacity = g_directory_time_capacity ? g_directory_time_capacity * 2 : 64;
+        auto grown = heap::allocate(capacity * sizeof(DirectoryTime));
+        if (grown.is_error()) return;  // times stay "now": nothing worse
+        auto* times = static_cast<DirectoryTime*>(grown.value());
+        for (usize i = 0; i < g_directory_time_count; i++) times[i] = g_directory_times[i];
+        heap::free(g_directory_times);
+        g_directory_times = times;
+        g_directory_time_capacity = capacity;
+    }
+    g_directory_times[g_directory_time_count++] = {directory.get(), mtime};
+}
+
+void apply_directory_times() {
+    for (usize i = 0; i < g_directory_time_count; i++) {
+        fs::Inode* d = g_directory_times[i].directory;
+        d->m_mtime = d->m_ctime = d->m_atime = {g_directory_times[i].mtime, 0};
+    }
+    heap::free(g_directory_times);
+    g_directory_times = nullptr;
+    g_directory_time_count = g_directory_time_capacity = 0;
+}
+
 Result<void> populate_root() {
     auto* rootfs = fs::RamFilesystem::create("rootfs", 1);
     if (!rootfs) return Error(ENOMEM);
@@ -101,7 +133,8 @@ Result<void> populate_root() {
             dir->m_permissions = entry.permissions();
             dir->m_uid = entry.uid;
             dir->m_gid = entry.gid;
-            dir->m_mtime = dir->m_ctime = dir->m_atime = {entry.mtime, 0};
+            // Its time is set once everything is unpacked: adding entries would change it.
+            remember_directory_time(dir, entry.mtime);
             continue;
         }
         RefPtr<fs::Inode> inode;
@@ -115,6 +148,7 @@ Result<void> populate_root() {
         }
         inode->m_mtime = inode->m_ctime = inode->m_atime = {entry.mtime, 0};
     }
+    apply_directory_times();
     klog::info("rootfs: {} files from the initramfs, served in place", files);
     return {};
 }

@@ -47,7 +47,8 @@ Result<RefPtr<fs::Inode>> lookup_at(int dirfd, u64 user_path, u32 flags, bool fo
         PathArg* p;
         ~Free() { delete p; }
     } free_path{path};
-    TRY(copy_path(user_path, *path, flags & AT_EMPTY_PATH));
+    if (user_path == 0 && (flags & AT_EMPTY_PATH)) path->length = 0;  // the descriptor itself (fchdir, futimens)
+    else TRY(copy_path(user_path, *path, flags & AT_EMPTY_PATH));
     if (path->empty()) {
         if (dirfd == AT_FDCWD) return start_directory(dirfd);
         auto file = TRY(Process::current().fds().get(dirfd));

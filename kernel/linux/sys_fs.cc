@@ -21,6 +21,28 @@ u32 current_umask() {
 
 bool wants_write(u32 flags) { return (flags & fs::O_ACCMODE) != fs::O_RDONLY; }
 
+// Follows a chain of symlinks whose last target does not exist, and creates that target.
+Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPtr<fs::Inode> link, u32 mode) {
+    auto target = OwnPtr<PathArg>::make();
+    if (!target) return Error(ENOMEM);
+    for (int depth = 0; depth < 40; depth++) {
+        target->length = TRY(link->readlink(target->text, sizeof target->text - 1));
+        target->text[target->length] = '\0';
+        fs::ParentPath parent;
+        TRY(fs::resolve_parent(*directory, target->view(), parent));
+        auto next = parent.directory->lookup(parent.last());
+        if (next.is_error()) {
+            if (next.error() != ENOENT) return Error(next.error());
+            return parent.directory->create(parent.last(), fs::InodeType::Regular, mode, Process::current().uid,
+                                            Process::current().gid);
+        }
+        if (next.value()->type() != fs::InodeType::Symlink) return next.value();
+        directory = parent.directory;
+        link = next.value();
+    }
+    return Error(ELOOP);
+}
+
 Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
     if (flags & O_TMPFILE & ~fs::O_DIRECTORY) return Error(EOPNOTSUPP);  // FIXME: O_TMPFILE
     auto path = TRY(read_path(user_path));
@@ -37,7 +59,14 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
             inode = existing.value();
             if (inode->type() == fs::InodeType::Symlink) {
                 if (flags & fs::O_NOFOLLOW) return Error(ELOOP);
-                inode = TRY(fs::resolve(*base, path->view(), true));
+                auto followed = fs::resolve(*base, path->view(), true);
+                if (followed.is_error() && followed.error() == ENOENT) {
+                    // A dangling link: O_CREAT creates the file it points to, as on Linux.
+                    inode = TRY(create_through_link(parent.directory, inode, mode & ~current_umask() & 07777));
+                    created = true;
+                } else {
+                    inode = TRY(static_cast<Result<RefPtr<fs::Inode>>&&>(followed));
+                }
             }
         } else if (existing.error() == ENOENT) {
             if (parent.last() == "." || parent.last() == "..") return Error(EISDIR);

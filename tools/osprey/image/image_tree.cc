@@ -262,7 +262,7 @@ bool ImageTree::write(cpio::ByteSink& sink, const std::function<void(const Write
             break;
         }
         if (!ok) return false;
-        done.files++;
+        done.files += node.type == ImageNode::Type::File;
         if (progress) progress(done);
     }
     return check(writer.finish(), "the trailer");
