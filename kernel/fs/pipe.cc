@@ -3,6 +3,7 @@
 #include <new>
 
 #include "linux/process.h"
+#include "linux/user_memory.h"
 #include "linux/signals.h"
 #include "mm/heap.h"
 #include "sched/thread.h"
@@ -91,6 +92,13 @@ public:
         return m_pipe->write(buffer, nonblocking(), *this);
     }
     u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
+    Result<u64> ioctl(u32 request, u64 argument) override {
+        constexpr u32 FIONREAD = 0x541b;
+        if (request != FIONREAD) return Error(ENOTTY);
+        int available = static_cast<int>(m_pipe->m_changed.locked([&] { return m_pipe->m_used; }));
+        TRY(UserPtr<int>(argument).write(available));
+        return 0;
+    }
     Result<void> stat(Stat& out) override {
         out = {};
         out.st_dev = 13;  // pipefs

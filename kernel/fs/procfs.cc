@@ -136,10 +136,10 @@ void render_meminfo(Sink& out, u64) {
     format_meminfo_kb(out, "CommitLimit", total);
     format_meminfo_kb(out, "Committed_AS", committed);
     format_meminfo_kb(out, "VmallocTotal", 34359738367);
-    const char* zero_rest[] = {"VmallocUsed",   "VmallocChunk",   "Percpu",        "HardwareCorrupted",
-                               "AnonHugePages", "ShmemHugePages", "ShmemPmdMapped", "FileHugePages",
-                               "FilePmdMapped"};
-    for (const char* name : zero_rest) format_meminfo_kb(out, name, 0);
+    for (const char* name : {"VmallocUsed", "VmallocChunk", "Percpu"}) format_meminfo_kb(out, name, 0);
+    out.write("HardwareCorrupted:     0 kB\n");  // Linux's one line with a narrower field
+    for (const char* name : {"AnonHugePages", "ShmemHugePages", "ShmemPmdMapped", "FileHugePages", "FilePmdMapped"})
+        format_meminfo_kb(out, name, 0);
     out.write("HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n");
     format_meminfo_kb(out, "Hugepagesize", 2048);
     format_meminfo_kb(out, "Hugetlb", 0);

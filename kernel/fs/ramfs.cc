@@ -158,6 +158,7 @@ public:
     Result<bool> read_dir(u64& cursor, DirEntry& out) override {
         if (!is_directory()) return Error(ENOTDIR);
         MutexLocker lock(m_lock);
+        if (m_nlink == 0) return Error(ENOENT);  // removed while open
         auto emit = [&](u64 ino, InodeType type, std::string_view name) {
             out.ino = ino;
             out.type = type;
@@ -353,7 +354,8 @@ Result<void> RamInode::rename(std::string_view name, Inode& target_dir_inode, st
     }
     Entry* existing = target_dir.find(target_name);
     Result<void> result;
-    if (source == existing) {
+    // Onto itself, or onto another hard link of the same file: nothing happens (POSIX).
+    if (source == existing || (existing && existing->inode.get() == source->inode.get())) {
         unlock_second();
         return {};
     }

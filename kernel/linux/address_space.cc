@@ -287,6 +287,18 @@ AddressSpace::FaultResult AddressSpace::handle_fault(u64 address, u32 access) {
     return fault_locked(address, access);
 }
 
+Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
+    u64 end = address + align_up(length, kPage);
+    if (end < address) return Error(ENOMEM);
+    MutexLocker lock(m_lock);
+    for (u64 v = address; v < end;) {
+        const mm::Vma* area = m_areas.find(v);
+        if (!area) return Error(ENOMEM);
+        v = area->end();
+    }
+    return {};
+}
+
 u64 AddressSpace::mapped_bytes() {
     MutexLocker lock(m_lock);
     return m_areas.mapped_bytes();

@@ -72,6 +72,8 @@ public:
     FaultResult handle_fault(u64 address, u32 access);
 
     u64 mapped_bytes();
+    // ENOMEM unless every page of the range is mapped.
+    Result<void> check_mapped(u64 address, u64 length);
 
     // One area as /proc/self/maps shows it; path: the file a file mapping maps, or null.
     struct AreaView {

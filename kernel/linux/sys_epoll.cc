@@ -2,6 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "fs/epoll.h"
 #include "fs/fd_table.h"
+#include "fs/inode_file.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "sched/clock.h"
@@ -44,6 +45,10 @@ Result<u64> sys_epoll_ctl(SyscallArgs& args) {
     int fd = args.fd(2);
     auto target = TRY(table.get(fd));
     if (!fs::is_epoll(*epoll)) return Error(EINVAL);
+    // Regular files and directories are always ready: Linux refuses to watch them.
+    if (auto* inode_file = fs::as_inode_file(*target);
+        inode_file && (inode_file->inode().type() == fs::InodeType::Regular || inode_file->inode().is_directory()))
+        return Error(EPERM);
     int op = args.i32_arg(1);
     fs::EpollEvent event{};
     if (op != fs::EPOLL_CTL_DEL) event = TRY(args.ptr<fs::EpollEvent>(3).read());

@@ -153,7 +153,7 @@ Result<u64> sys_ftruncate(SyscallArgs& args) {
 }
 
 Result<u64> sys_fallocate(SyscallArgs& args) {
-    constexpr int FALLOC_FL_KEEP_SIZE = 1;
+    constexpr int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
     auto file = TRY(fds().get(args.fd(0)));
     int mode = args.i32_arg(1);
     i64 offset = static_cast<i64>(args[2]), length = static_cast<i64>(args[3]);
@@ -161,6 +161,19 @@ Result<u64> sys_fallocate(SyscallArgs& args) {
     auto* f = fs::as_inode_file(*file);
     if (!f) return Error(ESPIPE);
     if (!writable(*file)) return Error(EBADF);
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+        // Punching requires KEEP_SIZE; the range reads as zeros afterwards.
+        if (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))) return Error(EOPNOTSUPP);
+        u64 size = f->inode().size();
+        u64 start = static_cast<u64>(offset), end = static_cast<u64>(offset + length);
+        if (end > size) end = size;
+        static const u8 zeros[4096] = {};
+        for (u64 at = start; at < end;) {
+            u64 n = end - at < sizeof zeros ? end - at : sizeof zeros;
+            at += TRY(f->inode().write(at, fs::IoBuffer::kernel(const_cast<u8*>(zeros), n)));
+        }
+        return 0;
+    }
     if (mode & ~FALLOC_FL_KEEP_SIZE) return Error(EOPNOTSUPP);
     // Memory-backed files have no blocks to reserve: the size is what changes.
     u64 end = static_cast<u64>(offset + length);

@@ -45,6 +45,7 @@ Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPt
 
 Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
     if (flags & O_TMPFILE & ~fs::O_DIRECTORY) return Error(EOPNOTSUPP);  // FIXME: O_TMPFILE
+    if ((flags & fs::O_CREAT) && (flags & fs::O_DIRECTORY)) return Error(EINVAL);  // as Linux 6.4 and later
     auto path = TRY(read_path(user_path));
     auto base = TRY(base_for(dirfd, *path));
     RefPtr<fs::Inode> inode;
@@ -86,7 +87,8 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
         if (inode->is_directory() && (wants_write(flags) || (flags & fs::O_CREAT && !created))) {
             if (wants_write(flags)) return Error(EISDIR);
         }
-        if ((flags & fs::O_TRUNC) && wants_write(flags) && inode->type() == fs::InodeType::Regular && !created)
+        // Linux truncates even for O_RDONLY when the caller could write the file.
+        if ((flags & fs::O_TRUNC) && inode->type() == fs::InodeType::Regular && !created)
             TRY(inode->truncate(0));
     }
     u32 kept = flags & (fs::O_ACCMODE | fs::O_APPEND | fs::O_NONBLOCK | fs::O_DSYNC | fs::O_DIRECT | fs::O_LARGEFILE |
@@ -256,6 +258,11 @@ Result<u64> do_chown(RefPtr<fs::Inode> inode, u32 uid, u32 gid) {
     MutexLocker lock(inode->m_lock);
     if (uid != ~0u) inode->m_uid = uid;
     if (gid != ~0u) inode->m_gid = gid;
+    // A change of owner drops set-user-ID, and set-group-ID when the group can execute.
+    if (inode->type() == fs::InodeType::Regular && (uid != ~0u || gid != ~0u)) {
+        inode->m_permissions &= ~04000u;
+        if (inode->m_permissions & 010) inode->m_permissions &= ~02000u;
+    }
     inode->touch_changed();
     return 0;
 }
@@ -385,7 +392,17 @@ Result<u64> sys_chmod(SyscallArgs& args) { return do_chmod(TRY(lookup_at(AT_FDCW
 Result<u64> sys_fchmodat(SyscallArgs& args) {
     return do_chmod(TRY(lookup_at(args.fd(0), args[1], 0)), static_cast<u32>(args[2]));
 }
+namespace {
+// fchmod and fchown need a real open file: an O_PATH descriptor only names one.
+Result<void> not_path_only(int fd) {
+    auto file = TRY(process().fds().get(fd));
+    if (file->status_flags() & fs::O_PATH) return Error(EBADF);
+    return {};
+}
+}  // namespace
+
 Result<u64> sys_fchmod(SyscallArgs& args) {
+    TRY(not_path_only(args.fd(0)));
     return do_chmod(TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH)), static_cast<u32>(args[1]));
 }
 Result<u64> sys_chown(SyscallArgs& args) {
@@ -400,6 +417,7 @@ Result<u64> sys_fchownat(SyscallArgs& args) {
                     static_cast<u32>(args[3]));
 }
 Result<u64> sys_fchown(SyscallArgs& args) {
+    TRY(not_path_only(args.fd(0)));
     return do_chown(TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH)), static_cast<u32>(args[1]), static_cast<u32>(args[2]));
 }
 

@@ -80,6 +80,17 @@ Result<u64> sys_mlock(SyscallArgs& args) {
     return 0;
 }
 
+// Shared file mappings are the file's own pages: there is nothing to write back. The range
+// must be mapped, and the flags valid, as on Linux.
+Result<u64> sys_msync(SyscallArgs& args) {
+    constexpr u32 MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+    u32 flags = static_cast<u32>(args[2]);
+    if ((args[0] & 4095) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return Error(EINVAL);
+    TRY(Process::current().memory().check_mapped(args[0], args[1]));
+    return 0;
+}
+
 Result<u64> sys_munlock(SyscallArgs& args) {
     if (args[0] + args[1] < args[0]) return Error(EINVAL);
     return 0;

@@ -39,7 +39,7 @@ constexpr Table build() {
     S(sync, 0); S(close_range, 3); S(memfd_create, 2); S(sendfile, 4); S(copy_file_range, 6); S(poll, 3);
     S(ppoll, 5); S(select, 5); S(pselect6, 6); S(timerfd_create, 2); S(timerfd_settime, 4);
     S(timerfd_gettime, 2); S(flock, 2); S(getxattr, 4); S(lgetxattr, 4); S(fgetxattr, 4); S(listxattr, 3);
-    S(llistxattr, 3); S(flistxattr, 3); S(setxattr, 5); S(lsetxattr, 5); S(fsetxattr, 5);
+    S(msync, 3); S(llistxattr, 3); S(flistxattr, 3); S(setxattr, 5); S(lsetxattr, 5); S(fsetxattr, 5);
 #undef S
     return t;
 }

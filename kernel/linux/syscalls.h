@@ -18,7 +18,7 @@ OSPREY_SYSCALL(getpgrp); OSPREY_SYSCALL(getpgid); OSPREY_SYSCALL(getsid); OSPREY
 OSPREY_SYSCALL(prctl); OSPREY_SYSCALL(getcpu); OSPREY_SYSCALL(getrusage); OSPREY_SYSCALL(sysinfo);
 // sys_memory.cc
 OSPREY_SYSCALL(brk); OSPREY_SYSCALL(mmap); OSPREY_SYSCALL(munmap); OSPREY_SYSCALL(mprotect);
-OSPREY_SYSCALL(madvise); OSPREY_SYSCALL(mremap); OSPREY_SYSCALL(mlock); OSPREY_SYSCALL(munlock);
+OSPREY_SYSCALL(madvise); OSPREY_SYSCALL(mremap); OSPREY_SYSCALL(mlock); OSPREY_SYSCALL(munlock); OSPREY_SYSCALL(msync);
 // sys_time.cc
 OSPREY_SYSCALL(clock_gettime); OSPREY_SYSCALL(clock_getres); OSPREY_SYSCALL(gettimeofday);
 OSPREY_SYSCALL(time); OSPREY_SYSCALL(nanosleep); OSPREY_SYSCALL(clock_nanosleep);

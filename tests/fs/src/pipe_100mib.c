@@ -1,11 +1,13 @@
 // 100 MiB through a pipe between two threads: the writer sends a position-dependent pattern
 // in writes of varying sizes (1 byte to 200 KiB, so some are split across the pipe's
 // buffer), the reader reads with varying sizes and checks every byte and the total.
+//   pipe_100mib [MIB]   (default 100; a smaller figure for measuring)
 #include "fs_test.h"
 
 #include <pthread.h>
 
-enum { TOTAL = 100 << 20, MAX_CHUNK = 200 << 10 };
+enum { MAX_CHUNK = 200 << 10 };
+static uint64_t TOTAL = 100 << 20;
 
 static inline unsigned char pattern(uint64_t i) {
     return (unsigned char)(i ^ (i >> 8) * 7 ^ (i >> 16) * 13 ^ (i >> 24) * 29);
@@ -38,7 +40,9 @@ static void *writer(void *arg) {
     return NULL;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1)
+        TOTAL = (uint64_t)atoi(argv[1]) << 20;
     OK(pipe(g_pipe));
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, writer, NULL) == 0, "pthread_create");
@@ -63,6 +67,7 @@ int main(void) {
     pthread_join(t, NULL);
     EQ(pos, TOTAL);
     close(g_pipe[0]);
-    ok("%d bytes through a pipe between two threads, every byte checked", TOTAL);
+    ok("%llu bytes through a pipe between two threads, every byte checked",
+       (unsigned long long)TOTAL);
     return 0;
 }
