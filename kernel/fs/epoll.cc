@@ -16,7 +16,7 @@ namespace {
 
 struct Item {
     PollObserver observer;
-    RefPtr<File> file;  // FIXME: Linux drops an item when the file's last descriptor closes
+    File* file;  // no reference: a file closed for good leaves the set (closing callback)
     int fd;
     u32 events;
     u64 data;
@@ -47,6 +47,7 @@ public:
 
 private:
     static void on_ready(PollObserver& observer, u32 events);
+    static void on_closing(PollObserver& observer);
     Item* find(int fd, File* file);
     void mark_ready(Item& item);
 
@@ -70,10 +71,19 @@ void Epoll::on_ready(PollObserver& observer, u32 events) {
     if (events & (item->events | EPOLLERR | EPOLLHUP)) epoll->mark_ready(*item);
 }
 
+void Epoll::on_closing(PollObserver& observer) {
+    auto* item = reinterpret_cast<Item*>(reinterpret_cast<uptr>(&observer) - offsetof(Item, observer));
+    auto* epoll = static_cast<Epoll*>(observer.context);
+    MutexLocker lock(epoll->m_items_lock);
+    epoll->m_changed.locked([&] { epoll->m_ready.remove(*item); });
+    epoll->m_items.remove(*item);
+    delete item;
+}
+
 Item* Epoll::find(int fd, File* file) {
     Item* found = nullptr;
     m_items.for_each([&](Item& item) {
-        if (item.fd == fd && item.file.get() == file) found = &item;
+        if (item.fd == fd && item.file == file) found = &item;
     });
     return found;
 }
@@ -87,9 +97,10 @@ Result<void> Epoll::ctl(int op, int fd, RefPtr<File> target, const EpollEvent& e
     switch (op) {
         case EPOLL_CTL_ADD: {
             if (item) return Error(EEXIST);
-            item = new (std::nothrow) Item{{}, target, fd, event.events, event.data};
+            item = new (std::nothrow) Item{{}, target.get(), fd, event.events, event.data};
             if (!item) return Error(ENOMEM);
             item->observer.notify = on_ready;
+            item->observer.closing = on_closing;
             item->observer.context = this;
             m_items.push_back(*item);
             target->add_observer(item->observer);
@@ -169,7 +180,7 @@ bool Epoll::reaches(Epoll& epoll, File& target, int depth) {
     bool found = false;
     epoll.m_items.for_each([&](Item& item) {
         if (found) return;
-        if (item.file.get() == &target) found = true;
+        if (item.file == &target) found = true;
         else if (is_epoll(*item.file) && reaches(static_cast<Epoll&>(*item.file), target, depth + 1)) found = true;
     });
     return found;

@@ -39,7 +39,7 @@ public:
             if (interrupted()) return Error(ERESTARTSYS);
         }
         m_changed.wake_all();
-        notify_observers(poll_events());
+        notify_observers(poll_events() & (POLLOUT | POLLWRNORM));  // a read frees room: writers' edge only
         // The value is gone from the counter even if the copy faults, as on Linux.
         TRY(buffer.copy_out(0, &value, 8));
         return 8;
@@ -62,7 +62,7 @@ public:
             if (interrupted()) return Error(ERESTARTSYS);
         }
         m_changed.wake_all();
-        notify_observers(poll_events());
+        notify_observers(poll_events() & (POLLIN | POLLRDNORM));
         return 8;
     }
 

@@ -34,6 +34,20 @@ Result<void> File::stat(Stat& out) {
     return {};
 }
 
+File::~File() {
+    // Observers that outlive the file (epoll sets) drop it now, as Linux drops a closed
+    // file from every epoll set.
+    for (;;) {
+        PollObserver* observer;
+        {
+            IrqSpinLockGuard guard(m_observers_lock);
+            observer = m_observers.pop_front();
+        }
+        if (!observer) break;
+        if (observer->closing) observer->closing(*observer);
+    }
+}
+
 void File::add_observer(PollObserver& observer) {
     IrqSpinLockGuard guard(m_observers_lock);
     m_observers.push_back(observer);

@@ -52,6 +52,8 @@ constexpr u32 S_IFMT = 0170000, S_IFSOCK = 0140000, S_IFLNK = 0120000, S_IFREG =
 struct PollObserver {
     ListNode node;
     void (*notify)(PollObserver& observer, u32 events) = nullptr;
+    // The file is going away (its last reference closed): forget it. May be null.
+    void (*closing)(PollObserver& observer) = nullptr;
     void* context = nullptr;
 };
 
@@ -79,6 +81,7 @@ public:
 
 protected:
     explicit File(u32 status_flags) : m_status_flags(status_flags) {}
+    ~File() override;
     // Subclasses call this whenever readiness may have changed.
     void notify_observers(u32 events);
 

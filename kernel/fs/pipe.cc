@@ -59,7 +59,7 @@ public:
     }
 
 private:
-    void notify();
+    void notify(bool reader_side, bool writer_side);
 
     WaitQueue m_changed;
     // One reader and one writer at a time: each copies to or from the ring without the
@@ -122,13 +122,16 @@ bool interrupted() {
 
 }  // namespace
 
-void Pipe::notify() {
+// Tells watchers of the end(s) whose readiness an event changed: data written wakes the
+// read end, space freed the write end (so an edge-triggered reader is not told again
+// when it only consumed data), a close both.
+void Pipe::notify(bool reader_side, bool writer_side) {
     u32 read_now = read_events(), write_now = write_events();
     // Under the lock: an end being closed clears its pointer under it, so a notified end
     // is never one being destroyed.
     m_changed.locked([&] {
-        if (m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_now);
-        if (m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_now);
+        if (reader_side && m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_now);
+        if (writer_side && m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_now);
     });
 }
 
@@ -143,7 +146,7 @@ void Pipe::close_end(bool reader) {
         }
     });
     m_changed.wake_all();
-    notify();
+    notify(true, true);
 }
 
 Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
@@ -182,7 +185,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
         break;
     }
     m_changed.wake_all();
-    notify();
+    notify(false, true);
     return done;
 }
 
@@ -221,7 +224,7 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
         m_changed.locked([&] { m_used += n; });
         done += n;
         m_changed.wake_all();
-        notify();
+        notify(true, false);
     }
     return done;
 }

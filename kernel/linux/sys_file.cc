@@ -222,7 +222,8 @@ Result<u64> sys_memfd_create(SyscallArgs& args) {
 
 // sendfile and copy_file_range: through a kernel buffer.
 namespace {
-Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 count, bool use_offset) {
+Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 count, bool use_offset,
+                         u64 out_offset_address = 0) {
     if (!readable(in) || !writable(out)) return Error(EBADF);
     if (count > kMaxIo) count = kMaxIo;
     u64 offset = 0;
@@ -232,6 +233,14 @@ Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 co
         i64 start = TRY(UserPtr<i64>(offset_address).read());
         if (start < 0) return Error(EINVAL);
         offset = static_cast<u64>(start);
+    }
+    fs::InodeFile* out_file = nullptr;
+    u64 out_offset = 0;
+    if (out_offset_address) {
+        out_file = TRY(seekable(out));
+        i64 start = TRY(UserPtr<i64>(out_offset_address).read());
+        if (start < 0) return Error(EINVAL);
+        out_offset = static_cast<u64>(start);
     }
     auto buffer = heap::allocate(64 * KiB);
     if (buffer.is_error()) return Error(ENOMEM);
@@ -247,7 +256,8 @@ Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 co
             break;
         }
         if (got.value() == 0) break;
-        auto put = out.write(fs::IoBuffer::kernel(chunk, got.value()));
+        auto put = out_file ? out_file->inode().write(out_offset + done, fs::IoBuffer::kernel(chunk, got.value()))
+                            : out.write(fs::IoBuffer::kernel(chunk, got.value()));
         if (put.is_error()) {
             if (!done) failure = Error(put.error());
             break;
@@ -258,6 +268,7 @@ Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 co
     heap::free(chunk);
     if (failure.is_error()) return Error(failure.error());
     if (use_offset) TRY(UserPtr<i64>(offset_address).write(static_cast<i64>(offset + done)));
+    if (out_offset_address) TRY(UserPtr<i64>(out_offset_address).write(static_cast<i64>(out_offset + done)));
     return done;
 }
 }  // namespace
@@ -270,11 +281,10 @@ Result<u64> sys_sendfile(SyscallArgs& args) {
 
 Result<u64> sys_copy_file_range(SyscallArgs& args) {
     if (args[5] != 0) return Error(EINVAL);
-    if (args[3]) return Error(EINVAL);  // FIXME: an output offset; the file position is used instead
     auto in = TRY(fds().get(args.fd(0)));
     auto out = TRY(fds().get(args.fd(2)));
     if (!fs::as_inode_file(*in) || !fs::as_inode_file(*out)) return Error(EINVAL);
-    return copy_between(*in, *out, args[1], args[4], args[1] != 0);
+    return copy_between(*in, *out, args[1], args[4], args[1] != 0, args[3]);
 }
 
 }  // namespace linux_abi
