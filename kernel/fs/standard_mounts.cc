@@ -1,6 +1,9 @@
 #include "fs/standard_mounts.h"
 
+#include "fs/devfs.h"
 #include "fs/initramfs.h"
+#include "fs/procfs.h"
+#include "fs/sysfs.h"
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
@@ -42,6 +45,9 @@ Result<void> mount_standard() {
         image_has_tmp = tmp.value()->read_dir(cursor, entry).value_or(false);
     }
     if (!image_has_tmp) TRY(mount_tmpfs("/tmp", 0x21));
+    TRY(devfs::mount_at("/dev"));  // it has the /dev/shm directory the tmpfs goes on
+    TRY(procfs::mount_at("/proc"));
+    TRY(sysfs::mount_at("/sys"));
     TRY(ensure("/dev/shm", 01777));
     TRY(mount_tmpfs("/dev/shm", 0x22));
     return {};

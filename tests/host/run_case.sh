@@ -10,7 +10,8 @@ static=$2
 case_name=$3
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+helper_pid=
+trap '[ -z "$helper_pid" ] || kill "$helper_pid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 export TMPDIR="$work/tmp"
 # These tests never boot: any x86-64 ELF with a PT_LOAD passes for the kernel image.
@@ -27,6 +28,25 @@ executable_copy() {
 expected_texts=
 expect_text() { expected_texts="$expected_texts$1
 "; }
+unexpected_texts=
+# reject_text TEXT: the output must not contain TEXT.
+reject_text() { unexpected_texts="$unexpected_texts$1
+"; }
+# listen_on_free_port: starts a process listening on a free port of 127.0.0.1 (stopped
+# on exit) and prints the port.
+listen_on_free_port() {
+    python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$work/port" &
+    helper_pid=$!
+    for i in $(seq 1 50); do
+        [ -s "$work/port" ] && break
+        sleep 0.1
+    done
+    cat "$work/port"
+}
+# free_port: a port of 127.0.0.1 that was free a moment ago.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 keep_tmp=no
 interrupt=no
 check_dynamic=no
@@ -122,6 +142,60 @@ dry_run)
     expect_text "-append loglevel=warn"
     expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
     expect_text "osprey: the image is $TMPDIR/osprey-" ;;
+cpus_zero)
+    set -- --cpus 0 "$static"
+    expected_status=125
+    expect_text "osprey: --cpus 0: expected a whole number from 1 to 255" ;;
+cpus_negative)
+    set -- --cpus=-1 "$static"
+    expected_status=125
+    expect_text "osprey: --cpus -1: expected a whole number from 1 to 255" ;;
+cpus_junk)
+    set -- --cpus two "$static"
+    expected_status=125
+    expect_text "osprey: --cpus two: expected a whole number from 1 to 255" ;;
+cpus_note)
+    # Accepted, noted on stderr, and no -smp for QEMU: the kernel runs on one CPU.
+    set -- --dry-run --cpus 4 "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "osprey: note: --cpus 4: Osprey runs programs on one CPU until SMP support lands; the other CPUs are not used yet"
+    reject_text "-smp" ;;
+publish_dry_run)
+    port1=$(free_port)
+    port2=$(free_port)
+    set -- --dry-run -p "$port1:80" --publish "127.0.0.1:$port2:443" "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-netdev user,id=osnet,hostfwd=tcp:127.0.0.1:$port1-:80,hostfwd=tcp:127.0.0.1:$port2-:443 -device virtio-net-device,netdev=osnet"
+    reject_text "osprey: note:" ;;
+publish_q35)
+    port1=$(free_port)
+    set -- --dry-run --machine q35 -p "$port1:8080" "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-netdev user,id=osnet,hostfwd=tcp:127.0.0.1:$port1-:8080 -device virtio-net-pci,netdev=osnet" ;;
+publish_in_use)
+    port=$(listen_on_free_port)
+    if [ -z "$port" ]; then
+        echo "FAIL: the helper listening on a port did not start" >&2
+        exit 1
+    fi
+    set -- -p "$port:80" "$static"
+    expected_status=125
+    expect_text "osprey: port $port is already in use" ;;
+publish_address)
+    set -- -p 0.0.0.0:8080:80 "$static"
+    expected_status=125
+    expect_text "osprey: -p 0.0.0.0:8080:80: forwards listen on the loopback only; the address must be 127.0.0.1 (or leave it out)" ;;
+publish_bad_port)
+    set -- -p 8080:70000 "$static"
+    expected_status=125
+    expect_text "osprey: -p 8080:70000: the guest port must be a number from 1 to 65535" ;;
+publish_duplicate)
+    set -- -p 8080:80 -p 8080:81 "$static"
+    expected_status=125
+    expect_text "osprey: -p 8080:81: host port 8080 is published twice" ;;
 *)
     echo "run_case.sh: unknown case $case_name" >&2
     exit 2 ;;
@@ -157,6 +231,13 @@ printf '%s' "$expected_texts" | while IFS= read -r text; do
     [ -n "$text" ] || continue
     if ! grep -qF -- "$text" "$work/output"; then
         echo "FAIL: output lacks: $text" >&2
+        exit 1
+    fi
+done || failed=1
+printf '%s' "$unexpected_texts" | while IFS= read -r text; do
+    [ -n "$text" ] || continue
+    if grep -qF -- "$text" "$work/output"; then
+        echo "FAIL: output should not contain: $text" >&2
         exit 1
     fi
 done || failed=1

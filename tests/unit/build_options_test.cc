@@ -74,4 +74,15 @@ TEST(BuildOptions, RunTakesEveryBuildOptionButOutput) {
     EXPECT_TRUE(parse("run", {"-o", "x", "prog"}).parse_failed || !parse("run", {"-o", "x", "prog"}).error.empty());
 }
 
+TEST(BuildOptions, CpusIsAcceptedAsTypedAndPublishIsRunOnly) {
+    auto p = parse("build", {"-o", "x", "--cpus", "2", "prog"});
+    ASSERT_FALSE(p.parse_failed);
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.args.cpus, "2");
+    // Checked by parse_cpus when the command runs, so the message can say what is wrong.
+    EXPECT_EQ(parse("build", {"-o", "x", "--cpus", "junk", "prog"}).args.cpus, "junk");
+    auto published = parse("build", {"-o", "x", "-p", "8080:80", "prog"});
+    EXPECT_TRUE(published.parse_failed || !published.error.empty());
+}
+
 }  // namespace

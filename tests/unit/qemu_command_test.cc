@@ -122,3 +122,48 @@ TEST(QemuCommand, DebugExitDeviceCanBeLeftOut) {
     EXPECT_FALSE(has_pair(args, "-device", "isa-debug-exit,iobase=0xf4,iosize=4"));
 }
 }  // namespace
+
+namespace {
+
+size_t count_of(const std::vector<std::string>& args, const std::string& word) {
+    return static_cast<size_t>(std::count(args.begin(), args.end(), word));
+}
+
+TEST(QemuCommand, NoForwardsNoNetworkDevice) {
+    VmConfig config;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_EQ(count_of(args, "-netdev"), 0u);
+    for (auto& a : args) EXPECT_EQ(a.find("virtio-net"), std::string::npos) << a;
+}
+
+TEST(QemuCommand, ForwardsUseUserNetworkingOnTheLoopbackWithVirtioMmioOnMicrovm) {
+    VmConfig config;
+    config.port_forwards = {{8080, 80}, {8443, 443}};
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-netdev",
+                         "user,id=osnet,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8443-:443"));
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-net-device,netdev=osnet"));
+    EXPECT_EQ(count_of(args, "-netdev"), 1u);
+    // The network device comes before the kernel, with the other devices.
+    auto netdev = std::find(args.begin(), args.end(), "-netdev");
+    EXPECT_LT(netdev, std::find(args.begin(), args.end(), "-kernel"));
+}
+
+TEST(QemuCommand, ForwardsUseVirtioPciOnPcAndQ35) {
+    for (const char* machine : {"pc", "q35"}) {
+        VmConfig config;
+        config.machine = machine;
+        config.port_forwards = {{2222, 22}};
+        auto args = osprey::qemu_arguments(config, test_channels());
+        EXPECT_TRUE(has_pair(args, "-netdev", "user,id=osnet,hostfwd=tcp:127.0.0.1:2222-:22")) << machine;
+        EXPECT_TRUE(has_pair(args, "-device", "virtio-net-pci,netdev=osnet")) << machine;
+    }
+}
+
+TEST(QemuCommand, OneCpuGetsNoSmp) {
+    VmConfig config;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_EQ(count_of(args, "-smp"), 0u);
+}
+
+}  // namespace

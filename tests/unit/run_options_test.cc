@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -160,3 +163,94 @@ TEST(RunOptions, KernelCommandLineFollowsVerboseTraceAndAslr) {
 }
 
 }  // namespace
+
+TEST(RunOptions, CpusAndPublishAreParsed) {
+    auto p = parse({"--cpus", "2", "-p", "8080:80", "--publish", "127.0.0.1:8443:443", "-p=9000:9000", "prog", "-p", "1"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.args.cpus, "2");
+    EXPECT_EQ(p.args.publish, (Words{"8080:80", "127.0.0.1:8443:443", "9000:9000"}));
+    EXPECT_EQ(p.args.command, (Words{"prog", "-p", "1"}));
+    EXPECT_EQ(parse({"prog"}).args.cpus, "");  // not given: 1, or the image's default
+    EXPECT_TRUE(parse({"prog"}).args.publish.empty());
+}
+
+TEST(RunCpus, AWholeNumberFromOne) {
+    std::string error;
+    EXPECT_EQ(osprey::parse_cpus("1", error), 1u);
+    EXPECT_EQ(osprey::parse_cpus("4", error), 4u);
+    EXPECT_EQ(osprey::parse_cpus("255", error), 255u);
+    for (const char* bad : {"0", "-1", "", "two", "1.5", "2x", " 2", "+2", "256", "99999999999999999999"}) {
+        error.clear();
+        EXPECT_FALSE(osprey::parse_cpus(bad, error)) << bad;
+        EXPECT_EQ(error, "--cpus " + std::string(bad) + ": expected a whole number from 1 to 255") << bad;
+    }
+}
+
+TEST(RunCpus, MoreThanOneIsNotedAsNotUsedYet) {
+    EXPECT_EQ(osprey::cpus_note(1), "");
+    std::string note = osprey::cpus_note(4);
+    EXPECT_NE(note.find("--cpus 4"), std::string::npos) << note;
+    EXPECT_NE(note.find("not used yet"), std::string::npos) << note;
+    EXPECT_EQ(note.find('\n'), std::string::npos);
+}
+
+TEST(RunPublish, HostAndGuestPortsWithAnOptionalLoopbackAddress) {
+    std::string error;
+    auto forwards = osprey::parse_publish({"8080:80", "127.0.0.1:8443:443", "1:65535", "5353:53/tcp", "9000:80"}, error);
+    ASSERT_TRUE(forwards) << error;
+    using F = osprey::PortForward;
+    EXPECT_EQ(*forwards, (std::vector<F>{{8080, 80}, {8443, 443}, {1, 65535}, {5353, 53}, {9000, 80}}));
+    EXPECT_TRUE(osprey::parse_publish({}, error)->empty());
+}
+
+TEST(RunPublish, BadValuesSayWhy) {
+    struct Case {
+        std::vector<std::string> values;
+        std::string error;
+    };
+    const Case cases[] = {
+        {{"8080"}, "-p 8080: expected HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT"},
+        {{"1:2:3:4"}, "-p 1:2:3:4: expected HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT"},
+        {{"0:80"}, "-p 0:80: the host port must be a number from 1 to 65535"},
+        {{"65536:80"}, "-p 65536:80: the host port must be a number from 1 to 65535"},
+        {{"http:80"}, "-p http:80: the host port must be a number from 1 to 65535"},
+        {{":80"}, "-p :80: the host port must be a number from 1 to 65535"},
+        {{"8080:0"}, "-p 8080:0: the guest port must be a number from 1 to 65535"},
+        {{"8080:-1"}, "-p 8080:-1: the guest port must be a number from 1 to 65535"},
+        {{"8080:"}, "-p 8080:: the guest port must be a number from 1 to 65535"},
+        {{"8080:80/udp"}, "-p 8080:80/udp: only TCP can be forwarded (HOSTPORT:GUESTPORT or HOSTPORT:GUESTPORT/tcp)"},
+        {{"0.0.0.0:8080:80"},
+         "-p 0.0.0.0:8080:80: forwards listen on the loopback only; the address must be 127.0.0.1 (or leave it out)"},
+        {{"192.168.1.5:8080:80"},
+         "-p 192.168.1.5:8080:80: forwards listen on the loopback only; the address must be 127.0.0.1 (or leave it out)"},
+        {{"localhost:8080:80"},
+         "-p localhost:8080:80: forwards listen on the loopback only; the address must be 127.0.0.1 (or leave it out)"},
+        {{"8080:80", "127.0.0.1:8080:81"}, "-p 127.0.0.1:8080:81: host port 8080 is published twice"},
+    };
+    for (auto& c : cases) {
+        std::string error;
+        EXPECT_FALSE(osprey::parse_publish(c.values, error)) << c.values.back();
+        EXPECT_EQ(error, c.error);
+    }
+}
+
+TEST(RunPublish, AHostPortInUseIsRefused) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(fd, 1), 0);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    u16 taken = ntohs(address.sin_port);
+    std::string error;
+    EXPECT_FALSE(osprey::check_host_ports_free({{taken, 80}}, error));
+    EXPECT_EQ(error, "port " + std::to_string(taken) + " is already in use");
+    close(fd);
+    // Once it is closed the port is free again (SO_REUSEADDR, as QEMU's listener).
+    error.clear();
+    EXPECT_TRUE(osprey::check_host_ports_free({{taken, 80}}, error)) << error;
+    EXPECT_TRUE(osprey::check_host_ports_free({}, error));
+}

@@ -32,6 +32,13 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!collect_program_command(app, command, args, error)) return fail(error);
     if (args.workdir.empty() || args.workdir[0] != '/')
         return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
+    unsigned cpus = 1;
+    if (!args.cpus.empty()) {
+        auto parsed = parse_cpus(args.cpus, error);
+        if (!parsed) return fail(error);
+        cpus = *parsed;
+    }
+    if (std::string note = cpus_note(cpus); !note.empty()) fprintf(stderr, "osprey: %s\n", note.c_str());
     std::string cwd = current_directory();
     // A saved image gets no TERM: each run adds the host's when its stdout is a terminal.
     auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);
@@ -41,17 +48,21 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!image) return fail(error);
     image->spec.has_random = false;
     image->info.memory = merged->memory;
+    image->info.cpus = cpus;
     if (!finish_image(*image, error)) return fail(error);
 
     // Written beside the target and renamed into place, so a failed or interrupted build
     // leaves neither a half image nor a temporary file.
     std::string partial = args.output + ".partial-" + std::to_string(getpid());
     u64 bytes = 0;
-    if (!write_image_file(image->tree, partial, false, bytes, error)) return fail(error);
+    bool written = write_image_file(image->tree, partial, false, bytes, error,
+                                    [&stop_signals] { return stop_signals.signal() != 0; });
+    // A Ctrl-C ends the write early; either way the partial file is gone.
     if (int signal = stop_signals.signal()) {
         unlink(partial.c_str());
         return report_stop_signal(signal);
     }
+    if (!written) return fail(error);
     if (rename(partial.c_str(), args.output.c_str()) != 0) {
         unlink(partial.c_str());
         return fail("cannot write " + args.output + ": " + strerror(errno));

@@ -56,6 +56,7 @@ int inspect(const std::string& path, bool json_output) {
         out["env"] = spec.env;
         out["workdir"] = spec.workdir;
         out["memory"] = image->info.memory;
+        out["cpus"] = image->info.cpus;
         out["program"] = image->info.program;
         if (image->info.interpreter) out["interpreter"] = *image->info.interpreter;
         out["libraries"] = nlohmann::json::array();
@@ -81,6 +82,7 @@ int inspect(const std::string& path, bool json_output) {
     if (image->info.interpreter) printf("Interpreter: %s\n", image->info.interpreter->c_str());
     printf("Workdir:     %s\n", spec.workdir.c_str());
     printf("Memory:      %s\n", image->info.memory.empty() ? "sized from the image" : image->info.memory.c_str());
+    printf("CPUs:        %u\n", image->info.cpus);
     printf("Environment:\n");
     for (auto& entry : spec.env) printf("  %s\n", entry.c_str());
     if (!image->info.libraries.empty()) {

@@ -119,6 +119,13 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
     std::optional<u64> memory_mib;
     if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
+    std::optional<unsigned> cpus;
+    if (!args.cpus.empty() && !(cpus = parse_cpus(args.cpus, error))) return fail(error);
+    auto forwards = parse_publish(args.publish, error);
+    if (!forwards) return fail(error);
+    // Before the image is built: a taken port is refused at once.
+    if (!check_host_ports_free(*forwards, error)) return fail(error);
+    vm.port_forwards = *forwards;
     auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);
     if (!accel) return fail(error);
     vm.accel = *accel;
@@ -128,6 +135,10 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     auto image = prepare_image(args, memory, error);
     if (!image) return fail(error);
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
+    // One CPU until SMP lands: a larger --cpus (or an image's default) is accepted and noted,
+    // and QEMU gets no -smp.
+    if (std::string note = cpus_note(cpus.value_or(image->info.cpus)); !note.empty())
+        fprintf(stderr, "osprey: %s\n", note.c_str());
 
     auto search = locate_kernel(args.kernel);
     if (!search.found) {
@@ -153,9 +164,11 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (args.dry_run || args.keep_image) dir->keep();
     std::string image_path = dir->file("initramfs.cpio");
     u64 image_bytes = 0;
-    if (!write_image_file(image->tree, image_path, true, image_bytes, error)) return fail(error);
-    vm.initrd = image_path;
+    bool written = write_image_file(image->tree, image_path, true, image_bytes, error,
+                                    [&stop_signals] { return stop_signals.signal() != 0; });
     if (int signal = stop_signals.signal()) return report_stop_signal(signal);
+    if (!written) return fail(error);
+    vm.initrd = image_path;
 
     u64 minimum = minimum_run_memory_mib(minimum_memory_mib(kernel), image_bytes);
     vm.memory_mib = memory_mib.value_or(default_memory_mib(image_bytes));

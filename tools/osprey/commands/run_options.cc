@@ -1,6 +1,12 @@
 #include "commands/run_options.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 namespace osprey {
 
@@ -28,16 +34,33 @@ void add_image_options(CLI::App& command, RunArguments& args) {
     command.add_option("-f,--file", args.manifest, "Build from this manifest (TOML; see docs/cli.md)");
 }
 
+namespace {
+
+void add_cpus_option(CLI::App& command, RunArguments& args, const char* help) {
+    // Kept as typed: parse_cpus says what is wrong with a bad value.
+    command.add_option("--cpus", args.cpus, help)->type_name("N");
+}
+
+}  // namespace
+
 void add_build_options(CLI::App& command, RunArguments& args) {
     add_image_options(command, args);
     command.add_option("-o,--output", args.output, "The image file to write")->required();
     command.add_option("-m,--memory", args.memory, "Default guest memory for runs of this image, e.g. 256M");
+    add_cpus_option(command, args, "Default number of CPUs for runs of this image (default 1; only 1 is used until SMP)");
 }
 
 void add_run_options(CLI::App& command, RunArguments& args) {
     add_image_options(command, args);
     command.add_option("-m,--memory", args.memory,
                        "Guest memory, e.g. 64M or 1G (default: sized from the image, at least 128M)");
+    add_cpus_option(command, args, "Number of CPUs (default 1; accepted, but the guest uses 1 until SMP lands)");
+    command.add_option("-p,--publish", args.publish,
+                       "Forward TCP connections to 127.0.0.1:HOSTPORT on the host to GUESTPORT in the guest "
+                       "(QEMU user networking): HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT; repeatable")
+        ->type_name("HOSTPORT:GUESTPORT")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
     command.add_option("--machine", args.machine, "QEMU machine type")
         ->check(CLI::IsMember({"microvm", "pc", "q35"}))
         ->capture_default_str();
@@ -118,6 +141,112 @@ std::optional<u64> parse_memory_mib(std::string_view text, std::string& error) {
     if (mib == 0) return bad("must be at least 1M");
     if (mib > (u64{1} << 20)) return bad("more than 1T");
     return mib;
+}
+
+namespace {
+
+// A decimal number of at most `max_digits` digits and nothing else.
+std::optional<u64> parse_decimal(std::string_view text, size_t max_digits) {
+    if (text.empty() || text.size() > max_digits) return std::nullopt;
+    u64 value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<u64>(c - '0');
+    }
+    return value;
+}
+
+std::optional<u16> parse_port(std::string_view text) {
+    auto value = parse_decimal(text, 5);
+    if (!value || *value < 1 || *value > 65535) return std::nullopt;
+    return static_cast<u16>(*value);
+}
+
+std::vector<std::string_view> split_colons(std::string_view text) {
+    std::vector<std::string_view> parts;
+    size_t start = 0;
+    for (size_t colon; (colon = text.find(':', start)) != std::string_view::npos; start = colon + 1)
+        parts.push_back(text.substr(start, colon - start));
+    parts.push_back(text.substr(start));
+    return parts;
+}
+
+}  // namespace
+
+std::optional<unsigned> parse_cpus(std::string_view text, std::string& error) {
+    auto value = parse_decimal(text, 4);
+    if (!value || *value < 1 || *value > kMaxCpus) {
+        error = "--cpus " + std::string(text) + ": expected a whole number from 1 to " + std::to_string(kMaxCpus);
+        return std::nullopt;
+    }
+    return static_cast<unsigned>(*value);
+}
+
+std::string cpus_note(unsigned cpus) {
+    if (cpus <= 1) return "";
+    return "note: --cpus " + std::to_string(cpus) +
+           ": Osprey runs programs on one CPU until SMP support lands; the other CPUs are not used yet";
+}
+
+std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error) {
+    std::vector<PortForward> forwards;
+    for (const std::string& value : values) {
+        auto bad = [&](const std::string& why) -> std::optional<std::vector<PortForward>> {
+            error = "-p " + value + ": " + why;
+            return std::nullopt;
+        };
+        std::string_view text = value;
+        if (size_t slash = text.find('/'); slash != std::string_view::npos) {
+            if (text.substr(slash) != "/tcp") return bad("only TCP can be forwarded (HOSTPORT:GUESTPORT or HOSTPORT:GUESTPORT/tcp)");
+            text = text.substr(0, slash);
+        }
+        auto parts = split_colons(text);
+        if (parts.size() == 3) {
+            if (parts[0] != "127.0.0.1")
+                return bad("forwards listen on the loopback only; the address must be 127.0.0.1 (or leave it out)");
+            parts.erase(parts.begin());
+        } else if (parts.size() != 2) {
+            return bad("expected HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT");
+        }
+        auto host = parse_port(parts[0]);
+        if (!host) return bad("the host port must be a number from 1 to 65535");
+        auto guest = parse_port(parts[1]);
+        if (!guest) return bad("the guest port must be a number from 1 to 65535");
+        for (auto& earlier : forwards)
+            if (earlier.host_port == *host) return bad("host port " + std::to_string(*host) + " is published twice");
+        forwards.push_back({*host, *guest});
+    }
+    return forwards;
+}
+
+bool check_host_ports_free(const std::vector<PortForward>& forwards, std::string& error) {
+    for (auto& forward : forwards) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            error = std::string("cannot create a socket: ") + strerror(errno);
+            return false;
+        }
+        // As QEMU's listener does: a port left in TIME_WAIT by an earlier run is usable.
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(forward.host_port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 && listen(fd, 1) == 0;
+        int saved = errno;
+        close(fd);
+        if (ok) continue;
+        std::string port = std::to_string(forward.host_port);
+        if (saved == EADDRINUSE)
+            error = "port " + port + " is already in use";
+        else if (saved == EACCES)
+            error = "port " + port + " cannot be used: " + strerror(saved) + " (ports below 1024 need privileges)";
+        else
+            error = "port " + port + " cannot be used: " + strerror(saved);
+        return false;
+    }
+    return true;
 }
 
 u64 default_memory_mib(u64 image_bytes) {

@@ -10,11 +10,14 @@
 #include <CLI/CLI.hpp>
 
 #include "base/types.h"
+#include "vm/vm_config.h"
 
 namespace osprey {
 
 struct RunArguments {
     std::string memory;  // as typed ("64M"); empty: sized from the image
+    std::string cpus;    // --cpus as typed; empty: 1 (or the image's default)
+    std::vector<std::string> publish;  // -p, in order
     std::string machine = "microvm";
     std::string cpu = "max";
     std::string accel = "auto";
@@ -58,6 +61,24 @@ void add_run_options(CLI::App& command, RunArguments& args);
 // an unknown option before it.
 bool collect_program_command(const CLI::App& app, const CLI::App& command, RunArguments& args,
                              std::string& error);
+
+// The most --cpus accepts (the xAPIC limit). Osprey uses one CPU until SMP lands.
+constexpr unsigned kMaxCpus = 255;
+
+// --cpus: a whole number from 1 to kMaxCpus. nullopt with a message otherwise.
+std::optional<unsigned> parse_cpus(std::string_view text, std::string& error);
+
+// The one-line note osprey prints on stderr for --cpus above 1 ("" for 1).
+std::string cpus_note(unsigned cpus);
+
+// -p values: HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT (an optional "/tcp"
+// suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any
+// other address is refused. nullopt with a message naming the value otherwise.
+std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error);
+
+// Tries to listen on 127.0.0.1:H for each forward, as QEMU will: false with
+// "port H is already in use" (or the reason it cannot be used) for the first that fails.
+bool check_host_ports_free(const std::vector<PortForward>& forwards, std::string& error);
 
 // "64M", "1G", "512" (MiB), "2048MiB"... in MiB. Sizes are powers of 1024 and must be a
 // whole number of MiB, from 1 MiB to 1 TiB. nullopt with a message otherwise.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -152,7 +153,7 @@ bool finish_image(ComposedImage& image, std::string& error) {
 }
 
 bool write_image_file(const ImageTree& tree, const std::string& path, bool private_file, u64& bytes_written,
-                      std::string& error) {
+                      std::string& error, const std::function<bool()>& stopped) {
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, private_file ? 0600 : 0644);
     if (fd < 0) {
         error = "cannot create " + path + ": " + strerror(errno);
@@ -164,13 +165,27 @@ bool write_image_file(const ImageTree& tree, const std::string& path, bool priva
     struct CountingSink final : cpio::ByteSink {
         FdSink& inner;
         u64& count;
-        CountingSink(FdSink& i, u64& c) : inner(i), count(c) {}
+        const std::function<bool()>& stopped;
+        bool interrupted = false;
+        CountingSink(FdSink& i, u64& c, const std::function<bool()>& s) : inner(i), count(c), stopped(s) {}
+        // In pieces of at most 4 MiB, so a Ctrl-C stops even the write of a large file soon.
         bool write(std::span<const u8> bytes) override {
-            count += bytes.size();
-            return inner.write(bytes);
+            constexpr size_t kPiece = 4 << 20;
+            do {
+                if (stopped && stopped()) {
+                    interrupted = true;
+                    return false;
+                }
+                auto piece = bytes.first(std::min(bytes.size(), kPiece));
+                if (!inner.write(piece)) return false;
+                count += piece.size();
+                bytes = bytes.subspan(piece.size());
+            } while (!bytes.empty());
+            return true;
         }
-    } counting(sink, written);
+    } counting(sink, written, stopped);
     bool ok = tree.write(counting, [&](const WriteProgress& p) { progress.update(p); }, error);
+    if (counting.interrupted) error = "writing " + path + " was interrupted";
     if (close(fd) != 0 && ok) {
         error = "cannot write " + path + ": " + strerror(errno);
         ok = false;

@@ -56,8 +56,10 @@ bool finish_image(ComposedImage& image, std::string& error);
 
 // Writes the image to a new file at `path` (created 0644, or 0600 when private), with a
 // progress line on stderr when it takes more than a moment and stderr is a terminal.
+// `stopped` is asked before each write; when it answers true (a Ctrl-C) the write ends
+// early. On any failure the file is removed.
 bool write_image_file(const ImageTree& tree, const std::string& path, bool private_file, u64& bytes_written,
-                      std::string& error);
+                      std::string& error, const std::function<bool()>& stopped = nullptr);
 
 // "12.3 MiB", "840 KiB", "12 B".
 std::string human_size(u64 bytes);

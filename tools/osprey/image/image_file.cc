@@ -21,6 +21,7 @@ std::string encode_image_info(const ImageInfo& info) {
     json["built_by"] = info.built_by;
     json["program"] = info.program;
     json["memory"] = info.memory;
+    json["cpus"] = info.cpus;
     if (info.interpreter) json["interpreter"] = *info.interpreter;
     json["libraries"] = nlohmann::json::array();
     for (auto& [name, path] : info.libraries) json["libraries"].push_back({{"name", name}, {"path", path}});
@@ -43,6 +44,10 @@ bool decode_info(std::string_view text, ImageInfo& info) {
     if (json.is_discarded() || !json.is_object() || json.value("format", "") != "osprey-image-v1") return false;
     info.program = json.value("program", "");
     info.memory = json.value("memory", "");
+    // Images from before --cpus have none: 1.
+    if (json.contains("cpus") && json["cpus"].is_number_unsigned() && json["cpus"].get<u64>() >= 1 &&
+        json["cpus"].get<u64>() <= 255)
+        info.cpus = json["cpus"].get<unsigned>();
     info.built_by = json.value("built_by", "");
     if (json.contains("interpreter") && json["interpreter"].is_string()) info.interpreter = json["interpreter"];
     if (json.contains("libraries") && json["libraries"].is_array())

@@ -21,6 +21,7 @@ constexpr const char* kImageInfoPath = "/.osprey/image.json";
 struct ImageInfo {
     std::string program;  // the program's host path when built
     std::string memory;   // default --memory, "" for sized from the image
+    unsigned cpus = 1;    // default --cpus
     std::string built_by = "osprey 0.1.0";
     std::vector<std::pair<std::string, std::string>> libraries;  // (needed name, path)
     std::optional<std::string> interpreter;

@@ -33,6 +33,14 @@ std::string machine_spec(const VmConfig& config) {
     return config.machine;
 }
 
+// QEMU user networking ("slirp") with the forwards, each bound on the host's loopback only.
+std::string netdev_spec(const VmConfig& config) {
+    std::string spec = "user,id=osnet";
+    for (auto& forward : config.port_forwards)
+        spec += ",hostfwd=tcp:127.0.0.1:" + std::to_string(forward.host_port) + "-:" + std::to_string(forward.guest_port);
+    return spec;
+}
+
 }  // namespace
 
 std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels) {
@@ -54,6 +62,11 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     add({"-chardev", chardev("osout", channels.app_stdout), "-device", "isa-serial,chardev=osout,index=2"});
     add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
+    if (!config.port_forwards.empty()) {
+        // microvm has no PCI bus (acpi=off): its virtio devices sit on virtio-mmio.
+        const char* device = config.machine == "microvm" ? "virtio-net-device" : "virtio-net-pci";
+        add({"-netdev", netdev_spec(config), "-device", std::string(device) + ",netdev=osnet"});
+    }
 
     add({"-kernel", config.kernel});
     if (config.initrd) add({"-initrd", *config.initrd});

@@ -10,13 +10,24 @@
 
 namespace osprey {
 
+// A TCP forward through QEMU user networking: connections to 127.0.0.1:host_port on the
+// host reach guest_port in the guest (`osprey run -p`).
+struct PortForward {
+    u16 host_port = 0;
+    u16 guest_port = 0;
+    bool operator==(const PortForward&) const = default;
+};
+
 struct VmConfig {
     std::string qemu_binary = "qemu-system-x86_64";
     std::string machine = "microvm";  // microvm | pc | q35
     std::string accel = "tcg";        // tcg | kvm (resolved before this point)
     std::string cpu = "max";
     u64 memory_mib = 128;
-    unsigned cpus = 1;
+    unsigned cpus = 1;  // -smp when more than one
+    // With any, a user-mode network device (virtio-mmio on microvm, PCI on pc and q35)
+    // carrying these forwards; without, the VM has no network device at all.
+    std::vector<PortForward> port_forwards;
     std::string kernel;
     std::optional<std::string> initrd;
     std::string kernel_cmdline;
