@@ -75,6 +75,14 @@ Result<u64> sys_lseek(SyscallArgs& args) {
     constexpr int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
     auto file = TRY(fds().get(args.fd(0)));
     auto* f = TRY(seekable(*file));
+    if (f->inode().type() == fs::InodeType::CharDevice) {
+        // The memory devices (null, zero, full, random) accept any seek and stay at 0;
+        // terminals cannot seek.
+        fs::Stat st;
+        TRY(f->inode().stat(st));
+        if ((st.st_rdev >> 8) == 1) return 0;
+        return Error(ESPIPE);
+    }
     i64 offset = static_cast<i64>(args[1]);
     MutexLocker lock(f->m_offset_lock);
     i64 size = static_cast<i64>(f->inode().size());

@@ -36,6 +36,14 @@ Result<u64> sys_mmap(SyscallArgs& args) {
     if (!(flags & MAP_ANONYMOUS)) {
         auto file = TRY(Process::current().fds().get(fd));
         auto* inode_file = fs::as_inode_file(*file);
+        if (inode_file && inode_file->inode().type() == fs::InodeType::CharDevice) {
+            // /dev/zero maps as anonymous memory, as on Linux; other devices cannot be mapped.
+            fs::Stat st;
+            TRY(inode_file->inode().stat(st));
+            if (st.st_rdev != ((1u << 8) | 5)) return Error(ENODEV);
+            return Process::current().memory().mmap(args[0], args[1], static_cast<u32>(args[2]), flags | MAP_ANONYMOUS,
+                                                    nullptr, 0);
+        }
         if (!inode_file || inode_file->inode().type() != fs::InodeType::Regular) return Error(ENODEV);
         u32 access = file->status_flags() & fs::O_ACCMODE;
         u32 prot = static_cast<u32>(args[2]);
