@@ -198,13 +198,12 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
         // A write of at most PIPE_BUF bytes goes in whole or waits until it can.
         usize need = want <= kAtomicWrite ? want : 1;
         (void)m_changed.wait_until([&] { return kCapacity - m_used >= need || m_readers == 0 || nonblocking || interrupted(); });
-        usize tail, room;
+        usize tail, free;
         bool broken;
         m_changed.locked([&] {
             broken = m_readers == 0;
             tail = (m_head + m_used) % kCapacity;
-            room = kCapacity - m_used;
-            if (room > kCapacity - tail) room = kCapacity - tail;  // contiguous
+            free = kCapacity - m_used;
         });
         if (broken) {
             linux_abi::SigInfo info{};
@@ -213,13 +212,17 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
             (void)signals::send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
             return done ? Result<usize>(done) : Result<usize>(Error(EPIPE));
         }
-        if (room < need || room == 0) {
+        if (free < need || free == 0) {
             if (nonblocking) return done ? Result<usize>(done) : Result<usize>(Error(EAGAIN));
             if (interrupted()) return done ? Result<usize>(done) : Result<usize>(Error(ERESTARTSYS));
             continue;
         }
-        usize n = want < room ? want : room;
-        auto copied = buffer.copy_in(done, m_data + tail, n);
+        // Up to two pieces: to the end of the ring, then from its start. Only this writer
+        // adds data, so the free space cannot shrink meanwhile.
+        usize n = want < free ? want : free;
+        usize first = n < kCapacity - tail ? n : kCapacity - tail;
+        auto copied = buffer.copy_in(done, m_data + tail, first);
+        if (copied.is_ok() && n > first) copied = buffer.copy_in(done + first, m_data, n - first);
         if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
         m_changed.locked([&] { m_used += n; });
         done += n;

@@ -5,6 +5,7 @@
 #include "fs/inode_file.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
+#include "linux/temporary_mask.h"
 #include "sched/clock.h"
 
 namespace linux_abi {
@@ -63,25 +64,7 @@ Result<u64> sys_epoll_pwait(SyscallArgs& args) {
     if (!args[4]) return wait(args, args.i32_arg(3));
     if (args[5] != sizeof(u64)) return Error(EINVAL);
     u64 mask = TRY(args.ptr<u64>(4).read());
-    Process& process = Process::current();
-    UserContext& user = current_user();
-    u64 saved;
-    {
-        IrqSpinLockGuard guard(process.signal_lock);
-        saved = user.blocked;
-        user.blocked = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
-    }
-    auto result = wait(args, args.i32_arg(3));
-    {
-        IrqSpinLockGuard guard(process.signal_lock);
-        if (result.is_error() && result.error() == EINTR) {
-            user.has_saved_mask = true;  // restored after the handler runs
-            user.saved_mask = saved;
-        } else {
-            user.blocked = saved;
-        }
-    }
-    return result;
+    return with_temporary_mask(mask, [&] { return wait(args, args.i32_arg(3)); });
 }
 
 }  // namespace linux_abi

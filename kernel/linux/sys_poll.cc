@@ -8,6 +8,7 @@
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
+#include "linux/temporary_mask.h"
 #include "sched/clock.h"
 #include "sync/wait_queue.h"
 
@@ -180,28 +181,12 @@ Result<u64> do_select(int nfds, u64 read_set, u64 write_set, u64 except_set, u64
     return ready;
 }
 
-// ppoll/pselect6: a temporary signal mask for the wait, as epoll_pwait does.
+// ppoll/pselect6: a temporary signal mask for the wait (linux/temporary_mask.h).
 template <typename Call>
 Result<u64> with_mask(u64 mask_address, Call&& call) {
     if (!mask_address) return call();
     u64 mask = TRY(UserPtr<u64>(mask_address).read());
-    Process& process = Process::current();
-    UserContext& user = current_user();
-    u64 saved;
-    {
-        IrqSpinLockGuard guard(process.signal_lock);
-        saved = user.blocked;
-        user.blocked = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
-    }
-    auto result = call();
-    IrqSpinLockGuard guard(process.signal_lock);
-    if (result.is_error() && result.error() == EINTR) {
-        user.has_saved_mask = true;
-        user.saved_mask = saved;
-    } else {
-        user.blocked = saved;
-    }
-    return result;
+    return with_temporary_mask(mask, call);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ unexpected_texts=
 reject_text() { unexpected_texts="$unexpected_texts$1
 "; }
 # listen_on_free_port: starts a process listening on a free port of 127.0.0.1 (stopped
-# on exit) and prints the port.
+# on exit) and sets $port to it. Not in $(...): the helper must belong to this shell.
 listen_on_free_port() {
     python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$work/port" &
     helper_pid=$!
@@ -41,7 +41,7 @@ listen_on_free_port() {
         [ -s "$work/port" ] && break
         sleep 0.1
     done
-    cat "$work/port"
+    port=$(cat "$work/port")
 }
 # free_port: a port of 127.0.0.1 that was free a moment ago.
 free_port() {
@@ -176,7 +176,7 @@ publish_q35)
     keep_tmp=yes
     expect_text "-netdev user,id=osnet,hostfwd=tcp:127.0.0.1:$port1-:8080 -device virtio-net-pci,netdev=osnet" ;;
 publish_in_use)
-    port=$(listen_on_free_port)
+    listen_on_free_port
     if [ -z "$port" ]; then
         echo "FAIL: the helper listening on a port did not start" >&2
         exit 1

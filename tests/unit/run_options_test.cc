@@ -165,10 +165,10 @@ TEST(RunOptions, KernelCommandLineFollowsVerboseTraceAndAslr) {
 }  // namespace
 
 TEST(RunOptions, CpusAndPublishAreParsed) {
-    auto p = parse({"--cpus", "2", "-p", "8080:80", "--publish", "127.0.0.1:8443:443", "-p=9000:9000", "prog", "-p", "1"});
+    auto p = parse({"--cpus", "2", "-p", "8080:80", "--publish", "127.0.0.1:8443:443", "-p9000:9000", "--publish=1:2", "prog", "-p", "1"});
     ASSERT_EQ(p.error, "");
     EXPECT_EQ(p.args.cpus, "2");
-    EXPECT_EQ(p.args.publish, (Words{"8080:80", "127.0.0.1:8443:443", "9000:9000"}));
+    EXPECT_EQ(p.args.publish, (Words{"8080:80", "127.0.0.1:8443:443", "9000:9000", "1:2"}));
     EXPECT_EQ(p.args.command, (Words{"prog", "-p", "1"}));
     EXPECT_EQ(parse({"prog"}).args.cpus, "");  // not given: 1, or the image's default
     EXPECT_TRUE(parse({"prog"}).args.publish.empty());

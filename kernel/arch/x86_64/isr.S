@@ -3,6 +3,8 @@
  * code, then the vector number, and joins isr_common, which saves the registers into a
  * TrapFrame (trap_frame.h) and calls trap_dispatch(TrapFrame*). */
 
+#include "arch/x86_64/frame_macros.S.inc"
+
 .macro ISR_STUB vector
     .balign 16
     .if (\vector == 8) || (\vector == 10) || (\vector == 11) || (\vector == 12) || (\vector == 13) || (\vector == 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
@@ -36,21 +38,7 @@ isr_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  PUSH_GENERAL_REGISTERS
     cld
     movq %rsp, %rdi
     /* Make the interrupted frame the caller of trap_dispatch in backtraces. */
@@ -60,21 +48,7 @@ isr_common:
     movq %rsp, %rbp
     call trap_dispatch
     addq $16, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GENERAL_REGISTERS
     addq $16, %rsp              /* vector and error code */
     testb $3, 8(%rsp)
     jz 2f

@@ -4,6 +4,8 @@
  * syscall number goes in the `vector` slot (Linux's orig_rax), so signal delivery and
  * sigreturn see one frame layout whatever way the thread entered the kernel. */
 
+#include "arch/x86_64/frame_macros.S.inc"
+
 #define USER_DS (0x18 | 3)
 #define USER_CS (0x20 | 3)
 #define PERCPU_KERNEL_STACK 16
@@ -31,21 +33,7 @@ syscall_entry:
     pushq %rcx                        /* rip */
     pushq $0                          /* error code */
     pushq %rax                        /* vector: the syscall number (orig_rax) */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GENERAL_REGISTERS
     xorl %ebp, %ebp                   /* backtraces stop at the user boundary */
     movq %rsp, %rdi
     sti
@@ -91,21 +79,7 @@ return_to_user:
     swapgs
     sysretq
 1:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GENERAL_REGISTERS
     addq $16, %rsp
     swapgs
     iretq

@@ -1,0 +1,32 @@
+// The signal mask a call waits with (ppoll, pselect6, epoll_pwait): set for the wait, and
+// when a signal interrupts it, kept until that signal's handler has run (the handler's
+// frame saves the old mask, so sigreturn restores it), as Linux does.
+#pragma once
+
+#include "base/result.h"
+#include "linux/process.h"
+
+namespace linux_abi {
+
+template <typename Call>
+Result<u64> with_temporary_mask(u64 mask, Call&& call) {
+    Process& process = Process::current();
+    UserContext& user = current_user();
+    u64 saved;
+    {
+        IrqSpinLockGuard guard(process.signal_lock);
+        saved = user.blocked;
+        user.blocked = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
+    }
+    Result<u64> result = call();
+    IrqSpinLockGuard guard(process.signal_lock);
+    if (result.is_error() && result.error() == EINTR) {
+        user.has_saved_mask = true;
+        user.saved_mask = saved;
+    } else {
+        user.blocked = saved;
+    }
+    return result;
+}
+
+}  // namespace linux_abi
