@@ -315,6 +315,9 @@ void render_zero(Sink& out, u64) { out.write("0\n"); }
 const char* mount_source(const char* type) {
     std::string_view t(type);
     if (t == "devtmpfs") return "udev";
+    // The image in memory is the root device; as "rootfs" tools like df skip it (they
+    // take that name for Linux's transient initramfs).
+    if (t == "rootfs") return "/dev/root";
     return type;
 }
 
