@@ -1,5 +1,7 @@
 #include "fs/standard_mounts.h"
 
+#include <new>
+
 #include "fs/devfs.h"
 #include "fs/initramfs.h"
 #include "fs/procfs.h"
@@ -29,6 +31,36 @@ Result<void> mount_tmpfs(std::string_view path, u64 device) {
     return mount(path, *tmpfs);
 }
 
+// Mounts a tmpfs on `path` and moves the entries the image had there into it (the same
+// inodes: nothing is copied).
+Result<void> mount_tmpfs_keeping_content(std::string_view path, u64 device) {
+    auto old_directory = TRY(ensure(path, 01777));
+    constexpr usize kMaxEntries = 256;
+    struct Kept {
+        char name[kNameMax + 1];
+        RefPtr<Inode> inode;
+    };
+    auto* kept = new (std::nothrow) Kept[kMaxEntries];
+    if (!kept) return Error(ENOMEM);
+    usize count = 0;
+    DirEntry entry;
+    for (u64 cursor = 2; count < kMaxEntries;) {
+        auto more = old_directory->read_dir(cursor, entry);
+        if (more.is_error() || !more.value()) break;
+        auto inode = old_directory->lookup(entry.name);
+        if (inode.is_error()) continue;
+        __builtin_memcpy(kept[count].name, entry.name, sizeof entry.name);
+        kept[count++].inode = inode.value();
+    }
+    auto mounted = mount_tmpfs(path, device);
+    if (mounted.is_ok()) {
+        RefPtr<Inode> tmpfs_root = TRY(resolve(*root(), path));
+        for (usize i = 0; i < count; i++) (void)RamFilesystem::attach(*tmpfs_root, kept[i].name, kept[i].inode);
+    }
+    delete[] kept;
+    return mounted;
+}
+
 }  // namespace
 
 Result<void> mount_standard() {
@@ -36,15 +68,9 @@ Result<void> mount_standard() {
     TRY(ensure("/dev", 0755));
     TRY(ensure("/proc", 0555));
     TRY(ensure("/sys", 0555));
-    // /tmp is a tmpfs unless the image brings content there (a mount would hide it; the
-    // root file system is in memory and writable anyway).
-    bool image_has_tmp = false;
-    if (auto tmp = resolve(*root(), "/tmp"); tmp.is_ok()) {
-        DirEntry entry;
-        u64 cursor = 2;
-        image_has_tmp = tmp.value()->read_dir(cursor, entry).value_or(false);
-    }
-    if (!image_has_tmp) TRY(mount_tmpfs("/tmp", 0x21));
+    // /tmp is a tmpfs. What the image has there (a program built in /tmp on the host)
+    // is grafted into it, so mounting hides nothing.
+    TRY(mount_tmpfs_keeping_content("/tmp", 0x21));
     TRY(devfs::mount_at("/dev"));  // it has the /dev/shm directory the tmpfs goes on
     TRY(procfs::mount_at("/proc"));
     TRY(sysfs::mount_at("/sys"));
