@@ -1,6 +1,7 @@
 #include "fs/epoll.h"
 
 #include <new>
+#include <string_view>
 
 #include "arch/x86_64/cpu.h"
 #include "linux/process.h"
@@ -193,7 +194,7 @@ Result<RefPtr<File>> create_epoll(u32 flags) {
     return RefPtr<File>::adopt(epoll);
 }
 
-bool is_epoll(File& file) { return file.kind()[0] == 'e' && file.kind()[1] == 'p'; }
+bool is_epoll(File& file) { return std::string_view(file.kind()) == "epoll"; }
 
 Result<void> epoll_ctl(File& epoll, int op, int fd, RefPtr<File> target, const EpollEvent& event) {
     return static_cast<Epoll&>(epoll).ctl(op, fd, target, event);

@@ -1,6 +1,7 @@
 #include "fs/timerfd.h"
 
 #include <new>
+#include <string_view>
 
 #include "arch/x86_64/cpu.h"
 #include "linux/process.h"
@@ -133,10 +134,7 @@ Result<RefPtr<File>> create_timerfd(int clock, u32 flags) {
     return RefPtr<File>::adopt(file);
 }
 
-bool is_timerfd(File& file) {
-    const char* k = file.kind();
-    return k[0] == 't' && k[1] == 'i' && k[5] == 'f';
-}
+bool is_timerfd(File& file) { return std::string_view(file.kind()) == "timerfd"; }
 
 Result<TimerSpec> timerfd_settime(File& file, u32 flags, const TimerSpec& spec) {
     if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) return Error(EINVAL);

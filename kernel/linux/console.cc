@@ -132,10 +132,15 @@ public:
             case TCSETS:
             case TCSETSW:
             case TCSETSF: m_termios = TRY(UserPtr<Termios>(argument).read()); return 0;
-            case TIOCGWINSZ: TRY(UserPtr<WinSize>(argument).write(WinSize{24, 80, 0, 0})); return 0;
-            case TIOCSWINSZ: return 0;
-            case TIOCGPGRP: TRY(UserPtr<int>(argument).write(1)); return 0;
-            case TIOCSPGRP: return 0;
+            case TIOCGWINSZ: TRY(UserPtr<WinSize>(argument).write(m_window)); return 0;
+            case TIOCSWINSZ: m_window = TRY(UserPtr<WinSize>(argument).read()); return 0;
+            case TIOCGPGRP: TRY(UserPtr<int>(argument).write(m_foreground_group)); return 0;
+            case TIOCSPGRP: {
+                int group = TRY(UserPtr<int>(argument).read());
+                if (group != 1) return Error(EPERM);  // the only process group is the application's
+                m_foreground_group = group;
+                return 0;
+            }
         }
         return Error(ENOTTY);
     }
@@ -156,6 +161,8 @@ private:
     Stream m_stream;
     bool m_tty;
     Termios m_termios;
+    WinSize m_window{24, 80, 0, 0};  // FIXME: the host terminal's size is not passed in yet
+    int m_foreground_group = 1;
 };
 
 RefPtr<fs::File> g_files[3];

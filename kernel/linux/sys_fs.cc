@@ -285,37 +285,33 @@ Result<u64> sys_lstat(SyscallArgs& args) {
     TRY(write_stat(args[1], *inode));
     return 0;
 }
-Result<u64> sys_newfstatat(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[3]);
-    // An empty path with AT_EMPTY_PATH is fstat of the descriptor, whatever it is.
+namespace {
+// newfstatat and statx: a path from dirfd, or with AT_EMPTY_PATH and an empty path the
+// descriptor itself, whatever it is (a pipe or a console has no inode in the tree).
+Result<void> stat_at(int dirfd, u64 user_path, u32 flags, fs::Stat& out) {
     if (flags & AT_EMPTY_PATH) {
         char first = 0;
-        TRY(user_memory::copy_from(&first, args[1], 1));
-        if (first == '\0' && args.fd(0) != AT_FDCWD) {
-            auto file = TRY(process().fds().get(args.fd(0)));
-            fs::Stat st;
-            TRY(file->stat(st));
-            TRY(args.ptr<fs::Stat>(2).write(st));
-            return 0;
+        if (user_path) TRY(user_memory::copy_from(&first, user_path, 1));
+        if (first == '\0' && dirfd != AT_FDCWD) {
+            auto file = TRY(process().fds().get(dirfd));
+            return file->stat(out);
         }
     }
-    auto inode = TRY(stat_target(args.fd(0), args[1], flags));
-    TRY(write_stat(args[2], *inode));
+    auto inode = TRY(stat_target(dirfd, user_path, flags));
+    return inode->stat(out);
+}
+}  // namespace
+
+Result<u64> sys_newfstatat(SyscallArgs& args) {
+    fs::Stat st;
+    TRY(stat_at(args.fd(0), args[1], static_cast<u32>(args[3]), st));
+    TRY(args.ptr<fs::Stat>(2).write(st));
     return 0;
 }
 
 Result<u64> sys_statx(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[2]);
     fs::Stat st;
-    char first = 0;
-    if (flags & AT_EMPTY_PATH) TRY(user_memory::copy_from(&first, args[1], 1));
-    if ((flags & AT_EMPTY_PATH) && first == '\0' && args.fd(0) != AT_FDCWD) {
-        auto file = TRY(process().fds().get(args.fd(0)));
-        TRY(file->stat(st));
-    } else {
-        auto inode = TRY(stat_target(args.fd(0), args[1], flags));
-        TRY(inode->stat(st));
-    }
+    TRY(stat_at(args.fd(0), args[1], static_cast<u32>(args[2]), st));
     Statx x{};
     x.stx_mask = 0x7ff;  // STATX_BASIC_STATS
     x.stx_blksize = static_cast<u32>(st.st_blksize);

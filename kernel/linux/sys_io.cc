@@ -156,7 +156,7 @@ Result<u64> sys_ioctl(SyscallArgs& args) {
         TRY(fds().set_cloexec(fd, request == FIOCLEX));
         return 0;
     }
-    if (request == FIONBIO && file->kind()[0] != 'c') {  // consoles handle it themselves
+    if (request == FIONBIO && std::string_view(file->kind()) != "console") {  // consoles handle it themselves
         int on = TRY(args.ptr<int>(2).read());
         file->set_status_flags(on ? file->status_flags() | fs::O_NONBLOCK : file->status_flags() & ~fs::O_NONBLOCK);
         return 0;
@@ -206,7 +206,7 @@ Result<u64> sys_fcntl(SyscallArgs& args) {
         case F_OFD_SETLKW:
             return record_lock(*file, args.i32_arg(1), args[2]);
         case F_GETPIPE_SZ:
-            if (file->kind()[0] != 'p' || file->kind()[1] != 'i') return Error(EBADF);
+            if (std::string_view(file->kind()) != "pipe") return Error(EBADF);
             return 64 * KiB;
     }
     return Error(EINVAL);

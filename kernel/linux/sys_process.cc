@@ -147,6 +147,8 @@ Result<u64> sys_prctl(SyscallArgs& args) {
                   PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
     static char name[16] = "main";
     static bool no_new_privs = false;
+    static int dumpable = 1;
+    static int death_signal = 0;
     switch (args.i32_arg(0)) {
         case PR_SET_NAME: {
             char buffer[16];
@@ -160,10 +162,17 @@ Result<u64> sys_prctl(SyscallArgs& args) {
             return 0;
         }
         case PR_GET_NAME: TRY(user_memory::copy_to(args[1], name, 16)); return 0;
-        case PR_GET_DUMPABLE: return 1;
-        case PR_SET_DUMPABLE: return args[1] <= 1 ? Result<u64>(0) : Result<u64>(Error(EINVAL));
-        case PR_SET_PDEATHSIG: return args[1] <= 64 ? Result<u64>(0) : Result<u64>(Error(EINVAL));  // no parent to die
-        case PR_GET_PDEATHSIG: TRY(args.ptr<int>(1).write(0)); return 0;
+        case PR_GET_DUMPABLE: return dumpable;
+        case PR_SET_DUMPABLE:
+            if (args[1] > 1) return Error(EINVAL);
+            dumpable = static_cast<int>(args[1]);
+            return 0;
+        // Kept and reported; the parent (the kernel) never dies before the application.
+        case PR_SET_PDEATHSIG:
+            if (args[1] > 64) return Error(EINVAL);
+            death_signal = static_cast<int>(args[1]);
+            return 0;
+        case PR_GET_PDEATHSIG: TRY(args.ptr<int>(1).write(death_signal)); return 0;
         case PR_SET_NO_NEW_PRIVS: no_new_privs = true; return 0;
         case PR_GET_NO_NEW_PRIVS: return no_new_privs;
     }

@@ -103,9 +103,7 @@ Result<u64> sys_kill(SyscallArgs& args) {
 
 Result<u64> sys_tgkill(SyscallArgs& args) {
     if (static_cast<i32>(args[0]) != Process::current().pid()) return Error(ESRCH);
-    SyscallArgs rest{args.frame};
     u64 tid = args[1], sig = args[2];
-    (void)rest;
     if (static_cast<i64>(tid) <= 0) return Error(EINVAL);
     if (sig == 0) {
         IrqSpinLockGuard guard(Process::current().signal_lock);

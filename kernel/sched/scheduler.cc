@@ -21,7 +21,6 @@ struct CpuScheduler {
     FairQueue queue;
     Thread* idle = nullptr;
     Thread* switching_from = nullptr;  // the previous thread, for finish_switch()
-    IntrusiveList<Thread, &Thread::m_zombie_node> zombies;  // detached, dead, off-CPU
     Timer slice_timer;
     u32 interrupt_depth = 0;
     u64 context_switches = 0;
@@ -104,10 +103,6 @@ void finish_switch(CpuScheduler& s) {
     (void)s;
 }
 
-void reap_zombies(CpuScheduler& s) {
-    while (Thread* zombie = s.zombies.pop_front()) destroy_thread(zombie);
-}
-
 // Picks the next thread and switches to it. Interrupts off; `s.lock` not held.
 void schedule() {
     PerCpu* cpu = this_cpu();
@@ -156,7 +151,6 @@ void schedule() {
 void idle_loop(void*) {
     for (;;) {
         cpu::disable_interrupts();
-        reap_zombies(local());
         if (this_cpu()->need_resched || !local().queue.empty())
             schedule();
         else

@@ -62,7 +62,6 @@ public:
     int m_exit_code = 0;
     bool m_exited = false;       // guarded by m_exit_waiters' lock
     WaitQueue m_exit_waiters;
-    ListNode m_zombie_node;      // in the per-CPU list of detached threads to reap
     linux_abi::UserContext* m_user = nullptr;  // set for application threads
 
 private:

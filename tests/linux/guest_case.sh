@@ -1,9 +1,15 @@
 #!/bin/bash
 # Runs one Linux ABI test case inside Osprey and compares it with the host's run of the same
 # case (run_case.sh stored that): the same exit status and, for "exact" cases, byte-for-byte
-# the same stdout.
-#   guest_case.sh OSPREY STATUS EXPECTED_PREFIX exact|ignore [NAME=VALUE...] -- BINARY [ARGS...]
+# the same stdout. With --image, through a saved image: `osprey build -o IMAGE` with the
+# case's environment and arguments, then `osprey run IMAGE`.
+#   guest_case.sh [--image] OSPREY STATUS EXPECTED_PREFIX exact|ignore [NAME=VALUE...] -- BINARY [ARGS...]
 set -u
+through_image=0
+if [ "$1" = --image ]; then
+    through_image=1
+    shift
+fi
 osprey=$1 status=$2 prefix=$3 mode=$4
 shift 4
 options=()
@@ -12,25 +18,33 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
     shift
 done
 shift
-actual_stdout=$(mktemp)
-actual_stderr=$(mktemp)
-trap 'rm -f "$actual_stdout" "$actual_stderr"' EXIT
-"$osprey" run --timeout 240 "${options[@]}" "$@" >"$actual_stdout" 2>"$actual_stderr" </dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+if [ $through_image -eq 1 ]; then
+    if ! "$osprey" build "${options[@]}" -o "$work/image" "$@" 2>"$work/build.err"; then
+        echo "FAIL: osprey build failed:" >&2
+        cat "$work/build.err" >&2
+        exit 1
+    fi
+    "$osprey" run --timeout 240 "$work/image" >"$work/stdout" 2>"$work/stderr" </dev/null
+else
+    "$osprey" run --timeout 240 "${options[@]}" "$@" >"$work/stdout" 2>"$work/stderr" </dev/null
+fi
 actual=$?
 failed=0
 if [ "$actual" != "$status" ]; then
     echo "FAIL: exit status $actual, expected $status" >&2
     failed=1
 fi
-if [ "$mode" = exact ] && ! cmp -s "$prefix.stdout" "$actual_stdout"; then
+if [ "$mode" = exact ] && ! cmp -s "$prefix.stdout" "$work/stdout"; then
     echo "FAIL: stdout differs from the host's run (< host, > osprey):" >&2
-    diff "$prefix.stdout" "$actual_stdout" >&2
+    diff "$prefix.stdout" "$work/stdout" >&2
     failed=1
 fi
 if [ $failed -ne 0 ]; then
     echo "--- stdout:" >&2
-    cat "$actual_stdout" >&2
+    cat "$work/stdout" >&2
     echo "--- stderr:" >&2
-    cat "$actual_stderr" >&2
+    cat "$work/stderr" >&2
 fi
 exit $failed

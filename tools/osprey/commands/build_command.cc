@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "commands/commands.h"
+#include "commands/usage_formatter.h"
 #include "commands/image_request.h"
 #include "commands/run_options.h"
 #include "commands/stop_signals.h"
@@ -78,20 +79,13 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     return 0;
 }
 
-class BuildUsageFormatter : public CLI::Formatter {
-public:
-    std::string make_usage(const CLI::App*, std::string name) const override {
-        return "Usage: " + name + " [OPTIONS] -o IMAGE BINARY [ARGS...]\n";
-    }
-};
-
 }  // namespace
 
 CommandMain add_build_command(CLI::App& app) {
     auto args = std::make_shared<RunArguments>();
     auto* command = app.add_subcommand("build", "Build an image from a Linux program, for osprey run");
     add_build_options(*command, *args);
-    command->formatter(std::make_shared<BuildUsageFormatter>());
+    command->formatter(std::make_shared<UsageFormatter>("-o IMAGE BINARY [ARGS...]"));
     command->footer(
         "BINARY is a path or a name found on PATH; it is stored with its interpreter and every\n"
         "shared library it needs. ARGS become the default arguments (osprey run IMAGE ARGS\n"

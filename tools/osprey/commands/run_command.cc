@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "commands/commands.h"
+#include "commands/usage_formatter.h"
 #include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
 #include "commands/run_options.h"
@@ -190,21 +191,13 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     return report_outcome(outcome, options);
 }
 
-// CLI11 cannot know that the words after the options are BINARY and its arguments.
-class RunUsageFormatter : public CLI::Formatter {
-public:
-    std::string make_usage(const CLI::App*, std::string name) const override {
-        return "Usage: " + name + " [OPTIONS] BINARY|IMAGE [ARGS...]\n";
-    }
-};
-
 }  // namespace
 
 CommandMain add_run_command(CLI::App& app) {
     auto args = std::make_shared<RunArguments>();
     auto* command = app.add_subcommand("run", "Run a Linux program, or an image from osprey build, in a micro-VM");
     add_run_options(*command, *args);
-    command->formatter(std::make_shared<RunUsageFormatter>());
+    command->formatter(std::make_shared<UsageFormatter>("BINARY|IMAGE [ARGS...]"));
     command->footer(
         "BINARY is a path or a name found on PATH, IMAGE a file made by osprey build (told apart\n"
         "by its content); it and every word after it belong to the program (osprey's options\n"

@@ -15,19 +15,6 @@ namespace osprey {
 
 namespace {
 
-constexpr int kMaxSymlinkHops = 40;
-
-std::deque<std::string> components(const std::string& path) {
-    std::deque<std::string> out;
-    size_t start = 0;
-    while (start < path.size()) {
-        size_t end = path.find('/', start);
-        if (end == std::string::npos) end = path.size();
-        if (end > start) out.push_back(path.substr(start, end - start));
-        start = end + 1;
-    }
-    return out;
-}
 
 std::optional<std::string> read_link(const std::string& path, std::string& error) {
     std::vector<char> buffer(4096);
@@ -95,12 +82,12 @@ bool add_tree_below(ImageTree& tree, const std::string& host, const std::string&
 }  // namespace
 
 bool add_host_path_keeping_links(ImageTree& tree, const std::string& path, std::string& error) {
-    std::deque<std::string> pending = components(path);
+    std::deque<std::string> pending = path_components(path);
     std::string current;
     int hops = 0;
     auto follow = [&](const std::string& target) {
         if (!target.empty() && target[0] == '/') current.clear();
-        auto parts = components(target);
+        auto parts = path_components(target);
         pending.insert(pending.begin(), parts.begin(), parts.end());
         return ++hops <= kMaxSymlinkHops;
     };

@@ -12,11 +12,7 @@
 
 namespace osprey {
 
-namespace {
-
-constexpr int kMaxSymlinkHops = 40;  // as Linux's path walk
-
-std::deque<std::string> components(const std::string& path) {
+std::deque<std::string> path_components(const std::string& path) {
     std::deque<std::string> out;
     size_t start = 0;
     while (start < path.size()) {
@@ -27,6 +23,8 @@ std::deque<std::string> components(const std::string& path) {
     }
     return out;
 }
+
+namespace {
 
 ImageNode make_node(ImageNode::Type type, u32 permissions, u32 mtime) {
     ImageNode node;
@@ -84,7 +82,7 @@ private:
 std::optional<std::string> normal_guest_path(const std::string& path) {
     if (path.empty() || path[0] != '/') return std::nullopt;
     std::string out;
-    for (auto& part : components(path)) {
+    for (auto& part : path_components(path)) {
         if (part == ".") continue;
         if (part == "..") {
             // ".." at the root stays at the root, as in a path walk.
@@ -104,7 +102,7 @@ const ImageNode* ImageTree::find(const std::string& path) const {
 std::optional<std::string> ImageTree::resolve(const std::string& path) const {
     auto normal = normal_guest_path(path);
     if (!normal) return std::nullopt;
-    std::deque<std::string> pending = components(*normal);
+    std::deque<std::string> pending = path_components(*normal);
     std::string current;
     int hops = 0;
     while (!pending.empty()) {
@@ -128,7 +126,7 @@ std::optional<std::string> ImageTree::resolve(const std::string& path) const {
         }
         if (++hops > kMaxSymlinkHops) return std::nullopt;
         if (!node->data.empty() && node->data[0] == '/') current.clear();
-        auto target = components(node->data);
+        auto target = path_components(node->data);
         pending.insert(pending.begin(), target.begin(), target.end());
     }
     return current.empty() ? "/" : current;
@@ -153,7 +151,7 @@ std::optional<std::string> ImageTree::place(const std::string& path, std::string
         resolved_parent = *resolved == "/" ? "" : *resolved;
         // Create what is missing, each directory after its parent.
         std::string walk;
-        for (auto& part : components(resolved_parent)) {
+        for (auto& part : path_components(resolved_parent)) {
             walk += "/" + part;
             if (!find(walk)) m_nodes[walk] = make_node(ImageNode::Type::Directory, 0755, 0);
         }

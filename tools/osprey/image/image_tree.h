@@ -13,6 +13,7 @@
 // write() emits a cpio newc archive in path order, each directory before what it holds.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -74,5 +75,10 @@ private:
 // An absolute, lexically normal guest path without a trailing '/'; nullopt for a relative
 // path or one with a ".." that would climb above the root.
 std::optional<std::string> normal_guest_path(const std::string& path);
+
+// The non-empty components of a slash-separated path, in order.
+std::deque<std::string> path_components(const std::string& path);
+// Symlinks followed before a path walk gives up, as Linux's does.
+constexpr int kMaxSymlinkHops = 40;
 
 }  // namespace osprey
