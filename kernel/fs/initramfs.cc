@@ -104,6 +104,58 @@ void apply_directory_times() {
     g_directory_time_count = g_directory_time_capacity = 0;
 }
 
+// The inodes of hard-linked files seen so far, by archive inode number: later names of
+// the same file join the first. Only entries with nlink > 1 are kept, so the table stays
+// as small as the archive's hard links.
+struct LinkedFile {
+    u32 ino;
+    fs::Inode* inode;  // kept alive by the tree
+};
+LinkedFile* g_linked = nullptr;
+usize g_linked_count = 0, g_linked_capacity = 0;
+
+fs::Inode* find_linked(u32 ino) {
+    for (usize i = 0; i < g_linked_count; i++)
+        if (g_linked[i].ino == ino) return g_linked[i].inode;
+    return nullptr;
+}
+
+Result<void> remember_linked(u32 ino, fs::Inode& inode) {
+    if (g_linked_count == g_linked_capacity) {
+        usize capacity = g_linked_capacity ? g_linked_capacity * 2 : 16;
+        auto* grown = static_cast<LinkedFile*>(TRY(heap::allocate(capacity * sizeof(LinkedFile))));
+        for (usize i = 0; i < g_linked_count; i++) grown[i] = g_linked[i];
+        heap::free(g_linked);
+        g_linked = grown;
+        g_linked_capacity = capacity;
+    }
+    g_linked[g_linked_count++] = {ino, &inode};
+    return {};
+}
+
+void forget_linked() {
+    heap::free(g_linked);
+    g_linked = nullptr;
+    g_linked_count = g_linked_capacity = 0;
+}
+
+// A regular file entry: a new backed file, or another name of a hard-linked one. Linux's
+// initramfs accepts the data with any name of a group (GNU cpio stores it with the last,
+// Osprey with the first), so this does too.
+Result<RefPtr<fs::Inode>> add_regular(fs::RamFilesystem& rootfs, fs::Inode& parent, std::string_view name,
+                                      const cpio::Entry& entry) {
+    if (entry.nlink > 1) {
+        if (fs::Inode* first = find_linked(entry.ino)) {
+            TRY(parent.link(name, *first));
+            if (!entry.data.empty()) TRY(fs::RamFilesystem::back_empty_file(*first, entry.data));
+            return RefPtr<fs::Inode>(first);
+        }
+    }
+    auto inode = TRY(rootfs.create_backed_file(parent, name, entry.permissions(), entry.uid, entry.gid, entry.data));
+    if (entry.nlink > 1) TRY(remember_linked(entry.ino, *inode));
+    return inode;
+}
+
 Result<void> populate_root() {
     auto* rootfs = fs::RamFilesystem::create("rootfs", 1);
     if (!rootfs) return Error(ENOMEM);
@@ -141,7 +193,7 @@ Result<void> populate_root() {
         if (entry.is_symlink()) {
             inode = TRY(parent->symlink(name, entry.symlink_target(), entry.uid, entry.gid));
         } else if (entry.is_regular()) {
-            inode = TRY(rootfs->create_backed_file(*parent, name, entry.permissions(), entry.uid, entry.gid, entry.data));
+            inode = TRY(add_regular(*rootfs, *parent, name, entry));
             files++;
         } else {
             continue;  // device nodes and fifos in the archive: devfs provides the devices
@@ -149,6 +201,7 @@ Result<void> populate_root() {
         inode->m_mtime = inode->m_ctime = inode->m_atime = {entry.mtime, 0};
     }
     apply_directory_times();
+    forget_linked();
     klog::info("rootfs: {} files from the initramfs, served in place", files);
     return {};
 }

@@ -460,6 +460,15 @@ Result<RefPtr<Inode>> RamFilesystem::create_backed_file(Inode& directory, std::s
     return file;
 }
 
+Result<void> RamFilesystem::back_empty_file(Inode& file, std::span<const u8> backing) {
+    if (file.type() != InodeType::Regular) return Error(EINVAL);
+    if (file.size() != 0) return Error(EBUSY);
+    auto& ram = static_cast<RamInode&>(file);
+    MutexLocker lock(ram.m_lock);
+    ram.set_backing(backing);
+    return {};
+}
+
 }  // namespace fs
 
 namespace fs {

@@ -23,6 +23,10 @@ public:
     Result<RefPtr<Inode>> create_backed_file(Inode& directory, std::string_view name, u32 permissions, u32 uid,
                                              u32 gid, std::span<const u8> backing);
 
+    // Gives an empty file made by create_backed_file its data afterwards (an archive may
+    // store a hard-linked file's data with a later name). EBUSY when it has data already.
+    static Result<void> back_empty_file(Inode& file, std::span<const u8> backing);
+
     // Adds an inode made elsewhere (a device, a special file) under `name` in `directory`.
     static Result<void> attach(Inode& directory, std::string_view name, RefPtr<Inode> inode);
 

@@ -225,7 +225,7 @@ Result<void> NewcWriter::write_entry(std::string_view name, const Header& header
 }
 
 Result<void> NewcWriter::add(std::string_view name, u32 type, u32 mode, u32 uid, u32 gid,
-                             u32 mtime, std::span<const u8> data) {
+                             u32 mtime, std::span<const u8> data, const HardLinkGroup* group) {
     if (m_finished) return Error(EINVAL);
     if (name.empty() || name.size() > kMaxNameLength || contains_nul(name) ||
         name == kTrailerName)
@@ -233,19 +233,38 @@ Result<void> NewcWriter::add(std::string_view name, u32 type, u32 mode, u32 uid,
     if ((mode & kTypeMask) != 0 && (mode & kTypeMask) != type) return Error(EINVAL);
     if (mode & ~kMaxMode) return Error(EINVAL);
     if (data.size() > 0xffffffffu) return Error(EFBIG);
-    if (m_next_ino == 0xffffffffu) return Error(EOVERFLOW);
 
     Header header{};
-    header.ino = m_next_ino;
+    header.ino = group ? group->ino : TRY(allocate_ino());
     header.mode = type | (mode & kPermissionMask);
     header.uid = uid;
     header.gid = gid;
-    header.nlink = type == kTypeDirectory ? 2 : 1;
+    header.nlink = group ? group->nlink : type == kTypeDirectory ? 2 : 1;
     header.mtime = mtime;
     header.filesize = static_cast<u32>(data.size());
     header.check = m_format == Format::Crc ? byte_sum(data) : 0;
     TRY(write_entry(name, header, data));
-    ++m_next_ino;
+    ++m_entries;
+    return {};
+}
+
+Result<u32> NewcWriter::allocate_ino() {
+    if (m_next_ino == 0xffffffffu) return Error(EOVERFLOW);
+    return m_next_ino++;
+}
+
+Result<HardLinkGroup> NewcWriter::begin_hard_link_group(u32 nlink) {
+    if (m_finished || nlink < 2) return Error(EINVAL);
+    return HardLinkGroup{TRY(allocate_ino()), nlink, 0};
+}
+
+Result<void> NewcWriter::add_hard_link(HardLinkGroup& group, std::string_view name, u32 mode,
+                                       u32 uid, u32 gid, u32 mtime, std::span<const u8> data) {
+    if (group.ino == 0 || group.names_written >= group.nlink) return Error(EINVAL);
+    // The data travels with the first name only.
+    std::span<const u8> stored = group.names_written == 0 ? data : std::span<const u8>();
+    TRY(add(name, kTypeRegular, mode, uid, gid, mtime, stored, &group));
+    ++group.names_written;
     return {};
 }
 

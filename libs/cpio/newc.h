@@ -130,10 +130,19 @@ protected:
 
 // Writes a newc (or crc) archive entry by entry. Inode numbers are assigned 1, 2, 3... in
 // order; nlink is 1 for files and symlinks and 2 for directories; device numbers are 0.
-// Hard links are not written. `mode` takes permission bits only (the writer adds the
+// A file with several names (hard links) is a HardLinkGroup: every name gets the group's
+// inode number and nlink, the data is stored once, with the first name written, and the
+// other names are stored empty (Linux's initramfs and Osprey's join them by inode number). `mode` takes permission bits only (the writer adds the
 // type); a mode carrying a different type is EINVAL. Names must be non-empty, at most
 // kMaxNameLength bytes, free of NUL and not "TRAILER!!!" (EINVAL); data longer than
 // 4 GiB - 1 does not fit the format (EFBIG). A sink failure is EIO.
+// One inode with `nlink` names, from NewcWriter::begin_hard_link_group().
+struct HardLinkGroup {
+    u32 ino = 0;
+    u32 nlink = 0;
+    u32 names_written = 0;
+};
+
 class NewcWriter {
 public:
     explicit NewcWriter(ByteSink& sink, Format format = Format::Newc)
@@ -145,18 +154,25 @@ public:
     // Symlinks are stored with mode 0777, as Linux creates them.
     Result<void> add_symlink(std::string_view name, std::string_view target, u32 uid = 0,
                              u32 gid = 0, u32 mtime = 0);
+    // Reserves an inode number for a file with `nlink` >= 2 names (EINVAL otherwise).
+    Result<HardLinkGroup> begin_hard_link_group(u32 nlink);
+    // One name of `group`. `data` is stored with the first name only; later names are
+    // written empty. More names than nlink is EINVAL.
+    Result<void> add_hard_link(HardLinkGroup& group, std::string_view name, u32 mode, u32 uid,
+                               u32 gid, u32 mtime, std::span<const u8> data);
     // Writes the trailer. No entry may be added afterwards (EINVAL).
     Result<void> finish();
 
     u64 bytes_written() const { return m_written; }
-    u32 entries_written() const { return m_next_ino - 1; }
+    u32 entries_written() const { return m_entries; }
 
 private:
     struct Header {
         u32 ino, mode, uid, gid, nlink, mtime, filesize, check;
     };
     Result<void> add(std::string_view name, u32 type, u32 mode, u32 uid, u32 gid, u32 mtime,
-                     std::span<const u8> data);
+                     std::span<const u8> data, const HardLinkGroup* group = nullptr);
+    Result<u32> allocate_ino();
     Result<void> write_entry(std::string_view name, const Header& header,
                              std::span<const u8> data);
     Result<void> emit(std::span<const u8> bytes);
@@ -166,6 +182,7 @@ private:
     Format m_format;
     u64 m_written = 0;
     u32 m_next_ino = 1;
+    u32 m_entries = 0;
     bool m_finished = false;
 };
 

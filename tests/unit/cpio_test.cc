@@ -132,6 +132,41 @@ TEST(CpioWriter, RoundTripKeepsNamesModesOwnersAndData) {
     }
 }
 
+TEST(CpioWriter, HardLinkGroupSharesOneInodeAndStoresDataOnce) {
+    VectorSink sink;
+    NewcWriter writer(sink);
+    ASSERT_TRUE(writer.add_file("before", 0644, 0, 0, 0, as_bytes("x")).is_ok());
+    auto group = writer.begin_hard_link_group(2);
+    ASSERT_TRUE(group.is_ok());
+    ASSERT_TRUE(writer.add_hard_link(group.value(), "a", 0644, 0, 0, 5, as_bytes("shared")).is_ok());
+    ASSERT_TRUE(writer.add_file("between", 0644, 0, 0, 0, {}).is_ok());
+    ASSERT_TRUE(writer.add_hard_link(group.value(), "z/b", 0644, 0, 0, 5, as_bytes("shared")).is_ok());
+    EXPECT_EQ(writer.add_hard_link(group.value(), "c", 0644, 0, 0, 5, {}).error(), EINVAL)
+        << "more names than the group's nlink";
+    ASSERT_TRUE(writer.finish().is_ok());
+    EXPECT_EQ(writer.entries_written(), 4u);
+
+    auto entries = read_all(sink.bytes_);
+    ASSERT_EQ(entries.size(), 4u);
+    EXPECT_EQ(entries[1].name, "a");
+    EXPECT_EQ(entries[3].name, "z/b");
+    EXPECT_EQ(entries[1].ino, entries[3].ino);
+    EXPECT_NE(entries[0].ino, entries[1].ino);
+    EXPECT_NE(entries[2].ino, entries[1].ino);
+    EXPECT_EQ(entries[1].nlink, 2u);
+    EXPECT_EQ(entries[3].nlink, 2u);
+    EXPECT_EQ(as_string(entries[1].data), "shared");
+    EXPECT_TRUE(entries[3].data.empty()) << "the data is stored with the first name only";
+}
+
+TEST(CpioWriter, HardLinkGroupNeedsTwoNames) {
+    VectorSink sink;
+    NewcWriter writer(sink);
+    EXPECT_EQ(writer.begin_hard_link_group(1).error(), EINVAL);
+    cpio::HardLinkGroup never_begun;
+    EXPECT_EQ(writer.add_hard_link(never_begun, "a", 0644, 0, 0, 0, {}).error(), EINVAL);
+}
+
 TEST(CpioWriter, DataOfEveryLengthSurvivesPadding) {
     VectorSink sink;
     NewcWriter writer(sink);

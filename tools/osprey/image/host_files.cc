@@ -33,6 +33,9 @@ ImageNode host_file_node(const std::string& path, const struct stat& st) {
     node.size = static_cast<u64>(st.st_size);
     node.permissions = st.st_mode & 07777;
     node.mtime = static_cast<u32>(st.st_mtime);
+    node.host_hard_linked = st.st_nlink > 1;
+    node.host_device = static_cast<u64>(st.st_dev);
+    node.host_inode = static_cast<u64>(st.st_ino);
     return node;
 }
 

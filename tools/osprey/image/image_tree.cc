@@ -229,6 +229,13 @@ bool ImageTree::write(cpio::ByteSink& sink, const std::function<void(const Write
                       std::string& error) const {
     cpio::NewcWriter writer(sink);
     WriteProgress done;
+    // Names per hard-linked host inode, counted over what the image holds (a host file's
+    // other names may not be in it). Groups of one name are plain files.
+    using HostInode = std::pair<u64, u64>;
+    std::map<HostInode, u32> names;
+    for (auto& [path, node] : m_nodes)
+        if (node.type == ImageNode::Type::File && node.host_hard_linked) names[{node.host_device, node.host_inode}]++;
+    std::map<HostInode, cpio::HardLinkGroup> groups;
     auto check = [&](Result<void> result, const std::string& path) {
         if (!result.is_error()) return true;
         error = "cannot write " + path + " into the image: " +
@@ -246,7 +253,21 @@ bool ImageTree::write(cpio::ByteSink& sink, const std::function<void(const Write
             ok = check(writer.add_symlink(name, node.data, 0, 0, node.mtime), path);
             break;
         case ImageNode::Type::File:
-            if (!node.host_path.empty()) {
+            if (!node.host_path.empty() && node.host_hard_linked && names[{node.host_device, node.host_inode}] > 1) {
+                HostInode key{node.host_device, node.host_inode};
+                auto group = groups.find(key);
+                if (group == groups.end()) {
+                    auto begun = writer.begin_hard_link_group(names[key]);
+                    if (begun.is_error()) return check(Error(begun.error()), path);
+                    group = groups.emplace(key, begun.value()).first;
+                }
+                MappedFile file;
+                bool first = group->second.names_written == 0;  // the only name that carries the data
+                ok = (!first || file.open(node.host_path, node.size, error)) &&
+                     check(writer.add_hard_link(group->second, name, node.permissions, 0, 0, node.mtime,
+                                                first ? file.bytes() : std::span<const u8>()),
+                           path);
+            } else if (!node.host_path.empty()) {
                 MappedFile file;
                 ok = file.open(node.host_path, node.size, error) &&
                      check(writer.add_file(name, node.permissions, 0, 0, node.mtime, file.bytes()), path);

@@ -11,6 +11,7 @@
 // - File contents are not held: a host file is read (mapped) only while it is written.
 //
 // write() emits a cpio newc archive in path order, each directory before what it holds.
+// Host files that are hard links of each other stay one inode with several names.
 #pragma once
 
 #include <deque>
@@ -36,6 +37,11 @@ struct ImageNode {
     std::span<const u8> view;       // bytes owned by someone else (a mapped image)
     bool from_view = false;
     u64 size = 0;                   // of the content (a symlink: of its target)
+    // A host file with several names: its device and inode. Files of the image that share
+    // them are written as one inode with several names (hard links), as on the host.
+    u64 host_device = 0;
+    u64 host_inode = 0;
+    bool host_hard_linked = false;
 };
 
 struct WriteProgress {
