@@ -215,6 +215,12 @@ void render_maps(Sink& out, u64) {
             line.path = "[heap]";
         } else if (a.tag == linux_abi::kTagStack) {
             line.path = "[stack]";
+        } else if (a.tag == linux_abi::kTagVdso) {
+            line.path = "[vdso]";
+            line.offset = 0;
+        } else if (a.tag == linux_abi::kTagVvar) {
+            line.path = "[vvar]";
+            line.offset = 0;
         } else if (a.tag == linux_abi::kTagImage) {
             line.path = p->exe_path;
             line.dev_major = static_cast<u32>(exe_dev >> 8) & 0xfff;

@@ -120,6 +120,16 @@ Result<void> AddressSpace::munmap(u64 address, u64 length) {
 Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
     if (prot & ~(mm::kProtRead | mm::kProtWrite | mm::kProtExec)) return Error(EINVAL);
     MutexLocker lock(m_lock);
+    if (prot & mm::kProtWrite) {
+        // The time page is the kernel's, in every process: it never becomes writable.
+        u64 end = address + align_up(length, kPage);
+        for (u64 v = address; v < end && v >= address;) {
+            const mm::Vma* area = m_areas.find(v);
+            if (!area) break;
+            if (area->attrs().tag == kTagVvar) return Error(EACCES);
+            v = area->end();
+        }
+    }
     return m_areas.protect(address, length, prot, [&](const mm::VmaRegion& r, u32) {
         for (u64 v = r.start; v < r.end; v += kPage) {
             u64* entry = tables().pte(v);
@@ -240,7 +250,7 @@ Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 ar
     u64 flags = attrs.prot == mm::kProtNone ? 0 : paging::user_page_flags(attrs.prot);
     auto* file = attrs.file_backed() ? reinterpret_cast<Backing*>(attrs.object) : nullptr;
     u64 file_offset = attrs.offset + (page - area_start);
-    if (file && attrs.shared()) {
+    if (file && (attrs.shared() || file->maps_in_place())) {
         // The file's own page: writes through this mapping are writes to the file. Its
         // frame belongs to the file, so unmapping must not free it (kSharedFrame).
         u64 frame = TRY(file->shared_frame(file_offset));

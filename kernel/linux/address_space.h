@@ -20,6 +20,9 @@ public:
     // The physical frame holding the file's page at `offset`; ENODEV if not shareable,
     // ENXIO past the end of the file (SIGBUS).
     virtual Result<u64> shared_frame(u64 offset) { (void)offset; return Error(ENODEV); }
+    // True when even a private mapping maps shared_frame's pages in place instead of
+    // copies: the vDSO's time page, which only the kernel writes.
+    virtual bool maps_in_place() const { return false; }
     virtual const char* path() const { return ""; }
 };
 
@@ -45,7 +48,7 @@ constexpr int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNE
 constexpr u32 MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
 // Tags naming areas in /proc/self/maps.
-enum AreaTag : u32 { kTagNone = 0, kTagHeap = 1, kTagStack = 2, kTagImage = 3 };
+enum AreaTag : u32 { kTagNone = 0, kTagHeap = 1, kTagStack = 2, kTagImage = 3, kTagVdso = 4, kTagVvar = 5 };
 
 class AddressSpace {
 public:
@@ -56,6 +59,7 @@ public:
 
     Result<u64> mmap(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset);
     Result<void> munmap(u64 address, u64 length);
+    // EACCES for write access to the vDSO's time page, as Linux.
     Result<void> mprotect(u64 address, u64 length, u32 prot);
     Result<u64> mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address);
     Result<void> madvise(u64 address, u64 length, int advice);

@@ -21,6 +21,7 @@
 #include "linux/user_thread.h"
 #include "mm/heap.h"
 #include "protocol/app_config.h"
+#include "vdso/vdso.h"
 
 extern "C" u64 boot_entry_tsc;
 
@@ -190,6 +191,11 @@ Result<void> start_application(bool aslr) {
         entry = interpreter_plan.value().entry;
         mmap_top = interpreter_base + (probe.value().image_start - elf::kDefaultPieBias) - kPage;
     }
+    // The vDSO and its time page go next, below the interpreter (as Linux places them),
+    // so they move with the mmap area's randomization.
+    auto vdso_base = vdso::map(*memory, align_down(mmap_top, kPage));
+    if (vdso_base.is_error()) return fail(vdso_base.error(), "out of memory mapping the vDSO");
+    mmap_top = vdso_base.value() - kPage - kPage;  // its time page, then a gap
     memory->set_layout(mmap_top, brk_start);
     u32 stack_prot = 3 | (plan.executable_stack ? 4u : 0u);
     TRY(memory->map_fixed(stack_bottom, kStackSize, stack_prot, nullptr, 0, kTagStack));
@@ -197,6 +203,7 @@ Result<void> start_application(bool aslr) {
     // The initial stack is built in a kernel buffer and copied to the top of the stack.
     AuxList aux;
     auto leaf1 = cpu::cpuid(1);
+    aux.add(AT_SYSINFO_EHDR, vdso_base.value());
     aux.add(AT_PHDR, plan.phdr_address);
     aux.add(AT_PHENT, plan.phent);
     aux.add(AT_PHNUM, plan.phnum);

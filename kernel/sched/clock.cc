@@ -1,12 +1,13 @@
 #include "sched/clock.h"
 
 #include "arch/x86_64/cpu.h"
+#include "time/clock_page.h"
 
 namespace ktime {
 
 namespace {
-// ns = ticks * g_mult >> kShift, with ticks relative to g_tsc_start. kShift = 32 keeps the
-// error under a nanosecond per second for any TSC between 100 MHz and 100 GHz.
+// ns = ticks * g_mult >> kShift, with ticks relative to g_tsc_start (time/clock_page.h: the
+// vDSO computes the same from the same numbers).
 constexpr unsigned kShift = 32;
 u64 g_tsc_hz = 0;
 u64 g_mult = 0;
@@ -16,7 +17,7 @@ u64 g_boot_wall_ns = 0;
 
 void init(u64 tsc_hz, u64 boot_wall_ns) {
     g_tsc_hz = tsc_hz;
-    g_mult = static_cast<u64>((static_cast<unsigned __int128>(1000000000) << kShift) / tsc_hz);
+    g_mult = vclock::mult_for_frequency(tsc_hz, kShift);
     g_boot_wall_ns = boot_wall_ns;
     g_tsc_start = cpu::rdtsc();
 }
@@ -25,8 +26,17 @@ bool ready() { return g_tsc_hz != 0; }
 u64 tsc_hz() { return g_tsc_hz; }
 u64 tsc_at_start() { return g_tsc_start; }
 
-u64 tsc_to_ns(u64 ticks) {
-    return static_cast<u64>((static_cast<unsigned __int128>(ticks) * g_mult) >> kShift);
+u64 tsc_to_ns(u64 ticks) { return vclock::ticks_to_ns(ticks, g_mult, kShift); }
+
+vclock::ClockParams clock_params() {
+    vclock::ClockParams params;
+    params.mode = g_tsc_hz ? vclock::Mode::Tsc : vclock::Mode::Syscall;
+    params.shift = kShift;
+    params.tsc_base = g_tsc_start;
+    params.mult = g_mult;
+    params.realtime_offset_ns = g_boot_wall_ns;
+    params.resolution_ns = 1;
+    return params;
 }
 
 // Rounds up, so that a deadline computed from it is never earlier than asked.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "base/types.h"
+#include "time/clock_page.h"
 
 namespace ktime {
 
@@ -16,6 +17,9 @@ u64 realtime_ns();
 u64 ns_to_tsc(u64 ns);
 u64 tsc_to_ns(u64 ticks);
 u64 tsc_at_start();
+// The clock as numbers (monotonic = TSC scaled, realtime = monotonic + offset), for the
+// vDSO's time page. Whatever changes them must publish them again (vdso::publish_clock).
+vclock::ClockParams clock_params();
 // The TSC deadline `ns` from now, or 0 ("no deadline") when it lies beyond ~146 years of
 // ticks, where a wrapped value would look like the past.
 u64 deadline_after_ns(u64 ns);

@@ -59,8 +59,10 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(efault.${variant} BINARY efault_${variant})
   osprey_linux_case(clock_sleep.${variant} BINARY clock_sleep_${variant})
   osprey_linux_case(random.${variant} BINARY random_${variant})
+  osprey_linux_case(vdso.${variant} BINARY vdso_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
+osprey_linux_case(vdso.dynamic BINARY vdso_dynamic)
 
 # C++ needs libstdc++, which musl-gcc does not have.
 foreach(variant static pie)

@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
+#include "lib/log.h"
 
 namespace power {
 
@@ -14,6 +15,8 @@ constexpr u8 kI8042PulseReset = 0xfe;
 
 [[noreturn]] void shutdown(const protocol::ExitRecord& record) {
     cpu::disable_interrupts();
+    // bench/ reads this line: under -icount the TSC counts the instructions of the whole run.
+    klog::info("power off: {} {}; TSC {}", protocol::exit_reason_name(record.reason), record.status, cpu::rdtsc());
     char buffer[protocol::kExitRecordMaxLength];
     channels::control().write(protocol::encode_exit_record(record, buffer, sizeof buffer));
     channels::drain_all();
