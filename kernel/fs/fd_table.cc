@@ -1,6 +1,17 @@
 #include "fs/fd_table.h"
 
+#include "fs/inode_file.h"
+#include "fs/locks.h"
+
 namespace fs {
+
+namespace {
+// POSIX record locks belong to the descriptor table: closing any descriptor of a file drops
+// the ones it holds on that file, however many other descriptors still refer to it.
+void release_posix_locks(FdTable& table, File* closed) {
+    if (auto* inode_file = closed ? as_inode_file(*closed) : nullptr) release_on(inode_file->inode(), &table);
+}
+}  // namespace
 
 Result<RefPtr<File>> FdTable::get(int fd) {
     if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
@@ -30,6 +41,7 @@ Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
         m_entries[fd].file = file;
         m_entries[fd].cloexec = cloexec;
     }
+    release_posix_locks(*this, previous.get());
     return {};
 }
 
@@ -42,6 +54,7 @@ Result<void> FdTable::close(int fd) {
         previous = m_entries[fd].file;
         m_entries[fd].file = nullptr;
     }
+    release_posix_locks(*this, previous.get());
     return {};
 }
 

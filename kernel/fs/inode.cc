@@ -36,6 +36,7 @@ Result<void> Inode::stat(Stat& out) {
 
 Result<RefPtr<Inode>> Inode::lookup(std::string_view) { return Error(ENOTDIR); }
 Result<RefPtr<Inode>> Inode::create(std::string_view, InodeType, u32, u32, u32) { return Error(is_directory() ? EPERM : ENOTDIR); }
+Result<RefPtr<Inode>> Inode::create_unnamed(u32, u32, u32, bool) { return Error(is_directory() ? EOPNOTSUPP : ENOTDIR); }
 Result<RefPtr<Inode>> Inode::symlink(std::string_view, std::string_view, u32, u32) { return Error(is_directory() ? EPERM : ENOTDIR); }
 Result<void> Inode::link(std::string_view, Inode&) { return Error(is_directory() ? EPERM : ENOTDIR); }
 Result<void> Inode::unlink(std::string_view, bool) { return Error(is_directory() ? EPERM : ENOTDIR); }

@@ -86,6 +86,10 @@ public:
     // Directories.
     virtual Result<RefPtr<Inode>> lookup(std::string_view name);
     virtual Result<RefPtr<Inode>> create(std::string_view name, InodeType type, u32 permissions, u32 uid, u32 gid);
+    // O_TMPFILE: a regular file on this directory's file system with no name (nlink 0).
+    // linkable: whether linkat may give it one (O_TMPFILE without O_EXCL).
+    // EOPNOTSUPP on file systems that cannot.
+    virtual Result<RefPtr<Inode>> create_unnamed(u32 permissions, u32 uid, u32 gid, bool linkable);
     virtual Result<RefPtr<Inode>> symlink(std::string_view name, std::string_view target, u32 uid, u32 gid);
     virtual Result<void> link(std::string_view name, Inode& target);
     virtual Result<void> unlink(std::string_view name, bool directory);

@@ -6,7 +6,8 @@
 
 namespace fs {
 
-InodeFile::~InodeFile() { release_all(*this); }
+// Locks are owned by the File (the pointer flock and fcntl pass), not by this subclass.
+InodeFile::~InodeFile() { release_all(static_cast<File*>(this)); }
 
 namespace {
 

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "fs/lock_range.h"
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "sched/thread.h"
@@ -14,81 +15,110 @@ namespace {
 struct Record {
     ListNode node;
     Inode* inode;
-    File* owner;
+    const void* owner;
     LockRequest lock;
 };
 
-// One table for the system: locks are few. Its wait queue's lock guards the list.
+// One table for the system: locks are few. Its wait queue's lock guards the list; records
+// are allocated before it is taken (a set or clear splits at most one held lock in two).
 WaitQueue g_changed;
 IntrusiveList<Record, &Record::node> g_records;
 
-bool overlaps(const LockRequest& a, const LockRequest& b) { return a.start < b.end && b.start < a.end; }
+locks::LockRange range_of(const LockRequest& r) { return {r.start, r.end, r.write}; }
 
-bool conflicts(const Record& r, Inode& inode, File& owner, const LockRequest& request) {
-    return r.inode == &inode && r.owner != &owner && r.lock.space == request.space && overlaps(r.lock, request) &&
-           (r.lock.write || request.write);
-}
-
-Record* first_conflict(Inode& inode, File& owner, const LockRequest& request) {
+Record* first_conflict(Inode& inode, const void* owner, const LockRequest& request) {
     Record* found = nullptr;
     g_records.for_each([&](Record& r) {
-        if (!found && conflicts(r, inode, owner, request)) found = &r;
+        if (!found && r.inode == &inode && r.owner != owner && r.lock.space == request.space &&
+            locks::conflicts(range_of(r.lock), range_of(request)))
+            found = &r;
     });
     return found;
 }
 
-// Removes the owner's locks in [start, end) of a space, trimming partial overlaps.
-// FIXME: a range in the middle of a held lock trims from one side only (no split).
-void remove_locked(Inode& inode, File& owner, LockSpace space, u64 start, u64 end) {
+// Sets (a lock of request.write) or clears the owner's range: its locks there are cut back,
+// split or joined into the new one. Returns the range the new lock covers after joining.
+// `spare` takes the second piece of a split lock (and is then consumed).
+LockRequest reshape_owner(Inode& inode, const void* owner, const LockRequest& request, bool set, Record*& spare) {
+    locks::LockRange wanted = range_of(request);
+    Record* second_piece = nullptr;
     g_records.for_each([&](Record& r) {
-        if (r.inode != &inode || r.owner != &owner || r.lock.space != space) return;
-        if (r.lock.end <= start || end <= r.lock.start) return;
-        if (start <= r.lock.start && end >= r.lock.end) {
-            g_records.remove(r);
-            delete &r;
-        } else if (start <= r.lock.start) {
-            r.lock.start = end;
-        } else {
-            r.lock.end = start;
+        if (r.inode != &inode || r.owner != owner || r.lock.space != request.space) return;
+        auto shape = locks::reshape(range_of(r.lock), wanted, set);
+        if (shape.absorbed) {
+            wanted.start = shape.merged_start;
+            wanted.end = shape.merged_end;
+        } else if (shape.piece_count > 0) {
+            r.lock.start = shape.pieces[0].start;
+            r.lock.end = shape.pieces[0].end;
+            if (shape.piece_count == 2 && spare) {
+                *spare = r;
+                spare->node = {};
+                spare->lock.start = shape.pieces[1].start;
+                spare->lock.end = shape.pieces[1].end;
+                second_piece = spare;
+                spare = nullptr;
+            }
+            return;
         }
+        g_records.remove(r);
+        delete &r;
     });
+    if (second_piece) g_records.push_back(*second_piece);
+    LockRequest joined = request;
+    joined.start = wanted.start;
+    joined.end = wanted.end;
+    return joined;
 }
 
 }  // namespace
 
-Result<void> lock(Inode& inode, File& owner, const LockRequest& request, bool wait) {
-    auto* record = new (std::nothrow) Record{{}, &inode, &owner, request};
-    if (!record) return Error(ENOLCK);
-    linux_abi::UserContext* user = current_thread()->m_user;
-    for (;;) {
-        bool taken = false, interrupted = false;
-        auto waited = g_changed.wait_until([&] {
-            if (!first_conflict(inode, owner, request)) {
-                remove_locked(inode, owner, request.space, request.start, request.end);
-                g_records.push_back(*record);
-                taken = true;
-                return true;
-            }
-            if (!wait) return true;
-            if (user && signals::has_deliverable(*user)) {
-                interrupted = true;
-                return true;
-            }
-            return false;
-        });
-        (void)waited;
-        if (taken) return {};
+Result<void> lock(Inode& inode, const void* owner, const LockRequest& request, bool wait) {
+    auto* record = new (std::nothrow) Record{{}, &inode, owner, request};
+    auto* spare = new (std::nothrow) Record{{}, &inode, owner, request};
+    if (!record || !spare) {
         delete record;
-        return Error(interrupted ? ERESTARTSYS : EAGAIN);
+        delete spare;
+        return Error(ENOLCK);
     }
+    linux_abi::UserContext* user = current_thread()->m_user;
+    bool taken = false, interrupted = false;
+    auto waited = g_changed.wait_until([&] {
+        if (!first_conflict(inode, owner, request)) {
+            record->lock = reshape_owner(inode, owner, request, true, spare);
+            g_records.push_back(*record);
+            taken = true;
+            return true;
+        }
+        if (!wait) return true;
+        if (user && signals::has_deliverable(*user)) {
+            interrupted = true;
+            return true;
+        }
+        return false;
+    });
+    (void)waited;
+    delete spare;
+    if (taken) {
+        // A lock that replaced a write lock by a read lock may let readers in.
+        g_changed.wake_all();
+        return {};
+    }
+    delete record;
+    return Error(interrupted ? ERESTARTSYS : EAGAIN);
 }
 
-void unlock(Inode& inode, File& owner, LockSpace space, u64 start, u64 end) {
-    g_changed.locked([&] { remove_locked(inode, owner, space, start, end); });
+Result<void> unlock(Inode& inode, const void* owner, LockSpace space, u64 start, u64 end) {
+    auto* spare = new (std::nothrow) Record{};
+    if (!spare) return Error(ENOLCK);
+    LockRequest range{space, false, start, end};
+    g_changed.locked([&] { (void)reshape_owner(inode, owner, range, false, spare); });
+    delete spare;
     g_changed.wake_all();
+    return {};
 }
 
-bool find_conflict(Inode& inode, File& owner, const LockRequest& request, LockRequest& conflict) {
+bool find_conflict(Inode& inode, const void* owner, const LockRequest& request, LockRequest& conflict) {
     return g_changed.locked([&] {
         Record* r = first_conflict(inode, owner, request);
         if (r) conflict = r->lock;
@@ -96,11 +126,26 @@ bool find_conflict(Inode& inode, File& owner, const LockRequest& request, LockRe
     });
 }
 
-void release_all(File& owner) {
+bool find_own(Inode& inode, const void* owner, LockSpace space, u64 start, u64 end, LockRequest& found) {
+    return g_changed.locked([&] {
+        bool any = false;
+        g_records.for_each([&](Record& r) {
+            if (any || r.inode != &inode || r.owner != owner || r.lock.space != space) return;
+            if (!locks::overlaps(range_of(r.lock), {start, end, false})) return;
+            found = r.lock;
+            any = true;
+        });
+        return any;
+    });
+}
+
+namespace {
+template <typename Match>
+void release_matching(Match match) {
     bool any = g_changed.locked([&] {
         bool removed = false;
         g_records.for_each([&](Record& r) {
-            if (r.owner != &owner) return;
+            if (!match(r)) return;
             g_records.remove(r);
             delete &r;
             removed = true;
@@ -108,6 +153,15 @@ void release_all(File& owner) {
         return removed;
     });
     if (any) g_changed.wake_all();
+}
+}  // namespace
+
+void release_all(const void* owner) {
+    release_matching([&](const Record& r) { return r.owner == owner; });
+}
+
+void release_on(Inode& inode, const void* owner) {
+    release_matching([&](const Record& r) { return r.owner == owner && r.inode == &inode; });
 }
 
 }  // namespace fs

@@ -98,6 +98,16 @@ public:
         return child;
     }
 
+    Result<RefPtr<Inode>> create_unnamed(u32 permissions, u32 uid, u32 gid, bool linkable) override {
+        if (!is_directory()) return Error(ENOTDIR);
+        MutexLocker lock(m_lock);
+        if (m_nlink == 0) return Error(ENOENT);  // a removed directory
+        auto child = TRY(make_child(InodeType::Regular, permissions, uid, gid));
+        child->m_nlink = 0;
+        static_cast<RamInode*>(child.get())->m_linkable = linkable;
+        return child;
+    }
+
     Result<RefPtr<Inode>> symlink(std::string_view name, std::string_view target, u32 uid, u32 gid) override {
         if (!is_directory()) return Error(ENOTDIR);
         if (target.size() >= kPathMax) return Error(ENAMETOOLONG);
@@ -120,10 +130,15 @@ public:
         if (&target.filesystem() != &filesystem()) return Error(EXDEV);
         MutexLocker lock(m_lock);
         if (find(name)) return Error(EEXIST);
+        auto& source = static_cast<RamInode&>(target);
+        MutexLocker target_lock(source.m_lock);
+        // A file without names stays so, unless it came from O_TMPFILE without O_EXCL, and
+        // then only until its first name.
+        if (source.m_nlink == 0 && !source.m_linkable) return Error(ENOENT);
         TRY(add_entry(name, RefPtr<Inode>(&target)));
-        MutexLocker target_lock(target.m_lock);
-        target.m_nlink++;
-        target.touch_changed();
+        source.m_linkable = false;
+        source.m_nlink++;
+        source.touch_changed();
         return {};
     }
 
@@ -269,6 +284,7 @@ public:
     }
 
     IntrusiveList<Entry, &Entry::node> m_entries;  // guarded by m_lock
+    bool m_linkable = false;                       // O_TMPFILE without O_EXCL; guarded by m_lock
 
 private:
     static constexpr u64 kMaxFileSize = 1ull << 40;

@@ -10,7 +10,10 @@ namespace linux_abi {
 
 namespace {
 
-constexpr u32 O_TMPFILE = 020000000 | fs::O_DIRECTORY;
+constexpr u32 O_TMPFILE_ONLY = 020000000, O_TMPFILE = O_TMPFILE_ONLY | fs::O_DIRECTORY;
+// The open(2) flags a descriptor keeps (F_GETFL shows them); the creation flags go.
+constexpr u32 kKeptFlags = fs::O_ACCMODE | fs::O_APPEND | fs::O_NONBLOCK | fs::O_DSYNC | fs::O_DIRECT | fs::O_LARGEFILE |
+                           fs::O_DIRECTORY | fs::O_NOFOLLOW | fs::O_NOATIME | fs::O_PATH | fs::O_CLOEXEC | 04010000;
 
 Process& process() { return Process::current(); }
 
@@ -43,8 +46,25 @@ Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPt
     return Error(ELOOP);
 }
 
+// O_TMPFILE: an unnamed regular file in the directory `user_path` names, on its file system.
+Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
+    // As Linux: O_TMPFILE includes O_DIRECTORY, excludes O_CREAT, and needs write access.
+    if ((flags & (O_TMPFILE | fs::O_CREAT)) != O_TMPFILE || !wants_write(flags))
+        return Error(EINVAL);
+    auto path = TRY(read_path(user_path));
+    auto base = TRY(base_for(dirfd, *path));
+    auto directory = TRY(fs::resolve(*base, path->view(), true));
+    if (!directory->is_directory()) return Error(ENOTDIR);
+    auto inode = TRY(directory->create_unnamed(mode & ~current_umask() & 07777, process().uid, process().gid,
+                                               !(flags & fs::O_EXCL)));
+    auto file = TRY(inode->open(flags & (kKeptFlags | O_TMPFILE_ONLY)));
+    return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
+}
+
 Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
-    if (flags & O_TMPFILE & ~fs::O_DIRECTORY) return Error(EOPNOTSUPP);  // FIXME: O_TMPFILE
+    // open(2) and openat(2) drop what O_PATH does not use (O_CREAT, O_TMPFILE...), as Linux.
+    if (flags & fs::O_PATH) flags &= fs::O_PATH | fs::O_DIRECTORY | fs::O_NOFOLLOW | fs::O_CLOEXEC;
+    if (flags & O_TMPFILE_ONLY) return open_tmpfile(dirfd, user_path, flags, mode);
     if ((flags & fs::O_CREAT) && (flags & fs::O_DIRECTORY)) return Error(EINVAL);  // as Linux 6.4 and later
     auto path = TRY(read_path(user_path));
     auto base = TRY(base_for(dirfd, *path));
@@ -91,9 +111,7 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
         if ((flags & fs::O_TRUNC) && inode->type() == fs::InodeType::Regular && !created)
             TRY(inode->truncate(0));
     }
-    u32 kept = flags & (fs::O_ACCMODE | fs::O_APPEND | fs::O_NONBLOCK | fs::O_DSYNC | fs::O_DIRECT | fs::O_LARGEFILE |
-                        fs::O_DIRECTORY | fs::O_NOFOLLOW | fs::O_NOATIME | fs::O_PATH | fs::O_CLOEXEC | 04010000);
-    auto file = TRY(inode->open(kept));
+    auto file = TRY(inode->open(flags & kKeptFlags));
     return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
 }
 

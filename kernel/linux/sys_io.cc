@@ -71,16 +71,19 @@ struct Flock {
 };
 constexpr i16 F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 
-// Record locks. POSIX locks (F_SETLK...) belong to the process: with one process they never
-// conflict, so they are granted (after checking the request as Linux does) and F_GETLK
-// reports F_UNLCK. OFD locks belong to the open file and are kept in fs/locks.
+// Record locks. POSIX locks (F_SETLK...) belong to the process, that is to its descriptor
+// table; OFD locks (F_OFD_*) to the open file. Both live in one space in fs/locks, so a
+// POSIX lock and an OFD lock on another open file conflict even within one process.
 Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
     Flock request = TRY(UserPtr<Flock>(user_flock).read());
     auto* inode_file = fs::as_inode_file(file);
     if (!inode_file) return Error(EBADF);
     if (request.l_type != F_RDLCK && request.l_type != F_WRLCK && request.l_type != F_UNLCK) return Error(EINVAL);
+    bool query = command == F_GETLK || command == F_OFD_GETLK;
+    // F_UNLCK asks F_OFD_GETLK for the open file's own lock on the range (Linux 6.10).
+    if (command == F_GETLK && request.l_type == F_UNLCK) return Error(EINVAL);
     u32 access = file.status_flags() & fs::O_ACCMODE;
-    if (command != F_GETLK && command != F_OFD_GETLK) {
+    if (!query) {
         if (request.l_type == F_RDLCK && access == fs::O_WRONLY) return Error(EBADF);
         if (request.l_type == F_WRLCK && access == fs::O_RDONLY) return Error(EBADF);
     }
@@ -97,23 +100,22 @@ Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
     if (start < 0) return Error(EINVAL);
     u64 range_end = end < 0 ? ~0ull : static_cast<u64>(end);
     bool ofd = command >= F_OFD_GETLK;
-    if (!ofd) {
-        if (command == F_GETLK) {
-            request.l_type = F_UNLCK;
-            TRY(UserPtr<Flock>(user_flock).write(request));
-        }
-        return 0;
-    }
-    if (request.l_pid != 0) return Error(EINVAL);  // OFD requests must say pid 0
-    fs::LockRequest wanted{fs::LockSpace::Ofd, request.l_type == F_WRLCK, static_cast<u64>(start), range_end};
-    if (command == F_OFD_GETLK) {
+    if (ofd && request.l_pid != 0) return Error(EINVAL);  // OFD requests must say pid 0
+    const void* owner = ofd ? static_cast<const void*>(&file) : static_cast<const void*>(&fds());
+    fs::LockRequest wanted{fs::LockSpace::Record, request.l_type == F_WRLCK, static_cast<u64>(start), range_end,
+                           ofd ? -1 : Process::current().pid()};
+    fs::Inode& inode = inode_file->inode();
+    if (query) {
         fs::LockRequest conflict;
-        if (fs::find_conflict(inode_file->inode(), file, wanted, conflict)) {
+        bool found = request.l_type == F_UNLCK
+                         ? fs::find_own(inode, owner, fs::LockSpace::Record, wanted.start, wanted.end, conflict)
+                         : fs::find_conflict(inode, owner, wanted, conflict);
+        if (found) {
             request.l_type = conflict.write ? F_WRLCK : F_RDLCK;
             request.l_whence = 0;
             request.l_start = static_cast<i64>(conflict.start);
             request.l_len = conflict.end == ~0ull ? 0 : static_cast<i64>(conflict.end - conflict.start);
-            request.l_pid = -1;
+            request.l_pid = conflict.pid;
         } else {
             request.l_type = F_UNLCK;
         }
@@ -121,10 +123,10 @@ Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
         return 0;
     }
     if (request.l_type == F_UNLCK) {
-        fs::unlock(inode_file->inode(), file, fs::LockSpace::Ofd, wanted.start, wanted.end);
+        TRY(fs::unlock(inode, owner, fs::LockSpace::Record, wanted.start, wanted.end));
         return 0;
     }
-    TRY(fs::lock(inode_file->inode(), file, wanted, command == F_OFD_SETLKW));
+    TRY(fs::lock(inode, owner, wanted, command == F_SETLKW || command == F_OFD_SETLKW));
     return 0;
 }
 

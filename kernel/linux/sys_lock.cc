@@ -15,13 +15,12 @@ Result<u64> sys_flock(SyscallArgs& args) {
     int op = args.i32_arg(1);
     int kind = op & ~LOCK_NB;
     if (kind == LOCK_UN) {
-        fs::unlock(inode_file->inode(), *file, fs::LockSpace::Flock, 0, ~0ull);
+        TRY(fs::unlock(inode_file->inode(), file.get(), fs::LockSpace::Flock, 0, ~0ull));
         return 0;
     }
     if (kind != LOCK_SH && kind != LOCK_EX) return Error(EINVAL);
     fs::LockRequest request{fs::LockSpace::Flock, kind == LOCK_EX, 0, ~0ull};
-    auto locked = fs::lock(inode_file->inode(), *file, request, !(op & LOCK_NB));
-    if (locked.is_error()) return Error(locked.error() == EAGAIN ? EAGAIN : locked.error());
+    TRY(fs::lock(inode_file->inode(), file.get(), request, !(op & LOCK_NB)));
     return 0;
 }
 
