@@ -122,6 +122,17 @@ add_tree)
     expect_text '"path": "/etc/motd",'
     must sh -c "cpio -itv <'$img' 2>/dev/null | grep home.html"
     expect_text "srv/www/home.html -> index.html" ;;
+discover)
+    # A trial run on the host finds the file cat reads; files under /tmp stay out.
+    printf 'scratch\n' >"$work/scratch.txt"
+    must "$osprey" build --discover --discover-time 20 -o "$img" /bin/cat /usr/share/common-licenses/GPL-3 "$work/scratch.txt"
+    expect_text "osprey: --discover: the trial run on the host (exit status 0) added"
+    step "$osprey" inspect --json "$img"
+    expect_text '"path": "/usr/share/common-licenses/GPL-3",'
+    expect_text '"discovered": ['
+    # The last step: no file entry for the scratch file (grep finds none: status 1).
+    step sh -c "'$osprey' inspect --json '$img' | grep -c '\"path\": \"$work/scratch.txt\"'"
+    expected_status=1 ;;
 add_missing)
     step "$osprey" build -o "$img" --add "$work/nothing:/x" /bin/busybox true
     expected_status=125
@@ -224,6 +235,12 @@ e2e_added_file)
     must "$osprey" build -o "$img" --add "$work/data:/data" -w /data /bin/busybox cat link.txt
     step "$osprey" run --kernel "$kernel" --timeout 60 "$img"
     expect_text "from the host" ;;
+e2e_discover)
+    # Without a trial run the guest has no /etc/debian_version; with one, cat prints it.
+    step "$osprey" run --kernel "$kernel" --timeout 60 /bin/cat /etc/debian_version
+    expect_text "/bin/cat: /etc/debian_version: No such file or directory"
+    step "$osprey" run --kernel "$kernel" --timeout 60 --discover /bin/cat /etc/debian_version
+    expect_text "$(cat /etc/debian_version)" ;;
 e2e_manifest_run)
     printf 'program = "/bin/busybox"\nargs = ["echo", "manifest run"]\n' >"$work/m.toml"
     step "$osprey" run --kernel "$kernel" --timeout 60 -f "$work/m.toml"

@@ -56,6 +56,7 @@ std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::
     if (!adds) return std::nullopt;
     request.add.insert(request.add.end(), adds->begin(), adds->end());
     if (args.workdir_given) request.workdir = args.workdir;
+    if (args.discover) request.discover_seconds = args.discover_seconds;
     if (!args.memory.empty()) merged.memory = args.memory;
     return merged;
 }

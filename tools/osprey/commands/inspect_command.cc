@@ -61,6 +61,9 @@ int inspect(const std::string& path, bool json_output) {
         if (image->info.interpreter) out["interpreter"] = *image->info.interpreter;
         out["libraries"] = nlohmann::json::array();
         for (auto& [name, lib] : image->info.libraries) out["libraries"].push_back({{"name", name}, {"path", lib}});
+        if (!image->info.runtime.empty())
+            out["runtime"] = {{"name", image->info.runtime}, {"directories", image->info.runtime_directories}};
+        if (!image->info.discovered.empty()) out["discovered"] = image->info.discovered;
         out["files"] = nlohmann::json::array();
         for (auto& [name, node] : image->tree.nodes()) {
             nlohmann::ordered_json entry = {{"path", name}, {"type", type_name(node.type)},
@@ -89,6 +92,12 @@ int inspect(const std::string& path, bool json_output) {
         printf("Libraries:\n");
         for (auto& [name, lib] : image->info.libraries) printf("  %s => %s\n", name.c_str(), lib.c_str());
     }
+    if (!image->info.runtime.empty()) {
+        printf("Runtime:     %s\n", image->info.runtime.c_str());
+        for (auto& dir : image->info.runtime_directories) printf("  %s\n", dir.c_str());
+    }
+    if (!image->info.discovered.empty())
+        printf("Discovered:  %zu files from a trial run (--discover)\n", image->info.discovered.size());
     printf("Files:\n");
     for (auto& [name, node] : image->tree.nodes()) {
         printf("  %s %10llu  %s", mode_string(node).c_str(), static_cast<unsigned long long>(node.size), name.c_str());

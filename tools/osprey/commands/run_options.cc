@@ -31,6 +31,13 @@ void add_image_options(CLI::App& command, RunArguments& args) {
                        "default its own path: HOST[:GUEST]; repeatable")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
+    command.add_flag("--discover", args.discover,
+                     "Run the program once on the host first (a trial, output discarded) and add every file it "
+                     "opens; it really runs");
+    command.add_option("--discover-time", args.discover_seconds, "Stop the trial run after this many seconds")
+        ->type_name("SECONDS")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     command.add_option("-f,--file", args.manifest, "Build from this manifest (TOML; see docs/cli.md)");
 }
 

@@ -28,6 +28,8 @@ struct RunArguments {
     std::string workdir = "/";
     bool workdir_given = false;     // set by collect_program_command: -w was on the command line
     std::vector<std::string> add;  // --add HOST[:GUEST], in order
+    bool discover = false;         // --discover: a trial run on the host
+    double discover_seconds = 10;  // --discover-time
     std::string manifest;          // -f FILE
     std::string output;            // build: -o IMAGE
     bool no_aslr = false;

@@ -47,7 +47,10 @@ std::string absolute_normal(const std::string& path, const std::string& base) {
     return normal;
 }
 
-bool add_tree_below(ImageTree& tree, const std::string& host, const std::string& guest, std::string& error) {
+using SkipDirectory = std::function<bool(const std::string& name)>;
+
+bool add_tree_below(ImageTree& tree, const std::string& host, const std::string& guest, const SkipDirectory& skip,
+                    std::string& error) {
     DIR* dir = opendir(host.c_str());
     if (!dir) {
         error = "cannot read the directory " + host + ": " + strerror(errno);
@@ -72,8 +75,9 @@ bool add_tree_below(ImageTree& tree, const std::string& host, const std::string&
             auto target = read_link(from, error);
             ok = target && tree.add_symlink(to, *target, static_cast<u32>(st.st_mtime), error);
         } else if (S_ISDIR(st.st_mode)) {
+            if (skip && skip(name)) continue;
             ok = tree.add_directory(to, st.st_mode & 07777, static_cast<u32>(st.st_mtime), error) &&
-                 add_tree_below(tree, from, to, error);
+                 add_tree_below(tree, from, to, skip, error);
         } else if (S_ISREG(st.st_mode)) {
             ok = tree.add_file(to, host_file_node(from, st), error);
         }
@@ -163,6 +167,11 @@ std::optional<AddSpec> parse_add_spec(const std::string& text, const std::string
 }
 
 bool add_host_tree(ImageTree& tree, const AddSpec& spec, std::string& error) {
+    return add_host_tree_except(tree, spec, nullptr, error);
+}
+
+bool add_host_tree_except(ImageTree& tree, const AddSpec& spec, const SkipDirectory& skip_directory,
+                          std::string& error) {
     struct stat st;
     if (stat(spec.host.c_str(), &st) != 0) {
         error = "--add " + spec.host + ": " + (errno == ENOENT ? std::string("no such file or directory") : strerror(errno));
@@ -172,7 +181,7 @@ bool add_host_tree(ImageTree& tree, const AddSpec& spec, std::string& error) {
     std::string guest = into && spec.guest.size() > 1 ? spec.guest.substr(0, spec.guest.size() - 1) : spec.guest;
     if (S_ISDIR(st.st_mode)) {
         return tree.add_directory(guest, st.st_mode & 07777, static_cast<u32>(st.st_mtime), error) &&
-               add_tree_below(tree, spec.host, guest, error);
+               add_tree_below(tree, spec.host, guest, skip_directory, error);
     }
     if (!S_ISREG(st.st_mode)) {
         error = "--add " + spec.host + ": not a regular file or directory";

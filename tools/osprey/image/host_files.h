@@ -2,6 +2,7 @@
 // to it (libraries, the interpreter), and whole trees for --add.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -31,5 +32,10 @@ std::optional<AddSpec> parse_add_spec(const std::string& text, const std::string
 // times. A file added at a GUEST that ends in '/' or is a directory in the image goes
 // inside it. Sockets, FIFOs and devices are skipped. `files` counts what was added.
 bool add_host_tree(ImageTree& tree, const AddSpec& spec, std::string& error);
+
+// add_host_tree for a directory, leaving out every subdirectory (at any depth) whose name
+// `skip_directory` accepts.
+bool add_host_tree_except(ImageTree& tree, const AddSpec& spec,
+                          const std::function<bool(const std::string& name)>& skip_directory, std::string& error);
 
 }  // namespace osprey

@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include "image/discovery.h"
 #include "image/etc_files.h"
 #include "image/initramfs.h"
 #include "image/program_file.h"
+#include "image/runtime_image.h"
 #include "protocol/app_config.h"
 
 namespace osprey {
@@ -124,8 +126,33 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
         if (!add_host_path_keeping_links(image.tree, library.path, error)) return std::nullopt;
         image.info.libraries.emplace_back(library.name, library.path);
     }
-    for (auto& add : request.add)
+    RuntimeAdditions runtime;
+    if (!add_runtime_files(image.tree, program->host_path, runtime, error)) return std::nullopt;
+    image.info.runtime = runtime.runtime;
+    image.info.runtime_directories = runtime.directories;
+    std::vector<std::string> module_directories = runtime.directories;
+    for (auto& add : request.add) {
         if (!add_host_tree(image.tree, add, error)) return std::nullopt;
+        module_directories.push_back(add.guest.size() > 1 && add.guest.back() == '/' ? add.guest.substr(0, add.guest.size() - 1) : add.guest);
+    }
+    if (request.discover_seconds > 0) {
+        DiscoveryRequest trial;
+        trial.argv = spec.argv;
+        trial.argv[0] = program->host_path;
+        trial.env = spec.env;
+        trial.seconds = request.discover_seconds;
+        DiscoveryReport found;
+        if (!add_discovered_files(image.tree, trial, found, error)) return std::nullopt;
+        image.info.discovered = found.added;
+        module_directories.insert(module_directories.end(), found.added.begin(), found.added.end());
+        std::string how = found.timed_out ? "stopped after " + std::to_string(static_cast<int>(trial.seconds + 0.999)) + " s"
+                                          : "exit status " + std::to_string(found.exit_status);
+        fprintf(stderr, "osprey: --discover: the trial run on the host (%s) added %zu files\n", how.c_str(),
+                found.added.size());
+    }
+    // Extension modules and plugins are dlopened: their libraries must be there too.
+    if (!add_shared_object_libraries(image.tree, module_directories, search, runtime.notes, error)) return std::nullopt;
+    for (auto& note : runtime.notes) fprintf(stderr, "osprey: note: %s\n", note.c_str());
     if (!add_workdir(image, error)) return std::nullopt;
     return image;
 }

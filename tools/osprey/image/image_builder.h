@@ -25,6 +25,7 @@ struct ImageRequest {
     std::vector<AddSpec> add;               // manifest first, then --add
     std::vector<std::string> default_env;   // the environment before -e
     HostGetenv host_getenv;                 // for -e NAME
+    double discover_seconds = 0;            // > 0: a trial run on the host adds what it opens
 };
 
 struct ComposedImage {

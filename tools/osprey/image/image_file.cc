@@ -25,6 +25,8 @@ std::string encode_image_info(const ImageInfo& info) {
     if (info.interpreter) json["interpreter"] = *info.interpreter;
     json["libraries"] = nlohmann::json::array();
     for (auto& [name, path] : info.libraries) json["libraries"].push_back({{"name", name}, {"path", path}});
+    if (!info.runtime.empty()) json["runtime"] = {{"name", info.runtime}, {"directories", info.runtime_directories}};
+    if (!info.discovered.empty()) json["discovered"] = info.discovered;
     return json.dump(2) + "\n";
 }
 
@@ -52,6 +54,15 @@ bool decode_info(std::string_view text, ImageInfo& info) {
     if (json.contains("interpreter") && json["interpreter"].is_string()) info.interpreter = json["interpreter"];
     if (json.contains("libraries") && json["libraries"].is_array())
         for (auto& lib : json["libraries"]) info.libraries.emplace_back(lib.value("name", ""), lib.value("path", ""));
+    if (json.contains("runtime") && json["runtime"].is_object()) {
+        info.runtime = json["runtime"].value("name", "");
+        if (json["runtime"].contains("directories") && json["runtime"]["directories"].is_array())
+            for (auto& dir : json["runtime"]["directories"])
+                if (dir.is_string()) info.runtime_directories.push_back(dir);
+    }
+    if (json.contains("discovered") && json["discovered"].is_array())
+        for (auto& file : json["discovered"])
+            if (file.is_string()) info.discovered.push_back(file);
     return true;
 }
 
