@@ -66,6 +66,7 @@ linux_initramfs() {
 # $work/kernel.log) or the console (Linux: kernel messages and the program's stdout).
 # osprey_flags holds extra options for `osprey run`.
 osprey_flags=()
+linux_initrd=""  # when set, the Linux guest's initramfs instead of PROGRAM as /init
 guest_command() {
     local guest=$1 machine=$2 mode=$3 mib=$4 program=$5
     shift 5
@@ -97,7 +98,7 @@ guest_command() {
         osprey:file,id=osout,*) cmd+=("stdio,id=osout") ;;
         *:-m) cmd+=(-m "${mib}M"); i=$((i + 1)) ;;
         linux:-kernel) cmd+=(-kernel "$vmlinux"); i=$((i + 1)) ;;
-        linux:-initrd) cmd+=(-initrd "$(linux_initramfs "$program")"); i=$((i + 1)) ;;
+        linux:-initrd) cmd+=(-initrd "${linux_initrd:-$(linux_initramfs "$program")}"); i=$((i + 1)) ;;
         linux:-append) cmd+=(-append "$append"); i=$((i + 1)) ;;
         *) cmd+=("$arg") ;;
         esac
@@ -193,6 +194,52 @@ for machine in microvm q35; do
             record "$guest" "first_output.$machine" "$(cat "$work/first_output_ms")"
             [ "$machine" = microvm ] && record_program_figures "$guest" ns ns
         done
+    done
+done
+
+# --- python3 -c pass: a dynamic program with its runtime ----------------------------------
+
+# Osprey runs Debian's /usr/bin/python3 from the image `osprey build` makes (the standard
+# library found by itself). Linux gets that very image as its initramfs, plus /init =
+# run_tsc, which starts python3, waits and prints the TSC. Osprey's kernel logs the TSC at
+# power-off (-v). Both figures count from QEMU's reset, less the firmware's share; the wall
+# time is QEMU's start to its exit.
+python=/usr/bin/python3
+gcc -static -O2 -Wall "$here/programs/run_tsc.c" -o "$work/run_tsc"
+"$build/osprey" build -o "$work/python.cpio" "$python" -c pass 2>/dev/null
+mkdir -p "$work/root-run_tsc" && cp "$work/run_tsc" "$work/root-run_tsc/init"
+(cd "$work/root-run_tsc" && echo init | cpio -o -H newc --quiet) >"$work/init.cpio"
+cat "$work/python.cpio" "$work/init.cpio" >"$work/linux-python.cpio"
+python_run() {  # GUEST MODE: one run of python3 -c pass on microvm
+    if [ "$1" = osprey ]; then
+        guest_command osprey microvm "$2" "$memory" "$python" -c pass
+    else
+        linux_initrd=$work/linux-python.cpio
+        guest_command linux microvm "$2" "$memory" "$python" "$python" -c pass
+        linux_initrd=""
+    fi
+    local start=$EPOCHREALTIME
+    run_vm 120
+    python_ms=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }')
+}
+osprey_flags=(-v)
+for ((run = 1; run <= icount_runs; run++)); do
+    say "-icount run $run/$icount_runs: python3 -c pass"
+    python_run osprey icount
+    exit_tsc=$(sed -n 's/.*power off: exited 0; TSC \([0-9]*\).*/\1/p' "$work/kernel.log")
+    [ -n "$exit_tsc" ] || { echo "bench: python3 -c pass did not finish in Osprey" >&2; tail -n 30 "$work/out" "$work/kernel.log" >&2; exit 1; }
+    record osprey python3_pass.instructions $((exit_tsc - ${firmware[microvm]}))
+    python_run linux icount
+    check_done linux "python3 -c pass under -icount"
+    record linux python3_pass.instructions $(($(figure child_exit_tsc) - ${firmware[microvm]}))
+done
+osprey_flags=()
+for ((run = 0; run <= runs; run++)); do
+    say "timed run $run/$runs: python3 -c pass"
+    for guest in osprey linux; do
+        python_run "$guest" plain
+        [ "$guest" = linux ] && check_done linux "python3 -c pass"
+        [ "$run" = 0 ] || record "$guest" python3_pass.ms "$python_ms"
     done
 done
 
