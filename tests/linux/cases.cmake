@@ -33,8 +33,9 @@ function(osprey_linux_case name)
   set(OSPREY_LINUX_CASE_${name}_STDOUT "${CASE_STDOUT}" PARENT_SCOPE)
 endfunction()
 
-# Which builds of each program exist: gcc -static, gcc -static-pie, musl-gcc -static.
-set(_variants static pie)
+# Which builds of each program exist: gcc -static, gcc -static-pie, gcc dynamic (PIE and
+# not), musl-gcc -static.
+set(_variants static pie dynamic nopie)
 if(OSPREY_LINUX_HAVE_MUSL)
   list(APPEND _variants musl)
 endif()
@@ -62,10 +63,9 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(vdso.${variant} BINARY vdso_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
-osprey_linux_case(vdso.dynamic BINARY vdso_dynamic)
 
 # C++ needs libstdc++, which musl-gcc does not have.
-foreach(variant static pie)
+foreach(variant static pie dynamic nopie)
   osprey_linux_case(cxx_runtime.${variant} BINARY cxx_runtime_${variant})
 endforeach()
 

@@ -112,5 +112,22 @@ TEST(RuntimeFiles, PerlImageHoldsItsIncDirectories) {
     EXPECT_TRUE(has_strict);
 }
 
+TEST(RuntimeFiles, ProgramsOnGlibcGetTheUnwinderGlibcLoadsItself) {
+    ImageTree tree;
+    std::string added, error;
+    std::vector<ResolvedLibrary> libc = {{"libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "prog", "ld.so.cache"}};
+    ASSERT_TRUE(add_libc_companions(tree, libc, host_library_search(""), added, error)) << error;
+    ASSERT_NE(added, "") << "Debian always has libgcc_s.so.1 (libgcc-s1)";
+    EXPECT_NE(added.find("libgcc_s.so.1"), std::string::npos);
+    auto where = tree.resolve(added);
+    ASSERT_TRUE(where);
+    EXPECT_TRUE(tree.find(*where));
+
+    ImageTree without_libc;
+    std::string none;
+    ASSERT_TRUE(add_libc_companions(without_libc, {}, host_library_search(""), none, error));
+    EXPECT_EQ(none, "") << "a program without libc.so.6 needs no unwinder from it";
+}
+
 }  // namespace
 }  // namespace osprey

@@ -94,7 +94,15 @@ int main(int argc, char **argv) {
     check(sysconf(_SC_PAGESIZE) == 4096, "sysconf(_SC_PAGESIZE) is 4096");
     check(value_of(AT_CLKTCK) == 100, "AT_CLKTCK is 100");
     check(value_of(AT_SECURE) == 0, "AT_SECURE is 0");
-    check(value_of(AT_BASE) == 0, "AT_BASE is 0 (no interpreter)");
+    // A dynamic program (PT_INTERP) gets its interpreter's load address; a static one 0.
+    int has_interpreter = 0;
+    const Elf64_Phdr *headers = (const Elf64_Phdr *)value_of(AT_PHDR);
+    for (unsigned long i = 0; headers && i < value_of(AT_PHNUM); i++)
+        if (headers[i].p_type == PT_INTERP) has_interpreter = 1;
+    if (has_interpreter)
+        check(value_of(AT_BASE) != 0 && value_of(AT_BASE) % 4096 == 0, "AT_BASE is the interpreter's page-aligned base");
+    else
+        check(value_of(AT_BASE) == 0, "AT_BASE is 0 (no interpreter)");
     check(value_of(AT_PHENT) == sizeof(Elf64_Phdr), "AT_PHENT is sizeof(Elf64_Phdr)");
 
     // Our own headers, found through the ELF header the linker maps at the load base.

@@ -20,6 +20,8 @@ namespace osprey {
 
 namespace {
 
+constexpr const char* kCUtf8Locale = "/usr/lib/locale/C.utf8";
+
 std::string env_value(const std::vector<std::string>& env, const std::string& name) {
     for (auto& entry : env)
         if (entry.compare(0, name.size() + 1, name + "=") == 0) return entry.substr(name.size() + 1);
@@ -121,11 +123,18 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
         if (access("/etc/ld.so.cache", R_OK) == 0 &&
             !add_host_path_keeping_links(image.tree, "/etc/ld.so.cache", error))
             return std::nullopt;
+        // glibc's C.UTF-8 is a locale directory, not built in: with it a program whose LANG
+        // names a locale the image lacks falls back as on the host (Python coerces to it).
+        if (access(kCUtf8Locale, R_OK) == 0 && !add_host_tree(image.tree, AddSpec{kCUtf8Locale, kCUtf8Locale}, error))
+            return std::nullopt;
     }
     for (auto& library : resolution->libraries) {
         if (!add_host_path_keeping_links(image.tree, library.path, error)) return std::nullopt;
         image.info.libraries.emplace_back(library.name, library.path);
     }
+    std::string companion;
+    if (!add_libc_companions(image.tree, resolution->libraries, search, companion, error)) return std::nullopt;
+    if (!companion.empty()) image.info.libraries.emplace_back("libgcc_s.so.1", companion);
     RuntimeAdditions runtime;
     if (!add_runtime_files(image.tree, program->host_path, runtime, error)) return std::nullopt;
     image.info.runtime = runtime.runtime;

@@ -101,4 +101,27 @@ bool add_shared_object_libraries(ImageTree& tree, const std::vector<std::string>
     return true;
 }
 
+bool add_libc_companions(ImageTree& tree, const std::vector<ResolvedLibrary>& libraries, const LibrarySearch& search,
+                         std::string& added, std::string& error) {
+    bool has_libc = false;
+    for (auto& library : libraries) has_libc = has_libc || library.name == "libc.so.6";
+    if (!has_libc) return true;
+    const std::string name = "libgcc_s.so.1";
+    std::string found;
+    for (auto& entry : search.cache)
+        if (entry.soname == name && access(entry.path.c_str(), R_OK) == 0) {
+            found = entry.path;
+            break;
+        }
+    for (auto& directory : search.default_directories) {
+        if (!found.empty()) break;
+        if (access((directory + "/" + name).c_str(), R_OK) == 0) found = directory + "/" + name;
+    }
+    if (found.empty()) return true;
+    if (auto where = tree.resolve(found); where && tree.find(*where)) return true;
+    if (!add_host_path_keeping_links(tree, found, error)) return false;
+    added = found;
+    return true;
+}
+
 }  // namespace osprey

@@ -28,4 +28,12 @@ bool add_runtime_files(ImageTree& tree, const std::string& program, RuntimeAddit
 bool add_shared_object_libraries(ImageTree& tree, const std::vector<std::string>& directories,
                                  const LibrarySearch& search, std::vector<std::string>& notes, std::string& error);
 
+// glibc loads one library by itself, at run time: libgcc_s.so.1, to unwind a thread's
+// stack in pthread_exit and pthread_cancel (and for backtrace). When `libraries` (the
+// program's) include libc.so.6, it is added from the loader's cache or default
+// directories, if the host has it; `added` is its path then. false only when the tree
+// refuses it.
+bool add_libc_companions(ImageTree& tree, const std::vector<ResolvedLibrary>& libraries, const LibrarySearch& search,
+                         std::string& added, std::string& error);
+
 }  // namespace osprey
