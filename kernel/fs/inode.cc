@@ -12,6 +12,9 @@ Timestamp now() {
 
 u64 Inode::size() { return 0; }
 
+// tmpfs keeps a symlink's target in the inode below this length (SHORT_SYMLINK_LEN).
+constexpr u64 kInlineSymlinkMax = 128;
+
 Result<void> Inode::stat(Stat& out) {
     {
         MutexLocker lock(m_lock);
@@ -30,7 +33,11 @@ Result<void> Inode::stat(Stat& out) {
     // size() takes the inode's lock itself where it needs it.
     u64 bytes = size();
     out.st_size = static_cast<i64>(bytes);
-    out.st_blocks = static_cast<i64>((bytes + 511) / 512);
+    // 512-byte units, counted as tmpfs does: whole 4 KiB pages of data, and none for a
+    // short symlink, whose target lives in the inode (du and ls -s print these).
+    u64 pages = (bytes + 4095) / 4096;
+    if (type() == InodeType::Symlink && bytes < kInlineSymlinkMax) pages = 0;
+    out.st_blocks = static_cast<i64>(pages * 8);
     return {};
 }
 

@@ -8,15 +8,22 @@
 
 extern "C" {
 
+// Eight bytes at a time, then the rest: under QEMU's TCG a rep string instruction costs
+// about the same per iteration whatever its width.
 void* memcpy(void* dest, const void* src, usize n) {
     void* original = dest;
-    asm volatile("rep movsb" : "+D"(dest), "+S"(src), "+c"(n)::"memory");
+    usize quads = n / 8, rest = n % 8;
+    asm volatile("rep movsq" : "+D"(dest), "+S"(src), "+c"(quads)::"memory");
+    asm volatile("rep movsb" : "+D"(dest), "+S"(src), "+c"(rest)::"memory");
     return original;
 }
 
 void* memset(void* dest, int value, usize n) {
     void* start = dest;
-    asm volatile("rep stosb" : "+D"(dest), "+c"(n) : "a"(value) : "memory");
+    usize quads = n / 8, rest = n % 8;
+    u64 pattern = static_cast<u8>(value) * 0x0101010101010101ull;
+    asm volatile("rep stosq" : "+D"(dest), "+c"(quads) : "a"(pattern) : "memory");
+    asm volatile("rep stosb" : "+D"(dest), "+c"(rest) : "a"(pattern) : "memory");
     return start;
 }
 
