@@ -116,6 +116,11 @@ public:
     // The File an open(2) of this inode gives (devices and special files override).
     virtual Result<RefPtr<File>> open(u32 flags);
 
+    // Magic links (/proc/self/fd/N): the open file a path walk jumps to instead of reading
+    // a target, so that a file with no name (deleted, O_TMPFILE) can still be reached.
+    // Null for ordinary symlinks.
+    virtual RefPtr<File> magic_link() { return nullptr; }
+
     void touch_modified();  // mtime and ctime = now
     void touch_changed();   // ctime = now
 

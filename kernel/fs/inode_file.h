@@ -2,6 +2,7 @@
 // (with a getdents cursor). Devices and special files provide their own Files.
 #pragma once
 
+#include "fs/dentry.h"
 #include "fs/inode.h"
 
 namespace fs {
@@ -24,8 +25,15 @@ public:
     Result<void> stat(Stat& out) override { return m_inode->stat(out); }
     InodeFile* inode_file() override { return this; }
 
+    // The name the file was opened by (/proc/self/fd, /proc/self/maps); may be null. Set
+    // once by whoever opened it, before the file is shared.
+    Dentry* dentry() const { return m_dentry.get(); }
+    RefPtr<Dentry> dentry_ref() const { return m_dentry; }
+    void set_dentry(RefPtr<Dentry> dentry) { m_dentry = static_cast<RefPtr<Dentry>&&>(dentry); }
+
 private:
     RefPtr<Inode> m_inode;
+    RefPtr<Dentry> m_dentry;
 };
 
 // The inode behind a descriptor's file, or nullptr (pipes, consoles...).

@@ -147,7 +147,19 @@ bool stdin_is_terminal() {
 // ---- links ----
 
 void render_exe(Sink& out, u64) {
-    if (Process* p = process()) out.write(p->exe_path);
+    Process* p = process();
+    if (!p) return;
+    // The canonical path, as Linux prints it (/usr/bin/cat for /bin/cat when /bin links to
+    // usr/bin); exe_path keeps the path the program was started by.
+    RefPtr<fs::Dentry> name;
+    PathBuffer path;
+    if (path.data() && fs::resolve(*fs::root(), p->exe_path, true, &name).is_ok() && name) {
+        if (auto length = fs::path_of(*name, path.data(), fs::kPathMax); length.is_ok()) {
+            out.write({path.data(), length.value()});
+            return;
+        }
+    }
+    out.write(p->exe_path);
 }
 
 void render_cwd(Sink& out, u64) {
@@ -195,22 +207,53 @@ void render_auxv(Sink& out, u64) {
         out.write({reinterpret_cast<const char*>(&entry), sizeof entry});
 }
 
+// One area of the address space as render_maps prints it, taken under the address-space
+// lock and printed after it is released: naming a file takes inode locks, which a thread
+// faulting on a file's page takes under the address-space lock already.
+struct MapsArea {
+    linux_abi::AddressSpace::AreaView view;
+    RefPtr<fs::Dentry> file;
+    const char* label;
+};
+
 void render_maps(Sink& out, u64) {
     Process* p = process();
     if (!p) return;
-    // The image's device and inode, as Linux shows them for file mappings.
-    u64 exe_dev = 0, exe_ino = 0;
-    if (auto exe = fs::resolve(*fs::root(), p->exe_path); exe.is_ok()) {
-        fs::Stat st;
-        if (exe.value()->stat(st).is_ok()) exe_dev = st.st_dev, exe_ino = st.st_ino;
+    // The areas, counted, then copied (once more if some were added in between).
+    MapsArea* areas = nullptr;
+    usize count = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        usize total = 0;
+        p->memory().for_each_area([&](const linux_abi::AddressSpace::AreaView&) { total++; });
+        usize capacity = total + 16;
+        areas = new (std::nothrow) MapsArea[capacity];
+        if (!areas) return;
+        count = 0;
+        bool overflow = false;
+        p->memory().for_each_area([&](const linux_abi::AddressSpace::AreaView& a) {
+            if (count == capacity) {
+                overflow = true;
+                return;
+            }
+            const linux_abi::Backing* backing = a.backing;
+            areas[count++] = {a, backing ? RefPtr<fs::Dentry>(backing->dentry()) : nullptr,
+                              backing ? backing->path() : ""};
+        });
+        if (!overflow) break;
+        delete[] areas;
+        areas = nullptr;
     }
-    p->memory().for_each_area([&](const linux_abi::AddressSpace::AreaView& a) {
+    if (!areas) return;
+    PathBuffer path;
+    for (usize i = 0; i < count; i++) {
+        const auto& a = areas[i].view;
         text::proc::MapsLine line;
         line.start = a.start;
         line.end = a.end;
         line.prot = a.prot;
         line.shared = a.flags & mm::kVmaShared;
         line.offset = a.offset;
+        const fs::Dentry* file = areas[i].file.get();
         if (a.tag == linux_abi::kTagHeap) {
             line.path = "[heap]";
         } else if (a.tag == linux_abi::kTagStack) {
@@ -221,16 +264,23 @@ void render_maps(Sink& out, u64) {
         } else if (a.tag == linux_abi::kTagVvar) {
             line.path = "[vvar]";
             line.offset = 0;
-        } else if (a.tag == linux_abi::kTagImage) {
-            line.path = p->exe_path;
-            line.dev_major = static_cast<u32>(exe_dev >> 8) & 0xfff;
-            line.dev_minor = static_cast<u32>(exe_dev & 0xff);
-            line.inode = exe_ino;
-        } else if (a.path) {
-            line.path = a.path;
+        } else if (file) {
+            // The file's device and inode, and the path it was opened by (canonical).
+            fs::Stat st;
+            if (file->inode().stat(st).is_ok()) {
+                line.dev_major = static_cast<u32>(st.st_dev >> 8) & 0xfff;
+                line.dev_minor = static_cast<u32>(st.st_dev & 0xff);
+                line.inode = st.st_ino;
+            }
+            if (path.data())
+                if (auto length = fs::path_of(*file, path.data(), fs::kPathMax); length.is_ok())
+                    line.path = {path.data(), length.value()};
+        } else {
+            line.path = areas[i].label;
         }
         text::proc::format_maps_line(out, line);
-    });
+    }
+    delete[] areas;
 }
 
 void render_status(Sink& out, u64 tid) {
@@ -362,6 +412,24 @@ void render_mountinfo(Sink& out, u64) {
 
 // ---- directories made at read time ----
 
+// /proc/1/fd/N: its text names the file; a path walk through it reaches the open file
+// itself (a magic link), even when the file has no name left.
+class FdLink final : public Link {
+public:
+    FdLink(SyntheticFilesystem& filesystem, u64 fd, std::string_view name)
+        : Link(filesystem, kFdInoBase + fd, name, render_fd_link, fd, nullptr), m_fd(fd) {}
+
+    RefPtr<fs::File> magic_link() override {
+        Process* p = process();
+        if (!p) return nullptr;
+        auto file = p->fds().get(static_cast<int>(m_fd));
+        return file.is_ok() ? file.value() : nullptr;
+    }
+
+private:
+    u64 m_fd;
+};
+
 // /proc/1/fd: a link per open descriptor.
 class FdDirectory final : public Directory {
 public:
@@ -374,7 +442,7 @@ protected:
         if (!p || !parse_number(name, fd) || fd >= fs::FdTable::kMaxDescriptors) return Error(ENOENT);
         auto file = TRY(p->fds().get(static_cast<int>(fd)));
         auto& filesystem = static_cast<SyntheticFilesystem&>(this->filesystem());
-        auto* link = new (std::nothrow) Link(filesystem, kFdInoBase + fd, name, render_fd_link, fd, nullptr);
+        auto* link = new (std::nothrow) FdLink(filesystem, fd, name);
         if (!link) return Error(ENOMEM);
         auto result = RefPtr<fs::Inode>::adopt(link);
         u32 mode = file->status_flags() & fs::O_ACCMODE;
@@ -467,34 +535,6 @@ protected:
     }
 };
 
-// The path of an inode of a file system in memory, found by walking the tree from the
-// root (bounded: a descriptor's file does not remember the name it was opened by).
-bool search_path(fs::Inode& directory, fs::Inode& target, char* path, usize length, int depth, usize& budget,
-                 usize& found_length) {
-    fs::DirEntry entry;
-    for (u64 cursor = 2; budget;) {
-        auto more = directory.read_dir(cursor, entry);
-        if (more.is_error() || !more.value()) return false;
-        budget--;
-        auto child = directory.lookup(entry.name);
-        if (child.is_error()) continue;
-        RefPtr<fs::Inode> inode = child.value();
-        while (inode->m_mounted) inode = inode->m_mounted;
-        usize name_length = strlen(entry.name);
-        if (length + 1 + name_length >= fs::kPathMax) continue;
-        path[length] = '/';
-        memcpy(path + length + 1, entry.name, name_length);
-        if (inode.get() == &target) {
-            found_length = length + 1 + name_length;
-            return true;
-        }
-        if (inode->is_directory() && depth < 12 && !fs::synthetic::is_synthetic(inode->filesystem()) &&
-            search_path(*inode, target, path, length + 1 + name_length, depth + 1, budget, found_length))
-            return true;
-    }
-    return false;
-}
-
 }  // namespace
 
 void describe_file(Sink& out, fs::File& file) {
@@ -503,18 +543,17 @@ void describe_file(Sink& out, fs::File& file) {
         PathBuffer path;
         if (!path.data()) return;
         auto length = fs::synthetic::path_of(inode, path.data(), fs::kPathMax);
+        if (length.is_error() && inode_file->dentry())
+            length = fs::path_of(*inode_file->dentry(), path.data(), fs::kPathMax);
         if (length.is_error() && inode.is_directory()) length = fs::path_of_directory(inode, path.data(), fs::kPathMax);
+        if (length.is_error()) length = fs::search_path(inode, path.data(), fs::kPathMax);
         if (length.is_ok()) {
             out.write({path.data(), length.value()});
             return;
         }
-        usize budget = 20000, found = 0;
-        if (search_path(*fs::root(), inode, path.data(), 0, 0, budget, found)) {
-            out.write({path.data(), found});
-            return;
-        }
-        // FIXME: a removed file (Linux prints its old path and " (deleted)").
-        text::format_to(out, "/[{}:{}]", inode.filesystem().name(), inode.ino());
+        // Opened by no name the kernel kept, and found nowhere: Linux's form for a file
+        // without a path of its own.
+        text::format_to(out, "/{}:[{}] (deleted)", inode.filesystem().name(), inode.ino());
         return;
     }
     std::string_view kind(file.kind());

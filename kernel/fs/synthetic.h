@@ -112,7 +112,7 @@ private:
     u64 m_argument;
 };
 
-class Link final : public Node {
+class Link : public Node {
 public:
     Link(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render target, u64 argument,
          const char* fixed_target);

@@ -2,7 +2,9 @@
 
 #include <cstring>
 
+#include "fs/inode_file.h"
 #include "mm/heap.h"
+#include "text/format.h"
 
 namespace fs {
 
@@ -40,8 +42,9 @@ public:
     ~Walker() { heap::free(m_buffer); }
 
     // Walks `path` from `start`. With parent_out, stops before the last component and
-    // describes it there.
-    Result<RefPtr<Inode>> walk(RefPtr<Inode> start, std::string_view path, bool follow_last, ParentPath* parent_out) {
+    // describes it there. name_out: the name the result was reached by.
+    Result<RefPtr<Inode>> walk(RefPtr<Inode> start, std::string_view path, bool follow_last, ParentPath* parent_out,
+                               RefPtr<Dentry>* name_out = nullptr) {
         if (path.empty()) return Error(ENOENT);
         if (path.size() >= kPathMax) return Error(ENAMETOOLONG);
         m_buffer = static_cast<char*>(TRY(heap::allocate(2 * kPathMax)));
@@ -56,6 +59,7 @@ public:
                 // The path ended in slashes (or was "/"): what we have must be a directory.
                 if (parent_out) return Error(EEXIST);  // mkdir("/"): nothing to create
                 if (!current->is_directory()) return Error(ENOTDIR);
+                if (name_out) *name_out = nullptr;
                 return current;
             }
             usize name_start = i;
@@ -76,14 +80,31 @@ public:
                 return current;
             }
             RefPtr<Inode> next;
+            bool looked_up = false;  // reached by its name in `current`
             if (name == ".")
                 next = current;
             else if (name == "..")
                 next = parent_of(*current);
             else
-                next = cross_mounts(TRY(current->lookup(name)));
+                next = cross_mounts(TRY(current->lookup(name))), looked_up = true;
             if (next->type() == InodeType::Symlink && (!last || follow_last || trailing_slash)) {
                 if (--symlinks_left < 0) return Error(ELOOP);
+                RefPtr<File> opened = next->magic_link();
+                // A magic link leads to the open file's own inode, named as it was opened.
+                // Files without an inode (the console) are followed by their text instead.
+                // FIXME: so pipes and anonymous inodes (eventfd, epoll) fail with ENOENT;
+                // Linux reopens a pipe (a new description of the same pipe) and refuses the
+                // others with ENXIO.
+                if (InodeFile* inode_file = opened ? opened->inode_file() : nullptr) {
+                    next = inode_file->inode_ref();
+                    if (!last) {
+                        current = next;
+                        continue;
+                    }
+                    if (trailing_slash && !next->is_directory()) return Error(ENOTDIR);
+                    if (name_out) *name_out = inode_file->dentry_ref();
+                    return next;
+                }
                 // new path = target + what follows the link's name.
                 char* scratch = m_buffer + kPathMax;
                 usize length = TRY(next->readlink(scratch, kPathMax));
@@ -99,6 +120,7 @@ public:
             }
             if (last) {
                 if (trailing_slash && !next->is_directory()) return Error(ENOTDIR);
+                if (name_out) *name_out = looked_up ? Dentry::create(current, name, next) : nullptr;
                 return next;
             }
             current = next;
@@ -145,9 +167,9 @@ usize mounts(MountInfo* out, usize capacity) {
     return n;
 }
 
-Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last) {
+Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last, RefPtr<Dentry>* name_out) {
     Walker walker;
-    return walker.walk(RefPtr<Inode>(&start), path, follow_last, nullptr);
+    return walker.walk(RefPtr<Inode>(&start), path, follow_last, nullptr, name_out);
 }
 
 Result<void> resolve_parent(Inode& start, std::string_view path, ParentPath& out) {
@@ -192,6 +214,89 @@ Result<usize> path_of_directory(Inode& directory, char* out, usize capacity) {
     if (length + 1 > capacity) return Error(ERANGE);
     memcpy(out, scratch + at, length + 1);
     return length;
+}
+
+namespace {
+
+// Depth-first search of `directory` (whose path is out[0, length)) for `target`, staying on
+// the target's file system. budget bounds the entries looked at.
+bool search_tree(Inode& directory, Inode& target, char* out, usize capacity, usize length, int depth, usize& budget,
+                 usize& found_length) {
+    DirEntry entry;
+    for (u64 cursor = 2; budget;) {
+        auto more = directory.read_dir(cursor, entry);
+        if (more.is_error() || !more.value()) return false;
+        budget--;
+        auto child = directory.lookup(entry.name);
+        if (child.is_error()) continue;
+        Inode& inode = *child.value();
+        if (inode.m_mounted) continue;  // another file system's tree shows there
+        usize name_length = strlen(entry.name);
+        if (length + 1 + name_length >= capacity) continue;
+        out[length] = '/';
+        memcpy(out + length + 1, entry.name, name_length);
+        if (&inode == &target) {
+            found_length = length + 1 + name_length;
+            return true;
+        }
+        if (inode.is_directory() && depth < 12 &&
+            search_tree(inode, target, out, capacity, length + 1 + name_length, depth + 1, budget, found_length))
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<usize> search_path(Inode& inode, char* out, usize capacity) {
+    MountInfo list[kMaxMounts];
+    usize count = mounts(list, kMaxMounts);
+    usize budget = 20000;
+    for (usize i = 0; i < count; i++) {
+        if (list[i].filesystem != &inode.filesystem()) continue;
+        RefPtr<Inode> top = list[i].filesystem->root();
+        usize length = strlen(list[i].path);
+        if (length == 1) length = 0;  // "/": the names follow
+        if (length >= capacity) continue;
+        memcpy(out, list[i].path, length);
+        if (top.get() == &inode) {
+            if (length == 0) out[length++] = '/';
+            return length;
+        }
+        usize found = 0;
+        if (search_tree(*top, inode, out, capacity, length, 0, budget, found)) return found;
+    }
+    return Error(ENOENT);
+}
+
+Result<usize> path_of(const Dentry& name, char* out, usize capacity) {
+    Inode& inode = name.inode();
+    if (inode.is_directory()) {
+        // A directory's path comes from the tree; a removed one keeps its old name.
+        auto length = path_of_directory(inode, out, capacity);
+        if (length.is_ok() || !name.directory()) return length;
+    }
+    u64 links;
+    {
+        MutexLocker lock(inode.m_lock);
+        links = inode.m_nlink;
+    }
+    bool named = false;
+    if (name.directory() && links > 0) {
+        auto found = name.directory()->lookup(name.name());
+        named = found.is_ok() && cross_mounts(found.value()).get() == &inode;
+    }
+    // Renamed since it was opened (or opened by no name): where it is now.
+    if (!named && links > 0 && !inode.is_directory())
+        if (auto found = search_path(inode, out, capacity); found.is_ok()) return found;
+    if (!name.directory()) return Error(ENOENT);
+    usize length = TRY(path_of_directory(*name.directory(), out, capacity));
+    text::BufferSink sink(out + length, capacity - length);
+    if (length != 1) sink.write("/");  // not after "/" itself
+    sink.write(name.name());
+    if (!named) sink.write(" (deleted)");
+    if (sink.truncated()) return Error(ENAMETOOLONG);
+    return length + sink.view().size();
 }
 
 }  // namespace fs

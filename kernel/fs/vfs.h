@@ -1,8 +1,10 @@
 // The directory tree: the root file system, mounts, and path resolution with Linux
 // semantics (absolute and relative paths, "." and "..", symlinks followed up to 40 deep,
-// ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP as Linux reports them).
+// ENOTDIR/ENOENT/ENAMETOOLONG/ELOOP as Linux reports them). Magic links (/proc/self/fd/N)
+// lead to the open file's inode, whatever its name or lack of one.
 #pragma once
 
+#include "fs/dentry.h"
 #include "fs/inode.h"
 
 namespace fs {
@@ -22,7 +24,10 @@ usize mounts(MountInfo* out, usize capacity);
 
 // Resolves `path` relative to `start` (ignored for absolute paths). follow_last: whether a
 // final symlink is followed (open without O_NOFOLLOW, stat) or returned (lstat, readlink).
-Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last = true);
+// name_out, when given: the name the inode was reached by (null for a directory reached by
+// ".", ".." or a trailing slash; its path comes from the tree).
+Result<RefPtr<Inode>> resolve(Inode& start, std::string_view path, bool follow_last = true,
+                              RefPtr<Dentry>* name_out = nullptr);
 
 // For calls that create or remove a name: the directory that holds the last component,
 // and that component (trailing slashes mean it must be a directory).
@@ -37,5 +42,14 @@ Result<void> resolve_parent(Inode& start, std::string_view path, ParentPath& out
 
 // The absolute path of a directory (getcwd), or of an inode whose directory is known.
 Result<usize> path_of_directory(Inode& directory, char* out, usize capacity);
+
+// The path of the file a name leads to, as /proc/self/fd and /proc/self/maps print it:
+// the directory's path, then the name; a file renamed since is looked for where it is now;
+// " (deleted)" follows when it has no name left (Linux's d_path). Not NUL-terminated.
+Result<usize> path_of(const Dentry& name, char* out, usize capacity);
+
+// A path of `inode` found by searching the tree of its file system from where it is mounted
+// (bounded; other mounts are not entered). ENOENT when there is none.
+Result<usize> search_path(Inode& inode, char* out, usize capacity);
 
 }  // namespace fs

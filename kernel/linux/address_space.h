@@ -5,6 +5,7 @@
 #pragma once
 
 #include "base/result.h"
+#include "fs/dentry.h"
 #include "mm/vma_set.h"
 #include "sync/mutex.h"
 
@@ -23,17 +24,24 @@ public:
     // True when even a private mapping maps shared_frame's pages in place instead of
     // copies: the vDSO's time page, which only the kernel writes.
     virtual bool maps_in_place() const { return false; }
+    // What /proc/self/maps names the area by: the file mapped (its inode, and the name it
+    // was opened by), or for the kernel's own images a label ("[vdso]").
+    virtual fs::Dentry* dentry() const { return nullptr; }
     virtual const char* path() const { return ""; }
 };
 
-// Bytes in memory: an ELF segment's file part in the initramfs.
+// Bytes in memory: an ELF file in the initramfs, whose segments map it at their offsets.
 struct FileImage final : Backing {
     FileImage(const u8* data, u64 size, const char* path) : data(data), size(size), name(path) {}
+    FileImage(const u8* data, u64 size, RefPtr<fs::Dentry> file)
+        : data(data), size(size), name(""), file(static_cast<RefPtr<fs::Dentry>&&>(file)) {}
     Result<void> fill(u64 offset, u8* page) override;
+    fs::Dentry* dentry() const override { return file.get(); }
     const char* path() const override { return name; }
     const u8* data;
     u64 size;
     const char* name;
+    RefPtr<fs::Dentry> file;  // the ELF file, for /proc/self/maps; may be null
 };
 
 // mmap(2) flags and madvise(2) advice.
@@ -79,13 +87,13 @@ public:
     // ENOMEM unless every page of the range is mapped.
     Result<void> check_mapped(u64 address, u64 length);
 
-    // One area as /proc/self/maps shows it; path: the file a file mapping maps, or null.
+    // One area as /proc/self/maps shows it; backing: what a file mapping maps, or null.
     struct AreaView {
         u64 start, end;
         u32 prot, flags;  // PROT_* and mm::kVma* bits
         u64 offset;
         u32 tag;          // AreaTag
-        const char* path;
+        const Backing* backing;
     };
     // Visits the areas in address order under the address-space lock: `visit` must not
     // touch user memory or call into this address space.
@@ -94,9 +102,8 @@ public:
         MutexLocker lock(m_lock);
         m_areas.for_each([&](const mm::Vma& vma) {
             const mm::VmaAttrs& a = vma.attrs();
-            const char* path =
-                a.file_backed() && a.object ? reinterpret_cast<const Backing*>(a.object)->path() : nullptr;
-            visit(AreaView{vma.start(), vma.end(), a.prot, a.flags, a.offset, a.tag, path});
+            const auto* backing = a.file_backed() ? reinterpret_cast<const Backing*>(a.object) : nullptr;
+            visit(AreaView{vma.start(), vma.end(), a.prot, a.flags, a.offset, a.tag, backing});
         });
     }
     u64 resident_pages() const { return m_resident_pages; }

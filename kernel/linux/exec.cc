@@ -76,8 +76,9 @@ const ApplicationStart& application_start() { return g_start; }
 
 // A program's bytes: in place in the initramfs when the file was never written, else read
 // into kernel memory (kept: the mappings copy from it).
-Result<std::span<const u8>> program_bytes(std::string_view path) {
-    auto inode = TRY(fs::resolve(*fs::root(), path));
+// name: the name the file was reached by (for /proc/self/maps).
+Result<std::span<const u8>> program_bytes(std::string_view path, RefPtr<fs::Dentry>& name) {
+    auto inode = TRY(fs::resolve(*fs::root(), path, true, &name));
     if (inode->is_directory()) return Error(EACCES);
     if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
     if (!(inode->m_permissions & 0111)) return Error(EACCES);
@@ -90,13 +91,22 @@ Result<std::span<const u8>> program_bytes(std::string_view path) {
     return std::span<const u8>(static_cast<const u8*>(buffer.value()), got);
 }
 
-// Maps each segment as a private mapping of its bytes, the rest of its last page and its
-// bss reading as zeros.
-Result<void> map_image(AddressSpace& memory, std::span<const u8> bytes, const elf::LoadPlan& plan, const char* path) {
+// Maps each segment as Linux does: its file pages as a private mapping of the file at the
+// segment's offset (the rest of the last page reading as zeros), then the bss beyond them
+// as anonymous memory.
+Result<void> map_image(AddressSpace& memory, std::span<const u8> bytes, const elf::LoadPlan& plan,
+                       RefPtr<fs::Dentry> name) {
     for (const auto& segment : plan.segments()) {
-        auto* image = new (std::nothrow) FileImage(bytes.data() + segment.file_offset, segment.file_size, path);
-        if (!image) return Error(ENOMEM);
-        TRY(memory.map_fixed(segment.start, segment.end - segment.start, segment.prot, image, 0, kTagImage));
+        u64 file_end = segment.file_size ? align_up(segment.start + segment.file_size, kPage) : segment.start;
+        if (file_end > segment.end) file_end = segment.end;
+        if (file_end > segment.start) {
+            auto* image = new (std::nothrow) FileImage(bytes.data(), segment.file_offset + segment.file_size, name);
+            if (!image) return Error(ENOMEM);
+            TRY(memory.map_fixed(segment.start, file_end - segment.start, segment.prot, image, segment.file_offset,
+                                 kTagImage));
+        }
+        if (file_end < segment.end)
+            TRY(memory.map_fixed(file_end, segment.end - file_end, segment.prot, nullptr, 0, kTagImage));
     }
     return {};
 }
@@ -121,7 +131,8 @@ Result<void> start_application(bool aslr) {
     memcpy(exe_path, g_config.exe.data(), g_config.exe.size());
     exe_path[g_config.exe.size()] = '\0';
 
-    auto exe = program_bytes(g_config.exe);
+    RefPtr<fs::Dentry> exe_name;
+    auto exe = program_bytes(g_config.exe, exe_name);
     if (exe.is_error()) return fail(exe.error(), "{}: {}", exe_path, err::name(exe.error()));
     elf::Diagnosis diagnosis{};
     auto file = elf::ElfFile::parse(exe.value(), &diagnosis);
@@ -135,11 +146,12 @@ Result<void> start_application(bool aslr) {
     // A dynamic program: its interpreter (ld.so) is loaded too, and started first.
     static char interpreter_path[4096];
     std::span<const u8> interpreter_bytes;
+    RefPtr<fs::Dentry> interpreter_name;
     if (plan.interpreter) {
         if (plan.interpreter->size() >= sizeof interpreter_path) return fail(ENAMETOOLONG, "interpreter path too long");
         memcpy(interpreter_path, plan.interpreter->data(), plan.interpreter->size());
         interpreter_path[plan.interpreter->size()] = '\0';
-        auto bytes = program_bytes(*plan.interpreter);
+        auto bytes = program_bytes(*plan.interpreter, interpreter_name);
         if (bytes.is_error())
             return fail(bytes.error(), "{}: its interpreter {}: {}", exe_path, interpreter_path, err::name(bytes.error()));
         interpreter_bytes = bytes.value();
@@ -162,7 +174,7 @@ Result<void> start_application(bool aslr) {
 
     // The image: each segment is a private mapping of its bytes in the initramfs, the
     // rest of its last page and its bss reading as zeros.
-    if (auto mapped = map_image(*memory, exe.value(), plan, exe_path); mapped.is_error())
+    if (auto mapped = map_image(*memory, exe.value(), plan, exe_name); mapped.is_error())
         return fail(mapped.error(), "out of memory loading {}", exe_path);
 
     // Layout: stack at the top, mmap area below it, brk after the image; each randomized.
@@ -186,7 +198,8 @@ Result<void> start_application(bool aslr) {
         auto interpreter_plan = elf::plan_load(interpreter_file.value(), interpreter_base, &load_diagnosis);
         if (interpreter_plan.is_error())
             return fail(ENOEXEC, "{}: interpreter {}: {}", exe_path, interpreter_path, load_diagnosis.reason);
-        if (auto mapped = map_image(*memory, interpreter_bytes, interpreter_plan.value(), interpreter_path); mapped.is_error())
+        if (auto mapped = map_image(*memory, interpreter_bytes, interpreter_plan.value(), interpreter_name);
+            mapped.is_error())
             return fail(mapped.error(), "out of memory loading {}", interpreter_path);
         entry = interpreter_plan.value().entry;
         mmap_top = interpreter_base + (probe.value().image_start - elf::kDefaultPieBias) - kPage;

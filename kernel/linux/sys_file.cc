@@ -8,6 +8,7 @@
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "mm/heap.h"
+#include "text/format.h"
 
 namespace linux_abi {
 
@@ -225,6 +226,11 @@ Result<u64> sys_memfd_create(SyscallArgs& args) {
                                               Process::current().gid));
     TRY(memfd_fs->root()->unlink("memfd", false));
     auto file = TRY(inode->open(fs::O_RDWR));
+    // Linux shows it as "/memfd:NAME (deleted)" (/proc/self/fd, /proc/self/maps).
+    char label[fs::kNameMax + 1];
+    text::format_into(label, sizeof label, "memfd:{}", std::string_view(name));
+    if (auto* inode_file = file->inode_file())
+        inode_file->set_dentry(fs::Dentry::create(memfd_fs->root(), label, inode));
     return static_cast<u64>(TRY(fds().allocate(file, flags & MFD_CLOEXEC)));
 }
 

@@ -5,6 +5,7 @@
 #include "linux/path_args.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
+#include "text/format.h"
 
 namespace linux_abi {
 
@@ -46,6 +47,11 @@ Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPt
     return Error(ELOOP);
 }
 
+// Remembers the name a file was opened by (/proc/self/fd, /proc/self/maps).
+void name_open_file(fs::File& file, RefPtr<fs::Dentry> name) {
+    if (auto* inode_file = file.inode_file()) inode_file->set_dentry(static_cast<RefPtr<fs::Dentry>&&>(name));
+}
+
 // O_TMPFILE: an unnamed regular file in the directory `user_path` names, on its file system.
 Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
     // As Linux: O_TMPFILE includes O_DIRECTORY, excludes O_CREAT, and needs write access.
@@ -58,6 +64,10 @@ Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
     auto inode = TRY(directory->create_unnamed(mode & ~current_umask() & 07777, process().uid, process().gid,
                                                !(flags & fs::O_EXCL)));
     auto file = TRY(inode->open(flags & (kKeptFlags | O_TMPFILE_ONLY)));
+    // Linux names it "#ino" in the directory, and it reads as deleted.
+    char name[24];
+    text::format_into(name, sizeof name, "#{}", inode->ino());
+    name_open_file(*file, fs::Dentry::create(directory, name, inode));
     return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
 }
 
@@ -69,7 +79,8 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
     auto path = TRY(read_path(user_path));
     auto base = TRY(base_for(dirfd, *path));
     RefPtr<fs::Inode> inode;
-    bool created = false;
+    RefPtr<fs::Dentry> name;
+    bool created = false, created_through_link = false;
     if (flags & fs::O_CREAT) {
         fs::ParentPath parent;
         TRY(fs::resolve_parent(*base, path->view(), parent));
@@ -80,11 +91,11 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
             inode = existing.value();
             if (inode->type() == fs::InodeType::Symlink) {
                 if (flags & fs::O_NOFOLLOW) return Error(ELOOP);
-                auto followed = fs::resolve(*base, path->view(), true);
+                auto followed = fs::resolve(*base, path->view(), true, &name);
                 if (followed.is_error() && followed.error() == ENOENT) {
                     // A dangling link: O_CREAT creates the file it points to, as on Linux.
                     inode = TRY(create_through_link(parent.directory, inode, mode & ~current_umask() & 07777));
-                    created = true;
+                    created = created_through_link = true;  // its name is searched for
                 } else {
                     inode = TRY(static_cast<Result<RefPtr<fs::Inode>>&&>(followed));
                 }
@@ -97,8 +108,9 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
         } else {
             return Error(existing.error());
         }
+        if (!name && !created_through_link) name = fs::Dentry::create(parent.directory, parent.last(), inode);
     } else {
-        inode = TRY(fs::resolve(*base, path->view(), !(flags & fs::O_NOFOLLOW)));
+        inode = TRY(fs::resolve(*base, path->view(), !(flags & fs::O_NOFOLLOW), &name));
         if ((flags & fs::O_NOFOLLOW) && inode->type() == fs::InodeType::Symlink && !(flags & fs::O_PATH))
             return Error(ELOOP);
     }
@@ -112,6 +124,7 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
             TRY(inode->truncate(0));
     }
     auto file = TRY(inode->open(flags & kKeptFlags));
+    name_open_file(*file, static_cast<RefPtr<fs::Dentry>&&>(name));
     return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
 }
 

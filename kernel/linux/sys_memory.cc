@@ -12,18 +12,22 @@ namespace linux_abi {
 namespace {
 
 // Pages of a file: private mappings copy them, shared ones map the file's own pages.
+// /proc/self/maps names the mapping by the name the file was opened by.
 class InodeBacking final : public Backing {
 public:
-    explicit InodeBacking(RefPtr<fs::Inode> inode) : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)) {}
+    InodeBacking(RefPtr<fs::Inode> inode, RefPtr<fs::Dentry> name)
+        : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)), m_name(static_cast<RefPtr<fs::Dentry>&&>(name)) {}
     Result<void> fill(u64 offset, u8* page) override {
         usize got = TRY(m_inode->read(offset, fs::IoBuffer::kernel(page, 4096)));
         __builtin_memset(page + got, 0, 4096 - got);
         return {};
     }
     Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset); }
+    fs::Dentry* dentry() const override { return m_name.get(); }
 
 private:
     RefPtr<fs::Inode> m_inode;
+    RefPtr<fs::Dentry> m_name;  // never null unless out of memory
 };
 
 }  // namespace
@@ -51,7 +55,9 @@ Result<u64> sys_mmap(SyscallArgs& args) {
         if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & 2) && access != fs::O_RDWR) return Error(EACCES);
         // FIXME: backings are never freed; a program that maps files in a loop leaks a
         // few dozen bytes per mapping.
-        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref());
+        RefPtr<fs::Dentry> name = inode_file->dentry_ref();
+        if (!name) name = fs::Dentry::create(nullptr, "", inode_file->inode_ref());  // its path is searched for
+        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name);
         if (!backing) return Error(ENOMEM);
         return Process::current().memory().mmap(args[0], args[1], prot, flags, backing, args[5]);
     }

@@ -109,18 +109,22 @@ TEST(ClockPage, ConcurrentReadersNeverSeeAHalfWrittenUpdate) {
     };
     vclock::publish(page, params_for(1));
     std::atomic<bool> done{false};
+    std::atomic<int> started{0};
     std::atomic<u64> torn{0}, reads{0};
     auto reader = [&] {
-        while (!done.load()) {
+        started++;
+        do {  // at least once, however the threads are scheduled
             auto r = vclock::read(page, [] { return u64{0}; });
             u64 n = r.params.tsc_base;
             if (r.params.mult != n || r.params.realtime_offset_ns != n || r.params.resolution_ns != n ||
                 r.params.shift != n % 64)
                 torn++;
             reads++;
-        }
+        } while (!done.load());
     };
     std::thread a(reader), b(reader);
+    // The writer starts once both readers run, so they overlap it on a loaded host too.
+    while (started.load() < 2) std::this_thread::yield();
     for (u64 n = 2; n < 200'000; n++) vclock::publish(page, params_for(n));
     done = true;
     a.join();
