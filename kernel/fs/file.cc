@@ -49,13 +49,19 @@ File::~File() {
 }
 
 void File::add_observer(PollObserver& observer) {
-    IrqSpinLockGuard guard(m_observers_lock);
-    m_observers.push_back(observer);
+    {
+        IrqSpinLockGuard guard(m_observers_lock);
+        m_observers.push_back(observer);
+    }
+    observers_changed(+1);
 }
 
 void File::remove_observer(PollObserver& observer) {
-    IrqSpinLockGuard guard(m_observers_lock);
-    m_observers.remove(observer);
+    {
+        IrqSpinLockGuard guard(m_observers_lock);
+        m_observers.remove(observer);
+    }
+    observers_changed(-1);
 }
 
 void File::notify_observers(u32 events) {

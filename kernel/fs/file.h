@@ -84,6 +84,10 @@ protected:
     ~File() override;
     // Subclasses call this whenever readiness may have changed.
     void notify_observers(u32 events);
+    // Called after an observer was added (+1) or removed (-1), outside the observer lock,
+    // possibly with interrupts disabled: for files whose readiness must be polled for
+    // (the console's stdin) while anyone waits on them.
+    virtual void observers_changed(int delta) { (void)delta; }
 
 private:
     u32 m_status_flags;

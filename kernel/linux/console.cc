@@ -1,7 +1,10 @@
 #include "linux/console.h"
 
+#include <atomic>
+
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/channels.h"
+#include "lib/log.h"
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "linux/user_memory.h"
@@ -36,6 +39,14 @@ struct StdinBuffer {
     usize head = 0, tail = 0;  // data[head, tail) is unread
 };
 StdinBuffer g_stdin;
+
+// Readiness of stdin for poll, select and epoll. Bytes arrive on the UART without an
+// interrupt (see read()), so while anyone watches stdin a kernel thread polls for them
+// with the same growing pause as a blocked read, and tells the watchers when bytes or the
+// end of input arrive. Nobody watching: the thread sleeps on g_watched.
+std::atomic<int> g_watchers{0};
+Semaphore g_watched;
+constexpr u64 kWatchPauseMaxNs = 5'000'000;
 
 class ConsoleFile final : public fs::File {
 public:
@@ -99,9 +110,51 @@ public:
 
     u32 poll_events() override {
         if (m_stream != Stream::In) return fs::POLLOUT;
-        if (g_stdin.head != g_stdin.tail || g_stdin.decoder.eof()) return fs::POLLIN;
+        // Take what the host already sent, unless a reader holds the buffer (it is
+        // pumping itself): a poll with no timeout must see bytes that are there.
+        if (g_stdin.head == g_stdin.tail && g_stdin.lock.try_lock()) {
+            pump();
+            g_stdin.lock.unlock();
+        }
+        if (g_stdin.head != g_stdin.tail || g_stdin.decoder.eof()) return fs::POLLIN | fs::POLLRDNORM;
         return 0;
     }
+
+    // The stdin watcher thread's loop (see g_watchers).
+    static void watch_stdin(void* file) {
+        auto* self = static_cast<ConsoleFile*>(file);
+        u64 pause_ns = 20'000;
+        for (;;) {
+            if (g_watchers.load() <= 0) {
+                g_watched.down();
+                pause_ns = 20'000;
+                continue;
+            }
+            bool arrived = false, ended = false;
+            {
+                MutexLocker lock(g_stdin.lock);
+                bool was_ended = g_stdin.decoder.eof();
+                arrived = pump();
+                ended = !was_ended && g_stdin.decoder.eof();
+            }
+            if (arrived || ended) {
+                // Every arrival is an event (edge-triggered epoll waits for new data).
+                self->notify_observers(fs::POLLIN | fs::POLLRDNORM);
+                pause_ns = 20'000;
+                continue;
+            }
+            sched::sleep_ns(pause_ns);
+            pause_ns = pause_ns * 2 > kWatchPauseMaxNs ? kWatchPauseMaxNs : pause_ns * 2;
+        }
+    }
+
+protected:
+    void observers_changed(int delta) override {
+        if (m_stream != Stream::In) return;
+        if (g_watchers.fetch_add(delta) + delta > 0 && delta > 0) g_watched.up();
+    }
+
+public:
 
     // A terminal is /dev/pts/0 (136:0); otherwise a serial line the host connects to a pipe
     // or a file, reported as /dev/ttyS1.. (4:65..): a character device either way.
@@ -171,6 +224,10 @@ RefPtr<fs::File> g_files[3];
 
 void init(const bool tty[3]) {
     for (int i = 0; i < 3; i++) g_files[i] = RefPtr<fs::File>::adopt(new ConsoleFile(static_cast<Stream>(i), tty[i]));
+    // The stdin watcher: asleep until something polls stdin. Without it poll and epoll
+    // would wait on stdin in vain, so failing to start it is worth a line in the log.
+    auto watcher = Thread::spawn("stdin-watch", ConsoleFile::watch_stdin, g_files[0].get(), {.detached = true});
+    if (watcher.is_error()) klog::warn("console: no stdin watcher thread ({}): poll on stdin will not wake", watcher.error());
 }
 
 RefPtr<fs::File> file(Stream stream) { return g_files[static_cast<int>(stream)]; }
