@@ -50,6 +50,7 @@ free_port() {
 keep_tmp=no
 interrupt=no
 check_dynamic=no
+check_script=no
 
 case "$case_name" in
 not_elf)
@@ -76,6 +77,34 @@ dynamic)
     expected_status=0
     keep_tmp=yes
     check_dynamic=yes ;;
+script_env_options)
+    printf '#!/usr/bin/env -S python3 -u\nprint(1)\n' >"$work/tool.py"
+    chmod 755 "$work/tool.py"
+    set -- "$work/tool.py"
+    expected_status=125
+    expect_text "osprey: $work/tool.py: #!/usr/bin/env -S python3 -u: only '#!/usr/bin/env NAME' is understood" ;;
+script_missing_interpreter)
+    printf '#!/opt/no-such/interpreter --flag\n' >"$work/tool"
+    chmod 755 "$work/tool"
+    set -- "$work/tool"
+    expected_status=125
+    expect_text "osprey: $work/tool: its interpreter /opt/no-such/interpreter: no such file" ;;
+script_interpreter_is_script)
+    printf '#!/bin/true\n' >"$work/inner"
+    printf '#!%s\n' "$work/inner" >"$work/outer"
+    chmod 755 "$work/inner" "$work/outer"
+    set -- "$work/outer"
+    expected_status=125
+    expect_text "osprey: $work/outer: its interpreter $work/inner is itself a script" ;;
+script_dry_run)
+    # A shell script: /bin/sh (dash) becomes the program, the script its argument.
+    printf '#!/bin/sh -e\necho from a script\n' >"$work/tool.sh"
+    chmod 755 "$work/tool.sh"
+    set -- --dry-run "$work/tool.sh" one
+    expected_status=0
+    keep_tmp=yes
+    check_script=yes
+    expect_text "osprey: the image is " ;;
 missing)
     set -- "$work/no-such-program"
     expected_status=125
@@ -259,6 +288,17 @@ if [ "$keep_tmp" = yes ]; then
             if ! grep -qF -- "$text" "$work/inspect"; then
                 cat "$work/inspect"
                 echo "FAIL: the image of /bin/true lacks: $text" >&2
+                failed=1
+            fi
+        done
+    fi
+    if [ "$check_script" = yes ]; then
+        "$osprey" inspect "$image" >"$work/inspect" 2>&1
+        for text in "Command:     /bin/sh -e $work/tool.sh one" "Executable:  /bin/sh" \
+                    "$work/tool.sh"; do
+            if ! grep -qF -- "$text" "$work/inspect"; then
+                cat "$work/inspect"
+                echo "FAIL: the image of the script lacks: $text" >&2
                 failed=1
             fi
         done

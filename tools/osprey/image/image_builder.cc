@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "image/discovery.h"
 #include "image/etc_files.h"
@@ -66,6 +67,47 @@ private:
     std::chrono::steady_clock::time_point m_start, m_last;
 };
 
+// The interpreter of a script's "#!" line, loaded and checked like a program, and the
+// argv it starts with: the interpreter as the line names it, the line's argument, the
+// script's path (its absolute host path, which is its image path). "#!/usr/bin/env NAME"
+// is resolved here, on the host's PATH, to NAME itself: the guest cannot start programs
+// (no fork/exec yet), so env could not. Options to env (-S, -i) are refused.
+std::optional<ProgramFile> load_script_interpreter(const ProgramFile& script, const std::string& path_variable,
+                                                   const std::string& cwd, std::vector<std::string>& argv,
+                                                   std::string& error) {
+    const Shebang& line = *script.shebang;
+    std::string interpreter = line.interpreter;
+    std::optional<std::string> argument = line.argument;
+    bool via_env = std::filesystem::path(interpreter).filename() == "env";
+    if (via_env) {
+        if (!argument || (*argument)[0] == '-' || argument->find_first_of(" \t") != std::string::npos) {
+            error = script.display_name() + ": #!" + interpreter + (argument ? " " + *argument : "") +
+                    ": only '#!" + interpreter + " NAME' is understood (env options need a program that can "
+                    "start others); run the interpreter itself: osprey run INTERPRETER " + script.typed;
+            return std::nullopt;
+        }
+        interpreter = *argument;
+        argument.reset();
+    } else if (interpreter[0] != '/') {
+        error = script.display_name() + ": #! names a relative interpreter, " + interpreter;
+        return std::nullopt;
+    }
+    std::string why;
+    auto loaded = load_program(interpreter, path_variable, cwd, why);
+    if (!loaded) {
+        error = script.display_name() + ": its interpreter " + why;
+        return std::nullopt;
+    }
+    if (loaded->shebang) {
+        error = script.display_name() + ": its interpreter " + loaded->display_name() + " is itself a script";
+        return std::nullopt;
+    }
+    argv = {via_env ? loaded->host_path : line.interpreter};
+    if (argument) argv.push_back(*argument);
+    argv.push_back(script.host_path);
+    return loaded;
+}
+
 }  // namespace
 
 std::string human_size(u64 bytes) {
@@ -84,16 +126,24 @@ std::string human_size(u64 bytes) {
 std::optional<ComposedImage> compose_image(const ImageRequest& request, const std::string& cwd, std::string& error) {
     ComposedImage image;
     const char* host_path_variable = std::getenv("PATH");
-    auto program = load_program(request.program, host_path_variable ? host_path_variable : "/usr/local/bin:/usr/bin:/bin",
-                                cwd, error);
+    const std::string path_variable = host_path_variable ? host_path_variable : "/usr/local/bin:/usr/bin:/bin";
+    auto program = load_program(request.program, path_variable, cwd, error);
     if (!program) return std::nullopt;
-
     AppSpec& spec = image.spec;
-    spec.exe = program->host_path;
-    spec.argv = {request.program};
-    spec.argv.insert(spec.argv.end(), request.args.begin(), request.args.end());
     spec.env = request.default_env;
     if (!apply_environment_options(spec.env, request.env_options, request.host_getenv, error)) return std::nullopt;
+    // A script runs as Linux runs it: its interpreter with the script's path as an argument.
+    // "#!/usr/bin/env NAME" looks NAME up on the guest's PATH, as env would there.
+    std::optional<ProgramFile> script;
+    std::vector<std::string> interpreter_argv;
+    if (program->shebang) {
+        script = std::move(program);
+        program = load_script_interpreter(*script, env_value(spec.env, "PATH"), cwd, interpreter_argv, error);
+        if (!program) return std::nullopt;
+    }
+    spec.exe = program->host_path;
+    spec.argv = script ? interpreter_argv : std::vector<std::string>{request.program};
+    spec.argv.insert(spec.argv.end(), request.args.begin(), request.args.end());
     if (!normalise_workdir(request.workdir.value_or("/"), spec.workdir, error)) return std::nullopt;
 
     for (auto& [path, content] : default_etc_files())
@@ -107,6 +157,15 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
     node.mtime = program->mtime;
     if (!image.tree.add_file(program->host_path, node, error)) return std::nullopt;
     image.info.program = program->host_path;
+    if (script) {
+        ImageNode script_node;
+        script_node.host_path = script->host_path;
+        script_node.size = script->bytes.size();
+        script_node.permissions = script->permissions;
+        script_node.mtime = script->mtime;
+        if (!image.tree.add_file(script->host_path, script_node, error)) return std::nullopt;
+        image.info.program = script->host_path;
+    }
 
     // The guest's loader searches the guest's LD_LIBRARY_PATH: the one set with -e.
     LibrarySearch search = host_library_search(env_value(spec.env, "LD_LIBRARY_PATH"));

@@ -33,6 +33,35 @@ std::string absolute_lexical(const std::string& path, const std::string& cwd) {
 
 }  // namespace
 
+std::optional<Shebang> parse_shebang(const std::vector<u8>& bytes, std::string& error) {
+    if (bytes.size() < 2 || bytes[0] != '#' || bytes[1] != '!') return std::nullopt;
+    // Linux reads 256 bytes (BINPRM_BUF_SIZE) and wants the line to end inside them.
+    constexpr size_t kLineMax = 256;
+    size_t end = 2;
+    while (end < bytes.size() && end < kLineMax && bytes[end] != '\n') end++;
+    if (end == kLineMax) {
+        error = "its #! line is longer than the 255 bytes Linux reads";
+        return std::nullopt;
+    }
+    std::string line(bytes.begin() + 2, bytes.begin() + static_cast<long>(end));
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    size_t i = 0;
+    while (i < line.size() && blank(line[i])) i++;
+    size_t start = i;
+    while (i < line.size() && !blank(line[i])) i++;
+    Shebang shebang;
+    shebang.interpreter = line.substr(start, i - start);
+    if (shebang.interpreter.empty()) {
+        error = "its #! line names no interpreter";
+        return std::nullopt;
+    }
+    while (i < line.size() && blank(line[i])) i++;
+    size_t last = line.size();
+    while (last > i && blank(line[last - 1])) last--;
+    if (last > i) shebang.argument = line.substr(i, last - i);
+    return shebang;
+}
+
 std::string ProgramFile::display_name() const {
     return typed.find('/') == std::string::npos ? host_path : typed;
 }
@@ -123,7 +152,13 @@ std::optional<ProgramFile> load_program(const std::string& typed, const std::str
     }
     program.permissions = st.st_mode & 07777;
     program.mtime = static_cast<u32>(st.st_mtime);
-    if (!check_program_elf(program.bytes, name, error)) return std::nullopt;
+    std::string why;
+    program.shebang = parse_shebang(program.bytes, why);
+    if (!why.empty()) {
+        error = name + ": " + why;
+        return std::nullopt;
+    }
+    if (!program.shebang && !check_program_elf(program.bytes, name, error)) return std::nullopt;
     return program;
 }
 
