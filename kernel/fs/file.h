@@ -11,6 +11,7 @@
 namespace fs {
 
 class InodeFile;
+class Socket;
 
 // poll(2) event bits.
 constexpr u32 POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010,
@@ -71,6 +72,8 @@ public:
 
     // The inode-backed file this is, if any (regular files, directories, devices, /proc).
     virtual InodeFile* inode_file() { return nullptr; }
+    // The socket this is, if any (send, recv, shutdown, getsockopt reach it here).
+    virtual Socket* socket() { return nullptr; }
 
     u32 status_flags() const { return m_status_flags; }
     void set_status_flags(u32 flags) { m_status_flags = flags; }
@@ -78,6 +81,8 @@ public:
 
     void add_observer(PollObserver& observer);
     void remove_observer(PollObserver& observer);
+    // For the objects behind a file (a pipe's ring) to tell its watchers.
+    void wake_watchers(u32 events) { notify_observers(events); }
 
 protected:
     explicit File(u32 status_flags) : m_status_flags(status_flags) {}

@@ -1,5 +1,7 @@
 #include "fs/pipe.h"
 
+#include "fs/pipe_ring.h"
+
 #include <new>
 
 #include "linux/process.h"
@@ -14,67 +16,6 @@ namespace fs {
 
 namespace {
 
-constexpr usize kCapacity = 64 * KiB;  // Linux's default pipe size
-constexpr usize kAtomicWrite = 4096;   // PIPE_BUF: writes up to this size are never split
-
-// The shared part. `lock` guards the ring and the end counts; `changed` wakes readers and
-// writers (they re-check under its lock what they wait for).
-class Pipe : public RefCounted {
-public:
-    static Pipe* create() {
-        auto* pipe = new (std::nothrow) Pipe;
-        if (!pipe) return nullptr;
-        auto buffer = heap::allocate(kCapacity, 16);
-        if (buffer.is_error()) {
-            pipe->unref();
-            return nullptr;
-        }
-        pipe->m_data = static_cast<u8*>(buffer.value());
-        return pipe;
-    }
-    ~Pipe() override { heap::free(m_data); }
-
-    Result<usize> read(const IoBuffer& buffer, bool nonblocking, File& end);
-    Result<usize> write(const IoBuffer& buffer, bool nonblocking, File& end);
-    u32 read_events() {
-        return m_changed.locked([&] {
-            u32 events = 0;
-            if (m_used) events |= POLLIN | POLLRDNORM;
-            if (m_writers == 0) events |= POLLHUP;
-            return events;
-        });
-    }
-    u32 write_events() {
-        return m_changed.locked([&] {
-            u32 events = 0;
-            if (kCapacity - m_used >= 1) events |= POLLOUT | POLLWRNORM;
-            if (m_readers == 0) events |= POLLERR;
-            return events;
-        });
-    }
-    void close_end(bool reader);
-    void set_ends(File* read_end, File* write_end) {
-        m_read_end = read_end;
-        m_write_end = write_end;
-    }
-
-private:
-    void notify(bool reader_side, bool writer_side);
-
-    WaitQueue m_changed;
-    // One reader and one writer at a time: each copies to or from the ring without the
-    // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
-    Mutex m_read_lock;
-    Mutex m_write_lock;
-    u8* m_data = nullptr;
-    usize m_head = 0;  // next byte to read
-    usize m_used = 0;
-    u32 m_readers = 1, m_writers = 1;
-    File* m_read_end = nullptr;   // for readiness notifications; cleared when closed
-    File* m_write_end = nullptr;
-    friend class PipeEnd;
-};
-
 class PipeEnd final : public File {
 public:
     PipeEnd(Pipe* pipe, bool reader, u32 flags) : File((reader ? O_RDONLY : O_WRONLY) | flags), m_pipe(pipe), m_reader(reader) {}
@@ -85,17 +26,17 @@ public:
     const char* kind() const override { return "pipe"; }
     Result<usize> read(const IoBuffer& buffer) override {
         if (!m_reader) return Error(EBADF);
-        return m_pipe->read(buffer, nonblocking(), *this);
+        return m_pipe->read(buffer, nonblocking());
     }
     Result<usize> write(const IoBuffer& buffer) override {
         if (m_reader) return Error(EBADF);
-        return m_pipe->write(buffer, nonblocking(), *this);
+        return m_pipe->write(buffer, nonblocking());
     }
     u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
     Result<u64> ioctl(u32 request, u64 argument) override {
         constexpr u32 FIONREAD = 0x541b;
         if (request != FIONREAD) return Error(ENOTTY);
-        int available = static_cast<int>(m_pipe->m_changed.locked([&] { return m_pipe->m_used; }));
+        int available = static_cast<int>(m_pipe->available());
         TRY(UserPtr<int>(argument).write(available));
         return 0;
     }
@@ -108,8 +49,6 @@ public:
         out.st_blksize = 4096;
         return {};
     }
-    void notify(u32 events) { notify_observers(events); }
-
 private:
     Pipe* m_pipe;
     bool m_reader;
@@ -130,8 +69,8 @@ void Pipe::notify(bool reader_side, bool writer_side) {
     // Under the lock: an end being closed clears its pointer under it, so a notified end
     // is never one being destroyed.
     m_changed.locked([&] {
-        if (reader_side && m_read_end) static_cast<PipeEnd*>(m_read_end)->notify(read_now);
-        if (writer_side && m_write_end) static_cast<PipeEnd*>(m_write_end)->notify(write_now);
+        if (reader_side && m_read_end) m_read_end->wake_watchers(read_now);
+        if (writer_side && m_write_end) m_write_end->wake_watchers(write_now);
     });
 }
 
@@ -149,7 +88,7 @@ void Pipe::close_end(bool reader) {
     notify(true, true);
 }
 
-Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
+Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking) {
     if (buffer.length == 0) return 0;
     MutexLocker serialized(m_read_lock);
     usize done = 0;
@@ -163,7 +102,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
         bool eof;
         m_changed.locked([&] {
             head = m_head;
-            run = m_used < kCapacity - m_head ? m_used : kCapacity - m_head;
+            run = m_used < Pipe::kCapacity - m_head ? m_used : Pipe::kCapacity - m_head;
             eof = m_writers == 0;
         });
         if (run == 0) {
@@ -178,7 +117,7 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
         status = buffer.copy_out(done, m_data + head, n);
         if (status.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(status.error()));
         m_changed.locked([&] {
-            m_head = (m_head + n) % kCapacity;
+            m_head = (m_head + n) % Pipe::kCapacity;
             m_used -= n;
         });
         done += n;
@@ -189,27 +128,29 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking, File&) {
     return done;
 }
 
-Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
+Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, bool signal_broken) {
     if (buffer.length == 0) return 0;
     MutexLocker serialized(m_write_lock);
     usize done = 0;
     while (done < buffer.length) {
         usize want = buffer.length - done;
         // A write of at most PIPE_BUF bytes goes in whole or waits until it can.
-        usize need = want <= kAtomicWrite ? want : 1;
-        (void)m_changed.wait_until([&] { return kCapacity - m_used >= need || m_readers == 0 || nonblocking || interrupted(); });
+        usize need = want <= Pipe::kAtomicWrite ? want : 1;
+        (void)m_changed.wait_until([&] { return Pipe::kCapacity - m_used >= need || m_readers == 0 || nonblocking || interrupted(); });
         usize tail, free;
         bool broken;
         m_changed.locked([&] {
             broken = m_readers == 0;
-            tail = (m_head + m_used) % kCapacity;
-            free = kCapacity - m_used;
+            tail = (m_head + m_used) % Pipe::kCapacity;
+            free = Pipe::kCapacity - m_used;
         });
         if (broken) {
-            linux_abi::SigInfo info{};
-            info.si_signo = linux_abi::SIGPIPE;
-            info.si_code = linux_abi::SI_KERNEL;
-            (void)signals::send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
+            if (signal_broken) {
+                linux_abi::SigInfo info{};
+                info.si_signo = linux_abi::SIGPIPE;
+                info.si_code = linux_abi::SI_KERNEL;
+                (void)signals::send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
+            }
             return done ? Result<usize>(done) : Result<usize>(Error(EPIPE));
         }
         if (free < need || free == 0) {
@@ -220,7 +161,7 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, File&) {
         // Up to two pieces: to the end of the ring, then from its start. Only this writer
         // adds data, so the free space cannot shrink meanwhile.
         usize n = want < free ? want : free;
-        usize first = n < kCapacity - tail ? n : kCapacity - tail;
+        usize first = n < Pipe::kCapacity - tail ? n : Pipe::kCapacity - tail;
         auto copied = buffer.copy_in(done, m_data + tail, first);
         if (copied.is_ok() && n > first) copied = buffer.copy_in(done + first, m_data, n - first);
         if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));

@@ -67,6 +67,8 @@ OSPREY_SYSCALL(epoll_create); OSPREY_SYSCALL(epoll_create1); OSPREY_SYSCALL(epol
 OSPREY_SYSCALL(epoll_wait); OSPREY_SYSCALL(epoll_pwait);
 // sys_random.cc
 OSPREY_SYSCALL(getrandom);
+OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
+OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(shutdown); OSPREY_SYSCALL(getsockopt);
 
 #undef OSPREY_SYSCALL
 

@@ -1,0 +1,79 @@
+// The ring behind a pipe (pipe.cc) and behind each direction of a socket pair
+// (socket_pair.cc): 64 KiB, one read end and one write end, each a File told when its
+// readiness changes.
+#pragma once
+
+#include <new>
+
+#include "fs/file.h"
+#include "mm/heap.h"
+#include "sync/mutex.h"
+#include "sync/wait_queue.h"
+
+namespace fs {
+
+// The shared part. `lock` guards the ring and the end counts; `changed` wakes readers and
+// writers (they re-check under its lock what they wait for).
+class Pipe : public RefCounted {
+public:
+    static constexpr usize kCapacity = 64 * KiB;  // Linux's default pipe size
+    static constexpr usize kAtomicWrite = 4096;   // PIPE_BUF: writes up to this size are never split
+
+    static Pipe* create() {
+        auto* pipe = new (std::nothrow) Pipe;
+        if (!pipe) return nullptr;
+        auto buffer = heap::allocate(kCapacity, 16);
+        if (buffer.is_error()) {
+            pipe->unref();
+            return nullptr;
+        }
+        pipe->m_data = static_cast<u8*>(buffer.value());
+        return pipe;
+    }
+    ~Pipe() override { heap::free(m_data); }
+
+    Result<usize> read(const IoBuffer& buffer, bool nonblocking);
+    // A write with no reader left fails with EPIPE, and sends SIGPIPE unless told not to
+    // (send(2) with MSG_NOSIGNAL).
+    Result<usize> write(const IoBuffer& buffer, bool nonblocking, bool signal_broken = true);
+    usize available() { return m_changed.locked([&] { return m_used; }); }
+    u32 read_events() {
+        return m_changed.locked([&] {
+            u32 events = 0;
+            if (m_used) events |= POLLIN | POLLRDNORM;
+            if (m_writers == 0) events |= POLLHUP;
+            return events;
+        });
+    }
+    u32 write_events() {
+        return m_changed.locked([&] {
+            u32 events = 0;
+            if (kCapacity - m_used >= 1) events |= POLLOUT | POLLWRNORM;
+            if (m_readers == 0) events |= POLLERR;
+            return events;
+        });
+    }
+    void close_end(bool reader);
+    void set_ends(File* read_end, File* write_end) {
+        m_read_end = read_end;
+        m_write_end = write_end;
+    }
+
+private:
+    void notify(bool reader_side, bool writer_side);
+
+    WaitQueue m_changed;
+    // One reader and one writer at a time: each copies to or from the ring without the
+    // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
+    Mutex m_read_lock;
+    Mutex m_write_lock;
+    u8* m_data = nullptr;
+    usize m_head = 0;  // next byte to read
+    usize m_used = 0;
+    u32 m_readers = 1, m_writers = 1;
+    File* m_read_end = nullptr;   // for readiness notifications; cleared when closed
+    File* m_write_end = nullptr;
+};
+
+
+}  // namespace fs
