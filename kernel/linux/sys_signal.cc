@@ -191,4 +191,13 @@ Result<u64> sys_rt_sigsuspend(SyscallArgs& args) {
     return Error(EINTR);
 }
 
+// pause(2): sleeps until a signal is delivered (a handler runs, or the default action ends
+// the process); then EINTR, never restarted.
+Result<u64> sys_pause(SyscallArgs&) {
+    UserContext& user = current_user();
+    WaitQueue queue;
+    (void)queue.wait_until([&] { return signals::has_deliverable(user); });
+    return Error(EINTR);
+}
+
 }  // namespace linux_abi

@@ -69,6 +69,7 @@ OSPREY_SYSCALL(epoll_wait); OSPREY_SYSCALL(epoll_pwait);
 OSPREY_SYSCALL(getrandom);
 OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
 OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(shutdown); OSPREY_SYSCALL(getsockopt);
+OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
 
 #undef OSPREY_SYSCALL
 

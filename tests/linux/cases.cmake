@@ -61,6 +61,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(clock_sleep.${variant} BINARY clock_sleep_${variant})
   osprey_linux_case(random.${variant} BINARY random_${variant})
   osprey_linux_case(vdso.${variant} BINARY vdso_${variant})
+  osprey_linux_case(itimer.${variant} BINARY itimer_${variant} STATUS 142)
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
 

@@ -1,0 +1,150 @@
+// setitimer, getitimer and alarm: the process's real-time interval timer, which sends
+// SIGALRM when it expires (and re-arms itself with its interval). The virtual and profiling
+// timers count CPU time, which Osprey does not account yet: ENOSYS for those.
+#include "arch/x86_64/cpu.h"
+#include "lib/log.h"
+#include "linux/signals.h"
+#include "linux/syscalls.h"
+#include "linux/user_memory.h"
+#include "sched/clock.h"
+#include "sched/timer.h"
+#include "sync/spinlock.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+constexpr u64 kNsPerUs = 1000, kNsPerSecond = 1'000'000'000;
+
+struct TimeVal {
+    i64 sec, usec;
+};
+struct ITimerVal {
+    TimeVal interval, value;
+};
+
+// The one process's ITIMER_REAL. The lock guards the fields; the callback runs in
+// interrupt context.
+struct RealTimer {
+    IrqSpinLock lock;
+    Timer timer;
+    bool armed = false;
+    u64 deadline_tsc = 0;
+    u64 interval_ns = 0;
+};
+RealTimer g_real;
+
+void on_expiry(Timer&) {
+    u64 next = 0;
+    {
+        IrqSpinLockGuard guard(g_real.lock);
+        if (!g_real.armed) return;
+        if (g_real.interval_ns) {
+            // Periods missed while nobody looked collapse into one signal, as on Linux.
+            u64 period = ktime::ns_to_tsc(g_real.interval_ns);
+            u64 now = cpu::rdtsc();
+            do g_real.deadline_tsc += period;
+            while (static_cast<i64>(g_real.deadline_tsc - now) <= 0);
+            next = g_real.deadline_tsc;
+        } else {
+            g_real.armed = false;
+        }
+    }
+    if (next) timers::arm(g_real.timer, next);
+    SigInfo info{};
+    info.si_signo = SIGALRM;
+    info.si_code = SI_KERNEL;
+    (void)signals::send(0, SIGALRM, info);
+}
+
+u64 to_ns(const TimeVal& t) { return static_cast<u64>(t.sec) * kNsPerSecond + static_cast<u64>(t.usec) * kNsPerUs; }
+
+TimeVal to_timeval(u64 ns) {
+    return {static_cast<i64>(ns / kNsPerSecond), static_cast<i64>((ns % kNsPerSecond + kNsPerUs - 1) / kNsPerUs)};
+}
+
+bool valid(const TimeVal& t) { return t.sec >= 0 && t.usec >= 0 && t.usec < 1'000'000; }
+
+// The timer as getitimer reports it: what is left (at least 1 µs while armed), the interval.
+ITimerVal current_locked() {
+    ITimerVal out{};
+    out.interval = to_timeval(g_real.interval_ns);
+    if (g_real.armed) {
+        u64 now = cpu::rdtsc();
+        u64 left = static_cast<i64>(g_real.deadline_tsc - now) > 0 ? ktime::tsc_to_ns(g_real.deadline_tsc - now) : 0;
+        out.value = to_timeval(left ? left : 1000);
+    }
+    return out;
+}
+
+ITimerVal set_real(const ITimerVal& wanted) {
+    timers::cancel(g_real.timer);
+    ITimerVal old;
+    u64 deadline = 0;
+    {
+        IrqSpinLockGuard guard(g_real.lock);
+        old = current_locked();
+        g_real.timer.callback = on_expiry;
+        u64 value = to_ns(wanted.value);
+        g_real.interval_ns = to_ns(wanted.interval);
+        g_real.armed = value != 0;
+        if (g_real.armed) {
+            g_real.deadline_tsc = ktime::deadline_after_ns(value);
+            if (g_real.deadline_tsc == 0) g_real.armed = false;  // beyond any deadline
+            deadline = g_real.deadline_tsc;
+        }
+    }
+    if (deadline) timers::arm(g_real.timer, deadline);
+    return old;
+}
+
+Result<void> check_which(int which) {
+    if (which == ITIMER_REAL) return {};
+    if (which == ITIMER_VIRTUAL || which == ITIMER_PROF) {
+        static bool logged = false;
+        if (!logged) klog::warn("setitimer/getitimer: ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting: ENOSYS");
+        logged = true;
+        return Error(ENOSYS);
+    }
+    return Error(EINVAL);
+}
+
+}  // namespace
+
+Result<u64> sys_setitimer(SyscallArgs& args) {
+    int which = static_cast<int>(args[0]);
+    TRY(check_which(which));
+    // A null new value disarms, as Linux still accepts.
+    ITimerVal wanted{};
+    if (args[1]) wanted = TRY(args.ptr<ITimerVal>(1).read());
+    if (!valid(wanted.value) || !valid(wanted.interval)) return Error(EINVAL);
+    if (args[2]) TRY(args.ptr<ITimerVal>(2).read());  // a bad old-value pointer changes nothing
+    ITimerVal old = set_real(wanted);
+    if (args[2]) TRY(args.ptr<ITimerVal>(2).write(old));
+    return 0;
+}
+
+Result<u64> sys_getitimer(SyscallArgs& args) {
+    TRY(check_which(static_cast<int>(args[0])));
+    ITimerVal now;
+    {
+        IrqSpinLockGuard guard(g_real.lock);
+        now = current_locked();
+    }
+    TRY(args.ptr<ITimerVal>(1).write(now));
+    return 0;
+}
+
+Result<u64> sys_alarm(SyscallArgs& args) {
+    u32 seconds = static_cast<u32>(args[0]);
+    ITimerVal wanted{};
+    wanted.value.sec = seconds;
+    ITimerVal old = set_real(wanted);
+    // The seconds that were left, rounded to the nearest, and at least 1 if any were.
+    if (old.value.sec == 0 && old.value.usec == 0) return 0;
+    u64 left = static_cast<u64>(old.value.sec) + (old.value.usec >= 500'000 ? 1 : 0);
+    return left ? left : 1;
+}
+
+}  // namespace linux_abi
