@@ -22,6 +22,8 @@ TEST(RuntimeFiles, RecognisesInterpretersByName) {
     EXPECT_EQ(runtime_for_name("perl5.36.0"), "perl");
     EXPECT_EQ(runtime_for_name("lua5.4"), "lua");
     EXPECT_EQ(runtime_for_name("lua"), "lua");
+    EXPECT_EQ(runtime_for_name("java"), "java");
+    EXPECT_EQ(runtime_for_name("javac"), "");
     EXPECT_EQ(runtime_for_name("python3-config"), "");
     EXPECT_EQ(runtime_for_name("perlbug"), "");
     EXPECT_EQ(runtime_for_name("luac5.4"), "");
@@ -110,6 +112,18 @@ TEST(RuntimeFiles, PerlImageHoldsItsIncDirectories) {
     bool has_strict = false;
     for (auto& [path, node] : tree.nodes()) has_strict = has_strict || path.ends_with("/strict.pm");
     EXPECT_TRUE(has_strict);
+}
+
+TEST(RuntimeFiles, JavaIsItsHomeWithoutTheDeveloperParts) {
+    if (access("/usr/bin/java", X_OK) != 0) GTEST_FAIL() << "openjdk-17-jdk-headless is part of the project's setup";
+    std::string note;
+    auto files = recognise_runtime("/usr/bin/java", note);  // symlinks to .../bin/java
+    ASSERT_TRUE(files) << note;
+    EXPECT_EQ(files->runtime, "java");
+    ASSERT_EQ(files->directories.size(), 1u);
+    EXPECT_EQ(access((files->directories[0] + "/lib/modules").c_str(), R_OK), 0) << files->directories[0];
+    EXPECT_TRUE(files->skips("jmods"));
+    EXPECT_FALSE(files->skips("lib"));
 }
 
 TEST(RuntimeFiles, ProgramsOnGlibcGetTheUnwinderGlibcLoadsItself) {

@@ -149,28 +149,25 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
     for (auto& [path, content] : default_etc_files())
         if (!image.tree.add_generated_file(path, content, 0644, error)) return std::nullopt;
 
-    // The program is stored as a regular file at its host path as typed (docs/cli.md).
-    ImageNode node;
-    node.host_path = program->host_path;
-    node.size = program->bytes.size();
-    node.permissions = program->permissions;
-    node.mtime = program->mtime;
-    if (!image.tree.add_file(program->host_path, node, error)) return std::nullopt;
+    // The program is stored at its host path as typed, with the symlinks on the way kept as
+    // symlinks (docs/cli.md): /proc/self/exe then names the file they lead to, as on the
+    // host, and so do $ORIGIN and the runtimes that find their home from it (Java).
+    if (!add_host_path_keeping_links(image.tree, program->host_path, error)) return std::nullopt;
     image.info.program = program->host_path;
     if (script) {
-        ImageNode script_node;
-        script_node.host_path = script->host_path;
-        script_node.size = script->bytes.size();
-        script_node.permissions = script->permissions;
-        script_node.mtime = script->mtime;
-        if (!image.tree.add_file(script->host_path, script_node, error)) return std::nullopt;
+        if (!add_host_path_keeping_links(image.tree, script->host_path, error)) return std::nullopt;
         image.info.program = script->host_path;
     }
 
     // The guest's loader searches the guest's LD_LIBRARY_PATH: the one set with -e.
     LibrarySearch search = host_library_search(env_value(spec.env, "LD_LIBRARY_PATH"));
     HostLibraryFiles files;
-    auto resolution = resolve_libraries(program->host_path, program->bytes, files, search, error);
+    // $ORIGIN of the program is the directory of the file its path leads to: glibc takes it
+    // from /proc/self/exe.
+    std::error_code unresolved;
+    std::string real_program = std::filesystem::canonical(program->host_path, unresolved).string();
+    if (unresolved) real_program = program->host_path;
+    auto resolution = resolve_libraries(real_program, program->bytes, files, search, error);
     if (!resolution) {
         error = program->display_name() + ": " + error;
         return std::nullopt;

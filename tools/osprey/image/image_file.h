@@ -25,7 +25,7 @@ struct ImageInfo {
     std::string built_by = "osprey 0.1.0";
     std::vector<std::pair<std::string, std::string>> libraries;  // (needed name, path)
     std::optional<std::string> interpreter;
-    std::string runtime;                         // "python", "perl", "lua"; "" for none
+    std::string runtime;                         // "python", "perl", "lua", "java"; "" for none
     std::vector<std::string> runtime_directories;  // added for the runtime (runtime_image.h)
     std::vector<std::string> discovered;           // files a --discover trial run added
 };

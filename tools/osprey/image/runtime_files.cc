@@ -135,6 +135,7 @@ std::string runtime_for_name(const std::string& file_name) {
     if (std::regex_match(file_name, python)) return "python";
     if (std::regex_match(file_name, perl)) return "perl";
     if (std::regex_match(file_name, lua)) return "lua";
+    if (file_name == "java") return "java";
     return "";
 }
 
@@ -163,6 +164,21 @@ std::optional<RuntimeFiles> recognise_runtime(const std::string& program, std::s
 
     RuntimeFiles files;
     files.runtime = runtime;
+    if (runtime == "java") {
+        // A JDK or JRE is one directory, JAVA_HOME, the parent of the launcher's bin/ (where
+        // the launcher itself looks, through /proc/self/exe); its class library is
+        // lib/modules. Nothing to ask.
+        std::error_code failed;
+        auto home = std::filesystem::canonical(program, failed).parent_path().parent_path();
+        if (failed || !std::filesystem::exists(home / "lib" / "modules", failed)) {
+            note = program + " looks like java but no lib/modules is beside its bin/; add its JAVA_HOME with --add";
+            return std::nullopt;
+        }
+        files.directories = {home.string()};
+        // What only developers and packagers use: jmods (jlink's input), headers, licences, manuals.
+        files.skipped_directories = {"jmods", "include", "legal", "man", "demo", "sample"};
+        return files;
+    }
     std::optional<std::string> answer;
     std::vector<std::string> candidates;
     if (runtime == "python") {

@@ -3,12 +3,14 @@
 // says how Osprey decides; in short:
 //
 // - A program is recognised as a runtime by its file name (or the name its symlinks end
-//   at): python, python3, python3.11 ...; perl, perl5.36.0 ...; lua, lua5.4 ...
+//   at): python, python3, python3.11 ...; perl, perl5.36.0 ...; lua, lua5.4 ...; java.
 // - The runtime itself is asked where it looks (it is the host's own interpreter, run
 //   with a clean environment and nothing but a print statement): Python's sys.path
 //   without site directories, Perl's @INC, Lua's package.path and package.cpath. Every
 //   existing directory it names goes into the image, less what only developers use
 //   (Python's test suite, IDLE, turtledemo, tkinter and its config-* build directory).
+//   Java is not asked: its JAVA_HOME (the parent of the launcher's real bin/) goes in,
+//   less jmods, headers, licences and manuals.
 // - Every ELF shared object in those trees gets its own libraries resolved, as the
 //   dynamic loader will do when the runtime dlopens it.
 #pragma once
@@ -20,7 +22,7 @@
 namespace osprey {
 
 struct RuntimeFiles {
-    std::string runtime;                   // "python", "perl", "lua"
+    std::string runtime;                   // "python", "perl", "lua", "java"
     std::vector<std::string> directories;  // host directories, absolute, existing, each once
     // Names of subdirectories (at any depth) left out of every tree; "config-*" is a prefix.
     std::vector<std::string> skipped_directories;

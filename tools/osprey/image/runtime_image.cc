@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "image/host_files.h"
@@ -83,14 +84,26 @@ bool add_shared_object_libraries(ImageTree& tree, const std::vector<std::string>
         for (auto& directory : directories) inside = inside || under(path, directory) || path == directory;
         if (inside && looks_like_shared_object(path, node)) objects.push_back(path);
     }
+    // A runtime loads its own libraries before the modules that need them (Java's launcher
+    // opens lib/server/libjvm.so, then lib/libnet.so, which names libjvm.so without a
+    // path): the loader then finds them already loaded. So the directories of the objects
+    // in these trees count as searched too.
+    LibrarySearch with_siblings = search;
+    for (auto& object : objects) {
+        std::string directory = std::filesystem::path(object).parent_path().string();
+        auto& paths = with_siblings.library_path;
+        if (std::find(paths.begin(), paths.end(), directory) == paths.end()) paths.push_back(directory);
+    }
     HostLibraryFiles files;
     for (auto& object : objects) {
         auto bytes = files.read(tree.find(object)->host_path);
         if (!bytes) continue;
         std::string why;
-        auto resolution = resolve_libraries(object, *bytes, files, search, why);
+        auto resolution = resolve_libraries(object, *bytes, files, with_siblings, why);
         if (!resolution) {
-            notes.push_back(object + ": " + why + " (it will fail to load in the guest)");
+            // The first line says which library and who needs it; the places searched are
+            // the usual ones.
+            notes.push_back(why.substr(0, why.find("; searched")) + ": it will fail to load in the guest");
             continue;
         }
         for (auto& library : resolution->libraries) {
