@@ -72,6 +72,30 @@ void AddressSpace::release_pages(u64 start, u64 end) {
     }
 }
 
+void AddressSpace::Unmapped::note(const mm::VmaRegion& region) {
+    if (!region.attrs.file_backed() || region.attrs.object == 0) return;
+    auto* backing = reinterpret_cast<Backing*>(region.attrs.object);
+    if (!backing->freed_with_last_mapping()) return;
+    for (usize i = 0; i < count; i++)
+        if (backings[i] == backing) return;
+    if (count == kMax) {
+        overflowed = true;  // FIXME: the rest stay allocated (an unmap across 64+ files at once)
+        return;
+    }
+    backings[count++] = backing;
+}
+
+void AddressSpace::release_unmapped(const Unmapped& unmapped) {
+    for (usize i = 0; i < unmapped.count; i++) {
+        Backing* backing = unmapped.backings[i];
+        bool still_mapped = false;
+        m_areas.for_each([&](const mm::Vma& vma) {
+            still_mapped = still_mapped || (vma.attrs().file_backed() && vma.attrs().object == reinterpret_cast<u64>(backing));
+        });
+        if (!still_mapped) delete backing;
+    }
+}
+
 Result<void> FileImage::fill(u64 offset, u8* page) {
     u64 filled = 0;
     if (offset < size) {
@@ -98,8 +122,14 @@ Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, Bac
         if (address < kMinMapAddress) return Error(EPERM);
         if (flags & MAP_FIXED_NOREPLACE)
             start = TRY(m_areas.map_noreplace(address, size, attrs));
-        else
-            start = TRY(m_areas.map(address, size, attrs, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); }));
+        else {
+            Unmapped replaced;
+            start = TRY(m_areas.map(address, size, attrs, [&](const mm::VmaRegion& r) {
+                release_pages(r.start, r.end);
+                replaced.note(r);
+            }));
+            release_unmapped(replaced);
+        }
     } else {
         u64 hint = address >= kMinMapAddress ? align_up(address, kPage) : 0;
         start = TRY(m_areas.find_free(size, hint, kMinMapAddress, m_mmap_top));
@@ -114,7 +144,13 @@ Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, Bac
 
 Result<void> AddressSpace::munmap(u64 address, u64 length) {
     MutexLocker lock(m_lock);
-    return m_areas.unmap(address, length, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); });
+    Unmapped removed;
+    TRY(m_areas.unmap(address, length, [&](const mm::VmaRegion& r) {
+        release_pages(r.start, r.end);
+        removed.note(r);
+    }));
+    release_unmapped(removed);
+    return {};
 }
 
 Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
@@ -154,7 +190,8 @@ Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length
     request.low_limit = kMinMapAddress;
     MutexLocker lock(m_lock);
     request.high_limit = m_mmap_top;
-    return m_areas.remap(
+    Unmapped removed;
+    auto moved_to = m_areas.remap(
         request,
         [&](const mm::VmaMove& move) {
             // Page mappings move with the area; their frames stay.
@@ -174,7 +211,12 @@ Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length
                 *tables().pte(move.new_start + i) = value;
             }
         },
-        [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); });
+        [&](const mm::VmaRegion& r) {
+            release_pages(r.start, r.end);
+            removed.note(r);
+        });
+    release_unmapped(removed);
+    return moved_to;
 }
 
 Result<void> AddressSpace::madvise(u64 address, u64 length, int advice) {
@@ -232,7 +274,12 @@ Result<void> AddressSpace::map_fixed(u64 address, u64 length, u32 prot, Backing*
     mm::VmaAttrs attrs{prot, file ? mm::kVmaFile : 0u, reinterpret_cast<u64>(file), offset, tag};
     if (tag == kTagStack) attrs.flags |= mm::kVmaGrowsDown;
     MutexLocker lock(m_lock);
-    TRY(m_areas.map(address, align_up(length, kPage), attrs, [&](const mm::VmaRegion& r) { release_pages(r.start, r.end); }));
+    Unmapped replaced;
+    TRY(m_areas.map(address, align_up(length, kPage), attrs, [&](const mm::VmaRegion& r) {
+        release_pages(r.start, r.end);
+        replaced.note(r);
+    }));
+    release_unmapped(replaced);
     return {};
 }
 

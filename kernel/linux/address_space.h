@@ -28,6 +28,9 @@ public:
     // was opened by), or for the kernel's own images a label ("[vdso]").
     virtual fs::Dentry* dentry() const { return nullptr; }
     virtual const char* path() const { return ""; }
+    // True for a backing made for one mmap call (a file's pages): the address space deletes
+    // it when the last area mapping it goes. The loader's and the vDSO's are owned elsewhere.
+    virtual bool freed_with_last_mapping() const { return false; }
 };
 
 // Bytes in memory: an ELF file in the initramfs, whose segments map it at their offsets.
@@ -117,6 +120,17 @@ private:
 
     FaultResult fault_locked(u64 address, u32 access);
     void release_pages(u64 start, u64 end);
+
+    // The backings of areas an operation removed (or trimmed), checked once it is done:
+    // those no area maps any more are deleted. m_lock held.
+    struct Unmapped {
+        static constexpr usize kMax = 64;
+        Backing* backings[kMax];
+        usize count = 0;
+        bool overflowed = false;
+        void note(const mm::VmaRegion& region);
+    };
+    void release_unmapped(const Unmapped& unmapped);
     Result<void> back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start);
 
     Mutex m_lock;  // guards everything below; never held while touching user memory

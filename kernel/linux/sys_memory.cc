@@ -24,6 +24,7 @@ public:
     }
     Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset); }
     fs::Dentry* dentry() const override { return m_name.get(); }
+    bool freed_with_last_mapping() const override { return true; }
 
 private:
     RefPtr<fs::Inode> m_inode;
@@ -53,13 +54,15 @@ Result<u64> sys_mmap(SyscallArgs& args) {
         u32 prot = static_cast<u32>(args[2]);
         if (access == fs::O_WRONLY || (file->status_flags() & fs::O_PATH)) return Error(EACCES);
         if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & 2) && access != fs::O_RDWR) return Error(EACCES);
-        // FIXME: backings are never freed; a program that maps files in a loop leaks a
-        // few dozen bytes per mapping.
+        // The backing lives as long as some area maps it: the address space deletes it with
+        // the last one (and with it the file's last reference, if it was removed).
         RefPtr<fs::Dentry> name = inode_file->dentry_ref();
         if (!name) name = fs::Dentry::create(nullptr, "", inode_file->inode_ref());  // its path is searched for
         auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name);
         if (!backing) return Error(ENOMEM);
-        return Process::current().memory().mmap(args[0], args[1], prot, flags, backing, args[5]);
+        auto mapped = Process::current().memory().mmap(args[0], args[1], prot, flags, backing, args[5]);
+        if (mapped.is_error()) delete backing;  // no area took it
+        return mapped;
     }
     return Process::current().memory().mmap(args[0], args[1], static_cast<u32>(args[2]), flags, nullptr, 0);
 }
