@@ -2,6 +2,7 @@
 // eventfds. Every descriptor is a fs::File.
 #include "fs/eventfd.h"
 #include "fs/fd_table.h"
+#include "fs/socket.h"
 #include "fs/inode_file.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
@@ -280,6 +281,22 @@ Result<u64> sys_eventfd2(SyscallArgs& args) {
     u32 flags = static_cast<u32>(args[1]);
     auto file = TRY(fs::create_eventfd(static_cast<u32>(args[0]), flags));
     return static_cast<u64>(TRY(fds().allocate(file, flags & fs::EFD_CLOEXEC)));
+}
+
+// posix_fadvise: advice about how a file will be read. Osprey's files live in memory, as
+// tmpfs's do on Linux, where every piece of advice is accepted and changes nothing; the
+// checks are Linux's (ESPIPE for pipes and sockets, EINVAL for unknown advice or a
+// negative length).
+Result<u64> sys_fadvise64(SyscallArgs& args) {
+    constexpr int POSIX_FADV_NORMAL = 0, POSIX_FADV_NOREUSE = 5;
+    auto file = TRY(fds().get(args.fd(0)));
+    int advice = static_cast<int>(args[3]);
+    if (static_cast<i64>(args[2]) < 0) return Error(EINVAL);
+    if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return Error(EINVAL);
+    auto* inode_file = fs::as_inode_file(*file);
+    bool fifo = inode_file ? inode_file->inode().type() == fs::InodeType::Fifo : std::string_view(file->kind()) == "pipe";
+    if (fifo || file->socket()) return Error(ESPIPE);
+    return 0;
 }
 
 }  // namespace linux_abi

@@ -223,4 +223,62 @@ Result<u64> sys_sysinfo(SyscallArgs& args) {
     return 0;
 }
 
+// wait4 and waitid: the application is the only process and cannot start others (no
+// fork yet), so it never has a child to wait for: ECHILD, as Linux answers then. Bad
+// options are EINVAL first, as there.
+Result<u64> sys_wait4(SyscallArgs& args) {
+    constexpr u32 WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WNOTHREAD = 0x20000000, WALL = 0x40000000,
+                  WCLONE = 0x80000000;
+    if (static_cast<u32>(args[2]) & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+        return Error(EINVAL);
+    return Error(ECHILD);
+}
+
+Result<u64> sys_waitid(SyscallArgs& args) {
+    constexpr int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
+    constexpr u32 WNOHANG = 1, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8, WNOWAIT = 0x01000000, WNOTHREAD = 0x20000000,
+                  WALL = 0x40000000, WCLONE = 0x80000000;
+    int type = static_cast<int>(args[0]);
+    u32 options = static_cast<u32>(args[3]);
+    if (type != P_ALL && type != P_PID && type != P_PGID && type != P_PIDFD) return Error(EINVAL);
+    if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)) return Error(EINVAL);
+    if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return Error(EINVAL);
+    if (type == P_PIDFD) return Error(EBADF);  // no pidfd can exist without children
+    return Error(ECHILD);
+}
+
+// capget: the application runs as root with every capability, as root does on Linux by
+// default (effective = permitted = all of them, none inheritable).
+Result<u64> sys_capget(SyscallArgs& args) {
+    constexpr u32 kVersion1 = 0x19980330, kVersion2 = 0x20071026, kVersion3 = 0x20080522;
+    constexpr int kLastCap = 40;  // CAP_CHECKPOINT_RESTORE
+    struct Header {
+        u32 version;
+        i32 pid;
+    };
+    struct Data {
+        u32 effective, permitted, inheritable;
+    };
+    Header header = TRY(args.ptr<Header>(0).read());
+    if (header.version != kVersion1 && header.version != kVersion2 && header.version != kVersion3) {
+        // Linux writes the version it prefers back, so a caller can probe with version 0.
+        header.version = kVersion3;
+        TRY(args.ptr<Header>(0).write(header));
+        return args[1] ? Error(EINVAL) : Result<u64>(0);
+    }
+    if (header.pid < 0) return Error(EINVAL);
+    if (header.pid != 0 && header.pid != Process::current().pid()) {
+        Process& process = Process::current();
+        IrqSpinLockGuard guard(process.signal_lock);
+        if (!process.find_thread(header.pid)) return Error(ESRCH);
+    }
+    if (!args[1]) return 0;
+    u64 all = (u64{1} << (kLastCap + 1)) - 1;
+    if (Process::current().uid != 0) all = 0;
+    Data data[2] = {{static_cast<u32>(all), static_cast<u32>(all), 0},
+                    {static_cast<u32>(all >> 32), static_cast<u32>(all >> 32), 0}};
+    TRY(args.ptr<Data>(1).write_array(data, header.version == kVersion1 ? 1 : 2));
+    return 0;
+}
+
 }  // namespace linux_abi

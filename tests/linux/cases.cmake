@@ -62,6 +62,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(random.${variant} BINARY random_${variant})
   osprey_linux_case(vdso.${variant} BINARY vdso_${variant})
   osprey_linux_case(itimer.${variant} BINARY itimer_${variant} STATUS 142)
+  osprey_linux_case(no_children.${variant} BINARY no_children_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
 
