@@ -70,7 +70,12 @@ UserContext* Process::find_thread(int tid) {
 
 UserContext* Process::find_thread_accepting(u64 mask) {
     IrqSpinLockGuard guard(m_threads_lock);
+    // A thread waiting for the signal in sigtimedwait takes it first, as on Linux (where it
+    // would find it in the shared pending set).
     UserContext* found = nullptr;
+    m_threads.for_each([&](UserContext& u) {
+        if (!found && (u.waiting_for & mask)) found = &u;
+    });
     m_threads.for_each([&](UserContext& u) {
         if (!found && !(u.blocked & mask)) found = &u;
     });

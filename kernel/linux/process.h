@@ -51,6 +51,7 @@ struct UserContext {
     // rt_sigsuspend: the mask to restore once the handler it waited for has run.
     bool has_saved_mask = false;
     u64 saved_mask = 0;
+    u64 waiting_for = 0;  // in rt_sigtimedwait: the signals it takes (process-directed ones come here)
 };
 
 class Process {
@@ -84,8 +85,8 @@ public:
     // Takes back add_thread() for a thread that never started.
     void forget_thread(UserContext& user);
     usize thread_count();
-    // Under signal_lock: the thread with this ID, or the first that does not block `mask`
-    // (else the first thread).
+    // Under signal_lock: the thread with this ID, or the first waiting for `mask` in
+    // sigtimedwait, else the first that does not block it (else the first thread).
     UserContext* find_thread(int tid);
     UserContext* find_thread_accepting(u64 mask);
 

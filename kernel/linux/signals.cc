@@ -1,5 +1,7 @@
 #include "linux/signals.h"
 
+#include "sync/wait_queue.h"
+
 #include <cstring>
 #include <new>
 
@@ -207,14 +209,48 @@ Result<void> send(int tid, int sig, const SigInfo& info) {
             target->pending_info[sig - 1] = info;
         }
         target->pending |= sigbit(sig);
-        // A thread waiting in an interruptible call re-checks and returns EINTR.
-        if (!(target->blocked & sigbit(sig)) && target->thread && target->thread != current_thread())
+        // A thread waiting in an interruptible call re-checks and returns EINTR; one in
+        // sigtimedwait for this signal takes it.
+        bool wakes = !(target->blocked & sigbit(sig)) || (target->waiting_for & sigbit(sig));
+        if (wakes && target->thread && target->thread != current_thread())
             sched::wake(target->thread);
     }
     return {};
 }
 
 bool has_deliverable(const UserContext& user) { return (user.pending & ~user.blocked) != 0; }
+
+Result<int> wait_for(u64 set, SigInfo& info, u64 deadline_tsc, bool poll_only) {
+    Process& process = Process::current();
+    UserContext& user = current_user();
+    set &= ~kUnblockable;
+    for (;;) {
+        {
+            IrqSpinLockGuard guard(process.signal_lock);
+            if (int sig = lowest_signal(user.pending & set)) {
+                user.waiting_for = 0;
+                info = take_pending(user, sig);
+                return sig;
+            }
+            // Another signal with a handler (or a fatal one) ends the wait: EINTR, and it is
+            // delivered on the way out.
+            if (user.pending & ~user.blocked & ~set) {
+                user.waiting_for = 0;
+                return Error(EINTR);
+            }
+            if (poll_only) return Error(EAGAIN);
+            user.waiting_for = set;
+        }
+        WaitQueue queue;
+        auto waited = queue.wait_until([&] { return (user.pending & (set | ~user.blocked)) != 0; }, deadline_tsc);
+        if (waited.is_error()) {
+            IrqSpinLockGuard guard(process.signal_lock);
+            if (lowest_signal(user.pending & set)) continue;  // it came just in time
+            user.waiting_for = 0;
+            return Error(EAGAIN);  // the timeout passed
+        }
+    }
+}
 
 void force_fault(int sig, int code, u64 address) {
     Process& process = Process::current();

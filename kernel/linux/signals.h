@@ -26,6 +26,10 @@ void force_fault(int sig, int code, u64 address);
 // first deliverable pending signal of the current thread.
 void deliver_pending(TrapFrame& frame);
 bool has_deliverable(const linux_abi::UserContext& user);
+// rt_sigtimedwait for the calling thread: takes the lowest pending signal of `set` (which
+// should be blocked) and returns it with its siginfo. EAGAIN at `deadline_tsc` (0: none)
+// or at once with `poll_only`; EINTR when another, unblocked signal arrives first.
+Result<int> wait_for(u64 set, SigInfo& info, u64 deadline_tsc, bool poll_only);
 
 // rt_sigreturn: restores the frame the handler interrupted. Returns its rax.
 Result<u64> sigreturn(TrapFrame& frame);
