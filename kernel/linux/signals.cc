@@ -10,6 +10,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
+#include "linux/posix_timers.h"
 #include "linux/process.h"
 #include "linux/user_memory.h"
 #include "mm/heap.h"
@@ -157,7 +158,15 @@ constexpr usize kRealtimeQueueLimit = 1024;
 
 // Removes one pending instance of `sig` and returns its siginfo; the pending bit stays while
 // more real-time instances are queued. signal_lock held.
+SigInfo take_pending_info(UserContext& user, int sig);
+
 SigInfo take_pending(UserContext& user, int sig) {
+    SigInfo info = take_pending_info(user, sig);
+    posix_timers::signal_taken(info);  // a timer's signal carries its overrun count
+    return info;
+}
+
+SigInfo take_pending_info(UserContext& user, int sig) {
     if (sig < kRealtimeFirst) {
         user.pending &= ~sigbit(sig);
         return user.pending_info[sig - 1];

@@ -71,7 +71,8 @@ OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OS
 OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(shutdown); OSPREY_SYSCALL(getsockopt);
 OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
-OSPREY_SYSCALL(rt_sigtimedwait);
+OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);
+OSPREY_SYSCALL(timer_gettime); OSPREY_SYSCALL(timer_getoverrun); OSPREY_SYSCALL(timer_delete);
 
 #undef OSPREY_SYSCALL
 

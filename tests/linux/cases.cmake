@@ -64,6 +64,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(itimer.${variant} BINARY itimer_${variant} STATUS 142)
   osprey_linux_case(no_children.${variant} BINARY no_children_${variant})
   osprey_linux_case(sigwait.${variant} BINARY sigwait_${variant})
+  osprey_linux_case(posix_timers.${variant} BINARY posix_timers_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
 

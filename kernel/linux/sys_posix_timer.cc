@@ -1,0 +1,281 @@
+// timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete.
+#include "linux/posix_timers.h"
+
+#include <new>
+
+#include "arch/x86_64/cpu.h"
+#include "lib/log.h"
+#include "linux/process.h"
+#include "linux/signals.h"
+#include "linux/syscalls.h"
+#include "linux/user_memory.h"
+#include "sched/clock.h"
+#include "sched/timer.h"
+#include "sync/spinlock.h"
+
+namespace linux_abi {
+
+namespace {
+
+constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+              CLOCK_BOOTTIME = 7, CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
+constexpr int SI_TIMER = -2;
+constexpr u32 TIMER_ABSTIME = 1;
+constexpr u64 kNsPerSecond = 1'000'000'000;
+constexpr int kMaxTimers = 512;
+constexpr int kOverrunMax = 0x7fffffff;  // DELAYTIMER_MAX
+
+struct Timespec {
+    i64 tv_sec, tv_nsec;
+};
+struct ItimerSpec {
+    Timespec interval, value;
+};
+struct SigEvent {
+    u64 value;  // sigval
+    i32 signo;
+    i32 notify;
+    i32 tid;  // SIGEV_THREAD_ID
+    i32 pad[11];
+};
+static_assert(sizeof(SigEvent) == 64);
+
+// The timer fields of a siginfo (si_tid, si_overrun, si_value), after the common header.
+struct TimerFields {
+    i32 timer_id;
+    i32 overrun;
+    u64 value;
+};
+
+struct PosixTimer {
+    Timer timer;
+    int id = 0;
+    bool realtime = false;
+    int notify = SIGEV_SIGNAL;
+    int signo = 0;
+    int tid = 0;  // SIGEV_THREAD_ID
+    u64 value = 0;
+    bool armed = false;
+    u64 deadline_tsc = 0;
+    u64 interval_ns = 0;
+    bool queued = false;    // its signal waits to be taken
+    int overrun = 0;        // expirations while it waited
+    int last_overrun = 0;   // reported with the last signal taken (timer_getoverrun)
+};
+
+// The table of timers by ID; the lock guards it and every timer's fields.
+IrqSpinLock g_lock;
+PosixTimer* g_timers[kMaxTimers];
+
+int add_overrun(int overrun, u64 more) { return overrun + more > kOverrunMax ? kOverrunMax : overrun + static_cast<int>(more); }
+
+void on_expiry(Timer& timer) {
+    auto* self = static_cast<PosixTimer*>(timer.context);
+    u64 next = 0;
+    bool send = false;
+    SigInfo info{};
+    int tid = 0, signo = 0;
+    {
+        IrqSpinLockGuard guard(g_lock);
+        if (!self->armed) return;
+        u64 missed = 0;
+        if (self->interval_ns) {
+            u64 period = ktime::ns_to_tsc(self->interval_ns);
+            u64 now = cpu::rdtsc();
+            self->deadline_tsc += period;
+            while (static_cast<i64>(self->deadline_tsc - now) <= 0) {
+                self->deadline_tsc += period;
+                missed++;
+            }
+            next = self->deadline_tsc;
+        } else {
+            self->armed = false;
+        }
+        if (self->notify != SIGEV_NONE) {
+            if (self->queued) {
+                self->overrun = add_overrun(self->overrun, 1 + missed);
+            } else {
+                self->queued = true;
+                self->overrun = add_overrun(0, missed);
+                send = true;
+                info.si_signo = self->signo;
+                info.si_code = SI_TIMER;
+                auto* fields = reinterpret_cast<TimerFields*>(info.bytes);
+                fields->timer_id = self->id;
+                fields->overrun = 0;  // written when taken
+                fields->value = self->value;
+                tid = self->notify == SIGEV_THREAD_ID ? self->tid : 0;
+                signo = self->signo;
+            }
+        }
+    }
+    if (next) timers::arm(self->timer, next);
+    if (send && signals::send(tid, signo, info).is_error()) {
+        IrqSpinLockGuard guard(g_lock);
+        self->queued = false;  // the thread is gone: nothing waits to be taken
+    }
+}
+
+Result<PosixTimer*> find(u64 id) {
+    if (id >= static_cast<u64>(kMaxTimers) || !g_timers[id]) return Error(EINVAL);
+    return g_timers[id];
+}
+
+Result<u64> to_ns(const Timespec& t) {
+    if (t.tv_sec < 0 || t.tv_nsec < 0 || static_cast<u64>(t.tv_nsec) >= kNsPerSecond) return Error(EINVAL);
+    if (static_cast<u64>(t.tv_sec) > (1ull << 62) / kNsPerSecond) return (1ull << 62);
+    return static_cast<u64>(t.tv_sec) * kNsPerSecond + static_cast<u64>(t.tv_nsec);
+}
+
+Timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / kNsPerSecond), static_cast<i64>(ns % kNsPerSecond)}; }
+
+// What timer_gettime reports: the time left (at least 1 ns while armed) and the interval.
+ItimerSpec current_locked(const PosixTimer& t) {
+    ItimerSpec out{};
+    out.interval = to_timespec(t.interval_ns);
+    if (t.armed) {
+        u64 now = cpu::rdtsc();
+        u64 left = static_cast<i64>(t.deadline_tsc - now) > 0 ? ktime::tsc_to_ns(t.deadline_tsc - now) : 1;
+        out.value = to_timespec(left ? left : 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<u64> sys_timer_create(SyscallArgs& args) {
+    int clock = static_cast<int>(args[0]);
+    if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || clock < 0) {
+        static bool logged = false;
+        if (!logged) klog::warn("timer_create: CPU-time clocks need CPU-time accounting: ENOSYS");
+        logged = true;
+        return Error(ENOSYS);
+    }
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
+        clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM && clock != CLOCK_TAI)
+        return Error(EINVAL);
+    SigEvent event{};
+    bool defaulted = args[1] == 0;
+    if (!defaulted) event = TRY(args.ptr<SigEvent>(1).read());
+    else event.signo = SIGALRM, event.notify = SIGEV_SIGNAL;
+    if (event.notify != SIGEV_NONE) {
+        if (event.notify != SIGEV_SIGNAL && event.notify != SIGEV_THREAD_ID) return Error(EINVAL);  // SIGEV_THREAD is libc's
+        if (event.signo < 1 || event.signo > kSignalCount) return Error(EINVAL);
+        if (event.notify == SIGEV_THREAD_ID) {
+            Process& process = Process::current();
+            IrqSpinLockGuard guard(process.signal_lock);
+            if (!process.find_thread(event.tid) || event.tid <= 0) return Error(EINVAL);
+        }
+    }
+    TRY(args.ptr<i32>(2).read());  // a bad destination creates nothing
+    auto* timer = new (std::nothrow) PosixTimer;
+    if (!timer) return Error(EAGAIN);
+    int id = -1;
+    {
+        IrqSpinLockGuard guard(g_lock);
+        for (int i = 0; i < kMaxTimers && id < 0; i++)
+            if (!g_timers[i]) id = i;
+        if (id >= 0) g_timers[id] = timer;
+    }
+    if (id < 0) {
+        delete timer;
+        return Error(EAGAIN);
+    }
+    timer->id = id;
+    timer->realtime = clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI;
+    timer->notify = event.notify;
+    timer->signo = event.signo;
+    timer->tid = event.tid;
+    timer->value = defaulted ? static_cast<u64>(id) : event.value;  // sival_int = the ID, as Linux
+    timer->timer.callback = on_expiry;
+    timer->timer.context = timer;
+    if (auto written = args.ptr<i32>(2).write(id); written.is_error()) {
+        IrqSpinLockGuard guard(g_lock);
+        g_timers[id] = nullptr;
+        delete timer;
+        return Error(EFAULT);
+    }
+    return 0;
+}
+
+Result<u64> sys_timer_settime(SyscallArgs& args) {
+    PosixTimer* timer = TRY(find(args[0]));
+    u32 flags = static_cast<u32>(args[1]);
+    ItimerSpec wanted = TRY(args.ptr<ItimerSpec>(2).read());
+    u64 value = TRY(to_ns(wanted.value));
+    u64 interval = TRY(to_ns(wanted.interval));
+    if (args[3]) TRY(args.ptr<ItimerSpec>(3).read());
+    timers::cancel(timer->timer);
+    ItimerSpec old;
+    u64 deadline = 0;
+    {
+        IrqSpinLockGuard guard(g_lock);
+        old = current_locked(*timer);
+        timer->interval_ns = interval;
+        timer->armed = value != 0;
+        if (timer->armed) {
+            u64 relative = value;
+            if (flags & TIMER_ABSTIME) {
+                u64 now = timer->realtime ? ktime::realtime_ns() : ktime::monotonic_ns();
+                relative = value > now ? value - now : 0;
+            }
+            timer->deadline_tsc = relative ? ktime::deadline_after_ns(relative) : cpu::rdtsc();
+            if (timer->deadline_tsc == 0) timer->armed = false;  // beyond any deadline: never fires
+            deadline = timer->armed ? timer->deadline_tsc : 0;
+        }
+    }
+    if (deadline) timers::arm(timer->timer, deadline);
+    if (args[3]) TRY(args.ptr<ItimerSpec>(3).write(old));
+    return 0;
+}
+
+Result<u64> sys_timer_gettime(SyscallArgs& args) {
+    PosixTimer* timer = TRY(find(args[0]));
+    ItimerSpec now;
+    {
+        IrqSpinLockGuard guard(g_lock);
+        now = current_locked(*timer);
+    }
+    TRY(args.ptr<ItimerSpec>(1).write(now));
+    return 0;
+}
+
+Result<u64> sys_timer_getoverrun(SyscallArgs& args) {
+    PosixTimer* timer = TRY(find(args[0]));
+    IrqSpinLockGuard guard(g_lock);
+    return static_cast<u64>(timer->last_overrun);
+}
+
+Result<u64> sys_timer_delete(SyscallArgs& args) {
+    PosixTimer* timer = TRY(find(args[0]));
+    timers::cancel(timer->timer);
+    {
+        IrqSpinLockGuard guard(g_lock);
+        g_timers[timer->id] = nullptr;
+        timer->armed = false;
+    }
+    // A signal of it still pending keeps its siginfo; signal_taken finds no timer then.
+    delete timer;
+    return 0;
+}
+
+}  // namespace linux_abi
+
+namespace posix_timers {
+
+void signal_taken(linux_abi::SigInfo& info) {
+    using namespace linux_abi;
+    if (info.si_code != SI_TIMER) return;
+    auto* fields = reinterpret_cast<TimerFields*>(info.bytes);
+    IrqSpinLockGuard guard(g_lock);
+    if (fields->timer_id < 0 || fields->timer_id >= kMaxTimers) return;
+    PosixTimer* timer = g_timers[fields->timer_id];
+    if (!timer || !timer->queued) return;
+    timer->queued = false;
+    timer->last_overrun = timer->overrun;
+    timer->overrun = 0;
+    fields->overrun = timer->last_overrun;
+}
+
+}  // namespace posix_timers
