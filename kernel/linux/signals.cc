@@ -11,6 +11,7 @@
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
 #include "linux/posix_timers.h"
+#include "linux/signalfd.h"
 #include "linux/process.h"
 #include "linux/user_memory.h"
 #include "mm/heap.h"
@@ -224,6 +225,7 @@ Result<void> send(int tid, int sig, const SigInfo& info) {
         if (wakes && target->thread && target->thread != current_thread())
             sched::wake(target->thread);
     }
+    signalfd::signal_queued(sig);  // readable now for a signalfd watching it
     return {};
 }
 

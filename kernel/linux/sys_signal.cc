@@ -1,5 +1,8 @@
 // Signal dispositions, masks, the alternate stack, and sending signals.
 #include "linux/process.h"
+#include "linux/user_memory.h"
+#include "fs/fd_table.h"
+#include "linux/signalfd.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "sched/clock.h"
@@ -226,6 +229,30 @@ Result<u64> sys_rt_sigtimedwait(SyscallArgs& args) {
     // The signal is taken: a bad siginfo pointer still reports EFAULT, as Linux does.
     if (args[1]) TRY(args.ptr<SigInfo>(1).write(info));
     return static_cast<u64>(sig);
+}
+
+namespace {
+
+Result<u64> make_signalfd(int fd, u64 user_mask, u64 size, u32 flags) {
+    constexpr u32 SFD_NONBLOCK = 04000, SFD_CLOEXEC = 02000000;
+    if (flags & ~(SFD_NONBLOCK | SFD_CLOEXEC)) return Error(EINVAL);
+    if (size != sizeof(u64)) return Error(EINVAL);
+    u64 mask = TRY(UserPtr<u64>(user_mask).read());
+    auto& fds = Process::current().fds();
+    if (fd != -1) {
+        auto file = TRY(fds.get(fd));
+        TRY(signalfd::set_mask(*file, mask));  // EINVAL unless it is a signalfd
+        return static_cast<u64>(fd);
+    }
+    auto file = TRY(signalfd::create(mask, flags));
+    return static_cast<u64>(TRY(fds.allocate(file, flags & SFD_CLOEXEC)));
+}
+
+}  // namespace
+
+Result<u64> sys_signalfd(SyscallArgs& args) { return make_signalfd(args.fd(0), args[1], args[2], 0); }
+Result<u64> sys_signalfd4(SyscallArgs& args) {
+    return make_signalfd(args.fd(0), args[1], args[2], static_cast<u32>(args[3]));
 }
 
 }  // namespace linux_abi

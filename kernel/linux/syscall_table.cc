@@ -19,6 +19,7 @@ constexpr Table build() {
     S(getsockopt, 5); S(setitimer, 3); S(getitimer, 2); S(alarm, 1); S(pause, 0);
     S(wait4, 4); S(waitid, 5); S(capget, 2); S(fadvise64, 4); S(rt_sigtimedwait, 4);
     S(timer_create, 3); S(timer_settime, 4); S(timer_gettime, 2); S(timer_getoverrun, 1); S(timer_delete, 1);
+    S(signalfd, 3); S(signalfd4, 4);
     S(read, 3); S(write, 3); S(close, 1); S(mmap, 6); S(mprotect, 3); S(munmap, 2); S(brk, 1);
     S(rt_sigaction, 4); S(rt_sigprocmask, 4); S(rt_sigreturn, 0); S(ioctl, 3); S(readv, 3); S(writev, 3);
     S(pipe, 1); S(sched_yield, 0); S(mremap, 5); S(madvise, 3); S(dup, 1); S(dup2, 2); S(nanosleep, 2);

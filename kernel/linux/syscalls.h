@@ -73,6 +73,7 @@ OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSP
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
 OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);
 OSPREY_SYSCALL(timer_gettime); OSPREY_SYSCALL(timer_getoverrun); OSPREY_SYSCALL(timer_delete);
+OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);
 
 #undef OSPREY_SYSCALL
 

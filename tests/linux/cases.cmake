@@ -65,6 +65,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(no_children.${variant} BINARY no_children_${variant})
   osprey_linux_case(sigwait.${variant} BINARY sigwait_${variant})
   osprey_linux_case(posix_timers.${variant} BINARY posix_timers_${variant})
+  osprey_linux_case(signalfd.${variant} BINARY signalfd_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
 
