@@ -57,8 +57,8 @@ public:
         return m_changed.locked([&] {
             TimerSpec spec{m_interval_ns, 0};
             if (m_armed) {
-                u64 now = cpu::rdtsc();
-                spec.value_ns = static_cast<i64>(m_deadline_tsc - now) > 0 ? ktime::tsc_to_ns(m_deadline_tsc - now) : 1;
+                u64 left = ktime::ns_until(m_deadline_tsc);
+                spec.value_ns = left ? left : 1;
             }
             return spec;
         });
@@ -94,14 +94,8 @@ private:
             if (!self->m_armed) return;
             self->m_expirations++;
             if (self->m_interval_ns) {
-                u64 period = ktime::ns_to_tsc(self->m_interval_ns);
-                u64 now = cpu::rdtsc();
                 // Missed periods count as expirations, as on Linux.
-                while (static_cast<i64>(self->m_deadline_tsc + period - now) <= 0) {
-                    self->m_deadline_tsc += period;
-                    self->m_expirations++;
-                }
-                self->m_deadline_tsc += period;
+                self->m_expirations += ktime::next_period(self->m_deadline_tsc, self->m_interval_ns);
                 next = self->m_deadline_tsc;
                 rearm = true;
             } else {

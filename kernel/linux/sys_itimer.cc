@@ -42,10 +42,7 @@ void on_expiry(Timer&) {
         if (!g_real.armed) return;
         if (g_real.interval_ns) {
             // Periods missed while nobody looked collapse into one signal, as on Linux.
-            u64 period = ktime::ns_to_tsc(g_real.interval_ns);
-            u64 now = cpu::rdtsc();
-            do g_real.deadline_tsc += period;
-            while (static_cast<i64>(g_real.deadline_tsc - now) <= 0);
+            (void)ktime::next_period(g_real.deadline_tsc, g_real.interval_ns);
             next = g_real.deadline_tsc;
         } else {
             g_real.armed = false;
@@ -71,8 +68,7 @@ ITimerVal current_locked() {
     ITimerVal out{};
     out.interval = to_timeval(g_real.interval_ns);
     if (g_real.armed) {
-        u64 now = cpu::rdtsc();
-        u64 left = static_cast<i64>(g_real.deadline_tsc - now) > 0 ? ktime::tsc_to_ns(g_real.deadline_tsc - now) : 0;
+        u64 left = ktime::ns_until(g_real.deadline_tsc);
         out.value = to_timeval(left ? left : 1000);
     }
     return out;

@@ -81,13 +81,7 @@ void on_expiry(Timer& timer) {
         if (!self->armed) return;
         u64 missed = 0;
         if (self->interval_ns) {
-            u64 period = ktime::ns_to_tsc(self->interval_ns);
-            u64 now = cpu::rdtsc();
-            self->deadline_tsc += period;
-            while (static_cast<i64>(self->deadline_tsc - now) <= 0) {
-                self->deadline_tsc += period;
-                missed++;
-            }
+            missed = ktime::next_period(self->deadline_tsc, self->interval_ns);
             next = self->deadline_tsc;
         } else {
             self->armed = false;
@@ -135,8 +129,7 @@ ItimerSpec current_locked(const PosixTimer& t) {
     ItimerSpec out{};
     out.interval = to_timespec(t.interval_ns);
     if (t.armed) {
-        u64 now = cpu::rdtsc();
-        u64 left = static_cast<i64>(t.deadline_tsc - now) > 0 ? ktime::tsc_to_ns(t.deadline_tsc - now) : 1;
+        u64 left = ktime::ns_until(t.deadline_tsc);
         out.value = to_timespec(left ? left : 1);
     }
     return out;

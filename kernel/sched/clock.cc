@@ -54,6 +54,24 @@ u64 deadline_after_ns(u64 ns) {
     return cpu::rdtsc() + ticks;
 }
 
+u64 ns_until(u64 deadline_tsc) {
+    u64 now = cpu::rdtsc();
+    return static_cast<i64>(deadline_tsc - now) > 0 ? tsc_to_ns(deadline_tsc - now) : 0;
+}
+
+u64 next_period(u64& deadline_tsc, u64 period_ns) {
+    u64 period = ns_to_tsc(period_ns);
+    if (period == 0) period = 1;
+    u64 now = cpu::rdtsc();
+    u64 skipped = 0;
+    deadline_tsc += period;
+    while (static_cast<i64>(deadline_tsc - now) <= 0) {
+        deadline_tsc += period;
+        skipped++;
+    }
+    return skipped;
+}
+
 u64 monotonic_ns() {
     if (!g_tsc_hz) return 0;
     return tsc_to_ns(cpu::rdtsc() - g_tsc_start);

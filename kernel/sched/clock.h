@@ -23,5 +23,10 @@ vclock::ClockParams clock_params();
 // The TSC deadline `ns` from now, or 0 ("no deadline") when it lies beyond ~146 years of
 // ticks, where a wrapped value would look like the past.
 u64 deadline_after_ns(u64 ns);
+// The nanoseconds left until a TSC deadline; 0 once it has passed.
+u64 ns_until(u64 deadline_tsc);
+// A periodic timer that just expired at `deadline_tsc`: moves it to its next period that
+// still lies ahead and returns how many periods were skipped on the way (expired unseen).
+u64 next_period(u64& deadline_tsc, u64 period_ns);
 
 }  // namespace ktime
