@@ -5,6 +5,7 @@
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
 #include "fs/ramfs.h"
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "mm/heap.h"
@@ -15,11 +16,6 @@ namespace linux_abi {
 namespace {
 
 fs::FdTable& fds() { return Process::current().fds(); }
-constexpr u64 kMaxIo = 0x7ffff000;
-
-struct IoVec {
-    u64 base, length;
-};
 
 Result<fs::InodeFile*> seekable(fs::File& file) {
     auto* inode_file = fs::as_inode_file(file);

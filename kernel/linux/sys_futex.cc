@@ -1,6 +1,7 @@
 // futex(2): WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, with
 // FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME; relative and absolute timeouts.
 #include "arch/x86_64/cpu.h"
+#include "linux/abi_types.h"
 #include "linux/futex.h"
 #include "linux/syscalls.h"
 #include "sched/clock.h"
@@ -14,9 +15,6 @@ constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUE
 constexpr int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
 constexpr u32 FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
-struct Timespec {
-    i64 tv_sec, tv_nsec;
-};
 
 // The deadline as a TSC value: relative for FUTEX_WAIT, absolute (on MONOTONIC or, with
 // FUTEX_CLOCK_REALTIME, REALTIME) for WAIT_BITSET.

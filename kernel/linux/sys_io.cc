@@ -6,6 +6,7 @@
 #include "fs/inode_file.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 
@@ -15,13 +16,6 @@ namespace {
 
 fs::FdTable& fds() { return Process::current().fds(); }
 
-constexpr u64 kMaxIo = 0x7ffff000;  // MAX_RW_COUNT: Linux caps one transfer at this
-
-struct IoVec {
-    u64 base;
-    u64 length;
-};
-constexpr u64 kIovMax = 1024;
 
 bool readable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY; }
 bool writable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY; }

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "fs/fd_table.h"
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
@@ -81,20 +82,6 @@ Result<u64> timeout_deadline(i64 ms) {
     if (ms < 0) return 0;
     if (ms == 0) return ~0ull;
     return ktime::deadline_after_ns(static_cast<u64>(ms) * 1000000);
-}
-
-struct Timespec {
-    i64 tv_sec, tv_nsec;
-};
-
-Result<u64> timespec_deadline(u64 address) {
-    if (!address) return 0;
-    Timespec ts = TRY(UserPtr<Timespec>(address).read());
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return Error(EINVAL);
-    u64 ns = static_cast<u64>(ts.tv_sec) * 1000000000 + static_cast<u64>(ts.tv_nsec);
-    if (ns == 0) return ~0ull;
-    if (static_cast<u64>(ts.tv_sec) > (1ull << 62) / 1000000000) return 0;
-    return ktime::deadline_after_ns(ns);
 }
 
 Result<u64> do_poll(u64 user_fds, u64 count, u64 deadline) {
@@ -194,7 +181,7 @@ Result<u64> with_mask(u64 mask_address, Call&& call) {
 Result<u64> sys_poll(SyscallArgs& args) { return do_poll(args[0], args[1], TRY(timeout_deadline(args.i32_arg(2)))); }
 
 Result<u64> sys_ppoll(SyscallArgs& args) {
-    u64 deadline = TRY(timespec_deadline(args[2]));
+    u64 deadline = TRY(relative_timeout_deadline(args[2]));
     if (args[3] && args[4] != sizeof(u64)) return Error(EINVAL);
     return with_mask(args[3], [&] { return do_poll(args[0], args[1], deadline); });
 }
@@ -214,7 +201,7 @@ Result<u64> sys_select(SyscallArgs& args) {
 }
 
 Result<u64> sys_pselect6(SyscallArgs& args) {
-    u64 deadline = TRY(timespec_deadline(args[4]));
+    u64 deadline = TRY(relative_timeout_deadline(args[4]));
     u64 mask_address = 0;
     if (args[5]) {
         struct {

@@ -1,4 +1,5 @@
 // timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete.
+#include "linux/abi_types.h"
 #include "linux/posix_timers.h"
 
 #include <new>
@@ -26,9 +27,6 @@ constexpr u64 kNsPerSecond = 1'000'000'000;
 constexpr int kMaxTimers = 512;
 constexpr int kOverrunMax = 0x7fffffff;  // DELAYTIMER_MAX
 
-struct Timespec {
-    i64 tv_sec, tv_nsec;
-};
 struct ItimerSpec {
     Timespec interval, value;
 };

@@ -1,11 +1,11 @@
 // Signal dispositions, masks, the alternate stack, and sending signals.
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/user_memory.h"
 #include "fs/fd_table.h"
 #include "linux/signalfd.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
-#include "sched/clock.h"
 #include "sched/thread.h"
 #include "sync/wait_queue.h"
 
@@ -208,24 +208,12 @@ Result<u64> sys_pause(SyscallArgs&) {
 // instead of running its handler. EAGAIN when the timeout passes (a zero timeout polls),
 // EINTR when a signal outside the set is delivered first; never restarted.
 Result<u64> sys_rt_sigtimedwait(SyscallArgs& args) {
-    struct Timespec {
-        i64 tv_sec, tv_nsec;
-    };
     if (args[3] != sizeof(u64)) return Error(EINVAL);
     u64 set = TRY(args.ptr<u64>(0).read());
-    u64 deadline = 0;
-    bool poll_only = false;
-    if (args[2]) {
-        Timespec timeout = TRY(args.ptr<Timespec>(2).read());
-        if (timeout.tv_sec < 0 || timeout.tv_nsec < 0 || timeout.tv_nsec >= 1'000'000'000) return Error(EINVAL);
-        u64 ns = static_cast<u64>(timeout.tv_sec) * 1'000'000'000 + static_cast<u64>(timeout.tv_nsec);
-        if (ns == 0)
-            poll_only = true;
-        else if (static_cast<u64>(timeout.tv_sec) < (1ull << 62) / 1'000'000'000)
-            deadline = ktime::deadline_after_ns(ns);  // longer than that: no deadline
-    }
+    u64 deadline = TRY(relative_timeout_deadline(args[2]));
+    bool poll_only = deadline == ~0ull;
     SigInfo info{};
-    int sig = TRY(signals::wait_for(set, info, deadline, poll_only));
+    int sig = TRY(signals::wait_for(set, info, poll_only ? 0 : deadline, poll_only));
     // The signal is taken: a bad siginfo pointer still reports EFAULT, as Linux does.
     if (args[1]) TRY(args.ptr<SigInfo>(1).write(info));
     return static_cast<u64>(sig);

@@ -4,6 +4,7 @@
 #include "fs/fd_table.h"
 #include "fs/socket.h"
 #include "fs/socket_pair.h"
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/syscalls.h"
 #include "linux/user_memory.h"
@@ -13,14 +14,6 @@ namespace linux_abi {
 namespace {
 
 fs::FdTable& fds() { return Process::current().fds(); }
-
-constexpr u64 kMaxIo = 0x7ffff000;  // MAX_RW_COUNT
-constexpr u64 kIovMax = 1024;
-
-struct IoVec {
-    u64 base;
-    u64 length;
-};
 
 // struct msghdr (x86-64).
 struct MsgHdr {

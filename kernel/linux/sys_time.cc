@@ -1,5 +1,6 @@
 // Clocks and sleeps, on the TSC-based monotonic clock (sched/clock.h).
 #include "arch/x86_64/cpu.h"
+#include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
@@ -16,10 +17,6 @@ constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID 
               CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 constexpr int TIMER_ABSTIME = 1;
 
-struct Timespec {
-    i64 tv_sec;
-    i64 tv_nsec;
-};
 struct Timeval {
     i64 tv_sec;
     i64 tv_usec;
