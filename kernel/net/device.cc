@@ -1,6 +1,6 @@
 #include "net/device.h"
 
-namespace knet {
+namespace net {
 
 namespace {
 constexpr usize kMaxDevices = 4;
@@ -16,4 +16,4 @@ usize device_count() { return g_count; }
 
 NetDevice* device(usize index) { return index < g_count ? g_devices[index] : nullptr; }
 
-}  // namespace knet
+}  // namespace net

@@ -1,6 +1,6 @@
 // A network device as the stack sees it: the NIC side of the narrow interface between
 // drivers (drivers/virtio/net.cc) and the stack (net/). A driver knows Ethernet frames and
-// nothing of IP. The stack transmits through net::FrameSink; received frames are pulled by
+// nothing of IP. The stack transmits through FrameSink; received frames are pulled by
 // the network thread, never pushed from an interrupt handler: the driver's interrupt only
 // calls the wake-up the stack registered, and the thread then calls poll_receive().
 #pragma once
@@ -9,7 +9,7 @@
 #include "net/address.h"
 #include "net/layers.h"
 
-namespace knet {
+namespace net {
 
 // What a received frame carries besides its bytes.
 struct ReceivedFrame {
@@ -26,10 +26,10 @@ struct DeviceStats {
     u64 tx_packets, tx_bytes, tx_dropped, tx_errors;
 };
 
-class NetDevice : public net::FrameSink {
+class NetDevice : public FrameSink {
 public:
     virtual const char* name() const = 0;  // "eth0"
-    virtual net::MacAddress mac() const = 0;
+    virtual MacAddress mac() const = 0;
     virtual u16 mtu() const = 0;           // the IP MTU: 1500 unless the device says otherwise
     virtual bool link_up() const = 0;
 
@@ -57,4 +57,4 @@ void register_device(NetDevice& device);
 usize device_count();
 NetDevice* device(usize index);
 
-}  // namespace knet
+}  // namespace net

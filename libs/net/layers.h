@@ -108,6 +108,25 @@ protected:
     ~IpSender() = default;
 };
 
+// Where a socket's data comes from and goes to: user memory behind a system call (the
+// kernel's copies may fail with EFAULT), a kernel buffer (sendfile), or a test's array.
+// Offsets count from the start of the caller's buffer.
+class ByteSource {
+public:
+    virtual Result<void> copy_in(usize offset, u8* destination, usize length) const = 0;
+
+protected:
+    ~ByteSource() = default;
+};
+
+class ByteSink {
+public:
+    virtual Result<void> copy_out(usize offset, const u8* source, usize length) const = 0;
+
+protected:
+    ~ByteSink() = default;
+};
+
 // Randomness for initial sequence numbers, ephemeral ports, IP IDs, DHCP transaction
 // IDs. The kernel draws from its ChaCha20 generator; tests use a seeded one.
 class RandomSource {
