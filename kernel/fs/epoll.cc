@@ -4,8 +4,6 @@
 #include <string_view>
 
 #include "arch/x86_64/cpu.h"
-#include "linux/process.h"
-#include "linux/signals.h"
 #include "linux/user_memory.h"
 #include "sched/thread.h"
 #include "sync/mutex.h"
@@ -127,7 +125,6 @@ Result<void> Epoll::ctl(int op, int fd, RefPtr<File> target, const EpollEvent& e
 }
 
 Result<usize> Epoll::wait(u64 out, usize max, u64 deadline_tsc) {
-    linux_abi::UserContext* user = current_thread()->m_user;
     for (;;) {
         usize count = 0;
         {
@@ -162,12 +159,10 @@ Result<usize> Epoll::wait(u64 out, usize max, u64 deadline_tsc) {
         }
         if (count) return count;
         if (deadline_tsc == ~0ull) return 0;
-        auto waited = m_changed.wait_until(
-            [&] { return !m_ready.empty() || (user && signals::has_deliverable(*user)); }, deadline_tsc);
-        if (waited.is_error()) return 0;  // timed out
-        if (user && signals::has_deliverable(*user)) {
-            bool ready = m_changed.locked([&] { return !m_ready.empty(); });
-            if (!ready) return Error(EINTR);
+        auto waited = m_changed.wait_interruptible([&] { return !m_ready.empty(); }, deadline_tsc);
+        if (waited.is_error()) {
+            if (waited.error() == ETIMEDOUT) return 0;
+            return Error(EINTR);  // epoll_wait is never restarted, as on Linux
         }
     }
 }

@@ -2,9 +2,6 @@
 
 #include <new>
 
-#include "linux/process.h"
-#include "linux/signals.h"
-#include "sched/thread.h"
 #include "sync/wait_queue.h"
 
 namespace fs {
@@ -12,11 +9,6 @@ namespace fs {
 namespace {
 
 constexpr u64 kMax = 0xfffffffffffffffeull;
-
-bool interrupted() {
-    auto* user = current_thread()->m_user;
-    return user && signals::has_deliverable(*user);
-}
 
 class EventFd final : public File {
 public:
@@ -26,17 +18,17 @@ public:
     Result<usize> read(const IoBuffer& buffer) override {
         if (buffer.length < 8) return Error(EINVAL);
         u64 value = 0;
-        for (;;) {
-            (void)m_changed.wait_until([&] { return m_count > 0 || nonblocking() || interrupted(); });
-            bool got = m_changed.locked([&] {
-                if (m_count == 0) return false;
-                value = m_semaphore ? 1 : m_count;
-                m_count -= value;
-                return true;
-            });
-            if (got) break;
-            if (nonblocking()) return Error(EAGAIN);
-            if (interrupted()) return Error(ERESTARTSYS);
+        // Runs under the queue's lock: takes the count (or one) when there is any.
+        auto take = [&] {
+            if (m_count == 0) return false;
+            value = m_semaphore ? 1 : m_count;
+            m_count -= value;
+            return true;
+        };
+        if (nonblocking()) {
+            if (!m_changed.locked(take)) return Error(EAGAIN);
+        } else {
+            TRY(m_changed.wait_interruptible(take));
         }
         m_changed.wake_all();
         notify_observers(poll_events() & (POLLOUT | POLLWRNORM));  // a read frees room: writers' edge only
@@ -50,16 +42,15 @@ public:
         u64 value;
         TRY(buffer.copy_in(0, &value, 8));
         if (value == ~0ull) return Error(EINVAL);
-        for (;;) {
-            (void)m_changed.wait_until([&] { return kMax - m_count >= value || nonblocking() || interrupted(); });
-            bool added = m_changed.locked([&] {
-                if (kMax - m_count < value) return false;
-                m_count += value;
-                return true;
-            });
-            if (added) break;
-            if (nonblocking()) return Error(EAGAIN);
-            if (interrupted()) return Error(ERESTARTSYS);
+        auto add = [&] {
+            if (kMax - m_count < value) return false;
+            m_count += value;
+            return true;
+        };
+        if (nonblocking()) {
+            if (!m_changed.locked(add)) return Error(EAGAIN);
+        } else {
+            TRY(m_changed.wait_interruptible(add));
         }
         m_changed.wake_all();
         notify_observers(poll_events() & (POLLIN | POLLRDNORM));

@@ -6,12 +6,16 @@
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "lib/ref_counted.h"
+#include "net/layers.h"
 #include "sync/spinlock.h"
+
+namespace net {
+class Socket;
+}
 
 namespace fs {
 
 class InodeFile;
-class Socket;
 
 // poll(2) event bits.
 constexpr u32 POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010,
@@ -33,6 +37,22 @@ struct IoBuffer {
     static IoBuffer kernel(void* p, usize length) { return {reinterpret_cast<u64>(p), length, false}; }
     Result<void> copy_out(usize offset, const void* src, usize n) const;  // into the buffer
     Result<void> copy_in(usize offset, void* dst, usize n) const;         // from the buffer
+};
+
+// An IoBuffer as the byte source and sink of the protocol code and the pipe rings (the
+// interfaces of libs/net/layers.h): offsets count from the buffer's start.
+class IoBufferBytes final : public net::ByteSource, public net::ByteSink {
+public:
+    explicit IoBufferBytes(const IoBuffer& buffer) : m_buffer(buffer) {}
+    Result<void> copy_in(usize offset, u8* destination, usize length) const override {
+        return m_buffer.copy_in(offset, destination, length);
+    }
+    Result<void> copy_out(usize offset, const u8* source, usize length) const override {
+        return m_buffer.copy_out(offset, source, length);
+    }
+
+private:
+    IoBuffer m_buffer;
 };
 
 // struct stat as the x86-64 kernel ABI has it.
@@ -73,7 +93,7 @@ public:
     // The inode-backed file this is, if any (regular files, directories, devices, /proc).
     virtual InodeFile* inode_file() { return nullptr; }
     // The socket this is, if any (send, recv, shutdown, getsockopt reach it here).
-    virtual Socket* socket() { return nullptr; }
+    virtual net::Socket* socket() { return nullptr; }
 
     u32 status_flags() const { return m_status_flags; }
     void set_status_flags(u32 flags) { m_status_flags = flags; }

@@ -3,8 +3,6 @@
 #include <new>
 
 #include "fs/lock_range.h"
-#include "linux/process.h"
-#include "linux/signals.h"
 #include "sched/thread.h"
 #include "sync/wait_queue.h"
 
@@ -81,31 +79,23 @@ Result<void> lock(Inode& inode, const void* owner, const LockRequest& request, b
         delete spare;
         return Error(ENOLCK);
     }
-    linux_abi::UserContext* user = current_thread()->m_user;
-    bool taken = false, interrupted = false;
-    auto waited = g_changed.wait_until([&] {
-        if (!first_conflict(inode, owner, request)) {
-            record->lock = reshape_owner(inode, owner, request, true, spare);
-            g_records.push_back(*record);
-            taken = true;
-            return true;
-        }
-        if (!wait) return true;
-        if (user && signals::has_deliverable(*user)) {
-            interrupted = true;
-            return true;
-        }
-        return false;
-    });
-    (void)waited;
+    // Runs under the queue's lock: takes the lock when nothing conflicts.
+    auto take = [&] {
+        if (first_conflict(inode, owner, request)) return false;
+        record->lock = reshape_owner(inode, owner, request, true, spare);
+        g_records.push_back(*record);
+        return true;
+    };
+    Result<void> taken = wait ? g_changed.wait_interruptible(take)
+                              : (g_changed.locked(take) ? Result<void>() : Result<void>(Error(EAGAIN)));
     delete spare;
-    if (taken) {
-        // A lock that replaced a write lock by a read lock may let readers in.
-        g_changed.wake_all();
-        return {};
+    if (taken.is_error()) {
+        delete record;
+        return taken;
     }
-    delete record;
-    return Error(interrupted ? ERESTARTSYS : EAGAIN);
+    // A lock that replaced a write lock by a read lock may let readers in.
+    g_changed.wake_all();
+    return {};
 }
 
 Result<void> unlock(Inode& inode, const void* owner, LockSpace space, u64 start, u64 end) {

@@ -4,11 +4,8 @@
 
 #include <new>
 
-#include "linux/process.h"
 #include "linux/user_memory.h"
-#include "linux/signals.h"
 #include "mm/heap.h"
-#include "sched/thread.h"
 #include "sync/mutex.h"
 #include "sync/wait_queue.h"
 
@@ -26,11 +23,11 @@ public:
     const char* kind() const override { return "pipe"; }
     Result<usize> read(const IoBuffer& buffer) override {
         if (!m_reader) return Error(EBADF);
-        return m_pipe->read(buffer, nonblocking());
+        return m_pipe->read(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
     Result<usize> write(const IoBuffer& buffer) override {
         if (m_reader) return Error(EBADF);
-        return m_pipe->write(buffer, nonblocking());
+        return m_pipe->write(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
     u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
     Result<u64> ioctl(u32 request, u64 argument) override {
@@ -53,11 +50,6 @@ private:
     Pipe* m_pipe;
     bool m_reader;
 };
-
-bool interrupted() {
-    auto* user = current_thread()->m_user;
-    return user && signals::has_deliverable(*user);
-}
 
 }  // namespace
 
@@ -88,14 +80,13 @@ void Pipe::close_end(bool reader) {
     notify(true, true);
 }
 
-Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking) {
-    if (buffer.length == 0) return 0;
+Result<usize> Pipe::read(const net::ByteSink& sink, usize length, bool nonblocking) {
+    if (length == 0) return 0;
     MutexLocker serialized(m_read_lock);
     usize done = 0;
     Result<void> status;
     for (;;) {
-        auto waited = m_changed.wait_until([&] { return m_used > 0 || m_writers == 0 || nonblocking || interrupted(); });
-        (void)waited;
+        if (!nonblocking) TRY(m_changed.wait_interruptible([&] { return m_used > 0 || m_writers == 0; }));
         // Copy out without holding the spin lock (the copy may fault in user pages):
         // take a snapshot of a contiguous run, copy, then consume it.
         usize head, run;
@@ -108,13 +99,12 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking) {
         if (run == 0) {
             if (eof) return 0;
             if (nonblocking) return Error(EAGAIN);
-            if (interrupted()) return Error(ERESTARTSYS);
             continue;
         }
-        usize n = run < buffer.length - done ? run : buffer.length - done;
+        usize n = run < length - done ? run : length - done;
         // Single reader at a time is the common case; concurrent readers may interleave
         // whole runs, as on Linux they may interleave at any point.
-        status = buffer.copy_out(done, m_data + head, n);
+        status = sink.copy_out(done, m_data + head, n);
         if (status.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(status.error()));
         m_changed.locked([&] {
             m_head = (m_head + n) % Pipe::kCapacity;
@@ -128,15 +118,18 @@ Result<usize> Pipe::read(const IoBuffer& buffer, bool nonblocking) {
     return done;
 }
 
-Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, bool signal_broken) {
-    if (buffer.length == 0) return 0;
+Result<usize> Pipe::write(const net::ByteSource& source, usize length, bool nonblocking) {
+    if (length == 0) return 0;
     MutexLocker serialized(m_write_lock);
     usize done = 0;
-    while (done < buffer.length) {
-        usize want = buffer.length - done;
+    while (done < length) {
+        usize want = length - done;
         // A write of at most PIPE_BUF bytes goes in whole or waits until it can.
         usize need = want <= Pipe::kAtomicWrite ? want : 1;
-        (void)m_changed.wait_until([&] { return Pipe::kCapacity - m_used >= need || m_readers == 0 || nonblocking || interrupted(); });
+        if (!nonblocking) {
+            auto waited = m_changed.wait_interruptible([&] { return Pipe::kCapacity - m_used >= need || m_readers == 0; });
+            if (waited.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(waited.error()));
+        }
         usize tail, free;
         bool broken;
         m_changed.locked([&] {
@@ -144,26 +137,18 @@ Result<usize> Pipe::write(const IoBuffer& buffer, bool nonblocking, bool signal_
             tail = (m_head + m_used) % Pipe::kCapacity;
             free = Pipe::kCapacity - m_used;
         });
-        if (broken) {
-            if (signal_broken) {
-                linux_abi::SigInfo info{};
-                info.si_signo = linux_abi::SIGPIPE;
-                info.si_code = linux_abi::SI_KERNEL;
-                (void)signals::send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
-            }
-            return done ? Result<usize>(done) : Result<usize>(Error(EPIPE));
-        }
+        // EPIPE: the system-call layer sends the SIGPIPE that goes with it.
+        if (broken) return done ? Result<usize>(done) : Result<usize>(Error(EPIPE));
         if (free < need || free == 0) {
             if (nonblocking) return done ? Result<usize>(done) : Result<usize>(Error(EAGAIN));
-            if (interrupted()) return done ? Result<usize>(done) : Result<usize>(Error(ERESTARTSYS));
             continue;
         }
         // Up to two pieces: to the end of the ring, then from its start. Only this writer
         // adds data, so the free space cannot shrink meanwhile.
         usize n = want < free ? want : free;
         usize first = n < Pipe::kCapacity - tail ? n : Pipe::kCapacity - tail;
-        auto copied = buffer.copy_in(done, m_data + tail, first);
-        if (copied.is_ok() && n > first) copied = buffer.copy_in(done + first, m_data, n - first);
+        auto copied = source.copy_in(done, m_data + tail, first);
+        if (copied.is_ok() && n > first) copied = source.copy_in(done + first, m_data, n - first);
         if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
         m_changed.locked([&] { m_used += n; });
         done += n;

@@ -32,10 +32,10 @@ public:
     }
     ~Pipe() override { heap::free(m_data); }
 
-    Result<usize> read(const IoBuffer& buffer, bool nonblocking);
-    // A write with no reader left fails with EPIPE, and sends SIGPIPE unless told not to
-    // (send(2) with MSG_NOSIGNAL).
-    Result<usize> write(const IoBuffer& buffer, bool nonblocking, bool signal_broken = true);
+    // Up to `length` bytes into `sink`; 0 at end-of-file.
+    Result<usize> read(const net::ByteSink& sink, usize length, bool nonblocking);
+    // A write with no reader left fails with EPIPE (the caller raises SIGPIPE).
+    Result<usize> write(const net::ByteSource& source, usize length, bool nonblocking);
     usize available() { return m_changed.locked([&] { return m_used; }); }
     u32 read_events() {
         return m_changed.locked([&] {

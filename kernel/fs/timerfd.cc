@@ -4,8 +4,6 @@
 #include <string_view>
 
 #include "arch/x86_64/cpu.h"
-#include "linux/process.h"
-#include "linux/signals.h"
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
@@ -29,20 +27,17 @@ public:
 
     Result<usize> read(const IoBuffer& buffer) override {
         if (buffer.length < 8) return Error(EINVAL);
-        linux_abi::UserContext* user = current_thread()->m_user;
         u64 count = 0;
-        for (;;) {
-            auto waited = m_changed.wait_until(
-                [&] { return m_expirations > 0 || nonblocking() || (user && signals::has_deliverable(*user)); });
-            (void)waited;
-            count = m_changed.locked([&] {
-                u64 n = m_expirations;
-                m_expirations = 0;
-                return n;
-            });
-            if (count) break;
-            if (nonblocking()) return Error(EAGAIN);
-            if (user && signals::has_deliverable(*user)) return Error(ERESTARTSYS);
+        // Runs under the queue's lock: takes every expiration counted so far.
+        auto take = [&] {
+            count = m_expirations;
+            m_expirations = 0;
+            return count > 0;
+        };
+        if (nonblocking()) {
+            if (!m_changed.locked(take)) return Error(EAGAIN);
+        } else {
+            TRY(m_changed.wait_interruptible(take));
         }
         notify_observers(poll_events());
         TRY(buffer.copy_out(0, &count, 8));

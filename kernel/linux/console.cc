@@ -94,7 +94,7 @@ public:
                 continue;
             }
             if (nonblocking()) return Error(EAGAIN);
-            if (auto* user = current_thread()->m_user; user && signals::has_deliverable(*user)) return Error(ERESTARTSYS);
+            if (WaitQueue::signal_pending()) return Error(ERESTARTSYS);
             if (pause_ns)
                 sched::sleep_ns(pause_ns);
             else

@@ -17,10 +17,13 @@
 #include "linux/initial_stack.h"
 #include "linux/process.h"
 #include "linux/signal_types.h"
+#include "linux/signals.h"
 #include "linux/user_memory.h"
 #include "linux/user_thread.h"
 #include "mm/heap.h"
 #include "protocol/app_config.h"
+#include "sched/thread.h"
+#include "sync/wait_queue.h"
 #include "vdso/vdso.h"
 
 extern "C" u64 boot_entry_tsc;
@@ -114,6 +117,8 @@ Result<void> map_image(AddressSpace& memory, std::span<const u8> bytes, const el
 bool has_application() { return initramfs::present() && initramfs::find(protocol::kAppConfigPath).is_ok(); }
 
 Result<void> start_application(bool aslr) {
+    // Interruptible waits (sync/wait_queue.h) end for a signal the thread must take.
+    WaitQueue::set_signal_check([](const Thread& thread) { return thread.m_user && signals::has_deliverable(*thread.m_user); });
     auto config_file = TRY(initramfs::find(protocol::kAppConfigPath));
     std::string_view config_bytes(reinterpret_cast<const char*>(config_file.bytes.data()), config_file.bytes.size());
     g_argv_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxArgs];

@@ -7,6 +7,7 @@
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
+#include "sync/wait_queue.h"
 
 namespace futex {
 
@@ -39,7 +40,6 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     if (bitset == 0) return Error(EINVAL);
     Bucket& bucket = bucket_for(address);
     Waiter waiter{{}, current_thread(), address, bitset};
-    linux_abi::UserContext& user = linux_abi::current_user();
 
     // Read the word before queueing (it may fault in a page: no lock held), then check it
     // again under the bucket lock through an atomic compare-exchange that changes nothing:
@@ -57,7 +57,7 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     Timer timeout;
     for (;;) {
         if (waiter.woken) break;
-        if (signals::has_deliverable(user)) break;
+        if (WaitQueue::signal_pending()) break;
         if (deadline_tsc && static_cast<i64>(cpu::rdtsc() - deadline_tsc) >= 0) break;
         sched::prepare_to_block();
         if (deadline_tsc) {
@@ -85,7 +85,7 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     if (waiter.woken) return {};
     // Without a timeout an interrupted wait is restarted after an SA_RESTART handler, as on
     // Linux; with one, it reports EINTR (the timeout would have to be recomputed).
-    if (signals::has_deliverable(user)) return Error(deadline_tsc ? EINTR : ERESTARTSYS);
+    if (WaitQueue::signal_pending()) return Error(deadline_tsc ? EINTR : ERESTARTSYS);
     return Error(ETIMEDOUT);
 }
 

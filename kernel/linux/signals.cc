@@ -231,6 +231,13 @@ Result<void> send(int tid, int sig, const SigInfo& info) {
 
 bool has_deliverable(const UserContext& user) { return (user.pending & ~user.blocked) != 0; }
 
+void raise_sigpipe() {
+    SigInfo info{};
+    info.si_signo = linux_abi::SIGPIPE;
+    info.si_code = linux_abi::SI_KERNEL;
+    (void)send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
+}
+
 Result<int> wait_for(u64 set, SigInfo& info, u64 deadline_tsc, bool poll_only) {
     Process& process = Process::current();
     UserContext& user = current_user();

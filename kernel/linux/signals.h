@@ -31,6 +31,16 @@ bool has_deliverable(const linux_abi::UserContext& user);
 // or at once with `poll_only`; EINTR when another, unblocked signal arrives first.
 Result<int> wait_for(u64 set, SigInfo& info, u64 deadline_tsc, bool poll_only);
 
+// A write or send that failed with EPIPE (no reader left, or the peer is gone) also sends
+// the calling thread SIGPIPE, unless the call said MSG_NOSIGNAL: Linux does it in the pipe
+// and socket code; here the system-call layer does, so files need nothing of signals.
+void raise_sigpipe();
+template <typename T>
+Result<T> sigpipe_on_epipe(Result<T> result, bool signal = true) {
+    if (signal && result.is_error() && result.error() == EPIPE) raise_sigpipe();
+    return result;
+}
+
 // rt_sigreturn: restores the frame the handler interrupted. Returns its rax.
 Result<u64> sigreturn(TrapFrame& frame);
 

@@ -2,12 +2,13 @@
 // eventfds. Every descriptor is a fs::File.
 #include "fs/eventfd.h"
 #include "fs/fd_table.h"
-#include "fs/socket.h"
+#include "net/socket.h"
 #include "fs/inode_file.h"
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "linux/abi_types.h"
 #include "linux/process.h"
+#include "linux/signals.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
@@ -138,11 +139,11 @@ Result<u64> sys_write(SyscallArgs& args) {
     auto file = TRY(fds().get(args.fd(0)));
     if (!writable(*file)) return Error(EBADF);
     u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    return file->write(fs::IoBuffer::from_user(args[1], length));
+    return signals::sigpipe_on_epipe(file->write(fs::IoBuffer::from_user(args[1], length)));
 }
 
 Result<u64> sys_readv(SyscallArgs& args) { return vectored(args, false); }
-Result<u64> sys_writev(SyscallArgs& args) { return vectored(args, true); }
+Result<u64> sys_writev(SyscallArgs& args) { return signals::sigpipe_on_epipe(vectored(args, true)); }
 
 Result<u64> sys_ioctl(SyscallArgs& args) {
     constexpr u32 FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;

@@ -53,7 +53,6 @@ Result<u64> wait_for(Entry* entries, usize count, u64 deadline_tsc, Check&& chec
         entries[i].observer.context = &waiting;
         entries[i].file->add_observer(entries[i].observer);
     }
-    UserContext& user = current_user();
     Result<u64> result(0);
     for (;;) {
         u64 seen = waiting.queue.locked([&] { return waiting.generation; });
@@ -62,14 +61,11 @@ Result<u64> wait_for(Entry* entries, usize count, u64 deadline_tsc, Check&& chec
             result = Result<u64>(ready);
             break;
         }
-        if (signals::has_deliverable(user)) {
-            result = Result<u64>(Error(EINTR));
-            break;
-        }
-        auto waited = waiting.queue.wait_until(
-            [&] { return waiting.generation != seen || signals::has_deliverable(user); }, deadline_tsc);
-        if (waited.is_error()) {  // timed out: one last look
-            result = Result<u64>(check());
+        auto waited = waiting.queue.wait_interruptible([&] { return waiting.generation != seen; }, deadline_tsc);
+        if (waited.is_error()) {
+            // Timed out: one last look. Interrupted: EINTR (poll and select are not
+            // restarted after a handler, as on Linux).
+            result = waited.error() == ETIMEDOUT ? Result<u64>(check()) : Result<u64>(Error(EINTR));
             break;
         }
     }

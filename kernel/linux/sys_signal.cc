@@ -183,8 +183,8 @@ Result<u64> sys_rt_sigsuspend(SyscallArgs& args) {
         saved = user.blocked;
         user.blocked = mask & ~signals::kUnblockable;
     }
-    WaitQueue queue;
-    (void)queue.wait_until([&] { return signals::has_deliverable(user); });
+    WaitQueue queue;  // only a signal ends the wait
+    (void)queue.wait_interruptible([] { return false; });
     // The handler runs with the temporary mask; the old one is what its frame saves, so
     // sigreturn brings it back (deliver_pending on the way out uses it).
     {
@@ -198,9 +198,8 @@ Result<u64> sys_rt_sigsuspend(SyscallArgs& args) {
 // pause(2): sleeps until a signal is delivered (a handler runs, or the default action ends
 // the process); then EINTR, never restarted.
 Result<u64> sys_pause(SyscallArgs&) {
-    UserContext& user = current_user();
-    WaitQueue queue;
-    (void)queue.wait_until([&] { return signals::has_deliverable(user); });
+    WaitQueue queue;  // only a signal ends the wait
+    (void)queue.wait_interruptible([] { return false; });
     return Error(EINTR);
 }
 

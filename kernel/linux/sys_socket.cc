@@ -1,13 +1,18 @@
-// The socket calls that need no network: socketpair for AF_UNIX stream sockets, and
-// send/recv (and their msg forms), shutdown and getsockopt on whatever socket a descriptor
-// holds. socket(2) itself waits for the network stack (ENOSYS until then).
+// The socket calls: argument decoding only. Addresses are copied in and out with Linux's
+// length rules, iovecs and control messages are read here, received descriptors are
+// installed here; everything else is the socket's (net/socket.h) and its family's.
+#include <new>
+
 #include "fs/fd_table.h"
-#include "fs/socket.h"
-#include "fs/socket_pair.h"
 #include "linux/abi_types.h"
 #include "linux/process.h"
+#include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "linux/user_memory.h"
+#include "net/byte_buffers.h"
+#include "net/socket.h"
+#include "sched/clock.h"
+#include "arch/x86_64/cpu.h"
 
 namespace linux_abi {
 
@@ -15,7 +20,7 @@ namespace {
 
 fs::FdTable& fds() { return Process::current().fds(); }
 
-// struct msghdr (x86-64).
+// struct msghdr and struct mmsghdr (x86-64).
 struct MsgHdr {
     u64 name;
     u32 namelen;
@@ -28,51 +33,290 @@ struct MsgHdr {
     u32 pad1;
 };
 static_assert(sizeof(MsgHdr) == 56);
+struct MMsgHdr {
+    MsgHdr header;
+    u32 length;
+    u32 pad;
+};
+static_assert(sizeof(MMsgHdr) == 64);
 
-Result<fs::Socket*> socket_of(RefPtr<fs::File>& file) {
-    fs::Socket* socket = file->socket();
+// struct cmsghdr: a length (of header and data), a level and a type, data aligned to 8.
+struct CMsgHdr {
+    u64 length;
+    i32 level;
+    i32 type;
+};
+constexpr u64 cmsg_align(u64 n) { return (n + 7) & ~7ull; }
+constexpr u64 kCmsgHeader = sizeof(CMsgHdr);
+
+Result<net::Socket*> socket_of(const RefPtr<fs::File>& file) {
+    net::Socket* socket = file->socket();
     if (!socket) return Error(ENOTSOCK);
     return socket;
 }
 
-// send or receive over the iovecs of a msghdr, as readv/writev do: a short transfer ends it.
-Result<u64> transfer_vectors(fs::Socket& socket, const MsgHdr& header, u32 flags, bool send) {
-    if (header.iovlen > kIovMax) return Error(EMSGSIZE);
-    u64 done = 0;
-    for (u64 i = 0; i < header.iovlen; i++) {
-        IoVec vector = TRY(UserPtr<IoVec>(header.iov).offset(i).read());
-        if (vector.length > kMaxIo || done + vector.length > kMaxIo) return Error(EINVAL);
-        if (vector.length == 0) continue;
-        auto buffer = fs::IoBuffer::from_user(vector.base, vector.length);
-        auto moved = send ? socket.send(buffer, flags) : socket.receive(buffer, flags);
-        if (moved.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(moved.error()));
-        done += moved.value();
-        if (moved.value() < vector.length) break;
+struct SocketRef {
+    RefPtr<fs::File> file;
+    net::Socket* socket;
+};
+Result<SocketRef> socket_for(int fd) {
+    auto file = TRY(fds().get(fd));
+    net::Socket* socket = TRY(socket_of(file));
+    return SocketRef{file, socket};
+}
+
+// move_addr_to_kernel: a length over sockaddr_storage (or negative) is EINVAL.
+Result<void> address_in(u64 user, u64 length, net::SocketAddress& out) {
+    if (static_cast<i32>(length) < 0 || length > net::SocketAddress::kCapacity) return Error(EINVAL);
+    out = {};
+    out.length = static_cast<u32>(length);
+    if (length) TRY(UserPtr<u8>(user).read_array(out.bytes, length));
+    return {};
+}
+
+// move_addr_to_user: the caller's length says how much fits; the real length is written back.
+Result<void> address_out(const net::SocketAddress& address, u64 user, u64 user_length) {
+    if (!user || !user_length) return {};
+    i32 room = TRY(UserPtr<i32>(user_length).read());
+    if (room < 0) return Error(EINVAL);
+    u32 n = static_cast<u32>(room) < address.length ? static_cast<u32>(room) : address.length;
+    if (n) TRY(UserPtr<u8>(user).write_array(address.bytes, n));
+    return UserPtr<u32>(user_length).write(address.length);
+}
+
+// Installs a new socket as a descriptor.
+Result<u64> install(RefPtr<net::Socket> socket, bool cloexec) {
+    int fd = TRY(fds().allocate(RefPtr<fs::File>(socket), cloexec));
+    return static_cast<u64>(fd);
+}
+
+// The iovecs of a message, copied in: a few on the stack, more on the heap.
+class Vectors {
+public:
+    Result<void> load(u64 user, u64 count) {
+        if (count > kIovMax) return Error(EMSGSIZE);
+        if (count > kInline) {
+            m_heap = new (std::nothrow) net::UserVector[count];
+            if (!m_heap) return Error(ENOMEM);
+        }
+        net::UserVector* v = vectors();
+        if (count) TRY(UserPtr<net::UserVector>(user).read_array(v, count));
+        u64 total = 0;
+        for (u64 i = 0; i < count; i++) {
+            if (static_cast<i64>(v[i].length) < 0) return Error(EINVAL);
+            // Linux caps the whole transfer at MAX_RW_COUNT by shortening the vectors.
+            if (v[i].length > kMaxIo - total) v[i].length = kMaxIo - total;
+            total += v[i].length;
+            if (v[i].length && !user_memory::range_ok(v[i].base, v[i].length)) return Error(EFAULT);
+        }
+        m_count = count;
+        return {};
     }
-    return done;
+    ~Vectors() { delete[] m_heap; }
+    net::UserVector* vectors() { return m_heap ? m_heap : m_inline; }
+    u64 count() const { return m_count; }
+
+private:
+    static constexpr u64 kInline = 8;
+    net::UserVector m_inline[kInline];
+    net::UserVector* m_heap = nullptr;
+    u64 m_count = 0;
+};
+
+// SCM_RIGHTS and SCM_CREDENTIALS of a sendmsg, read from its control buffer.
+class SendControl {
+public:
+    ~SendControl() { delete[] m_files; }
+    Result<void> load(u64 control, u64 length) {
+        u64 offset = 0;
+        while (length - offset >= kCmsgHeader) {
+            CMsgHdr header = TRY(UserPtr<CMsgHdr>(control + offset).read());
+            if (header.length < kCmsgHeader || header.length > length - offset) return Error(EINVAL);
+            u64 data = control + offset + kCmsgHeader;
+            u64 data_length = header.length - kCmsgHeader;
+            if (header.level != net::SOL_SOCKET) return Error(EINVAL);
+            if (header.type == net::SCM_RIGHTS) {
+                TRY(load_files(data, data_length / sizeof(int)));
+            } else if (header.type == net::SCM_CREDENTIALS) {
+                if (data_length != sizeof(net::Credentials)) return Error(EINVAL);
+                m_ancillary.credentials = TRY(UserPtr<net::Credentials>(data).read());
+                m_ancillary.has_credentials = true;
+            } else {
+                return Error(EINVAL);
+            }
+            offset += cmsg_align(header.length);
+            if (offset > length) break;
+        }
+        return {};
+    }
+    net::Ancillary* ancillary() { return m_ancillary.file_count || m_ancillary.has_credentials ? &m_ancillary : nullptr; }
+
+private:
+    Result<void> load_files(u64 user, u64 count) {
+        if (count == 0) return {};
+        usize total = m_ancillary.file_count + count;
+        if (total > net::Ancillary::kMaxFiles) return Error(EINVAL);
+        auto* files = new (std::nothrow) RefPtr<fs::File>[total];
+        if (!files) return Error(ENOMEM);
+        for (usize i = 0; i < m_ancillary.file_count; i++) files[i] = m_files[i];
+        delete[] m_files;
+        m_files = files;
+        for (u64 i = 0; i < count; i++) {
+            auto fd = UserPtr<int>(user).offset(i).read();
+            if (fd.is_error()) return Error(EFAULT);
+            auto file = fds().get(fd.value());
+            if (file.is_error()) return Error(EBADF);
+            m_files[m_ancillary.file_count++] = file.release_value();
+        }
+        m_ancillary.files = m_files;
+        return {};
+    }
+
+    RefPtr<fs::File>* m_files = nullptr;
+    net::Ancillary m_ancillary;
+};
+
+// What recvmsg hands back in its control buffer: received descriptors (installed now) and
+// credentials, each as a cmsg, MSG_CTRUNC when they do not fit.
+class ReceiveControl {
+public:
+    ReceiveControl(u64 control, u64 capacity) : m_control(control), m_capacity(capacity) {}
+    ~ReceiveControl() { delete[] m_files; }
+
+    Result<void> prepare(net::Message& message) {
+        u64 room = m_capacity > kCmsgHeader ? (m_capacity - kCmsgHeader) / sizeof(int) : 0;
+        if (room > net::Ancillary::kMaxFiles) room = net::Ancillary::kMaxFiles;
+        m_files = new (std::nothrow) RefPtr<fs::File>[net::Ancillary::kMaxFiles];
+        if (!m_files) return Error(ENOMEM);
+        m_ancillary.files = m_files;
+        message.ancillary = &m_ancillary;
+        message.capacity_files = room;
+        return {};
+    }
+
+    // Writes the cmsgs; returns the control length used and adds MSG_CTRUNC to flags.
+    Result<u64> finish(u32& flags, bool cloexec) {
+        u64 used = 0;
+        if (m_ancillary.has_credentials) {
+            u64 need = kCmsgHeader + sizeof(net::Credentials);
+            if (m_capacity - used < need) {
+                flags |= net::MSG_CTRUNC;
+            } else {
+                CMsgHdr header{need, net::SOL_SOCKET, net::SCM_CREDENTIALS};
+                TRY(UserPtr<CMsgHdr>(m_control + used).write(header));
+                TRY(UserPtr<net::Credentials>(m_control + used + kCmsgHeader).write(m_ancillary.credentials));
+                used += cmsg_align(need);
+            }
+        }
+        if (m_ancillary.file_count) {
+            u64 room = m_capacity > used + kCmsgHeader ? (m_capacity - used - kCmsgHeader) / sizeof(int) : 0;
+            usize n = m_ancillary.file_count < room ? m_ancillary.file_count : room;
+            if (n < m_ancillary.file_count) flags |= net::MSG_CTRUNC;  // the rest are closed
+            if (n) {
+                int installed[net::Ancillary::kMaxFiles];
+                usize count = 0;
+                for (; count < n; count++) {
+                    auto fd = fds().allocate(m_files[count], cloexec);
+                    if (fd.is_error()) {
+                        flags |= net::MSG_CTRUNC;  // EMFILE: the rest are lost, as on Linux
+                        break;
+                    }
+                    installed[count] = fd.value();
+                }
+                if (count) {
+                    CMsgHdr header{kCmsgHeader + count * sizeof(int), net::SOL_SOCKET, net::SCM_RIGHTS};
+                    TRY(UserPtr<CMsgHdr>(m_control + used).write(header));
+                    TRY(UserPtr<int>(m_control + used + kCmsgHeader).write_array(installed, count));
+                    used += cmsg_align(header.length);
+                }
+            }
+        }
+        return used < m_capacity ? used : m_capacity;
+    }
+
+private:
+    u64 m_control, m_capacity;
+    RefPtr<fs::File>* m_files = nullptr;
+    net::Ancillary m_ancillary;
+};
+
+Result<u64> send_message(net::Socket& socket, const MsgHdr& header, u32 flags) {
+    Vectors vectors;
+    TRY(vectors.load(header.iov, header.iovlen));
+    net::SocketAddress address;
+    bool has_address = header.name && header.namelen;
+    if (has_address) TRY(address_in(header.name, header.namelen, address));
+    SendControl control;
+    if (header.control && header.controllen) TRY(control.load(header.control, header.controllen));
+    net::VectorBytes bytes(vectors.vectors(), vectors.count());
+    net::Message message;
+    message.source = &bytes;
+    message.length = bytes.length();
+    message.address = has_address ? &address : nullptr;
+    message.ancillary = control.ancillary();
+    message.flags = flags;
+    return signals::sigpipe_on_epipe(socket.send(message), !(flags & net::MSG_NOSIGNAL));
+}
+
+// recvmsg's work; updates `header` (namelen, controllen, flags) for the caller to write back.
+Result<u64> receive_message(net::Socket& socket, MsgHdr& header, u32 flags) {
+    Vectors vectors;
+    TRY(vectors.load(header.iov, header.iovlen));
+    net::VectorBytes bytes(vectors.vectors(), vectors.count());
+    net::SocketAddress address;
+    ReceiveControl control(header.control, header.control ? header.controllen : 0);
+    net::Message message;
+    message.sink = &bytes;
+    message.length = bytes.length();
+    message.address = header.name ? &address : nullptr;
+    message.flags = flags;
+    TRY(control.prepare(message));
+    usize got = TRY(socket.receive(message));
+    u32 out_flags = message.out_flags;
+    u64 control_used = TRY(control.finish(out_flags, flags & net::MSG_CMSG_CLOEXEC));
+    if (header.name) {
+        u32 n = header.namelen < address.length ? header.namelen : address.length;
+        if (n) TRY(UserPtr<u8>(header.name).write_array(address.bytes, n));
+        header.namelen = address.length;
+    }
+    header.controllen = control_used;
+    header.flags = static_cast<i32>(out_flags);
+    if ((flags & net::MSG_TRUNC) && message.full_length > got) return message.full_length;
+    return got;
 }
 
 }  // namespace
 
-Result<u64> sys_socketpair(SyscallArgs& args) {
-    int domain = static_cast<int>(args[0]);
+Result<u64> sys_socket(SyscallArgs& args) {
+    int domain = args.i32_arg(0);
     u32 type_and_flags = static_cast<u32>(args[1]);
-    int protocol = static_cast<int>(args[2]);
-    int type = static_cast<int>(type_and_flags & ~(fs::SOCK_NONBLOCK | fs::SOCK_CLOEXEC));
-    if (domain != fs::AF_UNIX) return Error(EOPNOTSUPP);  // Linux: AF_INET has no pairs either
-    if (protocol != 0) return Error(EPROTONOSUPPORT);
-    // Datagram and seqpacket pairs keep message boundaries: not built yet.
-    if (type != fs::SOCK_STREAM) return Error(type == fs::SOCK_DGRAM || type == fs::SOCK_SEQPACKET ? EOPNOTSUPP : EINVAL);
+    int type = static_cast<int>(type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC));
+    if (type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC | 0xf)) return Error(EINVAL);
+    const net::SocketFamily* family = TRY(net::find_family(domain));
+    u32 status = type_and_flags & net::SOCK_NONBLOCK ? fs::O_NONBLOCK : 0;
+    auto socket = TRY(family->create(type, args.i32_arg(2), status));
+    return install(socket, type_and_flags & net::SOCK_CLOEXEC);
+}
+
+Result<u64> sys_socketpair(SyscallArgs& args) {
+    int domain = args.i32_arg(0);
+    u32 type_and_flags = static_cast<u32>(args[1]);
+    int type = static_cast<int>(type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC));
+    if (type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC | 0xf)) return Error(EINVAL);
+    const net::SocketFamily* family = TRY(net::find_family(domain));
+    if (!family->create_pair) return Error(EOPNOTSUPP);
     TRY(args.ptr<int>(3).read());  // a bad destination leaks no descriptors
-    auto pair = TRY(fs::create_stream_socket_pair(type_and_flags & fs::SOCK_NONBLOCK ? fs::O_NONBLOCK : 0));
-    bool cloexec = type_and_flags & fs::SOCK_CLOEXEC;
-    int first = TRY(fds().allocate(pair.first, cloexec));
-    auto second = fds().allocate(pair.second, cloexec);
-    if (second.is_error()) {
-        (void)fds().close(first);
-        return Error(second.error());
+    RefPtr<net::Socket> first, second;
+    u32 status = type_and_flags & net::SOCK_NONBLOCK ? fs::O_NONBLOCK : 0;
+    TRY(family->create_pair(type, args.i32_arg(2), status, first, second));
+    bool cloexec = type_and_flags & net::SOCK_CLOEXEC;
+    int a = static_cast<int>(TRY(install(first, cloexec)));
+    auto b = install(second, cloexec);
+    if (b.is_error()) {
+        (void)fds().close(a);
+        return Error(b.error());
     }
-    int both[2] = {first, second.value()};
+    int both[2] = {a, static_cast<int>(b.value())};
     if (args.ptr<int>(3).write_array(both, 2).is_error()) {
         (void)fds().close(both[0]);
         (void)fds().close(both[1]);
@@ -81,63 +325,188 @@ Result<u64> sys_socketpair(SyscallArgs& args) {
     return 0;
 }
 
+Result<u64> sys_bind(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    net::SocketAddress address;
+    TRY(address_in(args[1], args[2], address));
+    TRY(s.socket->bind(address));
+    return 0;
+}
+
+Result<u64> sys_listen(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    int backlog = args.i32_arg(1);
+    constexpr int kSomaxconn = 4096;  // net.core.somaxconn
+    if (backlog < 0 || backlog > kSomaxconn) backlog = kSomaxconn;
+    TRY(s.socket->listen(backlog));
+    return 0;
+}
+
+namespace {
+Result<u64> do_accept(SyscallArgs& args, u32 flags) {
+    if (flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC)) return Error(EINVAL);
+    auto s = TRY(socket_for(args.fd(0)));
+    net::SocketAddress peer;
+    auto accepted = TRY(s.socket->accept(flags & net::SOCK_NONBLOCK, args[1] ? &peer : nullptr));
+    // The address is written before the descriptor exists: a bad pointer loses the
+    // connection (Linux closes it too) but never leaks a descriptor.
+    TRY(address_out(peer, args[1], args[2]));
+    return install(accepted, flags & net::SOCK_CLOEXEC);
+}
+}  // namespace
+
+Result<u64> sys_accept(SyscallArgs& args) { return do_accept(args, 0); }
+Result<u64> sys_accept4(SyscallArgs& args) { return do_accept(args, static_cast<u32>(args[3])); }
+
+Result<u64> sys_connect(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    net::SocketAddress address;
+    TRY(address_in(args[1], args[2], address));
+    TRY(s.socket->connect(address));
+    return 0;
+}
+
+Result<u64> sys_getsockname(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    net::SocketAddress address;
+    TRY(s.socket->local_address(address));
+    if (!args[1] || !args[2]) return Error(EFAULT);
+    TRY(address_out(address, args[1], args[2]));
+    return 0;
+}
+
+Result<u64> sys_getpeername(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    net::SocketAddress address;
+    TRY(s.socket->peer_address(address));
+    if (!args[1] || !args[2]) return Error(EFAULT);
+    TRY(address_out(address, args[1], args[2]));
+    return 0;
+}
+
 Result<u64> sys_sendto(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
-    if (args[4] != 0 && args[5] != 0) return Error(EISCONN);  // a connected stream socket
+    auto s = TRY(socket_for(args.fd(0)));
+    u32 flags = static_cast<u32>(args[3]);
     u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    return TRY(socket->send(fs::IoBuffer::from_user(args[1], length), static_cast<u32>(args[3])));
+    if (length && !user_memory::range_ok(args[1], length)) return Error(EFAULT);
+    net::SocketAddress address;
+    bool has_address = args[4] != 0;
+    if (has_address) TRY(address_in(args[4], args[5], address));
+    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(args[1], length));
+    net::Message message;
+    message.source = &bytes;
+    message.length = length;
+    message.address = has_address && address.length ? &address : nullptr;
+    message.flags = flags;
+    return signals::sigpipe_on_epipe(s.socket->send(message), !(flags & net::MSG_NOSIGNAL));
 }
 
 Result<u64> sys_recvfrom(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
+    auto s = TRY(socket_for(args.fd(0)));
+    u32 flags = static_cast<u32>(args[3]);
     u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    u64 got = TRY(socket->receive(fs::IoBuffer::from_user(args[1], length), static_cast<u32>(args[3])));
-    // The peer of a socket pair has no address: an address length of 0, as Linux reports.
-    if (args[4] != 0 && args[5] != 0) TRY(args.ptr<u32>(5).write(0));
+    if (length && !user_memory::range_ok(args[1], length)) return Error(EFAULT);
+    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(args[1], length));
+    net::SocketAddress address;
+    net::Message message;
+    message.sink = &bytes;
+    message.length = length;
+    message.address = args[4] ? &address : nullptr;
+    message.flags = flags;
+    usize got = TRY(s.socket->receive(message));
+    if (args[4]) TRY(address_out(address, args[4], args[5]));
+    if ((flags & net::MSG_TRUNC) && message.full_length > got) return message.full_length;
     return got;
 }
 
 Result<u64> sys_sendmsg(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
+    auto s = TRY(socket_for(args.fd(0)));
     MsgHdr header = TRY(args.ptr<MsgHdr>(1).read());
-    if (header.name != 0 && header.namelen != 0) return Error(EISCONN);
-    // Ancillary data (SCM_RIGHTS passes descriptors, SCM_CREDENTIALS credentials): not yet.
-    if (header.controllen != 0) return Error(EOPNOTSUPP);
-    return transfer_vectors(*socket, header, static_cast<u32>(args[2]), true);
+    return send_message(*s.socket, header, static_cast<u32>(args[2]));
 }
 
 Result<u64> sys_recvmsg(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
+    auto s = TRY(socket_for(args.fd(0)));
     MsgHdr header = TRY(args.ptr<MsgHdr>(1).read());
-    u64 got = TRY(transfer_vectors(*socket, header, static_cast<u32>(args[2]), false));
-    header.namelen = 0;
-    header.controllen = 0;  // no ancillary data is ever queued
-    header.flags = 0;
+    u64 got = TRY(receive_message(*s.socket, header, static_cast<u32>(args[2])));
     TRY(args.ptr<MsgHdr>(1).write(header));
     return got;
 }
 
+// sendmmsg/recvmmsg: message by message; the count done so far when one fails (its error
+// is then the socket's to report next time, as Linux keeps it in sk_err).
+Result<u64> sys_sendmmsg(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    u64 count = args[2] < kIovMax ? args[2] : kIovMax;
+    u32 flags = static_cast<u32>(args[3]);
+    u64 done = 0;
+    for (; done < count; done++) {
+        auto entry = UserPtr<MMsgHdr>(args[1]).offset(done);
+        auto header = entry.read();
+        if (header.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(EFAULT));
+        auto sent = send_message(*s.socket, header.value().header, flags);
+        if (sent.is_error()) return done ? Result<u64>(done) : sent;
+        TRY(UserPtr<u32>(entry.address() + offsetof(MMsgHdr, length)).write(static_cast<u32>(sent.value())));
+    }
+    return done;
+}
+
+Result<u64> sys_recvmmsg(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    u64 count = args[2] < kIovMax ? args[2] : kIovMax;
+    u32 flags = static_cast<u32>(args[3]);
+    u64 deadline = 0;
+    if (args[4]) {
+        Timespec timeout = TRY(UserPtr<Timespec>(args[4]).read());
+        if (timeout.tv_sec < 0 || timeout.tv_nsec < 0 || timeout.tv_nsec >= 1000000000) return Error(EINVAL);
+        deadline = ktime::deadline_after_ns(static_cast<u64>(timeout.tv_sec) * 1000000000 + static_cast<u64>(timeout.tv_nsec));
+    }
+    u64 done = 0;
+    for (; done < count; done++) {
+        auto entry = UserPtr<MMsgHdr>(args[1]).offset(done);
+        auto read = entry.read();
+        if (read.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(EFAULT));
+        MsgHdr header = read.value().header;
+        // After the first, MSG_WAITFORONE makes the rest non-blocking.
+        u32 these = done && (flags & net::MSG_WAITFORONE) ? flags | net::MSG_DONTWAIT : flags;
+        auto got = receive_message(*s.socket, header, these & ~net::MSG_WAITFORONE);
+        if (got.is_error()) return done ? Result<u64>(done) : got;
+        TRY(entry.write({header, static_cast<u32>(got.value()), 0}));
+        // The timeout is checked between datagrams, as Linux does (it bounds no single wait).
+        if (deadline && static_cast<i64>(cpu::rdtsc() - deadline) >= 0) return done + 1;
+    }
+    return done;
+}
+
 Result<u64> sys_shutdown(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
-    TRY(socket->shutdown(static_cast<int>(args[1])));
+    auto s = TRY(socket_for(args.fd(0)));
+    int how = args.i32_arg(1);
+    if (how < net::SHUT_RD || how > net::SHUT_RDWR) return Error(EINVAL);
+    TRY(s.socket->shutdown(how));
+    return 0;
+}
+
+Result<u64> sys_setsockopt(SyscallArgs& args) {
+    auto s = TRY(socket_for(args.fd(0)));
+    i32 length = static_cast<i32>(args[4]);
+    if (length < 0) return Error(EINVAL);
+    u8 value[net::Socket::kMaxOption];
+    usize n = static_cast<usize>(length) < sizeof value ? static_cast<usize>(length) : sizeof value;
+    if (n) TRY(args.ptr<u8>(3).read_array(value, n));
+    TRY(s.socket->set_option(args.i32_arg(1), args.i32_arg(2), value, n));
     return 0;
 }
 
 Result<u64> sys_getsockopt(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    fs::Socket* socket = TRY(socket_of(file));
-    int value = TRY(socket->option(static_cast<int>(args[1]), static_cast<int>(args[2])));
-    u32 length = TRY(args.ptr<u32>(4).read());
-    if (static_cast<i32>(length) < 0) return Error(EINVAL);
+    auto s = TRY(socket_for(args.fd(0)));
+    i32 room = TRY(args.ptr<i32>(4).read());
+    if (room < 0) return Error(EINVAL);
+    u8 value[net::Socket::kMaxOption];
+    usize got = TRY(s.socket->get_option(args.i32_arg(1), args.i32_arg(2), value, sizeof value));
     // As Linux: the value is cut to the caller's length, and the length says what was written.
-    u32 written = length < sizeof value ? length : sizeof value;
-    if (written) TRY(args.ptr<u8>(3).write_array(reinterpret_cast<const u8*>(&value), written));
-    TRY(args.ptr<u32>(4).write(written));
+    usize n = static_cast<usize>(room) < got ? static_cast<usize>(room) : got;
+    if (n) TRY(args.ptr<u8>(3).write_array(value, n));
+    TRY(args.ptr<u32>(4).write(static_cast<u32>(n)));
     return 0;
 }
 

@@ -59,9 +59,8 @@ Result<void> sleep_until(int clock, u64 deadline_ns) {
     if (deadline_ns <= now) return {};
     u64 deadline_tsc = ktime::deadline_after_ns(deadline_ns - now);
     WaitQueue never;  // nothing wakes it but the deadline or a signal
-    UserContext& user = current_user();
-    auto waited = never.wait_until([&] { return signals::has_deliverable(user); }, deadline_tsc);
-    if (waited.is_ok()) return Error(EINTR);  // the condition held: a signal
+    auto waited = never.wait_interruptible([] { return false; }, deadline_tsc);
+    if (waited.is_error() && waited.error() != ETIMEDOUT) return Error(EINTR);
     return {};
 }
 

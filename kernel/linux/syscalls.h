@@ -67,8 +67,12 @@ OSPREY_SYSCALL(epoll_create); OSPREY_SYSCALL(epoll_create1); OSPREY_SYSCALL(epol
 OSPREY_SYSCALL(epoll_wait); OSPREY_SYSCALL(epoll_pwait);
 // sys_random.cc
 OSPREY_SYSCALL(getrandom);
-OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
-OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(shutdown); OSPREY_SYSCALL(getsockopt);
+// sys_socket.cc
+OSPREY_SYSCALL(socket); OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(bind); OSPREY_SYSCALL(listen);
+OSPREY_SYSCALL(accept); OSPREY_SYSCALL(accept4); OSPREY_SYSCALL(connect); OSPREY_SYSCALL(getsockname);
+OSPREY_SYSCALL(getpeername); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
+OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(sendmmsg); OSPREY_SYSCALL(recvmmsg); OSPREY_SYSCALL(shutdown);
+OSPREY_SYSCALL(setsockopt); OSPREY_SYSCALL(getsockopt);
 OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
 OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);

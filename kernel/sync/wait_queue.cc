@@ -7,7 +7,15 @@
 
 namespace {
 void wake_on_timeout(Timer& timer) { sched::wake(static_cast<Thread*>(timer.context)); }
+WaitQueue::SignalCheck g_signal_check = nullptr;  // set once at start-up
 }  // namespace
+
+void WaitQueue::set_signal_check(SignalCheck check) { g_signal_check = check; }
+
+bool WaitQueue::signal_pending() {
+    Thread* thread = current_thread();
+    return g_signal_check && thread && g_signal_check(*thread);
+}
 
 Thread* WaitQueue::self() { return current_thread(); }
 

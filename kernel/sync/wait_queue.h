@@ -8,6 +8,12 @@
 // lock (or before taking it to wake), so a wake-up can never slip between the check and
 // the sleep.
 //
+// Application threads wait with wait_interruptible(): the one place where "stop for a
+// deliverable signal" is decided (Linux's rules for which error that is, and so whether
+// SA_RESTART restarts the call, live here too). What counts as a deliverable signal is the
+// Linux layer's business: it registers the check (set_signal_check) and wakes a blocked
+// thread when it queues a signal for it, so waits here need nothing from linux/.
+//
 // Lock order: a wait queue's lock is taken before the run-queue lock and the timer lock.
 #pragma once
 
@@ -23,6 +29,20 @@ public:
     // then ETIMEDOUT. The condition runs with the queue's lock held and interrupts off.
     template <typename Condition>
     Result<void> wait_until(Condition condition, u64 deadline_tsc = 0);
+
+    // The same, but a signal that must be delivered to the thread ends the wait too: then
+    // ERESTARTSYS without a deadline (restarted after an SA_RESTART handler), EINTR with
+    // one (the time left would have to be recomputed), as Linux answers for sockets,
+    // pipes, futexes and locks. A condition that holds wins over a signal. Kernel threads
+    // (no signals) wait exactly as with wait_until.
+    template <typename Condition>
+    Result<void> wait_interruptible(Condition condition, u64 deadline_tsc = 0);
+
+    // Whether the current thread has a signal that must interrupt a wait.
+    static bool signal_pending();
+    using SignalCheck = bool (*)(const Thread& thread);
+    // Registered once at start-up by the layer that owns signals.
+    static void set_signal_check(SignalCheck check);
 
     // Runs f with the queue's lock held (to change what waiters test).
     template <typename F>
@@ -67,5 +87,19 @@ Result<void> WaitQueue::wait_until(Condition condition, u64 deadline_tsc) {
         m_waiters.remove(waiter);
     }
     m_lock.unlock(restore);
+    return {};
+}
+
+template <typename Condition>
+Result<void> WaitQueue::wait_interruptible(Condition condition, u64 deadline_tsc) {
+    bool interrupted = false;
+    TRY(wait_until(
+        [&] {
+            if (condition()) return true;
+            interrupted = signal_pending();
+            return interrupted;
+        },
+        deadline_tsc));
+    if (interrupted) return Error(deadline_tsc ? EINTR : ERESTARTSYS);
     return {};
 }

@@ -205,6 +205,24 @@
 #define EINPROGRESS 115
 #endif
 
+#ifndef ESOCKTNOSUPPORT
+#define ESOCKTNOSUPPORT 94
+#endif
+#ifndef EPFNOSUPPORT
+#define EPFNOSUPPORT 96
+#endif
+#ifndef ENETRESET
+#define ENETRESET 102
+#endif
+#ifndef ESHUTDOWN
+#define ESHUTDOWN 108
+#endif
+#ifndef ETOOMANYREFS
+#define ETOOMANYREFS 109
+#endif
+#ifndef EHOSTDOWN
+#define EHOSTDOWN 112
+#endif
 // Kernel-internal, never seen by applications: a blocking call interrupted by a signal
 // before it did anything; it is restarted after a handler with SA_RESTART (or when the
 // signal is ignored), else it fails with EINTR (linux/signals.cc).

@@ -3,16 +3,11 @@
 // asyncio wakes its event loop through one, as do libuv and many thread pools.
 #pragma once
 
-#include "fs/file.h"
+#include "net/socket.h"
 
-namespace fs {
-
-struct SocketPair {
-    RefPtr<File> first;
-    RefPtr<File> second;
-};
+namespace net {
 
 // `flags`: O_NONBLOCK for both ends. Stream sockets only: the caller refuses other types.
-Result<SocketPair> create_stream_socket_pair(u32 flags);
+Result<void> create_stream_socket_pair(u32 flags, RefPtr<Socket>& first, RefPtr<Socket>& second);
 
-}  // namespace fs
+}  // namespace net

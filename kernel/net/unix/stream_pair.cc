@@ -1,13 +1,15 @@
-#include "fs/socket_pair.h"
+#include "net/unix/stream_pair.h"
 
 #include <atomic>
 #include <new>
 
 #include "fs/pipe_ring.h"
-#include "fs/socket.h"
 #include "linux/user_memory.h"
 
-namespace fs {
+namespace net {
+
+using fs::Pipe;
+using fs::POLLERR, fs::POLLHUP, fs::POLLIN, fs::POLLOUT, fs::POLLRDHUP, fs::POLLRDNORM, fs::POLLWRNORM;
 
 namespace {
 
@@ -15,7 +17,7 @@ namespace {
 // (m_out). shutdown() closes its side of a ring early; the rings live as long as the end.
 class StreamPairEnd final : public Socket {
 public:
-    StreamPairEnd(Pipe* in, Pipe* out, u32 flags) : Socket(O_RDWR | flags), m_in(in), m_out(out) {}
+    StreamPairEnd(Pipe* in, Pipe* out, u32 flags) : Socket(AF_UNIX, SOCK_STREAM, 0, flags), m_in(in), m_out(out) {}
     ~StreamPairEnd() override {
         if (!m_read_shut.exchange(true)) m_in->close_end(true);
         if (!m_write_shut.exchange(true)) m_out->close_end(false);
@@ -23,23 +25,31 @@ public:
         m_out->unref();
     }
 
-    Result<usize> send(const IoBuffer& buffer, u32 flags) override {
-        if (flags & MSG_OOB) return Error(EOPNOTSUPP);
-        bool signal = !(flags & MSG_NOSIGNAL);
-        if (m_write_shut.load()) return m_out->write(buffer, true, signal);  // no reader: EPIPE
-        return m_out->write(buffer, nonblocking() || (flags & MSG_DONTWAIT), signal);
+    Result<void> bind(const SocketAddress&) override { return Error(EINVAL); }  // already connected
+    Result<void> connect(const SocketAddress&) override { return Error(EISCONN); }
+    Result<void> local_address(SocketAddress& out) override { return unnamed(out); }
+    Result<void> peer_address(SocketAddress& out) override { return unnamed(out); }
+
+    Result<usize> send(Message& message) override {
+        if (message.flags & MSG_OOB) return Error(EOPNOTSUPP);
+        if (message.address) return Error(EISCONN);
+        if (message.ancillary && (message.ancillary->file_count || message.ancillary->has_credentials))
+            return Error(EOPNOTSUPP);
+        if (m_write_shut.load()) return Error(EPIPE);
+        return m_out->write(*message.source, message.length, !may_block(message.flags));
     }
 
-    Result<usize> receive(const IoBuffer& buffer, u32 flags) override {
+    Result<usize> receive(Message& message) override {
+        u32 flags = message.flags;
         if (flags & (MSG_OOB | MSG_PEEK)) return Error(EOPNOTSUPP);
         if (m_read_shut.load()) return 0;
-        bool dont_wait = nonblocking() || (flags & MSG_DONTWAIT);
-        if (!(flags & MSG_WAITALL) || dont_wait) return m_in->read(buffer, dont_wait);
+        bool dont_wait = !may_block(flags);
+        if (!(flags & MSG_WAITALL) || dont_wait) return m_in->read(*message.sink, message.length, dont_wait);
         // MSG_WAITALL: until the buffer is full, the peer stops writing, or a signal.
         usize done = 0;
-        while (done < buffer.length) {
-            IoBuffer rest{buffer.address + done, buffer.length - done, buffer.user};
-            auto got = m_in->read(rest, false);
+        while (done < message.length) {
+            OffsetSink rest(*message.sink, done);
+            auto got = m_in->read(rest, message.length - done, false);
             if (got.is_error()) return done ? Result<usize>(done) : got;
             if (got.value() == 0) break;
             done += got.value();
@@ -55,18 +65,6 @@ public:
         return {};
     }
 
-    Result<int> option(int level, int name) override {
-        if (level != SOL_SOCKET) return Error(ENOPROTOOPT);
-        switch (name) {
-            case SO_TYPE: return SOCK_STREAM;
-            case SO_DOMAIN: return AF_UNIX;
-            case SO_PROTOCOL: return 0;
-            case SO_ERROR: return 0;
-            case SO_ACCEPTCONN: return 0;
-            default: return Error(ENOPROTOOPT);
-        }
-    }
-
     // A unix stream socket: readable with data or once the peer stopped writing (then
     // also POLLRDHUP); POLLHUP when neither direction is left.
     u32 poll_events() override {
@@ -80,24 +78,36 @@ public:
         return events;
     }
 
-    Result<u64> ioctl(u32 request, u64 argument) override {
+protected:
+    Result<u64> family_ioctl(u32 request, u64 argument) override {
         constexpr u32 FIONREAD = 0x541b;
         if (request != FIONREAD) return Error(ENOTTY);
         TRY(UserPtr<int>(argument).write(static_cast<int>(m_in->available())));
         return 0;
     }
 
-    Result<void> stat(Stat& out) override {
+private:
+    // A sink that writes at an offset into another.
+    class OffsetSink final : public ByteSink {
+    public:
+        OffsetSink(const ByteSink& sink, usize base) : m_sink(sink), m_base(base) {}
+        Result<void> copy_out(usize offset, const u8* source, usize length) const override {
+            return m_sink.copy_out(m_base + offset, source, length);
+        }
+
+    private:
+        const ByteSink& m_sink;
+        usize m_base;
+    };
+
+    // A pair's ends have no names: just the family, as Linux reports them.
+    static Result<void> unnamed(SocketAddress& out) {
         out = {};
-        out.st_dev = 8;  // sockfs
-        out.st_ino = reinterpret_cast<u64>(this) >> 4;
-        out.st_nlink = 1;
-        out.st_mode = S_IFSOCK | 0777;
-        out.st_blksize = 4096;
+        out.bytes[0] = AF_UNIX;
+        out.length = 2;
         return {};
     }
 
-private:
     Pipe* m_in;
     Pipe* m_out;
     std::atomic<bool> m_read_shut{false};
@@ -106,7 +116,7 @@ private:
 
 }  // namespace
 
-Result<SocketPair> create_stream_socket_pair(u32 flags) {
+Result<void> create_stream_socket_pair(u32 flags, RefPtr<Socket>& first_out, RefPtr<Socket>& second_out) {
     Pipe* forward = Pipe::create();   // first -> second
     Pipe* backward = Pipe::create();  // second -> first
     if (!forward || !backward) {
@@ -115,7 +125,7 @@ Result<SocketPair> create_stream_socket_pair(u32 flags) {
         return Error(ENFILE);
     }
     // Each ring is used by both ends: the first end takes the creator's references.
-    auto* first = new (std::nothrow) StreamPairEnd(backward, forward, flags & O_NONBLOCK);
+    auto* first = new (std::nothrow) StreamPairEnd(backward, forward, flags & fs::O_NONBLOCK);
     if (!first) {
         forward->unref();
         backward->unref();
@@ -123,7 +133,7 @@ Result<SocketPair> create_stream_socket_pair(u32 flags) {
     }
     forward->ref();
     backward->ref();
-    auto* second = new (std::nothrow) StreamPairEnd(forward, backward, flags & O_NONBLOCK);
+    auto* second = new (std::nothrow) StreamPairEnd(forward, backward, flags & fs::O_NONBLOCK);
     if (!second) {
         forward->unref();
         backward->unref();
@@ -132,7 +142,9 @@ Result<SocketPair> create_stream_socket_pair(u32 flags) {
     }
     forward->set_ends(second, first);
     backward->set_ends(first, second);
-    return SocketPair{RefPtr<File>::adopt(first), RefPtr<File>::adopt(second)};
+    first_out = RefPtr<Socket>::adopt(first);
+    second_out = RefPtr<Socket>::adopt(second);
+    return {};
 }
 
-}  // namespace fs
+}  // namespace net
