@@ -20,6 +20,12 @@ Result<void> IoBuffer::copy_in(usize offset, void* dst, usize n) const {
     return {};
 }
 
+Result<void> IoBuffer::fault_in(usize offset, usize n, bool for_copy_out) const {
+    if (offset > length || n > length - offset) return Error(EFAULT);
+    if (!user) return {};
+    return user_memory::fault_in(address + offset, n, for_copy_out);
+}
+
 Result<usize> File::read(const IoBuffer&) { return Error(EINVAL); }
 Result<usize> File::write(const IoBuffer&) { return Error(EINVAL); }
 Result<u64> File::ioctl(u32, u64) { return Error(ENOTTY); }

@@ -37,6 +37,9 @@ struct IoBuffer {
     static IoBuffer kernel(void* p, usize length) { return {reinterpret_cast<u64>(p), length, false}; }
     Result<void> copy_out(usize offset, const void* src, usize n) const;  // into the buffer
     Result<void> copy_in(usize offset, void* dst, usize n) const;         // from the buffer
+    // Pages in user memory of [offset, offset+n), for copies made under a lock
+    // (user_memory::NoFaultCopies). Nothing to do for a kernel buffer.
+    Result<void> fault_in(usize offset, usize n, bool for_copy_out) const;
 };
 
 // An IoBuffer as the byte source and sink of the protocol code and the pipe rings (the

@@ -1,5 +1,7 @@
 #include "fs/ramfs.h"
 
+#include "linux/user_memory.h"
+
 #include <cstring>
 #include <new>
 
@@ -193,50 +195,48 @@ public:
         return emit(found->inode->ino(), found->inode->type(), found->view());
     }
 
-    // Regular files.
+    // Regular files. The data is copied with the inode's lock held but without paging in
+    // user memory (NoFaultCopies): a fault on a mapping of this very file would take the
+    // lock again. A copy that needs a page drops the lock, pages it in, and goes on.
     Result<usize> read(u64 offset, const IoBuffer& buffer) override {
         if (type() != InodeType::Regular) return Inode::read(offset, buffer);
-        MutexLocker lock(m_lock);
-        m_atime = now();
-        if (offset >= m_size) return 0;
-        usize n = buffer.length < m_size - offset ? buffer.length : m_size - offset;
-        if (!m_pages && !m_backing.empty()) {
-            TRY(buffer.copy_out(0, m_backing.data() + offset, n));
-            return n;
-        }
-        static const u8 zeros[kPage] = {};
         usize done = 0;
-        while (done < n) {
-            u64 at = offset + done;
-            u64 page = at / kPage, in_page = at % kPage;
-            usize chunk = kPage - in_page < n - done ? kPage - in_page : n - done;
-            const u8* source = m_pages && page < m_page_count && m_pages[page] ? m_pages[page] + in_page : zeros;
-            auto copied = buffer.copy_out(done, source, chunk);
-            if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
-            done += chunk;
+        for (;;) {
+            usize needs_page = 0;
+            {
+                MutexLocker lock(m_lock);
+                user_memory::NoFaultCopies no_faults;
+                m_atime = now();
+                auto copied = read_locked(offset, buffer, done);
+                if (copied.is_ok()) return done;
+                needs_page = done;
+            }
+            usize chunk = kPage - (buffer.address + needs_page) % kPage;
+            if (chunk > buffer.length - needs_page) chunk = buffer.length - needs_page;
+            if (buffer.fault_in(needs_page, chunk, true).is_error())
+                return done ? Result<usize>(done) : Result<usize>(Error(EFAULT));
         }
-        return done;
     }
 
     Result<usize> write(u64 offset, const IoBuffer& buffer) override {
         if (type() != InodeType::Regular) return Inode::write(offset, buffer);
         if (offset + buffer.length < offset || offset + buffer.length > kMaxFileSize) return Error(EFBIG);
-        MutexLocker lock(m_lock);
-        TRY(materialize());
         usize done = 0;
-        while (done < buffer.length) {
-            u64 at = offset + done;
-            u64 page = at / kPage, in_page = at % kPage;
-            usize chunk = kPage - in_page < buffer.length - done ? kPage - in_page : buffer.length - done;
-            auto target = page_for_write(page);
-            if (target.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(ENOSPC));
-            auto copied = buffer.copy_in(done, target.value() + in_page, chunk);
-            if (copied.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
-            done += chunk;
-            if (offset + done > m_size) m_size = offset + done;
+        for (;;) {
+            {
+                MutexLocker lock(m_lock);
+                user_memory::NoFaultCopies no_faults;
+                TRY(materialize());
+                auto copied = write_locked(offset, buffer, done);
+                if (done) touch_modified();
+                if (copied.is_ok()) return done;
+                if (copied.error() != EFAULT) return done ? Result<usize>(done) : Result<usize>(Error(copied.error()));
+            }
+            usize chunk = kPage - (buffer.address + done) % kPage;
+            if (chunk > buffer.length - done) chunk = buffer.length - done;
+            if (buffer.fault_in(done, chunk, false).is_error())
+                return done ? Result<usize>(done) : Result<usize>(Error(EFAULT));
         }
-        touch_modified();
-        return done;
     }
 
     Result<void> truncate(u64 size) override {
@@ -288,6 +288,49 @@ public:
 
 private:
     static constexpr u64 kMaxFileSize = 1ull << 40;
+
+    // Copies file bytes from `offset + done` on into the buffer from `done` on, advancing
+    // `done`; stops at the end of the file or of the buffer. EFAULT where a user page is not
+    // present (NoFaultCopies): `done` says where. m_lock held.
+    Result<void> read_locked(u64 offset, const IoBuffer& buffer, usize& done) {
+        if (offset >= m_size) return {};
+        usize n = buffer.length < m_size - offset ? buffer.length : m_size - offset;
+        static const u8 zeros[kPage] = {};
+        while (done < n) {
+            u64 at = offset + done;
+            u64 page = at / kPage, in_page = at % kPage;
+            usize chunk = kPage - in_page < n - done ? kPage - in_page : n - done;
+            const u8* source;
+            if (!m_pages && !m_backing.empty())
+                source = m_backing.data() + at;
+            else
+                source = m_pages && page < m_page_count && m_pages[page] ? m_pages[page] + in_page : zeros;
+            // Never cross a user page in one copy, so a fault leaves `done` exact.
+            u64 user_room = buffer.user ? kPage - (buffer.address + done) % kPage : chunk;
+            if (chunk > user_room) chunk = user_room;
+            TRY(buffer.copy_out(done, source, chunk));
+            done += chunk;
+        }
+        return {};
+    }
+
+    // The same for writing: buffer bytes from `done` on into the file at `offset + done`.
+    // ENOSPC when no page can be had. m_lock held, the data already materialized.
+    Result<void> write_locked(u64 offset, const IoBuffer& buffer, usize& done) {
+        while (done < buffer.length) {
+            u64 at = offset + done;
+            u64 page = at / kPage, in_page = at % kPage;
+            usize chunk = kPage - in_page < buffer.length - done ? kPage - in_page : buffer.length - done;
+            u64 user_room = buffer.user ? kPage - (buffer.address + done) % kPage : chunk;
+            if (chunk > user_room) chunk = user_room;
+            auto target = page_for_write(page);
+            if (target.is_error()) return Error(ENOSPC);
+            TRY(buffer.copy_in(done, target.value() + in_page, chunk));
+            done += chunk;
+            if (offset + done > m_size) m_size = offset + done;
+        }
+        return {};
+    }
 
     // Moves the data from the read-only backing into pages of its own. m_lock held.
     Result<void> materialize() {

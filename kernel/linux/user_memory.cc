@@ -1,5 +1,9 @@
 #include "linux/user_memory.h"
 
+#include "linux/address_space.h"
+#include "linux/process.h"
+#include "sched/thread.h"
+
 extern "C" {
 u64 arch_copy_user(void* dst, const void* src, u64 length);
 i64 arch_strnlen_user(const char* s, u64 max);
@@ -77,6 +81,26 @@ Result<u32> compare_exchange_u32(u64 user_address, u32 expected, u32 desired) {
     u32 old;
     if (arch_cmpxchg_user_u32(reinterpret_cast<u32*>(user_address), expected, desired, &old)) return Error(EFAULT);
     return old;
+}
+
+NoFaultCopies::NoFaultCopies() { current_thread()->m_no_fault_copies++; }
+NoFaultCopies::~NoFaultCopies() { current_thread()->m_no_fault_copies--; }
+
+bool no_fault_copies() {
+    Thread* thread = current_thread();
+    return thread && thread->m_no_fault_copies != 0;
+}
+
+Result<void> fault_in(u64 address, u64 length, bool write) {
+    if (length == 0) return {};
+    if (!range_ok(address, length) || !linux_abi::Process::exists()) return Error(EFAULT);
+    constexpr u32 kRead = 1, kWrite = 2;
+    auto& memory = linux_abi::Process::current().memory();
+    for (u64 page = align_down(address, 4096); page < address + length; page += 4096) {
+        auto result = memory.handle_fault(page, write ? kWrite : kRead);
+        if (result != linux_abi::AddressSpace::FaultResult::Handled) return Error(EFAULT);
+    }
+    return {};
 }
 
 }  // namespace user_memory

@@ -30,6 +30,24 @@ Result<u32> compare_exchange_u32(u64 user_address, u32 expected, u32 desired);
 // where to resume when the address cannot be paged in.
 bool fixup_for(u64 rip, u64& fixup);
 
+// Copies made under a lock that the page-fault path may also take (an inode's: a file
+// mapping's fault reads the file) must not page in while it is held, or a read into a
+// mapping of the same file deadlocks. Within this scope a copy that would fault fails
+// with EFAULT at once; the caller then drops its lock, calls fault_in() for the range and
+// tries again (EFAULT from fault_in is a real bad address).
+class NoFaultCopies {
+public:
+    NoFaultCopies();
+    ~NoFaultCopies();
+    NoFaultCopies(const NoFaultCopies&) = delete;
+    NoFaultCopies& operator=(const NoFaultCopies&) = delete;
+};
+bool no_fault_copies();
+// Pages in [address, address + length) for reading or writing, as a copy would; EFAULT
+// where nothing is mapped or the access is not allowed. No lock may be held that the fault
+// path takes.
+Result<void> fault_in(u64 address, u64 length, bool write);
+
 }  // namespace user_memory
 
 // A typed user pointer: the only way system calls read and write application memory.

@@ -63,6 +63,9 @@ public:
     bool m_exited = false;       // guarded by m_exit_waiters' lock
     WaitQueue m_exit_waiters;
     linux_abi::UserContext* m_user = nullptr;  // set for application threads
+    // While non-zero, a user copy that faults fails at once instead of paging in
+    // (user_memory::NoFaultCopies): for copies made under a lock the fault path may take.
+    u32 m_no_fault_copies = 0;
 
 private:
     Thread() = default;

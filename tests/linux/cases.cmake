@@ -66,6 +66,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(sigwait.${variant} BINARY sigwait_${variant})
   osprey_linux_case(posix_timers.${variant} BINARY posix_timers_${variant})
   osprey_linux_case(signalfd.${variant} BINARY signalfd_${variant})
+  osprey_linux_case(mapped_io.${variant} BINARY mapped_io_${variant})
 endforeach()
 osprey_linux_case(args.none.static BINARY args_static)
 

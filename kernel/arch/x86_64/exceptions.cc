@@ -106,7 +106,8 @@ bool handle_user_copy_fault(TrapFrame& frame) {
     if (frame.vector != kPageFault || !user_memory::fixup_for(frame.rip, fixup)) return false;
     u64 cr2 = cpu::read_cr2();
     bool interrupts_were_on = frame.rflags & (1u << 9);
-    if (interrupts_were_on && cr2 < user_memory::kUserLimit && linux_abi::Process::exists()) {
+    if (interrupts_were_on && cr2 < user_memory::kUserLimit && linux_abi::Process::exists() &&
+        !user_memory::no_fault_copies()) {
         cpu::enable_interrupts();
         auto result = linux_abi::Process::current().memory().handle_fault(cr2, access_of(frame.error_code) & 3);
         cpu::disable_interrupts();
