@@ -132,6 +132,12 @@
 #ifndef ENOMSG
 #define ENOMSG 42
 #endif
+#ifndef ENONET
+#define ENONET 64
+#endif
+#ifndef EPROTO
+#define EPROTO 71
+#endif
 #ifndef EOVERFLOW
 #define EOVERFLOW 75
 #endif
@@ -194,6 +200,9 @@
 #endif
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
+#endif
+#ifndef EHOSTDOWN
+#define EHOSTDOWN 112
 #endif
 #ifndef EHOSTUNREACH
 #define EHOSTUNREACH 113
