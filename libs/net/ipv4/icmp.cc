@@ -45,24 +45,30 @@ static bool is_error_type(u8 type) {
 }
 
 bool Icmp::send_error(u8 type, u8 code, u32 rest, const u8* packet, usize length, bool to_broadcast, Nanos now) {
-    Header h;
-    if (parse_header(packet, length, h) != HeaderError::None) return false;
-    if (to_broadcast || h.destination.is_limited_broadcast() || h.destination.is_multicast()) return false;
-    if (h.fragment_offset != 0) return false;
+    // Only what the rules need is read: the packet may be a quote cut short (a fragment's
+    // header and first bytes), whose lengths describe more than is here.
+    if (length < kMinHeaderSize || (packet[0] >> 4) != 4) return false;
+    usize ihl = static_cast<usize>(packet[0] & 0x0f) * 4;
+    if (ihl < kMinHeaderSize || length < ihl) return false;
+    Ipv4Address source = Ipv4Address::load(packet + 12);
+    Ipv4Address destination = Ipv4Address::load(packet + 16);
+    u8 protocol = packet[9];
+    u16 fragment_offset = load_be16(packet + 6) & 0x1fff;
+    if (to_broadcast || destination.is_limited_broadcast() || destination.is_multicast()) return false;
+    if (fragment_offset != 0) return false;
     // Not to a source that is no single host (RFC 1122 3.2.2).
-    if (h.source.is_any() || h.source.is_limited_broadcast() || h.source.is_multicast()) return false;
-    if (h.protocol == kProtoIcmp) {
+    if (source.is_any() || source.is_limited_broadcast() || source.is_multicast()) return false;
+    if (protocol == kProtoIcmp) {
         // About an ICMP error (or a message too short to tell): never.
-        if (h.payload_length() < 1 || is_error_type(packet[h.header_length]) || packet[h.header_length] > 18)
-            return false;
+        if (length == ihl || is_error_type(packet[ihl]) || packet[ihl] > 18) return false;
     }
-    bool local = m_ip.is_local(h.source);
+    bool local = m_ip.is_local(source);
     if (!local && !take_token(now)) {
         m_stats.out_rate_limited++;
         return false;
     }
 
-    usize quoted = h.total_length;
+    usize quoted = length;
     if (quoted > kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize) quoted = kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize;
     u8 header[kIcmpHeaderSize];
     header[0] = type;
@@ -78,8 +84,8 @@ bool Icmp::send_error(u8 type, u8 code, u32 rest, const u8* packet, usize length
     message.append(packet, quoted);
     IpSendOptions options;
     options.tos = 0xc0;  // internetwork control precedence, as Linux marks its errors
-    Ipv4Address source = m_ip.is_local(h.destination) ? h.destination : kIpv4Any;
-    if (m_ip.send(source, h.source, kProtoIcmp, message, options, now).is_error()) {
+    Ipv4Address from = m_ip.is_local(destination) ? destination : kIpv4Any;
+    if (m_ip.send(from, source, kProtoIcmp, message, options, now).is_error()) {
         m_stats.out_errors++;
         return false;
     }

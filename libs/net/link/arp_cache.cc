@@ -122,7 +122,7 @@ void ArpCache::flush_pending(Entry& entry) {
     // The entry stays put while we transmit: transmit() only copies into the device.
     while (Pending* p = take_pending(entry)) {
         Gather g(bytes_after(p), p->length);
-        m_link.transmit(entry.mac, kEtherTypeIpv4, g, p->has_partial ? &p->partial : nullptr);
+        (void)m_link.transmit(entry.mac, kEtherTypeIpv4, g, p->has_partial ? &p->partial : nullptr);
         delete_with_bytes(p);
     }
 }
@@ -136,7 +136,7 @@ void ArpCache::send_request(Ipv4Address target, const MacAddress* unicast_to) {
     u8 bytes[kArpPacketSize];
     write_arp(bytes, packet);
     m_stats.requests_sent++;
-    m_link.transmit(unicast_to ? *unicast_to : kMacBroadcast, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
+    (void)m_link.transmit(unicast_to ? *unicast_to : kMacBroadcast, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
 }
 
 void ArpCache::send_reply(const MacAddress& to_mac, Ipv4Address to_ip) {
@@ -149,7 +149,7 @@ void ArpCache::send_reply(const MacAddress& to_mac, Ipv4Address to_ip) {
     u8 bytes[kArpPacketSize];
     write_arp(bytes, packet);
     m_stats.replies_sent++;
-    m_link.transmit(to_mac, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
+    (void)m_link.transmit(to_mac, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
 }
 
 Result<void> ArpCache::send(Ipv4Address next_hop, const Gather& ip_packet, const PartialChecksum* partial,
@@ -179,8 +179,7 @@ Result<void> ArpCache::send(Ipv4Address next_hop, const Gather& ip_packet, const
     case NeighbourState::Probe:
     case NeighbourState::Free: break;
     }
-    m_link.transmit(entry->mac, kEtherTypeIpv4, ip_packet, partial);
-    return {};
+    return m_link.transmit(entry->mac, kEtherTypeIpv4, ip_packet, partial);
 }
 
 void ArpCache::confirm(Entry& entry, const MacAddress& mac, Nanos now) {

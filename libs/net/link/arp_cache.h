@@ -29,8 +29,8 @@ public:
     virtual MacAddress link_address() const = 0;
     virtual Ipv4Address protocol_address() const = 0;  // kIpv4Any while unconfigured
     // Sends one Ethernet frame carrying `payload` (an ARP or IPv4 packet). `partial` is
-    // relative to the start of the payload.
-    virtual void transmit(MacAddress destination, u16 ether_type, const Gather& payload,
+    // relative to the start of the payload. ENOBUFS when the device queue is full.
+    virtual Result<void> transmit(MacAddress destination, u16 ether_type, const Gather& payload,
                           const PartialChecksum* partial) = 0;
     // A packet that waited for resolution is given up; called outside any iteration of
     // the cache, so it may send again.
