@@ -132,6 +132,12 @@
 #ifndef ENOMSG
 #define ENOMSG 42
 #endif
+#ifndef ENONET
+#define ENONET 64
+#endif
+#ifndef EPROTO
+#define EPROTO 71
+#endif
 #ifndef EOVERFLOW
 #define EOVERFLOW 75
 #endif
@@ -195,6 +201,9 @@
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
 #endif
+#ifndef EHOSTDOWN
+#define EHOSTDOWN 112
+#endif
 #ifndef EHOSTUNREACH
 #define EHOSTUNREACH 113
 #endif
@@ -219,9 +228,6 @@
 #endif
 #ifndef ETOOMANYREFS
 #define ETOOMANYREFS 109
-#endif
-#ifndef EHOSTDOWN
-#define EHOSTDOWN 112
 #endif
 // Kernel-internal, never seen by applications: a blocking call interrupted by a signal
 // before it did anything; it is restarted after a handler with SA_RESTART (or when the
