@@ -174,6 +174,16 @@ void NetStack::apply_config(Interface& iface, const IpConfig& config, Nanos now)
         subnet.preferred_source = config.address.address;
         subnet.origin = ipv4::RouteOrigin::Kernel;
         (void)m_routes.add(subnet);
+        if (!config.gateway.is_any() && !config.address.contains(config.gateway)) {
+            // A gateway outside the prefix (clouds hand out /32 leases) is on the link all
+            // the same: a host route says so, as dhclient-script adds one.
+            ipv4::Route gateway;
+            gateway.destination = {config.gateway, 32};
+            gateway.interface_index = iface.m_index;
+            gateway.preferred_source = config.address.address;
+            gateway.origin = origin;
+            (void)m_routes.add(gateway);
+        }
         if (!config.gateway.is_any()) {
             ipv4::Route def;
             def.destination = {kIpv4Any, 0};

@@ -149,6 +149,12 @@ Result<void> NetStack::send(Ipv4Address source, Ipv4Address destination, u8 prot
         m_ip_stats.out_discards++;
         return Error(EINVAL);
     }
+    // As Linux's route lookup: a source must be one of ours (a socket bound to an address
+    // that went away gets EINVAL, not packets with a stranger's address).
+    if (!source.is_any() && !is_local(source)) {
+        m_ip_stats.out_discards++;
+        return Error(EINVAL);
+    }
     auto routed = route_output(destination);
     if (routed.is_error()) {
         m_ip_stats.out_no_routes++;

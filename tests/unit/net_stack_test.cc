@@ -549,3 +549,36 @@ TEST(NetStack, FragmentationNeededLowersThePathMtuForTenMinutes) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace nettest;
+
+TEST(NetStack, AGatewayOutsideTheLeasedPrefixGetsAnOnLinkHostRoute) {
+    FakeRandom random;
+    RecordingCallbacks callbacks;
+    CaptureSink sink;
+    NetStack stack(random, callbacks);
+    unsigned eth0 = stack.add_ethernet("eth0", kOurMac, 1460, sink).value();
+    stack.set_link(eth0, true, 0);
+    IpConfig config;
+    config.address = {kOurIp, 32};
+    config.gateway = Ipv4Address::from_octets(10, 0, 0, 1);
+    ASSERT_TRUE(stack.configure_static(eth0, config, 0).is_ok());
+    sink.frames.clear();
+    Bytes payload(8, 0);
+    ASSERT_TRUE(stack.send(kIpv4Any, kFarIp, 253, Gather(payload.data(), payload.size()), {}, 0).is_ok());
+    ASSERT_EQ(sink.frames.size(), 1u);  // the ARP request for the gateway, on eth0
+    auto arp = link::parse_arp(sink.frames[0].bytes.data() + 14, sink.frames[0].bytes.size() - 14);
+    ASSERT_TRUE(arp);
+    EXPECT_EQ(arp->target_ip, Ipv4Address::from_octets(10, 0, 0, 1));
+}
+
+TEST(NetStack, ASourceAddressThatIsNotOursIsEINVAL) {
+    StackFixture t;
+    Bytes payload(8, 0);
+    EXPECT_EQ(t.stack.send(kPeerIp, kFarIp, 253, Gather(payload.data(), payload.size()), {}, t.now).error(), EINVAL);
+    EXPECT_TRUE(t.stack.send(kOurIp, kFarIp, 253, Gather(payload.data(), payload.size()), {}, t.now).is_ok());
+}
+
+}  // namespace

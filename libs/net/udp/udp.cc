@@ -325,8 +325,8 @@ void Udp::receive(const IpPacketInfo& info, const u8* datagram, usize length, Na
     usize data_length = length - kHeaderSize;
 
     if (is_broadcast_destination(info)) {
-        // Every matching socket gets its own copy. Collected first: delivering may wake
-        // the glue, which must not see the list change under this walk (it cannot).
+        // Every matching socket gets its own copy (Events may not close sockets, so the
+        // walk is safe).
         bool any = false;
         bucket(h.destination_port).for_each([&](Socket& s) {
             if (s.m_local.port != h.destination_port) return;
