@@ -70,7 +70,9 @@ void NetStack::receive_ipv4(Interface& iface, const u8* packet, usize length, bo
         return;
     }
     bool ours = is_our_address(h.destination) || (!from_outside && h.destination.is_loopback());
-    bool broadcast = h.destination.is_limited_broadcast() || is_subnet_broadcast(iface, h.destination);
+    // Our own broadcasts come back through loopback, to whichever subnet they went.
+    bool broadcast = h.destination.is_limited_broadcast() || is_subnet_broadcast(iface, h.destination) ||
+                     (!from_outside && is_broadcast(h.destination));
     // Before it has an address, an interface running DHCP takes what a server sends to
     // the address it offers (servers that ignore the broadcast flag); only DHCP sees it.
     bool for_dhcp = !ours && !broadcast && from_outside && !iface.has_address() && iface.dhcp_active() &&

@@ -177,6 +177,10 @@ Result<void> NetStack::send(Ipv4Address source, Ipv4Address destination, u8 prot
     if (route.local) return send_local(header, payload, now);
 
     Interface& iface = *route.interface;
+    if (route.link_broadcast) {
+        // As Linux, this host hears its own broadcasts too (a copy through loopback).
+        (void)send_local(header, payload, now);
+    }
     bool fits = h.total_length <= route.mtu;
     if (!fits && options.dont_fragment) {
         m_ip_stats.frag_fails++;

@@ -506,3 +506,31 @@ TEST(Udp, SocketsAreListedForProc) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace nettest;
+
+TEST(Udp, OurOwnBroadcastsAreHeardLocallyToo) {
+    StackFixture t;
+    udp::Socket* listener = t.stack.udp().create_socket().value();
+    udp::Socket* sender = t.stack.udp().create_socket().value();
+    ASSERT_TRUE(listener->bind({kIpv4Any, 6000}).is_ok());
+    sender->options().broadcast = true;
+    VectorSource data(bytes_of("hi all"));
+    ASSERT_TRUE(sender->send(data, 6, Endpoint{kSubnetBroadcast, 6000}, t.now).is_ok());
+    EXPECT_EQ(t.take_frames().size(), 1u);  // on the wire
+    EXPECT_FALSE(listener->readable());      // and, later, here
+    t.stack.run_pending(t.now);
+    ASSERT_TRUE(listener->readable());
+    VectorSink sink(100);
+    auto got = listener->receive(sink, 100, false);
+    ASSERT_TRUE(got.is_ok());
+    EXPECT_EQ(got.value().source.address, kOurIp);
+    EXPECT_EQ(got.value().destination, kSubnetBroadcast);
+    EXPECT_EQ(t.stack.icmp_stats().out_msgs, 0u);  // no port unreachable for broadcasts
+    listener->close();
+    sender->close();
+}
+
+}  // namespace
