@@ -30,11 +30,11 @@ void NetStack::receive_frame(unsigned index, const u8* frame, usize length, bool
     // are not ours either.
     if (!broadcast && !(eth->destination == iface->m_mac)) return;
     switch (eth->ether_type) {
-    case link::kEtherTypeArp: iface->m_arp->receive(eth->payload, eth->payload_length, now); return;
-    case link::kEtherTypeIpv4:
-        receive_ipv4(*iface, eth->payload, eth->payload_length, broadcast, checksum_verified, now);
-        return;
-    default: iface->m_counters.rx_nohandler++; return;
+        case link::kEtherTypeArp: iface->m_arp->receive(eth->payload, eth->payload_length, now); return;
+        case link::kEtherTypeIpv4:
+            receive_ipv4(*iface, eth->payload, eth->payload_length, broadcast, checksum_verified, now);
+            return;
+        default: iface->m_counters.rx_nohandler++; return;
     }
 }
 
@@ -57,15 +57,16 @@ void NetStack::receive_ipv4(Interface& iface, const u8* packet, usize length, bo
     m_ip_stats.in_receives++;
     ipv4::Header h;
     switch (ipv4::parse_header(packet, length, h)) {
-    case ipv4::HeaderError::None: break;
-    case ipv4::HeaderError::Truncated: m_ip_stats.in_truncated_pkts++; return;
-    default: m_ip_stats.in_hdr_errors++; return;
+        case ipv4::HeaderError::None: break;
+        case ipv4::HeaderError::Truncated: m_ip_stats.in_truncated_pkts++; return;
+        default: m_ip_stats.in_hdr_errors++; return;
     }
     bool from_outside = !iface.is_loopback();
     // Martian sources: nobody outside may claim to be a broadcast, a group, this host or
     // its loopback network.
     if (h.source.is_limited_broadcast() || h.source.is_multicast() ||
-        (from_outside && (h.source.is_loopback() || is_our_address(h.source) || is_subnet_broadcast(iface, h.source)))) {
+        (from_outside &&
+         (h.source.is_loopback() || is_our_address(h.source) || is_subnet_broadcast(iface, h.source)))) {
         m_ip_stats.in_addr_errors++;
         return;
     }
@@ -132,8 +133,8 @@ void NetStack::deliver(Interface& iface, const ipv4::Header& h, const u8* packet
     IpProtocolHandler* handler = m_protocols.get(h.protocol);
     if (!handler) {
         m_ip_stats.in_unknown_protos++;
-        m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpProtocolUnreachable, 0, packet,
-                          h.total_length, broadcast, now);
+        m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpProtocolUnreachable, 0, packet, h.total_length,
+                          broadcast, now);
         return;
     }
     m_ip_stats.in_delivers++;
@@ -152,8 +153,8 @@ void NetStack::deliver(Interface& iface, const ipv4::Header& h, const u8* packet
 void NetStack::port_unreachable(const IpPacketInfo& info, const u8*, usize, Nanos now) {
     // Only while that datagram is being delivered can its IP header be quoted.
     if (!m_input_packet) return;
-    m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpPortUnreachable, 0, m_input_packet,
-                      m_input_length, info.link_broadcast || m_input_broadcast, now);
+    m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpPortUnreachable, 0, m_input_packet, m_input_length,
+                      info.link_broadcast || m_input_broadcast, now);
 }
 
 void NetStack::neighbour_unreachable(const u8* ip_packet, usize length, Nanos now) {

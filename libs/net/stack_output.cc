@@ -222,8 +222,8 @@ Result<void> NetStack::send_link(Interface& iface, const OutputRoute& route, con
         if (route.link_broadcast) return transmit_frame(iface, kMacBroadcast, link::kEtherTypeIpv4, packet, p);
         if (route.link_multicast) {
             // RFC 1112 6.4: 01:00:5e and the low 23 bits of the group.
-            MacAddress mac{{0x01, 0x00, 0x5e, static_cast<u8>(route.next_hop.octet(1) & 0x7f),
-                            route.next_hop.octet(2), route.next_hop.octet(3)}};
+            MacAddress mac{{0x01, 0x00, 0x5e, static_cast<u8>(route.next_hop.octet(1) & 0x7f), route.next_hop.octet(2),
+                            route.next_hop.octet(3)}};
             return transmit_frame(iface, mac, link::kEtherTypeIpv4, packet, p);
         }
         return iface.m_arp->send(route.next_hop, packet, p, now);

@@ -31,7 +31,8 @@ public:
         xid = m->xid;
     }
     void lease_acquired(const Lease& lease, Nanos) override {
-        if (lease.address.length == 0 || lease.address.length > 32 || lease.dns_count > kMaxDnsServers) __builtin_trap();
+        if (lease.address.length == 0 || lease.address.length > 32 || lease.dns_count > kMaxDnsServers)
+            __builtin_trap();
         usize n = 0;
         while (lease.domain[n]) n++;
         if (n > kMaxNameLength) __builtin_trap();
@@ -59,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int round = 0; round < 4 && at < size; round++) {
         size_t end = at;
         while (end < size && !(end + 4 <= size && data[end] == 0xff && data[end + 1] == 0 && data[end + 2] == 0xff &&
-                                data[end + 3] == 0))
+                               data[end + 3] == 0))
             end++;
         size_t length = end - at;
         if (length > sizeof message) length = sizeof message;

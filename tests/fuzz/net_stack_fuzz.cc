@@ -2,7 +2,7 @@
 // (10.0.2.15/24, gateway 10.0.2.2), a bound UDP socket and a registered protocol 6, with
 // time moving on. Build:
 //   clang++ -std=gnu++20 -g -O1 -fsanitize=fuzzer,address,undefined -Ilibs \
-//     tests/fuzz/net_stack_fuzz.cc $(find libs/net -name '*.cc') libs/base/errno.cc -o net_stack_fuzz
+//     tests/fuzz/net_stack_fuzz.cc $(find libs/net -name "*.cc") -o net_stack_fuzz
 //
 // The input is a sequence of records: a control byte, a 16-bit length, that many frame
 // bytes. Control bits: 1 = rewrite the IPv4 header checksum (so the fuzzer gets past it),
@@ -123,7 +123,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         Sink8 out;
         while (socket->readable() || socket->has_error()) (void)socket->receive(out, sizeof out.m_bytes, false);
-        while (connected->readable() || connected->has_error()) (void)connected->receive(out, sizeof out.m_bytes, false);
+        while (connected->readable() || connected->has_error())
+            (void)connected->receive(out, sizeof out.m_bytes, false);
     }
     stack.run_pending(now);
     // Whatever happened, everything held must drain: timers far in the future.

@@ -505,7 +505,7 @@ TEST(DhcpClient, MissingTimesAndMaskGetDefaults) {
     Reply ack;
     ack.mask = std::nullopt;
     ack.lease = std::nullopt;
-    ack.t1 = 5000;  // beyond T2: ignored
+    ack.t1 = 5000;                // beyond T2: ignored
     ack.router = kIpv4Broadcast;  // nonsense: ignored
     t.bind(ack);
     const Lease& l = t.out.leases.back();
@@ -566,8 +566,8 @@ struct DhcpStackFixture {
         IpFields f;
         f.source = kServer;
         f.destination = to;
-        Bytes frame = ethernet_frame(to.is_limited_broadcast() ? kMacBroadcast : kOurMac, kGatewayMac, 0x0800,
-                                     ipv4_packet(f, d));
+        Bytes frame =
+            ethernet_frame(to.is_limited_broadcast() ? kMacBroadcast : kOurMac, kGatewayMac, 0x0800, ipv4_packet(f, d));
         stack.receive_frame(eth0, frame.data(), frame.size(), false, now);
     }
     std::vector<CapturedFrame> take() {
@@ -624,7 +624,8 @@ TEST(DhcpStack, AFullExchangeOnTheWireConfiguresTheInterface) {
     frames = t.take();
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(ether_type(frames[0].bytes), 0x0806);
-    Bytes arp_reply = ethernet_frame(kOurMac, kGatewayMac, 0x0806, arp_packet(2, kGatewayMac, kServer, kOurMac, kOffered));
+    Bytes arp_reply =
+        ethernet_frame(kOurMac, kGatewayMac, 0x0806, arp_packet(2, kGatewayMac, kServer, kOurMac, kOffered));
     t.stack.receive_frame(t.eth0, arp_reply.data(), arp_reply.size(), false, t.now);
     frames = t.take();
     ASSERT_EQ(frames.size(), 1u);

@@ -70,7 +70,8 @@ TEST(Icmp, EchoRequestsAreAnsweredWithTheSameIdentifierSequenceAndData) {
 TEST(Icmp, PingingLoopbackIsAnsweredThroughLoopback) {
     StackFixture t;
     Bytes request = echo_request(1, 1, bytes_of("lo"));
-    ASSERT_TRUE(t.stack.send(kIpv4Any, kIpv4Loopback, kProtoIcmp, Gather(request.data(), request.size()), {}, t.now).is_ok());
+    ASSERT_TRUE(
+        t.stack.send(kIpv4Any, kIpv4Loopback, kProtoIcmp, Gather(request.data(), request.size()), {}, t.now).is_ok());
     t.stack.run_pending(t.now);  // the request arrives, the reply is queued
     t.stack.run_pending(t.now);  // the reply arrives
     EXPECT_EQ(t.stack.icmp_stats().in_echos, 1u);
@@ -119,11 +120,11 @@ TEST(Icmp, FragmentationNeededCarriesTheNextHopMtuOrAPlateau) {
     StackFixture t;
     ErrorRecorder tcp;
     ASSERT_TRUE(t.stack.register_protocol(kProtoTcp, tcp).is_ok());
-    t.inject_ip(icmp_packet(icmp_message(3, kIcmpFragmentationNeeded, 1280, our_packet(kProtoTcp, kFarIp))),
-                kOurMac, kGatewayMac);
+    t.inject_ip(icmp_packet(icmp_message(3, kIcmpFragmentationNeeded, 1280, our_packet(kProtoTcp, kFarIp))), kOurMac,
+                kGatewayMac);
     // An old router that says nothing: the plateau below the quoted length (120).
-    t.inject_ip(icmp_packet(icmp_message(3, kIcmpFragmentationNeeded, 0, our_packet(kProtoTcp, kFarIp))),
-                kOurMac, kGatewayMac);
+    t.inject_ip(icmp_packet(icmp_message(3, kIcmpFragmentationNeeded, 0, our_packet(kProtoTcp, kFarIp))), kOurMac,
+                kGatewayMac);
     ASSERT_EQ(tcp.errors.size(), 2u);
     EXPECT_EQ(tcp.errors[0].mtu, 1280u);
     EXPECT_EQ(tcp.errors[1].mtu, kMinPathMtu);  // 68 is below the floor
@@ -203,7 +204,8 @@ TEST(Icmp, ErrorsAreRateLimitedButNotToOurselves) {
     // Over loopback, every closed port is reported.
     for (int i = 0; i < 100; i++) {
         Bytes d = udp_datagram(kIpv4Loopback, kIpv4Loopback, 1000, 9, bytes_of("x"));
-        ASSERT_TRUE(t.stack.send(kIpv4Loopback, kIpv4Loopback, kProtoUdp, Gather(d.data(), d.size()), {}, t.now).is_ok());
+        ASSERT_TRUE(
+            t.stack.send(kIpv4Loopback, kIpv4Loopback, kProtoUdp, Gather(d.data(), d.size()), {}, t.now).is_ok());
     }
     u64 sent = t.stack.icmp_stats().out_dest_unreachs;
     t.stack.run_pending(t.now);

@@ -121,7 +121,7 @@ TEST(Udp, BindConflictsFollowLinux) {
     ASSERT_TRUE(a->bind({kIpv4Any, 6000}).is_ok());
     EXPECT_EQ(b->bind({kIpv4Any, 6000}).error(), EADDRINUSE);
     EXPECT_EQ(b->bind({kOurIp, 6000}).error(), EADDRINUSE);  // the wildcard overlaps
-    EXPECT_EQ(a->bind({kIpv4Any, 6001}).error(), EINVAL);     // already bound
+    EXPECT_EQ(a->bind({kIpv4Any, 6001}).error(), EINVAL);    // already bound
     // Different specific addresses do not overlap.
     Socket* c = new_socket(t);
     Socket* d = new_socket(t);
@@ -520,7 +520,7 @@ TEST(Udp, OurOwnBroadcastsAreHeardLocallyToo) {
     VectorSource data(bytes_of("hi all"));
     ASSERT_TRUE(sender->send(data, 6, Endpoint{kSubnetBroadcast, 6000}, t.now).is_ok());
     EXPECT_EQ(t.take_frames().size(), 1u);  // on the wire
-    EXPECT_FALSE(listener->readable());      // and, later, here
+    EXPECT_FALSE(listener->readable());     // and, later, here
     t.stack.run_pending(t.now);
     ASSERT_TRUE(listener->readable());
     VectorSink sink(100);

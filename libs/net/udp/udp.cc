@@ -210,10 +210,10 @@ Result<usize> Udp::send(Socket& socket, const ByteSource& data, usize length, co
     options.tos = socket.m_options.tos;
     options.checksum_field = static_cast<int>(kChecksumOffset);
     switch (socket.m_options.pmtu) {
-    case PmtuMode::Dont: options.dont_fragment = false; break;
-    case PmtuMode::Want: options.dont_fragment = udp_length <= m_ip.max_payload(destination.address); break;
-    case PmtuMode::Do:
-    case PmtuMode::Probe: options.dont_fragment = true; break;
+        case PmtuMode::Dont: options.dont_fragment = false; break;
+        case PmtuMode::Want: options.dont_fragment = udp_length <= m_ip.max_payload(destination.address); break;
+        case PmtuMode::Do:
+        case PmtuMode::Probe: options.dont_fragment = true; break;
     }
     Gather packet(header, sizeof header);
     packet.append(payload.bytes(), length);
