@@ -96,8 +96,8 @@ private:
     bool m_configured = false;
     InterfaceCounters m_counters;
     FrameSink* m_sink = nullptr;
-    link::ArpCache* m_arp = nullptr;    // Ethernet only
-    dhcp::Client* m_dhcp = nullptr;     // once DHCP was started
+    link::ArpCache* m_arp = nullptr;  // Ethernet only
+    dhcp::Client* m_dhcp = nullptr;   // once DHCP was started
     char m_hostname[dhcp::kMaxNameLength + 1] = {};
 };
 

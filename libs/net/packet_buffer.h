@@ -20,7 +20,8 @@ public:
         return b;
     }
     ~PacketBuffer() { delete[] m_data; }
-    PacketBuffer(PacketBuffer&& other) : m_data(std::exchange(other.m_data, nullptr)), m_length(std::exchange(other.m_length, 0)) {}
+    PacketBuffer(PacketBuffer&& other)
+        : m_data(std::exchange(other.m_data, nullptr)), m_length(std::exchange(other.m_length, 0)) {}
     PacketBuffer& operator=(PacketBuffer&& other) {
         if (this != &other) {
             delete[] m_data;

@@ -144,7 +144,8 @@ Result<void> NetStack::set_up(unsigned index, bool up, Nanos now) {
 void NetStack::remove_config(Interface& iface) {
     if (!iface.has_address()) return;
     unsigned index = iface.m_index;
-    m_routes.remove_if([index](const ipv4::Route& r) { return r.interface_index == index && r.origin != ipv4::RouteOrigin::Static; });
+    m_routes.remove_if(
+        [index](const ipv4::Route& r) { return r.interface_index == index && r.origin != ipv4::RouteOrigin::Static; });
     if (iface.m_arp) iface.m_arp->flush();
     iface.m_config = IpConfig{};
     iface.m_configured = false;
@@ -158,8 +159,9 @@ void NetStack::apply_config(Interface& iface, const IpConfig& config, Nanos now)
     if (!same) {
         // Routes and neighbours belong to the old address; the callback hears of the change.
         unsigned index = iface.m_index;
-        m_routes.remove_if(
-            [index](const ipv4::Route& r) { return r.interface_index == index && r.origin != ipv4::RouteOrigin::Static; });
+        m_routes.remove_if([index](const ipv4::Route& r) {
+            return r.interface_index == index && r.origin != ipv4::RouteOrigin::Static;
+        });
         if (iface.m_arp && !(old && old->address == config.address)) iface.m_arp->flush();
     }
     iface.m_config = config;
@@ -174,6 +176,16 @@ void NetStack::apply_config(Interface& iface, const IpConfig& config, Nanos now)
         subnet.preferred_source = config.address.address;
         subnet.origin = ipv4::RouteOrigin::Kernel;
         (void)m_routes.add(subnet);
+        if (!config.gateway.is_any() && !config.address.contains(config.gateway)) {
+            // A gateway outside the prefix (clouds hand out /32 leases) is on the link all
+            // the same: a host route says so, as dhclient-script adds one.
+            ipv4::Route gateway;
+            gateway.destination = {config.gateway, 32};
+            gateway.interface_index = iface.m_index;
+            gateway.preferred_source = config.address.address;
+            gateway.origin = origin;
+            (void)m_routes.add(gateway);
+        }
         if (!config.gateway.is_any()) {
             ipv4::Route def;
             def.destination = {kIpv4Any, 0};

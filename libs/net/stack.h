@@ -135,9 +135,9 @@ private:
         Interface* interface = nullptr;
         Ipv4Address next_hop;
         Ipv4Address source;
-        u32 mtu = 0;               // of the path, learnt MTUs included
-        u32 route_mtu = 0;         // of the route alone
-        bool local = false;        // to this host: through the loopback queue
+        u32 mtu = 0;         // of the path, learnt MTUs included
+        u32 route_mtu = 0;   // of the route alone
+        bool local = false;  // to this host: through the loopback queue
         bool link_broadcast = false;
         bool link_multicast = false;
     };
@@ -160,8 +160,8 @@ private:
 
     void apply_config(Interface& interface, const IpConfig& config, Nanos now);
     void remove_config(Interface& interface);
-    void send_dhcp(Interface& interface, const u8* message, usize length, Ipv4Address source,
-                   Ipv4Address destination, Nanos now);
+    void send_dhcp(Interface& interface, const u8* message, usize length, Ipv4Address source, Ipv4Address destination,
+                   Nanos now);
     void neighbour_unreachable(const u8* ip_packet, usize length, Nanos now);
 
     // udp::UdpHost

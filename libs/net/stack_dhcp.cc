@@ -10,8 +10,8 @@
 
 namespace net {
 
-void NetStack::send_dhcp(Interface& iface, const u8* message, usize length, Ipv4Address source,
-                         Ipv4Address destination, Nanos now) {
+void NetStack::send_dhcp(Interface& iface, const u8* message, usize length, Ipv4Address source, Ipv4Address destination,
+                         Nanos now) {
     u8 udp_header[udp::kHeaderSize];
     u16 udp_length = static_cast<u16>(udp::kHeaderSize + length);
     udp::store_header(udp_header, {dhcp::kClientPort, dhcp::kServerPort, udp_length, 0});

@@ -30,11 +30,11 @@ void NetStack::receive_frame(unsigned index, const u8* frame, usize length, bool
     // are not ours either.
     if (!broadcast && !(eth->destination == iface->m_mac)) return;
     switch (eth->ether_type) {
-    case link::kEtherTypeArp: iface->m_arp->receive(eth->payload, eth->payload_length, now); return;
-    case link::kEtherTypeIpv4:
-        receive_ipv4(*iface, eth->payload, eth->payload_length, broadcast, checksum_verified, now);
-        return;
-    default: iface->m_counters.rx_nohandler++; return;
+        case link::kEtherTypeArp: iface->m_arp->receive(eth->payload, eth->payload_length, now); return;
+        case link::kEtherTypeIpv4:
+            receive_ipv4(*iface, eth->payload, eth->payload_length, broadcast, checksum_verified, now);
+            return;
+        default: iface->m_counters.rx_nohandler++; return;
     }
 }
 
@@ -57,20 +57,23 @@ void NetStack::receive_ipv4(Interface& iface, const u8* packet, usize length, bo
     m_ip_stats.in_receives++;
     ipv4::Header h;
     switch (ipv4::parse_header(packet, length, h)) {
-    case ipv4::HeaderError::None: break;
-    case ipv4::HeaderError::Truncated: m_ip_stats.in_truncated_pkts++; return;
-    default: m_ip_stats.in_hdr_errors++; return;
+        case ipv4::HeaderError::None: break;
+        case ipv4::HeaderError::Truncated: m_ip_stats.in_truncated_pkts++; return;
+        default: m_ip_stats.in_hdr_errors++; return;
     }
     bool from_outside = !iface.is_loopback();
     // Martian sources: nobody outside may claim to be a broadcast, a group, this host or
     // its loopback network.
     if (h.source.is_limited_broadcast() || h.source.is_multicast() ||
-        (from_outside && (h.source.is_loopback() || is_our_address(h.source) || is_subnet_broadcast(iface, h.source)))) {
+        (from_outside &&
+         (h.source.is_loopback() || is_our_address(h.source) || is_subnet_broadcast(iface, h.source)))) {
         m_ip_stats.in_addr_errors++;
         return;
     }
     bool ours = is_our_address(h.destination) || (!from_outside && h.destination.is_loopback());
-    bool broadcast = h.destination.is_limited_broadcast() || is_subnet_broadcast(iface, h.destination);
+    // Our own broadcasts come back through loopback, to whichever subnet they went.
+    bool broadcast = h.destination.is_limited_broadcast() || is_subnet_broadcast(iface, h.destination) ||
+                     (!from_outside && is_broadcast(h.destination));
     // Before it has an address, an interface running DHCP takes what a server sends to
     // the address it offers (servers that ignore the broadcast flag); only DHCP sees it.
     bool for_dhcp = !ours && !broadcast && from_outside && !iface.has_address() && iface.dhcp_active() &&
@@ -130,8 +133,8 @@ void NetStack::deliver(Interface& iface, const ipv4::Header& h, const u8* packet
     IpProtocolHandler* handler = m_protocols.get(h.protocol);
     if (!handler) {
         m_ip_stats.in_unknown_protos++;
-        m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpProtocolUnreachable, 0, packet,
-                          h.total_length, broadcast, now);
+        m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpProtocolUnreachable, 0, packet, h.total_length,
+                          broadcast, now);
         return;
     }
     m_ip_stats.in_delivers++;
@@ -150,8 +153,8 @@ void NetStack::deliver(Interface& iface, const ipv4::Header& h, const u8* packet
 void NetStack::port_unreachable(const IpPacketInfo& info, const u8*, usize, Nanos now) {
     // Only while that datagram is being delivered can its IP header be quoted.
     if (!m_input_packet) return;
-    m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpPortUnreachable, 0, m_input_packet,
-                      m_input_length, info.link_broadcast || m_input_broadcast, now);
+    m_icmp.send_error(ipv4::kIcmpDestinationUnreachable, ipv4::kIcmpPortUnreachable, 0, m_input_packet, m_input_length,
+                      info.link_broadcast || m_input_broadcast, now);
 }
 
 void NetStack::neighbour_unreachable(const u8* ip_packet, usize length, Nanos now) {

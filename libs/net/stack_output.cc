@@ -149,6 +149,12 @@ Result<void> NetStack::send(Ipv4Address source, Ipv4Address destination, u8 prot
         m_ip_stats.out_discards++;
         return Error(EINVAL);
     }
+    // As Linux's route lookup: a source must be one of ours (a socket bound to an address
+    // that went away gets EINVAL, not packets with a stranger's address).
+    if (!source.is_any() && !is_local(source)) {
+        m_ip_stats.out_discards++;
+        return Error(EINVAL);
+    }
     auto routed = route_output(destination);
     if (routed.is_error()) {
         m_ip_stats.out_no_routes++;
@@ -171,6 +177,10 @@ Result<void> NetStack::send(Ipv4Address source, Ipv4Address destination, u8 prot
     if (route.local) return send_local(header, payload, now);
 
     Interface& iface = *route.interface;
+    if (route.link_broadcast) {
+        // As Linux, this host hears its own broadcasts too (a copy through loopback).
+        (void)send_local(header, payload, now);
+    }
     bool fits = h.total_length <= route.mtu;
     if (!fits && options.dont_fragment) {
         m_ip_stats.frag_fails++;
@@ -212,8 +222,8 @@ Result<void> NetStack::send_link(Interface& iface, const OutputRoute& route, con
         if (route.link_broadcast) return transmit_frame(iface, kMacBroadcast, link::kEtherTypeIpv4, packet, p);
         if (route.link_multicast) {
             // RFC 1112 6.4: 01:00:5e and the low 23 bits of the group.
-            MacAddress mac{{0x01, 0x00, 0x5e, static_cast<u8>(route.next_hop.octet(1) & 0x7f),
-                            route.next_hop.octet(2), route.next_hop.octet(3)}};
+            MacAddress mac{{0x01, 0x00, 0x5e, static_cast<u8>(route.next_hop.octet(1) & 0x7f), route.next_hop.octet(2),
+                            route.next_hop.octet(3)}};
             return transmit_frame(iface, mac, link::kEtherTypeIpv4, packet, p);
         }
         return iface.m_arp->send(route.next_hop, packet, p, now);

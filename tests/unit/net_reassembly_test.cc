@@ -141,7 +141,8 @@ TEST(Reassembly, DatagramsTimeOutAfterThirtySecondsAndQuoteTheirFirstFragment) {
     EXPECT_EQ(stats.reasm_timeout, 1u);
     ASSERT_EQ(quotes.size(), 1u);
     ASSERT_EQ(quotes[0].size(), 28u);  // the header and 8 bytes of data
-    EXPECT_EQ(Bytes(quotes[0].begin(), quotes[0].begin() + 28), Bytes(frags[0].packet.begin(), frags[0].packet.begin() + 28));
+    EXPECT_EQ(Bytes(quotes[0].begin(), quotes[0].begin() + 28),
+              Bytes(frags[0].packet.begin(), frags[0].packet.begin() + 28));
     // Without its first fragment, a datagram times out silently.
     EXPECT_FALSE(add(r, frags[1], 200 * kSecond));
     r.on_timers(300 * kSecond, [&](const u8* q, usize n) { quotes.push_back(Bytes(q, q + n)); });

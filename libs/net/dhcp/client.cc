@@ -6,10 +6,9 @@ namespace {
 
 constexpr u8 kBootRequest = 1, kBootReply = 2;
 constexpr u16 kMaxMessageSize = 1500;
-constexpr u8 kParameters[] = {kOptionSubnetMask,   kOptionRouter,       kOptionDnsServer,
-                              kOptionHostName,     kOptionDomainName,   kOptionInterfaceMtu,
-                              kOptionBroadcastAddress, kOptionLeaseTime, kOptionRenewalTime,
-                              kOptionRebindingTime};
+constexpr u8 kParameters[] = {kOptionSubnetMask,  kOptionRouter,       kOptionDnsServer,        kOptionHostName,
+                              kOptionDomainName,  kOptionInterfaceMtu, kOptionBroadcastAddress, kOptionLeaseTime,
+                              kOptionRenewalTime, kOptionRebindingTime};
 
 bool usable_unicast(Ipv4Address a) {
     return !a.is_any() && !a.is_limited_broadcast() && !a.is_multicast() && !a.is_loopback() && a.octet(0) != 0;
@@ -115,17 +114,17 @@ void Client::send_request(Nanos now) {
     m_attempts++;
     m_stats.requests++;
     switch (m_state) {
-    case ClientState::Renewing: {
-        Nanos half = m_rebind_at > now ? (m_rebind_at - now) / 2 : 0;
-        m_retransmit = now + (half > kMinRenewRetransmit ? half : kMinRenewRetransmit);
-        break;
-    }
-    case ClientState::Rebinding: {
-        Nanos half = m_expires_at > now ? (m_expires_at - now) / 2 : 0;
-        m_retransmit = now + (half > kMinRenewRetransmit ? half : kMinRenewRetransmit);
-        break;
-    }
-    default: m_retransmit = now + backoff(m_attempts); break;
+        case ClientState::Renewing: {
+            Nanos half = m_rebind_at > now ? (m_rebind_at - now) / 2 : 0;
+            m_retransmit = now + (half > kMinRenewRetransmit ? half : kMinRenewRetransmit);
+            break;
+        }
+        case ClientState::Rebinding: {
+            Nanos half = m_expires_at > now ? (m_expires_at - now) / 2 : 0;
+            m_retransmit = now + (half > kMinRenewRetransmit ? half : kMinRenewRetransmit);
+            break;
+        }
+        default: m_retransmit = now + backoff(m_attempts); break;
     }
     Ipv4Address destination = m_state == ClientState::Renewing ? m_lease.server : kIpv4Broadcast;
     m_output.send_dhcp(b.bytes(), b.length(), ciaddr, destination, now);
@@ -151,22 +150,22 @@ void Client::receive(const u8* data, usize length, Nanos now) {
     }
     const Message& m = *parsed;
     switch (m.message_type) {
-    case kOffer:
-        if (m_state == ClientState::Selecting) return take_offer(m, now);
-        break;
-    case kAck:
-    case kNak:
-        if (m_state == ClientState::Requesting) {
-            // Only the server we chose answers for our address.
-            if (m.server_id && *m.server_id != m_offer_server) break;
-        } else if (m_state == ClientState::Renewing || m_state == ClientState::Rebinding) {
-            if (m_state == ClientState::Renewing && m.server_id && *m.server_id != m_lease.server) break;
-        } else {
+        case kOffer:
+            if (m_state == ClientState::Selecting) return take_offer(m, now);
             break;
-        }
-        if (m.message_type == kAck) return take_ack(m, now);
-        return take_nak(now);
-    default: break;
+        case kAck:
+        case kNak:
+            if (m_state == ClientState::Requesting) {
+                // Only the server we chose answers for our address.
+                if (m.server_id && *m.server_id != m_offer_server) break;
+            } else if (m_state == ClientState::Renewing || m_state == ClientState::Rebinding) {
+                if (m_state == ClientState::Renewing && m.server_id && *m.server_id != m_lease.server) break;
+            } else {
+                break;
+            }
+            if (m.message_type == kAck) return take_ack(m, now);
+            return take_nak(now);
+        default: break;
     }
     m_stats.ignored++;
 }
@@ -242,54 +241,54 @@ void Client::lose_lease(Nanos now) {
 void Client::on_timers(Nanos now) {
     auto due = [now](Nanos t) { return t != kNoDeadline && t <= now; };
     switch (m_state) {
-    case ClientState::Stopped: return;
-    case ClientState::Selecting:
-        if (due(m_retransmit)) send_discover(now);
-        return;
-    case ClientState::Requesting:
-        if (!due(m_retransmit)) return;
-        if (m_attempts >= kMaxRequests)
-            begin_selecting(now, now);
-        else
-            send_request(now);
-        return;
-    case ClientState::Bound:
-    case ClientState::Renewing:
-    case ClientState::Rebinding:
-        if (due(m_expires_at)) {
-            lose_lease(now);
-            begin_selecting(now, now);
+        case ClientState::Stopped: return;
+        case ClientState::Selecting:
+            if (due(m_retransmit)) send_discover(now);
             return;
-        }
-        if (m_state != ClientState::Rebinding && due(m_rebind_at)) {
-            m_state = ClientState::Rebinding;
-            m_xid = static_cast<u32>(m_random.next_u64());
-            m_exchange_started = now;
-            m_attempts = 0;
-            send_request(now);
+        case ClientState::Requesting:
+            if (!due(m_retransmit)) return;
+            if (m_attempts >= kMaxRequests)
+                begin_selecting(now, now);
+            else
+                send_request(now);
             return;
-        }
-        if (m_state == ClientState::Bound && due(m_renew_at)) {
-            m_state = ClientState::Renewing;
-            m_xid = static_cast<u32>(m_random.next_u64());
-            m_exchange_started = now;
-            m_attempts = 0;
-            send_request(now);
+        case ClientState::Bound:
+        case ClientState::Renewing:
+        case ClientState::Rebinding:
+            if (due(m_expires_at)) {
+                lose_lease(now);
+                begin_selecting(now, now);
+                return;
+            }
+            if (m_state != ClientState::Rebinding && due(m_rebind_at)) {
+                m_state = ClientState::Rebinding;
+                m_xid = static_cast<u32>(m_random.next_u64());
+                m_exchange_started = now;
+                m_attempts = 0;
+                send_request(now);
+                return;
+            }
+            if (m_state == ClientState::Bound && due(m_renew_at)) {
+                m_state = ClientState::Renewing;
+                m_xid = static_cast<u32>(m_random.next_u64());
+                m_exchange_started = now;
+                m_attempts = 0;
+                send_request(now);
+                return;
+            }
+            if (m_state != ClientState::Bound && due(m_retransmit)) send_request(now);
             return;
-        }
-        if (m_state != ClientState::Bound && due(m_retransmit)) send_request(now);
-        return;
     }
 }
 
 Nanos Client::next_deadline() const {
     switch (m_state) {
-    case ClientState::Stopped: return kNoDeadline;
-    case ClientState::Selecting:
-    case ClientState::Requesting: return m_retransmit;
-    case ClientState::Bound: return earliest(m_renew_at, m_expires_at);
-    case ClientState::Renewing: return earliest(earliest(m_retransmit, m_rebind_at), m_expires_at);
-    case ClientState::Rebinding: return earliest(m_retransmit, m_expires_at);
+        case ClientState::Stopped: return kNoDeadline;
+        case ClientState::Selecting:
+        case ClientState::Requesting: return m_retransmit;
+        case ClientState::Bound: return earliest(m_renew_at, m_expires_at);
+        case ClientState::Renewing: return earliest(earliest(m_retransmit, m_rebind_at), m_expires_at);
+        case ClientState::Rebinding: return earliest(m_retransmit, m_expires_at);
     }
     return kNoDeadline;
 }

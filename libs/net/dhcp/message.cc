@@ -30,50 +30,50 @@ bool parse_options(const u8* p, usize length, Message& m, u8* overload) {
         const u8* v = p + i;
         i += len;
         switch (code) {
-        case kOptionMessageType:
-            if (len == 1) m.message_type = v[0];
-            break;
-        case kOptionServerId:
-            if (len == 4) m.server_id = Ipv4Address::load(v);
-            break;
-        case kOptionSubnetMask:
-            if (len == 4) m.subnet_mask = Ipv4Address::load(v);
-            break;
-        case kOptionRouter:
-            if (len >= 4) m.router = Ipv4Address::load(v);
-            break;
-        case kOptionBroadcastAddress:
-            if (len == 4) m.broadcast_address = Ipv4Address::load(v);
-            break;
-        case kOptionRequestedAddress:
-            if (len == 4) m.requested_address = Ipv4Address::load(v);
-            break;
-        case kOptionDnsServer:
-            m.dns_count = 0;
-            take_addresses(v, len, m.dns, kMaxDnsServers, m.dns_count);
-            break;
-        case kOptionDomainName:
-            if (!copy_plain_name(m.domain_name, v, len)) m.domain_name[0] = 0;
-            break;
-        case kOptionHostName:
-            if (!copy_plain_name(m.host_name, v, len)) m.host_name[0] = 0;
-            break;
-        case kOptionLeaseTime:
-            if (len == 4) m.lease_time = load_be32(v);
-            break;
-        case kOptionRenewalTime:
-            if (len == 4) m.renewal_time = load_be32(v);
-            break;
-        case kOptionRebindingTime:
-            if (len == 4) m.rebinding_time = load_be32(v);
-            break;
-        case kOptionInterfaceMtu:
-            if (len == 2) m.mtu = load_be16(v);
-            break;
-        case kOptionOverload:
-            if (len == 1 && overload) *overload = v[0];
-            break;
-        default: break;
+            case kOptionMessageType:
+                if (len == 1) m.message_type = v[0];
+                break;
+            case kOptionServerId:
+                if (len == 4) m.server_id = Ipv4Address::load(v);
+                break;
+            case kOptionSubnetMask:
+                if (len == 4) m.subnet_mask = Ipv4Address::load(v);
+                break;
+            case kOptionRouter:
+                if (len >= 4) m.router = Ipv4Address::load(v);
+                break;
+            case kOptionBroadcastAddress:
+                if (len == 4) m.broadcast_address = Ipv4Address::load(v);
+                break;
+            case kOptionRequestedAddress:
+                if (len == 4) m.requested_address = Ipv4Address::load(v);
+                break;
+            case kOptionDnsServer:
+                m.dns_count = 0;
+                take_addresses(v, len, m.dns, kMaxDnsServers, m.dns_count);
+                break;
+            case kOptionDomainName:
+                if (!copy_plain_name(m.domain_name, v, len)) m.domain_name[0] = 0;
+                break;
+            case kOptionHostName:
+                if (!copy_plain_name(m.host_name, v, len)) m.host_name[0] = 0;
+                break;
+            case kOptionLeaseTime:
+                if (len == 4) m.lease_time = load_be32(v);
+                break;
+            case kOptionRenewalTime:
+                if (len == 4) m.renewal_time = load_be32(v);
+                break;
+            case kOptionRebindingTime:
+                if (len == 4) m.rebinding_time = load_be32(v);
+                break;
+            case kOptionInterfaceMtu:
+                if (len == 2) m.mtu = load_be16(v);
+                break;
+            case kOptionOverload:
+                if (len == 1 && overload) *overload = v[0];
+                break;
+            default: break;
         }
     }
     return true;  // End is optional when the area is used up

@@ -30,11 +30,11 @@ struct Header {
 
 enum class HeaderError {
     None,
-    Truncated,          // shorter than the header, or than total_length says
+    Truncated,  // shorter than the header, or than total_length says
     BadVersion,
-    BadHeaderLength,    // IHL < 5, or beyond total_length
+    BadHeaderLength,  // IHL < 5, or beyond total_length
     BadChecksum,
-    BadFragment,        // offset + length beyond 65535
+    BadFragment,  // offset + length beyond 65535
 };
 
 // Parses and checks the header of the `length` bytes at `packet`. On success the packet's

@@ -69,7 +69,8 @@ bool Icmp::send_error(u8 type, u8 code, u32 rest, const u8* packet, usize length
     }
 
     usize quoted = length;
-    if (quoted > kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize) quoted = kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize;
+    if (quoted > kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize)
+        quoted = kMaxErrorSize - kMinHeaderSize - kIcmpHeaderSize;
     u8 header[kIcmpHeaderSize];
     header[0] = type;
     header[1] = code;
@@ -107,48 +108,48 @@ void Icmp::receive(const IpPacketInfo& info, const u8* message, usize length, Na
         return;
     }
     switch (message[0]) {
-    case kIcmpEchoRequest: {
-        m_stats.in_echos++;
-        // Like Linux's icmp_echo_ignore_broadcasts: no smurf amplifier here.
-        if (info.link_broadcast || info.destination.is_limited_broadcast() || info.destination.is_multicast())
-            return;
-        u8 header[kIcmpHeaderSize];
-        header[0] = kIcmpEchoReply;
-        header[1] = message[1];
-        store_be16(header + 2, 0);
-        for (int i = 4; i < 8; i++) header[i] = message[i];
-        Checksum sum;
-        sum.add(header, sizeof header);
-        sum.add(message + kIcmpHeaderSize, length - kIcmpHeaderSize);
-        store_be16(header + 2, sum.finish());
-        Gather reply(header, sizeof header);
-        reply.append(message + kIcmpHeaderSize, length - kIcmpHeaderSize);
-        IpSendOptions options;
-        options.tos = info.tos;
-        if (m_ip.send(info.destination, info.source, kProtoIcmp, reply, options, now).is_error()) {
-            m_stats.out_errors++;
+        case kIcmpEchoRequest: {
+            m_stats.in_echos++;
+            // Like Linux's icmp_echo_ignore_broadcasts: no smurf amplifier here.
+            if (info.link_broadcast || info.destination.is_limited_broadcast() || info.destination.is_multicast())
+                return;
+            u8 header[kIcmpHeaderSize];
+            header[0] = kIcmpEchoReply;
+            header[1] = message[1];
+            store_be16(header + 2, 0);
+            for (int i = 4; i < 8; i++) header[i] = message[i];
+            Checksum sum;
+            sum.add(header, sizeof header);
+            sum.add(message + kIcmpHeaderSize, length - kIcmpHeaderSize);
+            store_be16(header + 2, sum.finish());
+            Gather reply(header, sizeof header);
+            reply.append(message + kIcmpHeaderSize, length - kIcmpHeaderSize);
+            IpSendOptions options;
+            options.tos = info.tos;
+            if (m_ip.send(info.destination, info.source, kProtoIcmp, reply, options, now).is_error()) {
+                m_stats.out_errors++;
+                return;
+            }
+            m_stats.out_msgs++;
+            m_stats.out_echo_reps++;
             return;
         }
-        m_stats.out_msgs++;
-        m_stats.out_echo_reps++;
-        return;
-    }
-    case kIcmpEchoReply: m_stats.in_echo_reps++; return;
-    case kIcmpDestinationUnreachable:
-        m_stats.in_dest_unreachs++;
-        receive_error(info, message, length, now);
-        return;
-    case kIcmpTimeExceeded:
-        m_stats.in_time_excds++;
-        receive_error(info, message, length, now);
-        return;
-    case kIcmpParameterProblem:
-        m_stats.in_parm_probs++;
-        receive_error(info, message, length, now);
-        return;
-    default:
-        // Redirects, source quench (RFC 6633), timestamps, router advertisements: ignored.
-        return;
+        case kIcmpEchoReply: m_stats.in_echo_reps++; return;
+        case kIcmpDestinationUnreachable:
+            m_stats.in_dest_unreachs++;
+            receive_error(info, message, length, now);
+            return;
+        case kIcmpTimeExceeded:
+            m_stats.in_time_excds++;
+            receive_error(info, message, length, now);
+            return;
+        case kIcmpParameterProblem:
+            m_stats.in_parm_probs++;
+            receive_error(info, message, length, now);
+            return;
+        default:
+            // Redirects, source quench (RFC 6633), timestamps, router advertisements: ignored.
+            return;
     }
 }
 

@@ -124,8 +124,8 @@ PacketBuffer Reassembler::add(const Header& h, const u8* packet, Nanos now) {
     while (*link && (*link)->offset + (*link)->length <= offset) link = &(*link)->next;
     Fragment* after = *link;
     if (after && after->offset < end) {
-        bool duplicate = after->offset == offset && after->length == length &&
-                         std::memcmp(bytes_after(after), data, length) == 0;
+        bool duplicate =
+            after->offset == offset && after->length == length && std::memcmp(bytes_after(after), data, length) == 0;
         if (!duplicate) fail(s);
         return {};
     }

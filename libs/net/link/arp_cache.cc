@@ -21,9 +21,7 @@ ArpCache::Entry* ArpCache::find(Ipv4Address address) {
     return nullptr;
 }
 
-const ArpCache::Entry* ArpCache::find(Ipv4Address address) const {
-    return const_cast<ArpCache*>(this)->find(address);
-}
+const ArpCache::Entry* ArpCache::find(Ipv4Address address) const { return const_cast<ArpCache*>(this)->find(address); }
 
 NeighbourState ArpCache::state_of(Ipv4Address address) const {
     const Entry* e = find(address);
@@ -35,12 +33,12 @@ NeighbourState ArpCache::state_of(Ipv4Address address) const {
 ArpCache::Entry* ArpCache::allocate(Ipv4Address address, Nanos now) {
     auto rank = [](NeighbourState s) {
         switch (s) {
-        case NeighbourState::Free: return 0;
-        case NeighbourState::Failed: return 1;
-        case NeighbourState::Stale: return 2;
-        case NeighbourState::Reachable: return 3;
-        case NeighbourState::Probe: return 4;
-        case NeighbourState::Incomplete: return 5;
+            case NeighbourState::Free: return 0;
+            case NeighbourState::Failed: return 1;
+            case NeighbourState::Stale: return 2;
+            case NeighbourState::Reachable: return 3;
+            case NeighbourState::Probe: return 4;
+            case NeighbourState::Incomplete: return 5;
         }
         return 6;
     };
@@ -136,7 +134,8 @@ void ArpCache::send_request(Ipv4Address target, const MacAddress* unicast_to) {
     u8 bytes[kArpPacketSize];
     write_arp(bytes, packet);
     m_stats.requests_sent++;
-    (void)m_link.transmit(unicast_to ? *unicast_to : kMacBroadcast, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
+    (void)m_link.transmit(unicast_to ? *unicast_to : kMacBroadcast, kEtherTypeArp, Gather(bytes, sizeof bytes),
+                          nullptr);
 }
 
 void ArpCache::send_reply(const MacAddress& to_mac, Ipv4Address to_ip) {
@@ -152,8 +151,7 @@ void ArpCache::send_reply(const MacAddress& to_mac, Ipv4Address to_ip) {
     (void)m_link.transmit(to_mac, kEtherTypeArp, Gather(bytes, sizeof bytes), nullptr);
 }
 
-Result<void> ArpCache::send(Ipv4Address next_hop, const Gather& ip_packet, const PartialChecksum* partial,
-                            Nanos now) {
+Result<void> ArpCache::send(Ipv4Address next_hop, const Gather& ip_packet, const PartialChecksum* partial, Nanos now) {
     Entry* entry = find(next_hop);
     if (!entry) {
         entry = allocate(next_hop, now);
@@ -166,18 +164,18 @@ Result<void> ArpCache::send(Ipv4Address next_hop, const Gather& ip_packet, const
     }
     entry->last_used = now;
     switch (entry->state) {
-    case NeighbourState::Failed: return Error(EHOSTUNREACH);
-    case NeighbourState::Incomplete: return enqueue(*entry, ip_packet, partial);
-    case NeighbourState::Stale:
-        // Still believed, but checked again now that it is in use (RFC 1122 2.3.2.1).
-        entry->state = NeighbourState::Probe;
-        entry->requests_sent = 1;
-        entry->deadline = now + m_config.retry_interval;
-        send_request(next_hop, &entry->mac);
-        break;
-    case NeighbourState::Reachable:
-    case NeighbourState::Probe:
-    case NeighbourState::Free: break;
+        case NeighbourState::Failed: return Error(EHOSTUNREACH);
+        case NeighbourState::Incomplete: return enqueue(*entry, ip_packet, partial);
+        case NeighbourState::Stale:
+            // Still believed, but checked again now that it is in use (RFC 1122 2.3.2.1).
+            entry->state = NeighbourState::Probe;
+            entry->requests_sent = 1;
+            entry->deadline = now + m_config.retry_interval;
+            send_request(next_hop, &entry->mac);
+            break;
+        case NeighbourState::Reachable:
+        case NeighbourState::Probe:
+        case NeighbourState::Free: break;
     }
     return m_link.transmit(entry->mac, kEtherTypeIpv4, ip_packet, partial);
 }
@@ -253,38 +251,38 @@ void ArpCache::on_timers(Nanos now) {
         Entry& e = m_entries[i];
         if (e.state == NeighbourState::Free || e.deadline == kNoDeadline || e.deadline > now) continue;
         switch (e.state) {
-        case NeighbourState::Incomplete:
-            if (e.requests_sent < m_config.max_requests) {
-                e.requests_sent++;
-                e.deadline = now + m_config.retry_interval;
-                send_request(e.address, nullptr);
+            case NeighbourState::Incomplete:
+                if (e.requests_sent < m_config.max_requests) {
+                    e.requests_sent++;
+                    e.deadline = now + m_config.retry_interval;
+                    send_request(e.address, nullptr);
+                    break;
+                }
+                m_stats.failures++;
+                while (Pending* p = take_pending(e)) {
+                    *given_up_tail = p;
+                    given_up_tail = &p->next;
+                }
+                e.state = NeighbourState::Failed;
+                e.deadline = now + m_config.failed_time;
                 break;
-            }
-            m_stats.failures++;
-            while (Pending* p = take_pending(e)) {
-                *given_up_tail = p;
-                given_up_tail = &p->next;
-            }
-            e.state = NeighbourState::Failed;
-            e.deadline = now + m_config.failed_time;
-            break;
-        case NeighbourState::Probe:
-            if (e.requests_sent < m_config.max_requests) {
-                e.requests_sent++;
-                e.deadline = now + m_config.retry_interval;
-                send_request(e.address, &e.mac);
+            case NeighbourState::Probe:
+                if (e.requests_sent < m_config.max_requests) {
+                    e.requests_sent++;
+                    e.deadline = now + m_config.retry_interval;
+                    send_request(e.address, &e.mac);
+                    break;
+                }
+                m_stats.failures++;
+                release(e);
                 break;
-            }
-            m_stats.failures++;
-            release(e);
-            break;
-        case NeighbourState::Reachable:
-            e.state = NeighbourState::Stale;
-            e.deadline = now + m_config.stale_time;
-            break;
-        case NeighbourState::Stale:
-        case NeighbourState::Failed: release(e); break;
-        case NeighbourState::Free: break;
+            case NeighbourState::Reachable:
+                e.state = NeighbourState::Stale;
+                e.deadline = now + m_config.stale_time;
+                break;
+            case NeighbourState::Stale:
+            case NeighbourState::Failed: release(e); break;
+            case NeighbourState::Free: break;
         }
     }
     while (given_up) {

@@ -31,7 +31,7 @@ public:
     // Sends one Ethernet frame carrying `payload` (an ARP or IPv4 packet). `partial` is
     // relative to the start of the payload. ENOBUFS when the device queue is full.
     virtual Result<void> transmit(MacAddress destination, u16 ether_type, const Gather& payload,
-                          const PartialChecksum* partial) = 0;
+                                  const PartialChecksum* partial) = 0;
     // A packet that waited for resolution is given up; called outside any iteration of
     // the cache, so it may send again.
     virtual void unresolved(const u8* ip_packet, usize length, Nanos now) = 0;
@@ -57,9 +57,9 @@ struct ArpStats {
     u64 requests_sent = 0;
     u64 replies_sent = 0;
     u64 received = 0;
-    u64 invalid = 0;       // malformed, or from our own MAC, or a bogus sender
-    u64 conflicts = 0;     // someone else claims our address
-    u64 failures = 0;      // resolutions that got no answer
+    u64 invalid = 0;    // malformed, or from our own MAC, or a bogus sender
+    u64 conflicts = 0;  // someone else claims our address
+    u64 failures = 0;   // resolutions that got no answer
     u64 pending_dropped = 0;
     u64 evictions = 0;
 };

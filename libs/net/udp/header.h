@@ -18,9 +18,7 @@ struct Header {
     u16 checksum = 0;
 };
 
-inline Header load_header(const u8* p) {
-    return {load_be16(p), load_be16(p + 2), load_be16(p + 4), load_be16(p + 6)};
-}
+inline Header load_header(const u8* p) { return {load_be16(p), load_be16(p + 2), load_be16(p + 4), load_be16(p + 6)}; }
 
 inline void store_header(u8* p, const Header& h) {
     store_be16(p, h.source_port);

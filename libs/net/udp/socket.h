@@ -95,8 +95,8 @@ public:
     bool readable() const { return m_queue_head != nullptr; }
     bool writable() const { return true; }  // datagrams are copied out at once
     bool has_error() const { return m_error != 0; }
-    int take_error();  // SO_ERROR: returns and clears
-    usize next_datagram_length() const;  // FIONREAD: the first datagram's size, or 0
+    int take_error();                                      // SO_ERROR: returns and clears
+    usize next_datagram_length() const;                    // FIONREAD: the first datagram's size, or 0
     usize queued_bytes() const { return m_queued_bytes; }  // counted as the receive buffer counts
     u64 drops() const { return m_drops; }
 
@@ -126,15 +126,15 @@ private:
     void drop_queue();
 
     Udp& m_udp;
-    ListNode m_all_node;    // in Udp's list of every socket
-    ListNode m_port_node;   // in Udp's table of bound ports
+    ListNode m_all_node;   // in Udp's list of every socket
+    ListNode m_port_node;  // in Udp's table of bound ports
     Options m_options;
-    Endpoint m_local;                // the address receives match (kIpv4Any: every one)
-    Ipv4Address m_source;            // the source address sends use (kIpv4Any: the route's)
+    Endpoint m_local;      // the address receives match (kIpv4Any: every one)
+    Ipv4Address m_source;  // the source address sends use (kIpv4Any: the route's)
     bool m_bound = false;
-    bool m_address_locked = false;   // bound to a specific address on purpose
-    bool m_port_locked = false;      // bound to a specific port on purpose
-    u64 m_bind_sequence = 0;         // later binds win ties, as in Linux's hash chains
+    bool m_address_locked = false;  // bound to a specific address on purpose
+    bool m_port_locked = false;     // bound to a specific port on purpose
+    u64 m_bind_sequence = 0;        // later binds win ties, as in Linux's hash chains
     bool m_connected = false;
     Endpoint m_remote;
     Datagram* m_queue_head = nullptr;

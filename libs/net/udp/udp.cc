@@ -210,10 +210,10 @@ Result<usize> Udp::send(Socket& socket, const ByteSource& data, usize length, co
     options.tos = socket.m_options.tos;
     options.checksum_field = static_cast<int>(kChecksumOffset);
     switch (socket.m_options.pmtu) {
-    case PmtuMode::Dont: options.dont_fragment = false; break;
-    case PmtuMode::Want: options.dont_fragment = udp_length <= m_ip.max_payload(destination.address); break;
-    case PmtuMode::Do:
-    case PmtuMode::Probe: options.dont_fragment = true; break;
+        case PmtuMode::Dont: options.dont_fragment = false; break;
+        case PmtuMode::Want: options.dont_fragment = udp_length <= m_ip.max_payload(destination.address); break;
+        case PmtuMode::Do:
+        case PmtuMode::Probe: options.dont_fragment = true; break;
     }
     Gather packet(header, sizeof header);
     packet.append(payload.bytes(), length);
@@ -325,8 +325,8 @@ void Udp::receive(const IpPacketInfo& info, const u8* datagram, usize length, Na
     usize data_length = length - kHeaderSize;
 
     if (is_broadcast_destination(info)) {
-        // Every matching socket gets its own copy. Collected first: delivering may wake
-        // the glue, which must not see the list change under this walk (it cannot).
+        // Every matching socket gets its own copy (Events may not close sockets, so the
+        // walk is safe).
         bool any = false;
         bucket(h.destination_port).for_each([&](Socket& s) {
             if (s.m_local.port != h.destination_port) return;

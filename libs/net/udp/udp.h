@@ -85,7 +85,8 @@ private:
     Result<void> autobind(Socket& socket);
     Result<void> connect(Socket& socket, Endpoint remote);
     void disconnect(Socket& socket);
-    Result<usize> send(Socket& socket, const ByteSource& data, usize length, const std::optional<Endpoint>& to, Nanos now);
+    Result<usize> send(Socket& socket, const ByteSource& data, usize length, const std::optional<Endpoint>& to,
+                       Nanos now);
     void destroy(Socket& socket);
 
     int score(const Socket& s, Ipv4Address source, u16 source_port, Ipv4Address destination, u16 port) const;
