@@ -28,6 +28,7 @@
 #include "mm/frames.h"
 #include "mm/kernel_stacks.h"
 #include "mm/memory_init.h"
+#include "net/engine.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
 #include "sched/timer.h"
@@ -109,6 +110,8 @@ void init_time() {
     syscall_msr::init();
     if (auto mounted = fs::mount_standard(); mounted.is_error())
         panic("cannot build the root file system: {}", err::name(mounted.error()));
+    // After the file systems: an address from ip=...,dns= (or DHCP) writes /etc/resolv.conf.
+    net::engine::start(g_cmdline);
     linux_abi::set_tracing(g_cmdline.has("trace"));
     bool aslr = g_cmdline.get_bool("aslr").value_or(true);
     if (auto started = linux_abi::start_application(aslr); started.is_error()) {

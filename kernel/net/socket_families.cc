@@ -1,4 +1,6 @@
 // The socket families Osprey has, for socket(2) and socketpair(2).
+#include "lib/log.h"
+#include "net/inet/inet_socket.h"
 #include "net/socket.h"
 #include "net/unix/stream_pair.h"
 
@@ -17,8 +19,23 @@ Result<void> unix_pair(int type, int protocol, u32 status_flags, RefPtr<Socket>&
 
 Result<RefPtr<Socket>> no_sockets(int, int, u32) { return Error(EAFNOSUPPORT); }
 
+Result<RefPtr<Socket>> inet_socket(int type, int protocol, u32 status_flags) {
+    switch (type) {
+        case SOCK_DGRAM: return create_udp_socket(protocol, status_flags);
+        case SOCK_STREAM: return Error(EPROTONOSUPPORT);  // FIXME: TCP lands next
+        case SOCK_RAW: {
+            static bool told = false;
+            if (!told) klog::warn("socket(AF_INET, SOCK_RAW): raw sockets are not supported");
+            told = true;
+            return Error(ESOCKTNOSUPPORT);
+        }
+        default: return Error(ESOCKTNOSUPPORT);
+    }
+}
+
 const SocketFamily kFamilies[] = {
     {AF_UNIX, no_sockets, unix_pair},
+    {AF_INET, inet_socket, nullptr},
 };
 
 }  // namespace
