@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "lib/atomic.h"
+#include "net/interface_ioctl.h"
 #include "sched/clock.h"
 
 namespace net {
@@ -149,7 +150,11 @@ Result<usize> Socket::get_option(int level, int name, u8* out, usize capacity) {
 Result<void> Socket::set_family_option(int, int, const u8*, usize) { return Error(ENOPROTOOPT); }
 Result<usize> Socket::get_family_option(int, int, u8*, usize) { return Error(ENOPROTOOPT); }
 
-Result<u64> Socket::ioctl(u32 request, u64 argument) { return family_ioctl(request, argument); }
+Result<u64> Socket::ioctl(u32 request, u64 argument) {
+    // The interface ioctls work on any socket, as on Linux (dev_ioctl).
+    if (is_interface_ioctl(request)) return interface_ioctl(request, argument);
+    return family_ioctl(request, argument);
+}
 
 Result<usize> Socket::read(const fs::IoBuffer& buffer) {
     fs::IoBufferBytes bytes(buffer);

@@ -1,6 +1,7 @@
 // The socket families Osprey has, for socket(2) and socketpair(2).
 #include "lib/log.h"
 #include "net/inet/inet_socket.h"
+#include "net/netlink/route_socket.h"
 #include "net/socket.h"
 #include "net/unix/stream_pair.h"
 
@@ -36,6 +37,7 @@ Result<RefPtr<Socket>> inet_socket(int type, int protocol, u32 status_flags) {
 const SocketFamily kFamilies[] = {
     {AF_UNIX, no_sockets, unix_pair},
     {AF_INET, inet_socket, nullptr},
+    {AF_NETLINK, create_route_socket, nullptr},
 };
 
 }  // namespace
