@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "fs/procfs_process.h"
 #include "fs/synthetic.h"
+#include "net/proc_net.h"
 #include "fs/vfs.h"
 #include "lib/random.h"
 #include "linux/address_space.h"
@@ -217,6 +218,38 @@ Result<void> add_constants(Directory& directory, std::span<const Constant> const
     return {};
 }
 
+Result<void> build_net(Directory& net) {
+    TRY(net.add_file("tcp", net::proc::render_tcp));
+    TRY(net.add_file("udp", net::proc::render_udp));
+    TRY(net.add_file("tcp6", net::proc::render_tcp6));
+    TRY(net.add_file("udp6", net::proc::render_udp6));
+    TRY(net.add_file("dev", net::proc::render_dev));
+    TRY(net.add_file("route", net::proc::render_route));
+    TRY(net.add_file("snmp", net::proc::render_snmp));
+    return {};
+}
+
+// /proc/sys/net: the settings programs read to size their backlogs and port ranges.
+Result<void> build_sys_net(Directory& net) {
+    auto* core = TRY(net.add_directory("core"));
+    static constexpr Constant kCore[] = {
+        {"somaxconn", "4096"},       {"rmem_default", "212992"}, {"rmem_max", "212992"},
+        {"wmem_default", "212992"},  {"wmem_max", "212992"},     {"netdev_max_backlog", "1000"},
+    };
+    TRY(add_constants(*core, kCore));
+    auto* ipv4 = TRY(net.add_directory("ipv4"));
+    static constexpr Constant kIpv4[] = {
+        {"ip_local_port_range", "32768\t60999"}, {"tcp_max_syn_backlog", "512"}, {"tcp_fin_timeout", "60"},
+        {"tcp_keepalive_time", "7200"},          {"tcp_keepalive_intvl", "75"},  {"tcp_keepalive_probes", "9"},
+        {"tcp_syncookies", "1"},                 {"tcp_rmem", "4096\t131072\t6291456"},
+        {"tcp_wmem", "4096\t16384\t4194304"},   {"ip_forward", "0"},            {"ip_default_ttl", "64"},
+        {"tcp_timestamps", "1"},                 {"tcp_window_scaling", "1"},    {"tcp_sack", "1"},
+        {"tcp_congestion_control", "cubic"},
+    };
+    TRY(add_constants(*ipv4, kIpv4));
+    return {};
+}
+
 Result<void> build_sys(Directory& sys) {
     auto* kernel = TRY(sys.add_directory("kernel"));
     static constexpr Constant kKernel[] = {
@@ -246,6 +279,7 @@ Result<void> build_sys(Directory& sys) {
     static constexpr Constant kRandom[] = {{"entropy_avail", "256"}, {"poolsize", "256"}};
     TRY(add_constants(*random, kRandom));
 
+    TRY(build_sys_net(*TRY(sys.add_directory("net"))));
     auto* vm = TRY(sys.add_directory("vm"));
     static constexpr Constant kVm[] = {
         {"overcommit_memory", "0"}, {"overcommit_ratio", "50"}, {"max_map_count", "65530"},
@@ -286,6 +320,7 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_file("version", render_version));
     TRY(root.add_file("filesystems", render_filesystems));
     TRY(build_sys(*TRY(root.add_directory("sys"))));
+    TRY(build_net(*TRY(root.add_directory("net"))));
     return fs::mount(path, *filesystem);
 }
 

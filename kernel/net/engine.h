@@ -24,6 +24,8 @@ namespace net {
 class StackEvents {
 public:
     virtual void stack_changed(u32 what) = 0;
+    // The socket's inode number, for /proc/net/* (socket:[N] in /proc/self/fd).
+    virtual u64 socket_inode() const = 0;
 
 protected:
     ~StackEvents() = default;

@@ -33,6 +33,7 @@ void endpoint_to(const Endpoint& endpoint, SocketAddress& out);
 class InetSocket : public Socket, public StackEvents {
 public:
     u32 poll_events() override { return m_events.load(kstd::acquire); }
+    u64 socket_inode() const override { return inode_number(); }
 
 protected:
     InetSocket(int type, int protocol, u32 status_flags) : Socket(AF_INET, type, protocol, status_flags) {}
