@@ -5,13 +5,14 @@
 #   make run      boot the kernel and show its banner
 #   make check    all tests: unit (host), guest (QEMU)
 #   make bench    Osprey side by side with a Linux guest (bench/run.sh, docs/performance.md)
+#   make fuzz     every fuzz target for SECONDS seconds each (default 300; tests/fuzz)
 #   make clean    remove build/
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run check bench clean setup
+.PHONY: all build run check bench fuzz clean setup
 
 all: build
 
@@ -33,6 +34,12 @@ check: build
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)
+
+SECONDS ?= 300
+fuzz: build
+	@cd $(BUILD_DIR) && cmake -DOSPREY_FUZZ_SECONDS=$(SECONDS) . >/dev/null && \
+		ctest -L fuzz --output-on-failure --timeout $$(( $(SECONDS) + 120 )); \
+		status=$$?; cmake -DOSPREY_FUZZ_SECONDS=8 . >/dev/null; exit $$status
 
 clean:
 	rm -rf $(BUILD_DIR)

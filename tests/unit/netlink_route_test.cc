@@ -189,3 +189,34 @@ TEST(NetlinkRoute, AMessageThatDoesNotFitLeavesTheBufferAsItWas) {
     EXPECT_EQ(w.length(), before);
     EXPECT_TRUE(w.add_done(Request{}));
 }
+
+TEST(NetlinkRoute, WalksEveryMessageOfADatagramAndStopsAtAnUnpaddedTail) {
+    auto a = dump_request(RTM_GETLINK, 1, 0);
+    auto b = dump_request(RTM_GETADDR, 2, 0);
+    std::vector<u8> datagram = a;
+    datagram.insert(datagram.end(), b.begin(), b.end());
+    std::vector<u32> seen;
+    EXPECT_EQ(for_each_request(datagram.data(), datagram.size(), [&](const Request& r) { seen.push_back(r.sequence); }), 2u);
+    EXPECT_EQ(seen, (std::vector<u32>{1, 2}));
+    // A last message of 34 bytes in a 34-byte tail: its padding is missing, and the walk
+    // must end there instead of stepping past the datagram (found by the fuzzer).
+    std::vector<u8> odd(kHeaderSize + 18, 0);
+    u32 len = static_cast<u32>(odd.size());
+    memcpy(&odd[0], &len, 4);
+    EXPECT_EQ(for_each_request(odd.data(), odd.size(), [](const Request&) {}), 1u);
+}
+
+TEST(NetlinkRoute, AnUnpaddedLastAttributeEndsTheWalkInsideTheMessage) {
+    // ifinfomsg, then IFLA_IFNAME "lo" of length 7 as the very last bytes (no padding).
+    std::vector<u8> m(kHeaderSize + 16 + 7, 0);
+    u32 len = static_cast<u32>(m.size());
+    memcpy(&m[0], &len, 4);
+    u16 type = RTM_GETLINK, attr_len = 7, attr_type = 3;
+    memcpy(&m[4], &type, 2);
+    memcpy(&m[kHeaderSize + 16], &attr_len, 2);
+    memcpy(&m[kHeaderSize + 18], &attr_type, 2);
+    memcpy(&m[kHeaderSize + 20], "lo", 3);
+    auto r = parse_request(m.data(), m.size());
+    ASSERT_TRUE(r.is_ok());
+    EXPECT_STREQ(r.value().name, "lo");
+}

@@ -89,15 +89,14 @@ public:
             ~Free() { delete[] p; }
         } free_request{request};
         TRY(message.source->copy_in(0, request, message.length));
-        usize offset = 0;
-        while (message.length - offset >= netlink::kHeaderSize) {
-            auto parsed = netlink::parse_request(request + offset, message.length - offset);
-            if (parsed.is_error()) break;  // Linux ignores a truncated tail
-            netlink::Request r = parsed.value();
-            if (r.port == 0) r.port = m_waiters.locked([&] { return m_port; });
-            if (r.flags & netlink::NLM_F_REQUEST) TRY(answer(r));
-            offset += netlink::align4(r.length);
-        }
+        Result<void> answered;
+        u32 port = m_waiters.locked([&] { return m_port; });
+        netlink::for_each_request(request, message.length, [&](const netlink::Request& parsed) {
+            netlink::Request r = parsed;
+            if (r.port == 0) r.port = port;
+            if (answered.is_ok() && (r.flags & netlink::NLM_F_REQUEST)) answered = answer(r);
+        });
+        TRY(answered);
         m_waiters.wake_all();
         notify_observers(poll_events());
         return message.length;

@@ -45,7 +45,7 @@ Result<Request> parse_request(const u8* bytes, usize length) {
     if (r.type == RTM_GETLINK && body >= 16) {
         r.index = static_cast<i32>(get32(p + 4));
         usize offset = 16;
-        while (body - offset >= 4) {
+        while (offset <= body && body - offset >= 4) {
             u16 attr_length = get16(p + offset);
             u16 attr_type = get16(p + offset + 2);
             if (attr_length < 4 || attr_length > body - offset) break;
@@ -54,6 +54,7 @@ Result<Request> parse_request(const u8* bytes, usize length) {
                 if (n > sizeof r.name - 1) n = sizeof r.name - 1;
                 for (usize i = 0; i < n; i++) r.name[i] = static_cast<char>(p[offset + 4 + i]);
             }
+            if (align4(attr_length) > body - offset) break;  // the last one, unpadded
             offset += align4(attr_length);
         }
     }

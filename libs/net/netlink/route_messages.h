@@ -93,6 +93,24 @@ struct Request {
 Result<Request> parse_request(const u8* bytes, usize length);
 constexpr usize align4(usize n) { return (n + 3) & ~usize(3); }
 
+// Calls f(request) for each well-formed message of a datagram, in order; stops at the first
+// malformed one or at the end (a last message whose length is not a multiple of 4 ends the
+// datagram: its padding may be missing). Returns how many were seen.
+template <typename F>
+usize for_each_request(const u8* bytes, usize length, F&& f) {
+    usize offset = 0, count = 0;
+    while (offset < length && length - offset >= kHeaderSize) {
+        auto parsed = parse_request(bytes + offset, length - offset);
+        if (parsed.is_error()) break;
+        f(static_cast<const Request&>(parsed.value()));
+        count++;
+        usize step = align4(parsed.value().length);
+        if (step > length - offset) break;
+        offset += step;
+    }
+    return count;
+}
+
 // Builds answers into a caller's buffer. Each add_* returns false, leaving the buffer as it
 // was, when the message does not fit: the caller starts a new datagram then.
 class Writer {
