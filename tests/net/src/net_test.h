@@ -74,6 +74,7 @@ static inline const char *errno_name(int e) {
     case EPIPE: return "EPIPE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOSYS: return "ENOSYS";
+    case EDOM: return "EDOM";
     case ENOPROTOOPT: return "ENOPROTOOPT";
     case ENOTSOCK: return "ENOTSOCK";
     case EDESTADDRREQ: return "EDESTADDRREQ";
