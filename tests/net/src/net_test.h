@@ -56,6 +56,7 @@ static inline const char *errno_name(int e) {
     switch (e) {
     case 0: return "0";
     case EPERM: return "EPERM";
+    case ESRCH: return "ESRCH";
     case ENOENT: return "ENOENT";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
@@ -477,7 +478,7 @@ static inline pthread_t start_thread(void *(*fn)(void *), void *arg) {
 
 // Makes a private directory under /tmp for socket files, removed at exit (with the files
 // registered through unix_path). Never printed: its name has the pid.
-static char g_sock_dir[PATH_MAX];
+static char g_sock_dir[64];
 static char g_sock_files[32][PATH_MAX];
 static void remove_sock_dir(void) {
     for (int i = 0; i < 32; i++)
