@@ -440,20 +440,31 @@ static const char *header_words(const char *text) {
 }
 
 // Finds the line whose local address column is `local` (and, when `remote` is given, whose
-// remote one is too) in /proc/net/tcp or udp; returns its state column or "-".
-static const char *find_socket_line(const char *table, const char *local, const char *remote) {
+// remote one is too) in /proc/net/tcp or udp, read line by line (with many sockets in
+// TIME_WAIT the file runs to megabytes); returns its state column or "-". `header` gets the
+// first line.
+static const char *find_socket_line(const char *path, const char *local, const char *remote,
+                                    char *header, size_t header_size) {
     static char state[8];
-    const char *line = strchr(table, '\n');
-    while (line && *++line) {
+    snprintf(state, sizeof state, "-");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        FAIL("open %s: %s", path, errno_name(errno));
+        return state;
+    }
+    char line[512];
+    if (!fgets(header, (int)header_size, f))
+        header[0] = 0;
+    while (fgets(line, sizeof line, f)) {
         char sl[16], loc[64], rem[64], st[8];
         if (sscanf(line, "%15s %63s %63s %7s", sl, loc, rem, st) == 4 && strcmp(loc, local) == 0 &&
             (!remote || strcmp(rem, remote) == 0)) {
             snprintf(state, sizeof state, "%s", st);
-            return state;
+            break;
         }
-        line = strchr(line, '\n');
     }
-    return "-";
+    fclose(f);
+    return state;
 }
 
 static void proc_net(void) {
@@ -464,12 +475,26 @@ static void proc_net(void) {
     char local[32], client_local[32], server_remote[32];
     snprintf(local, sizeof local, "0100007F:%04X", port);
     snprintf(client_local, sizeof client_local, "0100007F:%04X", local_port(c));
-    char *tcp = read_whole("/proc/net/tcp");
-    say("/proc/net/tcp header: %s", header_words(tcp));
-    say("/proc/net/tcp listener: %s", find_socket_line(tcp, local, "00000000:0000"));
-    say("/proc/net/tcp client end: %s", find_socket_line(tcp, client_local, local));
     snprintf(server_remote, sizeof server_remote, "%s", client_local);
-    say("/proc/net/tcp server end: %s", find_socket_line(tcp, local, server_remote));
+    // The file is no snapshot: when other processes' sockets come and go while it is read,
+    // lines can be skipped. Read it again until all three are there (bounded).
+    char header[512];
+    char listener_state[8], client_state[8], server_state[8];
+    for (int i = 0; i < 50; i++) {
+        snprintf(listener_state, sizeof listener_state, "%s",
+                 find_socket_line("/proc/net/tcp", local, "00000000:0000", header, sizeof header));
+        snprintf(client_state, sizeof client_state, "%s",
+                 find_socket_line("/proc/net/tcp", client_local, local, header, sizeof header));
+        snprintf(server_state, sizeof server_state, "%s",
+                 find_socket_line("/proc/net/tcp", local, server_remote, header, sizeof header));
+        if (strcmp(listener_state, "-") && strcmp(client_state, "-") && strcmp(server_state, "-"))
+            break;
+        sleep_ms(20);
+    }
+    say("/proc/net/tcp header: %s", header_words(header));
+    say("/proc/net/tcp listener: %s", listener_state);
+    say("/proc/net/tcp client end: %s", client_state);
+    say("/proc/net/tcp server end: %s", server_state);
     close(c);
     close(s);
     close(listener);
@@ -477,9 +502,16 @@ static void proc_net(void) {
     uint16_t udp_port;
     int udp = bound_socket(SOCK_DGRAM, &udp_port);
     snprintf(local, sizeof local, "0100007F:%04X", udp_port);
-    char *udp_table = read_whole("/proc/net/udp");
-    say("/proc/net/udp header: %s", header_words(udp_table));
-    say("/proc/net/udp bound socket: %s", find_socket_line(udp_table, local, "00000000:0000"));
+    char udp_state[8];
+    for (int i = 0; i < 50; i++) {
+        snprintf(udp_state, sizeof udp_state, "%s",
+                 find_socket_line("/proc/net/udp", local, "00000000:0000", header, sizeof header));
+        if (strcmp(udp_state, "-"))
+            break;
+        sleep_ms(20);
+    }
+    say("/proc/net/udp header: %s", header_words(header));
+    say("/proc/net/udp bound socket: %s", udp_state);
     close(udp);
 
     socklen_t len;
@@ -487,21 +519,31 @@ static void proc_net(void) {
     int un = OK(socket(AF_UNIX, SOCK_STREAM, 0));
     OK(bind(un, (struct sockaddr *)&path, len));
     OK(listen(un, 1));
-    char *unix_table = read_whole("/proc/net/unix");
-    say("/proc/net/unix header: %s", header_words(unix_table));
-    const char *at = strstr(unix_table, path.sun_path);
     int listed = 0;
-    if (at) {
-        // The line's Flags column has __SO_ACCEPTCON (00010000) for a listener, St is 01.
-        const char *line = at;
-        while (line > unix_table && line[-1] != '\n')
-            line--;
-        char num[32], ref[16], proto[16], flags[16], type[8], st[8];
-        if (sscanf(line, "%31s %15s %15s %15s %7s %7s", num, ref, proto, flags, type, st) == 6) {
-            say("/proc/net/unix listener: flags %s, type %s, state %s", flags, type, st);
-            listed = 1;
+    for (int i = 0; i < 50 && !listed; i++) {
+        FILE *f = fopen("/proc/net/unix", "r");
+        if (!f) {
+            FAIL("open /proc/net/unix: %s", errno_name(errno));
+            break;
         }
+        char line[512];
+        if (!fgets(header, sizeof header, f))
+            header[0] = 0;
+        while (!listed && fgets(line, sizeof line, f)) {
+            if (!strstr(line, path.sun_path))
+                continue;
+            // The Flags column has __SO_ACCEPTCON (00010000) for a listener; St is 01.
+            char num[32], ref[16], proto[16], flags[16], type[8], st[8];
+            if (sscanf(line, "%31s %15s %15s %15s %7s %7s", num, ref, proto, flags, type, st) == 6) {
+                say("/proc/net/unix listener: flags %s, type %s, state %s", flags, type, st);
+                listed = 1;
+            }
+        }
+        fclose(f);
+        if (!listed)
+            sleep_ms(20);
     }
+    say("/proc/net/unix header: %s", header_words(header));
     say("/proc/net/unix lists the bound path: %d", listed);
     close(un);
 
