@@ -4,11 +4,12 @@
   probe.py --free-port           print a port on 127.0.0.1 that nothing listens on now
   probe.py PORT [--send TEXT] [--expect PREFIX]
 
-Connects to 127.0.0.1:PORT, sends TEXT if given (backslash escapes as in Python), and
-decides whether a server is really there: with --expect, the reply must start with
-PREFIX; without it, the connection must either bring data or stay open for half a second.
-A port forward whose guest does not listen yet is accepted by QEMU and then closed at once,
-so a bare successful connect proves nothing. Exits 0 when ready, 1 otherwise.
+Connects to 127.0.0.1:PORT, sends TEXT (backslash escapes as in Python; default an HTTP
+request, "GET / HTTP/1.0"), and decides whether a server is really there: the reply must
+start with PREFIX (default: any reply at all). A port forward is accepted by QEMU before
+the guest listens (and then closed, or left hanging while the guest does not answer), so a
+successful connect, or a connection that merely stays open, proves nothing: only an
+answer does. Exits 0 when ready, 1 otherwise.
 """
 import socket
 import sys
@@ -27,23 +28,15 @@ def probe(port, send, expect):
         return False
     with s:
         try:
-            if send is not None:
-                s.sendall(send)
-            s.settimeout(0.5 if expect is None else 5)
+            s.sendall(send)
+            s.settimeout(5)
             data = b""
-            while True:
-                try:
-                    chunk = s.recv(4096)
-                except socket.timeout:
-                    # Still open and silent: a server that waits for a request.
-                    return expect is None
+            while len(data) < max(len(expect), 1):
+                chunk = s.recv(4096)
                 if not chunk:
-                    return expect is not None and data.startswith(expect)
+                    break
                 data += chunk
-                if expect is None or data.startswith(expect):
-                    return True
-                if len(data) >= len(expect):
-                    return False
+            return len(data) > 0 and data.startswith(expect)
         except OSError:
             return False
 
@@ -53,7 +46,8 @@ def main(argv):
         print(free_port())
         return 0
     port = int(argv[1])
-    send = expect = None
+    send = b"GET / HTTP/1.0\r\nHost: probe\r\n\r\n"
+    expect = b""
     args = argv[2:]
     while args:
         if args[0] == "--send":

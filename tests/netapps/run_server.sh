@@ -29,9 +29,9 @@
 #   --client CMD         the client, run by bash -c with PORT and HOST set; its stdout is the
 #                        transcript and it must exit 0 (required)
 #   --probe CMD          readiness check, run by bash -c with PORT set until it exits 0
-#                        (default: probe.py PORT: a connection the server keeps open or
-#                        answers on; QEMU accepts forwarded connections before the guest
-#                        listens, then drops them, so a bare connect proves nothing)
+#                        (default: probe.py PORT, an HTTP request that must get an answer;
+#                        QEMU accepts forwarded connections before the guest listens, so a
+#                        bare connect proves nothing: a probe needs the server's answer)
 #   --ready-timeout S    how long to wait for the probe (default 60 host, 180 guest)
 #   --guest-port N       the port inside the guest (default 8080)
 #   --timeout S          osprey run --timeout (default 300)
