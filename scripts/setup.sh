@@ -8,12 +8,14 @@ set -eu
 # programs run inside Osprey (busybox-static, musl-tools) and their tools (cpio, e2fsprogs);
 # the apps tier's Debian programs and toolchains (coreutils, python3, sqlite3, lua5.4, perl,
 # openjdk-17-jdk-headless (java, and the compiler its source launcher uses), cargo with rustc, golang-go with cgo).
+# The networking tests' servers and clients (tests/netapps): redis-server with redis-tools,
+# nginx-light, memcached, iperf3, curl, wrk, nodejs.
 # Benchmarks: xz-utils unpacks Debian's kernel for the Linux guest (bench/lib/linux_guest.sh).
 # Fuzzing: clang with its libFuzzer and sanitizer runtimes (tests/fuzz).
 PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
 nlohmann-json3-dev libtoml11-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
 golang-go xz-utils coreutils python3 sqlite3 lua5.4 perl cargo openjdk-17-jdk-headless \
-clang-14 libclang-rt-14-dev"
+clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs"
 
 missing=""
 for package in $PACKAGES; do
