@@ -91,8 +91,15 @@ Result<void> Epoll::ctl(int op, int fd, RefPtr<File> target, const EpollEvent& e
     if (target.get() == this) return Error(EINVAL);
     // A cycle of epolls would notify itself forever: Linux refuses it with ELOOP.
     if (op == EPOLL_CTL_ADD && is_epoll(*target) && reaches(static_cast<Epoll&>(*target), *this, 1)) return Error(ELOOP);
+    // EPOLLEXCLUSIVE: only with ADD, only with these bits, never on an epoll (Linux's ep_ctl).
+    constexpr u32 kExclusiveOk = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+    if (op != EPOLL_CTL_DEL && (event.events & EPOLLEXCLUSIVE)) {
+        if (op == EPOLL_CTL_MOD) return Error(EINVAL);
+        if (is_epoll(*target) || (event.events & ~kExclusiveOk)) return Error(EINVAL);
+    }
     MutexLocker lock(m_items_lock);
     Item* item = find(fd, target.get());
+    if (op == EPOLL_CTL_MOD && item && (item->events & EPOLLEXCLUSIVE)) return Error(EINVAL);
     switch (op) {
         case EPOLL_CTL_ADD: {
             if (item) return Error(EEXIST);

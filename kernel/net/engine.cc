@@ -24,9 +24,12 @@ public:
 
 // What the stack reports, passed on to the kernel socket it concerns (Socket::user holds
 // its StackEvents) or acted on (an address configured: /etc/resolv.conf, the log).
-class Callbacks final : public NetStack::Callbacks {
+class Callbacks final : public NetStack::Callbacks, public tcp::Events {
 public:
     void changed(udp::Socket& socket, u32 what) override {
+        if (socket.user) static_cast<StackEvents*>(socket.user)->stack_changed(what);
+    }
+    void changed(tcp::Socket& socket, u32 what) override {
         if (socket.user) static_cast<StackEvents*>(socket.user)->stack_changed(what);
     }
     void address_configured(const Interface& interface, const IpConfig& config) override;
@@ -47,6 +50,7 @@ struct Engine {
     KernelRandom random;
     Callbacks callbacks;
     NetStack* stack = nullptr;  // guarded by lock
+    tcp::Tcp* tcp = nullptr;    // guarded by lock
     Work work;
     Timer timer;
     u64 armed_tsc = 0;          // the timer's deadline (0: not armed); guarded by lock
@@ -118,6 +122,7 @@ void receive_from(NetDevice& device, unsigned index, Nanos now) {
             receive_from(nic, e.device_index[i], access.now());
         }
         access.stack().on_timers(access.now());
+        access.tcp().on_timers(access.now());
     }
 }
 
@@ -158,6 +163,13 @@ void start(const cmdline::CommandLine& cmdline) {
         return;
     }
     engine.stack = stack;
+    auto tcp = tcp::Tcp::create(*stack, engine.random, engine.callbacks);
+    if (tcp.is_error() || stack->register_protocol(kProtoTcp, *tcp.value()).is_error()) {
+        klog::error("net: no memory for TCP; networking is off");
+        g_engine = nullptr;
+        return;
+    }
+    engine.tcp = tcp.value();
     engine.timer.callback = on_timer;
     Nanos now = ktime::monotonic_ns();
     std::string_view ip = cmdline.get("ip").value_or("dhcp");
@@ -191,15 +203,20 @@ StackAccess::StackAccess() {
 StackAccess::~StackAccess() {
     Engine& e = *g_engine;
     NetStack& stack = *e.stack;
+    tcp::Tcp& tcp = *e.tcp;
     // Loopback packets this operation queued, and what their delivery queues in turn
     // (an ACK for a segment), with anything else that fell due: bounded, so a storm cannot
     // hold the lock for ever (the network thread takes the rest).
     for (int round = 0; round < 64; round++) {
         Nanos due = stack.next_deadline();
-        if (due == kNoDeadline || due > m_now) break;
-        stack.on_timers(m_now);
+        Nanos tcp_due = tcp.next_deadline();
+        bool stack_due = due != kNoDeadline && due <= m_now;
+        bool timers_due = tcp_due != kNoDeadline && tcp_due <= m_now;
+        if (!stack_due && !timers_due) break;
+        if (stack_due) stack.on_timers(m_now);
+        if (timers_due) tcp.on_timers(m_now);
     }
-    Nanos next = stack.next_deadline();
+    Nanos next = earliest(stack.next_deadline(), tcp.next_deadline());
     if (next != kNoDeadline) {
         u64 tsc = next <= m_now ? cpu::rdtsc() : ktime::deadline_after_ns(next - m_now);
         // Re-arm only to fire earlier (a late deadline just costs one early wake-up).
@@ -212,5 +229,6 @@ StackAccess::~StackAccess() {
 }
 
 NetStack& StackAccess::stack() { return *g_engine->stack; }
+tcp::Tcp& StackAccess::tcp() { return *g_engine->tcp; }
 
 }  // namespace net

@@ -16,6 +16,7 @@
 
 #include "cmdline/cmdline.h"
 #include "net/stack.h"
+#include "net/tcp/tcp.h"
 
 namespace net {
 
@@ -51,6 +52,7 @@ public:
     StackAccess& operator=(const StackAccess&) = delete;
 
     NetStack& stack();
+    tcp::Tcp& tcp();
     udp::Udp& udp() { return stack().udp(); }
     Nanos now() const { return m_now; }
 

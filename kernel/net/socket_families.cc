@@ -23,7 +23,7 @@ Result<RefPtr<Socket>> no_sockets(int, int, u32) { return Error(EAFNOSUPPORT); }
 Result<RefPtr<Socket>> inet_socket(int type, int protocol, u32 status_flags) {
     switch (type) {
         case SOCK_DGRAM: return create_udp_socket(protocol, status_flags);
-        case SOCK_STREAM: return Error(EPROTONOSUPPORT);  // FIXME: TCP lands next
+        case SOCK_STREAM: return create_tcp_socket(protocol, status_flags);
         case SOCK_RAW: {
             static bool told = false;
             if (!told) klog::warn("socket(AF_INET, SOCK_RAW): raw sockets are not supported");

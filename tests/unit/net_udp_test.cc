@@ -260,8 +260,18 @@ TEST(Udp, DisconnectForgetsThePeerAndTheAutomaticallyChosenPort) {
     EXPECT_EQ(b->local(), (Endpoint{kIpv4Any, 5300}));
     t.inject_udp(99, 5300, bytes_of("anyone"), kGatewayIp);
     EXPECT_TRUE(b->readable());
+    // An address bound on purpose with port 0 keeps the address and gives the port up.
+    Socket* c = new_socket(t);
+    ASSERT_TRUE(c->bind({kOurIp, 0}).is_ok());
+    ASSERT_TRUE(c->connect({kPeerIp, 53}).is_ok());
+    c->disconnect();
+    EXPECT_EQ(c->local(), (Endpoint{kOurIp, 0}));
+    EXPECT_EQ(send_to(c, {kPeerIp, 53}, bytes_of("x"), t.now).value(), 1u);
+    EXPECT_EQ(c->local().address, kOurIp);
+    EXPECT_NE(c->local().port, 0);
     s->close();
     b->close();
+    c->close();
 }
 
 TEST(Udp, SendArgumentsAreCheckedAsLinuxDoes) {

@@ -193,21 +193,14 @@ private:
 Result<RefPtr<Socket>> create_udp_socket(int protocol, u32 status_flags) {
     if (protocol != IPPROTO_IP && protocol != IPPROTO_UDP) return Error(EPROTONOSUPPORT);
     if (!engine::started()) return Error(EAFNOSUPPORT);
-    udp::Socket* raw;
-    {
-        StackAccess stack;
-        raw = TRY(stack.udp().create_socket());
-    }
+    StackAccess stack;
+    udp::Socket* raw = TRY(stack.udp().create_socket());
     auto* socket = new (std::nothrow) UdpSocket(raw, IPPROTO_UDP, status_flags);
     if (!socket) {
-        StackAccess stack;
         raw->close();
         return Error(ENOMEM);
     }
-    {
-        StackAccess stack;
-        static_cast<StackEvents*>(socket)->stack_changed(0);
-    }
+    static_cast<StackEvents*>(socket)->stack_changed(0);
     return RefPtr<Socket>::adopt(socket);
 }
 

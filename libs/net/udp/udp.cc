@@ -124,6 +124,12 @@ Result<void> Udp::bind(Socket& socket, Endpoint local, bool explicit_bind) {
 
 Result<void> Udp::autobind(Socket& socket) {
     if (socket.m_bound) return {};
+    // An address bound on purpose stays through a disconnect that gave the port up.
+    if (socket.m_address_locked) {
+        TRY(bind(socket, {socket.m_local.address, 0}, false));
+        socket.m_address_locked = true;
+        return {};
+    }
     return bind(socket, {kIpv4Any, 0}, false);
 }
 
@@ -160,9 +166,14 @@ void Udp::disconnect(Socket& socket) {
     socket.m_remote = {};
     if (!socket.m_bound) return;
     if (!socket.m_port_locked) {
+        // The port the kernel chose is given up; an address bound on purpose stays (as
+        // Linux's __udp_disconnect keeps a SOCK_BINDADDR_LOCK address).
         unhash(socket);
-        socket.m_local = {};
-        socket.m_source = kIpv4Any;
+        socket.m_local.port = 0;
+        if (!socket.m_address_locked) {
+            socket.m_local.address = kIpv4Any;
+            socket.m_source = kIpv4Any;
+        }
         return;
     }
     if (!socket.m_address_locked && !socket.m_local.address.is_any()) {
