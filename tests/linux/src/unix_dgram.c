@@ -30,7 +30,8 @@ static struct Received receive_some(int fd, int flags, size_t room) {
         char bytes[CMSG_SPACE(sizeof(struct ucred))];
     } control;
     struct iovec iov = {r.data, room < sizeof r.data ? room : sizeof r.data};
-    struct msghdr m = {&from, sizeof from, &iov, 1, &control, sizeof control, 0};
+    struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = &control, .msg_controllen = sizeof control};
     r.length = recvmsg(fd, &m, flags);
     r.error = r.length < 0 ? errno : 0;
     r.flags = m.msg_flags;
@@ -67,7 +68,7 @@ static ssize_t send_creds(int fd, pid_t pid, uid_t uid, gid_t gid) {
     } control;
     memset(&control, 0, sizeof control);
     struct iovec iov = {"cred", 4};
-    struct msghdr m = {NULL, 0, &iov, 1, &control, sizeof control, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
     struct cmsghdr *h = CMSG_FIRSTHDR(&m);
     h->cmsg_level = SOL_SOCKET;
     h->cmsg_type = SCM_CREDENTIALS;
@@ -103,7 +104,7 @@ static void pairs(void) {
     printf("nothing left: %s\n", res(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT)));
     send(sv[0], "abcdef", 6, 0);
     struct iovec iov[2] = {{buf, 2}, {buf + 10, 3}};
-    struct msghdr m = {NULL, 0, iov, 2, NULL, 0, 0};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
     n = recvmsg(sv[1], &m, 0);
     printf("two iovecs: %zd '%.2s' '%.3s' truncated %d\n", n, buf, buf + 10, (m.msg_flags & MSG_TRUNC) != 0);
     char big[300000];
@@ -288,7 +289,7 @@ static void credentials(void) {
     send(sv[0], "x", 1, 0);
     char buf[8];
     struct iovec iov = {buf, sizeof buf};
-    struct msghdr m = {NULL, 0, &iov, 1, NULL, 0, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t n = recvmsg(sv[1], &m, 0);
     printf("no control buffer: %zd, MSG_CTRUNC %d\n", n, (m.msg_flags & MSG_CTRUNC) != 0);
     // The sender's SO_PASSCRED alone attaches them too.

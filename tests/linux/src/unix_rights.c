@@ -20,7 +20,7 @@ static ssize_t send_fds(int sock, const char *data, size_t length, const int *fd
     } control;
     memset(&control, 0, sizeof control);
     struct iovec iov = {(void *)data, length};
-    struct msghdr m = {NULL, 0, &iov, 1, NULL, 0, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
     if (count) {
         m.msg_control = &control;
         m.msg_controllen = CMSG_SPACE(sizeof(int) * count);
@@ -54,7 +54,7 @@ static struct Got receive_fds(int sock, size_t length, int room, int flags) {
         char bytes[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * MAX_FDS)];
     } control;
     struct iovec iov = {g.data, length};
-    struct msghdr m = {NULL, 0, &iov, 1, NULL, 0, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
     if (room) {
         m.msg_control = &control;
         m.msg_controllen = room < 0 ? sizeof control : CMSG_SPACE(sizeof(int) * room);
@@ -160,9 +160,12 @@ static void passing(void) {
     int many[MAX_FDS];
     int null = open("/dev/null", O_RDONLY);
     for (int i = 0; i < MAX_FDS; i++) many[i] = null;
-    printf("253 descriptors: %s\n", res(send_fds(sv[0], "m", 1, many, 253, 0)));
+    // (musl's sendmsg refuses control data over 1 KiB itself, with ENOMEM.)
+    ssize_t sent = send_fds(sv[0], "m", 1, many, 253, 0);
+    printf("253 descriptors: %s\n", res(sent));
     printf("254 descriptors: %s\n", res(send_fds(sv[0], "m", 1, many, 254, 0)));
-    g = receive_fds(sv[1], sizeof g.data, -1, 0);
+    g.count = 0;
+    if (sent > 0) g = receive_fds(sv[1], sizeof g.data, -1, 0);
     printf("received %d descriptors\n", g.count);
     for (int i = 0; i < g.count; i++) close(g.fds[i]);
     int bad = 999;
@@ -214,7 +217,8 @@ static void stream_boundaries(void) {
     } control;
     memset(&control, 0, sizeof control);
     struct iovec iov = {"AB", 2};
-    struct msghdr m = {NULL, 0, &iov, 1, &control, sizeof control, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                       .msg_controllen = sizeof control};
     struct cmsghdr *h = CMSG_FIRSTHDR(&m);
     h->cmsg_level = SOL_SOCKET;
     h->cmsg_type = SCM_CREDENTIALS;

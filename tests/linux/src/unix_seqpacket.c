@@ -29,7 +29,7 @@ static void records(void) {
     printf("FIONREAD (all records) %d\n", avail);
     char buf[64];
     struct iovec iov = {buf, 5};
-    struct msghdr m = {NULL, 0, &iov, 1, NULL, 0, 0};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t n = recvmsg(sv[1], &m, 0);
     printf("short read: %zd '%.*s' flags TRUNC %d EOR %d\n", n, (int)n, buf, (m.msg_flags & MSG_TRUNC) != 0,
            (m.msg_flags & MSG_EOR) != 0);

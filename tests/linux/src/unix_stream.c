@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <linux/sockios.h>
 
 static volatile int g_signals;
 static void on_signal(int sig) {
