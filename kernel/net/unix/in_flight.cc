@@ -15,6 +15,41 @@ usize g_total = 0;                // unix socket files in flight; guarded by the
 usize g_after_last_collect = 0;   // g_total when the collector last finished
 kstd::Atomic<bool> g_freeing{false};  // the collector is dropping what it found
 
+// Records waiting to be freed, and whether a thread is freeing them. Freeing a record can
+// close a socket whose queue holds records with sockets in it, and so on without bound (a
+// socket in flight inside one in flight inside ...): instead of recursing, a free inside
+// another adds to this list, which the outermost one empties in a loop.
+IrqSpinLock g_pending_lock;
+Record* g_pending = nullptr;   // guarded by g_pending_lock
+bool g_draining = false;       // guarded by g_pending_lock
+
+void destroy_all(Record* records) {
+    if (!records) return;
+    {
+        IrqSpinLockGuard guard(g_pending_lock);
+        Record* last = records;
+        while (last->next) last = last->next;
+        last->next = g_pending;
+        g_pending = records;
+        if (g_draining) return;
+        g_draining = true;
+    }
+    for (;;) {
+        Record* record;
+        {
+            IrqSpinLockGuard guard(g_pending_lock);
+            record = g_pending;
+            if (!record) {
+                g_draining = false;
+                return;
+            }
+            g_pending = record->next;
+        }
+        record->next = nullptr;
+        Record::destroy(record);
+    }
+}
+
 UnixSocket* as_unix(const RefPtr<fs::File>& file) {
     Socket* socket = file ? file->socket() : nullptr;
     return socket && socket->family() == AF_UNIX ? static_cast<UnixSocket*>(socket) : nullptr;
@@ -124,11 +159,7 @@ void collect() {
     // Dropping the records closes the sockets they held; those closes must not start
     // another collection each.
     bool was_freeing = g_freeing.exchange(true);
-    while (garbage) {
-        Record* next = garbage->next;
-        Record::destroy(garbage);
-        garbage = next;
-    }
+    destroy_all(garbage);
     g_freeing.store(was_freeing);
 }
 
@@ -165,15 +196,20 @@ void remove(RefPtr<fs::File>* files, u32 count_of_files) {
 void discard(Record* records) {
     bool any = false;
     for (Record* r = records; r; r = r->next) any |= r->file_count != 0;
-    if (any) {
+    if (!any) {
+        // Nothing here can close a socket (a connection record's end was released first).
+        while (records) {
+            Record* next = records->next;
+            Record::destroy(records);
+            records = next;
+        }
+        return;
+    }
+    {
         MutexLocker lock(table::lock());
         for (Record* r = records; r; r = r->next) count(*r, -1);
     }
-    while (records) {
-        Record* next = records->next;
-        Record::destroy(records);
-        records = next;
-    }
+    destroy_all(records);
 }
 
 void socket_closed() {

@@ -300,6 +300,27 @@ static void cycles(void) {
     }
     printf("cycle collected: %d %d\n", results[0], results[1]);
 
+    // A chain: each socket in flight in the next one's queue, 500 deep. Closing the last
+    // frees them all; the first one's peer sees the end.
+    int first[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, first);
+    int previous = first[0];
+    int chained = 1;
+    for (int i = 0; i < 500 && chained; i++) {
+        int carrier[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, carrier) < 0 || send_fds(carrier[1], "c", 1, &previous, 1, 0) != 1)
+            chained = 0;
+        close(previous);
+        close(carrier[1]);
+        previous = carrier[0];
+    }
+    close(previous);
+    struct pollfd end = {first[1], POLLIN, 0};
+    char c;
+    int ready = poll(&end, 1, 5000);
+    printf("chain of 500: built %d, freed %d\n", chained, ready == 1 && recv(first[1], &c, 1, MSG_DONTWAIT) == 0);
+    close(first[1]);
+
     // Many rounds do not run out of anything.
     int ok = 1;
     for (int round = 0; round < 2000 && ok; round++) {
