@@ -125,7 +125,8 @@ Result<RefPtr<Socket>> UnixSocket::accept(u32 flags, SocketAddress* peer_out) {
         if (request) break;
         if (nonblocking()) return Error(EAGAIN);
         auto waited = e.wait.wait_interruptible(
-            [&] { return !e.queue.empty() || e.state != State::Listening || (e.shutdown & kShutdownReceive); }, deadline);
+            [&] { return !e.queue.empty() || e.state != State::Listening || (e.shutdown & kShutdownReceive); },
+            deadline);
         if (waited.is_error()) return Error(waited.error() == ETIMEDOUT ? EAGAIN : waited.error());
     }
     e.changed();  // room for a waiting connector

@@ -25,7 +25,7 @@ Result<usize> UnixSocket::datagram_send(Message& message) {
         if (error) return Error(error);
         if (e.locked([&] { return e.state != State::Connected; })) return Error(ENOTCONN);
     }
-    if (message.ancillary && message.ancillary->has_credentials) TRY(check_sent_credentials(message.ancillary->credentials));
+    TRY(check_attached_credentials(message));
     if (message.flags & MSG_OOB) return Error(EOPNOTSUPP);
     // A seqpacket socket ignores a destination (it is connected).
     const SocketAddress* destination = seqpacket ? nullptr : message.address;

@@ -19,7 +19,8 @@ struct CarriedCredentials {
     Credentials value;
     bool operator==(const CarriedCredentials& other) const {
         if (present != other.present) return false;
-        return !present || (value.pid == other.value.pid && value.uid == other.value.uid && value.gid == other.value.gid);
+        return !present ||
+               (value.pid == other.value.pid && value.uid == other.value.uid && value.gid == other.value.gid);
     }
 };
 

@@ -14,7 +14,7 @@ constexpr usize kMaxChunk = 32 * KiB;
 }
 
 Result<usize> UnixSocket::stream_send(Message& message) {
-    if (message.ancillary && message.ancillary->has_credentials) TRY(check_sent_credentials(message.ancillary->credentials));
+    TRY(check_attached_credentials(message));
     if (message.flags & MSG_OOB) return Error(EOPNOTSUPP);  // FIXME: out-of-band bytes
     Endpoint& e = *m_endpoint;
     RefPtr<Endpoint> peer;

@@ -76,7 +76,8 @@ Result<void> bind_path(Endpoint& endpoint, const Name& name) {
         MutexLocker lock(process.fs_lock);
         umask = process.umask;
     }
-    auto created = parent.directory->create(parent.last(), fs::InodeType::Socket, 0777 & ~umask, process.uid, process.gid);
+    auto created =
+        parent.directory->create(parent.last(), fs::InodeType::Socket, 0777 & ~umask, process.uid, process.gid);
     if (created.is_error()) return Error(created.error() == EEXIST ? EADDRINUSE : created.error());
     auto address = Address::create(name.bytes, name.length, created.value());
     if (!address) {

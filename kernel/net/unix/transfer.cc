@@ -8,6 +8,11 @@
 
 namespace net::af_unix {
 
+Result<void> check_attached_credentials(const Message& message) {
+    if (!message.ancillary || !message.ancillary->has_credentials) return {};
+    return check_sent_credentials(message.ancillary->credentials);
+}
+
 Result<void> reserve_send_room(Endpoint& sender, usize charge, usize bytes, bool block, u64 deadline) {
     for (;;) {
         int error = 0;
@@ -29,7 +34,9 @@ Result<void> reserve_send_room(Endpoint& sender, usize charge, usize bytes, bool
         if (reserved) return {};
         if (!block) return Error(EAGAIN);
         auto waited = sender.wait.wait_interruptible(
-            [&] { return sender.send_charge < sender.send_buffer || (sender.shutdown & kShutdownSend) || sender.error; },
+            [&] {
+                return sender.send_charge < sender.send_buffer || (sender.shutdown & kShutdownSend) || sender.error;
+            },
             deadline);
         if (waited.is_error()) return Error(waited.error() == ETIMEDOUT ? EAGAIN : waited.error());
     }

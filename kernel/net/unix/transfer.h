@@ -7,6 +7,10 @@
 
 namespace net::af_unix {
 
+// The credentials a sender attached (SCM_CREDENTIALS), if any, are acceptable: one's own,
+// or anything for root (EPERM), valid ids (EINVAL), a pid that exists (ESRCH).
+Result<void> check_attached_credentials(const Message& message);
+
 // Waits until `sender` may queue `charge` more (its send buffer) and charges it `charge`
 // and `bytes`. EPIPE when its sending side is shut down, its pending error, EAGAIN when it
 // may not block or the deadline (TSC, 0: none) passed, ERESTARTSYS/EINTR on a signal.
