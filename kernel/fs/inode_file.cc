@@ -55,6 +55,8 @@ public:
 }  // namespace
 
 Result<RefPtr<File>> open_inode_file(Inode& inode, u32 flags) {
+    // A socket's name is for connect(2): opening it is ENXIO, as on Linux.
+    if (inode.type() == InodeType::Socket && !(flags & O_PATH)) return Error(ENXIO);
     File* file;
     if (flags & O_PATH)
         file = new (std::nothrow) PathFile(RefPtr<Inode>(&inode), flags);

@@ -1,6 +1,5 @@
-// The ring behind a pipe (pipe.cc) and behind each direction of a socket pair
-// (socket_pair.cc): 64 KiB, one read end and one write end, each a File told when its
-// readiness changes.
+// The ring behind a pipe (pipe.cc): 64 KiB, one read end and one write end, each a File
+// told when its readiness changes.
 #pragma once
 
 #include <new>

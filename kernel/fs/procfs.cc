@@ -312,6 +312,7 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_link("self", render_self_link));
     TRY(root.add_link("thread-self", render_thread_self_link));
     TRY(root.add_static_link("mounts", "self/mounts"));
+    TRY(root.add_static_link("net", "self/net"));
     TRY(root.add_file("cpuinfo", render_cpuinfo));
     TRY(root.add_file("meminfo", render_meminfo));
     TRY(root.add_file("stat", render_stat));

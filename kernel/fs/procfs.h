@@ -3,7 +3,7 @@
 //
 //   self -> 1, thread-self -> 1/task/<tid>, mounts -> self/mounts
 //   1/: exe cwd root (links), cmdline environ auxv maps status stat statm comm mountinfo
-//       mounts cgroup oom_score_adj, fd/ (a link per open descriptor),
+//       mounts cgroup oom_score_adj, fd/ (a link per open descriptor), net/unix,
 //       task/<tid>/ (comm stat status)
 //   cpuinfo meminfo stat uptime loadavg version filesystems
 //   sys/kernel/{osrelease ostype hostname domainname version pid_max threads-max

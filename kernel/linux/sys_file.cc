@@ -8,6 +8,7 @@
 #include "linux/abi_types.h"
 #include "linux/process.h"
 #include "linux/signals.h"
+#include "net/socket.h"
 #include "linux/syscalls.h"
 #include "mm/heap.h"
 #include "text/format.h"
@@ -287,7 +288,7 @@ Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 co
 Result<u64> sys_sendfile(SyscallArgs& args) {
     auto out = TRY(fds().get(args.fd(0)));
     auto in = TRY(fds().get(args.fd(1)));
-    return signals::sigpipe_on_epipe(copy_between(*in, *out, args[2], args[3], args[2] != 0));
+    return signals::sigpipe_on_epipe(copy_between(*in, *out, args[2], args[3], args[2] != 0), net::epipe_raises_sigpipe(*out));
 }
 
 Result<u64> sys_copy_file_range(SyscallArgs& args) {

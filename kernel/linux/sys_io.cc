@@ -139,11 +139,18 @@ Result<u64> sys_write(SyscallArgs& args) {
     auto file = TRY(fds().get(args.fd(0)));
     if (!writable(*file)) return Error(EBADF);
     u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    return signals::sigpipe_on_epipe(file->write(fs::IoBuffer::from_user(args[1], length)));
+    return signals::sigpipe_on_epipe(file->write(fs::IoBuffer::from_user(args[1], length)), net::epipe_raises_sigpipe(*file));
 }
 
 Result<u64> sys_readv(SyscallArgs& args) { return vectored(args, false); }
-Result<u64> sys_writev(SyscallArgs& args) { return signals::sigpipe_on_epipe(vectored(args, true)); }
+Result<u64> sys_writev(SyscallArgs& args) {
+    auto result = vectored(args, true);
+    if (result.is_error() && result.error() == EPIPE) {
+        auto file = fds().get(args.fd(0));
+        if (file.is_ok() && !net::epipe_raises_sigpipe(*file.value())) return result;
+    }
+    return signals::sigpipe_on_epipe(static_cast<Result<u64>&&>(result));
+}
 
 Result<u64> sys_ioctl(SyscallArgs& args) {
     constexpr u32 FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;

@@ -255,7 +255,7 @@ Result<u64> send_message(net::Socket& socket, const MsgHdr& header, u32 flags) {
     message.address = has_address ? &address : nullptr;
     message.ancillary = control.ancillary();
     message.flags = flags;
-    return signals::sigpipe_on_epipe(socket.send(message), !(flags & net::MSG_NOSIGNAL));
+    return signals::sigpipe_on_epipe(socket.send(message), !(flags & net::MSG_NOSIGNAL) && socket.epipe_raises_sigpipe());
 }
 
 // recvmsg's work; updates `header` (namelen, controllen, flags) for the caller to write back.
@@ -398,7 +398,8 @@ Result<u64> sys_sendto(SyscallArgs& args) {
     message.length = length;
     message.address = has_address && address.length ? &address : nullptr;
     message.flags = flags;
-    return signals::sigpipe_on_epipe(s.socket->send(message), !(flags & net::MSG_NOSIGNAL));
+    return signals::sigpipe_on_epipe(s.socket->send(message),
+                                     !(flags & net::MSG_NOSIGNAL) && s.socket->epipe_raises_sigpipe());
 }
 
 Result<u64> sys_recvfrom(SyscallArgs& args) {

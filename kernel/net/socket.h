@@ -106,6 +106,10 @@ public:
     virtual Result<void> peer_address(SocketAddress& out) = 0;
 
     virtual Result<usize> send(Message& message) = 0;
+    // Whether an EPIPE from send() or write() comes with SIGPIPE (the system-call layer
+    // raises it unless MSG_NOSIGNAL): stream protocols raise it, Linux's AF_UNIX datagram
+    // and seqpacket sockets do not.
+    virtual bool epipe_raises_sigpipe() const { return true; }
     virtual Result<usize> receive(Message& message) = 0;
     virtual Result<void> shutdown(int how) = 0;
 
@@ -170,6 +174,13 @@ private:
     int m_family, m_type, m_protocol;
     u64 m_inode_number;
 };
+
+// Whether an EPIPE from writing to `file` comes with SIGPIPE: always for pipes, as the
+// protocol says for sockets.
+inline bool epipe_raises_sigpipe(fs::File& file) {
+    Socket* socket = file.socket();
+    return !socket || socket->epipe_raises_sigpipe();
+}
 
 // The socket calls' entry points per family: socket(2) and socketpair(2) find their
 // family here (net/socket_families.cc lists them).

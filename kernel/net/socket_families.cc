@@ -3,22 +3,11 @@
 #include "net/inet/inet_socket.h"
 #include "net/netlink/route_socket.h"
 #include "net/socket.h"
-#include "net/unix/stream_pair.h"
+#include "net/unix/unix_socket.h"
 
 namespace net {
 
 namespace {
-
-// AF_UNIX: only stream pairs so far (FIXME: named and abstract sockets, datagrams,
-// seqpacket, descriptor passing — socket(AF_UNIX) is EAFNOSUPPORT until then).
-Result<void> unix_pair(int type, int protocol, u32 status_flags, RefPtr<Socket>& first, RefPtr<Socket>& second) {
-    if (protocol != 0) return Error(EPROTONOSUPPORT);
-    if (type == SOCK_DGRAM || type == SOCK_SEQPACKET) return Error(EOPNOTSUPP);
-    if (type != SOCK_STREAM) return Error(ESOCKTNOSUPPORT);
-    return create_stream_socket_pair(status_flags, first, second);
-}
-
-Result<RefPtr<Socket>> no_sockets(int, int, u32) { return Error(EAFNOSUPPORT); }
 
 Result<RefPtr<Socket>> inet_socket(int type, int protocol, u32 status_flags) {
     switch (type) {
@@ -35,7 +24,7 @@ Result<RefPtr<Socket>> inet_socket(int type, int protocol, u32 status_flags) {
 }
 
 const SocketFamily kFamilies[] = {
-    {AF_UNIX, no_sockets, unix_pair},
+    {AF_UNIX, af_unix::UnixSocket::create, af_unix::UnixSocket::create_pair},
     {AF_INET, inet_socket, nullptr},
     {AF_NETLINK, create_route_socket, nullptr},
 };
