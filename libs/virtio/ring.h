@@ -2,8 +2,6 @@
 // share. Little-endian, as x86 is; the rings live in one block laid out by ring_layout().
 #pragma once
 
-#include <atomic>
-
 #include "base/types.h"
 
 namespace virtio {
@@ -59,9 +57,10 @@ constexpr bool need_event(u16 event, u16 new_index, u16 old_index) {
 
 // The fences between driver and device. On x86 the first two cost nothing but keep the
 // compiler from reordering; the full one is an mfence (a store followed by a load of a
-// different location is the one reordering x86 does).
-inline void fence_before_publish() { std::atomic_thread_fence(std::memory_order_release); }
-inline void fence_after_observe() { std::atomic_thread_fence(std::memory_order_acquire); }
-inline void fence_full() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+// different location is the one reordering x86 does). The compiler's builtins, not
+// <atomic>, which the kernel keeps out (kernel/lib/atomic.h says why).
+inline void fence_before_publish() { __atomic_thread_fence(__ATOMIC_RELEASE); }
+inline void fence_after_observe() { __atomic_thread_fence(__ATOMIC_ACQUIRE); }
+inline void fence_full() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 }  // namespace virtio
