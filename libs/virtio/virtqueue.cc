@@ -58,7 +58,7 @@ Result<void> Virtqueue::init(void* ring, usize ring_length, u16 size, const Opti
     m_free_head = 0;
     m_free_count = size;
     m_outstanding = 0;
-    m_avail_shadow = m_avail_published = m_last_used = 0;
+    m_avail_shadow = m_avail_published = m_last_used = m_notified_through = 0;
     m_interrupts_enabled = true;
     m_broken = false;
     m_errors = {};
@@ -114,8 +114,28 @@ bool Virtqueue::publish() {
     // ...and the index before we read whether the device wants to hear of it: otherwise
     // the device may go to sleep having seen neither.
     fence_full();
-    if (m_event_idx) return need_event(*avail_event(), new_index, old_index);
-    return (*used_flags() & kUsedNoNotify) == 0;
+    bool notify = m_event_idx ? need_event(*avail_event(), new_index, old_index) || missed_notification()
+                              : (*used_flags() & kUsedNoNotify) == 0;
+    if (notify) m_notified_through = new_index;
+    return notify;
+}
+
+bool Virtqueue::missed_notification() const {
+    if (!m_event_idx) return false;
+    u16 event = *avail_event();
+    u16 published_since = u16(m_avail_published - event);  // entries [event, published) exist
+    bool published = published_since != 0 && published_since <= m_size;
+    // Entries before m_notified_through were followed by a notification: the device will
+    // look at the index again by itself.
+    bool unnotified = u16(event - m_notified_through) < u16(m_avail_published - m_notified_through);
+    return published && unnotified && *used_index() == event;
+}
+
+bool Virtqueue::resend_notification() {
+    fence_full();
+    if (!missed_notification()) return false;
+    m_notified_through = m_avail_published;
+    return true;
 }
 
 bool Virtqueue::has_used() const { return !m_broken && *used_index() != m_last_used; }

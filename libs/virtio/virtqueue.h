@@ -89,8 +89,18 @@ public:
     // readable run after a writable one; ENOSPC when too few descriptors are free.
     Result<void> add(std::span<const BufferPart> parts, void* token);
     // Makes the chains added since the last call visible to the device. Returns whether
-    // the device wants to be notified (its NO_NOTIFY flag, or its avail_event index).
+    // the device wants to be notified (its NO_NOTIFY flag, or its avail_event index), or
+    // missed a notification (below).
     bool publish();
+    // With event_idx, whether the device missed a notification: it has finished every
+    // chain it took and asks to hear of an entry that was published already, with no
+    // notification since, so no later publish crosses its avail_event and it would wait
+    // forever. A device that writes avail_event without a barrier before its last look at
+    // the index (QEMU 7.2's virtio-net transmit completion path does) ends up here when
+    // its store and our index store pass each other. publish() checks this too; call it
+    // before waiting on a full queue, and notify when it says so (it records that you
+    // did). A busy device can look the same for a moment: one needless notification.
+    bool resend_notification();
 
     // The next chain the device has used, or nullopt. Entries naming no outstanding chain
     // are skipped (QueueErrors::bad_id); a used index more than a whole ring ahead
@@ -140,6 +150,7 @@ private:
     }
     volatile u16* avail_event() const { return reinterpret_cast<volatile u16*>(m_used + 4 + 8 * usize(m_size)); }
     void free_chain(u16 head);
+    bool missed_notification() const;
     void release();
 
     u16 m_size = 0;
@@ -161,6 +172,7 @@ private:
 
     u16 m_avail_shadow = 0;     // the available index including chains not yet published
     u16 m_avail_published = 0;  // what the device has been shown
+    u16 m_notified_through = 0;  // entries before it were followed by a notification
     u16 m_last_used = 0;        // the next used entry to read
     bool m_interrupts_enabled = true;
     bool m_broken = false;

@@ -580,3 +580,74 @@ TEST(Virtqueue, NeedEventMatchesTheSpecificationsExamples) {
 }
 
 }  // namespace
+
+namespace {
+
+// The device's avail_event store and the driver's index store pass each other: the device
+// took chain 1, wrote avail_event = 2 too late for the driver to see it, and went idle
+// having read the index as 2. The driver published entries 2 and 3 seeing the old
+// avail_event, so neither crossed it; the next look must notice the device waits for an
+// entry it already has.
+TEST(Virtqueue, ADeviceIdleWaitingForAPublishedEntryIsNotifiedAgain) {
+    Fixture f(8, true);
+    u8* buffer = f.arena.take(128);
+    for (int i = 0; i < 2; i++) ASSERT_TRUE(f.add_writable(buffer + 16 * i, 16, nullptr).is_ok());
+    EXPECT_TRUE(f.queue.publish());  // entry 0 crosses avail_event 0
+    auto a = f.device->take();
+    auto b = f.device->take();
+    f.device->complete(a->head, 0);
+    f.device->complete(b->head, 0);
+    // The device still says "entry 1" (its store of 2 not yet visible): entries 2 and 3
+    // are published without a notification.
+    f.device->avail_event() = 1;
+    ASSERT_TRUE(f.add_writable(buffer + 32, 16, nullptr).is_ok());
+    EXPECT_FALSE(f.queue.publish());
+    ASSERT_TRUE(f.add_writable(buffer + 48, 16, nullptr).is_ok());
+    EXPECT_FALSE(f.queue.publish());
+    // Now its store lands: it is done with 0 and 1 and waits for entry 2.
+    f.device->avail_event() = 2;
+    ASSERT_TRUE(f.add_writable(buffer + 64, 16, nullptr).is_ok());
+    EXPECT_TRUE(f.queue.publish()) << "entry 4 does not cross avail_event 2, but the device is stuck on 2";
+    // Notified now: the next entries need no more until the device asks again.
+    ASSERT_TRUE(f.add_writable(buffer + 80, 16, nullptr).is_ok());
+    EXPECT_FALSE(f.queue.publish());
+    EXPECT_FALSE(f.queue.resend_notification());
+}
+
+TEST(Virtqueue, AMissedNotificationIsFoundWithoutPublishingMore) {
+    Fixture f(4, true);
+    u8* buffer = f.arena.take(128);
+    ASSERT_TRUE(f.add_writable(buffer, 16, nullptr).is_ok());
+    EXPECT_TRUE(f.queue.publish());
+    f.device->complete(f.device->take()->head, 0);
+    f.device->avail_event() = 0;  // stale, as the driver sees it while publishing
+    for (int i = 1; i < 4; i++) {
+        ASSERT_TRUE(f.add_writable(buffer + 16 * i, 16, nullptr).is_ok());
+        EXPECT_FALSE(f.queue.publish());
+    }
+    EXPECT_EQ(f.queue.free_descriptors(), 0) << "full: nothing more will be published";
+    EXPECT_FALSE(f.queue.resend_notification());
+    f.device->avail_event() = 1;  // the device's store lands; it idles on entry 1
+    EXPECT_TRUE(f.queue.resend_notification());
+    EXPECT_FALSE(f.queue.resend_notification()) << "once is enough";
+}
+
+TEST(Virtqueue, ABusyOrCaughtUpDeviceIsNotNotifiedNeedlessly) {
+    Fixture f(8, true);
+    u8* buffer = f.arena.take(128);
+    for (int i = 0; i < 3; i++) ASSERT_TRUE(f.add_writable(buffer + 16 * i, 16, nullptr).is_ok());
+    f.queue.publish();
+    // The device took all three and completed one: avail_event is 3 (caught up), used 1.
+    for (int i = 0; i < 3; i++) f.device->take();
+    f.device->complete(0, 0);
+    f.device->avail_event() = 3;
+    EXPECT_FALSE(f.queue.resend_notification()) << "it asks for the next entry, not a published one";
+    // Took two, finished one: still working, although it asks for a published entry.
+    f.device->avail_event() = 2;
+    EXPECT_FALSE(f.queue.resend_notification());
+    // Without event_idx there is no avail_event to go stale.
+    Fixture plain(8, false);
+    EXPECT_FALSE(plain.queue.resend_notification());
+}
+
+}  // namespace

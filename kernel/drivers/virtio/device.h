@@ -54,6 +54,11 @@ public:
     void kick() {
         if (m_ring.publish()) m_transport->notify(m_index);
     }
+    // Notifies the device again if it missed a notification (Virtqueue::resend_notification):
+    // before waiting for a device to make room.
+    void kick_if_missed() {
+        if (m_ring.resend_notification()) m_transport->notify(m_index);
+    }
 
 private:
     Transport* m_transport = nullptr;

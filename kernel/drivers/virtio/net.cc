@@ -265,6 +265,8 @@ Result<void> VirtioNet::transmit(const net::Gather& frame, const net::PartialChe
             reclaim_transmit_locked();
         }
         if (m_tx_free_count == 0) {
+            // Room comes only if the device is working on the queue: make sure it knows.
+            m_tx.kick_if_missed();
             m_tx_dropped++;
             return Error(ENOBUFS);
         }
