@@ -38,7 +38,7 @@ Result<void> Virtqueue::init(void* ring, usize ring_length, u16 size, const Opti
     }
 
     auto* bytes = static_cast<u8*>(ring);
-    for (usize i = 0; i < needed; i++) bytes[i] = 0;
+    __builtin_memset(bytes, 0, needed);
     RingLayout layout = ring_layout(size);
     m_size = size;
     m_event_idx = options.event_idx;
