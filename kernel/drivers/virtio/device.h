@@ -48,6 +48,7 @@ public:
     Result<void> init(Transport& transport, u16 index, u16 max_size, bool event_idx);
 
     Virtqueue& ring() { return m_ring; }
+    const Virtqueue& ring() const { return m_ring; }
     u16 index() const { return m_index; }
     u16 size() const { return m_ring.size(); }
     // Publishes what was added and notifies the device if it asked to be.
