@@ -39,10 +39,10 @@ Result<void> VirtioNet::probe(OwnPtr<Transport> transport) {
     auto* device = new (std::nothrow) VirtioNet(std::move(transport));
     if (!device) return Error(ENOMEM);
     if (auto r = device->start(); r.is_error()) {
-        // Once its interrupt is connected the device object must outlive it (a vector is
-        // never given back, and an INTx line may be shared): a failed device is reset and
-        // left in place, inert.
         device->m_transport->reset();
+        // Once its interrupt is connected the device object must outlive it (a vector is
+        // never given back, and an INTx line may be shared): it stays in place, inert.
+        if (!device->m_interrupts_connected) delete device;
         return r;
     }
     return {};
@@ -52,11 +52,17 @@ Result<void> VirtioNet::start() {
     Transport& t = *m_transport;
     m_features = TRY(begin_init(t, kWantedFeatures));
 
-    // The MTU is only believed within what the buffers below are sized for.
+    // The device's MTU bounds what it sends us: the receive path is sized for it (a
+    // packet spanning merged buffers is joined in a scratch buffer). What we send, and
+    // tell the stack, stays within kMaxMtu so transmit buffers stay small.
+    u16 device_mtu = m_mtu;
     if (m_features & net_feature::kMtu) {
         u16 mtu = u16(t.config_read(net_config::kMtu, 2));
-        if (mtu >= kMinMtu && mtu <= kMaxMtu) m_mtu = mtu;
+        if (mtu >= kMinMtu) device_mtu = mtu;
     }
+    if (!(m_features & net_feature::kMrgRxbuf) && device_mtu > kMaxMtu) device_mtu = kMaxMtu;
+    m_mtu = device_mtu < kMaxMtu ? device_mtu : kMaxMtu;
+    m_rx_max_packet = kNetHeaderSize + kEthernetHeader + kVlanTag + device_mtu;
     if (m_features & net_feature::kMac) {
         read_config_stable(t, [&] {
             for (u32 i = 0; i < 6; i++) m_mac.bytes[i] = u8(t.config_read(net_config::kMac + i, 1));
@@ -70,6 +76,7 @@ Result<void> VirtioNet::start() {
     read_link_state();
 
     TRY(t.setup_interrupts(2, {on_queue_interrupt, on_config_interrupt, this}));
+    m_interrupts_connected = true;
     bool small = frames::free_count() * frames::kFrameSize < kSmallMachine;
     bool event_idx = m_features & feature::kEventIdx;
     TRY(m_rx.init(t, kReceiveQueue, small ? kSmallReceiveBuffers : kReceiveBuffers, event_idx));
@@ -104,7 +111,6 @@ Result<void> VirtioNet::start() {
 
 Result<void> VirtioNet::allocate_buffers() {
     bool merged = m_features & net_feature::kMrgRxbuf;
-    m_rx_max_packet = kNetHeaderSize + kEthernetHeader + kVlanTag + m_mtu;
     // With merged buffers a packet larger than one buffer spans several; without, each
     // buffer must hold the largest packet.
     m_rx_buffer_size = merged ? kMergedBufferSize : u32(align_up(m_rx_max_packet, 64));

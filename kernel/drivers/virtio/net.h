@@ -73,6 +73,7 @@ private:
     u16 m_mtu = 1500;
     kstd::Atomic<bool> m_link_up{true};
     kstd::Atomic<bool> m_ready{false};  // the queues exist: interrupts may touch them
+    bool m_interrupts_connected = false;
     Notify m_notify = nullptr;
     void* m_notify_context = nullptr;
 
