@@ -16,6 +16,7 @@
 #include "boot/pvh.h"
 #include "cmdline/cmdline.h"
 #include "drivers/acpi/acpi.h"
+#include "drivers/devices.h"
 #include "drivers/serial/channels.h"
 #include "fs/initramfs.h"
 #include "fs/standard_mounts.h"
@@ -184,6 +185,8 @@ namespace {
                 text::format_to(names, " {}", cpu_features::name(feature));
         klog::info("cpu features:{}", names.view());
     }
+
+    devices::init(g_cmdline);
 
     if (g_boot_info.module_count > 0) {
         const boot::Module& module = g_boot_info.modules()[0];

@@ -9,7 +9,8 @@ namespace {
 
 template <typename F>
 void for_each_test(F&& f) {
-    for (auto table : {cxx_tests(), memory_tests(), time_tests(), sched_tests(), sched_benchmarks(), fault_tests()})
+    for (auto table : {cxx_tests(), memory_tests(), time_tests(), sched_tests(), sched_benchmarks(), fault_tests(),
+                       virtio_net_tests()})
         for (const Test& test : table) f(test);
 }
 
@@ -32,7 +33,7 @@ int run(std::string_view names) {
     for (std::string_view name : cmdline::split_list(names)) {
         bool found = false;
         for_each_test([&](const Test& test) {
-            if (name == test.name || (name == "all" && !test.fatal && !test.benchmark)) {
+            if (name == test.name || (name == "all" && !test.fatal && !test.benchmark && !test.needs_device)) {
                 found = true;
                 if (!run_one(test)) failures++;
             }

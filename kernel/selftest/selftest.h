@@ -9,7 +9,8 @@
 
 namespace selftest {
 
-// Runs the named tests ("all" = every test that returns); returns how many failed.
+// Runs the named tests ("all" = every test that returns and needs no device); returns how
+// many failed.
 int run(std::string_view names);
 
 struct Test {
@@ -17,6 +18,7 @@ struct Test {
     bool (*run)();           // returns true on success; may print why it failed
     bool fatal;              // ends the machine on purpose: never part of "all"
     bool benchmark = false;  // prints figures (bench/); not part of "all" either
+    bool needs_device = false;  // needs hardware a VM may lack (a NIC): run by name only
 };
 
 // Each file of tests registers its table here (selftest/*.cc).
@@ -26,6 +28,7 @@ std::span<const Test> fault_tests();
 std::span<const Test> cxx_tests();
 std::span<const Test> sched_tests();
 std::span<const Test> sched_benchmarks();
+std::span<const Test> virtio_net_tests();
 
 // For tests: reports a failed check with its location and returns false.
 bool fail(const char* what, const char* file, int line);

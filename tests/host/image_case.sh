@@ -157,6 +157,28 @@ TOML
     expect_text "EXTRA=1"
     expect_text "Memory:      192M"
     expect_text "/etc/app/app.ini" ;;
+manifest_network)
+    # A manifest's network keys: kept in the image as its runs' defaults; a run's --network
+    # replaces them; -p with a network that cannot forward is refused, naming the manifest.
+    cat >"$work/osprey.toml" <<'TOML'
+program = "/bin/busybox"
+args    = ["true"]
+network = "tap:osprey-t0"
+mac     = "52:54:00:00:00:42"
+TOML
+    must "$osprey" build -f "$work/osprey.toml" -o "$img"
+    step "$osprey" run --kernel "$static" --dry-run "$img"
+    expect_text "-netdev tap,id=osnet,ifname=osprey-t0,script=no,downscript=no -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
+    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
+    rm -rf "$(dirname "$copy")"
+    step "$osprey" run --kernel "$static" --dry-run --network user "$img"
+    expect_text "-netdev user,id=osnet -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
+    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
+    rm -rf "$(dirname "$copy")"
+    printf 'program = "/bin/busybox"\nnetwork = "none"\npublish = ["8080:80"]\n' >"$work/bad.toml"
+    step "$osprey" build -f "$work/bad.toml" -o "$img"
+    expected_status=125
+    expect_text "osprey: $work/bad.toml: -p 8080:80: ports are forwarded by QEMU user networking, not with --network none" ;;
 manifest_error)
     printf 'program = "/bin/busybox"\n\nargz = ["x"]\n' >"$work/bad.toml"
     step "$osprey" build -f "$work/bad.toml" -o "$img"

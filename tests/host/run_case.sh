@@ -225,6 +225,35 @@ publish_duplicate)
     set -- -p 8080:80 -p 8080:81 "$static"
     expected_status=125
     expect_text "osprey: -p 8080:81: host port 8080 is published twice" ;;
+network_default_dry_run)
+    set -- --dry-run "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-global virtio-mmio.force-legacy=false"
+    expect_text "-netdev user,id=osnet -device virtio-net-device,netdev=osnet,mac=52:54:00:12:34:56" ;;
+network_none_dry_run)
+    set -- --dry-run --network none "$static"
+    expected_status=0
+    keep_tmp=yes
+    reject_text "-netdev"
+    reject_text "virtio-net" ;;
+network_tap_dry_run)
+    set -- --dry-run --machine pc --network tap:osprey0 --mac 52:54:00:AB:CD:EF "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-netdev tap,id=osnet,ifname=osprey0,script=no,downscript=no -device virtio-net-pci,netdev=osnet,mac=52:54:00:ab:cd:ef,romfile=" ;;
+network_publish_without_user)
+    set -- --network none -p 8080:80 "$static"
+    expected_status=125
+    expect_text "osprey: -p 8080:80: ports are forwarded by QEMU user networking, not with --network none (use --network user, the default)" ;;
+network_bad_mode)
+    set -- --network bridge "$static"
+    expected_status=125
+    expect_text "osprey: --network bridge: expected user, none or tap:IFNAME" ;;
+network_bad_mac)
+    set -- --mac 01:00:5e:00:00:01 "$static"
+    expected_status=125
+    expect_text "osprey: --mac 01:00:5e:00:00:01: a multicast address cannot be a NIC's own" ;;
 *)
     echo "run_case.sh: unknown case $case_name" >&2
     exit 2 ;;

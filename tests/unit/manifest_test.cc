@@ -37,6 +37,21 @@ add = ["site:/srv/site", { host = "/etc/app.ini", guest = "/etc/app.ini" }, "dat
     EXPECT_EQ(m->add[2].guest, "/home/me/app/data");
 }
 
+TEST(Manifest, ReadsTheNetworkKeys) {
+    std::string error;
+    auto m = parse("network = \"tap:tap0\"\nmac = \"52:54:00:00:00:01\"\npublish = [\"8080:80\", \"9000:9000\"]\n", error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->network, "tap:tap0");
+    EXPECT_EQ(m->mac, "52:54:00:00:00:01");
+    EXPECT_EQ(m->publish, (Words{"8080:80", "9000:9000"}));
+    auto none = parse("program = \"x\"\n", error);
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->network);
+    EXPECT_TRUE(none->publish.empty());
+    EXPECT_FALSE(parse("publish = \"8080:80\"\n", error));
+    EXPECT_EQ(error, "osprey.toml:1: publish: expected an array of strings, found string");
+}
+
 TEST(Manifest, EverythingIsOptionalAndBareNamesStayForPathLookup) {
     std::string error;
     auto m = parse("program = \"busybox\"\nenv = [\"A=1\", \"HOSTVAR\"]\nmemory = 512\n", error);
@@ -51,7 +66,8 @@ TEST(Manifest, EverythingIsOptionalAndBareNamesStayForPathLookup) {
 TEST(Manifest, AnUnknownKeyIsAnErrorOnItsLine) {
     std::string error;
     EXPECT_FALSE(parse("program = \"x\"\n\nworkdri = \"/srv\"\n", error));
-    EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add)");
+    EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add, "
+                     "network, mac, publish)");
 }
 
 TEST(Manifest, AWrongTypeIsAnErrorOnItsLine) {

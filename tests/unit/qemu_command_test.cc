@@ -129,8 +129,26 @@ size_t count_of(const std::vector<std::string>& args, const std::string& word) {
     return static_cast<size_t>(std::count(args.begin(), args.end(), word));
 }
 
-TEST(QemuCommand, NoForwardsNoNetworkDevice) {
+TEST(QemuCommand, EveryVmHasANicOnUserNetworkingByDefault) {
     VmConfig config;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-netdev", "user,id=osnet"));
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-net-device,netdev=osnet,mac=52:54:00:12:34:56"));
+    EXPECT_EQ(count_of(args, "-netdev"), 1u);
+}
+
+TEST(QemuCommand, MicrovmAsksForVirtioMmioVersion2) {
+    VmConfig config;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-global", "virtio-mmio.force-legacy=false"));
+    config.machine = "pc";
+    args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_EQ(count_of(args, "-global"), 0u) << "pc and q35 have no virtio-mmio";
+}
+
+TEST(QemuCommand, NetworkNoneMeansNoNetworkDevice) {
+    VmConfig config;
+    config.network.mode = osprey::NetworkConfig::Mode::None;
     auto args = osprey::qemu_arguments(config, test_channels());
     EXPECT_EQ(count_of(args, "-netdev"), 0u);
     for (auto& a : args) EXPECT_EQ(a.find("virtio-net"), std::string::npos) << a;
@@ -138,26 +156,46 @@ TEST(QemuCommand, NoForwardsNoNetworkDevice) {
 
 TEST(QemuCommand, ForwardsUseUserNetworkingOnTheLoopbackWithVirtioMmioOnMicrovm) {
     VmConfig config;
-    config.port_forwards = {{8080, 80}, {8443, 443}};
+    config.network.port_forwards = {{8080, 80}, {8443, 443}};
     auto args = osprey::qemu_arguments(config, test_channels());
     EXPECT_TRUE(has_pair(args, "-netdev",
                          "user,id=osnet,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp:127.0.0.1:8443-:443"));
-    EXPECT_TRUE(has_pair(args, "-device", "virtio-net-device,netdev=osnet"));
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-net-device,netdev=osnet,mac=52:54:00:12:34:56"));
     EXPECT_EQ(count_of(args, "-netdev"), 1u);
     // The network device comes before the kernel, with the other devices.
     auto netdev = std::find(args.begin(), args.end(), "-netdev");
     EXPECT_LT(netdev, std::find(args.begin(), args.end(), "-kernel"));
 }
 
-TEST(QemuCommand, ForwardsUseVirtioPciOnPcAndQ35) {
+TEST(QemuCommand, PcAndQ35UseModernVirtioPciWithoutAnOptionRom) {
     for (const char* machine : {"pc", "q35"}) {
         VmConfig config;
         config.machine = machine;
-        config.port_forwards = {{2222, 22}};
+        config.network.port_forwards = {{2222, 22}};
         auto args = osprey::qemu_arguments(config, test_channels());
         EXPECT_TRUE(has_pair(args, "-netdev", "user,id=osnet,hostfwd=tcp:127.0.0.1:2222-:22")) << machine;
-        EXPECT_TRUE(has_pair(args, "-device", "virtio-net-pci,netdev=osnet")) << machine;
+        EXPECT_TRUE(has_pair(args, "-device", "virtio-net-pci,netdev=osnet,mac=52:54:00:12:34:56,romfile="))
+            << machine;
     }
+}
+
+TEST(QemuCommand, TapNetworkingNamesTheInterfaceAndRunsNoScripts) {
+    VmConfig config;
+    config.network.mode = osprey::NetworkConfig::Mode::Tap;
+    config.network.tap_interface = "tap0";
+    config.network.mac = "52:54:00:aa:bb:cc";
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-netdev", "tap,id=osnet,ifname=tap0,script=no,downscript=no"));
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-net-device,netdev=osnet,mac=52:54:00:aa:bb:cc"));
+}
+
+TEST(QemuCommand, MsixVectorsOfThePciNicCanBeSet) {
+    VmConfig config;
+    config.machine = "pc";
+    config.network.pci_msix_vectors = 0;
+    auto args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(
+        has_pair(args, "-device", "virtio-net-pci,netdev=osnet,mac=52:54:00:12:34:56,romfile=,vectors=0"));
 }
 
 TEST(QemuCommand, OneCpuGetsNoSmp) {

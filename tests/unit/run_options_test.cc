@@ -254,3 +254,102 @@ TEST(RunPublish, AHostPortInUseIsRefused) {
     EXPECT_TRUE(osprey::check_host_ports_free({{taken, 80}}, error)) << error;
     EXPECT_TRUE(osprey::check_host_ports_free({}, error));
 }
+
+namespace {
+
+using osprey::NetworkConfig;
+
+TEST(RunNetwork, NetworkAndMacOptionsAreParsedAndDefaultToNothingGiven) {
+    auto p = parse({"--network", "tap:tap0", "--mac", "52:54:00:AA:bb:01", "prog"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.args.network, "tap:tap0");
+    EXPECT_EQ(p.args.mac, "52:54:00:AA:bb:01");
+    auto d = parse({"prog"});
+    EXPECT_EQ(d.args.network, "");
+    EXPECT_EQ(d.args.mac, "");
+}
+
+TEST(RunNetwork, DefaultIsUserNetworkingWithQemusMac) {
+    std::string error;
+    auto network = osprey::resolve_network("", "", {}, error);
+    ASSERT_TRUE(network) << error;
+    EXPECT_EQ(network->mode, NetworkConfig::Mode::User);
+    EXPECT_EQ(network->mac, "52:54:00:12:34:56");
+    EXPECT_TRUE(network->port_forwards.empty());
+}
+
+TEST(RunNetwork, ModesUserNoneAndTap) {
+    std::string error;
+    EXPECT_EQ(osprey::parse_network("user", error)->mode, NetworkConfig::Mode::User);
+    EXPECT_EQ(osprey::parse_network("none", error)->mode, NetworkConfig::Mode::None);
+    auto tap = osprey::parse_network("tap:osprey-tap0", error);
+    ASSERT_TRUE(tap) << error;
+    EXPECT_EQ(tap->mode, NetworkConfig::Mode::Tap);
+    EXPECT_EQ(tap->tap_interface, "osprey-tap0");
+}
+
+TEST(RunNetwork, BadModesAndInterfaceNamesSayWhy) {
+    std::string error;
+    EXPECT_FALSE(osprey::parse_network("bridge", error));
+    EXPECT_EQ(error, "--network bridge: expected user, none or tap:IFNAME");
+    for (const char* bad : {"tap:", "tap:a/b", "tap:a b", "tap:0123456789abcdef", "tap:a:b", "tap:.."}) {
+        error.clear();
+        EXPECT_FALSE(osprey::parse_network(bad, error)) << bad;
+        EXPECT_EQ(error, std::string("--network ") + bad +
+                             ": the interface name must be 1 to 15 characters without '/', ':' or spaces");
+    }
+}
+
+TEST(RunNetwork, MacIsSixHexBytesOfAUnicastAddress) {
+    std::string error;
+    EXPECT_EQ(osprey::parse_mac("52:54:00:AB:cd:EF", error), "52:54:00:ab:cd:ef");
+    for (const char* bad : {"", "52:54:00:12:34", "52:54:00:12:34:56:78", "52-54-00-12-34-56", "52:54:00:12:34:5g",
+                            "5:54:00:12:34:567"}) {
+        error.clear();
+        EXPECT_FALSE(osprey::parse_mac(bad, error)) << bad;
+        EXPECT_EQ(error, std::string("--mac ") + bad + ": expected six hex bytes such as 52:54:00:12:34:56");
+    }
+    EXPECT_FALSE(osprey::parse_mac("01:00:5e:00:00:01", error));
+    EXPECT_EQ(error, "--mac 01:00:5e:00:00:01: a multicast address cannot be a NIC's own");
+    EXPECT_FALSE(osprey::parse_mac("00:00:00:00:00:00", error));
+    EXPECT_EQ(error, "--mac 00:00:00:00:00:00: the all-zero address cannot be a NIC's own");
+}
+
+TEST(RunNetwork, PublishNeedsUserNetworking) {
+    std::string error;
+    auto user = osprey::resolve_network("user", "", {"8080:80"}, error);
+    ASSERT_TRUE(user) << error;
+    EXPECT_EQ(user->port_forwards, (std::vector<osprey::PortForward>{{8080, 80}}));
+    EXPECT_FALSE(osprey::resolve_network("none", "", {"8080:80"}, error));
+    EXPECT_EQ(error, "-p 8080:80: ports are forwarded by QEMU user networking, not with --network none "
+                     "(use --network user, the default)");
+    EXPECT_FALSE(osprey::resolve_network("tap:tap0", "", {"8080:80"}, error));
+    EXPECT_EQ(error, "-p 8080:80: ports are forwarded by QEMU user networking, not with --network tap:tap0 "
+                     "(use --network user, the default)");
+    EXPECT_FALSE(osprey::resolve_network("user", "", {"8080:0"}, error));
+    EXPECT_EQ(error, "-p 8080:0: the guest port must be a number from 1 to 65535");
+}
+
+TEST(RunNetwork, MacNeedsANetworkDeviceAndIsKeptOtherwise) {
+    std::string error;
+    EXPECT_FALSE(osprey::resolve_network("none", "52:54:00:00:00:02", {}, error));
+    EXPECT_EQ(error, "--mac needs a network device; --network none has none");
+    auto tap = osprey::resolve_network("tap:tap1", "52:54:00:00:00:02", {}, error);
+    ASSERT_TRUE(tap) << error;
+    EXPECT_EQ(tap->mac, "52:54:00:00:00:02");
+    EXPECT_EQ(tap->tap_interface, "tap1");
+}
+
+TEST(RunNetwork, TheCommandLineReplacesNetworkAndMacAndAddsForwards) {
+    osprey::RunArguments args;
+    osprey::NetworkChoice base{"none", "52:54:00:00:00:09", {"8080:80"}};
+    EXPECT_EQ(osprey::override_network(base, args), base);
+    args.network = "user";
+    args.publish = {"9090:90"};
+    auto merged = osprey::override_network(base, args);
+    EXPECT_EQ(merged.network, "user");
+    EXPECT_EQ(merged.mac, "52:54:00:00:00:09");
+    EXPECT_EQ(merged.publish, (Words{"8080:80", "9090:90"}));
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "acpi/madt.h"
 #include "acpi/tables.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
@@ -41,6 +42,7 @@ private:
 };
 
 std::optional<S5Info> g_s5;
+std::optional<Madt> g_madt;
 
 // Busy-waits up to `ms` for `done`; works before the clock is calibrated and with
 // interrupts disabled.
@@ -83,6 +85,10 @@ void init(u64 rsdp_paddr) {
         }
         rsdp_paddr = *found;
     }
+    if (auto madt = find_madt(rsdp_paddr, memory); madt.is_ok())
+        g_madt = madt.value();
+    else
+        klog::info("acpi: no MADT ({})", err::name(madt.error()));
     auto s5 = find_s5(rsdp_paddr, memory);
     if (s5.is_error()) {
         klog::info("acpi: RSDP at {:#x}, no S5 power-off ({})", rsdp_paddr, err::name(s5.error()));
@@ -97,6 +103,8 @@ void init(u64 rsdp_paddr) {
     klog::info("acpi: S5 through PM1a_CNT {:#x} PM1b_CNT {:#x}, SLP_TYP {}/{}, SMI_CMD {:#x} ACPI_ENABLE {:#x}",
                info.pm1a_cnt, info.pm1b_cnt, info.slp_typa, info.slp_typb, info.smi_cmd, info.acpi_enable);
 }
+
+const Madt* madt() { return g_madt ? &*g_madt : nullptr; }
 
 bool power_off() {
     if (!g_s5) return false;

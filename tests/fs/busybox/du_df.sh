@@ -6,7 +6,8 @@
 #   - `du -sk TREE` is at least the files' apparent size (hard links counted once) and at most
 #     that plus 8 KiB per entry;
 #   - `df -k /tmp TREE`: /tmp and / as mount points, Used <= 1K-blocks, Available <= 1K-blocks,
-#     Use% = ceil(Used * 100 / (Used + Available)) as busybox computes it, 1K-blocks > 0.
+#     Use% = Used * 100 / (Used + Available) rounded to the nearest as busybox computes it
+#     (used * 100 + (used + avail) / 2) / (used + avail), 1K-blocks > 0.
 #   du_df.sh OSPREY BUSYBOX WORKDIR
 set -u
 osprey=$1 busybox=$2 work=$3/$$
@@ -44,7 +45,7 @@ echo "$df_out" | awk -v tree="$tree" '
         want = NR == 2 ? "/tmp" : "/"
         if (mount != want) { print "FAIL: df line " NR - 1 " mounted on " mount ", expected " want; bad = 1 }
         if (blocks <= 0 || used > blocks || avail > blocks) { print "FAIL: df figures " $0; bad = 1 }
-        expect = used + avail > 0 ? int((used * 100 + used + avail - 1) / (used + avail)) : 0
+        expect = used + avail > 0 ? int((used * 100 + int((used + avail) / 2)) / (used + avail)) : 0
         if (pct != expect "%") { print "FAIL: df Use% " pct ", expected " expect "% from " used " and " avail; bad = 1 }
     }
     END { if (NR != 3) { print "FAIL: df printed " NR " lines"; bad = 1 } exit bad }' >&2 || failed=1

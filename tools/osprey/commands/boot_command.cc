@@ -21,6 +21,9 @@ CommandMain add_boot_command(CLI::App& app) {
         std::vector<std::string> kernel_args;
         double timeout = 0;
         bool dry_run = false;
+        std::string network;
+        std::string mac;
+        std::optional<unsigned> nic_vectors;
     };
     auto options = std::make_shared<Options>();
     auto* command = app.add_subcommand("boot", "Boot the bare Osprey kernel and show its log");
@@ -44,6 +47,11 @@ CommandMain add_boot_command(CLI::App& app) {
     command->add_flag("!--no-debug-exit", options->vm.debug_exit_device,
                       "Leave out QEMU's isa-debug-exit device: the kernel powers off the way the machine "
                       "itself offers (ACPI S5 on pc and q35)");
+    add_network_options(*command, options->network, options->mac);
+    command->add_option("--nic-vectors", options->nic_vectors,
+                        "MSI-X vectors of the PCI network device (pc and q35); 0: no MSI-X, its INTx line instead")
+        ->type_name("N")
+        ->check(CLI::Range(0, 2048));
     command->add_option("kernel-args", options->kernel_args, "Kernel command line");
 
     return [options] {
@@ -57,6 +65,20 @@ CommandMain add_boot_command(CLI::App& app) {
             }
             options->vm.memory_mib = *mib;
         }
+        std::string error;
+        auto network = resolve_network(options->network, options->mac, {}, error);
+        if (!network) {
+            fprintf(stderr, "osprey: %s\n", error.c_str());
+            return protocol::kOspreyFailureStatus;
+        }
+        if (options->nic_vectors) {
+            if (options->vm.machine == "microvm" || network->mode == NetworkConfig::Mode::None) {
+                fprintf(stderr, "osprey: --nic-vectors needs a PCI network device (--machine pc or q35, and a network)\n");
+                return protocol::kOspreyFailureStatus;
+            }
+            network->pci_msix_vectors = *options->nic_vectors;
+        }
+        options->vm.network = *network;
         auto search = locate_kernel(options->kernel);
         if (!search.found) {
             fprintf(stderr, "osprey: kernel image not found; looked for:\n");
@@ -66,7 +88,6 @@ CommandMain add_boot_command(CLI::App& app) {
         }
         options->vm.kernel = *search.found;
         KernelImage image;
-        std::string error;
         if (!inspect_kernel(options->vm.kernel, image, error)) {
             fprintf(stderr, "osprey: %s\n", error.c_str());
             return protocol::kOspreyFailureStatus;

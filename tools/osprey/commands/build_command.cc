@@ -45,11 +45,16 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);
     if (!merged) return fail(error);
     if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail(error);
+    const NetworkChoice& network = merged->network;
+    if (!resolve_network(network.network, network.mac, network.publish, error)) return fail(error);
     auto image = compose_image(merged->request, cwd, error);
     if (!image) return fail(error);
     image->spec.has_random = false;
     image->info.memory = merged->memory;
     image->info.cpus = cpus;
+    image->info.network = network.network;
+    image->info.mac = network.mac;
+    image->info.publish = network.publish;
     if (!finish_image(*image, error)) return fail(error);
 
     // Written beside the target and renamed into place, so a failed or interrupted build

@@ -50,7 +50,15 @@ std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::
         request.add = manifest->add;
         request.workdir = manifest->workdir;
         merged.memory = manifest->memory.value_or("");
+        NetworkChoice own{manifest->network.value_or(""), manifest->mac.value_or(""), manifest->publish};
+        // The manifest's own values are checked alone, so a mistake names the file.
+        if (!resolve_network(own.network, own.mac, own.publish, error)) {
+            error = args.manifest + ": " + error;
+            return std::nullopt;
+        }
+        merged.network = own;
     }
+    merged.network = override_network(merged.network, args);
     request.env_options.insert(request.env_options.end(), args.env.begin(), args.env.end());
     auto adds = parse_add_options(args.add, cwd, error);
     if (!adds) return std::nullopt;

@@ -13,10 +13,11 @@ namespace osprey {
 struct MergedRequest {
     ImageRequest request;
     std::string memory;  // --memory, else the manifest's; "" for none
+    NetworkChoice network;  // the manifest's network keys with the command line's over them
 };
 
 // `default_env` is the environment before any -e. false with a message for a manifest
-// that cannot be read, a bad --add, or no program named anywhere.
+// that cannot be read, a bad --add or network key, or no program named anywhere.
 std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::vector<std::string> default_env,
                                                  const std::string& cwd, std::string& error);
 

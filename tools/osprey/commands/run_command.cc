@@ -68,7 +68,8 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
 }
 
 // The image to boot: a saved one with the run's changes, or a new one from BINARY.
-std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, std::string& error) {
+std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, NetworkChoice& network,
+                                           std::string& error) {
     std::string cwd = current_directory();
     const char* term = std::getenv("TERM");
     bool stdout_tty = isatty(1);
@@ -96,11 +97,13 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
         overrides.host_getenv = host_getenv;
         if (!apply_run_overrides(image, overrides, error)) return std::nullopt;
         memory = args.memory.empty() ? image.info.memory : args.memory;
+        network = override_network({image.info.network, image.info.mac, image.info.publish}, args);
         return image;
     }
     auto merged = merge_image_request(args, default_environment(stdout_tty, term), cwd, error);
     if (!merged) return std::nullopt;
     memory = merged->memory;
+    network = merged->network;
     return compose_image(merged->request, cwd, error);
 }
 
@@ -122,19 +125,26 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
     std::optional<unsigned> cpus;
     if (!args.cpus.empty() && !(cpus = parse_cpus(args.cpus, error))) return fail(error);
-    auto forwards = parse_publish(args.publish, error);
-    if (!forwards) return fail(error);
-    // Before the image is built: a taken port is refused at once.
-    if (!check_host_ports_free(*forwards, error)) return fail(error);
-    vm.port_forwards = *forwards;
+    // The command line's network options, before the image is built: a mistake or a taken
+    // port is refused at once.
+    auto cli_network = resolve_network(args.network, args.mac, args.publish, error);
+    if (!cli_network) return fail(error);
+    if (!check_host_ports_free(cli_network->port_forwards, error)) return fail(error);
     auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);
     if (!accel) return fail(error);
     vm.accel = *accel;
 
     // The program first: a mistake there is the likeliest, and needs no kernel to report.
     std::string memory;
-    auto image = prepare_image(args, memory, error);
+    NetworkChoice network;
+    auto image = prepare_image(args, memory, network, error);
     if (!image) return fail(error);
+    // With the image's or the manifest's network options under the command line's.
+    auto resolved = resolve_network(network.network, network.mac, network.publish, error);
+    if (!resolved) return fail(error);
+    if (resolved->port_forwards != cli_network->port_forwards && !check_host_ports_free(resolved->port_forwards, error))
+        return fail(error);
+    vm.network = *resolved;
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
     // One CPU until SMP lands: a larger --cpus (or an image's default) is accepted and noted,
     // and QEMU gets no -smp.

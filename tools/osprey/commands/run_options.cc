@@ -68,6 +68,7 @@ void add_run_options(CLI::App& command, RunArguments& args) {
         ->type_name("HOSTPORT:GUESTPORT")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
+    add_network_options(command, args.network, args.mac);
     command.add_option("--machine", args.machine, "QEMU machine type")
         ->check(CLI::IsMember({"microvm", "pc", "q35"}))
         ->capture_default_str();
@@ -224,6 +225,105 @@ std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::str
         forwards.push_back({*host, *guest});
     }
     return forwards;
+}
+
+void add_network_options(CLI::App& command, std::string& network, std::string& mac) {
+    command.add_option("--network", network,
+                       "The VM's network: user (QEMU user networking, the default), none (no network device), "
+                       "or tap:IFNAME (an existing host TAP interface)")
+        ->type_name("user|none|tap:IFNAME");
+    command.add_option("--mac", mac, "The network device's MAC address (default 52:54:00:12:34:56)")
+        ->type_name("XX:XX:XX:XX:XX:XX");
+}
+
+std::optional<NetworkConfig> parse_network(std::string_view text, std::string& error) {
+    NetworkConfig network;
+    if (text == "user") return network;
+    if (text == "none") {
+        network.mode = NetworkConfig::Mode::None;
+        return network;
+    }
+    constexpr std::string_view kTap = "tap:";
+    if (text.substr(0, kTap.size()) == kTap) {
+        std::string_view name = text.substr(kTap.size());
+        bool valid = !name.empty() && name.size() <= 15 && name != "." && name != "..";
+        for (char c : name) valid &= c != '/' && c != ':' && !std::isspace(static_cast<unsigned char>(c));
+        if (!valid) {
+            error = "--network " + std::string(text) +
+                    ": the interface name must be 1 to 15 characters without '/', ':' or spaces";
+            return std::nullopt;
+        }
+        network.mode = NetworkConfig::Mode::Tap;
+        network.tap_interface = std::string(name);
+        return network;
+    }
+    error = "--network " + std::string(text) + ": expected user, none or tap:IFNAME";
+    return std::nullopt;
+}
+
+std::optional<std::string> parse_mac(std::string_view text, std::string& error) {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    bool shape = text.size() == 17;
+    u8 bytes[6] = {};
+    for (size_t i = 0; shape && i < 6; i++) {
+        int high = hex(text[3 * i]), low = hex(text[3 * i + 1]);
+        shape = high >= 0 && low >= 0 && (i == 5 || text[3 * i + 2] == ':');
+        bytes[i] = static_cast<u8>(high << 4 | low);
+    }
+    if (!shape) {
+        error = "--mac " + std::string(text) + ": expected six hex bytes such as 52:54:00:12:34:56";
+        return std::nullopt;
+    }
+    if (bytes[0] & 1) {
+        error = "--mac " + std::string(text) + ": a multicast address cannot be a NIC's own";
+        return std::nullopt;
+    }
+    bool zero = true;
+    for (u8 b : bytes) zero &= b == 0;
+    if (zero) {
+        error = "--mac " + std::string(text) + ": the all-zero address cannot be a NIC's own";
+        return std::nullopt;
+    }
+    std::string out;
+    for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::optional<NetworkConfig> resolve_network(const std::string& network, const std::string& mac,
+                                             const std::vector<std::string>& publish, std::string& error) {
+    auto config = parse_network(network.empty() ? "user" : network, error);
+    if (!config) return std::nullopt;
+    if (!mac.empty()) {
+        if (config->mode == NetworkConfig::Mode::None) {
+            error = "--mac needs a network device; --network none has none";
+            return std::nullopt;
+        }
+        auto parsed = parse_mac(mac, error);
+        if (!parsed) return std::nullopt;
+        config->mac = *parsed;
+    }
+    auto forwards = parse_publish(publish, error);
+    if (!forwards) return std::nullopt;
+    if (!forwards->empty() && config->mode != NetworkConfig::Mode::User) {
+        error = "-p " + publish.front() + ": ports are forwarded by QEMU user networking, not with --network " +
+                network + " (use --network user, the default)";
+        return std::nullopt;
+    }
+    config->port_forwards = *forwards;
+    return config;
+}
+
+NetworkChoice override_network(const NetworkChoice& base, const RunArguments& args) {
+    NetworkChoice merged = base;
+    if (!args.network.empty()) merged.network = args.network;
+    if (!args.mac.empty()) merged.mac = args.mac;
+    merged.publish.insert(merged.publish.end(), args.publish.begin(), args.publish.end());
+    return merged;
 }
 
 bool check_host_ports_free(const std::vector<PortForward>& forwards, std::string& error) {

@@ -18,6 +18,8 @@ struct RunArguments {
     std::string memory;  // as typed ("64M"); empty: sized from the image
     std::string cpus;    // --cpus as typed; empty: 1 (or the image's default)
     std::vector<std::string> publish;  // -p, in order
+    std::string network;               // --network as typed; "" for the default (user)
+    std::string mac;                   // --mac as typed; "" for the default
     std::string machine = "microvm";
     std::string cpu = "max";
     std::string accel = "auto";
@@ -77,6 +79,35 @@ std::string cpus_note(unsigned cpus);
 // suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any
 // other address is refused. nullopt with a message naming the value otherwise.
 std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error);
+
+// --network: "user" (QEMU user networking), "none" (no NIC) or "tap:IFNAME" (a host TAP
+// interface, 1 to 15 characters with no '/', ':' or white space, as Linux allows). Only
+// the mode and interface are filled in. nullopt with a message otherwise.
+std::optional<NetworkConfig> parse_network(std::string_view text, std::string& error);
+
+// --mac: six two-digit hex bytes separated by ':' (lower case in the result); a unicast
+// address (the first byte's low bit clear) other than all zeros. nullopt with a message.
+std::optional<std::string> parse_mac(std::string_view text, std::string& error);
+
+// The network options together: `network` ("" for user), `mac` ("" for QEMU's default
+// 52:54:00:12:34:56) and the -p values, which need user networking.
+std::optional<NetworkConfig> resolve_network(const std::string& network, const std::string& mac,
+                                             const std::vector<std::string>& publish, std::string& error);
+
+// Network options as typed, from a manifest or an image, with a run's options over them.
+struct NetworkChoice {
+    std::string network;               // "" for the default (user)
+    std::string mac;                   // "" for the default
+    std::vector<std::string> publish;  // -p values
+    bool operator==(const NetworkChoice&) const = default;
+};
+
+// `base` (a manifest's or an image's) with the command line's over it: --network and
+// --mac replace, -p adds.
+NetworkChoice override_network(const NetworkChoice& base, const RunArguments& args);
+
+// Registers --network and --mac on a command (run and boot).
+void add_network_options(CLI::App& command, std::string& network, std::string& mac);
 
 // Tries to listen on 127.0.0.1:H for each forward, as QEMU will: false with
 // "port H is already in use" (or the reason it cannot be used) for the first that fails.

@@ -22,6 +22,9 @@ std::string encode_image_info(const ImageInfo& info) {
     json["program"] = info.program;
     json["memory"] = info.memory;
     json["cpus"] = info.cpus;
+    if (!info.network.empty()) json["network"] = info.network;
+    if (!info.mac.empty()) json["mac"] = info.mac;
+    if (!info.publish.empty()) json["publish"] = info.publish;
     if (info.interpreter) json["interpreter"] = *info.interpreter;
     json["libraries"] = nlohmann::json::array();
     for (auto& [name, path] : info.libraries) json["libraries"].push_back({{"name", name}, {"path", path}});
@@ -51,6 +54,11 @@ bool decode_info(std::string_view text, ImageInfo& info) {
         json["cpus"].get<u64>() <= 255)
         info.cpus = json["cpus"].get<unsigned>();
     info.built_by = json.value("built_by", "");
+    info.network = json.value("network", "");
+    info.mac = json.value("mac", "");
+    if (json.contains("publish") && json["publish"].is_array())
+        for (auto& value : json["publish"])
+            if (value.is_string()) info.publish.push_back(value);
     if (json.contains("interpreter") && json["interpreter"].is_string()) info.interpreter = json["interpreter"];
     if (json.contains("libraries") && json["libraries"].is_array())
         for (auto& lib : json["libraries"]) info.libraries.emplace_back(lib.value("name", ""), lib.value("path", ""));

@@ -22,6 +22,10 @@ struct ImageInfo {
     std::string program;  // the program's host path when built
     std::string memory;   // default --memory, "" for sized from the image
     unsigned cpus = 1;    // default --cpus
+    // Default network options of runs (as typed; "" and empty for the defaults).
+    std::string network;
+    std::string mac;
+    std::vector<std::string> publish;
     std::string built_by = "osprey 0.1.0";
     std::vector<std::pair<std::string, std::string>> libraries;  // (needed name, path)
     std::optional<std::string> interpreter;

@@ -92,8 +92,15 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
                 if (!spec) refuse(item, add_error);
                 manifest.add.push_back(*spec);
             }
+        } else if (key == "network") {
+            manifest.network = string_of(value, key);
+        } else if (key == "mac") {
+            manifest.mac = string_of(value, key);
+        } else if (key == "publish") {
+            manifest.publish = strings_of(value, key);
         } else {
-            refuse(value, "unknown key '" + key + "' (expected program, args, env, workdir, memory, add)");
+            refuse(value, "unknown key '" + key +
+                              "' (expected program, args, env, workdir, memory, add, network, mac, publish)");
         }
     }
     return manifest;

@@ -8,6 +8,9 @@
 //   memory  = "256M"                   # or a number of MiB
 //   env     = { LANG = "C.UTF-8" }     # or ["LANG=C.UTF-8", "TZ"] (a bare NAME copies the host's)
 //   add     = ["site:/srv/site", { host = "conf/app.ini", guest = "/etc/app.ini" }]
+//   network = "user"                   # as --network: user, none, tap:IFNAME
+//   mac     = "52:54:00:12:34:56"      # as --mac
+//   publish = ["8080:80"]              # as -p
 //
 // Unknown keys and wrong types are errors that name the file and line, so a typo never
 // passes silently.
@@ -29,6 +32,10 @@ struct Manifest {
     std::optional<std::string> workdir;
     std::optional<std::string> memory;  // as for --memory
     std::vector<AddSpec> add;           // relative HOSTs from the manifest's directory
+    // The network options, as typed (checked where the command line's are).
+    std::optional<std::string> network;
+    std::optional<std::string> mac;
+    std::vector<std::string> publish;
 };
 
 // Parses manifest text. `file_name` names it in messages ("FILE:LINE: ..."); relative paths

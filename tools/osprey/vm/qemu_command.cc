@@ -33,11 +33,28 @@ std::string machine_spec(const VmConfig& config) {
     return config.machine;
 }
 
-// QEMU user networking ("slirp") with the forwards, each bound on the host's loopback only.
-std::string netdev_spec(const VmConfig& config) {
+// QEMU user networking ("slirp") with the forwards, each bound on the host's loopback
+// only; or a host TAP interface that exists already (no scripts run).
+std::string netdev_spec(const NetworkConfig& network) {
+    if (network.mode == NetworkConfig::Mode::Tap)
+        return "tap,id=osnet,ifname=" + escape(network.tap_interface) + ",script=no,downscript=no";
     std::string spec = "user,id=osnet";
-    for (auto& forward : config.port_forwards)
+    for (auto& forward : network.port_forwards)
         spec += ",hostfwd=tcp:127.0.0.1:" + std::to_string(forward.host_port) + "-:" + std::to_string(forward.guest_port);
+    return spec;
+}
+
+// microvm has no PCI bus (acpi=off): its virtio devices sit on virtio-mmio. On pc and q35
+// the PCI NIC gets no option ROM: the kernel is loaded directly, and SeaBIOS would spend
+// time initialising iPXE for nothing.
+std::string nic_device_spec(const VmConfig& config) {
+    const NetworkConfig& network = config.network;
+    std::string spec = config.machine == "microvm" ? "virtio-net-device" : "virtio-net-pci";
+    spec += ",netdev=osnet,mac=" + network.mac;
+    if (config.machine != "microvm") {
+        spec += ",romfile=";
+        if (network.pci_msix_vectors) spec += ",vectors=" + std::to_string(*network.pci_msix_vectors);
+    }
     return spec;
 }
 
@@ -47,6 +64,9 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     std::vector<std::string> args = {config.qemu_binary};
     auto add = [&](std::initializer_list<std::string> items) { args.insert(args.end(), items); };
     add({"-M", machine_spec(config), "-accel", config.accel, "-cpu", config.cpu});
+    // QEMU 7.2's virtio-mmio is legacy (version 1) unless told otherwise; the kernel
+    // drives version 2 only.
+    if (config.machine == "microvm") add({"-global", "virtio-mmio.force-legacy=false"});
     add({"-m", std::to_string(config.memory_mib) + "M"});
     if (config.cpus > 1) add({"-smp", std::to_string(config.cpus)});
     // No default devices, no display, no monitor; a reset ends QEMU instead of rebooting,
@@ -62,11 +82,8 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     add({"-chardev", chardev("osout", channels.app_stdout), "-device", "isa-serial,chardev=osout,index=2"});
     add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
-    if (!config.port_forwards.empty()) {
-        // microvm has no PCI bus (acpi=off): its virtio devices sit on virtio-mmio.
-        const char* device = config.machine == "microvm" ? "virtio-net-device" : "virtio-net-pci";
-        add({"-netdev", netdev_spec(config), "-device", std::string(device) + ",netdev=osnet"});
-    }
+    if (config.network.mode != NetworkConfig::Mode::None)
+        add({"-netdev", netdev_spec(config.network), "-device", nic_device_spec(config)});
 
     add({"-kernel", config.kernel});
     if (config.initrd) add({"-initrd", *config.initrd});

@@ -18,6 +18,21 @@ struct PortForward {
     bool operator==(const PortForward&) const = default;
 };
 
+// The VM's network device: a virtio-net NIC (virtio-mmio on microvm, modern virtio-pci on
+// pc and q35) on QEMU user networking (with its forwards) or on a host TAP interface, or
+// no NIC at all.
+struct NetworkConfig {
+    enum class Mode { User, Tap, None };
+    Mode mode = Mode::User;
+    std::string tap_interface;                // Tap: the host interface, e.g. tap0
+    std::string mac = "52:54:00:12:34:56";    // QEMU's own default
+    std::vector<PortForward> port_forwards;   // User only
+    // virtio-net-pci's MSI-X vectors (QEMU's `vectors`); 0 leaves the device without
+    // MSI-X, on its INTx line. Unset: QEMU's default.
+    std::optional<unsigned> pci_msix_vectors;
+    bool operator==(const NetworkConfig&) const = default;
+};
+
 struct VmConfig {
     std::string qemu_binary = "qemu-system-x86_64";
     std::string machine = "microvm";  // microvm | pc | q35
@@ -25,9 +40,7 @@ struct VmConfig {
     std::string cpu = "max";
     u64 memory_mib = 128;
     unsigned cpus = 1;  // -smp when more than one
-    // With any, a user-mode network device (virtio-mmio on microvm, PCI on pc and q35)
-    // carrying these forwards; without, the VM has no network device at all.
-    std::vector<PortForward> port_forwards;
+    NetworkConfig network;
     std::string kernel;
     std::optional<std::string> initrd;
     std::string kernel_cmdline;
