@@ -152,6 +152,7 @@ Result<usize> Socket::get_family_option(int, int, u8*, usize) { return Error(ENO
 Result<u64> Socket::ioctl(u32 request, u64 argument) { return family_ioctl(request, argument); }
 
 Result<usize> Socket::read(const fs::IoBuffer& buffer) {
+    if (buffer.length == 0) return 0;  // as Linux's read(2) on a socket: nothing is received
     fs::IoBufferBytes bytes(buffer);
     Message message;
     message.sink = &bytes;

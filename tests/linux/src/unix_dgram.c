@@ -90,6 +90,9 @@ static void pairs(void) {
     char buf[64];
     ssize_t n = recv(sv[1], buf, sizeof buf, MSG_PEEK);
     printf("peek: %zd '%.*s'\n", n, (int)n, buf);
+    n = read(sv[1], buf, 0);
+    ioctl(sv[1], FIONREAD, &avail);
+    printf("read of 0 bytes: %zd, the datagram stays: %d\n", n, avail);
     struct sockaddr_storage from;
     socklen_t len = sizeof from;
     n = recvfrom(sv[1], buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
