@@ -296,6 +296,9 @@ Result<void> build_sys(Directory& sys) {
     auto* core = TRY(net->add_directory("core"));
     static constexpr Constant kCore[] = {{"somaxconn", "4096"}};
     TRY(add_constants(*core, kCore));
+    auto* unix_domain = TRY(net->add_directory("unix"));
+    static constexpr Constant kUnix[] = {{"max_dgram_qlen", "10"}};  // net/unix/endpoint.h: kMaxDatagramQueue
+    TRY(add_constants(*unix_domain, kUnix));
     return {};
 }
 

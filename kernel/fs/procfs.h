@@ -9,7 +9,7 @@
 //   sys/kernel/{osrelease ostype hostname domainname version pid_max threads-max
 //       ngroups_max cap_last_cap random/{boot_id uuid entropy_avail poolsize} ...},
 //   sys/vm/{overcommit_memory max_map_count ...}, sys/fs/{file-max nr_open ...},
-//   sys/net/core/somaxconn
+//   sys/net/core/somaxconn, sys/net/unix/max_dgram_qlen
 //
 // The application is pid 1; every file is read-only.
 #pragma once

@@ -157,6 +157,7 @@ Result<u64> Socket::ioctl(u32 request, u64 argument) {
 }
 
 Result<usize> Socket::read(const fs::IoBuffer& buffer) {
+    if (buffer.length == 0) return 0;  // as Linux's read(2) on a socket: nothing is received
     fs::IoBufferBytes bytes(buffer);
     Message message;
     message.sink = &bytes;

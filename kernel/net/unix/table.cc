@@ -69,6 +69,7 @@ Result<void> bind_path(Endpoint& endpoint, const Name& name) {
     if (parent.last().empty() || parent.last() == "." || parent.last() == ".." ||
         parent.directory->lookup(parent.last()).is_ok())
         return Error(EADDRINUSE);
+    if (parent.trailing_slash) return Error(ENOENT);  // a directory was asked for
     if (bound(endpoint)) return Error(EINVAL);
     auto& process = linux_abi::Process::current();
     u32 umask;

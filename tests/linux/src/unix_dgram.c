@@ -90,6 +90,9 @@ static void pairs(void) {
     char buf[64];
     ssize_t n = recv(sv[1], buf, sizeof buf, MSG_PEEK);
     printf("peek: %zd '%.*s'\n", n, (int)n, buf);
+    n = read(sv[1], buf, 0);
+    ioctl(sv[1], FIONREAD, &avail);
+    printf("read of 0 bytes: %zd, the datagram stays: %d\n", n, avail);
     struct sockaddr_storage from;
     socklen_t len = sizeof from;
     n = recvfrom(sv[1], buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
@@ -217,7 +220,15 @@ static void named(void) {
     printf("third party after disconnect: %s\n", res(sendto(unbound, "x", 1, 0, (struct sockaddr *)&ra, ralen)));
     while (recv(r, buf, sizeof buf, MSG_DONTWAIT) > 0) {}
 
-    // The receive queue bound: an unconnected sender gets EAGAIN when it is full.
+    // The receive queue bound: an unconnected sender gets EAGAIN when it is full (more
+    // than net.unix.max_dgram_qlen).
+    FILE *qlen = fopen("/proc/sys/net/unix/max_dgram_qlen", "r");
+    char qlen_text[16] = "missing\n";
+    if (qlen) {
+        if (!fgets(qlen_text, sizeof qlen_text, qlen)) strcpy(qlen_text, "empty\n");
+        fclose(qlen);
+    }
+    printf("max_dgram_qlen: %s", qlen_text);
     set_nonblocking(unbound);
     int count = 0;
     while (sendto(unbound, "q", 1, 0, (struct sockaddr *)&ra, ralen) == 1) count++;

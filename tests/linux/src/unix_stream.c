@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 static volatile int g_signals;
 static void on_signal(int sig) {
@@ -102,6 +103,51 @@ static void names(void) {
     close(s2);
     close(s3);
     umask(old);
+
+    // A relative path is the working directory's; connect follows symlinks; the name
+    // stays the socket's after unlink, but the path no longer leads to it.
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/osprey-unix-%d-dir", (int)getpid());
+    mkdir(dir, 0755);
+    chdir(dir);
+    struct sockaddr_un rel = {.sun_family = AF_UNIX};
+    strcpy(rel.sun_path, "rel.sock");
+    int r = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("bind relative: %s\n", res(bind(r, (struct sockaddr *)&rel, sizeof rel)));
+    listen(r, 1);
+    len = sizeof got;
+    getsockname(r, (struct sockaddr *)&got, &len);
+    printf("relative name: %s len %u\n", got.sun_path, len);
+    symlink("rel.sock", "link.sock");
+    struct sockaddr_un link_name = {.sun_family = AF_UNIX};
+    strcpy(link_name.sun_path, "link.sock");
+    int rc = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("connect through a symlink: %s\n", res(connect(rc, (struct sockaddr *)&link_name, sizeof link_name)));
+    close(rc);
+    unlink("rel.sock");
+    len = sizeof got;
+    getsockname(r, (struct sockaddr *)&got, &len);
+    printf("name after unlink: %s\n", got.sun_path);
+    rc = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("connect after unlink: %s\n", res(connect(rc, (struct sockaddr *)&rel, sizeof rel)));
+    int r2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("bind the path again: %s\n", res(bind(r2, (struct sockaddr *)&rel, sizeof rel)));
+    listen(r2, 1);
+    printf("connect to the new socket: %s\n", res(connect(rc, (struct sockaddr *)&rel, sizeof rel)));
+    struct sockaddr_un slash = {.sun_family = AF_UNIX};
+    strcpy(slash.sun_path, "missing/");
+    int r3 = socket(AF_UNIX, SOCK_STREAM, 0);
+    printf("bind with a trailing slash: %s\n", res(bind(r3, (struct sockaddr *)&slash, sizeof slash)));
+    strcpy(slash.sun_path, "link.sock/");
+    printf("bind existing with a trailing slash: %s\n", res(bind(r3, (struct sockaddr *)&slash, sizeof slash)));
+    close(r);
+    close(r2);
+    close(r3);
+    close(rc);
+    unlink("rel.sock");
+    unlink("link.sock");
+    chdir("/");
+    rmdir(dir);
 
     // Abstract names: every byte of the length counts.
     int x = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -276,7 +322,26 @@ static void connections(void) {
         queued[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
         printf("connect %d with backlog 1: %s\n", i, res(connect(queued[i], (struct sockaddr *)&a, alen)));
     }
-    // A blocking connect waits until accept makes room.
+    // A blocking connect waits until accept makes room (listen(0) takes one, a negative
+    // backlog is the most).
+    int zero = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un za;
+    socklen_t zalen = abstract_address(&za, "backlog0");
+    bind(zero, (struct sockaddr *)&za, zalen);
+    listen(zero, 0);
+    int taken = 0, clients[8];
+    for (int i = 0; i < 3; i++) {
+        clients[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(clients[i], (struct sockaddr *)&za, zalen) == 0) taken++;
+    }
+    listen(zero, -1);
+    for (int i = 3; i < 8; i++) {
+        clients[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(clients[i], (struct sockaddr *)&za, zalen) == 0) taken++;
+    }
+    printf("listen(0) and then listen(-1) took %d\n", taken);
+    for (int i = 0; i < 8; i++) close(clients[i]);
+    close(zero);
     struct Connector waiter = {a, alen, 0, -1, -1};
     pthread_t t;
     pthread_create(&t, NULL, connect_later, &waiter);
@@ -513,9 +578,64 @@ static void data(void) {
     printf("bulk: wrote %zd read %zu intact %d\n", bulk.result, got, intact);
     close(sv[0]);
     close(sv[1]);
+
+    // SO_SNDTIMEO: a large send stops part way, then EAGAIN.
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    static char big[1 << 20];
+    struct timeval snd = {0, 100000};
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd);
+    n = send(sv[0], big, sizeof big, 0);
+    printf("send with SO_SNDTIMEO: part %d\n", n > 0 && n < (ssize_t)sizeof big);
+    printf("again: %s\n", res(send(sv[0], big, sizeof big, 0)));
+    // A small SO_SNDBUF lets less wait unread.
+    int small = 4096;
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    set_nonblocking(sv[1]);
+    total = 0;
+    while ((n = send(sv[1], big, 1000, 0)) > 0) total += n;
+    printf("small SO_SNDBUF: some %d, under 20000 %d\n", total > 0, total < 20000);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static void *close_later(void *arg) {
+    sleep_ms(100);
+    close(*(int *)arg);
+    return NULL;
 }
 
 static void endings(void) {
+    // A writer blocked for room when its peer closes: what it sent so far, then EPIPE.
+    int pair[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+    static char big[1 << 20];
+    pthread_t t;
+    pthread_create(&t, NULL, close_later, &pair[1]);
+    ssize_t part = send(pair[0], big, sizeof big, MSG_NOSIGNAL);
+    pthread_join(t, NULL);
+    printf("blocked writer when the peer closed: part %d\n", part > 0 && part < (ssize_t)sizeof big);
+    printf("then: %s\n", res(send(pair[0], big, 10, MSG_NOSIGNAL)));
+    close(pair[0]);
+    // End-of-file with SO_PASSCRED: zero credentials.
+    socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+    int one = 1;
+    setsockopt(pair[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    shutdown(pair[0], SHUT_WR);
+    char data[8];
+    union {
+        struct cmsghdr header;
+        char bytes[64];
+    } control;
+    struct iovec iov = {data, sizeof data};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control};
+    ssize_t eof = recvmsg(pair[1], &m, 0);
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    struct ucred u = {-1, 1, 1};
+    if (h && h->cmsg_type == SCM_CREDENTIALS) memcpy(&u, CMSG_DATA(h), sizeof u);
+    printf("end-of-file with SO_PASSCRED: %zd, credentials %d %d %d\n", eof, u.pid, (int)u.uid, (int)u.gid);
+    close(pair[0]);
+    close(pair[1]);
+
     handle(SIGPIPE, 0);
     g_signals = 0;
     int sv[2];
