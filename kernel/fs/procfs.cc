@@ -218,6 +218,9 @@ Result<void> add_constants(Directory& directory, std::span<const Constant> const
     return {};
 }
 
+}  // namespace
+
+// /proc/<pid>/net (and /proc/net, a link to self/net): the stack's tables.
 Result<void> build_net(Directory& net) {
     TRY(net.add_file("tcp", net::proc::render_tcp));
     TRY(net.add_file("udp", net::proc::render_udp));
@@ -228,6 +231,8 @@ Result<void> build_net(Directory& net) {
     TRY(net.add_file("snmp", net::proc::render_snmp));
     return {};
 }
+
+namespace {
 
 // /proc/sys/net: the settings programs read to size their backlogs and port ranges.
 Result<void> build_sys_net(Directory& net) {
@@ -247,6 +252,9 @@ Result<void> build_sys_net(Directory& net) {
         {"tcp_congestion_control", "cubic"},
     };
     TRY(add_constants(*ipv4, kIpv4));
+    auto* unix_domain = TRY(net.add_directory("unix"));
+    static constexpr Constant kUnix[] = {{"max_dgram_qlen", "10"}};  // net/unix/endpoint.h: kMaxDatagramQueue
+    TRY(add_constants(*unix_domain, kUnix));
     return {};
 }
 
@@ -292,13 +300,6 @@ Result<void> build_sys(Directory& sys) {
         {"file-max", "9223372036854775807"}, {"nr_open", "1048576"}, {"pipe-max-size", "1048576"}};
     TRY(add_constants(*fs_directory, kFs));
 
-    auto* net = TRY(sys.add_directory("net"));
-    auto* core = TRY(net->add_directory("core"));
-    static constexpr Constant kCore[] = {{"somaxconn", "4096"}};
-    TRY(add_constants(*core, kCore));
-    auto* unix_domain = TRY(net->add_directory("unix"));
-    static constexpr Constant kUnix[] = {{"max_dgram_qlen", "10"}};  // net/unix/endpoint.h: kMaxDatagramQueue
-    TRY(add_constants(*unix_domain, kUnix));
     return {};
 }
 
@@ -324,7 +325,6 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_file("version", render_version));
     TRY(root.add_file("filesystems", render_filesystems));
     TRY(build_sys(*TRY(root.add_directory("sys"))));
-    TRY(build_net(*TRY(root.add_directory("net"))));
     return fs::mount(path, *filesystem);
 }
 

@@ -600,6 +600,7 @@ Result<void> build_process_directory(Directory& pid) {
     TRY(pid.add_file("cgroup", render_cgroup));
     TRY(pid.add_file("oom_score_adj", render_zero, 0, 0644));
     auto* net = TRY(pid.add_directory("net"));
+    TRY(build_net(*net));
     TRY(net->add_file("unix", [](text::Sink& out, u64) { net::af_unix::table::render_proc_net_unix(out); }));
     auto* fd = new (std::nothrow) FdDirectory(filesystem, filesystem.allocate_ino(), "fd", &pid, 0500);
     if (!fd) return Error(ENOMEM);

@@ -7,6 +7,8 @@ namespace procfs {
 
 // Fills /proc/1 (the directory `pid`).
 Result<void> build_process_directory(fs::synthetic::Directory& pid);
+// /proc/<pid>/net: the network tables (procfs.cc).
+Result<void> build_net(fs::synthetic::Directory& net);
 
 // Targets of /proc/self and /proc/thread-self.
 void render_self_link(text::Sink& out, u64);

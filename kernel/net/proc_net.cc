@@ -15,7 +15,39 @@ u64 inode_of(void* user) { return user ? static_cast<StackEvents*>(user)->socket
 
 void render_tcp(text::Sink& out, u64) {
     text::proc::format_tcp_header(out);
-    // FIXME: the TCP connections, once TCP is in the stack.
+    if (!engine::started()) return;
+    StackAccess access;
+    Nanos now = access.now();
+    u32 slot = 0;
+    auto ticks = [](Nanos ns) { return ns / 10000000; };  // USER_HZ: 1/100 s
+    access.tcp().for_each_socket([&](const tcp::Socket& s) {
+        if (s.state() == tcp::State::Closed && !s.is_bound()) return;
+        if (s.state() == tcp::State::Closed) return;  // bound but neither listening nor connected: Linux lists none
+        text::proc::SocketRow row;
+        row.local_ipv4 = s.local().address.value;
+        row.local_port = s.local().port;
+        row.remote_ipv4 = s.remote().address.value;
+        row.remote_port = s.remote().port;
+        row.state = static_cast<u8>(s.state());
+        if (s.is_listening()) {
+            row.rx_queue = s.accept_queue_length();
+        } else {
+            row.tx_queue = static_cast<u32>(s.unacked_bytes());
+            row.rx_queue = static_cast<u32>(s.readable_bytes());
+        }
+        auto timer = s.timer_info();
+        row.timer = timer.kind;
+        row.timer_ticks = timer.kind && timer.expires > now ? ticks(timer.expires - now) : 0;
+        row.retransmits = s.retransmissions();
+        row.inode = inode_of(s.user);
+        row.time_wait = s.state() == tcp::State::TimeWait;
+        auto info = s.info(now);
+        row.rto_ticks = ticks(static_cast<u64>(info.rto) * 1000);
+        row.ato_ticks = ticks(static_cast<u64>(info.ato) * 1000);
+        row.cwnd = info.snd_cwnd;
+        row.ssthresh = info.snd_ssthresh >= 0x7fffffff ? -1 : static_cast<i32>(info.snd_ssthresh);
+        text::proc::format_tcp_line(out, slot++, row);
+    });
 }
 
 void render_udp(text::Sink& out, u64) {
@@ -106,7 +138,10 @@ void render_snmp(text::Sink& out, u64) {
                     icmp.out_dest_unreachs, icmp.out_time_excds, icmp.out_echo_reps);
     out.write("Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab "
               "InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n");
-    out.write("Tcp: 1 200 120000 -1 0 0 0 0 0 0 0 0 0 0 0\n");  // FIXME: TCP's counters, once TCP is in
+    const tcp::Stats& t = access.tcp().stats();
+    text::format_to(out, "Tcp: 1 200 120000 -1 {} {} {} {} {} {} {} {} {} {} {}\n", t.active_opens, t.passive_opens,
+                    t.attempt_fails, t.estab_resets, t.curr_estab, t.in_segs, t.out_segs, t.retrans_segs, t.in_errs,
+                    t.out_rsts, t.in_csum_errors);
     out.write("Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti "
               "MemErrors\n");
     text::format_to(out, "Udp: {} {} {} {} {} {} {} {} 0\n", udp.in_datagrams, udp.no_ports, udp.in_errors,

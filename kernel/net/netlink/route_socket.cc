@@ -39,11 +39,16 @@ struct Datagram {
 };
 
 kstd::Atomic<u32> g_next_port{0x80000000};
+// The socket holding the process's pid as its port, if any: Linux gives the pid to the
+// first socket that binds while no other holds it.
+kstd::Atomic<void*> g_pid_port_owner{nullptr};
 
 class RouteSocket final : public Socket {
 public:
     RouteSocket(int type, u32 flags) : Socket(AF_NETLINK, type, NETLINK_ROUTE, flags) {}
     ~RouteSocket() override {
+        void* self = this;
+        g_pid_port_owner.compare_exchange_strong(self, nullptr);
         while (Datagram* d = m_queue.pop_front()) delete d;
     }
 
@@ -163,13 +168,13 @@ private:
         out.length = sizeof nl;
     }
 
-    // A socket gets its port at its first bind or send: the process's pid for the first,
-    // then unique numbers (as Linux's netlink_autobind does).
+    // A socket gets its port at its first bind or send: the process's pid while no other
+    // socket holds it, else unique numbers (as Linux's netlink_autobind does).
     Result<void> autobind() {
         m_waiters.locked([&] {
             if (m_port) return;
-            static kstd::Atomic<bool> pid_taken{false};
-            if (!pid_taken.exchange(true)) {
+            void* none = nullptr;
+            if (g_pid_port_owner.compare_exchange_strong(none, this)) {
                 m_port = static_cast<u32>(linux_abi::Process::current().pid());
             } else {
                 m_port = g_next_port.fetch_add(1);

@@ -145,6 +145,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (resolved->port_forwards != cli_network->port_forwards && !check_host_ports_free(resolved->port_forwards, error))
         return fail(error);
     vm.network = *resolved;
+    auto ip = resolve_ip(args.ip, vm.network, error);
+    if (!ip) return fail(error);
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
     // One CPU until SMP lands: a larger --cpus (or an image's default) is accepted and noted,
     // and QEMU gets no -smp.
@@ -187,7 +189,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         return fail("--memory " + (args.memory.empty() ? memory : args.memory) + " is too small for this image (" +
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
-    vm.kernel_cmdline = run_kernel_cmdline(args);
+    vm.kernel_cmdline = run_kernel_cmdline(args, *ip);
     vm.deterministic = args.deterministic;
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);

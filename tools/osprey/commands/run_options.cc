@@ -1,5 +1,7 @@
 #include "commands/run_options.h"
 
+#include "net/interface_config.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,6 +71,10 @@ void add_run_options(CLI::App& command, RunArguments& args) {
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
     add_network_options(command, args.network, args.mac);
+    command.add_option("--ip", args.ip,
+                       "How eth0 gets its address: dhcp, none, or ADDRESS/PREFIX[,gw=ADDRESS][,dns=ADDRESS...] "
+                       "(default: QEMU user networking's 10.0.2.15/24, DHCP on a TAP interface)")
+        ->type_name("dhcp|none|ADDRESS/PREFIX,...");
     command.add_option("--machine", args.machine, "QEMU machine type")
         ->check(CLI::IsMember({"microvm", "pc", "q35"}))
         ->capture_default_str();
@@ -367,12 +373,33 @@ u64 minimum_run_memory_mib(u64 kernel_minimum_mib, u64 image_bytes) {
     return kernel_minimum_mib + (image_bytes + kMiB - 1) / kMiB + 16;
 }
 
-std::string run_kernel_cmdline(const RunArguments& args) {
+std::optional<std::string> resolve_ip(const std::string& ip, const NetworkConfig& network, std::string& error) {
+    if (ip.empty()) {
+        switch (network.mode) {
+            case NetworkConfig::Mode::User: return std::string("10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3");
+            case NetworkConfig::Mode::Tap: return std::string("dhcp");
+            case NetworkConfig::Mode::None: return std::string("none");
+        }
+    }
+    const char* why = nullptr;
+    if (net::InterfaceConfig::parse(ip, &why).is_error()) {
+        error = "--ip " + ip + ": " + (why ? why : "not understood");
+        return std::nullopt;
+    }
+    if (network.mode == NetworkConfig::Mode::None && ip != "none") {
+        error = "--ip " + ip + " needs a network device (it was turned off with --network none)";
+        return std::nullopt;
+    }
+    return ip;
+}
+
+std::string run_kernel_cmdline(const RunArguments& args, const std::string& ip) {
     // --trace alone keeps the quiet level: the kernel prints trace lines at every level,
     // and the program's calls should not drown in start-up messages.
     std::string cmdline = args.verbose ? "loglevel=info" : "loglevel=warn";
     if (args.trace) cmdline += " trace";
     if (args.no_aslr) cmdline += " aslr=off";
+    if (!ip.empty()) cmdline += " ip=" + ip;
     return cmdline;
 }
 

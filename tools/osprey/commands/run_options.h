@@ -20,6 +20,7 @@ struct RunArguments {
     std::vector<std::string> publish;  // -p, in order
     std::string network;               // --network as typed; "" for the default (user)
     std::string mac;                   // --mac as typed; "" for the default
+    std::string ip;                    // --ip as typed; "" for the network's default
     std::string machine = "microvm";
     std::string cpu = "max";
     std::string accel = "auto";
@@ -126,7 +127,15 @@ u64 default_memory_mib(u64 image_bytes);
 // and 16 MiB for the program.
 u64 minimum_run_memory_mib(u64 kernel_minimum_mib, u64 image_bytes);
 
-// The kernel command line for a run: the log level, and `trace` / `aslr=off` when asked.
-std::string run_kernel_cmdline(const RunArguments& args);
+// --ip: how eth0 gets its address: "dhcp", "none", or ADDRESS/PREFIX with optional
+// ",gw=ADDRESS" and ",dns=ADDRESS" items (as the kernel's ip= argument, docs/cmdline.md).
+// "" picks the network's default: QEMU user networking's fixed addresses (10.0.2.15/24,
+// gateway 10.0.2.2, DNS 10.0.2.3: no DHCP exchange at boot), DHCP on a TAP interface,
+// nothing without a network. nullopt with a message for a value the kernel would refuse.
+std::optional<std::string> resolve_ip(const std::string& ip, const NetworkConfig& network, std::string& error);
+
+// The kernel command line for a run: the log level, `trace` / `aslr=off` when asked, and
+// `ip=` for the network (from resolve_ip).
+std::string run_kernel_cmdline(const RunArguments& args, const std::string& ip = "");
 
 }  // namespace osprey
