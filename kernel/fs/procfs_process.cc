@@ -298,10 +298,15 @@ void render_status(Sink& out, u64 tid) {
     text::format_to(out, "Name:\t{}\nUmask:\t0{}{}{}\nState:\t{}\n", comm(), (umask >> 6) & 7, (umask >> 3) & 7,
                     umask & 7, running ? "R (running)" : "S (sleeping)");
     text::format_to(out, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t0\nTracerPid:\t0\n", p->pid(), tid);
-    text::format_to(out, "Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n", p->uid, p->uid, p->uid, p->uid, p->gid, p->gid,
-                    p->gid, p->gid);
-    text::format_to(out, "FDSize:\t{}\nGroups:\t\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t1\nNSsid:\t1\n",
-                    fs::FdTable::kMaxDescriptors, p->pid(), tid);
+    const auto& c = p->cred;
+    text::format_to(out, "Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n", c.ruid, c.euid, c.suid, c.fsuid, c.rgid, c.egid,
+                    c.sgid, c.fsgid);
+    text::format_to(out, "FDSize:\t{}\nGroups:\t", fs::FdTable::kMaxDescriptors);
+    {
+        IrqSpinLockGuard guard(p->cred_lock);
+        for (usize i = 0; i < c.group_count; i++) text::format_to(out, "{} ", c.groups[i]);
+    }
+    text::format_to(out, "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t1\nNSsid:\t1\n", p->pid(), tid);
     using text::proc::format_status_kb;
     u64 size_kb = m.size / 1024, rss_kb = m.resident_pages * (kPage / 1024);
     format_status_kb(out, "VmPeak", size_kb);
@@ -324,7 +329,7 @@ void render_status(Sink& out, u64 tid) {
     text::format_to(out, "SigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
                     s.pending, 0u, s.blocked, s.ignored, s.caught);
     // Capabilities: all of them (cap_last_cap 40) for root, as Linux gives uid 0.
-    u64 caps = p->uid == 0 ? (1ull << 41) - 1 : 0;
+    u64 caps = p->cred.euid == 0 ? (1ull << 41) - 1 : 0;
     text::format_to(out, "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\n",
                     0u, caps, caps, (1ull << 41) - 1, 0u);
     out.write("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"

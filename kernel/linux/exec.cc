@@ -167,8 +167,7 @@ Result<void> start_application(bool aslr) {
     if (!memory || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
     Process& process = Process::create(memory, fds);
     process.exe_path = exe_path;
-    process.uid = g_config.uid;
-    process.gid = g_config.gid;
+    process.cred.set_all(g_config.uid, g_config.gid);
     console::init(g_config.tty);
     auto workdir = fs::resolve(*fs::root(), g_config.workdir);
     if (workdir.is_error() || !workdir.value()->is_directory())
@@ -229,10 +228,10 @@ Result<void> start_application(bool aslr) {
     aux.add(AT_BASE, interpreter_base);
     aux.add(AT_FLAGS, 0);
     aux.add(AT_ENTRY, plan.entry);
-    aux.add(AT_UID, process.uid);
-    aux.add(AT_EUID, process.uid);
-    aux.add(AT_GID, process.gid);
-    aux.add(AT_EGID, process.gid);
+    aux.add(AT_UID, process.cred.ruid);
+    aux.add(AT_EUID, process.cred.euid);
+    aux.add(AT_GID, process.cred.rgid);
+    aux.add(AT_EGID, process.cred.egid);
     aux.add(AT_SECURE, 0);
     aux.add(AT_HWCAP, leaf1.edx);
     aux.add(AT_HWCAP2, 0);

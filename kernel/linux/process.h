@@ -70,7 +70,22 @@ public:
     IrqSpinLock signal_lock;
     KernelSigaction actions[kSignalCount + 1] = {};
 
-    u32 uid = 0, gid = 0;
+    // Who the process is (credentials(7)): real, effective, saved and file-system ids, and
+    // the supplementary groups. Changed only by the set*id calls (linux/sys_credentials.cc)
+    // under cred_lock; read without it (a racing reader sees the old or the new id).
+    struct Credentials {
+        u32 ruid = 0, euid = 0, suid = 0, fsuid = 0;
+        u32 rgid = 0, egid = 0, sgid = 0, fsgid = 0;
+        static constexpr usize kMaxGroups = 65536;  // NGROUPS_MAX
+        u32* groups = nullptr;  // owned (heap), sorted as given
+        usize group_count = 0;
+        void set_all(u32 uid, u32 gid) {
+            ruid = euid = suid = fsuid = uid;
+            rgid = egid = sgid = fsgid = gid;
+        }
+    };
+    IrqSpinLock cred_lock;
+    Credentials cred;
     const char* exe_path = "";
     // The working directory and the file-creation mask, guarded by fs_lock.
     Mutex fs_lock;

@@ -220,8 +220,8 @@ Result<u64> sys_memfd_create(SyscallArgs& args) {
     // An anonymous file: a tmpfs of its own, with the file unlinked right after creation.
     static fs::RamFilesystem* memfd_fs = fs::RamFilesystem::create("tmpfs", 0x30);
     if (!memfd_fs) return Error(ENOMEM);
-    auto inode = TRY(memfd_fs->root()->create("memfd", fs::InodeType::Regular, 0777, Process::current().uid,
-                                              Process::current().gid));
+    auto inode = TRY(memfd_fs->root()->create("memfd", fs::InodeType::Regular, 0777, Process::current().cred.fsuid,
+                                              Process::current().cred.fsgid));
     TRY(memfd_fs->root()->unlink("memfd", false));
     auto file = TRY(inode->open(fs::O_RDWR));
     // Linux shows it as "/memfd:NAME (deleted)" (/proc/self/fd, /proc/self/maps).

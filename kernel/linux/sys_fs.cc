@@ -37,8 +37,8 @@ Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPt
         auto next = parent.directory->lookup(parent.last());
         if (next.is_error()) {
             if (next.error() != ENOENT) return Error(next.error());
-            return parent.directory->create(parent.last(), fs::InodeType::Regular, mode, Process::current().uid,
-                                            Process::current().gid);
+            return parent.directory->create(parent.last(), fs::InodeType::Regular, mode, Process::current().cred.fsuid,
+                                            Process::current().cred.fsgid);
         }
         if (next.value()->type() != fs::InodeType::Symlink) return next.value();
         directory = parent.directory;
@@ -61,7 +61,7 @@ Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
     auto base = TRY(base_for(dirfd, *path));
     auto directory = TRY(fs::resolve(*base, path->view(), true));
     if (!directory->is_directory()) return Error(ENOTDIR);
-    auto inode = TRY(directory->create_unnamed(mode & ~current_umask() & 07777, process().uid, process().gid,
+    auto inode = TRY(directory->create_unnamed(mode & ~current_umask() & 07777, process().cred.fsuid, process().cred.fsgid,
                                                !(flags & fs::O_EXCL)));
     auto file = TRY(inode->open(flags & (kKeptFlags | O_TMPFILE_ONLY)));
     // Linux names it "#ino" in the directory, and it reads as deleted.
@@ -103,7 +103,7 @@ Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
         } else if (existing.error() == ENOENT) {
             if (parent.last() == "." || parent.last() == "..") return Error(EISDIR);
             inode = TRY(parent.directory->create(parent.last(), fs::InodeType::Regular, mode & ~current_umask() & 07777,
-                                                 process().uid, process().gid));
+                                                 process().cred.fsuid, process().cred.fsgid));
             created = true;
         } else {
             return Error(existing.error());
@@ -187,7 +187,7 @@ Result<u64> do_mkdir(int dirfd, u64 user_path, u32 mode) {
     TRY(fs::resolve_parent(*base, path->view(), parent));
     if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
     TRY(parent.directory->create(parent.last(), fs::InodeType::Directory, mode & ~current_umask() & 07777,
-                                 process().uid, process().gid));
+                                 process().cred.fsuid, process().cred.fsgid));
     return 0;
 }
 
@@ -244,7 +244,7 @@ Result<u64> do_symlink(u64 target_user, int dirfd, u64 link_user) {
     fs::ParentPath parent;
     TRY(fs::resolve_parent(*base, link_path->view(), parent));
     if (parent.trailing_slash) return Error(ENOENT);
-    TRY(parent.directory->symlink(parent.last(), target->view(), process().uid, process().gid));
+    TRY(parent.directory->symlink(parent.last(), target->view(), process().cred.fsuid, process().cred.fsgid));
     return 0;
 }
 
@@ -268,8 +268,12 @@ Result<u64> do_access(int dirfd, u64 user_path, int mode, u32 flags) {
     // The application runs as root unless asked otherwise: read and write are granted;
     // execute needs an x bit somewhere (or a directory), as for root on Linux.
     u32 permissions = inode->m_permissions;
-    if (process().uid != 0) {
-        u32 shift = inode->m_uid == process().uid ? 6 : inode->m_gid == process().gid ? 3 : 0;
+    // access(2) asks for the real ids, faccessat(AT_EACCESS) for the effective ones.
+    const auto& cred = process().cred;
+    u32 uid = (flags & AT_EACCESS) ? cred.euid : cred.ruid;
+    u32 gid = (flags & AT_EACCESS) ? cred.egid : cred.rgid;
+    if (uid != 0) {
+        u32 shift = inode->m_uid == uid ? 6 : inode->m_gid == gid ? 3 : 0;
         if (((permissions >> shift) & mode & 7) != static_cast<u32>(mode)) return Error(EACCES);
         return 0;
     }
@@ -285,7 +289,7 @@ Result<u64> do_chmod(RefPtr<fs::Inode> inode, u32 mode) {
 }
 
 Result<u64> do_chown(RefPtr<fs::Inode> inode, u32 uid, u32 gid) {
-    if (process().uid != 0) return Error(EPERM);
+    if (process().cred.euid != 0) return Error(EPERM);
     MutexLocker lock(inode->m_lock);
     if (uid != ~0u) inode->m_uid = uid;
     if (gid != ~0u) inode->m_gid = gid;

@@ -45,10 +45,6 @@ Result<u64> sys_exit_group(SyscallArgs& args) { Process::current().exit_group(ar
 Result<u64> sys_getpid(SyscallArgs&) { return Process::current().pid(); }
 Result<u64> sys_gettid(SyscallArgs&) { return current_tid(); }
 Result<u64> sys_getppid(SyscallArgs&) { return 0; }  // started by the kernel, like init
-Result<u64> sys_getuid(SyscallArgs&) { return Process::current().uid; }
-Result<u64> sys_geteuid(SyscallArgs&) { return Process::current().uid; }
-Result<u64> sys_getgid(SyscallArgs&) { return Process::current().gid; }
-Result<u64> sys_getegid(SyscallArgs&) { return Process::current().gid; }
 Result<u64> sys_getpgrp(SyscallArgs&) { return Process::current().pid(); }
 Result<u64> sys_getpgid(SyscallArgs& args) {
     if (args[0] != 0 && args[0] != static_cast<u64>(Process::current().pid())) return Error(ESRCH);
@@ -56,16 +52,6 @@ Result<u64> sys_getpgid(SyscallArgs& args) {
 }
 Result<u64> sys_getsid(SyscallArgs& args) { return sys_getpgid(args); }
 
-Result<u64> sys_getresuid(SyscallArgs& args) {
-    u32 uid = Process::current().uid;
-    for (unsigned i = 0; i < 3; i++) TRY(args.ptr<u32>(i).write(uid));
-    return 0;
-}
-Result<u64> sys_getresgid(SyscallArgs& args) {
-    u32 gid = Process::current().gid;
-    for (unsigned i = 0; i < 3; i++) TRY(args.ptr<u32>(i).write(gid));
-    return 0;
-}
 
 Result<u64> sys_uname(SyscallArgs& args) {
     Utsname u{};
@@ -274,7 +260,7 @@ Result<u64> sys_capget(SyscallArgs& args) {
     }
     if (!args[1]) return 0;
     u64 all = (u64{1} << (kLastCap + 1)) - 1;
-    if (Process::current().uid != 0) all = 0;
+    if (Process::current().cred.euid != 0) all = 0;
     Data data[2] = {{static_cast<u32>(all), static_cast<u32>(all), 0},
                     {static_cast<u32>(all >> 32), static_cast<u32>(all >> 32), 0}};
     TRY(args.ptr<Data>(1).write_array(data, header.version == kVersion1 ? 1 : 2));

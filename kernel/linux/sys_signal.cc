@@ -100,7 +100,7 @@ Result<u64> sys_kill(SyscallArgs& args) {
     info.si_signo = static_cast<i32>(sig);
     info.si_code = SI_USER;
     info.kill.pid = process.pid();
-    info.kill.uid = process.uid;
+    info.kill.uid = process.cred.ruid;
     TRY(signals::send(0, static_cast<int>(sig), info));
     return 0;
 }
@@ -118,7 +118,7 @@ Result<u64> sys_tgkill(SyscallArgs& args) {
     info.si_signo = static_cast<i32>(sig);
     info.si_code = SI_TKILL;
     info.kill.pid = Process::current().pid();
-    info.kill.uid = Process::current().uid;
+    info.kill.uid = Process::current().cred.ruid;
     TRY(signals::send(static_cast<int>(tid), static_cast<int>(sig), info));
     return 0;
 }

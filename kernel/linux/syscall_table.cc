@@ -26,6 +26,8 @@ constexpr Table build() {
     S(pipe, 1); S(sched_yield, 0); S(mremap, 5); S(madvise, 3); S(dup, 1); S(dup2, 2); S(nanosleep, 2);
     S(getpid, 0); S(clone, 5); S(exit, 1); S(kill, 2); S(uname, 1); S(fcntl, 3); S(gettimeofday, 2);
     S(getrlimit, 2); S(getrusage, 2); S(sysinfo, 1); S(getuid, 0); S(getgid, 0); S(geteuid, 0); S(getegid, 0);
+    S(setuid, 1); S(setgid, 1); S(setreuid, 2); S(setregid, 2); S(setresuid, 3); S(setresgid, 3);
+    S(setfsuid, 1); S(setfsgid, 1); S(getgroups, 2); S(setgroups, 2);
     S(getppid, 0); S(getpgrp, 0); S(getresuid, 3); S(getresgid, 3); S(getpgid, 1); S(getsid, 1);
     S(rt_sigpending, 2); S(rt_sigsuspend, 2); S(sigaltstack, 2); S(umask, 1); S(prctl, 5); S(arch_prctl, 2);
     S(setrlimit, 2); S(gettid, 0); S(tkill, 2); S(time, 1); S(futex, 6); S(sched_setaffinity, 3);

@@ -168,7 +168,7 @@ dry_run)
     expect_text "-kernel $static"
     expect_text "-initrd $TMPDIR/osprey-"
     expect_text "/initramfs.cpio"
-    expect_text "-append loglevel=warn"
+    expect_text "-append 'loglevel=warn ip=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3'"
     expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
     expect_text "osprey: the image is $TMPDIR/osprey-" ;;
 cpus_zero)

@@ -69,7 +69,7 @@ void Endpoint::address_into(SocketAddress& out, bool empty_when_unnamed) {
 
 Credentials current_credentials() {
     auto& process = linux_abi::Process::current();
-    return {process.pid(), process.uid, process.gid};
+    return {process.pid(), process.cred.euid, process.cred.egid};
 }
 
 Credentials no_credentials() {
@@ -80,8 +80,8 @@ Credentials no_credentials() {
 Result<void> check_sent_credentials(const Credentials& sent) {
     if (sent.uid == ~0u || sent.gid == ~0u) return Error(EINVAL);
     auto& process = linux_abi::Process::current();
-    bool root = process.uid == 0;
-    if (!root && (sent.pid != process.pid() || sent.uid != process.uid || sent.gid != process.gid)) return Error(EPERM);
+    bool root = process.cred.euid == 0;
+    if (!root && (sent.pid != process.pid() || sent.uid != process.cred.euid || sent.gid != process.cred.egid)) return Error(EPERM);
     bool exists = sent.pid == process.pid();
     if (!exists && sent.pid > 0) {
         IrqSpinLockGuard guard(process.signal_lock);

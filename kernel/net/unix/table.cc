@@ -78,7 +78,7 @@ Result<void> bind_path(Endpoint& endpoint, const Name& name) {
         umask = process.umask;
     }
     auto created =
-        parent.directory->create(parent.last(), fs::InodeType::Socket, 0777 & ~umask, process.uid, process.gid);
+        parent.directory->create(parent.last(), fs::InodeType::Socket, 0777 & ~umask, process.cred.fsuid, process.cred.fsgid);
     if (created.is_error()) return Error(created.error() == EEXIST ? EADDRINUSE : created.error());
     auto address = Address::create(name.bytes, name.length, created.value());
     if (!address) {

@@ -1,0 +1,215 @@
+// Credentials (credentials(7)): getuid and friends, the set*id calls with Linux's rules
+// (a privileged caller — effective uid 0, the only capability model here — may take any
+// id; others only ids they already hold as real, effective or saved), the file-system ids
+// that follow the effective ones, and the supplementary groups.
+#include <new>
+
+#include "linux/process.h"
+#include "linux/syscalls.h"
+
+namespace linux_abi {
+
+namespace {
+
+using Credentials = Process::Credentials;
+constexpr u32 kUnchanged = ~0u;  // (uid_t)-1: leave this id as it is
+
+Credentials& creds() { return Process::current().cred; }
+
+// Runs `change` on a copy of the credentials under the lock, and keeps it when it succeeds.
+template <typename Change>
+Result<u64> update(Change&& change) {
+    Process& process = Process::current();
+    IrqSpinLockGuard guard(process.cred_lock);
+    Credentials next = process.cred;
+    TRY(change(next));
+    // The file-system ids follow the effective ones (setfsuid changes them alone).
+    next.fsuid = next.euid;
+    next.fsgid = next.egid;
+    process.cred = next;
+    return 0;
+}
+
+bool holds_uid(const Credentials& c, u32 id) { return id == c.ruid || id == c.euid || id == c.suid; }
+bool holds_gid(const Credentials& c, u32 id) { return id == c.rgid || id == c.egid || id == c.sgid; }
+
+Result<void> set_ids(u32& real, u32& effective, u32& saved, u32 r, u32 e, u32 s, bool privileged, bool (*holds)(const Credentials&, u32),
+                     const Credentials& c) {
+    for (u32 id : {r, e, s})
+        if (id != kUnchanged && !privileged && !holds(c, id)) return Error(EPERM);
+    if (r != kUnchanged) real = r;
+    if (e != kUnchanged) effective = e;
+    if (s != kUnchanged) saved = s;
+    return {};
+}
+
+}  // namespace
+
+Result<u64> sys_getuid(SyscallArgs&) { return creds().ruid; }
+Result<u64> sys_geteuid(SyscallArgs&) { return creds().euid; }
+Result<u64> sys_getgid(SyscallArgs&) { return creds().rgid; }
+Result<u64> sys_getegid(SyscallArgs&) { return creds().egid; }
+
+Result<u64> sys_getresuid(SyscallArgs& args) {
+    Credentials c = creds();
+    TRY(args.ptr<u32>(0).write(c.ruid));
+    TRY(args.ptr<u32>(1).write(c.euid));
+    TRY(args.ptr<u32>(2).write(c.suid));
+    return 0;
+}
+
+Result<u64> sys_getresgid(SyscallArgs& args) {
+    Credentials c = creds();
+    TRY(args.ptr<u32>(0).write(c.rgid));
+    TRY(args.ptr<u32>(1).write(c.egid));
+    TRY(args.ptr<u32>(2).write(c.sgid));
+    return 0;
+}
+
+// setuid: privileged, all three ids; otherwise only the effective one, to the real or saved.
+Result<u64> sys_setuid(SyscallArgs& args) {
+    u32 id = static_cast<u32>(args[0]);
+    if (id == kUnchanged) return Error(EINVAL);
+    return update([&](Credentials& c) -> Result<void> {
+        if (c.euid == 0) {
+            c.ruid = c.euid = c.suid = id;
+            return {};
+        }
+        if (id != c.ruid && id != c.suid) return Error(EPERM);
+        c.euid = id;
+        return {};
+    });
+}
+
+Result<u64> sys_setgid(SyscallArgs& args) {
+    u32 id = static_cast<u32>(args[0]);
+    if (id == kUnchanged) return Error(EINVAL);
+    return update([&](Credentials& c) -> Result<void> {
+        if (c.euid == 0) {
+            c.rgid = c.egid = c.sgid = id;
+            return {};
+        }
+        if (id != c.rgid && id != c.sgid) return Error(EPERM);
+        c.egid = id;
+        return {};
+    });
+}
+
+// setreuid: the saved id becomes the new effective one when the real id is set, or the
+// effective one is set to something other than the old real id (Linux's rule).
+Result<u64> sys_setreuid(SyscallArgs& args) {
+    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]);
+    return update([&](Credentials& c) -> Result<void> {
+        bool privileged = c.euid == 0;
+        if (r != kUnchanged && !privileged && r != c.ruid && r != c.euid) return Error(EPERM);
+        if (e != kUnchanged && !privileged && !holds_uid(c, e)) return Error(EPERM);
+        u32 old_real = c.ruid;
+        if (r != kUnchanged) c.ruid = r;
+        if (e != kUnchanged) c.euid = e;
+        if (r != kUnchanged || (e != kUnchanged && e != old_real)) c.suid = c.euid;
+        return {};
+    });
+}
+
+Result<u64> sys_setregid(SyscallArgs& args) {
+    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]);
+    return update([&](Credentials& c) -> Result<void> {
+        bool privileged = c.euid == 0;
+        if (r != kUnchanged && !privileged && r != c.rgid && r != c.egid) return Error(EPERM);
+        if (e != kUnchanged && !privileged && !holds_gid(c, e)) return Error(EPERM);
+        u32 old_real = c.rgid;
+        if (r != kUnchanged) c.rgid = r;
+        if (e != kUnchanged) c.egid = e;
+        if (r != kUnchanged || (e != kUnchanged && e != old_real)) c.sgid = c.egid;
+        return {};
+    });
+}
+
+Result<u64> sys_setresuid(SyscallArgs& args) {
+    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]), s = static_cast<u32>(args[2]);
+    return update([&](Credentials& c) {
+        return set_ids(c.ruid, c.euid, c.suid, r, e, s, c.euid == 0, holds_uid, c);
+    });
+}
+
+Result<u64> sys_setresgid(SyscallArgs& args) {
+    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]), s = static_cast<u32>(args[2]);
+    return update([&](Credentials& c) {
+        return set_ids(c.rgid, c.egid, c.sgid, r, e, s, c.euid == 0, holds_gid, c);
+    });
+}
+
+// setfsuid/setfsgid always return the previous id; the change happens only when allowed.
+Result<u64> sys_setfsuid(SyscallArgs& args) {
+    u32 id = static_cast<u32>(args[0]);
+    Process& process = Process::current();
+    IrqSpinLockGuard guard(process.cred_lock);
+    Credentials& c = process.cred;
+    u32 old = c.fsuid;
+    if (id != kUnchanged && (c.euid == 0 || holds_uid(c, id) || id == c.fsuid)) c.fsuid = id;
+    return old;
+}
+
+Result<u64> sys_setfsgid(SyscallArgs& args) {
+    u32 id = static_cast<u32>(args[0]);
+    Process& process = Process::current();
+    IrqSpinLockGuard guard(process.cred_lock);
+    Credentials& c = process.cred;
+    u32 old = c.fsgid;
+    if (id != kUnchanged && (c.euid == 0 || holds_gid(c, id) || id == c.fsgid)) c.fsgid = id;
+    return old;
+}
+
+Result<u64> sys_getgroups(SyscallArgs& args) {
+    i32 size = args.i32_arg(0);
+    if (size < 0) return Error(EINVAL);
+    Process& process = Process::current();
+    // Copied out of the lock: a user copy may fault.
+    u32* copy = nullptr;
+    usize count;
+    {
+        IrqSpinLockGuard guard(process.cred_lock);
+        count = process.cred.group_count;
+        if (size == 0) return count;
+        if (static_cast<usize>(size) < count) return Error(EINVAL);
+    }
+    if (count == 0) return 0;
+    copy = new (std::nothrow) u32[count];
+    if (!copy) return Error(ENOMEM);
+    {
+        IrqSpinLockGuard guard(process.cred_lock);
+        count = process.cred.group_count < count ? process.cred.group_count : count;
+        for (usize i = 0; i < count; i++) copy[i] = process.cred.groups[i];
+    }
+    auto written = args.ptr<u32>(1).write_array(copy, count);
+    delete[] copy;
+    TRY(written);
+    return count;
+}
+
+Result<u64> sys_setgroups(SyscallArgs& args) {
+    i32 size = args.i32_arg(0);
+    if (size < 0 || static_cast<usize>(size) > Credentials::kMaxGroups) return Error(EINVAL);
+    Process& process = Process::current();
+    if (process.cred.euid != 0) return Error(EPERM);
+    u32* groups = nullptr;
+    if (size > 0) {
+        groups = new (std::nothrow) u32[static_cast<usize>(size)];
+        if (!groups) return Error(ENOMEM);
+        if (args.ptr<u32>(1).read_array(groups, static_cast<usize>(size)).is_error()) {
+            delete[] groups;
+            return Error(EFAULT);
+        }
+    }
+    u32* old;
+    {
+        IrqSpinLockGuard guard(process.cred_lock);
+        old = process.cred.groups;
+        process.cred.groups = groups;
+        process.cred.group_count = static_cast<usize>(size);
+    }
+    delete[] old;
+    return 0;
+}
+
+}  // namespace linux_abi
