@@ -73,9 +73,11 @@ bool Socket::on_ack(const Segment& seg, Nanos now) {
 }
 
 void Socket::update_send_window(const Segment& seg) {
-    // RFC 9293's SND.WL1/WL2 rule, as Linux relaxes it (tcp_may_update_window).
+    // RFC 9293's SND.WL1/WL2 rule (a segment no older than the last one that set the
+    // window may set it again, shrinking it too), plus any ACK of new data as in Linux.
     u32 window = static_cast<u32>(seg.window) << m_snd_wscale;
-    if (seq_gt(seg.ack, m_snd_una) || seq_gt(seg.seq, m_snd_wl1) || (seg.seq == m_snd_wl1 && window > m_snd_wnd)) {
+    if (seq_gt(seg.ack, m_snd_una) || seq_gt(seg.seq, m_snd_wl1) ||
+        (seg.seq == m_snd_wl1 && seq_ge(seg.ack, m_snd_wl2))) {
         m_snd_wnd = window;
         m_snd_wl1 = seg.seq;
         m_snd_wl2 = seg.ack;

@@ -254,9 +254,12 @@ void Socket::after_read(Nanos now) {
     // than half the buffer and the window at least doubled...
     u32 current = receive_window();
     bool update = false;
-    if (2 * static_cast<usize>(current) <= m_rcv_capacity) {
+    usize clamp = static_cast<usize>(65535) << m_rcv_wscale;  // the largest window we can state
+    if (clamp > m_rcv_capacity) clamp = m_rcv_capacity;
+    if (2 * static_cast<usize>(current) <= clamp) {
         usize ready = m_receive.ready();
         usize free = m_rcv_capacity > ready ? m_rcv_capacity - ready : 0;
+        if (free > clamp) free = clamp;
         if (free >= 2 * static_cast<usize>(current) && free >= m_rcv_mss) update = true;
     }
     // ...and answer a pushed request at once once it is read, unless our reply will
