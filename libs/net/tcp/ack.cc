@@ -208,12 +208,9 @@ void Socket::enter_loss(bool reduce_window, Nanos now) {
 }
 
 void Socket::exit_recovery() {
-    if (m_recovery == Recovery::Fast) {
-        // RFC 6582 §3.2 step 3, full ACK: deflate to ssthresh, or less when little is out.
-        u32 flight = m_snd_nxt - m_snd_una;
-        u32 limit = (flight > m_mss ? flight : m_mss) + m_mss;
-        m_window.cwnd = m_window.ssthresh < limit ? m_window.ssthresh : limit;
-    }
+    // RFC 6582 §3.2 step 3, full ACK: the window deflates to ssthresh (Linux ends its
+    // reduction the same way).
+    if (m_recovery == Recovery::Fast) m_window.cwnd = m_window.ssthresh;
     m_recovery = Recovery::Open;
     m_dupacks = 0;
 }
