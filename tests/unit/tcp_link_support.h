@@ -157,6 +157,7 @@ struct Endpointer {
     bool eof = false;
     bool shut = false;
     bool closed = false;
+    bool may_shut = true;  // false holds the FIN back (an echo server before it answered)
     int error = 0;
 
     void step(Nanos now) {
@@ -178,7 +179,7 @@ struct Endpointer {
             }
             sent += r.value();
         }
-        if (sent == out.size() && !shut && socket->connected()) {
+        if (may_shut && sent == out.size() && !shut && socket->connected()) {
             shut = socket->shutdown(false, true, now).is_ok();
         }
         for (;;) {

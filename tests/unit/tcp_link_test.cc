@@ -87,23 +87,9 @@ TEST_P(TcpTransfer, ArrivesByteExactBothWaysAndClosesCleanly) {
         EXPECT_EQ(link.a().stats().retrans_segs, 0u);
         EXPECT_EQ(link.b().stats().retrans_segs, 0u);
     }
-    Nanos start = 1000 * kSecond;
-    std::printf("sim %.1f s, packets %llu lost %llu, retrans a %llu b %llu, timeouts a %llu b %llu, fast %llu/%llu\n",
-                double(link.now - start) / kSecond, (unsigned long long)link.packets_sent,
-                (unsigned long long)link.packets_lost, (unsigned long long)link.a().stats().retrans_segs,
-                (unsigned long long)link.b().stats().retrans_segs, (unsigned long long)link.a().stats().timeouts,
-                (unsigned long long)link.b().stats().timeouts, (unsigned long long)link.a().stats().fast_retrans,
-                (unsigned long long)link.b().stats().fast_retrans);
-    for (Tcp* t : {&link.a(), &link.b()}) {
-        const Stats& st = t->stats();
-        std::printf(
-            "  rsts %llu abort_data %llu abort_close %llu abort_timeout %llu tw_recycled %llu challenge %llu paws "
-            "%llu\n",
-            (unsigned long long)st.out_rsts, (unsigned long long)st.abort_on_data,
-            (unsigned long long)st.abort_on_close, (unsigned long long)st.abort_on_timeout,
-            (unsigned long long)st.time_wait_recycled, (unsigned long long)st.challenge_acks,
-            (unsigned long long)st.paws_drops);
-    }
+    // Reordering makes some retransmissions spurious, but never a storm of them.
+    u64 retransmitted = link.a().stats().retrans_segs + link.b().stats().retrans_segs;
+    EXPECT_LE(retransmitted, 10 * link.packets_lost + 100) << "lost " << link.packets_lost;
     listener->close(link.now);
 }
 
