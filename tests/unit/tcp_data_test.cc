@@ -324,3 +324,23 @@ TEST(TcpData, ScalesTheWindowItAdvertises) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace tcp_test;
+
+TEST(TcpData, RetriesWhenTheIpLayerRefusesASegment) {
+    Harness h;
+    Socket* c = h.accept_connection();
+    h.ip.fail_with = ENOBUFS;
+    EXPECT_EQ(h.write(c, pattern(500)), 500u) << "queued even though it could not go yet";
+    h.expect_nothing();
+    h.ip.fail_with = 0;
+    h.advance(kSecond);
+    ASSERT_GE(h.pending(), 1u);
+    Segment seg = h.next();
+    EXPECT_EQ(seg.data_length, 500u);
+    EXPECT_EQ(seg.seq, h.our_seq);
+}
+
+}  // namespace

@@ -117,3 +117,38 @@ std::vector<TransferCase> cases() {
 INSTANTIATE_TEST_SUITE_P(Matrix, TcpTransfer, testing::ValuesIn(cases()), name_of);
 
 }  // namespace
+
+namespace {
+
+using namespace tcp_test;
+
+TEST(TcpLink, ABulkTransferGrowsTheReceiveBufferWithinItsLimit) {
+    LinkParams params;
+    params.mtu = 65535;
+    params.delay = 50 * 1000;  // 50 µs: a loopback-like path
+    Link link(params);
+    Socket* listener = link.b().create_socket().value();
+    ASSERT_TRUE(listener->bind({kIpv4Any, 8080}, {}).is_ok());
+    ASSERT_TRUE(listener->listen(4, link.now).is_ok());
+    Socket* client = link.a().create_socket().value();
+    ASSERT_TRUE(client->connect({kPeer, 8080}, link.now).is_ok());
+    Endpointer a, b;
+    a.socket = client;
+    a.out = pattern(16 * 1024 * 1024, 3);
+    usize largest_buffer = 0;
+    bool finished = link.run(
+        100 * kSecond, [&] { return b.in.size() == a.out.size(); },
+        [&] {
+            if (!b.socket) b.socket = listener->accept();
+            a.step(link.now);
+            b.step(link.now);
+            if (b.socket && b.socket->options().receive_buffer > largest_buffer)
+                largest_buffer = b.socket->options().receive_buffer;
+        });
+    EXPECT_TRUE(finished);
+    EXPECT_TRUE(b.in == a.out);
+    EXPECT_GT(largest_buffer, 131072u) << "the window grew past the default";
+    EXPECT_LE(largest_buffer, 1u * 1024 * 1024) << "within receive_buffer_auto_max";
+}
+
+}  // namespace

@@ -398,7 +398,7 @@ private:
     u32 m_high_rxt = 0;  // retransmitted up to here in this recovery
     u32 m_lost_to = 0;   // Loss: what the timeout marked lost
     u32 m_dupacks = 0;
-    SeqRangeSet<32> m_scoreboard;  // SACKed by the peer, above snd_una
+    LazySeqRangeSet<32> m_scoreboard;  // SACKed by the peer, above snd_una
     CongestionWindow m_window;
     CongestionSlot m_cc;
     bool m_cwnd_limited = false;

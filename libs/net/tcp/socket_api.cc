@@ -249,6 +249,18 @@ Result<usize> Socket::receive(const ByteSink& data, usize length, bool peek, Nan
 
 void Socket::after_read(Nanos now) {
     if (!is_synchronized(m_state) || m_state == State::TimeWait || m_fin_received) return;
+    // Receive buffer autotuning, simpler than Linux's but to the same end: when the
+    // window left to the peer was too small for another segment and the application has
+    // taken everything, the window is what limits the transfer: double it.
+    usize limit = m_tcp.m_config.receive_buffer_auto_max;
+    usize stateable = static_cast<usize>(65535) << m_rcv_wscale;
+    if (!m_options.receive_buffer_locked && m_rcv_capacity < limit && m_rcv_capacity < stateable &&
+        receive_window() < m_rcv_mss && m_receive.ready() == 0) {
+        usize grown = 2 * m_rcv_capacity;
+        if (grown > limit) grown = limit;
+        m_rcv_capacity = grown;
+        m_options.receive_buffer = grown;  // SO_RCVBUF reports it, as Linux's does
+    }
     // Linux's tcp_cleanup_rbuf: announce the opened window when the peer knows of less
     // than half the buffer and the window at least doubled...
     u32 current = receive_window();
