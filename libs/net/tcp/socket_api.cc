@@ -74,6 +74,7 @@ void Socket::set_state(State state) {
 }
 
 void Socket::finish(int error, Nanos now) {
+    (void)now;
     if (error) {
         m_error = error;
         notify(Events::kError);
