@@ -288,3 +288,70 @@ TEST(TcpClose, ANewSynReopensATimeWaitConnection) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace tcp_test;
+
+// Closes one accepted connection actively, through to TIME_WAIT.
+void close_to_time_wait(Harness& h, u16 port) {
+    Spec syn{flags::kSyn, 1000, 0, 65535};
+    syn.source_port = port;
+    h.inject(syn);
+    Segment synack = h.next();
+    Spec ack{flags::kAck, 1001, synack.seq + 1, 65535};
+    ack.source_port = port;
+    h.inject(ack);
+    Socket* c = h.listener->accept();
+    ASSERT_NE(c, nullptr);
+    c->close(h.now);
+    Segment fin = h.next();
+    ASSERT_TRUE(fin.has(flags::kFin)) << "a graceful close, not a reset";
+    Spec peer_fin{flags::kFin | flags::kAck, 1001, synack.seq + 2, 65535};
+    peer_fin.source_port = port;
+    h.inject(peer_fin);
+    (void)h.next();
+}
+
+TEST(TcpClose, TimeWaitConnectionsDoNotCountAsOrphans) {
+    Config config;
+    config.max_orphans = 2;
+    Harness h(config);
+    h.listener = h.tcp->create_socket().value();
+    ASSERT_TRUE(h.listener->bind({kIpv4Any, 8080}, {}).is_ok());
+    ASSERT_TRUE(h.listener->listen(16, h.now).is_ok());
+    for (u16 port = 50000; port < 50006; port++) close_to_time_wait(h, port);
+    EXPECT_EQ(h.tcp->time_wait_count(), 6u);
+    EXPECT_EQ(h.tcp->orphan_count(), 0u);
+    EXPECT_EQ(h.tcp->stats().abort_on_memory, 0u);
+}
+
+TEST(TcpClose, BeyondTheTimeWaitLimitConnectionsCloseAtOnce) {
+    Config config;
+    config.max_time_wait = 2;
+    Harness h(config);
+    h.listener = h.tcp->create_socket().value();
+    ASSERT_TRUE(h.listener->bind({kIpv4Any, 8080}, {}).is_ok());
+    ASSERT_TRUE(h.listener->listen(16, h.now).is_ok());
+    for (u16 port = 50000; port < 50004; port++) close_to_time_wait(h, port);
+    EXPECT_EQ(h.tcp->time_wait_count(), 2u);
+    EXPECT_EQ(h.tcp->stats().time_wait_overflow, 2u);
+    EXPECT_EQ(h.tcp->socket_count(), 3u);
+}
+
+TEST(TcpClose, ASocketCanConnectAgainAfterAFailedAttempt) {
+    Harness h;
+    Socket* s = h.tcp->create_socket().value();
+    ASSERT_TRUE(s->connect({kPeer, 80}, h.now).is_ok());
+    Segment syn = h.next();
+    Spec rst{flags::kRst | flags::kAck, 0, syn.seq + 1, 0};
+    rst.source_port = 80;
+    rst.destination_port = s->local().port;
+    h.inject(rst);
+    ASSERT_EQ(s->state(), State::Closed);
+    ASSERT_TRUE(s->connect({kPeer, 81}, h.now).is_ok());
+    EXPECT_EQ(s->take_error(), 0) << "the old error went with the old attempt";
+    EXPECT_EQ(h.next().flags, flags::kSyn);
+}
+
+}  // namespace

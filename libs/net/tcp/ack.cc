@@ -196,6 +196,9 @@ void Socket::enter_loss(bool reduce_window, Nanos now) {
             m_window.ssthresh = m_cc->on_loss(m_window, m_snd_nxt - m_snd_una, m_mss, now);
         m_window.cwnd = m_mss;  // the loss window (RFC 5681 §3.1)
         m_cc->on_timeout();
+        // RFC 2018 §8: after a timeout, SACKed data is sent again too, in case the
+        // receiver dropped what it had SACKed (reneging).
+        m_scoreboard.clear();
     } else if (m_recovery == Recovery::Open) {
         m_window.ssthresh = m_window.cwnd;  // a shrunk path MTU is no congestion
     }

@@ -108,6 +108,11 @@ void Socket::enter_time_wait(Nanos now) {
     set_state(State::TimeWait);
     m_time_wait_counted = true;
     m_tcp.m_time_wait_count++;
+    if (m_orphan_counted) {
+        // TIME_WAIT has its own limit; it is no orphan still closing (as Linux counts).
+        m_orphan_counted = false;
+        m_tcp.m_orphan_count--;
+    }
     stop_transmit_timer();
     m_delack_deadline = m_keepalive_deadline = m_cork_deadline = 0;
     m_state_deadline = now + m_tcp.m_config.time_wait;
@@ -195,6 +200,14 @@ Result<void> Socket::connect(Endpoint remote, Nanos now) {
         m_local.address = source;
     }
     m_remote = remote;
+    // A socket whose earlier attempt failed starts afresh.
+    m_error = m_soft_error = 0;
+    m_shut_read = m_shut_write = m_fin_received = m_fin_out_of_order = false;
+    m_recovery = Recovery::Open;
+    m_dupacks = m_retransmits = m_probes = 0;
+    m_scoreboard.clear();
+    m_rtt = RttEstimator{};
+    m_path_limit = 0;
     init_send_side(m_tcp.m_secrets.initial_sequence(m_local, m_remote, now));
     m_ts_offset = m_tcp.m_secrets.timestamp_offset(m_local.address, m_remote.address);
     m_rcv_capacity = m_options.receive_buffer;
