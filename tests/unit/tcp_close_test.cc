@@ -79,8 +79,10 @@ TEST(TcpClose, HalfCloseKeepsReceiving) {
     Socket* c = h.accept_connection();
     ASSERT_TRUE(c->shutdown(false, true, h.now).is_ok());
     (void)h.next();
+    EXPECT_FALSE(c->fin_acknowledged());
     h.peer_acks(h.our_seq + 1);
     EXPECT_EQ(c->state(), State::FinWait2);
+    EXPECT_TRUE(c->fin_acknowledged()) << "what a lingering close waits for";
     auto data = pattern(3000);
     h.peer_sends(1001, std::vector<u8>(data.begin(), data.begin() + 1460));
     h.peer_sends(2461, std::vector<u8>(data.begin() + 1460, data.end()));

@@ -181,4 +181,19 @@ TEST(TcpRecovery, FragmentationNeededShrinksSegmentsAndResendsThem) {
     EXPECT_EQ(c->info(h.now).snd_mss, 960u);
 }
 
+TEST(TcpRecovery, AnIpLayerThatKnowsASmallerPathMtuGetsSmallerSegments) {
+    Harness h;
+    Socket* c = h.accept_connection();
+    h.ip.mtu = 1000;  // learnt by the IP layer (an ICMP message TCP did not see)
+    h.ip.enforce_mtu = true;
+    EXPECT_EQ(h.write(c, pattern(3000)), 3000u);
+    usize total = 0;
+    while (h.pending()) {
+        Segment seg = h.next();
+        EXPECT_LE(seg.data_length, 960u);
+        total += seg.data_length;
+    }
+    EXPECT_EQ(total, 3000u);
+}
+
 }  // namespace

@@ -49,11 +49,13 @@ public:
     Ipv4Address local = kLocal;
     usize mtu = 1500;
     int fail_with = 0;  // errno every send returns (0: succeed)
+    bool enforce_mtu = false;  // EMSGSIZE for what exceeds max_payload(), as with DF
 
     Result<void> send(Ipv4Address source, Ipv4Address destination, u8 protocol, const Gather& payload,
                       const IpSendOptions& options, Nanos) override {
         EXPECT_EQ(protocol, kProtoTcp);
         if (fail_with) return Error(fail_with);
+        if (enforce_mtu && payload.length() > max_payload(destination)) return Error(EMSGSIZE);
         SentPacket p;
         p.source = source.is_any() ? local : source;
         p.destination = destination;

@@ -136,7 +136,14 @@ void Socket::output(Nanos now) {
             if ((m_options.cork || m_more) && !m_cork_deadline) m_cork_deadline = now + kCorkTimeout;
             break;
         }
-        if (send_data(m_snd_nxt, length, false, now).is_error()) {
+        auto result = send_data(m_snd_nxt, length, false, now);
+        if (result.is_error()) {
+            // The IP layer learnt a smaller path MTU than our segments assume: shrink
+            // them (transmit() took the new size) and go on.
+            if (result.error() == EMSGSIZE && send_mss() < mss) {
+                mss = send_mss();
+                continue;
+            }
             send_failed = true;
             break;
         }
@@ -278,8 +285,12 @@ Result<void> Socket::transmit(u32 seq, u8 segment_flags, usize data_offset, usiz
     usize header_length = write_header(header, fields, options);
     Gather payload;
     if (data_length && !m_send.slices(data_offset, data_length, payload)) return Error(ENOBUFS);
-    TRY(m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload, m_options.tos,
-                           m_options.ttl, now));
+    auto sent = m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload,
+                                   m_options.tos, m_options.ttl, now);
+    if (sent.is_error()) {
+        if (sent.error() == EMSGSIZE) update_mss();  // the path MTU shrank under us
+        return sent;
+    }
     m_segs_out++;
     m_last_send = now;
     if (!retransmission) m_tcp.m_stats.out_segs++;

@@ -167,6 +167,8 @@ public:
     Result<void> shutdown(bool read, bool write, Nanos now);
     // The application lets go: a graceful close (FIN), or a reset when received data was
     // left unread or SO_LINGER is on with 0 seconds. The stack owns the socket afterwards.
+    // SO_LINGER with a timeout: the glue calls shutdown(false, true) first, waits (still
+    // owning the socket) until fin_acknowledged() or the timeout, then calls close().
     void close(Nanos now);
     // Resets the connection (RST if synchronized) and leaves the socket CLOSED, owned by
     // the glue; a listener stops listening.
@@ -180,6 +182,9 @@ public:
     bool writable() const;                               // EPOLLOUT: room, or an error that send() reports
     bool hung_up() const;  // EPOLLHUP: both directions are shut, or the connection is over
     bool has_error() const { return m_error != 0; }
+    // Everything sent, our FIN included, was acknowledged (or the connection is over):
+    // what a lingering close waits for. Events::kWritable or kClosed announce it.
+    bool fin_acknowledged() const;
     int take_error();             // SO_ERROR: the pending error, cleared
     usize unsent_bytes() const;   // SIOCOUTQNSD
     usize unacked_bytes() const;  // SIOCOUTQ (TIOCOUTQ): queued, sent or not

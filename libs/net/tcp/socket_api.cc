@@ -454,6 +454,11 @@ bool Socket::hung_up() const {
     return (m_fin_received || m_shut_read) && m_shut_write;
 }
 
+bool Socket::fin_acknowledged() const {
+    if (m_state == State::Closed || m_state == State::TimeWait || m_state == State::FinWait2) return true;
+    return m_fin_sent && seq_gt(m_snd_una, fin_seq());
+}
+
 int Socket::take_error() {
     int error = m_error;
     m_error = 0;
