@@ -48,7 +48,7 @@ public:
     std::vector<SentPacket> sent;
     Ipv4Address local = kLocal;
     usize mtu = 1500;
-    int fail_with = 0;  // errno every send returns (0: succeed)
+    int fail_with = 0;         // errno every send returns (0: succeed)
     bool enforce_mtu = false;  // EMSGSIZE for what exceeds max_payload(), as with DF
 
     Result<void> send(Ipv4Address source, Ipv4Address destination, u8 protocol, const Gather& payload,

@@ -285,8 +285,8 @@ Result<void> Socket::transmit(u32 seq, u8 segment_flags, usize data_offset, usiz
     usize header_length = write_header(header, fields, options);
     Gather payload;
     if (data_length && !m_send.slices(data_offset, data_length, payload)) return Error(ENOBUFS);
-    auto sent = m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload,
-                                   m_options.tos, m_options.ttl, now);
+    auto sent = m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload, m_options.tos,
+                                   m_options.ttl, now);
     if (sent.is_error()) {
         if (sent.error() == EMSGSIZE) update_mss();  // the path MTU shrank under us
         return sent;

@@ -188,6 +188,9 @@ public:
     int take_error();             // SO_ERROR: the pending error, cleared
     usize unsent_bytes() const;   // SIOCOUTQNSD
     usize unacked_bytes() const;  // SIOCOUTQ (TIOCOUTQ): queued, sent or not
+    // Memory the send and receive rings hold now (they grow with data and are freed
+    // when empty), for /proc/net/sockstat-style accounting.
+    usize buffer_memory() const { return m_send.allocated() + m_receive.allocated(); }
     bool connected() const {
         return counts_as_established(m_state) || m_state == State::FinWait1 || m_state == State::FinWait2 ||
                m_state == State::Closing || m_state == State::LastAck;
