@@ -138,6 +138,8 @@ inline std::vector<u8> pattern(usize n, u32 seed = 1) {
 
 // A segment to inject, packetdrill style.
 struct Spec {
+    Spec() = default;
+    Spec(u8 f, u32 s, u32 a, u16 w) : flags(f), seq(s), ack(a), window(w) {}
     u8 flags = 0;
     u32 seq = 0;
     u32 ack = 0;
