@@ -142,4 +142,45 @@ TEST(TcpPorts, SocketBuffersAreDoubledAsLinuxStoresThem) {
     EXPECT_EQ(s->options().max_segment, 1000);
 }
 
+TEST(TcpPorts, ALoopbackConnectReusesAPortInTimeWaitAfterASecond) {
+    Config config;
+    config.ephemeral_first = config.ephemeral_last = 40000;
+    Harness h(config);
+    auto from_server = [&](Spec spec) {
+        spec.source_port = 80;
+        spec.destination_port = 40000;
+        auto bytes = build_segment(spec, kIpv4Loopback, kIpv4Loopback);
+        IpPacketInfo info;
+        info.source = info.destination = kIpv4Loopback;
+        h.tcp->receive(info, bytes.data(), bytes.size(), h.now);
+    };
+    Socket* first = h.tcp->create_socket().value();
+    ASSERT_TRUE(first->connect({kIpv4Loopback, 80}, h.now).is_ok());
+    EXPECT_EQ(first->local(), (Endpoint{kIpv4Loopback, 40000}));
+    Segment syn = h.next();
+    EXPECT_EQ(syn.options.mss, 65475) << "loopback: 65495 bytes per packet less the TCP header";
+    Spec synack{flags::kSyn | flags::kAck, 7000, syn.seq + 1, 65535};
+    synack.options.timestamps = true;
+    synack.options.ts_value = 100;
+    synack.options.ts_echo = syn.options.ts_value;
+    synack.options.mss = 65475;
+    from_server(synack);
+    ASSERT_EQ(first->state(), State::Established);
+    first->close(h.now);
+    (void)h.next();
+    (void)h.next();
+    Spec fin{flags::kFin | flags::kAck, 7001, syn.seq + 2, 65535};
+    fin.options.timestamps = true;
+    fin.options.ts_value = 101;
+    from_server(fin);
+    ASSERT_EQ(h.tcp->time_wait_count(), 1u);
+    Socket* second = h.tcp->create_socket().value();
+    EXPECT_EQ(second->connect({kIpv4Loopback, 80}, h.now).error(), EADDRNOTAVAIL) << "too fresh";
+    h.advance(2 * kSecond);
+    ASSERT_TRUE(second->connect({kIpv4Loopback, 80}, h.now).is_ok());
+    EXPECT_EQ(second->local().port, 40000);
+    EXPECT_EQ(h.tcp->stats().time_wait_recycled, 1u);
+    EXPECT_EQ(h.tcp->time_wait_count(), 0u);
+}
+
 }  // namespace
