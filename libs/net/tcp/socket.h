@@ -9,8 +9,8 @@
 // its pending error until close().
 //
 // Everything here runs under the glue's one lock and takes `now` from it; nothing blocks.
-// Where a call cannot proceed it says EAGAIN (or 0 from send() for no room), and the glue
-// waits for Events::changed() with the matching bit.
+// Where a call cannot proceed it says EAGAIN, and the glue (unless the call is
+// non-blocking) waits for Events::changed() with the matching bit and tries again.
 //
 // The member functions are spread over files by concern: socket_api.cc (the calls above),
 // socket_options.cc, input.cc (segment arrival), handshake.cc (SYN_SENT, SYN_RECEIVED),
@@ -147,8 +147,8 @@ public:
     Socket* accept();
     // Sends the SYN; completion (Events::kConnected) or failure (kError, with
     // take_error(): ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH) comes later.
-    // EISCONN, EALREADY, EINVAL for a listener, EADDRNOTAVAIL when no port is free, and
-    // the route's errors at once.
+    // At once: EISCONN (connected, or listening), EALREADY, EADDRNOTAVAIL when no port is
+    // free, ENETUNREACH for a broadcast or multicast peer, and the route's errors.
     Result<void> connect(Endpoint remote, Nanos now);
 
     // ---- Data ----
@@ -229,11 +229,13 @@ public:
     bool quickack() const;
     void set_tos(u8 tos) { m_options.tos = tos; }
     void set_ttl(u8 ttl) { m_options.ttl = ttl; }
-    void set_reuse_address(bool on) { m_options.reuse_address = on; }  // takes effect at bind
+    // SO_REUSEADDR / SO_REUSEPORT as getsockopt reports them; bind() takes the values
+    // that count from its BindFlags.
+    void set_reuse_address(bool on) { m_options.reuse_address = on; }
     void set_reuse_port(bool on) { m_options.reuse_port = on; }
     CongestionAlgorithm congestion_algorithm() const { return m_cc.algorithm(); }
     const char* congestion_name() const { return m_cc->name(); }
-    Result<void> set_congestion_algorithm(CongestionAlgorithm algorithm);  // before connecting
+    Result<void> set_congestion_algorithm(CongestionAlgorithm algorithm);  // TCP_CONGESTION
     Info info(Nanos now) const;
 
 private:
