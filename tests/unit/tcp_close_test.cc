@@ -357,3 +357,45 @@ TEST(TcpClose, ASocketCanConnectAgainAfterAFailedAttempt) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace tcp_test;
+
+TEST(TcpClose, AFinThatAlsoAcksOursGoesStraightToTimeWait) {
+    Harness h;
+    Socket* c = h.accept_connection();
+    ASSERT_TRUE(c->shutdown(false, true, h.now).is_ok());
+    (void)h.next();
+    Spec fin{flags::kFin | flags::kAck, 1001, h.our_seq + 1, 65535};
+    h.inject(fin);
+    EXPECT_EQ(c->state(), State::TimeWait);
+    EXPECT_EQ(h.next().ack, 1002u);
+    EXPECT_TRUE(h.events.for_socket(c) & Events::kClosed);
+}
+
+TEST(TcpClose, ClosingDuringASimultaneousOpenSendsTheFinOnceEstablished) {
+    Harness h;
+    Socket* s = h.tcp->create_socket().value();
+    ASSERT_TRUE(s->bind({kIpv4Any, 5000}, {}).is_ok());
+    ASSERT_TRUE(s->connect({kPeer, 6000}, h.now).is_ok());
+    Segment syn = h.next();
+    Spec their_syn{flags::kSyn, 9000, 0, 65535};
+    their_syn.source_port = 6000;
+    their_syn.destination_port = 5000;
+    h.inject(their_syn);
+    (void)h.next();  // our SYN-ACK
+    ASSERT_EQ(s->state(), State::SynReceived);
+    ASSERT_TRUE(s->shutdown(false, true, h.now).is_ok());
+    h.expect_nothing();
+    Spec ack{flags::kAck, 9001, syn.seq + 1, 65535};
+    ack.source_port = 6000;
+    ack.destination_port = 5000;
+    h.inject(ack);
+    EXPECT_EQ(s->state(), State::FinWait1);
+    Segment fin = h.next();
+    EXPECT_TRUE(fin.has(flags::kFin));
+    EXPECT_EQ(fin.seq, syn.seq + 1);
+}
+
+}  // namespace
