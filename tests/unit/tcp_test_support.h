@@ -48,12 +48,14 @@ public:
     std::vector<SentPacket> sent;
     Ipv4Address local = kLocal;
     usize mtu = 1500;
-    int fail_with = 0;  // errno every send returns (0: succeed)
+    int fail_with = 0;         // errno every send returns (0: succeed)
+    bool enforce_mtu = false;  // EMSGSIZE for what exceeds max_payload(), as with DF
 
     Result<void> send(Ipv4Address source, Ipv4Address destination, u8 protocol, const Gather& payload,
                       const IpSendOptions& options, Nanos) override {
         EXPECT_EQ(protocol, kProtoTcp);
         if (fail_with) return Error(fail_with);
+        if (enforce_mtu && payload.length() > max_payload(destination)) return Error(EMSGSIZE);
         SentPacket p;
         p.source = source.is_any() ? local : source;
         p.destination = destination;
@@ -136,6 +138,8 @@ inline std::vector<u8> pattern(usize n, u32 seed = 1) {
 
 // A segment to inject, packetdrill style.
 struct Spec {
+    Spec() = default;
+    Spec(u8 f, u32 s, u32 a, u16 w) : flags(f), seq(s), ack(a), window(w) {}
     u8 flags = 0;
     u32 seq = 0;
     u32 ack = 0;

@@ -73,9 +73,11 @@ bool Socket::on_ack(const Segment& seg, Nanos now) {
 }
 
 void Socket::update_send_window(const Segment& seg) {
-    // RFC 9293's SND.WL1/WL2 rule, as Linux relaxes it (tcp_may_update_window).
+    // RFC 9293's SND.WL1/WL2 rule (a segment no older than the last one that set the
+    // window may set it again, shrinking it too), plus any ACK of new data as in Linux.
     u32 window = static_cast<u32>(seg.window) << m_snd_wscale;
-    if (seq_gt(seg.ack, m_snd_una) || seq_gt(seg.seq, m_snd_wl1) || (seg.seq == m_snd_wl1 && window > m_snd_wnd)) {
+    if (seq_gt(seg.ack, m_snd_una) || seq_gt(seg.seq, m_snd_wl1) ||
+        (seg.seq == m_snd_wl1 && seq_ge(seg.ack, m_snd_wl2))) {
         m_snd_wnd = window;
         m_snd_wl1 = seg.seq;
         m_snd_wl2 = seg.ack;
@@ -194,6 +196,9 @@ void Socket::enter_loss(bool reduce_window, Nanos now) {
             m_window.ssthresh = m_cc->on_loss(m_window, m_snd_nxt - m_snd_una, m_mss, now);
         m_window.cwnd = m_mss;  // the loss window (RFC 5681 §3.1)
         m_cc->on_timeout();
+        // RFC 2018 §8: after a timeout, SACKed data is sent again too, in case the
+        // receiver dropped what it had SACKed (reneging).
+        m_scoreboard.clear();
     } else if (m_recovery == Recovery::Open) {
         m_window.ssthresh = m_window.cwnd;  // a shrunk path MTU is no congestion
     }
@@ -206,12 +211,9 @@ void Socket::enter_loss(bool reduce_window, Nanos now) {
 }
 
 void Socket::exit_recovery() {
-    if (m_recovery == Recovery::Fast) {
-        // RFC 6582 §3.2 step 3, full ACK: deflate to ssthresh, or less when little is out.
-        u32 flight = m_snd_nxt - m_snd_una;
-        u32 limit = (flight > m_mss ? flight : m_mss) + m_mss;
-        m_window.cwnd = m_window.ssthresh < limit ? m_window.ssthresh : limit;
-    }
+    // RFC 6582 §3.2 step 3, full ACK: the window deflates to ssthresh (Linux ends its
+    // reduction the same way).
+    if (m_recovery == Recovery::Fast) m_window.cwnd = m_window.ssthresh;
     m_recovery = Recovery::Open;
     m_dupacks = 0;
 }

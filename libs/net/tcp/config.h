@@ -14,8 +14,11 @@ struct Config {
     usize connection_buckets = 4096;
     usize port_buckets = 1024;
 
-    usize receive_buffer = 131072;         // tcp_rmem[1]
-    usize receive_buffer_max = 6 * MiB;    // tcp_rmem[2]: sizes the window scale we offer
+    usize receive_buffer = 131072;       // tcp_rmem[1]
+    usize receive_buffer_max = 6 * MiB;  // tcp_rmem[2]: sizes the window scale we offer
+    // Growth limit of the receive buffer while the application keeps up with a sender
+    // the window holds back (Linux's autotuning goes to tcp_rmem[2]; a small VM less).
+    usize receive_buffer_auto_max = 1 * MiB;
     usize send_buffer = 16384;             // tcp_wmem[1]
     usize send_buffer_auto_max = 1 * MiB;  // growth limit while the window allows
     usize max_buffer_request = 212992;     // net.core.rmem_max / wmem_max: SO_RCVBUF/SO_SNDBUF clamp

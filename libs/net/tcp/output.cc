@@ -110,6 +110,7 @@ void Socket::output(Nanos now) {
 
     usize mss = send_mss();
     bool window_blocked = false;
+    bool send_failed = false;
     m_cwnd_limited = false;
     for (;;) {
         u32 end = data_end();
@@ -135,20 +136,35 @@ void Socket::output(Nanos now) {
             if ((m_options.cork || m_more) && !m_cork_deadline) m_cork_deadline = now + kCorkTimeout;
             break;
         }
-        if (send_data(m_snd_nxt, length, false, now).is_error()) break;
+        auto result = send_data(m_snd_nxt, length, false, now);
+        if (result.is_error()) {
+            // The IP layer learnt a smaller path MTU than our segments assume: shrink
+            // them (transmit() took the new size) and go on.
+            if (result.error() == EMSGSIZE && send_mss() < mss) {
+                mss = send_mss();
+                continue;
+            }
+            send_failed = true;
+            break;
+        }
         sent = true;
     }
     if (m_shut_write && !m_fin_sent && m_snd_nxt == data_end()) {
         // The FIN alone: it needs one sequence number's room in the window.
         if (seq_lt(m_snd_nxt, m_snd_una + m_snd_wnd)) {
-            if (send_data(m_snd_nxt, 0, false, now).is_ok()) sent = true;
+            if (send_data(m_snd_nxt, 0, false, now).is_ok())
+                sent = true;
+            else
+                send_failed = true;
         } else {
             window_blocked = true;
         }
     }
     if (m_snd_una != m_snd_nxt) {
         if (m_transmit_timer != TransmitTimer::Retransmit) arm_retransmit(now);
-    } else if (window_blocked) {
+    } else if (window_blocked || send_failed) {
+        // A closed window is probed; a send the IP layer refused (a full queue, no
+        // route yet) is tried again by the same timer, which pushes what fits.
         if (m_transmit_timer != TransmitTimer::Persist) arm_persist(now);
     }
     if (!sent && m_ack_now) send_ack(now);
@@ -269,8 +285,12 @@ Result<void> Socket::transmit(u32 seq, u8 segment_flags, usize data_offset, usiz
     usize header_length = write_header(header, fields, options);
     Gather payload;
     if (data_length && !m_send.slices(data_offset, data_length, payload)) return Error(ENOBUFS);
-    TRY(m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload, m_options.tos,
-                           m_options.ttl, now));
+    auto sent = m_tcp.send_segment(m_local.address, m_remote.address, header, header_length, payload, m_options.tos,
+                                   m_options.ttl, now);
+    if (sent.is_error()) {
+        if (sent.error() == EMSGSIZE) update_mss();  // the path MTU shrank under us
+        return sent;
+    }
     m_segs_out++;
     m_last_send = now;
     if (!retransmission) m_tcp.m_stats.out_segs++;

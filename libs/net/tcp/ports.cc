@@ -76,7 +76,7 @@ Result<u16> Tcp::ephemeral_port_for_connect(Ipv4Address local, Endpoint remote, 
                   now - existing->m_ts_recent_stamp > kSecond))
                 continue;
             m_stats.time_wait_recycled++;
-            free_later(*existing);
+            existing->finish(0, now);  // freed unless the glue still holds it
             unbind(*existing);
         }
         m_connect_port_hint += i + 1;

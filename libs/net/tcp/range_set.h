@@ -7,6 +7,8 @@
 // order them.
 #pragma once
 
+#include <new>
+
 #include "base/types.h"
 #include "net/tcp/segment.h"
 #include "net/tcp/seq.h"
@@ -109,6 +111,54 @@ private:
     Range m_ranges[N] = {};
     unsigned m_count = 0;
     u32 m_clock = 0;
+};
+
+// A SeqRangeSet allocated only while it holds ranges: most connections never see loss or
+// reordering, and an idle one (or one in TIME_WAIT) should not carry the array. When
+// memory is short, adding fails as a full set does.
+template <unsigned N>
+class LazySeqRangeSet {
+public:
+    using Set = SeqRangeSet<N>;
+    LazySeqRangeSet() = default;
+    ~LazySeqRangeSet() { delete m_set; }
+    LazySeqRangeSet(const LazySeqRangeSet&) = delete;
+    LazySeqRangeSet& operator=(const LazySeqRangeSet&) = delete;
+
+    const Set& view() const { return m_set ? *m_set : kEmpty; }
+    bool allocated() const { return m_set != nullptr; }
+
+    bool add(u32 start, u32 end) {
+        if (!m_set) {
+            if (!seq_lt(start, end)) return true;
+            m_set = new (std::nothrow) Set();
+            if (!m_set) return false;
+        }
+        return m_set->add(start, end);
+    }
+    void remove_below(u32 seq) {
+        if (!m_set) return;
+        m_set->remove_below(seq);
+        if (m_set->empty()) clear();
+    }
+    void clear() {
+        delete m_set;
+        m_set = nullptr;
+    }
+
+    unsigned count() const { return view().count(); }
+    bool empty() const { return view().empty(); }
+    const typename Set::Range& at(unsigned i) const { return view().at(i); }
+    const typename Set::Range* find(u32 seq) const { return view().find(seq); }
+    const typename Set::Range* next_after(u32 seq) const { return view().next_after(seq); }
+    u32 bytes() const { return view().bytes(); }
+    u32 bytes_in(u32 low, u32 high) const { return view().bytes_in(low, high); }
+    u32 highest_end(u32 fallback) const { return view().highest_end(fallback); }
+    unsigned newest_first(SackBlock* out, unsigned max) const { return view().newest_first(out, max); }
+
+private:
+    static constexpr Set kEmpty{};
+    Set* m_set = nullptr;
 };
 
 }  // namespace net::tcp

@@ -100,7 +100,10 @@ ReceiveBuffer::Stored ReceiveBuffer::store(u32 seq, const u8* data, usize length
     copy_in(offset, data, length);
 
     if (!in_order) {
-        m_out_of_order.add(seq, seq + static_cast<u32>(length));
+        if (!m_out_of_order.add(seq, seq + static_cast<u32>(length))) {
+            result.dropped = true;  // no memory for the range list: as if no slot were free
+            return result;
+        }
         result.out_of_order = true;
         return result;
     }

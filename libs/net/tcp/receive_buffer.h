@@ -19,7 +19,7 @@ namespace net::tcp {
 class ReceiveBuffer {
 public:
     static constexpr unsigned kMaxOutOfOrderRanges = 16;
-    using OutOfOrder = SeqRangeSet<kMaxOutOfOrderRanges>;
+    using OutOfOrder = LazySeqRangeSet<kMaxOutOfOrderRanges>;
 
     ReceiveBuffer() = default;
     ~ReceiveBuffer() { release(); }

@@ -9,8 +9,8 @@
 // its pending error until close().
 //
 // Everything here runs under the glue's one lock and takes `now` from it; nothing blocks.
-// Where a call cannot proceed it says EAGAIN (or 0 from send() for no room), and the glue
-// waits for Events::changed() with the matching bit.
+// Where a call cannot proceed it says EAGAIN, and the glue (unless the call is
+// non-blocking) waits for Events::changed() with the matching bit and tries again.
 //
 // The member functions are spread over files by concern: socket_api.cc (the calls above),
 // socket_options.cc, input.cc (segment arrival), handshake.cc (SYN_SENT, SYN_RECEIVED),
@@ -147,8 +147,8 @@ public:
     Socket* accept();
     // Sends the SYN; completion (Events::kConnected) or failure (kError, with
     // take_error(): ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH) comes later.
-    // EISCONN, EALREADY, EINVAL for a listener, EADDRNOTAVAIL when no port is free, and
-    // the route's errors at once.
+    // At once: EISCONN (connected, or listening), EALREADY, EADDRNOTAVAIL when no port is
+    // free, ENETUNREACH for a broadcast or multicast peer, and the route's errors.
     Result<void> connect(Endpoint remote, Nanos now);
 
     // ---- Data ----
@@ -167,6 +167,8 @@ public:
     Result<void> shutdown(bool read, bool write, Nanos now);
     // The application lets go: a graceful close (FIN), or a reset when received data was
     // left unread or SO_LINGER is on with 0 seconds. The stack owns the socket afterwards.
+    // SO_LINGER with a timeout: the glue calls shutdown(false, true) first, waits (still
+    // owning the socket) until fin_acknowledged() or the timeout, then calls close().
     void close(Nanos now);
     // Resets the connection (RST if synchronized) and leaves the socket CLOSED, owned by
     // the glue; a listener stops listening.
@@ -180,9 +182,15 @@ public:
     bool writable() const;                               // EPOLLOUT: room, or an error that send() reports
     bool hung_up() const;  // EPOLLHUP: both directions are shut, or the connection is over
     bool has_error() const { return m_error != 0; }
+    // Everything sent, our FIN included, was acknowledged (or the connection is over):
+    // what a lingering close waits for. Events::kWritable or kClosed announce it.
+    bool fin_acknowledged() const;
     int take_error();             // SO_ERROR: the pending error, cleared
     usize unsent_bytes() const;   // SIOCOUTQNSD
     usize unacked_bytes() const;  // SIOCOUTQ (TIOCOUTQ): queued, sent or not
+    // Memory the send and receive rings hold now (they grow with data and are freed
+    // when empty), for /proc/net/sockstat-style accounting.
+    usize buffer_memory() const { return m_send.allocated() + m_receive.allocated(); }
     bool connected() const {
         return counts_as_established(m_state) || m_state == State::FinWait1 || m_state == State::FinWait2 ||
                m_state == State::Closing || m_state == State::LastAck;
@@ -221,11 +229,13 @@ public:
     bool quickack() const;
     void set_tos(u8 tos) { m_options.tos = tos; }
     void set_ttl(u8 ttl) { m_options.ttl = ttl; }
-    void set_reuse_address(bool on) { m_options.reuse_address = on; }  // takes effect at bind
+    // SO_REUSEADDR / SO_REUSEPORT as getsockopt reports them; bind() takes the values
+    // that count from its BindFlags.
+    void set_reuse_address(bool on) { m_options.reuse_address = on; }
     void set_reuse_port(bool on) { m_options.reuse_port = on; }
     CongestionAlgorithm congestion_algorithm() const { return m_cc.algorithm(); }
     const char* congestion_name() const { return m_cc->name(); }
-    Result<void> set_congestion_algorithm(CongestionAlgorithm algorithm);  // before connecting
+    Result<void> set_congestion_algorithm(CongestionAlgorithm algorithm);  // TCP_CONGESTION
     Info info(Nanos now) const;
 
 private:
@@ -398,7 +408,7 @@ private:
     u32 m_high_rxt = 0;  // retransmitted up to here in this recovery
     u32 m_lost_to = 0;   // Loss: what the timeout marked lost
     u32 m_dupacks = 0;
-    SeqRangeSet<32> m_scoreboard;  // SACKed by the peer, above snd_una
+    LazySeqRangeSet<32> m_scoreboard;  // SACKed by the peer, above snd_una
     CongestionWindow m_window;
     CongestionSlot m_cc;
     bool m_cwnd_limited = false;

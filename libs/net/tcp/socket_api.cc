@@ -108,6 +108,11 @@ void Socket::enter_time_wait(Nanos now) {
     set_state(State::TimeWait);
     m_time_wait_counted = true;
     m_tcp.m_time_wait_count++;
+    if (m_orphan_counted) {
+        // TIME_WAIT has its own limit; it is no orphan still closing (as Linux counts).
+        m_orphan_counted = false;
+        m_tcp.m_orphan_count--;
+    }
     stop_transmit_timer();
     m_delack_deadline = m_keepalive_deadline = m_cork_deadline = 0;
     m_state_deadline = now + m_tcp.m_config.time_wait;
@@ -195,6 +200,14 @@ Result<void> Socket::connect(Endpoint remote, Nanos now) {
         m_local.address = source;
     }
     m_remote = remote;
+    // A socket whose earlier attempt failed starts afresh.
+    m_error = m_soft_error = 0;
+    m_shut_read = m_shut_write = m_fin_received = m_fin_out_of_order = false;
+    m_recovery = Recovery::Open;
+    m_dupacks = m_retransmits = m_probes = 0;
+    m_scoreboard.clear();
+    m_rtt = RttEstimator{};
+    m_path_limit = 0;
     init_send_side(m_tcp.m_secrets.initial_sequence(m_local, m_remote, now));
     m_ts_offset = m_tcp.m_secrets.timestamp_offset(m_local.address, m_remote.address);
     m_rcv_capacity = m_options.receive_buffer;
@@ -250,13 +263,28 @@ Result<usize> Socket::receive(const ByteSink& data, usize length, bool peek, Nan
 
 void Socket::after_read(Nanos now) {
     if (!is_synchronized(m_state) || m_state == State::TimeWait || m_fin_received) return;
+    // Receive buffer autotuning, simpler than Linux's but to the same end: when the
+    // window left to the peer was too small for another segment and the application has
+    // taken everything, the window is what limits the transfer: double it.
+    usize limit = m_tcp.m_config.receive_buffer_auto_max;
+    usize stateable = static_cast<usize>(65535) << m_rcv_wscale;
+    if (!m_options.receive_buffer_locked && m_rcv_capacity < limit && m_rcv_capacity < stateable &&
+        receive_window() < m_rcv_mss && m_receive.ready() == 0) {
+        usize grown = 2 * m_rcv_capacity;
+        if (grown > limit) grown = limit;
+        m_rcv_capacity = grown;
+        m_options.receive_buffer = grown;  // SO_RCVBUF reports it, as Linux's does
+    }
     // Linux's tcp_cleanup_rbuf: announce the opened window when the peer knows of less
     // than half the buffer and the window at least doubled...
     u32 current = receive_window();
     bool update = false;
-    if (2 * static_cast<usize>(current) <= m_rcv_capacity) {
+    usize clamp = static_cast<usize>(65535) << m_rcv_wscale;  // the largest window we can state
+    if (clamp > m_rcv_capacity) clamp = m_rcv_capacity;
+    if (2 * static_cast<usize>(current) <= clamp) {
         usize ready = m_receive.ready();
         usize free = m_rcv_capacity > ready ? m_rcv_capacity - ready : 0;
+        if (free > clamp) free = clamp;
         if (free >= 2 * static_cast<usize>(current) && free >= m_rcv_mss) update = true;
     }
     // ...and answer a pushed request at once once it is read, unless our reply will
@@ -424,6 +452,11 @@ bool Socket::hung_up() const {
     if (m_state == State::Listen || m_state == State::SynSent || m_state == State::SynReceived) return false;
     if (m_state == State::Closed || m_state == State::TimeWait) return true;
     return (m_fin_received || m_shut_read) && m_shut_write;
+}
+
+bool Socket::fin_acknowledged() const {
+    if (m_state == State::Closed || m_state == State::TimeWait || m_state == State::FinWait2) return true;
+    return m_fin_sent && seq_gt(m_snd_una, fin_seq());
 }
 
 int Socket::take_error() {

@@ -163,7 +163,7 @@ void Tcp::receive(const IpPacketInfo& info, const u8* payload, usize length, Nan
             if (Socket* listener = m_tables.find_listener(local, remote)) {
                 u32 isn = s->m_snd_nxt + 65535 + 2;
                 m_stats.time_wait_recycled++;
-                free_later(*s);
+                s->finish(0, now);  // freed unless the glue still holds it
                 on_syn(*listener, info, seg, now, &isn);
                 return;
             }

@@ -42,8 +42,9 @@ public:
     // ENOMEM.
     Result<Socket*> create_socket();
 
-    // The earliest time on_timers() has work (kNoDeadline: none). It may be early; a
-    // call then finds nothing due and the deadline moves on.
+    // The earliest time on_timers() has work (kNoDeadline: none). Any call into the stack
+    // may move it, so the glue re-arms its timer after each. It may be early; a call then
+    // finds nothing due and the deadline moves on.
     Nanos next_deadline() const;
     void on_timers(Nanos now);
 

@@ -110,10 +110,15 @@ void Socket::on_persist_timer(Nanos now) {
         output(now);
         return;
     }
-    if (m_snd_wnd > 0 && seq_lt(m_snd_nxt, m_snd_una + m_snd_wnd)) {
-        // The window opened (its update may have been lost): send what fits.
-        output(now);
-        if (m_snd_una != m_snd_nxt) return;
+    u32 window_end = m_snd_una + m_snd_wnd;
+    if (seq_lt(m_snd_nxt, window_end) && seq_lt(m_snd_nxt, data_end())) {
+        // Some window is open, too little for silly window avoidance to use it: the
+        // override timeout (RFC 9293 §3.8.6.2.1) sends what fits, as Linux's probe does.
+        usize room = window_end - m_snd_nxt;
+        usize unsent = data_end() - m_snd_nxt;
+        usize length = room < unsent ? room : unsent;
+        if (length > send_mss()) length = send_mss();
+        if (send_data(m_snd_nxt, length, false, now).is_ok()) return;
     }
     // The probes count only while unanswered (any ACK resets them): a live peer with a
     // closed window is probed forever, as Linux does; an orphan gives up after
