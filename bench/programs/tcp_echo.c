@@ -1,15 +1,9 @@
 // The TCP round-trip server of the network figures (bench/net_figures.sh), run in both
 // guests: accepts one connection at a time and sends every byte it receives straight back.
-// When a connection ends it prints what it saw:
-//
-//   figure tcp_echo.requests COUNT count       reads answered on that connection
-//   figure tcp_echo.tsc VALUE tsc              TSC ticks per round trip, guest side
-//
-// The TSC is read when each read returns; from the first to the last read there are
-// COUNT - 1 whole round trips (answer, wait, next request), so the second figure is that
-// span divided by COUNT - 1. Under -icount shift=0 the TSC counts instructions, so it is
-// the guest's instructions per round trip (plus any idle time the clock skipped: see
-// net_figures.sh). The host client (tcp_ping.c) sends one byte at a time and waits for it.
+// When a connection ends it prints `tcp_echo: answered COUNT reads`. The host client
+// (tcp_ping.c) sends one byte at a time and waits for it. (The guest's instructions per
+// round trip come from a QEMU plugin, bench/programs/insn_count_plugin.c, not from the
+// TSC under -icount: that says why.)
 //
 //   tcp_echo PORT [--poweroff]     (--poweroff is ignored: the harness stops the VM)
 #include <netinet/in.h>
@@ -18,19 +12,17 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 static void serve(int fd) {
     int one = 1;
     // Each answer is one byte: without NODELAY, Nagle would hold it behind the last one's ACK.
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    unsigned long long first = 0, last = 0, count = 0;
+    unsigned long long count = 0;
     char buffer[4096];
     for (;;) {
         ssize_t n = read(fd, buffer, sizeof buffer);
         if (n <= 0) break;
-        last = __rdtsc();
-        if (count++ == 0) first = last;
+        count++;
         for (ssize_t done = 0; done < n;) {
             ssize_t w = write(fd, buffer + done, (size_t)(n - done));
             if (w <= 0) goto closed;
@@ -39,8 +31,7 @@ static void serve(int fd) {
     }
 closed:
     close(fd);
-    printf("figure tcp_echo.requests %llu count\n", count);
-    if (count > 1) printf("figure tcp_echo.tsc %.1f tsc\n", (double)(last - first) / (double)(count - 1));
+    printf("tcp_echo: answered %llu reads\n", count);
 }
 
 int main(int argc, char **argv) {
