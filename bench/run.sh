@@ -8,8 +8,9 @@
 #
 # Environment: BENCH_RUNS timed runs per figure (default 5, after one discarded warm-up
 # run), BENCH_ICOUNT_RUNS runs under -icount (default 3; they repeat exactly),
-# BENCH_CACHE where Debian's kernel is kept (default BUILD_DIR/bench-cache). The raw
-# figures and the table are also left in BUILD_DIR/bench/.
+# BENCH_CACHE where Debian's kernel is kept (default BUILD_DIR/bench-cache), BENCH_NET=0
+# to leave out the network figures (bench/net_figures.sh, which has its own BENCH_NET_*
+# settings). The raw figures and the table are also left in BUILD_DIR/bench/.
 #
 # Same flags: the QEMU command line of each run is the one `osprey run --dry-run` prints;
 # for the Linux guest only -kernel, -initrd and -append change (its console is the serial
@@ -275,12 +276,22 @@ for ((i = 0; i < ${#cmd[@]}; i++)); do
 done
 record linux hello_image "$(stat -c %s "$(linux_initramfs "$work/hello")")"
 
+# --- network ---------------------------------------------------------------------------
+
+# Servers in both guests behind QEMU's user networking, loads from the host
+# (bench/net_figures.sh; BENCH_NET=0 leaves them out).
+net_note=""
+if [ "${BENCH_NET:-1}" != 0 ]; then
+    BENCH_RESULTS=$results BENCH_CACHE=$cache "$here/net_figures.sh" "$build"
+    net_note=" Network figures on ${BENCH_NET_MACHINE:-q35} with -netdev user, loads from the host."
+fi
+
 say "done"
 {
     echo "Osprey $(git -C "$here/.." describe --always --dirty 2>/dev/null || echo '?') against" \
         "Debian's $(basename "$vmlinux" .vmlinux), $(qemu-system-x86_64 --version | head -n 1)," \
         "TCG, -cpu max, ${memory} MiB; $runs timed runs after a warm-up, $icount_runs under -icount;" \
-        "host load average $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs at the end."
+        "host load average $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs at the end.$net_note"
     echo
     awk -F '\t' -f "$here/lib/table.awk" "$here/figures.tsv" "$results"
 } | tee "$out_dir/table.md"

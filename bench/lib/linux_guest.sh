@@ -4,6 +4,9 @@
 # depends on, `dpkg-deb` to take /boot/vmlinuz out of it, and the ELF vmlinux (with its PVH
 # note, so QEMU's -kernel boots it directly, as it boots Osprey) unpacked from the XZ
 # stream inside the bzImage. Prints the path of vmlinux; a second call reuses the cache.
+# Beside it, PACKAGE.modules/ holds the modules the network figures need (Debian builds the
+# virtio transports, virtio_net and its failover helpers as modules; they are plain,
+# uncompressed .ko files in Debian 12), taken from the same package.
 #
 #   bench/lib/linux_guest.sh CACHE_DIR
 set -eu
@@ -24,7 +27,7 @@ if [ -z "$package" ]; then
     echo "linux_guest: apt-cache knows no linux-image-amd64 (run apt-get update?)" >&2
     exit 1
 fi
-if [ -s "$package.vmlinux" ]; then
+if [ -s "$package.vmlinux" ] && [ -d "$package.modules" ]; then
     echo "$cache/$package.vmlinux"
     exit 0
 fi
@@ -35,6 +38,12 @@ rm -f "$package"_*.deb
 apt-get download -q "$package" >/dev/null 2>&1 || apt-get download "$package" >&2
 deb=$(ls "$package"_*.deb | head -n 1)
 dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards -O './boot/vmlinuz-*' >"$package.vmlinuz"
+rm -rf "$package.modules" "$package.modules.tmp"
+mkdir "$package.modules.tmp"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$package.modules.tmp" --wildcards --transform='s,.*/,,' \
+    './lib/modules/*/kernel/drivers/virtio/virtio*.ko*' './lib/modules/*/kernel/drivers/net/virtio_net.ko*' \
+    './lib/modules/*/kernel/drivers/net/net_failover.ko*' './lib/modules/*/kernel/net/core/failover.ko*'
+mv "$package.modules.tmp" "$package.modules"
 rm -f "$deb"
 
 # The bzImage's payload is one XZ stream; it starts at the XZ magic FD 37 7A 58 5A 00.

@@ -2,7 +2,10 @@
 #   awk -F '\t' -f table.awk figures.tsv RESULTS
 # RESULTS holds one line per measurement: GUEST<TAB>KEY<TAB>VALUE (GUEST osprey or linux).
 # Each cell is the median of the runs with [min–max] when they differ; the ratio is
-# Osprey's median over Linux's (every figure is a cost: below 1 means Osprey is better).
+# Osprey's median over Linux's. Most figures are costs (below 1 means Osprey is better);
+# throughputs (requests/s, Mbit/s) say "more is better" in their label, and there above 1
+# means Osprey is better. With -v recorded_only=1, rows without any figure are left out
+# (bench/net_figures.sh run alone prints only its own rows).
 
 function group(n,    s, len) {  # 1234567 -> 1,234,567
     s = sprintf("%.0f", n); len = length(s)
@@ -51,6 +54,7 @@ END {
     print "|---|---|---:|---:|---:|---:|"
     for (i = 1; i <= nrows; i++) {
         key = rows[i]
+        if (recorded_only && count["osprey", key] + count["linux", key] == 0) continue
         o = median("osprey", key, scale[key]); l = median("linux", key, scale[key])
         ratio = "—"
         if (o != "" && l != "" && l > 0) ratio = sprintf(o / l >= 0.1 ? "%.2f" : "%.2g", o / l)
