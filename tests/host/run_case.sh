@@ -254,6 +254,24 @@ network_bad_mac)
     set -- --mac 01:00:5e:00:00:01 "$static"
     expected_status=125
     expect_text "osprey: --mac 01:00:5e:00:00:01: a multicast address cannot be a NIC's own" ;;
+ip_dhcp_dry_run)
+    set -- --dry-run --ip dhcp "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-append 'loglevel=warn ip=dhcp'" ;;
+ip_static_dry_run)
+    set -- --dry-run --network tap:osprey0 --ip 192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1 "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-append 'loglevel=warn ip=192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1'" ;;
+ip_bad)
+    set -- --ip 10.0.2.300/24 "$static"
+    expected_status=125
+    expect_text "osprey: --ip 10.0.2.300/24: " ;;
+ip_without_network)
+    set -- --network none --ip dhcp "$static"
+    expected_status=125
+    expect_text "osprey: --ip dhcp needs a network device (it was turned off with --network none)" ;;
 *)
     echo "run_case.sh: unknown case $case_name" >&2
     exit 2 ;;

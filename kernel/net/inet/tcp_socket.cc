@@ -86,8 +86,6 @@ usize put_int(u8* out, usize capacity, int v) {
     return n;
 }
 
-u32 ns_to_us(u64 ns) { return static_cast<u32>(ns / 1000); }
-
 class TcpSocket final : public InetSocket {
 public:
     TcpSocket(tcp::Socket* socket, u32 flags) : InetSocket(SOCK_STREAM, IPPROTO_TCP, flags), m_tcp(socket) {
@@ -107,7 +105,7 @@ public:
                         (void)m_tcp->shutdown(false, true, stack.now());
                         m_linger_fin_sent = true;
                     }
-                    if (m_tcp->unacked_bytes() > 0) return Error(EAGAIN);
+                    if (!m_tcp->fin_acknowledged()) return Error(EAGAIN);
                 }
                 return 0;
             });

@@ -2,6 +2,7 @@
 // defences (exact-sequence RSTs, challenge ACKs for in-window RSTs and SYNs), PAWS
 // (RFC 7323), out-of-order data kept for SACK, the delayed-ACK policy, FIN handling and
 // TIME_WAIT.
+#include "base/errno.h"
 #include "net/tcp/listener.h"
 #include "net/tcp/seq.h"
 #include "net/tcp/tcp.h"
@@ -11,8 +12,6 @@ namespace net::tcp {
 namespace {
 constexpr Nanos kPawsIdleLimit = 24ull * 24 * 3600 * kSecond;  // RFC 7323 §5.5: ts_recent expires
 constexpr Nanos kOutOfWindowAckInterval = 500 * kMillisecond;  // Linux's tcp_invalid_ratelimit
-// Linux errno values base/errno.h may not name yet.
-constexpr int kEnonet = 64, kEproto = 71, kEhostdown = 112;
 }  // namespace
 
 void Socket::on_segment(const Segment& seg, Nanos now) {
@@ -318,11 +317,11 @@ void Socket::on_icmp_error(u8 type, u8 code, u16 mtu, u32 seq, Nanos now) {
                 fatal = true;
                 break;
             case 7:
-                error = kEhostdown;
+                error = EHOSTDOWN;
                 fatal = true;
                 break;
             case 8:
-                error = kEnonet;
+                error = ENONET;
                 fatal = true;
                 break;
             case 9:
@@ -351,7 +350,7 @@ void Socket::on_icmp_error(u8 type, u8 code, u16 mtu, u32 seq, Nanos now) {
     } else if (type == kTimeExceeded) {
         error = EHOSTUNREACH;
     } else if (type == kParameterProblem) {
-        error = kEproto;
+        error = EPROTO;
         fatal = true;
     } else {
         return;
