@@ -165,20 +165,26 @@ program = "/bin/busybox"
 args    = ["true"]
 network = "tap:osprey-t0"
 mac     = "52:54:00:00:00:42"
+ip      = "192.168.50.2/24,gw=192.168.50.1"
 TOML
     must "$osprey" build -f "$work/osprey.toml" -o "$img"
     step "$osprey" run --kernel "$static" --dry-run "$img"
     expect_text "-netdev tap,id=osnet,ifname=osprey-t0,script=no,downscript=no -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
+    expect_text "ip=192.168.50.2/24,gw=192.168.50.1'"
     copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
     rm -rf "$(dirname "$copy")"
-    step "$osprey" run --kernel "$static" --dry-run --network user "$img"
+    step "$osprey" run --kernel "$static" --dry-run --network user --ip dhcp "$img"
     expect_text "-netdev user,id=osnet -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
+    expect_text "ip=dhcp'"
     copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
     rm -rf "$(dirname "$copy")"
     printf 'program = "/bin/busybox"\nnetwork = "none"\npublish = ["8080:80"]\n' >"$work/bad.toml"
     step "$osprey" build -f "$work/bad.toml" -o "$img"
     expected_status=125
-    expect_text "osprey: $work/bad.toml: -p 8080:80: ports are forwarded by QEMU user networking, not with --network none" ;;
+    expect_text "osprey: $work/bad.toml: -p 8080:80: ports are forwarded by QEMU user networking, not with --network none"
+    printf 'program = "/bin/busybox"\nip = "10.0.2.15"\n' >"$work/bad_ip.toml"
+    step "$osprey" build -f "$work/bad_ip.toml" -o "$img"
+    expect_text "osprey: $work/bad_ip.toml: --ip 10.0.2.15: " ;;
 manifest_error)
     printf 'program = "/bin/busybox"\n\nargz = ["x"]\n' >"$work/bad.toml"
     step "$osprey" build -f "$work/bad.toml" -o "$img"

@@ -39,14 +39,17 @@ add = ["site:/srv/site", { host = "/etc/app.ini", guest = "/etc/app.ini" }, "dat
 
 TEST(Manifest, ReadsTheNetworkKeys) {
     std::string error;
-    auto m = parse("network = \"tap:tap0\"\nmac = \"52:54:00:00:00:01\"\npublish = [\"8080:80\", \"9000:9000\"]\n", error);
+    auto m = parse("network = \"tap:tap0\"\nmac = \"52:54:00:00:00:01\"\npublish = [\"8080:80\", \"9000:9000\"]\n"
+                   "ip = \"10.1.0.2/24,gw=10.1.0.1\"\n", error);
     ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->ip, "10.1.0.2/24,gw=10.1.0.1");
     EXPECT_EQ(m->network, "tap:tap0");
     EXPECT_EQ(m->mac, "52:54:00:00:00:01");
     EXPECT_EQ(m->publish, (Words{"8080:80", "9000:9000"}));
     auto none = parse("program = \"x\"\n", error);
     ASSERT_TRUE(none);
     EXPECT_FALSE(none->network);
+    EXPECT_FALSE(none->ip);
     EXPECT_TRUE(none->publish.empty());
     EXPECT_FALSE(parse("publish = \"8080:80\"\n", error));
     EXPECT_EQ(error, "osprey.toml:1: publish: expected an array of strings, found string");
@@ -67,7 +70,7 @@ TEST(Manifest, AnUnknownKeyIsAnErrorOnItsLine) {
     std::string error;
     EXPECT_FALSE(parse("program = \"x\"\n\nworkdri = \"/srv\"\n", error));
     EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add, "
-                     "network, mac, publish)");
+                     "network, mac, publish, ip)");
 }
 
 TEST(Manifest, AWrongTypeIsAnErrorOnItsLine) {

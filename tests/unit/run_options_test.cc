@@ -342,7 +342,7 @@ TEST(RunNetwork, MacNeedsANetworkDeviceAndIsKeptOtherwise) {
 
 TEST(RunNetwork, TheCommandLineReplacesNetworkAndMacAndAddsForwards) {
     osprey::RunArguments args;
-    osprey::NetworkChoice base{"none", "52:54:00:00:00:09", {"8080:80"}};
+    osprey::NetworkChoice base{"none", "52:54:00:00:00:09", {"8080:80"}, "10.1.0.2/24"};
     EXPECT_EQ(osprey::override_network(base, args), base);
     args.network = "user";
     args.publish = {"9090:90"};
@@ -350,6 +350,37 @@ TEST(RunNetwork, TheCommandLineReplacesNetworkAndMacAndAddsForwards) {
     EXPECT_EQ(merged.network, "user");
     EXPECT_EQ(merged.mac, "52:54:00:00:00:09");
     EXPECT_EQ(merged.publish, (Words{"8080:80", "9090:90"}));
+    EXPECT_EQ(merged.ip, "10.1.0.2/24");
+    args.ip = "dhcp";
+    EXPECT_EQ(osprey::override_network(base, args).ip, "dhcp");
+}
+
+TEST(RunNetwork, IpDefaultsFollowTheNetwork) {
+    std::string error;
+    auto user = osprey::resolve_network("", "", {}, error);
+    auto tap = osprey::resolve_network("tap:tap1", "", {}, error);
+    auto none = osprey::resolve_network("none", "", {}, error);
+    ASSERT_TRUE(user && tap && none) << error;
+    EXPECT_EQ(osprey::resolve_ip("", *user, error), "10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3");
+    EXPECT_EQ(osprey::resolve_ip("", *tap, error), "dhcp");
+    EXPECT_EQ(osprey::resolve_ip("", *none, error), "none");
+    EXPECT_EQ(osprey::resolve_ip("dhcp", *user, error), "dhcp");
+    EXPECT_EQ(osprey::resolve_ip("192.168.1.9/24,gw=192.168.1.1,dns=9.9.9.9", *tap, error),
+              "192.168.1.9/24,gw=192.168.1.1,dns=9.9.9.9");
+    EXPECT_EQ(osprey::resolve_ip("none", *none, error), "none");
+}
+
+TEST(RunNetwork, IpErrorsSayWhatIsWrong) {
+    std::string error;
+    auto user = osprey::resolve_network("", "", {}, error);
+    auto none = osprey::resolve_network("none", "", {}, error);
+    ASSERT_TRUE(user && none) << error;
+    EXPECT_FALSE(osprey::resolve_ip("10.0.2.15", *user, error));
+    EXPECT_EQ(error.rfind("--ip 10.0.2.15: ", 0), 0u) << error;
+    EXPECT_FALSE(osprey::resolve_ip("10.0.2.15/24,gw=10.0.3.1", *user, error));
+    EXPECT_EQ(error, "--ip 10.0.2.15/24,gw=10.0.3.1: the gateway must be inside the interface's own network");
+    EXPECT_FALSE(osprey::resolve_ip("dhcp", *none, error));
+    EXPECT_EQ(error, "--ip dhcp needs a network device (it was turned off with --network none)");
 }
 
 }  // namespace

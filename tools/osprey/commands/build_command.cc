@@ -46,7 +46,8 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!merged) return fail(error);
     if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail(error);
     const NetworkChoice& network = merged->network;
-    if (!resolve_network(network.network, network.mac, network.publish, error)) return fail(error);
+    auto resolved = resolve_network(network.network, network.mac, network.publish, error);
+    if (!resolved || !resolve_ip(network.ip, *resolved, error)) return fail(error);
     auto image = compose_image(merged->request, cwd, error);
     if (!image) return fail(error);
     image->spec.has_random = false;
@@ -55,6 +56,7 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     image->info.network = network.network;
     image->info.mac = network.mac;
     image->info.publish = network.publish;
+    image->info.ip = network.ip;
     if (!finish_image(*image, error)) return fail(error);
 
     // Written beside the target and renamed into place, so a failed or interrupted build

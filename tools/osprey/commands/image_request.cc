@@ -50,9 +50,11 @@ std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::
         request.add = manifest->add;
         request.workdir = manifest->workdir;
         merged.memory = manifest->memory.value_or("");
-        NetworkChoice own{manifest->network.value_or(""), manifest->mac.value_or(""), manifest->publish};
+        NetworkChoice own{manifest->network.value_or(""), manifest->mac.value_or(""), manifest->publish,
+                          manifest->ip.value_or("")};
         // The manifest's own values are checked alone, so a mistake names the file.
-        if (!resolve_network(own.network, own.mac, own.publish, error)) {
+        auto resolved = resolve_network(own.network, own.mac, own.publish, error);
+        if (!resolved || !resolve_ip(own.ip, *resolved, error)) {
             error = args.manifest + ": " + error;
             return std::nullopt;
         }

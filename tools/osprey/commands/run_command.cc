@@ -97,7 +97,7 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
         overrides.host_getenv = host_getenv;
         if (!apply_run_overrides(image, overrides, error)) return std::nullopt;
         memory = args.memory.empty() ? image.info.memory : args.memory;
-        network = override_network({image.info.network, image.info.mac, image.info.publish}, args);
+        network = override_network({image.info.network, image.info.mac, image.info.publish, image.info.ip}, args);
         return image;
     }
     auto merged = merge_image_request(args, default_environment(stdout_tty, term), cwd, error);
@@ -145,7 +145,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (resolved->port_forwards != cli_network->port_forwards && !check_host_ports_free(resolved->port_forwards, error))
         return fail(error);
     vm.network = *resolved;
-    auto ip = resolve_ip(args.ip, vm.network, error);
+    auto ip = resolve_ip(network.ip, vm.network, error);
     if (!ip) return fail(error);
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
     // One CPU until SMP lands: a larger --cpus (or an image's default) is accepted and noted,

@@ -328,6 +328,7 @@ NetworkChoice override_network(const NetworkChoice& base, const RunArguments& ar
     NetworkChoice merged = base;
     if (!args.network.empty()) merged.network = args.network;
     if (!args.mac.empty()) merged.mac = args.mac;
+    if (!args.ip.empty()) merged.ip = args.ip;
     merged.publish.insert(merged.publish.end(), args.publish.begin(), args.publish.end());
     return merged;
 }

@@ -100,11 +100,12 @@ struct NetworkChoice {
     std::string network;               // "" for the default (user)
     std::string mac;                   // "" for the default
     std::vector<std::string> publish;  // -p values
+    std::string ip;                    // --ip; "" for the network's default
     bool operator==(const NetworkChoice&) const = default;
 };
 
 // `base` (a manifest's or an image's) with the command line's over it: --network and
-// --mac replace, -p adds.
+// --mac and --ip replace, -p adds.
 NetworkChoice override_network(const NetworkChoice& base, const RunArguments& args);
 
 // Registers --network and --mac on a command (run and boot).

@@ -24,6 +24,7 @@ std::string encode_image_info(const ImageInfo& info) {
     json["cpus"] = info.cpus;
     if (!info.network.empty()) json["network"] = info.network;
     if (!info.mac.empty()) json["mac"] = info.mac;
+    if (!info.ip.empty()) json["ip"] = info.ip;
     if (!info.publish.empty()) json["publish"] = info.publish;
     if (info.interpreter) json["interpreter"] = *info.interpreter;
     json["libraries"] = nlohmann::json::array();
@@ -56,6 +57,7 @@ bool decode_info(std::string_view text, ImageInfo& info) {
     info.built_by = json.value("built_by", "");
     info.network = json.value("network", "");
     info.mac = json.value("mac", "");
+    info.ip = json.value("ip", "");
     if (json.contains("publish") && json["publish"].is_array())
         for (auto& value : json["publish"])
             if (value.is_string()) info.publish.push_back(value);

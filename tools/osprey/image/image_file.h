@@ -26,6 +26,7 @@ struct ImageInfo {
     std::string network;
     std::string mac;
     std::vector<std::string> publish;
+    std::string ip;
     std::string built_by = "osprey 0.1.0";
     std::vector<std::pair<std::string, std::string>> libraries;  // (needed name, path)
     std::optional<std::string> interpreter;

@@ -98,9 +98,11 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
             manifest.mac = string_of(value, key);
         } else if (key == "publish") {
             manifest.publish = strings_of(value, key);
+        } else if (key == "ip") {
+            manifest.ip = string_of(value, key);
         } else {
             refuse(value, "unknown key '" + key +
-                              "' (expected program, args, env, workdir, memory, add, network, mac, publish)");
+                              "' (expected program, args, env, workdir, memory, add, network, mac, publish, ip)");
         }
     }
     return manifest;

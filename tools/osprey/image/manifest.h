@@ -36,6 +36,7 @@ struct Manifest {
     std::optional<std::string> network;
     std::optional<std::string> mac;
     std::vector<std::string> publish;
+    std::optional<std::string> ip;  // as for --ip
 };
 
 // Parses manifest text. `file_name` names it in messages ("FILE:LINE: ..."); relative paths
