@@ -12,25 +12,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fuzz_random.h"
 #include "net/checksum.h"
 #include "net/stack.h"
 
 namespace {
 
 using namespace net;
-
-class Random final : public RandomSource {
-public:
-    u64 next_u64() override {
-        m_state ^= m_state << 13;
-        m_state ^= m_state >> 7;
-        m_state ^= m_state << 17;
-        return m_state;
-    }
-
-private:
-    u64 m_state = 88172645463325252ull;
-};
 
 class Sink final : public FrameSink {
 public:
@@ -81,7 +69,7 @@ public:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static constexpr MacAddress kMac{{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}};
-    Random random;
+    FuzzRandom random;
     Callbacks callbacks;
     Sink sink;
     sink.offload = size & 1;

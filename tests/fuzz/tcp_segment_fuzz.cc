@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fuzz_random.h"
 #include "net/checksum.h"
 #include "net/tcp/tcp.h"
 
@@ -26,19 +27,6 @@ using namespace net::tcp;
 
 constexpr Ipv4Address kLocal = Ipv4Address::from_octets(10, 0, 0, 1);
 constexpr Ipv4Address kPeer = Ipv4Address::from_octets(10, 0, 0, 2);
-
-class Random final : public RandomSource {
-public:
-    u64 next_u64() override {
-        m_state ^= m_state << 13;
-        m_state ^= m_state >> 7;
-        m_state ^= m_state << 17;
-        return m_state;
-    }
-
-private:
-    u64 m_state = 88172645463325252ull;
-};
 
 // Checks and remembers what TCP sends; the last segment to the peer's port tells where
 // the connection's sequence numbers are.
@@ -106,7 +94,7 @@ void fix_checksum(u8* bytes, usize length) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    Random random;
+    FuzzRandom random;
     Ip ip;
     NoEvents events;
     Tcp* tcp = Tcp::create(ip, random, events).value();
