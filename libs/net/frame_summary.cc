@@ -106,9 +106,8 @@ void write_tcp_flags(Sink& out, u8 flags) {
     constexpr struct {
         u8 flag;
         char letter;
-    } kLetters[] = {{tcp::flags::kFin, 'F'}, {tcp::flags::kSyn, 'S'}, {tcp::flags::kRst, 'R'},
-                    {tcp::flags::kPsh, 'P'}, {tcp::flags::kAck, '.'}, {tcp::flags::kUrg, 'U'},
-                    {tcp::flags::kEce, 'E'}, {tcp::flags::kCwr, 'W'}};
+    } kLetters[] = {{tcp::flags::kFin, 'F'}, {tcp::flags::kSyn, 'S'}, {tcp::flags::kRst, 'R'}, {tcp::flags::kPsh, 'P'},
+                    {tcp::flags::kAck, '.'}, {tcp::flags::kUrg, 'U'}, {tcp::flags::kEce, 'E'}, {tcp::flags::kCwr, 'W'}};
     out.write("[");
     if (flags == 0) out.write("none");
     for (const auto& l : kLetters)
@@ -316,8 +315,8 @@ void summarize_ipv4(Sink& out, const u8* packet, usize length) {
         // Only a whole datagram has a transport header worth reading.
         write_hosts(out, h.source, h.destination);
         write_protocol(out, h.protocol);
-        format_to(out, " fragment id {} offset {}{} len {}", h.id, h.fragment_offset,
-                  h.more_fragments ? " more" : "", payload_length);
+        format_to(out, " fragment id {} offset {}{} len {}", h.id, h.fragment_offset, h.more_fragments ? " more" : "",
+                  payload_length);
         return;
     }
     switch (h.protocol) {
@@ -337,8 +336,7 @@ void write_prefix(Sink& out, std::string_view interface, FrameDirection directio
 
 }  // namespace
 
-void summarize_frame(Sink& out, std::string_view interface, FrameDirection direction, const u8* frame,
-                     usize length) {
+void summarize_frame(Sink& out, std::string_view interface, FrameDirection direction, const u8* frame, usize length) {
     write_prefix(out, interface, direction);
     auto eth = link::parse_ethernet(frame, length);
     if (!eth) {

@@ -39,8 +39,7 @@ Bytes tcp_frame(const Bytes& segment, Ipv4Address source = kGatewayIp, Ipv4Addre
     return ip_frame(ipv4_packet({.protocol = kProtoTcp, .source = source, .destination = destination}, segment));
 }
 
-Bytes udp_frame(Ipv4Address source, Ipv4Address destination, u16 source_port, u16 destination_port,
-                const Bytes& data) {
+Bytes udp_frame(Ipv4Address source, Ipv4Address destination, u16 source_port, u16 destination_port, const Bytes& data) {
     return ip_frame(ipv4_packet({.protocol = kProtoUdp, .source = source, .destination = destination},
                                 udp_datagram(source, destination, source_port, destination_port, data)));
 }
@@ -117,12 +116,13 @@ TEST(FrameSummary, TcpUrgentPointerAndSackBlocksAreShown) {
 }
 
 TEST(FrameSummary, ArpRequestReplyAndAnnouncement) {
-    auto request = ethernet_frame(kMacBroadcast, kOurMac, 0x0806,
-                                  arp_packet(1, kOurMac, kOurIp, MacAddress{}, kGatewayIp));
+    auto request =
+        ethernet_frame(kMacBroadcast, kOurMac, 0x0806, arp_packet(1, kOurMac, kOurIp, MacAddress{}, kGatewayIp));
     EXPECT_EQ(summary(request, FrameDirection::Out), "eth0 out ARP who-has 10.0.2.2 tell 10.0.2.15");
     auto reply = ethernet_frame(kOurMac, kGatewayMac, 0x0806, arp_packet(2, kGatewayMac, kGatewayIp, kOurMac, kOurIp));
     EXPECT_EQ(summary(reply), "eth0 in  ARP 10.0.2.2 is-at 52:55:0a:00:02:02");
-    auto announce = ethernet_frame(kMacBroadcast, kOurMac, 0x0806, arp_packet(1, kOurMac, kOurIp, MacAddress{}, kOurIp));
+    auto announce =
+        ethernet_frame(kMacBroadcast, kOurMac, 0x0806, arp_packet(1, kOurMac, kOurIp, MacAddress{}, kOurIp));
     EXPECT_EQ(summary(announce, FrameDirection::Out), "eth0 out ARP announce 10.0.2.15");
 }
 
@@ -135,9 +135,9 @@ TEST(FrameSummary, ArpThatIsNotIpv4OverEthernetOrTooShortIsNamed) {
 }
 
 TEST(FrameSummary, DhcpExchangeNamesEachMessageAndItsAddress) {
-    EXPECT_EQ(summary(udp_frame(kAny, kIpv4Broadcast, 68, 67, dhcp_client_message(dhcp::kDiscover, {})),
-                      FrameDirection::Out),
-              "eth0 out 0.0.0.0.68 > 255.255.255.255.67: UDP len 300 (DHCP DISCOVER)");
+    EXPECT_EQ(
+        summary(udp_frame(kAny, kIpv4Broadcast, 68, 67, dhcp_client_message(dhcp::kDiscover, {})), FrameDirection::Out),
+        "eth0 out 0.0.0.0.68 > 255.255.255.255.67: UDP len 300 (DHCP DISCOVER)");
     EXPECT_EQ(summary(udp_frame(kGatewayIp, kIpv4Broadcast, 67, 68, dhcp_server_message(dhcp::kOffer, kOurIp))),
               "eth0 in  10.0.2.2.67 > 255.255.255.255.68: UDP len 300 (DHCP OFFER 10.0.2.15)");
     EXPECT_EQ(summary(udp_frame(kAny, kIpv4Broadcast, 68, 67, dhcp_client_message(dhcp::kRequest, kOurIp)),
@@ -184,11 +184,11 @@ TEST(FrameSummary, OtherIpProtocolsShowTheNumber) {
 }
 
 TEST(FrameSummary, FragmentsShowOffsetNotTransport) {
-    auto first = ip_frame(ipv4_packet({.protocol = kProtoUdp, .source = kPeerIp, .id = 77, .more_fragments = true},
-                                      Bytes(1480, 0)));
+    auto first = ip_frame(
+        ipv4_packet({.protocol = kProtoUdp, .source = kPeerIp, .id = 77, .more_fragments = true}, Bytes(1480, 0)));
     EXPECT_EQ(summary(first), "eth0 in  10.0.2.20 > 10.0.2.15: UDP fragment id 77 offset 0 more len 1480");
-    auto last = ip_frame(ipv4_packet({.protocol = kProtoUdp, .source = kPeerIp, .id = 77, .fragment_offset = 1480},
-                                     Bytes(100, 0)));
+    auto last = ip_frame(
+        ipv4_packet({.protocol = kProtoUdp, .source = kPeerIp, .id = 77, .fragment_offset = 1480}, Bytes(100, 0)));
     EXPECT_EQ(summary(last), "eth0 in  10.0.2.20 > 10.0.2.15: UDP fragment id 77 offset 1480 len 100");
 }
 

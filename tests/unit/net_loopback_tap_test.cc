@@ -21,8 +21,7 @@ public:
 
 Result<void> send_udp(StackFixture& f, u16 source_port, u16 destination_port, const char* text) {
     Bytes datagram = udp_datagram(kIpv4Loopback, kIpv4Loopback, source_port, destination_port, bytes_of(text));
-    return f.stack.send(kIpv4Loopback, kIpv4Loopback, kProtoUdp, Gather(datagram.data(), datagram.size()), {},
-                        f.now);
+    return f.stack.send(kIpv4Loopback, kIpv4Loopback, kProtoUdp, Gather(datagram.data(), datagram.size()), {}, f.now);
 }
 
 TEST(LoopbackTap, SeesEachPacketWhenLoopbackDeliversIt) {
