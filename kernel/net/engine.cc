@@ -5,6 +5,7 @@
 #include "lib/panic.h"
 #include "lib/random.h"
 #include "net/device.h"
+#include "net/frame_trace.h"
 #include "net/interface_config.h"
 #include "net/resolv_conf.h"
 #include "sched/clock.h"
@@ -56,6 +57,7 @@ struct Engine {
     u64 armed_tsc = 0;          // the timer's deadline (0: not armed); guarded by lock
     unsigned device_index[4] = {};  // the stack's interface index of each NIC
     bool link[4] = {};              // the link state last told to the stack; guarded by lock
+    bool trace = false;             // trace_net: print every frame (set once at start-up)
 };
 
 Engine* g_engine = nullptr;  // set once at start-up
@@ -89,12 +91,15 @@ void receive_from(NetDevice& device, unsigned index, Nanos now) {
         NetStack* stack;
         unsigned index;
         Nanos now;
-    } context{g_engine->stack, index, now};
+        const char* trace_name;  // null: not tracing
+    } context{g_engine->stack, index, now, g_engine->trace ? device.name() : nullptr};
     constexpr usize kBudget = 64;
     while (device.poll_receive(
                kBudget,
                [](void* c, const ReceivedFrame& frame) {
                    auto* ctx = static_cast<Context*>(c);
+                   if (ctx->trace_name)
+                       frame_trace::print_frame(ctx->trace_name, FrameDirection::In, frame.data, frame.length);
                    ctx->stack->receive_frame(ctx->index, frame.data, frame.length, frame.checksum_verified, ctx->now);
                },
                &context) == kBudget) {
@@ -173,9 +178,12 @@ void start(const cmdline::CommandLine& cmdline) {
     engine.timer.callback = on_timer;
     Nanos now = ktime::monotonic_ns();
     std::string_view ip = cmdline.get("ip").value_or("dhcp");
+    engine.trace = cmdline.has("trace_net");
+    if (engine.trace) stack->set_loopback_tap(&frame_trace::loopback_tap());
     for (usize i = 0; i < device_count() && i < 4; i++) {
         NetDevice& nic = *device(i);
-        auto index = stack->add_ethernet(nic.name(), nic.mac(), nic.mtu(), nic);
+        FrameSink& sink = engine.trace ? frame_trace::make_sink(nic) : nic;
+        auto index = stack->add_ethernet(nic.name(), nic.mac(), nic.mtu(), sink);
         if (index.is_error()) {
             klog::error("net: {} cannot be added ({})", nic.name(), err::name(index.error()));
             continue;

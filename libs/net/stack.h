@@ -113,6 +113,18 @@ public:
     // time in the past means "now".
     Nanos next_deadline() const;
 
+    // ---- Tracing ----
+    // Sees each packet loopback delivers, just before the stack takes it (the kernel's
+    // trace_net). Ethernet frames need no such hook: the kernel sees them at its NICs.
+    class LoopbackTap {
+    public:
+        virtual void delivering(const u8* packet, usize length) = 0;
+
+    protected:
+        ~LoopbackTap() = default;
+    };
+    void set_loopback_tap(LoopbackTap* tap) { m_loopback_tap = tap; }
+
     // ---- Statistics (/proc/net/snmp) ----
     const ipv4::IpStats& ip_stats() const { return m_ip_stats; }
     const ipv4::IcmpStats& icmp_stats() const { return m_icmp_stats; }
@@ -181,6 +193,7 @@ private:
     ipv4::Icmp m_icmp;
     udp::Udp m_udp;
     LoopbackQueue m_loopback_queue;
+    LoopbackTap* m_loopback_tap = nullptr;  // null: not tracing
     Interface m_loopback;
     Interface* m_interfaces[kMaxInterfaces] = {};
     unsigned m_interface_count = 0;

@@ -47,6 +47,7 @@ void NetStack::run_pending(Nanos now) {
         if (!p) break;
         m_loopback.m_counters.rx_packets++;
         m_loopback.m_counters.rx_bytes += p->length;
+        if (m_loopback_tap) m_loopback_tap->delivering(LoopbackQueue::bytes(p), p->length);
         receive_ipv4(m_loopback, LoopbackQueue::bytes(p), p->length, false, true, now);
         LoopbackQueue::release(p);
     }

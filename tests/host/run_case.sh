@@ -259,6 +259,11 @@ ip_dhcp_dry_run)
     expected_status=0
     keep_tmp=yes
     expect_text "-append 'loglevel=warn ip=dhcp'" ;;
+trace_net_dry_run)
+    set -- --dry-run --trace-net --ip dhcp "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "-append 'loglevel=warn trace_net ip=dhcp'" ;;
 ip_static_dry_run)
     set -- --dry-run --network tap:osprey0 --ip 192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1 "$static"
     expected_status=0

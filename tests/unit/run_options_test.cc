@@ -162,6 +162,20 @@ TEST(RunOptions, KernelCommandLineFollowsVerboseTraceAndAslr) {
     EXPECT_EQ(osprey::run_kernel_cmdline(args), "loglevel=warn trace aslr=off");
 }
 
+TEST(RunOptions, TraceNetAsksTheKernelForPacketLinesAtTheQuietLevel) {
+    auto p = parse({"--trace-net", "prog"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_TRUE(p.args.trace_net);
+    EXPECT_FALSE(p.args.trace);
+    EXPECT_EQ(p.args.command, (Words{"prog"}));
+    EXPECT_EQ(osprey::run_kernel_cmdline(p.args), "loglevel=warn trace_net");
+    EXPECT_EQ(osprey::run_kernel_cmdline(p.args, "dhcp"), "loglevel=warn trace_net ip=dhcp");
+    p.args.trace = true;
+    p.args.verbose = true;
+    EXPECT_EQ(osprey::run_kernel_cmdline(p.args), "loglevel=info trace trace_net");
+    EXPECT_FALSE(parse({"prog"}).args.trace_net);
+}
+
 }  // namespace
 
 TEST(RunOptions, CpusAndPublishAreParsed) {

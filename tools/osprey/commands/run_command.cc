@@ -196,7 +196,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (args.keep_image) fprintf(stderr, "osprey: the image is %s (kept)\n", image_path.c_str());
 
     RunOptions options;
-    options.verbose = args.verbose || args.trace;
+    options.verbose = args.verbose || args.trace || args.trace_net;
     options.forward_stdin = true;
     if (args.timeout > 0) options.timeout_seconds = args.timeout;
     RunOutcome outcome = run_vm(vm, options);

@@ -87,6 +87,9 @@ void add_run_options(CLI::App& command, RunArguments& args) {
         ->check(CLI::NonNegativeNumber);
     command.add_flag("-v,--verbose", args.verbose, "Show the kernel log on stderr as it runs");
     command.add_flag("--trace", args.trace, "Log every system call the program makes (on stderr, with the kernel log)");
+    command.add_flag("--trace-net", args.trace_net,
+                     "Log a one-line summary of every packet the guest sends and receives, loopback included "
+                     "(on stderr, with the kernel log)");
     command.add_flag("--no-aslr", args.no_aslr, "Turn off address space layout randomisation");
     command.add_flag("--deterministic", args.deterministic,
                      "Count instructions (-icount shift=0) with a fixed RTC, so instruction figures repeat "
@@ -395,10 +398,11 @@ std::optional<std::string> resolve_ip(const std::string& ip, const NetworkConfig
 }
 
 std::string run_kernel_cmdline(const RunArguments& args, const std::string& ip) {
-    // --trace alone keeps the quiet level: the kernel prints trace lines at every level,
-    // and the program's calls should not drown in start-up messages.
+    // --trace and --trace-net alone keep the quiet level: the kernel prints trace lines at
+    // every level, and the program's calls and packets should not drown in start-up messages.
     std::string cmdline = args.verbose ? "loglevel=info" : "loglevel=warn";
     if (args.trace) cmdline += " trace";
+    if (args.trace_net) cmdline += " trace_net";
     if (args.no_aslr) cmdline += " aslr=off";
     if (!ip.empty()) cmdline += " ip=" + ip;
     return cmdline;

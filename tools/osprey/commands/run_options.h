@@ -27,6 +27,7 @@ struct RunArguments {
     double timeout = 0;  // seconds; 0: none
     bool verbose = false;
     bool trace = false;
+    bool trace_net = false;
     std::vector<std::string> env;  // -e, in order
     std::string workdir = "/";
     bool workdir_given = false;     // set by collect_program_command: -w was on the command line
@@ -135,8 +136,8 @@ u64 minimum_run_memory_mib(u64 kernel_minimum_mib, u64 image_bytes);
 // nothing without a network. nullopt with a message for a value the kernel would refuse.
 std::optional<std::string> resolve_ip(const std::string& ip, const NetworkConfig& network, std::string& error);
 
-// The kernel command line for a run: the log level, `trace` / `aslr=off` when asked, and
-// `ip=` for the network (from resolve_ip).
+// The kernel command line for a run: the log level, `trace` / `trace_net` / `aslr=off` when
+// asked, and `ip=` for the network (from resolve_ip).
 std::string run_kernel_cmdline(const RunArguments& args, const std::string& ip = "");
 
 }  // namespace osprey
