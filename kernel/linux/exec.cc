@@ -12,14 +12,14 @@
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "lib/random.h"
-#include "linux/address_space.h"
-#include "linux/console.h"
+#include "mm/address_space.h"
+#include "drivers/console/console.h"
 #include "linux/initial_stack.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signal_types.h"
 #include "linux/signals.h"
-#include "linux/user_memory.h"
-#include "linux/user_thread.h"
+#include "mm/user_memory.h"
+#include "proc/user_thread.h"
 #include "mm/heap.h"
 #include "protocol/app_config.h"
 #include "sched/thread.h"
@@ -29,6 +29,14 @@
 extern "C" u64 boot_entry_tsc;
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::UserThreadStart;
+using proc::spawn_user_thread;
+using mm::AddressSpace;
+using mm::FileImage;
+using mm::kTagStack;
+using mm::kTagImage;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
-#include "linux/process.h"
+#include "proc/process.h"
 
 extern "C" void switch_context(u64* save_rsp, u64 load_rsp);
 
@@ -80,8 +80,8 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread) {
 // under emulation, so it is skipped when the value is already there.
 void switch_user_segments(Thread* next) {
     if (!next->m_user) return;
-    u64 fs = linux_abi::user_fs_base(*next->m_user);
-    u64 gs = linux_abi::user_gs_base(*next->m_user);
+    u64 fs = proc::user_fs_base(*next->m_user);
+    u64 gs = proc::user_gs_base(*next->m_user);
     if (this_cpu()->loaded_fs_base != fs) {
         cpu::wrmsr(cpu::msr::kFsBase, fs);
         this_cpu()->loaded_fs_base = fs;

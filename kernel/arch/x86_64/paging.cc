@@ -49,7 +49,7 @@ u64* walk(u64 pml4, u64 virt, unsigned& level_found) {
     }
 }
 
-AddressSpace g_kernel_space(0);
+PageTable g_kernel_space(0);
 
 // The next free virtual address for MMIO mappings, placed high in the direct-map range so
 // they never collide with RAM.
@@ -57,12 +57,12 @@ u64 g_next_mmio_virt = layout::kDirectMapBase + layout::kDirectMapLimit - 64 * G
 
 }  // namespace
 
-Result<AddressSpace> AddressSpace::create() {
+Result<PageTable> PageTable::create() {
     u64 pml4 = TRY(frames::allocate_zeroed());
-    return AddressSpace(pml4);
+    return PageTable(pml4);
 }
 
-Result<void> AddressSpace::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large) {
+Result<void> PageTable::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large) {
     if (!is_aligned(virt, layout::kPageSize) || !is_aligned(phys, layout::kPageSize) ||
         !is_aligned(size, layout::kPageSize))
         return Error(EINVAL);
@@ -86,7 +86,7 @@ Result<void> AddressSpace::map(u64 virt, u64 phys, u64 size, u64 flags, bool all
     return {};
 }
 
-Result<void> AddressSpace::unmap(u64 virt, u64 size) {
+Result<void> PageTable::unmap(u64 virt, u64 size) {
     for (u64 v = virt; v < virt + size; v += layout::kPageSize) {
         unsigned level;
         u64* entry = walk(m_pml4, v, level);
@@ -98,7 +98,7 @@ Result<void> AddressSpace::unmap(u64 virt, u64 size) {
     return {};
 }
 
-std::optional<u64> AddressSpace::translate(u64 virt) const {
+std::optional<u64> PageTable::translate(u64 virt) const {
     unsigned level;
     u64* entry = walk(m_pml4, virt, level);
     if (!(*entry & kPresent)) return std::nullopt;
@@ -106,15 +106,15 @@ std::optional<u64> AddressSpace::translate(u64 virt) const {
     return (*entry & kAddressMask & ~page_mask) | (virt & page_mask);
 }
 
-void AddressSpace::activate() const { cpu::write_cr3(m_pml4); }
+void PageTable::activate() const { cpu::write_cr3(m_pml4); }
 
-u64* AddressSpace::pte(u64 virt) const {
+u64* PageTable::pte(u64 virt) const {
     unsigned level;
     u64* entry = walk(m_pml4, virt, level);
     return level == 0 ? entry : nullptr;
 }
 
-std::optional<u64> AddressSpace::unmap_page(u64 virt) {
+std::optional<u64> PageTable::unmap_page(u64 virt) {
     u64* entry = pte(virt);
     if (!entry || !(*entry & kPresent)) return std::nullopt;
     u64 phys = *entry & kAddressMask;
@@ -123,7 +123,7 @@ std::optional<u64> AddressSpace::unmap_page(u64 virt) {
     return phys;
 }
 
-void AddressSpace::set_page_flags(u64 virt, u64 flags) {
+void PageTable::set_page_flags(u64 virt, u64 flags) {
     u64* entry = pte(virt);
     if (!entry || !(*entry & kPresent)) return;
     *entry = (*entry & kAddressMask) | flags;
@@ -137,10 +137,10 @@ u64 user_page_flags(u32 prot) {
     return flags;
 }
 
-AddressSpace& kernel_space() { return g_kernel_space; }
+PageTable& kernel_space() { return g_kernel_space; }
 
 Result<void> init_kernel_space(std::span<const RamRange> ram) {
-    AddressSpace space = TRY(AddressSpace::create());
+    PageTable space = TRY(PageTable::create());
     u64 global = cpu_features::has(cpu_features::kPge) ? kGlobal : 0;
     u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
     u64 data_flags = kPresent | kWritable | nx | global;

@@ -31,10 +31,10 @@ u64 user_page_flags(u32 prot);
 constexpr u64 kKernelData = kPresent | kWritable | kNoExecute | kGlobal;
 constexpr u64 kKernelMmio = kKernelData | kCacheDisable | kWriteThrough;
 
-class AddressSpace {
+class PageTable {
 public:
-    static Result<AddressSpace> create();
-    explicit AddressSpace(u64 pml4_phys) : m_pml4(pml4_phys) {}
+    static Result<PageTable> create();
+    explicit PageTable(u64 pml4_phys) : m_pml4(pml4_phys) {}
 
     // Maps [virt, virt+size) to [phys, phys+size). Uses 2 MiB pages where both addresses
     // are aligned and allow_large is set. EEXIST when something is already mapped there.
@@ -61,7 +61,7 @@ struct RamRange {
     u64 start, end;
 };
 Result<void> init_kernel_space(std::span<const RamRange> ram);
-AddressSpace& kernel_space();
+PageTable& kernel_space();
 
 // Turns on the protection features the CPU offers (NX was enabled at entry; WP in CR0;
 // SMEP, SMAP, UMIP, global pages). Returns a short description for the log.

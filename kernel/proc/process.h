@@ -16,10 +16,18 @@ class FdTable;
 class Inode;
 }
 
-namespace linux_abi {
-
+namespace mm {
 class AddressSpace;
+}
+
+namespace proc {
+
 using fs::FdTable;
+using linux_abi::KernelSigaction;
+using linux_abi::kSignalCount;
+using linux_abi::SigInfo;
+using linux_abi::StackT;
+using mm::AddressSpace;
 
 // A queued instance of a real-time signal: unlike standard signals, each one sent is
 // delivered (up to the queue limit).
@@ -45,7 +53,7 @@ struct UserContext {
     SigInfo pending_info[kSignalCount];   // standard signals: one pending instance each
     IntrusiveList<QueuedSignal, &QueuedSignal::node> realtime_queue;  // SIGRTMIN and up, in order
     usize realtime_queued = 0;
-    StackT altstack{0, SS_DISABLE, 0, 0};
+    StackT altstack{0, linux_abi::SS_DISABLE, 0, 0};
     // Set while a syscall's result is being returned: only then is a restart possible.
     bool in_syscall = false;
     // rt_sigsuspend: the mask to restore once the handler it waited for has run.
@@ -127,4 +135,4 @@ void set_current_gs_base(u64 base);
 UserContext& current_user();
 int current_tid();
 
-}  // namespace linux_abi
+}  // namespace proc

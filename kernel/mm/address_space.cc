@@ -1,4 +1,4 @@
-#include "linux/address_space.h"
+#include "mm/address_space.h"
 
 #include <cstring>
 #include <new>
@@ -7,7 +7,7 @@
 #include "arch/x86_64/paging.h"
 #include "mm/frames.h"
 
-namespace linux_abi {
+namespace mm {
 
 namespace {
 
@@ -18,7 +18,7 @@ constexpr u64 kProtNoneFrame = 1ull << 9;
 // A page of a shared file mapping: the frame is the file's, never freed with the mapping.
 constexpr u64 kSharedFrame = 1ull << 10;
 
-paging::AddressSpace& tables() { return paging::kernel_space(); }
+paging::PageTable& tables() { return paging::kernel_space(); }
 
 u32 vma_flags(u32 map_flags, bool file) {
     u32 flags = 0;
@@ -361,4 +361,4 @@ u64 AddressSpace::mapped_bytes() {
     return m_areas.mapped_bytes();
 }
 
-}  // namespace linux_abi
+}  // namespace mm

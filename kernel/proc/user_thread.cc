@@ -1,4 +1,4 @@
-#include "linux/user_thread.h"
+#include "proc/user_thread.h"
 
 #include <cstring>
 #include <new>
@@ -6,12 +6,12 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "sched/thread.h"
 
 extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
 
-namespace linux_abi {
+namespace proc {
 
 namespace {
 
@@ -81,4 +81,16 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
 
 TrapFrame& current_user_frame() { return *current_thread()->m_user->frame; }
 
-}  // namespace linux_abi
+void set_current_fs_base(u64 base) {
+    current_user().fs_base = base;
+    cpu::wrmsr(cpu::msr::kFsBase, base);
+    this_cpu()->loaded_fs_base = base;
+}
+
+void set_current_gs_base(u64 base) {
+    current_user().gs_base = base;
+    cpu::wrmsr(cpu::msr::kKernelGsBase, base);
+    this_cpu()->loaded_user_gs_base = base;
+}
+
+}  // namespace proc

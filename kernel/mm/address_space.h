@@ -9,7 +9,7 @@
 #include "mm/vma_set.h"
 #include "sync/mutex.h"
 
-namespace linux_abi {
+namespace mm {
 
 // What a file mapping's pages come from. A private mapping copies a page on first touch
 // (fill); a shared one maps the file's own page (shared_frame), so writes reach the file.
@@ -142,4 +142,4 @@ private:
     u64 m_resident_pages = 0;
 };
 
-}  // namespace linux_abi
+}  // namespace mm
