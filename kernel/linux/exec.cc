@@ -170,9 +170,10 @@ Result<void> start_application(bool aslr) {
         interpreter_bytes = bytes.value();
     }
 
-    auto* memory = new (std::nothrow) AddressSpace;
+    auto created = AddressSpace::create();
     auto* fds = new (std::nothrow) fs::FdTable;
-    if (!memory || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
+    if (created.is_error() || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
+    AddressSpace* memory = created.value();
     Process& process = Process::create(memory, fds);
     process.exe_path = exe_path;
     process.cred.set_all(g_config.uid, g_config.gid);
@@ -266,6 +267,9 @@ Result<void> start_application(bool aslr) {
         u64 used = stack_top - layout.value().rsp;
         u64 copied_from = stack_top - window_size;
         TRY(memory->populate(align_down(layout.value().rsp, kPage), stack_top));
+        // The copy goes through the application's own table (this boot thread runs on
+        // whichever is loaded; the kernel half is the same in all).
+        memory->page_table().activate();
         auto copied = user_memory::copy_to(layout.value().rsp, input.window.data() + (layout.value().rsp - copied_from), used);
         remember_start(input, layout.value(), input.window.data() + (layout.value().auxv - copied_from));
         heap::free(buffer.value());

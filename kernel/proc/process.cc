@@ -12,18 +12,24 @@
 namespace proc {
 
 namespace {
-alignas(Process) u8 g_process_storage[sizeof(Process)];
-Process* g_process = nullptr;
+alignas(Process) u8 g_first_storage[sizeof(Process)];
+Process* g_first = nullptr;  // pid 1
 }  // namespace
 
-Process& Process::current() { return *g_process; }
-bool Process::exists() { return g_process != nullptr; }
+Process& Process::current() {
+    Thread* thread = current_thread();
+    if (thread && thread->m_user && thread->m_user->process) return *thread->m_user->process;
+    return *g_first;
+}
+
+bool Process::exists() { return g_first != nullptr; }
 
 Process& Process::create(AddressSpace* memory, FdTable* fds) {
-    g_process = new (g_process_storage) Process;
-    g_process->m_memory = memory;
-    g_process->m_fds = fds;
-    return *g_process;
+    g_first = new (g_first_storage) Process;
+    g_first->m_pid = 1;
+    g_first->m_memory = memory;
+    g_first->m_fds = fds;
+    return *g_first;
 }
 
 int Process::allocate_tid() {

@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/panic.h"
 #include "sched/clock.h"
@@ -142,6 +143,7 @@ void schedule() {
     gdt::set_kernel_stack(next->m_stack.top);
     switch_fpu(cpu, next);
     switch_user_segments(next);
+    if (next->m_page_table && !next->m_page_table->active()) next->m_page_table->activate();
     s.lock.unlock(false);
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
     // Back on `previous`, switched in again by some later schedule().

@@ -12,6 +12,9 @@
 namespace proc {
 struct UserContext;
 }
+namespace paging {
+class PageTable;
+}
 
 enum class ThreadState : u8 {
     Runnable,  // in a run queue
@@ -29,6 +32,7 @@ struct ThreadOptions {
     bool user_frame = false;
     // The application side of the thread, attached before it can first run.
     proc::UserContext* user = nullptr;
+    const paging::PageTable* page_table = nullptr;  // an application thread's (m_page_table)
 };
 
 class Thread {
@@ -63,6 +67,10 @@ public:
     bool m_exited = false;       // guarded by m_exit_waiters' lock
     WaitQueue m_exit_waiters;
     proc::UserContext* m_user = nullptr;  // set for application threads
+    // The page table an application thread runs on (its process's address space), loaded
+    // when it is switched in; kernel threads run on whichever is loaded (the kernel half
+    // is the same in all).
+    const paging::PageTable* m_page_table = nullptr;
     // While non-zero, a user copy that faults fails at once instead of paging in
     // (user_memory::NoFaultCopies): for copies made under a lock the fault path may take.
     u32 m_no_fault_copies = 0;
