@@ -129,7 +129,8 @@ void PageTable::activate() const { cpu::write_cr3(m_pml4); }
 bool PageTable::active() const { return (cpu::read_cr3() & kAddressMask) == m_pml4; }
 
 void PageTable::invalidate(u64 virt) const {
-    if (active()) cpu::invlpg(virt);
+    // The kernel half is in every table: whichever is loaded may cache it.
+    if (virt >= 0xffff800000000000ull || active()) cpu::invlpg(virt);
 }
 
 void PageTable::free_user_tables() {

@@ -57,8 +57,9 @@ public:
     // Whether this CPU has the table loaded (CR3).
     bool active() const;
     // Drops the TLB's copy of the page at virt once its entry changed. Every invalidation
-    // of an application's mapping goes through here (SMP's shootdown will go here too); a
-    // table not loaded has nothing cached once it is loaded again.
+    // goes through here (SMP's shootdown will go here too). A user-half page of a table
+    // not loaded needs nothing (loading a table flushes its non-global entries); a
+    // kernel-half page is in every table, so it is always dropped.
     void invalidate(u64 virt) const;
     // Frees the user half's tables and the PML4 (a table from create_user()). The pages
     // they map must have been released already; a CPU still running on the table is moved
