@@ -6,7 +6,7 @@
 #include "fs/synthetic.h"
 #include "fs/vfs.h"
 #include "lib/random.h"
-#include "linux/console.h"
+#include "drivers/console/console.h"
 #include "text/proc_format.h"
 
 namespace devfs {

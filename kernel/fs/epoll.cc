@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "arch/x86_64/cpu.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/thread.h"
 #include "sync/mutex.h"
 #include "sync/wait_queue.h"

@@ -4,7 +4,7 @@
 
 #include <new>
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "mm/heap.h"
 #include "sync/mutex.h"
 #include "sync/wait_queue.h"

@@ -6,8 +6,8 @@
 #include "net/proc_net.h"
 #include "fs/vfs.h"
 #include "lib/random.h"
-#include "linux/address_space.h"
-#include "linux/process.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
 #include "mm/frames.h"
 #include "mm/heap.h"
 #include "sched/clock.h"
@@ -107,8 +107,8 @@ void render_meminfo(Sink& out, u64) {
     using text::proc::format_meminfo_kb;
     u64 total = frames_kib(frames::total_count()), free = frames_kib(frames::free_count());
     u64 anon = 0, committed = 0;
-    if (linux_abi::Process::exists()) {
-        auto& memory = linux_abi::Process::current().memory();
+    if (proc::Process::exists()) {
+        auto& memory = proc::Process::current().memory();
         anon = memory.resident_pages() * 4;
         committed = memory.mapped_bytes() / 1024;
     }
@@ -154,7 +154,7 @@ void render_stat(Sink& out, u64) {
     u64 idle = uptime_ticks();
     auto stats = sched::stats();
     u64 boot_seconds = (ktime::realtime_ns() - ktime::monotonic_ns()) / 1000000000;
-    usize threads = linux_abi::Process::exists() ? linux_abi::Process::current().thread_count() : 0;
+    usize threads = proc::Process::exists() ? proc::Process::current().thread_count() : 0;
     text::format_to(out, "cpu  0 0 0 {} 0 0 0 0 0 0\ncpu0 0 0 0 {} 0 0 0 0 0 0\nintr 0\nctxt {}\nbtime {}\n", idle, idle,
                     stats.context_switches, boot_seconds);
     text::format_to(out, "processes {}\nprocs_running {}\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n", threads,
@@ -168,7 +168,7 @@ void render_uptime(Sink& out, u64) {
 }
 
 void render_loadavg(Sink& out, u64) {
-    usize threads = linux_abi::Process::exists() ? linux_abi::Process::current().thread_count() : 0;
+    usize threads = proc::Process::exists() ? proc::Process::current().thread_count() : 0;
     auto stats = sched::stats();
     text::format_to(out, "0.00 0.00 0.00 {}/{} 1\n", stats.runnable ? stats.runnable : 1, threads);
 }

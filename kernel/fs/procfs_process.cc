@@ -6,10 +6,10 @@
 #include "fs/fd_table.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
-#include "linux/address_space.h"
-#include "linux/console.h"
+#include "mm/address_space.h"
+#include "drivers/console/console.h"
 #include "linux/exec.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "mm/heap.h"
 #include "mm/vma_set.h"
 #include "net/unix/table.h"
@@ -24,7 +24,7 @@ using fs::synthetic::Directory;
 using fs::synthetic::Link;
 using fs::synthetic::SyntheticFilesystem;
 using fs::synthetic::TextFile;
-using linux_abi::Process;
+using proc::Process;
 using text::Sink;
 
 // Inode numbers of entries made at read time, apart from the fixed ones (small numbers).
@@ -61,23 +61,23 @@ struct MemoryFigures {
 
 MemoryFigures memory_figures(Process& p) {
     MemoryFigures m;
-    p.memory().for_each_area([&](const linux_abi::AddressSpace::AreaView& a) {
+    p.memory().for_each_area([&](const mm::AddressSpace::AreaView& a) {
         u64 length = a.end - a.start;
         m.size += length;
-        if (a.tag == linux_abi::kTagStack) {
+        if (a.tag == mm::kTagStack) {
             m.stack += length;
-        } else if (a.tag == linux_abi::kTagImage && (a.prot & mm::kProtExec)) {
+        } else if (a.tag == mm::kTagImage && (a.prot & mm::kProtExec)) {
             m.exe += length;
             if (!m.start_code) m.start_code = a.start;
             m.end_code = a.end;
         } else if ((a.prot & mm::kProtWrite) && !(a.flags & mm::kVmaShared)) {
             m.data += length;
         }
-        if (a.tag == linux_abi::kTagImage && (a.prot & mm::kProtWrite)) {
+        if (a.tag == mm::kTagImage && (a.prot & mm::kProtWrite)) {
             if (!m.start_data) m.start_data = a.start;
             m.end_data = a.end;
         }
-        if (a.tag == linux_abi::kTagHeap && !m.start_brk) m.start_brk = a.start;
+        if (a.tag == mm::kTagHeap && !m.start_brk) m.start_brk = a.start;
     });
     if (!m.start_brk) m.start_brk = m.end_data;
     m.resident_pages = p.memory().resident_pages();
@@ -99,7 +99,7 @@ SignalFigures signal_figures(Process& p, int tid) {
         else if (handler != linux_abi::SIG_DFL)
             s.caught |= 1ull << (sig - 1);
     }
-    if (linux_abi::UserContext* user = p.find_thread(tid)) {
+    if (proc::UserContext* user = p.find_thread(tid)) {
         s.pending = user->pending;
         s.blocked = user->blocked;
         s.thread_found = true;
@@ -212,7 +212,7 @@ void render_auxv(Sink& out, u64) {
 // lock and printed after it is released: naming a file takes inode locks, which a thread
 // faulting on a file's page takes under the address-space lock already.
 struct MapsArea {
-    linux_abi::AddressSpace::AreaView view;
+    mm::AddressSpace::AreaView view;
     RefPtr<fs::Dentry> file;
     const char* label;
 };
@@ -225,18 +225,18 @@ void render_maps(Sink& out, u64) {
     usize count = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
         usize total = 0;
-        p->memory().for_each_area([&](const linux_abi::AddressSpace::AreaView&) { total++; });
+        p->memory().for_each_area([&](const mm::AddressSpace::AreaView&) { total++; });
         usize capacity = total + 16;
         areas = new (std::nothrow) MapsArea[capacity];
         if (!areas) return;
         count = 0;
         bool overflow = false;
-        p->memory().for_each_area([&](const linux_abi::AddressSpace::AreaView& a) {
+        p->memory().for_each_area([&](const mm::AddressSpace::AreaView& a) {
             if (count == capacity) {
                 overflow = true;
                 return;
             }
-            const linux_abi::Backing* backing = a.backing;
+            const mm::Backing* backing = a.backing;
             areas[count++] = {a, backing ? RefPtr<fs::Dentry>(backing->dentry()) : nullptr,
                               backing ? backing->path() : ""};
         });
@@ -255,14 +255,14 @@ void render_maps(Sink& out, u64) {
         line.shared = a.flags & mm::kVmaShared;
         line.offset = a.offset;
         const fs::Dentry* file = areas[i].file.get();
-        if (a.tag == linux_abi::kTagHeap) {
+        if (a.tag == mm::kTagHeap) {
             line.path = "[heap]";
-        } else if (a.tag == linux_abi::kTagStack) {
+        } else if (a.tag == mm::kTagStack) {
             line.path = "[stack]";
-        } else if (a.tag == linux_abi::kTagVdso) {
+        } else if (a.tag == mm::kTagVdso) {
             line.path = "[vdso]";
             line.offset = 0;
-        } else if (a.tag == linux_abi::kTagVvar) {
+        } else if (a.tag == mm::kTagVvar) {
             line.path = "[vvar]";
             line.offset = 0;
         } else if (file) {
@@ -294,7 +294,7 @@ void render_status(Sink& out, u64 tid) {
         MutexLocker lock(p->fs_lock);
         umask = p->umask;
     }
-    bool running = static_cast<int>(tid) == linux_abi::current_tid();
+    bool running = static_cast<int>(tid) == proc::current_tid();
     text::format_to(out, "Name:\t{}\nUmask:\t0{}{}{}\nState:\t{}\n", comm(), (umask >> 6) & 7, (umask >> 3) & 7,
                     umask & 7, running ? "R (running)" : "S (sleeping)");
     text::format_to(out, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t0\nTracerPid:\t0\n", p->pid(), tid);
@@ -344,7 +344,7 @@ void render_stat(Sink& out, u64 tid) {
     MemoryFigures m = memory_figures(*p);
     SignalFigures s = signal_figures(*p, static_cast<int>(tid));
     const auto& start = linux_abi::application_start();
-    bool running = static_cast<int>(tid) == linux_abi::current_tid();
+    bool running = static_cast<int>(tid) == proc::current_tid();
     bool tty = stdin_is_terminal();
     // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
     text::format_to(out, "{} ({}) {} 0 1 1 {} {} 4194560 0 0 0 0 ", tid, comm(), running ? 'R' : 'S',
@@ -584,7 +584,7 @@ void describe_file(Sink& out, fs::File& file) {
 void render_self_link(Sink& out, u64) { text::format_to(out, "{}", process() ? process()->pid() : 1); }
 
 void render_thread_self_link(Sink& out, u64) {
-    text::format_to(out, "{}/task/{}", process() ? process()->pid() : 1, process() ? linux_abi::current_tid() : 1);
+    text::format_to(out, "{}/task/{}", process() ? process()->pid() : 1, process() ? proc::current_tid() : 1);
 }
 
 Result<void> build_process_directory(Directory& pid) {

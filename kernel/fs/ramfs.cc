@@ -1,6 +1,6 @@
 #include "fs/ramfs.h"
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 
 #include <cstring>
 #include <new>

@@ -1,6 +1,6 @@
 #include "linux/abi_types.h"
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/clock.h"
 
 namespace linux_abi {

@@ -12,14 +12,14 @@
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "lib/random.h"
-#include "linux/address_space.h"
-#include "linux/console.h"
+#include "mm/address_space.h"
+#include "drivers/console/console.h"
 #include "linux/initial_stack.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signal_types.h"
 #include "linux/signals.h"
-#include "linux/user_memory.h"
-#include "linux/user_thread.h"
+#include "mm/user_memory.h"
+#include "proc/user_thread.h"
 #include "mm/heap.h"
 #include "protocol/app_config.h"
 #include "sched/thread.h"
@@ -29,6 +29,14 @@
 extern "C" u64 boot_entry_tsc;
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::UserThreadStart;
+using proc::spawn_user_thread;
+using mm::AddressSpace;
+using mm::FileImage;
+using mm::kTagStack;
+using mm::kTagImage;
 
 namespace {
 
@@ -162,9 +170,10 @@ Result<void> start_application(bool aslr) {
         interpreter_bytes = bytes.value();
     }
 
-    auto* memory = new (std::nothrow) AddressSpace;
+    auto created = AddressSpace::create();
     auto* fds = new (std::nothrow) fs::FdTable;
-    if (!memory || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
+    if (created.is_error() || !fds) return fail(ENOMEM, "out of memory starting {}", exe_path);
+    AddressSpace* memory = created.value();
     Process& process = Process::create(memory, fds);
     process.exe_path = exe_path;
     process.cred.set_all(g_config.uid, g_config.gid);
@@ -258,6 +267,9 @@ Result<void> start_application(bool aslr) {
         u64 used = stack_top - layout.value().rsp;
         u64 copied_from = stack_top - window_size;
         TRY(memory->populate(align_down(layout.value().rsp, kPage), stack_top));
+        // The copy goes through the application's own table (this boot thread runs on
+        // whichever is loaded; the kernel half is the same in all).
+        memory->page_table().activate();
         auto copied = user_memory::copy_to(layout.value().rsp, input.window.data() + (layout.value().rsp - copied_from), used);
         remember_start(input, layout.value(), input.window.data() + (layout.value().auxv - copied_from));
         heap::free(buffer.value());

@@ -1,9 +1,9 @@
 #include "linux/futex.h"
 
 #include "base/intrusive_list.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "sched/timer.h"

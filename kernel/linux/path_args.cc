@@ -4,10 +4,12 @@
 
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "mm/heap.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 Result<void> copy_path(u64 user_path, PathArg& out, bool allow_empty) {
     out.length = TRY(user_memory::copy_string(out.text, sizeof out.text, user_path));

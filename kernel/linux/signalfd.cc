@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "base/intrusive_list.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "sched/thread.h"
 #include "sync/spinlock.h"
@@ -104,7 +104,7 @@ public:
 
     // Readable while a signal of the mask is pending for the thread that asks.
     u32 poll_events() override {
-        linux_abi::UserContext* user = current_thread()->m_user;
+        proc::UserContext* user = current_thread()->m_user;
         if (!user) return 0;
         return (user->pending & mask()) ? fs::POLLIN | fs::POLLRDNORM : 0;
     }

@@ -12,13 +12,17 @@
 #include "lib/log.h"
 #include "linux/posix_timers.h"
 #include "linux/signalfd.h"
-#include "linux/process.h"
-#include "linux/user_memory.h"
+#include "proc/process.h"
+#include "mm/user_memory.h"
 #include "mm/heap.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 
 using namespace linux_abi;
+using proc::Process;
+using proc::QueuedSignal;
+using proc::UserContext;
+using proc::current_user;
 
 namespace signals {
 
@@ -235,7 +239,7 @@ void raise_sigpipe() {
     SigInfo info{};
     info.si_signo = linux_abi::SIGPIPE;
     info.si_code = linux_abi::SI_KERNEL;
-    (void)send(linux_abi::current_tid(), linux_abi::SIGPIPE, info);
+    (void)send(proc::current_tid(), linux_abi::SIGPIPE, info);
 }
 
 Result<int> wait_for(u64 set, SigInfo& info, u64 deadline_tsc, bool poll_only) {

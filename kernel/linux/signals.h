@@ -7,7 +7,7 @@
 #include "base/result.h"
 #include "linux/signal_types.h"
 
-namespace linux_abi {
+namespace proc {
 struct UserContext;
 }
 
@@ -25,7 +25,7 @@ void force_fault(int sig, int code, u64 address);
 // On the way back to ring 3: runs the default action or sets up the handler frame for the
 // first deliverable pending signal of the current thread.
 void deliver_pending(TrapFrame& frame);
-bool has_deliverable(const linux_abi::UserContext& user);
+bool has_deliverable(const proc::UserContext& user);
 // rt_sigtimedwait for the calling thread: takes the lowest pending signal of `set` (which
 // should be blocked) and returns it with its siginfo. EAGAIN at `deadline_tsc` (0: none)
 // or at once with `poll_only`; EINTR when another, unblocked signal arrives first.

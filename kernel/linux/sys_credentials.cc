@@ -4,10 +4,12 @@
 // that follow the effective ones, and the supplementary groups.
 #include <new>
 
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

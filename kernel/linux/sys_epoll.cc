@@ -3,12 +3,14 @@
 #include "fs/epoll.h"
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 #include "linux/temporary_mask.h"
 #include "sched/clock.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

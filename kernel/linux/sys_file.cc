@@ -6,7 +6,7 @@
 #include "fs/inode_file.h"
 #include "fs/ramfs.h"
 #include "linux/abi_types.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "net/socket.h"
 #include "linux/syscalls.h"
@@ -14,6 +14,8 @@
 #include "text/format.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

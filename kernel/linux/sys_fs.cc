@@ -3,11 +3,13 @@
 #include "fs/inode_file.h"
 #include "fs/vfs.h"
 #include "linux/path_args.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 #include "text/format.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

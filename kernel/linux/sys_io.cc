@@ -7,11 +7,13 @@
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "linux/abi_types.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

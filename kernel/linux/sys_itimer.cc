@@ -5,7 +5,7 @@
 #include "lib/log.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/clock.h"
 #include "sched/timer.h"
 #include "sync/spinlock.h"

@@ -2,10 +2,12 @@
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
 #include "fs/locks.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 Result<u64> sys_flock(SyscallArgs& args) {
     constexpr int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;

@@ -3,11 +3,17 @@
 
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
-#include "linux/address_space.h"
-#include "linux/process.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+using proc::Process;
+using mm::Backing;
+using mm::MAP_ANONYMOUS;
+using mm::MAP_PRIVATE;
+using mm::MAP_TYPE;
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "fs/fd_table.h"
 #include "linux/abi_types.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "linux/temporary_mask.h"
@@ -14,6 +14,8 @@
 #include "sync/wait_queue.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

@@ -6,15 +6,17 @@
 
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/clock.h"
 #include "sched/timer.h"
 #include "sync/spinlock.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

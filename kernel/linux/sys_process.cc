@@ -1,5 +1,5 @@
 // Process identity, limits and scheduling queries.
-#include "linux/process.h"
+#include "proc/process.h"
 #include "text/format.h"
 #include "linux/syscalls.h"
 #include "linux/thread_exit.h"
@@ -9,6 +9,9 @@
 #include "version.h"
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::current_tid;
 
 namespace {
 

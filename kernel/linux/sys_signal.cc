@@ -1,7 +1,7 @@
 // Signal dispositions, masks, the alternate stack, and sending signals.
 #include "linux/abi_types.h"
-#include "linux/process.h"
-#include "linux/user_memory.h"
+#include "proc/process.h"
+#include "mm/user_memory.h"
 #include "fs/fd_table.h"
 #include "linux/signalfd.h"
 #include "linux/signals.h"
@@ -10,6 +10,10 @@
 #include "sync/wait_queue.h"
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::UserContext;
+using proc::current_user;
 
 namespace {
 bool valid_signal(u64 sig) { return sig >= 1 && sig <= static_cast<u64>(kSignalCount); }

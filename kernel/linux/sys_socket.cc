@@ -5,16 +5,18 @@
 
 #include "fs/fd_table.h"
 #include "linux/abi_types.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "net/byte_buffers.h"
 #include "net/socket.h"
 #include "sched/clock.h"
 #include "arch/x86_64/cpu.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

@@ -4,13 +4,22 @@
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
 #include "linux/futex.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 #include "linux/thread_exit.h"
-#include "linux/user_thread.h"
+#include "proc/user_thread.h"
 #include "sched/thread.h"
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::UserContext;
+using proc::set_current_fs_base;
+using proc::set_current_gs_base;
+using proc::current_user;
+using proc::current_tid;
+using proc::UserThreadStart;
+using proc::spawn_user_thread;
 
 namespace {
 
@@ -120,18 +129,6 @@ Result<u64> sys_get_robust_list(SyscallArgs& args) {
     TRY(args.ptr<u64>(1).write(current_user().robust_list));
     TRY(args.ptr<u64>(2).write(24));
     return 0;
-}
-
-void set_current_fs_base(u64 base) {
-    current_user().fs_base = base;
-    cpu::wrmsr(cpu::msr::kFsBase, base);
-    this_cpu()->loaded_fs_base = base;
-}
-
-void set_current_gs_base(u64 base) {
-    current_user().gs_base = base;
-    cpu::wrmsr(cpu::msr::kKernelGsBase, base);
-    this_cpu()->loaded_user_gs_base = base;
 }
 
 [[noreturn]] void exit_current_thread(int status) {

@@ -1,7 +1,7 @@
 // Clocks and sleeps, on the TSC-based monotonic clock (sched/clock.h).
 #include "arch/x86_64/cpu.h"
 #include "linux/abi_types.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "sched/clock.h"

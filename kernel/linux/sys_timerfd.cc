@@ -1,10 +1,12 @@
 // timerfd_create, timerfd_settime, timerfd_gettime (fs/timerfd).
 #include "fs/fd_table.h"
 #include "fs/timerfd.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/syscalls.h"
 
 namespace linux_abi {
+
+using proc::Process;
 
 namespace {
 

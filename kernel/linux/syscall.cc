@@ -4,12 +4,15 @@
 
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscall_numbers.h"
 #include "sched/thread.h"
 
 namespace linux_abi {
+
+using proc::UserContext;
+using proc::current_tid;
 
 namespace {
 

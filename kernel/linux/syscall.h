@@ -5,7 +5,7 @@
 
 #include "arch/x86_64/trap_frame.h"
 #include "base/result.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 
 namespace linux_abi {
 

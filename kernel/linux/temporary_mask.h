@@ -4,9 +4,13 @@
 #pragma once
 
 #include "base/result.h"
-#include "linux/process.h"
+#include "proc/process.h"
 
 namespace linux_abi {
+
+using proc::Process;
+using proc::UserContext;
+using proc::current_user;
 
 template <typename Call>
 Result<u64> with_temporary_mask(u64 mask, Call&& call) {

@@ -1,6 +1,6 @@
 #include "net/byte_buffers.h"
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 
 namespace net {
 

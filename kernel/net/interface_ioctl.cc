@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "net/engine.h"
 
 namespace net {

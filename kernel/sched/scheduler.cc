@@ -3,12 +3,13 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/panic.h"
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
-#include "linux/process.h"
+#include "proc/process.h"
 
 extern "C" void switch_context(u64* save_rsp, u64 load_rsp);
 
@@ -80,8 +81,8 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread) {
 // under emulation, so it is skipped when the value is already there.
 void switch_user_segments(Thread* next) {
     if (!next->m_user) return;
-    u64 fs = linux_abi::user_fs_base(*next->m_user);
-    u64 gs = linux_abi::user_gs_base(*next->m_user);
+    u64 fs = proc::user_fs_base(*next->m_user);
+    u64 gs = proc::user_gs_base(*next->m_user);
     if (this_cpu()->loaded_fs_base != fs) {
         cpu::wrmsr(cpu::msr::kFsBase, fs);
         this_cpu()->loaded_fs_base = fs;
@@ -142,6 +143,7 @@ void schedule() {
     gdt::set_kernel_stack(next->m_stack.top);
     switch_fpu(cpu, next);
     switch_user_segments(next);
+    if (next->m_page_table && !next->m_page_table->active()) next->m_page_table->activate();
     s.lock.unlock(false);
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
     // Back on `previous`, switched in again by some later schedule().

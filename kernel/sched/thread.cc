@@ -32,6 +32,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     copy_name(thread->m_name, sizeof thread->m_name, name);
     thread->m_detached = options.detached;
     thread->m_user = options.user;
+    thread->m_page_table = options.page_table;
     thread->m_entity.owner = thread;
     thread->m_entity.weight = sched::weight_for_nice(options.nice);
 

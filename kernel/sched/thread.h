@@ -9,8 +9,11 @@
 #include "sched/fair_queue.h"
 #include "sync/wait_queue.h"
 
-namespace linux_abi {
+namespace proc {
 struct UserContext;
+}
+namespace paging {
+class PageTable;
 }
 
 enum class ThreadState : u8 {
@@ -28,7 +31,8 @@ struct ThreadOptions {
     // syscall and interrupt entries from ring 3 put them.
     bool user_frame = false;
     // The application side of the thread, attached before it can first run.
-    linux_abi::UserContext* user = nullptr;
+    proc::UserContext* user = nullptr;
+    const paging::PageTable* page_table = nullptr;  // an application thread's (m_page_table)
 };
 
 class Thread {
@@ -62,7 +66,11 @@ public:
     int m_exit_code = 0;
     bool m_exited = false;       // guarded by m_exit_waiters' lock
     WaitQueue m_exit_waiters;
-    linux_abi::UserContext* m_user = nullptr;  // set for application threads
+    proc::UserContext* m_user = nullptr;  // set for application threads
+    // The page table an application thread runs on (its process's address space), loaded
+    // when it is switched in; kernel threads run on whichever is loaded (the kernel half
+    // is the same in all).
+    const paging::PageTable* m_page_table = nullptr;
     // While non-zero, a user copy that faults fails at once instead of paging in
     // (user_memory::NoFaultCopies): for copies made under a lock the fault path may take.
     u32 m_no_fault_copies = 0;

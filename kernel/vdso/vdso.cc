@@ -4,7 +4,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "lib/log.h"
-#include "linux/address_space.h"
+#include "mm/address_space.h"
 #include "mm/frames.h"
 #include "sched/clock.h"
 #include "sync/spinlock.h"
@@ -37,7 +37,7 @@ Result<void> ensure_vvar() {
 }
 
 // The time page's frame, shared by every mapping of it (never copied, never freed).
-struct VvarBacking final : linux_abi::Backing {
+struct VvarBacking final : mm::Backing {
     Result<void> fill(u64, u8*) override { return Error(ENODEV); }
     Result<u64> shared_frame(u64 offset) override {
         if (offset != 0) return Error(ENXIO);
@@ -48,7 +48,7 @@ struct VvarBacking final : linux_abi::Backing {
 };
 
 VvarBacking g_vvar_backing;
-linux_abi::FileImage g_image_backing(osprey_vdso_image_start,
+mm::FileImage g_image_backing(osprey_vdso_image_start,
                                      static_cast<u64>(osprey_vdso_image_end - osprey_vdso_image_start), "[vdso]");
 
 }  // namespace
@@ -63,13 +63,13 @@ void publish_clock() {
     vclock::publish(clock_page(), ktime::clock_params());
 }
 
-Result<u64> map(linux_abi::AddressSpace& memory, u64 top) {
+Result<u64> map(mm::AddressSpace& memory, u64 top) {
     TRY(ensure_vvar());
     u64 image_size = align_up(image().size(), kPage);
     u64 base = top - image_size;
     u64 vvar = base - kPage;
-    TRY(memory.map_fixed(vvar, kPage, mm::kProtRead, &g_vvar_backing, 0, linux_abi::kTagVvar));
-    TRY(memory.map_fixed(base, image_size, mm::kProtRead | mm::kProtExec, &g_image_backing, 0, linux_abi::kTagVdso));
+    TRY(memory.map_fixed(vvar, kPage, mm::kProtRead, &g_vvar_backing, 0, mm::kTagVvar));
+    TRY(memory.map_fixed(base, image_size, mm::kProtRead | mm::kProtExec, &g_image_backing, 0, mm::kTagVdso));
     // Backed now: libc reads the image's headers at start-up and the clock soon after,
     // and a fault costs more than the copy.
     TRY(memory.populate(vvar, top));

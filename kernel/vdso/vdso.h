@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "base/types.h"
 
-namespace linux_abi {
+namespace mm {
 class AddressSpace;
 }
 
@@ -24,7 +24,7 @@ std::span<const u8> image();
 
 // Maps [vvar][vdso] ending at `top` (page-aligned) into `memory`, backed now; returns the
 // vDSO's base, the value of AT_SYSINFO_EHDR.
-Result<u64> map(linux_abi::AddressSpace& memory, u64 top);
+Result<u64> map(mm::AddressSpace& memory, u64 top);
 
 // Copies the kernel's clock (ktime::clock_params) into the time page. Whatever changes the
 // clock's numbers calls it again; readers retry across the update.

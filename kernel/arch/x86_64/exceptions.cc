@@ -5,10 +5,10 @@
 #include "arch/x86_64/power.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
-#include "linux/address_space.h"
-#include "linux/process.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "mm/kernel_stacks.h"
 #include "sched/thread.h"
 
@@ -70,6 +70,8 @@ void handle_user_fault(TrapFrame& frame) {
     // The handlers may sleep (the address-space lock, allocation): let interrupts in.
     cpu::enable_interrupts();
     using namespace linux_abi;
+    using mm::AddressSpace;
+    using proc::Process;
     switch (frame.vector) {
         case kPageFault: {
             auto result = Process::current().memory().handle_fault(cr2, access_of(frame.error_code));
@@ -106,12 +108,12 @@ bool handle_user_copy_fault(TrapFrame& frame) {
     if (frame.vector != kPageFault || !user_memory::fixup_for(frame.rip, fixup)) return false;
     u64 cr2 = cpu::read_cr2();
     bool interrupts_were_on = frame.rflags & (1u << 9);
-    if (interrupts_were_on && cr2 < user_memory::kUserLimit && linux_abi::Process::exists() &&
+    if (interrupts_were_on && cr2 < user_memory::kUserLimit && proc::Process::exists() &&
         !user_memory::no_fault_copies()) {
         cpu::enable_interrupts();
-        auto result = linux_abi::Process::current().memory().handle_fault(cr2, access_of(frame.error_code) & 3);
+        auto result = proc::Process::current().memory().handle_fault(cr2, access_of(frame.error_code) & 3);
         cpu::disable_interrupts();
-        if (result == linux_abi::AddressSpace::FaultResult::Handled) return true;
+        if (result == mm::AddressSpace::FaultResult::Handled) return true;
     }
     frame.rip = fixup;
     return true;

@@ -4,7 +4,7 @@
 #include "lib/panic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"

@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/layout.h"
+#include "lib/panic.h"
 #include "mm/frames.h"
 
 extern "C" bool smap_enabled;
@@ -18,6 +19,12 @@ constexpr u64 kTableFlags = kPresent | kWritable | kUser;  // leaf entries decid
 u64* table_at(u64 phys) { return static_cast<u64*>(layout::phys_to_virt(phys)); }
 unsigned index_of(u64 virt, unsigned level) { return (virt >> (12 + 9 * level)) & 511; }
 
+constexpr unsigned kFirstKernelSlot = 256;  // PML4 entries 256-511 map the kernel half
+
+// Set once application tables exist: from then on a kernel-half PML4 entry made in the
+// kernel's table would be missing from theirs.
+bool g_kernel_half_shared = false;
+
 // Returns the entry for virt at `level` (0 = page table, 1 = page directory), creating the
 // intermediate tables on the way. EEXIST if a large page blocks the walk.
 Result<u64*> walk_create(u64 pml4, u64 virt, unsigned level) {
@@ -25,6 +32,8 @@ Result<u64*> walk_create(u64 pml4, u64 virt, unsigned level) {
     for (unsigned l = 3; l > level; l--) {
         u64& entry = table[index_of(virt, l)];
         if (!(entry & kPresent)) {
+            if (l == 3 && virt >= 0xffff800000000000ull && g_kernel_half_shared)
+                panic("paging: a new kernel region at {:#x} after application tables exist", virt);
             u64 frame = TRY(frames::allocate_zeroed());
             // Kernel-half tables are shared by every future address space; user access is
             // decided by leaf entries alone.
@@ -49,7 +58,7 @@ u64* walk(u64 pml4, u64 virt, unsigned& level_found) {
     }
 }
 
-AddressSpace g_kernel_space(0);
+PageTable g_kernel_space(0);
 
 // The next free virtual address for MMIO mappings, placed high in the direct-map range so
 // they never collide with RAM.
@@ -57,12 +66,12 @@ u64 g_next_mmio_virt = layout::kDirectMapBase + layout::kDirectMapLimit - 64 * G
 
 }  // namespace
 
-Result<AddressSpace> AddressSpace::create() {
+Result<PageTable> PageTable::create() {
     u64 pml4 = TRY(frames::allocate_zeroed());
-    return AddressSpace(pml4);
+    return PageTable(pml4);
 }
 
-Result<void> AddressSpace::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large) {
+Result<void> PageTable::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_large) {
     if (!is_aligned(virt, layout::kPageSize) || !is_aligned(phys, layout::kPageSize) ||
         !is_aligned(size, layout::kPageSize))
         return Error(EINVAL);
@@ -86,19 +95,19 @@ Result<void> AddressSpace::map(u64 virt, u64 phys, u64 size, u64 flags, bool all
     return {};
 }
 
-Result<void> AddressSpace::unmap(u64 virt, u64 size) {
+Result<void> PageTable::unmap(u64 virt, u64 size) {
     for (u64 v = virt; v < virt + size; v += layout::kPageSize) {
         unsigned level;
         u64* entry = walk(m_pml4, v, level);
         if (!(*entry & kPresent)) continue;
         if (level != 0) return Error(EINVAL);
         *entry = 0;
-        cpu::invlpg(v);
+        invalidate(v);
     }
     return {};
 }
 
-std::optional<u64> AddressSpace::translate(u64 virt) const {
+std::optional<u64> PageTable::translate(u64 virt) const {
     unsigned level;
     u64* entry = walk(m_pml4, virt, level);
     if (!(*entry & kPresent)) return std::nullopt;
@@ -106,28 +115,63 @@ std::optional<u64> AddressSpace::translate(u64 virt) const {
     return (*entry & kAddressMask & ~page_mask) | (virt & page_mask);
 }
 
-void AddressSpace::activate() const { cpu::write_cr3(m_pml4); }
+Result<PageTable> PageTable::create_user() {
+    u64 pml4 = TRY(frames::allocate_zeroed());
+    const u64* kernel = table_at(g_kernel_space.m_pml4);
+    u64* user = table_at(pml4);
+    for (unsigned i = kFirstKernelSlot; i < 512; i++) user[i] = kernel[i];
+    g_kernel_half_shared = true;
+    return PageTable(pml4);
+}
 
-u64* AddressSpace::pte(u64 virt) const {
+void PageTable::activate() const { cpu::write_cr3(m_pml4); }
+
+bool PageTable::active() const { return (cpu::read_cr3() & kAddressMask) == m_pml4; }
+
+void PageTable::invalidate(u64 virt) const {
+    // The kernel half is in every table: whichever is loaded may cache it.
+    if (virt >= 0xffff800000000000ull || active()) cpu::invlpg(virt);
+}
+
+void PageTable::free_user_tables() {
+    if (active()) g_kernel_space.activate();
+    u64* pml4 = table_at(m_pml4);
+    for (unsigned i = 0; i < kFirstKernelSlot; i++) {
+        if (!(pml4[i] & kPresent)) continue;
+        u64* pdpt = table_at(pml4[i] & kAddressMask);
+        for (unsigned j = 0; j < 512; j++) {
+            if (!(pdpt[j] & kPresent) || (pdpt[j] & kLargePage)) continue;
+            u64* pd = table_at(pdpt[j] & kAddressMask);
+            for (unsigned k = 0; k < 512; k++)
+                if ((pd[k] & kPresent) && !(pd[k] & kLargePage)) frames::free(pd[k] & kAddressMask);
+            frames::free(pdpt[j] & kAddressMask);
+        }
+        frames::free(pml4[i] & kAddressMask);
+    }
+    frames::free(m_pml4);
+    m_pml4 = 0;
+}
+
+u64* PageTable::pte(u64 virt) const {
     unsigned level;
     u64* entry = walk(m_pml4, virt, level);
     return level == 0 ? entry : nullptr;
 }
 
-std::optional<u64> AddressSpace::unmap_page(u64 virt) {
+std::optional<u64> PageTable::unmap_page(u64 virt) {
     u64* entry = pte(virt);
     if (!entry || !(*entry & kPresent)) return std::nullopt;
     u64 phys = *entry & kAddressMask;
     *entry = 0;
-    cpu::invlpg(virt);
+    invalidate(virt);
     return phys;
 }
 
-void AddressSpace::set_page_flags(u64 virt, u64 flags) {
+void PageTable::set_page_flags(u64 virt, u64 flags) {
     u64* entry = pte(virt);
     if (!entry || !(*entry & kPresent)) return;
     *entry = (*entry & kAddressMask) | flags;
-    cpu::invlpg(virt);
+    invalidate(virt);
 }
 
 u64 user_page_flags(u32 prot) {
@@ -137,10 +181,10 @@ u64 user_page_flags(u32 prot) {
     return flags;
 }
 
-AddressSpace& kernel_space() { return g_kernel_space; }
+PageTable& kernel_space() { return g_kernel_space; }
 
 Result<void> init_kernel_space(std::span<const RamRange> ram) {
-    AddressSpace space = TRY(AddressSpace::create());
+    PageTable space = TRY(PageTable::create());
     u64 global = cpu_features::has(cpu_features::kPge) ? kGlobal : 0;
     u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
     u64 data_flags = kPresent | kWritable | nx | global;
@@ -168,6 +212,10 @@ Result<void> init_kernel_space(std::span<const RamRange> ram) {
         u64 size = align_up(reinterpret_cast<u64>(s.end), layout::kPageSize) - virt;
         TRY(space.map(virt, layout::kernel_image_to_phys(s.start), size, s.flags));
     }
+    // The regions the kernel maps into later (device registers, kernel stacks) get their
+    // PML4 entries now, so every application table made from this one shares them.
+    TRY(walk_create(space.root(), g_next_mmio_virt, 2));
+    TRY(walk_create(space.root(), layout::kKernelStacksBase, 2));
     space.activate();
     g_kernel_space = space;
     return {};

@@ -1,5 +1,7 @@
-// x86-64 four-level page tables. One kernel address space for now; each table is a frame
-// reached through the direct map.
+// x86-64 four-level page tables; each table is a frame reached through the direct map.
+// The kernel's table maps the kernel half; every application address space has a table of
+// its own whose kernel half points at the kernel's (the same third-level tables, made at
+// boot for every kernel region), so a kernel mapping made later appears in all of them.
 #pragma once
 
 #include <optional>
@@ -31,10 +33,12 @@ u64 user_page_flags(u32 prot);
 constexpr u64 kKernelData = kPresent | kWritable | kNoExecute | kGlobal;
 constexpr u64 kKernelMmio = kKernelData | kCacheDisable | kWriteThrough;
 
-class AddressSpace {
+class PageTable {
 public:
-    static Result<AddressSpace> create();
-    explicit AddressSpace(u64 pml4_phys) : m_pml4(pml4_phys) {}
+    static Result<PageTable> create();
+    // A table for an application: an empty user half, the kernel's own kernel half.
+    static Result<PageTable> create_user();
+    explicit PageTable(u64 pml4_phys) : m_pml4(pml4_phys) {}
 
     // Maps [virt, virt+size) to [phys, phys+size). Uses 2 MiB pages where both addresses
     // are aligned and allow_large is set. EEXIST when something is already mapped there.
@@ -50,6 +54,17 @@ public:
     void set_page_flags(u64 virt, u64 flags);
     u64 root() const { return m_pml4; }
     void activate() const;
+    // Whether this CPU has the table loaded (CR3).
+    bool active() const;
+    // Drops the TLB's copy of the page at virt once its entry changed. Every invalidation
+    // goes through here (SMP's shootdown will go here too). A user-half page of a table
+    // not loaded needs nothing (loading a table flushes its non-global entries); a
+    // kernel-half page is in every table, so it is always dropped.
+    void invalidate(u64 virt) const;
+    // Frees the user half's tables and the PML4 (a table from create_user()). The pages
+    // they map must have been released already; a CPU still running on the table is moved
+    // to the kernel's.
+    void free_user_tables();
 
 private:
     u64 m_pml4;
@@ -61,7 +76,7 @@ struct RamRange {
     u64 start, end;
 };
 Result<void> init_kernel_space(std::span<const RamRange> ram);
-AddressSpace& kernel_space();
+PageTable& kernel_space();
 
 // Turns on the protection features the CPU offers (NX was enabled at entry; WP in CR0;
 // SMEP, SMAP, UMIP, global pages). Returns a short description for the log.

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <new>
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "net/inet/inet_socket.h"
 #include "net/tcp/socket.h"
 #include "net/tcp/tcp.h"

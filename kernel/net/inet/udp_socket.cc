@@ -4,7 +4,7 @@
 #include <cstring>
 #include <new>
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "net/inet/inet_socket.h"
 #include "net/udp/socket.h"
 #include "net/udp/udp.h"

@@ -10,7 +10,7 @@
 #include <new>
 
 #include "base/intrusive_list.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "net/engine.h"
 #include "net/netlink/route_messages.h"
 #include "net/netlink/route_socket.h"
@@ -175,7 +175,7 @@ private:
             if (m_port) return;
             void* none = nullptr;
             if (g_pid_port_owner.compare_exchange_strong(none, this)) {
-                m_port = static_cast<u32>(linux_abi::Process::current().pid());
+                m_port = static_cast<u32>(proc::Process::current().pid());
             } else {
                 m_port = g_next_port.fetch_add(1);
             }

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "linux/process.h"
+#include "proc/process.h"
 #include "net/unix/in_flight.h"
 #include "net/unix/table.h"
 #include "net/unix/unix_socket.h"
@@ -68,7 +68,7 @@ void Endpoint::address_into(SocketAddress& out, bool empty_when_unnamed) {
 }
 
 Credentials current_credentials() {
-    auto& process = linux_abi::Process::current();
+    auto& process = proc::Process::current();
     return {process.pid(), process.cred.euid, process.cred.egid};
 }
 
@@ -79,7 +79,7 @@ Credentials no_credentials() {
 
 Result<void> check_sent_credentials(const Credentials& sent) {
     if (sent.uid == ~0u || sent.gid == ~0u) return Error(EINVAL);
-    auto& process = linux_abi::Process::current();
+    auto& process = proc::Process::current();
     bool root = process.cred.euid == 0;
     if (!root && (sent.pid != process.pid() || sent.uid != process.cred.euid || sent.gid != process.cred.egid)) return Error(EPERM);
     bool exists = sent.pid == process.pid();

@@ -5,7 +5,7 @@
 #include "fs/vfs.h"
 #include "lib/random.h"
 #include "linux/path_args.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "net/unix/unix_socket.h"
 
 namespace net::af_unix::table {
@@ -71,7 +71,7 @@ Result<void> bind_path(Endpoint& endpoint, const Name& name) {
         return Error(EADDRINUSE);
     if (parent.trailing_slash) return Error(ENOENT);  // a directory was asked for
     if (bound(endpoint)) return Error(EINVAL);
-    auto& process = linux_abi::Process::current();
+    auto& process = proc::Process::current();
     u32 umask;
     {
         MutexLocker lock(process.fs_lock);

@@ -5,7 +5,7 @@
 #include <new>
 #include <utility>
 
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "net/unix/in_flight.h"
 #include "net/unix/table.h"
 #include "net/unix/transfer.h"

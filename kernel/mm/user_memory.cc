@@ -1,7 +1,7 @@
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 
-#include "linux/address_space.h"
-#include "linux/process.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
 #include "sched/thread.h"
 
 extern "C" {
@@ -93,12 +93,12 @@ bool no_fault_copies() {
 
 Result<void> fault_in(u64 address, u64 length, bool write) {
     if (length == 0) return {};
-    if (!range_ok(address, length) || !linux_abi::Process::exists()) return Error(EFAULT);
+    if (!range_ok(address, length) || !proc::Process::exists()) return Error(EFAULT);
     constexpr u32 kRead = 1, kWrite = 2;
-    auto& memory = linux_abi::Process::current().memory();
+    auto& memory = proc::Process::current().memory();
     for (u64 page = align_down(address, 4096); page < address + length; page += 4096) {
         auto result = memory.handle_fault(page, write ? kWrite : kRead);
-        if (result != linux_abi::AddressSpace::FaultResult::Handled) return Error(EFAULT);
+        if (result != mm::AddressSpace::FaultResult::Handled) return Error(EFAULT);
     }
     return {};
 }

@@ -1,4 +1,4 @@
-#include "linux/address_space.h"
+#include "mm/address_space.h"
 
 #include <cstring>
 #include <new>
@@ -7,7 +7,7 @@
 #include "arch/x86_64/paging.h"
 #include "mm/frames.h"
 
-namespace linux_abi {
+namespace mm {
 
 namespace {
 
@@ -17,8 +17,6 @@ constexpr u64 kMinMapAddress = 0x10000;  // vm.mmap_min_addr: the null page and 
 constexpr u64 kProtNoneFrame = 1ull << 9;
 // A page of a shared file mapping: the frame is the file's, never freed with the mapping.
 constexpr u64 kSharedFrame = 1ull << 10;
-
-paging::AddressSpace& tables() { return paging::kernel_space(); }
 
 u32 vma_flags(u32 map_flags, bool file) {
     u32 flags = 0;
@@ -41,7 +39,35 @@ bool access_allowed(u32 prot, u32 access) {
 mm::Vma* AddressSpace::HeapAllocator::allocate() { return new (std::nothrow) mm::Vma; }
 void AddressSpace::HeapAllocator::release(mm::Vma* vma) { delete vma; }
 
-AddressSpace::AddressSpace() : m_areas(m_allocator) {}
+AddressSpace::AddressSpace(paging::PageTable table) : m_table(table), m_areas(m_allocator) {}
+
+Result<AddressSpace*> AddressSpace::create() {
+    paging::PageTable table = TRY(paging::PageTable::create_user());
+    auto* memory = new (std::nothrow) AddressSpace(table);
+    if (!memory) {
+        table.free_user_tables();
+        return Error(ENOMEM);
+    }
+    return memory;
+}
+
+AddressSpace::~AddressSpace() {
+    {
+        MutexLocker lock(m_lock);
+        // Area by area, so that each backing is checked (and freed) while the list of
+        // those to check is short.
+        while (const mm::Vma* area = m_areas.first()) {
+            u64 start = area->start(), end = area->end();
+            Unmapped removed;
+            (void)m_areas.unmap(start, end - start, [&](const mm::VmaRegion& r) {
+                release_pages(r.start, r.end);
+                removed.note(r);
+            });
+            release_unmapped(removed);
+        }
+    }
+    m_table.free_user_tables();
+}
 
 void AddressSpace::set_layout(u64 mmap_top, u64 brk_start) {
     MutexLocker lock(m_lock);
@@ -53,7 +79,7 @@ void AddressSpace::set_layout(u64 mmap_top, u64 brk_start) {
 // releasing a large reservation that was never touched costs little.
 void AddressSpace::release_pages(u64 start, u64 end) {
     for (u64 v = start; v < end;) {
-        u64* entry = tables().pte(v);
+        u64* entry = m_table.pte(v);
         if (!entry) {
             v = align_up(v + 1, layout::kLargePageSize);
             continue;
@@ -62,7 +88,7 @@ void AddressSpace::release_pages(u64 start, u64 end) {
             u64 phys = *entry & paging::kAddressMask;
             bool shared = *entry & kSharedFrame;
             *entry = 0;
-            asm volatile("invlpg (%0)" ::"r"(v) : "memory");
+            m_table.invalidate(v);
             if (!shared) {
                 frames::free(phys);
                 m_resident_pages--;
@@ -168,12 +194,12 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
     }
     return m_areas.protect(address, length, prot, [&](const mm::VmaRegion& r, u32) {
         for (u64 v = r.start; v < r.end; v += kPage) {
-            u64* entry = tables().pte(v);
+            u64* entry = m_table.pte(v);
             if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
             u64 phys = *entry & paging::kAddressMask;
             u64 shared = *entry & kSharedFrame;
             *entry = phys | shared | (prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot));
-            asm volatile("invlpg (%0)" ::"r"(v) : "memory");
+            m_table.invalidate(v);
         }
     });
 }
@@ -196,19 +222,19 @@ Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length
         [&](const mm::VmaMove& move) {
             // Page mappings move with the area; their frames stay.
             for (u64 i = 0; i < move.length; i += kPage) {
-                u64* entry = tables().pte(move.old_start + i);
+                u64* entry = m_table.pte(move.old_start + i);
                 if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
                 u64 value = *entry;
                 *entry = 0;
-                asm volatile("invlpg (%0)" ::"r"(move.old_start + i) : "memory");
+                m_table.invalidate(move.old_start + i);
                 u64 phys = value & paging::kAddressMask;
                 // Build the page table path to the new place, then install the old entry.
-                if (tables().map(move.new_start + i, phys, kPage, paging::kUser).is_error()) {
+                if (m_table.map(move.new_start + i, phys, kPage, paging::kUser).is_error()) {
                     frames::free(phys);
                     m_resident_pages--;
                     continue;
                 }
-                *tables().pte(move.new_start + i) = value;
+                *m_table.pte(move.new_start + i) = value;
             }
         },
         [&](const mm::VmaRegion& r) {
@@ -301,8 +327,8 @@ Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 ar
         // The file's own page: writes through this mapping are writes to the file. Its
         // frame belongs to the file, so unmapping must not free it (kSharedFrame).
         u64 frame = TRY(file->shared_frame(file_offset));
-        TRY(tables().map(page, frame, kPage, flags & ~paging::kPresent));
-        *tables().pte(page) |= kSharedFrame;
+        TRY(m_table.map(page, frame, kPage, flags & ~paging::kPresent));
+        *m_table.pte(page) |= kSharedFrame;
         return {};
     }
     u64 frame = TRY(frames::allocate(0));
@@ -315,7 +341,7 @@ Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 ar
     } else {
         memset(bytes, 0, kPage);
     }
-    if (auto mapped = tables().map(page, frame, kPage, flags & ~paging::kPresent); mapped.is_error()) {
+    if (auto mapped = m_table.map(page, frame, kPage, flags & ~paging::kPresent); mapped.is_error()) {
         frames::free(frame);
         return Error(mapped.error());
     }
@@ -328,7 +354,7 @@ AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
     if (!area) return FaultResult::NotMapped;
     if (!access_allowed(area->attrs().prot, access)) return FaultResult::Denied;
     u64 page = align_down(address, kPage);
-    if (u64* entry = tables().pte(page); entry && (*entry & paging::kPresent)) {
+    if (u64* entry = m_table.pte(page); entry && (*entry & paging::kPresent)) {
         // Another thread backed it first, or the access is not allowed by the entry.
         if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) return FaultResult::Denied;
         return FaultResult::Handled;
@@ -361,4 +387,4 @@ u64 AddressSpace::mapped_bytes() {
     return m_areas.mapped_bytes();
 }
 
-}  // namespace linux_abi
+}  // namespace mm

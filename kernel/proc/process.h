@@ -16,10 +16,18 @@ class FdTable;
 class Inode;
 }
 
-namespace linux_abi {
-
+namespace mm {
 class AddressSpace;
+}
+
+namespace proc {
+
 using fs::FdTable;
+using linux_abi::KernelSigaction;
+using linux_abi::kSignalCount;
+using linux_abi::SigInfo;
+using linux_abi::StackT;
+using mm::AddressSpace;
 
 // A queued instance of a real-time signal: unlike standard signals, each one sent is
 // delivered (up to the queue limit).
@@ -28,9 +36,12 @@ struct QueuedSignal {
     SigInfo info;
 };
 
+class Process;
+
 // The part of a thread that belongs to the application.
 struct UserContext {
     Thread* thread = nullptr;
+    Process* process = nullptr;  // set before the thread first runs; never changes
     ListNode node;               // in the process's thread list
     int tid = 0;
     TrapFrame* frame = nullptr;  // the saved user registers (top of the kernel stack)
@@ -45,7 +56,7 @@ struct UserContext {
     SigInfo pending_info[kSignalCount];   // standard signals: one pending instance each
     IntrusiveList<QueuedSignal, &QueuedSignal::node> realtime_queue;  // SIGRTMIN and up, in order
     usize realtime_queued = 0;
-    StackT altstack{0, SS_DISABLE, 0, 0};
+    StackT altstack{0, linux_abi::SS_DISABLE, 0, 0};
     // Set while a syscall's result is being returned: only then is a restart possible.
     bool in_syscall = false;
     // rt_sigsuspend: the mask to restore once the handler it waited for has run.
@@ -56,12 +67,15 @@ struct UserContext {
 
 class Process {
 public:
+    // The calling thread's process; in kernel threads (timers, the console's reader) the
+    // first process, the application's pid 1.
     static Process& current();
     static bool exists();
-    // Creates the one process at boot (before its first thread).
+    // Creates the first process at boot (pid 1, before its first thread); it owns memory
+    // and fds from then on.
     static Process& create(AddressSpace* memory, FdTable* fds);
 
-    int pid() const { return 1; }
+    int pid() const { return m_pid; }
     AddressSpace& memory() { return *m_memory; }
     FdTable& fds() { return *m_fds; }
 
@@ -111,6 +125,7 @@ public:
     [[noreturn]] void killed_by_signal(int sig, u64 fault_address = 0);
 
 private:
+    int m_pid = 0;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
     IrqSpinLock m_threads_lock;  // guards m_next_tid and m_threads (taken inside signal_lock)
@@ -127,4 +142,4 @@ void set_current_gs_base(u64 base);
 UserContext& current_user();
 int current_tid();
 
-}  // namespace linux_abi
+}  // namespace proc

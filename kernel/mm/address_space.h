@@ -4,12 +4,13 @@
 // Reservations of many GiB (Go, glibc arenas) cost nothing until used.
 #pragma once
 
+#include "arch/x86_64/paging.h"
 #include "base/result.h"
 #include "fs/dentry.h"
 #include "mm/vma_set.h"
 #include "sync/mutex.h"
 
-namespace linux_abi {
+namespace mm {
 
 // What a file mapping's pages come from. A private mapping copies a page on first touch
 // (fill); a shared one maps the file's own page (shared_frame), so writes reach the file.
@@ -63,7 +64,15 @@ enum AreaTag : u32 { kTagNone = 0, kTagHeap = 1, kTagStack = 2, kTagImage = 3, k
 
 class AddressSpace {
 public:
-    AddressSpace();
+    // A new, empty address space with a page table of its own. ENOMEM.
+    static Result<AddressSpace*> create();
+    // Releases every page, the backings only it maps, and its page table.
+    ~AddressSpace();
+    AddressSpace(const AddressSpace&) = delete;
+    AddressSpace& operator=(const AddressSpace&) = delete;
+
+    // The table its threads run on.
+    const paging::PageTable& page_table() const { return m_table; }
 
     // Sets the layout (randomized by the loader): where mmap searches below, where brk starts.
     void set_layout(u64 mmap_top, u64 brk_start);
@@ -112,6 +121,8 @@ public:
     u64 resident_pages() const { return m_resident_pages; }
 
 private:
+    explicit AddressSpace(paging::PageTable table);
+
     class HeapAllocator final : public mm::VmaAllocator {
     public:
         mm::Vma* allocate() override;
@@ -134,6 +145,7 @@ private:
     Result<void> back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start);
 
     Mutex m_lock;  // guards everything below; never held while touching user memory
+    paging::PageTable m_table;  // the user half is this address space's alone
     HeapAllocator m_allocator;
     mm::VmaSet m_areas;
     u64 m_mmap_top = 0;
@@ -142,4 +154,4 @@ private:
     u64 m_resident_pages = 0;
 };
 
-}  // namespace linux_abi
+}  // namespace mm

@@ -1,13 +1,13 @@
-#include "linux/console.h"
+#include "drivers/console/console.h"
 
 #include <atomic>
 
 #include "arch/x86_64/cpu.h"
 #include "drivers/serial/channels.h"
 #include "lib/log.h"
-#include "linux/process.h"
+#include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/user_memory.h"
+#include "mm/user_memory.h"
 #include "sched/thread.h"
 #include "protocol/stdin_frames.h"
 #include "sched/scheduler.h"

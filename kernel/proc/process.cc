@@ -1,29 +1,35 @@
-#include "linux/process.h"
+#include "proc/process.h"
 
 #include <new>
 
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/trap_frame.h"
 #include "lib/log.h"
-#include "linux/console.h"
-#include "linux/user_memory.h"
+#include "drivers/console/console.h"
+#include "mm/user_memory.h"
 #include "sched/thread.h"
 
-namespace linux_abi {
+namespace proc {
 
 namespace {
-alignas(Process) u8 g_process_storage[sizeof(Process)];
-Process* g_process = nullptr;
+alignas(Process) u8 g_first_storage[sizeof(Process)];
+Process* g_first = nullptr;  // pid 1
 }  // namespace
 
-Process& Process::current() { return *g_process; }
-bool Process::exists() { return g_process != nullptr; }
+Process& Process::current() {
+    Thread* thread = current_thread();
+    if (thread && thread->m_user && thread->m_user->process) return *thread->m_user->process;
+    return *g_first;
+}
+
+bool Process::exists() { return g_first != nullptr; }
 
 Process& Process::create(AddressSpace* memory, FdTable* fds) {
-    g_process = new (g_process_storage) Process;
-    g_process->m_memory = memory;
-    g_process->m_fds = fds;
-    return *g_process;
+    g_first = new (g_first_storage) Process;
+    g_first->m_pid = 1;
+    g_first->m_memory = memory;
+    g_first->m_fds = fds;
+    return *g_first;
 }
 
 int Process::allocate_tid() {
@@ -108,8 +114,8 @@ void print_user_frames(text::Sink& out, u64 rbp) {
     console::StderrSink err;
     UserContext* user = current_thread()->m_user;
     text::format_to(err, "osprey: {} (pid {}, tid {}) killed by signal {} ({})", exe_path, pid(), user ? user->tid : 0,
-                    sig, signal_name(sig));
-    if (sig == SIGSEGV || sig == SIGBUS) text::format_to(err, " at address {:#x}", fault_address);
+                    sig, linux_abi::signal_name(sig));
+    if (sig == linux_abi::SIGSEGV || sig == linux_abi::SIGBUS) text::format_to(err, " at address {:#x}", fault_address);
     text::format_to(err, "\n");
     if (user && user->frame) {
         const TrapFrame& f = *user->frame;
@@ -121,7 +127,7 @@ void print_user_frames(text::Sink& out, u64 rbp) {
         text::format_to(err, "  #0 {:#018x}\n", f.rip);
         print_user_frames(err, f.rbp);
     }
-    klog::info("application killed by signal {}", signal_name(sig));
+    klog::info("application killed by signal {}", linux_abi::signal_name(sig));
     power::shutdown({protocol::ExitReason::Signaled, static_cast<u8>(sig)});
 }
 
@@ -131,15 +137,5 @@ int current_tid() {
     return t && t->m_user ? t->m_user->tid : 0;
 }
 
-const char* signal_name(int sig) {
-    static constexpr const char* kNames[] = {
-        "0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT", "SIGBUS",  "SIGFPE",
-        "SIGKILL", "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",   "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD",
-        "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",   "SIGURG",  "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
-        "SIGPROF", "SIGWINCH", "SIGIO",    "SIGPWR",  "SIGSYS"};
-    if (sig > 0 && sig < 32) return kNames[sig];
-    if (sig >= 32 && sig <= 64) return "SIGRT";
-    return "SIG?";
-}
 
-}  // namespace linux_abi
+}  // namespace proc

@@ -6,7 +6,7 @@
 
 class Thread;
 
-namespace linux_abi {
+namespace proc {
 
 struct UserThreadStart {
     TrapFrame frame;       // the registers the thread starts with in ring 3
@@ -23,4 +23,4 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name);
 // The ring-3 frame of the current thread (top of its kernel stack).
 TrapFrame& current_user_frame();
 
-}  // namespace linux_abi
+}  // namespace proc

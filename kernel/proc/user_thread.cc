@@ -1,4 +1,4 @@
-#include "linux/user_thread.h"
+#include "proc/user_thread.h"
 
 #include <cstring>
 #include <new>
@@ -6,12 +6,13 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
-#include "linux/process.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
 #include "sched/thread.h"
 
 extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
 
-namespace linux_abi {
+namespace proc {
 
 namespace {
 
@@ -58,6 +59,7 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
         delete launch;
         return Error(ENOMEM);
     }
+    user->process = &process;
     user->tid = start.tid ? start.tid : process.allocate_tid();
     // Kept apart: once spawned, the thread may run, exit and free `user` before we return.
     int tid = user->tid;
@@ -69,7 +71,11 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
     // Threads of the application are detached: the kernel reclaims them when they exit;
     // the application joins them through CLONE_CHILD_CLEARTID futexes.
     auto thread = Thread::spawn(name, run_user, launch,
-                                {.uses_fpu = true, .detached = true, .user_frame = true, .user = user});
+                                {.uses_fpu = true,
+                                  .detached = true,
+                                  .user_frame = true,
+                                  .user = user,
+                                  .page_table = &process.memory().page_table()});
     if (thread.is_error()) {
         process.forget_thread(*user);
         delete user;
@@ -81,4 +87,16 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
 
 TrapFrame& current_user_frame() { return *current_thread()->m_user->frame; }
 
-}  // namespace linux_abi
+void set_current_fs_base(u64 base) {
+    current_user().fs_base = base;
+    cpu::wrmsr(cpu::msr::kFsBase, base);
+    this_cpu()->loaded_fs_base = base;
+}
+
+void set_current_gs_base(u64 base) {
+    current_user().gs_base = base;
+    cpu::wrmsr(cpu::msr::kKernelGsBase, base);
+    this_cpu()->loaded_user_gs_base = base;
+}
+
+}  // namespace proc
