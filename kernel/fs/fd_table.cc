@@ -1,5 +1,7 @@
 #include "fs/fd_table.h"
 
+#include <new>
+
 #include "fs/inode_file.h"
 #include "fs/locks.h"
 
@@ -71,6 +73,25 @@ Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
     if (!m_entries[fd].file) return Error(EBADF);
     m_entries[fd].cloexec = cloexec;
     return {};
+}
+
+Result<FdTable*> FdTable::copy() {
+    auto* table = new (std::nothrow) FdTable;
+    if (!table) return Error(ENOMEM);
+    IrqSpinLockGuard guard(m_lock);
+    for (int fd = 0; fd < kMaxDescriptors; fd++) table->m_entries[fd] = m_entries[fd];
+    return table;
+}
+
+void FdTable::close_on_exec() {
+    for (int fd = 0; fd < kMaxDescriptors; fd++) {
+        bool close_it;
+        {
+            IrqSpinLockGuard guard(m_lock);
+            close_it = m_entries[fd].file && m_entries[fd].cloexec;
+        }
+        if (close_it) (void)close(fd);
+    }
 }
 
 void FdTable::close_range(int first, int last) {

@@ -20,6 +20,10 @@ public:
     Result<void> set_cloexec(int fd, bool cloexec);
     // Closes [first, last] (close_range).
     void close_range(int first, int last);
+    // fork: a new table with the same descriptors (the same open files) and flags. ENOMEM.
+    Result<FdTable*> copy();
+    // execve: closes the close-on-exec descriptors.
+    void close_on_exec();
 
 private:
     struct Entry {

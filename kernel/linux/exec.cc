@@ -18,6 +18,7 @@
 #include "proc/process.h"
 #include "linux/signal_types.h"
 #include "linux/signals.h"
+#include "linux/thread_exit.h"
 #include "mm/user_memory.h"
 #include "proc/user_thread.h"
 #include "mm/heap.h"
@@ -127,6 +128,8 @@ bool has_application() { return initramfs::present() && initramfs::find(protocol
 Result<void> start_application(bool aslr) {
     // Interruptible waits (sync/wait_queue.h) end for a signal the thread must take.
     WaitQueue::set_signal_check([](const Thread& thread) { return thread.m_user && signals::has_deliverable(*thread.m_user); });
+    proc::set_thread_exit_hook(clear_child_tid_at_exit);
+    Process::set_signal_sender(signals::send_from_kernel);
     auto config_file = TRY(initramfs::find(protocol::kAppConfigPath));
     std::string_view config_bytes(reinterpret_cast<const char*>(config_file.bytes.data()), config_file.bytes.size());
     g_argv_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxArgs];

@@ -202,9 +202,24 @@ UserContext* find_target(Process& process, int tid, int sig) {
 
 }  // namespace
 
-Result<void> send(int tid, int sig, const SigInfo& info) {
+Result<void> send(int tid, int sig, const SigInfo& info) { return send_to(Process::current(), tid, sig, info); }
+
+void send_from_kernel(Process& target, int tid, int sig, const proc::ExitStatus* child, int child_pid, u32 child_uid) {
+    SigInfo info{};
+    info.si_signo = sig;
+    if (child) {
+        info.si_code = child->signaled ? CLD_KILLED : CLD_EXITED;
+        info.child.pid = child_pid;
+        info.child.uid = child_uid;
+        info.child.status = child->code;
+    } else {
+        info.si_code = SI_KERNEL;
+    }
+    (void)send_to(target, tid, sig, info);
+}
+
+Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
     if (sig < 1 || sig > kSignalCount) return Error(EINVAL);
-    Process& process = Process::current();
     {
         // The wake-up happens under the lock: a thread that exits takes the lock to leave
         // the process, so it cannot be freed while we wake it.

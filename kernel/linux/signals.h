@@ -8,6 +8,8 @@
 #include "linux/signal_types.h"
 
 namespace proc {
+class Process;
+struct ExitStatus;
 struct UserContext;
 }
 
@@ -18,6 +20,12 @@ using linux_abi::SigInfo;
 // Queues a signal for a thread (or, with tid 0, the process: the first thread that does not
 // block it). ESRCH for an unknown thread, EINVAL for a bad number.
 Result<void> send(int tid, int sig, const SigInfo& info);
+// The same to another process (kill(2) with a pid).
+Result<void> send_to(proc::Process& process, int tid, int sig, const SigInfo& info);
+// Process::SignalSender: SIGCHLD to a parent (child: how it ended), SIGKILL to the threads
+// of a process that exits.
+void send_from_kernel(proc::Process& target, int tid, int sig, const proc::ExitStatus* child, int child_pid,
+                      u32 child_uid);
 // A synchronous fault in the current thread (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP):
 // delivered now even if blocked or ignored — then its default action (termination) applies.
 void force_fault(int sig, int code, u64 address);

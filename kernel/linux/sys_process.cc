@@ -2,7 +2,7 @@
 #include "proc/process.h"
 #include "text/format.h"
 #include "linux/syscalls.h"
-#include "linux/thread_exit.h"
+#include "proc/user_thread.h"
 #include "mm/frames.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
@@ -43,7 +43,7 @@ Rlimit g_limits[RLIMIT_NLIMITS] = {
 
 }  // namespace
 
-Result<u64> sys_exit(SyscallArgs& args) { exit_current_thread(args.i32_arg(0) & 0xff); }
+Result<u64> sys_exit(SyscallArgs& args) { proc::exit_current_thread(args.i32_arg(0) & 0xff); }
 Result<u64> sys_exit_group(SyscallArgs& args) { Process::current().exit_group(args.i32_arg(0) & 0xff); }
 Result<u64> sys_getpid(SyscallArgs&) { return Process::current().pid(); }
 Result<u64> sys_gettid(SyscallArgs&) { return current_tid(); }

@@ -131,19 +131,11 @@ Result<u64> sys_get_robust_list(SyscallArgs& args) {
     return 0;
 }
 
-[[noreturn]] void exit_current_thread(int status) {
-    Thread* self = current_thread();
-    UserContext* user = self->m_user;
+void clear_child_tid_at_exit(UserContext& user) {
     // FIXME: robust futex list walk (owner-died marking) for mutexes held at exit.
-    if (user->clear_child_tid) {
-        if (UserPtr<i32>(user->clear_child_tid).write(0).is_ok()) futex::wake(user->clear_child_tid, 1, ~0u);
+    if (user.clear_child_tid) {
+        if (UserPtr<i32>(user.clear_child_tid).write(0).is_ok()) futex::wake(user.clear_child_tid, 1, ~0u);
     }
-    Process::current().remove_thread(*user, status);  // the last thread ends the process here
-    cpu::disable_interrupts();
-    if (this_cpu()->fpu_owner == self) this_cpu()->fpu_owner = nullptr;
-    self->m_user = nullptr;
-    delete user;
-    thread_exit(status);
 }
 
 }  // namespace linux_abi

@@ -90,7 +90,7 @@ void AddressSpace::release_pages(u64 start, u64 end) {
             *entry = 0;
             m_table.invalidate(v);
             if (!shared) {
-                frames::free(phys);
+                frames::release(phys);  // freed unless another address space maps it too
                 m_resident_pages--;
             }
         }
@@ -118,7 +118,7 @@ void AddressSpace::release_unmapped(const Unmapped& unmapped) {
         m_areas.for_each([&](const mm::Vma& vma) {
             still_mapped = still_mapped || (vma.attrs().file_backed() && vma.attrs().object == reinterpret_cast<u64>(backing));
         });
-        if (!still_mapped) delete backing;
+        if (!still_mapped && backing->drop()) delete backing;
     }
 }
 
@@ -198,7 +198,10 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
             if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
             u64 phys = *entry & paging::kAddressMask;
             u64 shared = *entry & kSharedFrame;
-            *entry = phys | shared | (prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot));
+            u64 flags = prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot);
+            // A private page still shared since fork stays read-only: its first write copies.
+            if (!shared && !r.attrs.shared() && frames::is_shared(phys)) flags &= ~u64(paging::kWritable);
+            *entry = phys | shared | flags;
             m_table.invalidate(v);
         }
     });
@@ -230,7 +233,7 @@ Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length
                 u64 phys = value & paging::kAddressMask;
                 // Build the page table path to the new place, then install the old entry.
                 if (m_table.map(move.new_start + i, phys, kPage, paging::kUser).is_error()) {
-                    frames::free(phys);
+                    frames::release(phys);
                     m_resident_pages--;
                     continue;
                 }
@@ -355,13 +358,100 @@ AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
     if (!access_allowed(area->attrs().prot, access)) return FaultResult::Denied;
     u64 page = align_down(address, kPage);
     if (u64* entry = m_table.pte(page); entry && (*entry & paging::kPresent)) {
-        // Another thread backed it first, or the access is not allowed by the entry.
-        if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) return FaultResult::Denied;
+        // Another thread backed it first, or a write to a page fork shared.
+        if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) {
+            if (area->attrs().shared() || (*entry & kSharedFrame)) return FaultResult::Denied;
+            return copy_on_write(page, entry, area->attrs().prot);
+        }
         return FaultResult::Handled;
     }
     if (auto backed = back_page(page, area->attrs(), area->start()); backed.is_error())
         return backed.error() == ENXIO ? FaultResult::BeyondFile : FaultResult::OutOfMemory;
     return FaultResult::Handled;
+}
+
+AddressSpace::FaultResult AddressSpace::copy_on_write(u64 page, u64* entry, u32 prot) {
+    u64 old_frame = *entry & paging::kAddressMask;
+    u64 flags = paging::user_page_flags(prot);
+    if (!frames::is_shared(old_frame)) {
+        // The other owners are gone (they exited, wrote or unmapped): the page is ours.
+        *entry = old_frame | flags;
+        m_table.invalidate(page);
+        return FaultResult::Handled;
+    }
+    auto copy = frames::allocate(0);
+    if (copy.is_error()) return FaultResult::OutOfMemory;
+    memcpy(layout::phys_to_virt(copy.value()), layout::phys_to_virt(old_frame), kPage);
+    *entry = copy.value() | flags;
+    m_table.invalidate(page);
+    frames::release(old_frame);
+    return FaultResult::Handled;
+}
+
+Result<void> AddressSpace::share_pages(AddressSpace& child, const mm::Vma& area) {
+    bool private_area = !area.attrs().shared();
+    for (u64 v = area.start(); v < area.end();) {
+        u64* entry = m_table.pte(v);
+        if (!entry) {
+            v = align_up(v + 1, layout::kLargePageSize);
+            continue;
+        }
+        if (*entry & (paging::kPresent | kProtNoneFrame)) {
+            u64 value = *entry;
+            u64 phys = value & paging::kAddressMask;
+            if (!(value & kSharedFrame)) {
+                frames::share(phys);
+                child.m_resident_pages++;
+                if (private_area && (value & paging::kWritable)) {
+                    value &= ~u64(paging::kWritable);
+                    *entry = value;
+                    m_table.invalidate(v);
+                }
+            }
+            // The path of tables to the page first, then the entry as it is.
+            if (auto mapped = child.m_table.map(v, phys, kPage, paging::kUser); mapped.is_error()) {
+                if (!(value & kSharedFrame)) {
+                    frames::release(phys);
+                    child.m_resident_pages--;
+                }
+                return mapped;
+            }
+            *child.m_table.pte(v) = value;
+        }
+        v += kPage;
+    }
+    return {};
+}
+
+Result<AddressSpace*> AddressSpace::fork() {
+    AddressSpace* child = TRY(create());
+    MutexLocker lock(m_lock);
+    child->m_mmap_top = m_mmap_top;
+    child->m_brk_start = m_brk_start;
+    child->m_brk = m_brk;
+    Result<void> copied{};
+    for (const mm::Vma* area = m_areas.first(); area && copied.is_ok(); area = m_areas.next(area)) {
+        const mm::VmaAttrs& attrs = area->attrs();
+        if (auto mapped = child->m_areas.map_noreplace(area->start(), area->end() - area->start(), attrs);
+            mapped.is_error()) {
+            copied = Error(mapped.error());
+            break;
+        }
+        if (attrs.file_backed() && attrs.object) {
+            // The child maps the backing too: counted once per address space.
+            auto* backing = reinterpret_cast<Backing*>(attrs.object);
+            bool counted = false;
+            for (const mm::Vma* before = m_areas.first(); before != area; before = m_areas.next(before))
+                counted = counted || (before->attrs().file_backed() && before->attrs().object == attrs.object);
+            if (backing->freed_with_last_mapping() && !counted) backing->retain();
+        }
+        copied = share_pages(*child, *area);
+    }
+    if (copied.is_error()) {
+        delete child;  // takes only its own lock
+        return Error(copied.error());
+    }
+    return child;
 }
 
 AddressSpace::FaultResult AddressSpace::handle_fault(u64 address, u32 access) {

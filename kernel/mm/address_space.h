@@ -29,9 +29,18 @@ public:
     // was opened by), or for the kernel's own images a label ("[vdso]").
     virtual fs::Dentry* dentry() const { return nullptr; }
     virtual const char* path() const { return ""; }
-    // True for a backing made for one mmap call (a file's pages): the address space deletes
-    // it when the last area mapping it goes. The loader's and the vDSO's are owned elsewhere.
+    // True for a backing made for one mmap call (a file's pages): deleted when the last
+    // area mapping it goes from the last address space that maps it (fork shares it). The
+    // loader's and the vDSO's are owned elsewhere.
     virtual bool freed_with_last_mapping() const { return false; }
+
+    // The address spaces with areas mapping it (for freed_with_last_mapping backings):
+    // one more (fork), one fewer; drop() returns true for the last.
+    void retain() { __atomic_fetch_add(&m_address_spaces, 1, __ATOMIC_RELAXED); }
+    bool drop() { return __atomic_sub_fetch(&m_address_spaces, 1, __ATOMIC_ACQ_REL) == 0; }
+
+private:
+    u32 m_address_spaces = 1;
 };
 
 // Bytes in memory: an ELF file in the initramfs, whose segments map it at their offsets.
@@ -73,6 +82,11 @@ public:
 
     // The table its threads run on.
     const paging::PageTable& page_table() const { return m_table; }
+
+    // fork(2): a copy with the same areas and layout. Private pages are shared read-only
+    // by both and copied on the first write (copy-on-write); pages of shared mappings stay
+    // shared. ENOMEM.
+    Result<AddressSpace*> fork();
 
     // Sets the layout (randomized by the loader): where mmap searches below, where brk starts.
     void set_layout(u64 mmap_top, u64 brk_start);
@@ -130,6 +144,10 @@ private:
     };
 
     FaultResult fault_locked(u64 address, u32 access);
+    // A write to a private page fork left read-only: copies it unless nobody else has it.
+    FaultResult copy_on_write(u64 page, u64* entry, u32 prot);
+    // fork: the page mappings of one area into child's table.
+    Result<void> share_pages(AddressSpace& child, const mm::Vma& area);
     void release_pages(u64 start, u64 end);
 
     // The backings of areas an operation removed (or trimmed), checked once it is done:

@@ -20,4 +20,16 @@ Result<u64> allocate_zeroed();
 usize free_count();
 usize total_count();
 
+// Frames mapped by more than one page table (private memory after fork, copy-on-write;
+// shared anonymous memory). Each frame of RAM has a count of its *extra* owners, 0 for a
+// frame that has one (every frame as allocate() returns it), so memory never shared costs
+// nothing to track. Counts live in one table made at boot (init_sharing), 2 bytes a frame.
+Result<void> init_sharing(u64 highest_address);
+// One more owner of the frame (a page table mapping it too).
+void share(u64 phys);
+// One owner fewer: the last one frees the frame. Returns true when it was freed.
+bool release(u64 phys);
+// Whether other owners map the frame (a write must copy it first).
+bool is_shared(u64 phys);
+
 }  // namespace frames

@@ -56,6 +56,9 @@ Result<void> init(const boot::BootInfo& info) {
 
     // Phase 2: the rest, now that the direct map covers all RAM.
     for (const auto& r : g_free) TRY(add_frames(r.start > kBootMappedLimit ? r.start : kBootMappedLimit, r.end));
+    u64 highest = 0;
+    for (const auto& r : g_free) highest = r.end > highest ? r.end : highest;
+    TRY(frames::init_sharing(highest));
 
     klog::info("memory: {} KiB usable, {} frames free, kernel image {:#x}-{:#x}", g_usable_bytes / KiB,
                frames::free_count(), kernel_image[0].start, kernel_image[0].end);

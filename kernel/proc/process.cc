@@ -4,8 +4,10 @@
 
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/trap_frame.h"
-#include "lib/log.h"
 #include "drivers/console/console.h"
+#include "fs/fd_table.h"
+#include "lib/log.h"
+#include "mm/address_space.h"
 #include "mm/user_memory.h"
 #include "sched/thread.h"
 
@@ -14,7 +16,40 @@ namespace proc {
 namespace {
 alignas(Process) u8 g_first_storage[sizeof(Process)];
 Process* g_first = nullptr;  // pid 1
+
+// The process table: every process, zombies included. Its lock also guards each
+// process's parent, children, state, exit status, group and session (Process's fields
+// marked so); a process's signal lock may be taken inside it, never the reverse.
+IrqSpinLock g_table_lock;
+using ProcessList = IntrusiveList<Process, &Process::m_table_node>;
+alignas(ProcessList) u8 g_table_storage[sizeof(ProcessList)];
+ProcessList* g_table = nullptr;
+int g_next_pid = 2;
+usize g_process_count = 0;
+// pid_max: pids wrap past it. kMaxProcesses bounds the table (a fork bomb gets EAGAIN).
+constexpr int kPidMax = 32768;
+constexpr usize kMaxProcesses = 4096;
+
+Process::SignalSender g_signal_sender = nullptr;
+
 }  // namespace
+
+IntrusiveList<Process, &Process::m_table_node>& Process::all() {
+    if (!g_table) g_table = new (g_table_storage) ProcessList;
+    return *g_table;
+}
+bool Process::lock_table() { return g_table_lock.lock(); }
+void Process::unlock_table(bool restore) { g_table_lock.unlock(restore); }
+
+Process* Process::find_locked(int pid) {
+    Process* found = nullptr;
+    all().for_each([&](Process& p) {
+        if (p.m_pid == pid && p.m_state != State::Zombie) found = &p;
+    });
+    return found;
+}
+
+void Process::set_signal_sender(SignalSender sender) { g_signal_sender = sender; }
 
 Process& Process::current() {
     Thread* thread = current_thread();
@@ -26,10 +61,147 @@ bool Process::exists() { return g_first != nullptr; }
 
 Process& Process::create(AddressSpace* memory, FdTable* fds) {
     g_first = new (g_first_storage) Process;
-    g_first->m_pid = 1;
+    g_first->m_pid = g_first->m_pgid = g_first->m_sid = 1;
     g_first->m_memory = memory;
     g_first->m_fds = fds;
+    IrqSpinLockGuard guard(g_table_lock);
+    all().push_back(*g_first);
+    g_process_count = 1;
     return *g_first;
+}
+
+Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
+    Process& parent = current();
+    auto* child = new (std::nothrow) Process;
+    if (!child) return Error(ENOMEM);
+    // What the child inherits; the rest starts empty (threads, timers, children).
+    child->m_memory = memory;
+    child->m_fds = fds;
+    child->exe_path = parent.exe_path;
+    child->start = parent.start;
+    child->cwd = parent.working_directory();
+    child->umask = parent.umask;
+    child->exit_signal = parent.exit_signal;
+    {
+        IrqSpinLockGuard guard(parent.cred_lock);
+        child->cred = parent.cred;
+        child->cred.groups = parent.cred.group_count ? new (std::nothrow) u32[parent.cred.group_count] : nullptr;
+        if (child->cred.groups)
+            for (usize i = 0; i < parent.cred.group_count; i++) child->cred.groups[i] = parent.cred.groups[i];
+    }
+    if (child->cred.group_count && !child->cred.groups) {
+        child->m_memory = nullptr;
+        child->m_fds = nullptr;
+        delete child;
+        return Error(ENOMEM);
+    }
+    {
+        IrqSpinLockGuard guard(parent.signal_lock);
+        for (int sig = 0; sig <= kSignalCount; sig++) child->actions[sig] = parent.actions[sig];
+    }
+    IrqSpinLockGuard guard(g_table_lock);
+    if (g_process_count >= kMaxProcesses) {
+        delete[] child->cred.groups;
+        child->m_memory = nullptr;
+        child->m_fds = nullptr;
+        delete child;
+        return Error(EAGAIN);
+    }
+    // The next pid that no process, group or session uses (Linux skips those too).
+    for (;;) {
+        int pid = g_next_pid;
+        g_next_pid = g_next_pid >= kPidMax ? 2 : g_next_pid + 1;
+        bool used = false;
+        all().for_each([&](Process& p) { used = used || p.m_pid == pid || p.m_pgid == pid || p.m_sid == pid; });
+        if (!used) {
+            child->m_pid = pid;
+            break;
+        }
+    }
+    child->m_next_tid = child->m_pid;
+    child->m_parent = &parent;
+    child->m_pgid = parent.m_pgid;
+    child->m_sid = parent.m_sid;
+    parent.m_children.push_back(*child);
+    all().push_back(*child);
+    g_process_count++;
+    return child;
+}
+
+void Process::abandon_fork(Process* child) {
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        child->m_parent->m_children.remove(*child);
+        all().remove(*child);
+        g_process_count--;
+    }
+    child->m_memory = nullptr;  // the caller frees what it gave
+    child->m_fds = nullptr;
+    destroy(child);
+}
+
+void Process::destroy(Process* process) {
+    delete[] process->cred.groups;
+    delete process;
+}
+
+int Process::ppid() {
+    IrqSpinLockGuard guard(g_table_lock);
+    return m_parent ? m_parent->m_pid : 0;
+}
+
+int Process::pgid() {
+    IrqSpinLockGuard guard(g_table_lock);
+    return m_pgid;
+}
+
+int Process::sid() {
+    IrqSpinLockGuard guard(g_table_lock);
+    return m_sid;
+}
+
+Result<int> Process::pgid_of(int pid) {
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* p = find_locked(pid);
+    if (!p) return Error(ESRCH);
+    return p->m_pgid;
+}
+
+Result<int> Process::sid_of(int pid) {
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* p = find_locked(pid);
+    if (!p) return Error(ESRCH);
+    return p->m_sid;
+}
+
+Result<void> Process::set_pgid(int pid, int pgid) {
+    Process& caller = current();
+    if (pgid < 0) return Error(EINVAL);
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* target = pid == 0 ? &caller : find_locked(pid);
+    if (!target || (target != &caller && target->m_parent != &caller)) return Error(ESRCH);
+    if (target->m_sid != caller.m_sid) return Error(EPERM);
+    if (target->m_pid == target->m_sid) return Error(EPERM);  // a session leader stays put
+    if (pgid == 0) pgid = target->m_pid;
+    if (pgid != target->m_pid) {
+        // Joining a group: it must exist in the caller's session.
+        bool exists = false;
+        all().for_each([&](Process& p) {
+            exists = exists || (p.m_state != State::Zombie && p.m_pgid == pgid && p.m_sid == caller.m_sid);
+        });
+        if (!exists) return Error(EPERM);
+    }
+    target->m_pgid = pgid;
+    return {};
+}
+
+Result<int> Process::set_sid() {
+    IrqSpinLockGuard guard(g_table_lock);
+    bool leads_group = m_pgid == m_pid;
+    all().for_each([&](Process& p) { leads_group = leads_group || (&p != this && p.m_pgid == m_pid); });
+    if (leads_group) return Error(EPERM);
+    m_sid = m_pgid = m_pid;
+    return m_pid;
 }
 
 int Process::allocate_tid() {
@@ -43,15 +215,11 @@ void Process::add_thread(UserContext& user) {
     m_threads.push_back(user);
 }
 
-void Process::remove_thread(UserContext& user, int status) {
-    bool last;
-    {
-        IrqSpinLockGuard signal_guard(signal_lock);
-        IrqSpinLockGuard guard(m_threads_lock);
-        m_threads.remove(user);
-        last = m_threads.empty();
-    }
-    if (last) exit_group(status);
+bool Process::remove_thread(UserContext& user) {
+    IrqSpinLockGuard signal_guard(signal_lock);
+    IrqSpinLockGuard guard(m_threads_lock);
+    m_threads.remove(user);
+    return m_threads.empty();
 }
 
 void Process::forget_thread(UserContext& user) {
@@ -88,9 +256,155 @@ UserContext* Process::find_thread_accepting(u64 mask) {
     return found ? found : m_threads.front();
 }
 
-[[noreturn]] void Process::exit_group(int status) {
-    klog::info("application exited with status {}", status & 0xff);
-    power::shutdown({protocol::ExitReason::Exited, static_cast<u8>(status & 0xff)});
+void Process::for_each_thread(void (*visit)(UserContext& user, void* context), void* context) {
+    IrqSpinLockGuard guard(m_threads_lock);
+    m_threads.for_each([&](UserContext& u) { visit(u, context); });
+}
+
+Result<WaitResult> Process::wait_child(const WaitMatch& match, bool no_hang, bool keep) {
+    auto matches = [&](const Process& child) {
+        switch (match.kind) {
+            case WaitMatch::Kind::Any: return true;
+            case WaitMatch::Kind::Pid: return child.m_pid == match.id;
+            case WaitMatch::Kind::Group: return child.m_pgid == match.id;
+        }
+        return false;
+    };
+    for (;;) {
+        u64 seen;
+        bool any = false;
+        Process* found = nullptr;
+        WaitResult result;
+        {
+            IrqSpinLockGuard guard(g_table_lock);
+            seen = m_child_events;
+            m_children.for_each([&](Process& child) {
+                if (!matches(child)) return;
+                any = true;
+                if (!found && child.m_state == State::Zombie) found = &child;
+            });
+            if (found) {
+                result = {found->m_pid, found->cred.ruid, found->m_exit};
+                if (!keep) {
+                    m_children.remove(*found);
+                    all().remove(*found);
+                    g_process_count--;
+                }
+            }
+        }
+        if (found) {
+            if (!keep) destroy(found);
+            return result;
+        }
+        if (!any) return Error(ECHILD);
+        if (no_hang) return WaitResult{};
+        TRY(m_child_waiters.wait_interruptible([&] { return __atomic_load_n(&m_child_events, __ATOMIC_ACQUIRE) != seen; }));
+    }
+}
+
+[[noreturn]] void Process::exit_group(int status) { end({false, status & 0xff}); }
+
+[[noreturn]] void Process::end(ExitStatus status) {
+    if (m_pid == 1) {
+        // The application osprey started: its end is the VM's.
+        if (status.signaled) {
+            klog::info("application killed by signal {}", linux_abi::signal_name(status.code));
+            power::shutdown({protocol::ExitReason::Signaled, static_cast<u8>(status.code)});
+        }
+        klog::info("application exited with status {}", status.code);
+        power::shutdown({protocol::ExitReason::Exited, static_cast<u8>(status.code)});
+    }
+    bool first;
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        first = m_state == State::Running;
+        if (first) {
+            m_state = State::Exiting;
+            m_exit = status;
+        }
+    }
+    // The other threads are killed; the last one out finishes the process.
+    if (first && g_signal_sender) {
+        struct Batch {
+            int self;
+            int count;
+            int tids[32];
+        };
+        constexpr u64 kKill = 1ull << (linux_abi::SIGKILL - 1);
+        for (;;) {
+            Batch batch{current_tid(), 0, {}};
+            for_each_thread(
+                [](UserContext& u, void* context) {
+                    auto& b = *static_cast<Batch*>(context);
+                    if (u.tid != b.self && !(u.pending & kKill) && b.count < 32) b.tids[b.count++] = u.tid;
+                },
+                &batch);
+            if (batch.count == 0) break;
+            for (int i = 0; i < batch.count; i++) g_signal_sender(*this, batch.tids[i], linux_abi::SIGKILL, nullptr, 0, 0);
+        }
+    }
+    exit_current_thread(status.code);
+}
+
+void Process::finish(int status) {
+    ExitStatus final;
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        final = m_state == State::Exiting ? m_exit : ExitStatus{false, status & 0xff};
+        m_state = State::Exiting;
+        m_exit = final;
+    }
+    if (m_pid == 1) end(final);
+    // What the process holds goes now; only its exit status waits for the parent.
+    delete extension;
+    extension = nullptr;
+    m_fds->close_range(0, FdTable::kMaxDescriptors - 1);
+    delete m_fds;
+    m_fds = nullptr;
+    {
+        MutexLocker lock(fs_lock);
+        cwd = nullptr;
+    }
+    current_thread()->m_page_table = nullptr;
+    delete m_memory;  // moves this CPU to the kernel's table first
+    m_memory = nullptr;
+
+    Process* parent;
+    bool reap_now;
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        m_state = State::Zombie;
+        // Orphans go to pid 1, which may wait for them.
+        bool orphan_zombies = false;
+        while (Process* child = m_children.front()) {
+            m_children.remove(*child);
+            child->m_parent = g_first;
+            g_first->m_children.push_back(*child);
+            orphan_zombies = orphan_zombies || child->m_state == State::Zombie;
+        }
+        if (orphan_zombies) __atomic_add_fetch(&g_first->m_child_events, 1, __ATOMIC_RELEASE);
+        parent = m_parent;
+        // A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) never waits: no zombie.
+        {
+            IrqSpinLockGuard signal_guard(parent->signal_lock);
+            const KernelSigaction& chld = parent->actions[linux_abi::SIGCHLD];
+            reap_now = chld.handler == linux_abi::SIG_IGN || (chld.flags & linux_abi::SA_NOCLDWAIT);
+        }
+        if (reap_now) {
+            parent->m_children.remove(*this);
+            all().remove(*this);
+            g_process_count--;
+        } else {
+            __atomic_add_fetch(&parent->m_child_events, 1, __ATOMIC_RELEASE);
+        }
+    }
+    if (reap_now) {
+        if (parent == g_first) g_first->m_child_waiters.wake_all();
+        destroy(this);
+        return;
+    }
+    parent->m_child_waiters.wake_all();
+    if (exit_signal && g_signal_sender) g_signal_sender(*parent, 0, exit_signal, &final, m_pid, cred.ruid);
 }
 
 namespace {
@@ -110,6 +424,11 @@ void print_user_frames(text::Sink& out, u64 rbp) {
 }  // namespace
 
 [[noreturn]] void Process::killed_by_signal(int sig, u64 fault_address) {
+    if (m_pid != 1) {
+        // As on Linux, only the parent learns of it (the wait status); the log says so.
+        klog::info("pid {} ({}) killed by signal {}", m_pid, exe_path, linux_abi::signal_name(sig));
+        end({true, sig});
+    }
     // Like the report a shell and the kernel log give on Linux, on the program's stderr.
     console::StderrSink err;
     UserContext* user = current_thread()->m_user;
@@ -127,8 +446,7 @@ void print_user_frames(text::Sink& out, u64 rbp) {
         text::format_to(err, "  #0 {:#018x}\n", f.rip);
         print_user_frames(err, f.rbp);
     }
-    klog::info("application killed by signal {}", linux_abi::signal_name(sig));
-    power::shutdown({protocol::ExitReason::Signaled, static_cast<u8>(sig)});
+    end({true, sig});
 }
 
 UserContext& current_user() { return *current_thread()->m_user; }

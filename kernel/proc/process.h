@@ -1,6 +1,7 @@
-// The application: one process (pid 1) of one or more threads, sharing an address space,
-// a descriptor table and signal dispositions. Kept separate from Thread so several
-// processes (fork/exec) can come later without a rewrite.
+// Processes: each of one or more threads sharing an address space, a descriptor table and
+// signal dispositions. The first (pid 1) is the application osprey started; fork makes
+// the others. A process that ends stays a zombie holding its exit status until its parent
+// waits for it; its children go to pid 1. When pid 1 ends, the VM powers off.
 #pragma once
 
 #include "base/intrusive_list.h"
@@ -8,6 +9,7 @@
 #include "fs/inode.h"
 #include "linux/signal_types.h"
 #include "sync/spinlock.h"
+#include "sync/wait_queue.h"
 
 class Thread;
 struct TrapFrame;
@@ -65,8 +67,35 @@ struct UserContext {
     u64 waiting_for = 0;  // in rt_sigtimedwait: the signals it takes (process-directed ones come here)
 };
 
+// How a process ended, as wait(2) encodes it.
+struct ExitStatus {
+    bool signaled = false;
+    int code = 0;  // the exit code (0-255) or the signal
+    int wait_status() const { return signaled ? code : (code & 0xff) << 8; }
+};
+
+// Which children a wait asks for (wait4's pid argument).
+struct WaitMatch {
+    enum class Kind { Any, Pid, Group } kind = Kind::Any;
+    int id = 0;  // the pid or the process group
+};
+
+// A child wait() took.
+struct WaitResult {
+    int pid = 0;
+    u32 uid = 0;
+    ExitStatus status;
+};
+
 class Process {
 public:
+    // State another layer keeps per process (the Linux layer's timers): deleted when the
+    // process ends (before it becomes a zombie).
+    class Extension {
+    public:
+        virtual ~Extension() = default;
+    };
+
     // The calling thread's process; in kernel threads (timers, the console's reader) the
     // first process, the application's pid 1.
     static Process& current();
@@ -74,8 +103,27 @@ public:
     // Creates the first process at boot (pid 1, before its first thread); it owns memory
     // and fds from then on.
     static Process& create(AddressSpace* memory, FdTable* fds);
+    // fork: a child of the calling process with its own copies (memory and fds given),
+    // the same credentials, directory, umask, dispositions, process group and session.
+    // EAGAIN when the process table is full (the caller frees memory and fds then).
+    static Result<Process*> fork(AddressSpace* memory, FdTable* fds);
 
     int pid() const { return m_pid; }
+    int ppid();
+    int pgid();
+    int sid();
+    // setpgid(2) on this process or one of its children (checks as Linux: ESRCH, EPERM,
+    // EACCES after the child's exec is not tracked yet).
+    static Result<void> set_pgid(int pid, int pgid);
+    // setsid(2): a new session and group led by the caller; EPERM for a group leader.
+    Result<int> set_sid();
+    // The process with this pid (not a zombie) visited under the process table's lock:
+    // visit must not sleep. ESRCH when there is none.
+    template <typename F>
+    static Result<void> with_process(int pid, F&& visit);
+    // Visits every live process (not zombies) under the table's lock.
+    template <typename F>
+    static void for_each(F&& visit);
     AddressSpace& memory() { return *m_memory; }
     FdTable& fds() { return *m_fds; }
 
@@ -109,8 +157,19 @@ public:
     // Threads: the first one's ID is the pid.
     int allocate_tid();
     void add_thread(UserContext& user);
-    // A thread ended with `status`; the last one ends the process with it.
-    void remove_thread(UserContext& user, int status);
+    // A thread leaves; true when it was the last (the caller then calls finish()).
+    bool remove_thread(UserContext& user);
+    // The last thread of a process ends it here (exit_current_thread): pid 1 powers the
+    // VM off; another releases its files, memory and timers, gives its children to pid
+    // 1, becomes a zombie and tells its parent (or is reaped at once when the parent
+    // ignores SIGCHLD; then the Process is gone when this returns).
+    void finish(int status);
+    // Visits the threads under the threads' lock (visit must not take the signal lock).
+    void for_each_thread(void (*visit)(UserContext& user, void* context), void* context);
+    // fork failed after Process::fork: the child goes (its memory and fds are the caller's).
+    static void abandon_fork(Process* child);
+    static Result<int> pgid_of(int pid);
+    static Result<int> sid_of(int pid);
     // Takes back add_thread() for a thread that never started.
     void forget_thread(UserContext& user);
     usize thread_count();
@@ -119,12 +178,52 @@ public:
     UserContext* find_thread(int tid);
     UserContext* find_thread_accepting(u64 mask);
 
-    // Ends the application and the VM with the exit record for `status`.
+    // exit_group(2): ends every thread of the process with `status`; pid 1 ends the VM
+    // with it (the exit record).
     [[noreturn]] void exit_group(int status);
-    // Ends it as killed by a signal: a Linux-like report on its stderr, status 128 + sig.
+    // Killed by a signal: pid 1 with a Linux-like report on its stderr and the VM's status
+    // 128 + sig; another process silently, its parent learning of the signal.
     [[noreturn]] void killed_by_signal(int sig, u64 fault_address = 0);
 
+    // wait4/waitid: a child matching `match` that has ended, reaped unless keep (WNOWAIT).
+    // Blocks (interruptibly) unless no_hang, then returns pid 0. ECHILD when no child matches.
+    Result<WaitResult> wait_child(const WaitMatch& match, bool no_hang, bool keep);
+
+    // The exit signal the parent gets (clone's low byte; SIGCHLD for fork).
+    int exit_signal = 17;
+    Extension* extension = nullptr;  // owned
+
+    // Registered once by the Linux layer: sends a signal to a process (SIGCHLD to a
+    // parent, SIGKILL to a thread of a process that exits). Called with no lock held.
+    // For SIGCHLD, child says how the child ended (else nullptr).
+    using SignalSender = void (*)(Process& target, int tid, int sig, const ExitStatus* child, int child_pid,
+                                  u32 child_uid);
+    static void set_signal_sender(SignalSender sender);
+
 private:
+    enum class State : u8 { Running, Exiting, Zombie };
+    ListNode m_table_node;    // in the process table
+    ListNode m_sibling_node;  // in the parent's children
+    // Guarded by the process table's lock (proc/process.cc):
+    Process* m_parent = nullptr;
+    IntrusiveList<Process, &Process::m_sibling_node> m_children;
+    State m_state = State::Running;
+    ExitStatus m_exit;
+    int m_pgid = 0;
+    int m_sid = 0;
+    // Bumped (under the table's lock) whenever a child ends; wait_child sleeps on it.
+    u64 m_child_events = 0;
+    WaitQueue m_child_waiters;
+
+    // exit_group and fatal signals: the first sets the status, the other threads are
+    // killed, the calling thread leaves.
+    [[noreturn]] void end(ExitStatus status);
+    static void destroy(Process* process);
+    static bool lock_table();  // returns what unlock_table needs (interrupts were on)
+    static void unlock_table(bool restore);
+    static Process* find_locked(int pid);
+    static IntrusiveList<Process, &Process::m_table_node>& all();
+
     int m_pid = 0;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
@@ -141,5 +240,24 @@ void set_current_gs_base(u64 base);
 
 UserContext& current_user();
 int current_tid();
+
+template <typename F>
+Result<void> Process::with_process(int pid, F&& visit) {
+    bool restore = lock_table();
+    Process* process = find_locked(pid);
+    if (process) visit(*process);
+    unlock_table(restore);
+    if (!process) return Error(ESRCH);
+    return {};
+}
+
+template <typename F>
+void Process::for_each(F&& visit) {
+    bool restore = lock_table();
+    all().for_each([&](Process& p) {
+        if (p.m_state != State::Zombie) visit(p);
+    });
+    unlock_table(restore);
+}
 
 }  // namespace proc

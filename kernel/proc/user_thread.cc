@@ -7,6 +7,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/percpu.h"
 #include "mm/address_space.h"
+#include "mm/user_memory.h"
 #include "proc/process.h"
 #include "sched/thread.h"
 
@@ -38,7 +39,10 @@ TrapFrame* frame_slot(Thread* thread) {
     frame->rflags = (frame->rflags & 0xcd5) | (1ull << 9) | 2;  // user flags, IF on
     frame->vector = ~0ull;
     self->m_user->frame = frame;
+    u64 set_child_tid = launch->start.set_child_tid;
     delete launch;
+    // fork's CLONE_CHILD_SETTID: the child's own memory, written from the child.
+    if (set_child_tid) (void)user_memory::copy_to(set_child_tid, &self->m_user->tid, sizeof(int));
     cpu::disable_interrupts();
     // The scheduler loads FS/GS bases on switches; this thread is already running.
     cpu::wrmsr(cpu::msr::kFsBase, self->m_user->fs_base);
@@ -51,7 +55,7 @@ TrapFrame* frame_slot(Thread* thread) {
 }  // namespace
 
 Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
-    Process& process = Process::current();
+    Process& process = start.process ? *start.process : Process::current();
     auto* user = new (std::nothrow) UserContext;
     auto* launch = new (std::nothrow) Launch{start, user};
     if (!user || !launch) {
@@ -97,6 +101,26 @@ void set_current_gs_base(u64 base) {
     current_user().gs_base = base;
     cpu::wrmsr(cpu::msr::kKernelGsBase, base);
     this_cpu()->loaded_user_gs_base = base;
+}
+
+namespace {
+ThreadExitHook g_exit_hook = nullptr;
+}  // namespace
+
+void set_thread_exit_hook(ThreadExitHook hook) { g_exit_hook = hook; }
+
+[[noreturn]] void exit_current_thread(int status) {
+    Thread* self = current_thread();
+    UserContext* user = self->m_user;
+    Process& process = *user->process;
+    if (g_exit_hook) g_exit_hook(*user);
+    if (process.remove_thread(*user)) process.finish(status);  // pid 1 does not return
+    cpu::disable_interrupts();
+    if (this_cpu()->fpu_owner == self) this_cpu()->fpu_owner = nullptr;
+    self->m_user = nullptr;
+    self->m_page_table = nullptr;
+    delete user;
+    thread_exit(status);
 }
 
 }  // namespace proc

@@ -23,6 +23,7 @@ struct Test {
 
 // Each file of tests registers its table here (selftest/*.cc).
 std::span<const Test> memory_tests();
+std::span<const Test> address_space_tests();
 std::span<const Test> time_tests();
 std::span<const Test> fault_tests();
 std::span<const Test> cxx_tests();

@@ -60,10 +60,19 @@ struct SigInfo {
         struct {
             u64 addr;
         } fault;
+        struct {  // SIGCHLD (_sigchld)
+            i32 pid;
+            u32 uid;
+            i32 status;  // the exit code, or the signal
+            i32 pad;
+            i64 utime, stime;
+        } child;
         u8 bytes[112];
     };
 };
 static_assert(sizeof(SigInfo) == 128);
+// SIGCHLD codes.
+constexpr i32 CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
 
 struct SigContext {
     u64 r8, r9, r10, r11, r12, r13, r14, r15;
