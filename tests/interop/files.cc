@@ -32,7 +32,7 @@ private:
 Result<std::vector<u8>> read_file(const std::string& path) {
     Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return Error(errno);
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd.get(), &st) < 0) return Error(errno);
     if (!S_ISREG(st.st_mode)) return Error(EINVAL);
     std::vector<u8> bytes(static_cast<usize>(st.st_size));

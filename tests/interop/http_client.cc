@@ -1,4 +1,5 @@
 // The `fetch` and `post` modes: a libs/net client of Python's HTTP servers.
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -44,8 +45,9 @@ Exchange::Exchange(Socket& socket, const ClientOptions& options) : m_socket(sock
     m_request_head = (options.post ? "POST " : "GET ") + options.path + " HTTP/1.0\r\nHost: " + options.host_field +
                      "\r\nUser-Agent: osprey-netstack-tap\r\n";
     if (options.post) {
-        m_request_head += "Content-Type: application/octet-stream\r\nContent-Length: " +
-                          std::to_string(options.upload.size()) + "\r\n";
+        m_request_head +=
+            "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(options.upload.size()) +
+            "\r\n";
         m_body = options.upload;
     }
     m_request_head += "\r\n";
@@ -68,17 +70,17 @@ Result<bool> Exchange::step(Nanos now) {
 Result<std::span<const u8>> response_body(const std::vector<u8>& response, int* status) {
     auto head = parse_head(std::string_view(reinterpret_cast<const char*>(response.data()), response.size()));
     if (head.is_error())
-        return fail(head.error() == EAGAIN ? "the server closed before the response head ended"
-                                           : "a malformed response head",
-                    head.error() == EAGAIN ? EPROTO : head.error());
+        return fail(
+            head.error() == EAGAIN ? "the server closed before the response head ended" : "a malformed response head",
+            head.error() == EAGAIN ? EPROTO : head.error());
     auto code = parse_status_line(head.value().start_line);
     if (code.is_error()) return fail(("a malformed status line: " + head.value().start_line).c_str(), EPROTO);
     *status = code.value();
     auto body = std::span<const u8>(response).subspan(head.value().size);
     auto length = head.value().content_length();
     if (length.is_ok() && length.value() != body.size()) {
-        std::fprintf(stderr, "netstack_tap: client: Content-Length says %llu bytes, %zu came before the close\n",
-                     (unsigned long long)length.value(), body.size());
+        std::fprintf(stderr, "netstack_tap: client: Content-Length says %" PRIu64 " bytes, %zu came before the close\n",
+                     length.value(), body.size());
         return Error(EPROTO);
     }
     if (length.is_error() && length.error() != ENOENT) return fail("a malformed Content-Length", EPROTO);

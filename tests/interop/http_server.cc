@@ -1,5 +1,6 @@
 // The `serve` mode: a libs/net listener answering curl.
 #include <cctype>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -151,13 +152,13 @@ Result<void> ServerConnection::on_body(bool end_of_stream) {
     usize have = m_in.size() - m_head.size;
     if (have < m_body_length) {
         if (!end_of_stream) return {};
-        std::fprintf(stderr, "netstack_tap: serve: the client ended its upload after %zu of %llu bytes\n", have,
-                     (unsigned long long)m_body_length);
+        std::fprintf(stderr, "netstack_tap: serve: the client ended its upload after %zu of %" PRIu64 " bytes\n", have,
+                     m_body_length);
         return Error(EPIPE);
     }
     if (have > m_body_length) {
-        std::fprintf(stderr, "netstack_tap: serve: %zu bytes after the %llu of the upload body\n",
-                     have - m_body_length, (unsigned long long)m_body_length);
+        std::fprintf(stderr, "netstack_tap: serve: %zu bytes after the %" PRIu64 " of the upload body\n",
+                     have - m_body_length, m_body_length);
         return Error(EPROTO);
     }
     std::string path = m_options.store_dir + "/" + m_upload_name;

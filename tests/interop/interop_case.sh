@@ -38,7 +38,7 @@ case "$profile" in
                    size_kib=2048 ;;
     *) echo "interop_case.sh: unknown profile $profile" >&2; exit 2 ;;
 esac
-transfer_limit=100  # seconds: a hang guard, not a performance bound
+transfer_limit=120  # seconds for each transfer: a hang guard, not a performance bound
 
 skip() {
     echo "SKIP: $*"

@@ -76,8 +76,7 @@ bool parse_percent(const char* text, u32* per_mille) {
 bool parse_mac(const char* text, net::MacAddress* mac) {
     unsigned b[6];
     char tail;
-    if (std::sscanf(text, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-        return false;
+    if (std::sscanf(text, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) return false;
     for (int i = 0; i < 6; i++) {
         if (b[i] > 0xff) return false;
         mac->bytes[i] = static_cast<u8>(b[i]);
@@ -226,6 +225,9 @@ int run(const Arguments& args) {
         if (error == EPERM || error == EACCES)
             std::fprintf(stderr, "netstack_tap: a TAP device needs CAP_NET_ADMIN (run as root, or in a namespace)\n");
         if (error == ENOENT) std::fprintf(stderr, "netstack_tap: /dev/net/tun is missing (modprobe tun)\n");
+        if (error == EINVAL)
+            std::fprintf(stderr, "netstack_tap: %s is too long (15 characters at most) or a TUN device\n",
+                         args.tap.c_str());
         if (error == EBUSY) std::fprintf(stderr, "netstack_tap: another process holds %s\n", args.tap.c_str());
         return kExitFailure;
     }

@@ -1,5 +1,6 @@
 #include "socket_io.h"
 
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
@@ -74,11 +75,11 @@ void print_connection(const char* what, const net::tcp::Socket& socket, net::Nan
     net::tcp::Info info = socket.info(now);
     net::Endpoint peer = socket.remote();
     std::fprintf(stderr,
-                 "netstack_tap: %s %u.%u.%u.%u:%u: sent %llu bytes (%llu retransmitted, %u segments), received %llu "
-                 "bytes, rtt %u us, cwnd %u, mss %u\n",
+                 "netstack_tap: %s %u.%u.%u.%u:%u: sent %" PRIu64 " bytes (%" PRIu64
+                 " retransmitted, %u segments), received %" PRIu64 " bytes, rtt %u us, cwnd %u, mss %u\n",
                  what, peer.address.octet(0), peer.address.octet(1), peer.address.octet(2), peer.address.octet(3),
-                 peer.port, (unsigned long long)info.bytes_sent, (unsigned long long)info.bytes_retrans,
-                 info.total_retrans, (unsigned long long)info.bytes_received, info.rtt, info.snd_cwnd, info.snd_mss);
+                 peer.port, info.bytes_sent, info.bytes_retrans, info.total_retrans, info.bytes_received, info.rtt,
+                 info.snd_cwnd, info.snd_mss);
 }
 
 }  // namespace interop

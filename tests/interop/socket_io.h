@@ -13,8 +13,7 @@ namespace interop {
 // Sends `data` from `sent` on as far as the send buffer takes it, advancing `sent`. A full
 // buffer is not an error. `more`: more data follows at once (MSG_MORE), so a short piece
 // waits to share a segment with it.
-Result<void> send_available(net::tcp::Socket& socket, std::span<const u8> data, usize& sent, bool more,
-                            net::Nanos now);
+Result<void> send_available(net::tcp::Socket& socket, std::span<const u8> data, usize& sent, bool more, net::Nanos now);
 
 // Appends what has arrived to `into`, up to `limit` bytes in all. True once the peer's end
 // of stream has been read (everything before it is in `into`).

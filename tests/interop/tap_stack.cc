@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <cerrno>
+#include <cinttypes>
 #include <csignal>
 
 namespace interop {
@@ -41,7 +42,7 @@ Nanos monotonic_now() {
 // Blocked except inside ppoll(): a signal that comes while a round runs is not lost, it
 // ends the next wait.
 void install_stop_signals() {
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, nullptr);
@@ -126,9 +127,8 @@ void TapStack::drain(Nanos grace) {
 
 Result<Nanos> TapStack::round(const Step* step, bool* finished, Nanos now) {
     TRY(read_frames(now));
-    m_incoming.release_due(now, [&](const u8* frame, usize length) {
-        m_stack->receive_frame(m_interface, frame, length, false, now);
-    });
+    m_incoming.release_due(
+        now, [&](const u8* frame, usize length) { m_stack->receive_frame(m_interface, frame, length, false, now); });
     run_timers(now);
     // The application acts until the sockets stop reporting news: a send can free room
     // for more, a receive can open the window.
@@ -219,40 +219,33 @@ void TapStack::address_removed(const net::Interface& interface) {
 void TapStack::print_stats(FILE* out) const {
     auto path = [&](const char* name, const PathCounters& c) {
         std::fprintf(out,
-                     "netstack_tap: %s: %llu frames, lost %llu, corrupted %llu, duplicated %llu, reordered %llu, "
-                     "overflowed %llu\n",
-                     name, (unsigned long long)c.frames, (unsigned long long)c.lost, (unsigned long long)c.corrupted,
-                     (unsigned long long)c.duplicated, (unsigned long long)c.reordered,
-                     (unsigned long long)c.overflowed);
+                     "netstack_tap: %s: %" PRIu64 " frames, lost %" PRIu64 ", corrupted %" PRIu64
+                     ", duplicated %" PRIu64 ", reordered %" PRIu64 ", overflowed %" PRIu64 "\n",
+                     name, c.frames, c.lost, c.corrupted, c.duplicated, c.reordered, c.overflowed);
     };
     path("frames from Linux", m_incoming.counters());
     path("frames to Linux", m_outgoing.counters());
     if (m_write_errors)
-        std::fprintf(out, "netstack_tap: %llu frames not written to the TAP device (last error %s)\n",
-                     (unsigned long long)m_write_errors, err::name(m_last_write_error));
-    const net::Interface* tap = m_stack->interface(m_interface);
-    const net::InterfaceCounters& link = tap->counters();
-    std::fprintf(out, "netstack_tap: link: rx %llu (errors %llu, dropped %llu, no handler %llu), tx %llu (errors %llu, dropped %llu)\n",
-                 (unsigned long long)link.rx_packets, (unsigned long long)link.rx_errors,
-                 (unsigned long long)link.rx_dropped, (unsigned long long)link.rx_nohandler,
-                 (unsigned long long)link.tx_packets, (unsigned long long)link.tx_errors,
-                 (unsigned long long)link.tx_dropped);
-    const auto& ip = m_stack->ip_stats();
-    std::fprintf(out, "netstack_tap: ip: in %llu, header errors %llu, discards %llu, delivered %llu, out %llu\n",
-                 (unsigned long long)ip.in_receives, (unsigned long long)ip.in_hdr_errors,
-                 (unsigned long long)ip.in_discards, (unsigned long long)ip.in_delivers,
-                 (unsigned long long)ip.out_requests);
+        std::fprintf(out, "netstack_tap: %" PRIu64 " frames not written to the TAP device (last error %s)\n",
+                     m_write_errors, err::name(m_last_write_error));
+    const net::InterfaceCounters& link = m_stack->interface(m_interface)->counters();
+    std::fprintf(out,
+                 "netstack_tap: link: rx %" PRIu64 " (errors %" PRIu64 ", dropped %" PRIu64 ", no handler %" PRIu64
+                 "), tx %" PRIu64 " (errors %" PRIu64 ", dropped %" PRIu64 ")\n",
+                 link.rx_packets, link.rx_errors, link.rx_dropped, link.rx_nohandler, link.tx_packets, link.tx_errors,
+                 link.tx_dropped);
+    const net::ipv4::IpStats& ip = m_stack->ip_stats();
+    std::fprintf(out,
+                 "netstack_tap: ip: in %" PRIu64 ", header errors %" PRIu64 ", discards %" PRIu64 ", delivered %" PRIu64
+                 ", out %" PRIu64 "\n",
+                 ip.in_receives, ip.in_hdr_errors, ip.in_discards, ip.in_delivers, ip.out_requests);
     const net::tcp::Stats& tcp = m_tcp->stats();
     std::fprintf(out,
-                 "netstack_tap: tcp: segments in %llu, out %llu, retransmitted %llu (fast %llu, timeouts %llu), "
-                 "out of order kept %llu, dropped %llu, checksum errors %llu, bad segments %llu, resets sent %llu, "
-                 "connections reset %llu\n",
-                 (unsigned long long)tcp.in_segs, (unsigned long long)tcp.out_segs,
-                 (unsigned long long)tcp.retrans_segs, (unsigned long long)tcp.fast_retrans,
-                 (unsigned long long)tcp.timeouts, (unsigned long long)tcp.ofo_queue,
-                 (unsigned long long)tcp.ofo_drops, (unsigned long long)tcp.in_csum_errors,
-                 (unsigned long long)tcp.in_errs, (unsigned long long)tcp.out_rsts,
-                 (unsigned long long)tcp.estab_resets);
+                 "netstack_tap: tcp: segments in %" PRIu64 ", out %" PRIu64 ", retransmitted %" PRIu64 " (fast %" PRIu64
+                 ", timeouts %" PRIu64 "), out of order kept %" PRIu64 ", dropped %" PRIu64 ", checksum errors %" PRIu64
+                 ", bad segments %" PRIu64 ", resets sent %" PRIu64 ", connections reset %" PRIu64 "\n",
+                 tcp.in_segs, tcp.out_segs, tcp.retrans_segs, tcp.fast_retrans, tcp.timeouts, tcp.ofo_queue,
+                 tcp.ofo_drops, tcp.in_csum_errors, tcp.in_errs, tcp.out_rsts, tcp.estab_resets);
 }
 
 }  // namespace interop
