@@ -20,8 +20,8 @@ struct ServeOptions {
     Nanos limit = 0;
 };
 
-// GET (any path): FILE with its Content-Length. PUT or POST /NAME with a Content-Length:
-// the body stored as STORE_DIR/NAME (100 Continue first when asked). One request per
+// GET (any path): FILE with its Content-Length; HEAD: that head alone. PUT or POST /NAME
+// with a Content-Length: the body stored as STORE_DIR/NAME (100 Continue first when asked). One request per
 // connection (Connection: close); connections are served side by side.
 Result<void> serve(TapStack& stack, const ServeOptions& options);
 

@@ -53,7 +53,8 @@ private:
 
     Result<void> on_head(bool end_of_stream);
     Result<void> on_body(bool end_of_stream);
-    void respond(int status, const char* reason, std::span<const u8> body);
+    // HEAD (`with_body` false) describes the body without sending it.
+    void respond(int status, const char* reason, std::span<const u8> body, bool with_body = true);
 
     Socket& m_socket;
     const ServeOptions& m_options;
@@ -125,8 +126,8 @@ Result<void> ServerConnection::on_head(bool end_of_stream) {
         return Error(EINVAL);
     }
     const std::string& method = request.value().method;
-    if (method == "GET") {
-        respond(200, "OK", m_options.file);
+    if (method == "GET" || method == "HEAD") {
+        respond(200, "OK", m_options.file, method == "GET");
         return {};
     }
     if (method != "PUT" && method != "POST") {
@@ -174,14 +175,14 @@ Result<void> ServerConnection::on_body(bool end_of_stream) {
     return {};
 }
 
-void ServerConnection::respond(int status, const char* reason, std::span<const u8> body) {
+void ServerConnection::respond(int status, const char* reason, std::span<const u8> body, bool with_body) {
     char head[256];
     std::snprintf(head, sizeof head,
                   "HTTP/1.1 %d %s\r\nContent-Type: application/octet-stream\r\nContent-Length: %zu\r\n"
                   "Connection: close\r\n\r\n",
                   status, reason, body.size());
     m_response_head = head;
-    m_body = body;
+    m_body = with_body ? body : std::span<const u8>();
     m_phase = Phase::Respond;
 }
 

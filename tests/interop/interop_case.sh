@@ -6,7 +6,8 @@
 #
 # Inside the namespace Linux holds 10.99.0.1/24 on the TAP interface osp0; netstack_tap
 # attaches to osp0 and is 10.99.0.2. Three transfers, each compared byte for byte (SHA-256):
-#   1. curl GETs a random file from netstack_tap's server, then PUTs another one to it;
+#   1. curl GETs a random file from netstack_tap's server, PUTs another one to it, and
+#      makes three HEAD requests from the same few local ports (reopening TIME_WAIT);
 #   2. netstack_tap fetches a random file from `python3 -m http.server`;
 #   3. netstack_tap POSTs a random file to upload_server.py (http.server with PUT/POST).
 # Impairments: netstack_tap impairs the frames it sends and (unless netem can) those it
@@ -180,7 +181,7 @@ note_failure() {
 }
 
 # ---- 1. curl against netstack_tap's server: a download, then an upload ----
-start_in_ns "$scratch/serve.log" "${netstack_tap[@]}" --connections 2 --store "$scratch/stored" \
+start_in_ns "$scratch/serve.log" "${netstack_tap[@]}" --connections 5 --store "$scratch/stored" \
     --ready-file "$scratch/ready" serve 8080 "$scratch/www/download.bin"
 server=$started
 logs+=("$scratch/serve.log")
@@ -199,6 +200,20 @@ if [ -e "$scratch/ready" ]; then
         http://10.99.0.2:8080/upload.bin >"$scratch/curl_put.out" 2>"$scratch/curl_put.err" ||
         note_failure "curl PUT to netstack_tap: $(cat "$scratch/curl_put.err")"
     compare "curl PUT to netstack_tap" "$scratch/upload.bin" "$scratch/stored/upload.bin" "$t"
+    # Short connections one after the other from the same few ports: when netstack_tap's
+    # FIN went first, the next SYN of that four-tuple finds its TIME_WAIT and reopens it
+    # (when curl's went first, Linux holds the port and curl takes the next one).
+    t=$(now_ms)
+    before=$failures
+    for i in 1 2 3; do
+        in_ns curl -sS --fail --max-time "$transfer_limit" --local-port 40000-40009 -I \
+            http://10.99.0.2:8080/download.bin >"$scratch/curl_head.out" 2>"$scratch/curl_head.err" ||
+            note_failure "curl HEAD $i to netstack_tap: $(cat "$scratch/curl_head.err")"
+        grep -qx "Content-Length: $((size_kib * 1024))"$'\r' "$scratch/curl_head.out" ||
+            note_failure "curl HEAD $i: no Content-Length: $((size_kib * 1024)) in: $(cat "$scratch/curl_head.out")"
+    done
+    [ "$failures" = "$before" ] &&
+        echo "ok: 3 curl HEADs to netstack_tap from ports 40000-40009 in $(($(now_ms) - t)) ms"
     wait_exit "$server" 20
     [ "$status" = 0 ] || note_failure "netstack_tap serve exited with status $status"
 else

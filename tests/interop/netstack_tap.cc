@@ -29,7 +29,7 @@ void usage() {
                  "       netstack_tap [OPTIONS] post HOST PORT PATH FILE\n"
                  "\n"
                  "Runs libs/net (NetStack + TCP) on a TAP device.\n"
-                 "  serve   HTTP server: GET answers FILE, PUT/POST /NAME stores the body in --store DIR\n"
+                 "  serve   HTTP server: GET (HEAD) answers FILE, PUT/POST /NAME stores the body in --store DIR\n"
                  "  fetch   GET http://HOST:PORT/PATH, the body written to OUT (status 200 and the\n"
                  "          whole Content-Length required)\n"
                  "  post    POST FILE to http://HOST:PORT/PATH (a 2xx answer required)\n"

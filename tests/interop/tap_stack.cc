@@ -243,9 +243,11 @@ void TapStack::print_stats(FILE* out) const {
     std::fprintf(out,
                  "netstack_tap: tcp: segments in %" PRIu64 ", out %" PRIu64 ", retransmitted %" PRIu64 " (fast %" PRIu64
                  ", timeouts %" PRIu64 "), out of order kept %" PRIu64 ", dropped %" PRIu64 ", checksum errors %" PRIu64
-                 ", bad segments %" PRIu64 ", resets sent %" PRIu64 ", connections reset %" PRIu64 "\n",
+                 ", bad segments %" PRIu64 ", resets sent %" PRIu64 ", connections reset %" PRIu64
+                 ", TIME_WAIT reopened %" PRIu64 "\n",
                  tcp.in_segs, tcp.out_segs, tcp.retrans_segs, tcp.fast_retrans, tcp.timeouts, tcp.ofo_queue,
-                 tcp.ofo_drops, tcp.in_csum_errors, tcp.in_errs, tcp.out_rsts, tcp.estab_resets);
+                 tcp.ofo_drops, tcp.in_csum_errors, tcp.in_errs, tcp.out_rsts, tcp.estab_resets,
+                 tcp.time_wait_recycled);
 }
 
 }  // namespace interop
