@@ -56,6 +56,17 @@ for tool in ip tc curl python3 sha256sum cmp timeout; do
 done
 [ -c /dev/net/tun ] || skip "/dev/net/tun is missing (no TUN/TAP support here)"
 
+# A run killed outright (SIGKILL from a test timeout) leaves its namespace behind: the
+# namespaces of runs whose shell is gone are removed, with what still runs in them.
+for stale in $(ip netns list 2>/dev/null | awk '$1 ~ /^osprey-interop-.*-[0-9]+$/ { print $1 }'); do
+    owner=${stale##*-}
+    kill -0 "$owner" 2>/dev/null && continue
+    for pid in $(ip netns pids "$stale" 2>/dev/null); do
+        kill -KILL "$pid" 2>/dev/null
+    done
+    ip netns delete "$stale" 2>/dev/null
+done
+
 ns="osprey-interop-$profile-$$"
 scratch=$(mktemp -d "/tmp/osprey-interop-$profile.XXXXXX") || fail_now "mktemp failed"
 pids=()
