@@ -79,11 +79,17 @@ cleanup() {
     for pid in "${pids[@]}"; do
         wait "$pid" 2>/dev/null
     done
-    [ "$netns_made" = 1 ] && ip netns delete "$ns" 2>/dev/null
+    if [ "$netns_made" = 1 ]; then
+        # Anything still in the namespace was started here (a curl, a server's child).
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null
+        done
+        ip netns delete "$ns" 2>/dev/null
+    fi
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 if ! ip netns add "$ns" 2>"$scratch/netns.err"; then
     skip "cannot create a network namespace ($(head -n 1 "$scratch/netns.err")); needs root or CAP_NET_ADMIN"
@@ -127,11 +133,12 @@ logs=()
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # Starts a command in the namespace in the background, its output in LOG; its pid goes to
-# pids (so cleanup ends it) and to $started.
+# pids (so cleanup ends it) and to $started. `ip netns exec` execs timeout, which passes a
+# SIGTERM on to the command: the pid is the command's own (not a subshell's).
 start_in_ns() {
     local log=$1
     shift
-    in_ns timeout --kill-after=5 $((transfer_limit + 20)) "$@" >"$log" 2>&1 &
+    ip netns exec "$ns" timeout --kill-after=5 $((transfer_limit + 20)) "$@" >"$log" 2>&1 &
     started=$!
     pids+=("$started")
 }
