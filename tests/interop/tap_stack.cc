@@ -61,7 +61,6 @@ u64 TapStack::Random::next_u64() {
 
 TapStack::TapStack(TapDevice device, const TapStackConfig& config)
     : m_device(std::move(device)),
-      m_config(config),
       m_outgoing(config.impairment, config.seed),
       m_incoming(config.impair_received ? config.impairment : Impairment{}, config.seed ^ 0x5eed5eed5eed5eedull),
       m_frame(kFrameBuffer) {}

@@ -81,14 +81,14 @@ private:
     // net::tcp::Events
     void changed(net::tcp::Socket&, u32) override { m_changed = true; }
 
+    // Declared before the stack, so they outlive whatever it sends while going away.
     TapDevice m_device;
-    TapStackConfig m_config;
-    Random m_random;
-    std::unique_ptr<net::NetStack> m_stack;
-    net::tcp::Tcp* m_tcp = nullptr;
-    unsigned m_interface = 0;
     ImpairedPath m_outgoing;
     ImpairedPath m_incoming;
+    Random m_random;
+    std::unique_ptr<net::NetStack> m_stack;
+    net::tcp::Tcp* m_tcp = nullptr;  // owned: deleted before the stack it is registered with
+    unsigned m_interface = 0;
     bool m_changed = false;  // a socket reported something since the application's last turn
     u64 m_write_errors = 0;
     int m_last_write_error = 0;
