@@ -10,12 +10,13 @@ set -eu
 # openjdk-17-jdk-headless (java, and the compiler its source launcher uses), cargo with rustc, golang-go with cgo).
 # The networking tests' servers and clients (tests/netapps): redis-server with redis-tools,
 # nginx-light, memcached, iperf3, curl, wrk, nodejs.
+# The interop tier (tests/interop): iproute2 (ip netns, ip tuntap, tc, nstat) with curl and python3.
 # Benchmarks: xz-utils unpacks Debian's kernel for the Linux guest (bench/lib/linux_guest.sh).
 # Fuzzing: clang with its libFuzzer and sanitizer runtimes (tests/fuzz).
 PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
 nlohmann-json3-dev libtoml11-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
 golang-go xz-utils coreutils python3 sqlite3 lua5.4 perl cargo openjdk-17-jdk-headless \
-clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs"
+clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs iproute2"
 
 missing=""
 for package in $PACKAGES; do

@@ -8,7 +8,6 @@
 #include "fs/vfs.h"
 #include "mm/address_space.h"
 #include "drivers/console/console.h"
-#include "linux/exec.h"
 #include "proc/process.h"
 #include "mm/heap.h"
 #include "mm/vma_set.h"
@@ -200,12 +199,17 @@ void render_strings(Sink& out, std::span<const std::string_view> strings) {
     }
 }
 
-void render_cmdline(Sink& out, u64) { render_strings(out, linux_abi::application_start().argv); }
-void render_environ(Sink& out, u64) { render_strings(out, linux_abi::application_start().env); }
+void render_cmdline(Sink& out, u64) {
+    if (Process* p = process()) render_strings(out, p->start.argv);
+}
+void render_environ(Sink& out, u64) {
+    if (Process* p = process()) render_strings(out, p->start.env);
+}
 
 void render_auxv(Sink& out, u64) {
-    for (const auto& entry : linux_abi::application_start().auxv)
-        out.write({reinterpret_cast<const char*>(&entry), sizeof entry});
+    Process* p = process();
+    if (!p) return;
+    for (const auto& entry : p->start.auxv) out.write({reinterpret_cast<const char*>(&entry), sizeof entry});
 }
 
 // One area of the address space as render_maps prints it, taken under the address-space
@@ -343,7 +347,7 @@ void render_stat(Sink& out, u64 tid) {
     if (!p) return;
     MemoryFigures m = memory_figures(*p);
     SignalFigures s = signal_figures(*p, static_cast<int>(tid));
-    const auto& start = linux_abi::application_start();
+    const auto& start = p->start;
     bool running = static_cast<int>(tid) == proc::current_tid();
     bool tty = stdin_is_terminal();
     // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt

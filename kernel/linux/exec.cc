@@ -68,23 +68,21 @@ Error fail(int error, std::string_view format, const Args&... args) {
 }
 
 
-// What /proc/self/{cmdline,environ,auxv,stat} show: the argv and env strings (views into
-// the app config, which stays in the initramfs), and the auxv as placed on the stack.
+// What /proc/self/{cmdline,environ,auxv,stat} show (Process::start): the argv and env
+// strings are views into the app config, which stays in the initramfs; the auxv is copied
+// here as placed on the stack.
 AuxEntry g_auxv[kMaxAuxEntries + 8];
-ApplicationStart g_start;
 
-void remember_start(const StackInput& input, const StackLayout& layout, const u8* placed_auxv) {
+void remember_start(Process& process, const StackInput& input, const StackLayout& layout, const u8* placed_auxv) {
     usize count = 0;
     while (count < sizeof g_auxv / sizeof g_auxv[0]) {
         memcpy(&g_auxv[count], placed_auxv + count * sizeof(AuxEntry), sizeof(AuxEntry));
         if (g_auxv[count++].type == AT_NULL) break;
     }
-    g_start = {input.argv, input.envp, {g_auxv, count}, layout};
+    process.start = {input.argv, input.envp, {g_auxv, count}, layout};
 }
 
 }  // namespace
-
-const ApplicationStart& application_start() { return g_start; }
 
 // A program's bytes: in place in the initramfs when the file was never written, else read
 // into kernel memory (kept: the mappings copy from it).
@@ -274,7 +272,7 @@ Result<void> start_application(bool aslr) {
         // whichever is loaded; the kernel half is the same in all).
         memory->page_table().activate();
         auto copied = user_memory::copy_to(layout.value().rsp, input.window.data() + (layout.value().rsp - copied_from), used);
-        remember_start(input, layout.value(), input.window.data() + (layout.value().auxv - copied_from));
+        remember_start(process, input, layout.value(), input.window.data() + (layout.value().auxv - copied_from));
         heap::free(buffer.value());
         TRY(copied);
 

@@ -17,12 +17,5 @@ bool has_application();
 // application's stderr (the file is not a loadable ELF, ...) and returned.
 Result<void> start_application(bool aslr);
 
-// What the application was started with (empty before it starts), for /proc/self.
-struct ApplicationStart {
-    std::span<const std::string_view> argv, env;
-    std::span<const AuxEntry> auxv;  // as placed on its stack, AT_NULL included
-    StackLayout stack;
-};
-const ApplicationStart& application_start();
 
 }  // namespace linux_abi

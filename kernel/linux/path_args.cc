@@ -31,10 +31,7 @@ Result<RefPtr<fs::Inode>> base_for(int dirfd, const PathArg& path) {
 
 Result<RefPtr<fs::Inode>> start_directory(int dirfd) {
     Process& process = Process::current();
-    if (dirfd == AT_FDCWD) {
-        MutexLocker lock(process.fs_lock);
-        return process.cwd;
-    }
+    if (dirfd == AT_FDCWD) return process.working_directory();
     auto file = TRY(process.fds().get(dirfd));
     auto* inode_file = fs::as_inode_file(*file);
     if (!inode_file) return Error(ENOTDIR);

@@ -7,6 +7,10 @@
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "fs/inode.h"
+#include <span>
+#include <string_view>
+
+#include "linux/initial_stack.h"
 #include "linux/signal_types.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -153,6 +157,20 @@ public:
     Mutex fs_lock;
     RefPtr<fs::Inode> cwd;
     u32 umask = 022;
+    RefPtr<fs::Inode> working_directory() {
+        MutexLocker lock(fs_lock);
+        return cwd;
+    }
+
+    // What the program was started with, for /proc/[pid]/{cmdline,environ,auxv,stat}:
+    // views of memory that outlives the process (the strings of the app config; the
+    // loader's copy of the auxv as placed on the stack). Set by the loader, then fixed.
+    struct Start {
+        std::span<const std::string_view> argv, env;
+        std::span<const linux_abi::AuxEntry> auxv;  // AT_NULL included
+        linux_abi::StackLayout stack;
+    };
+    Start start;
 
     // Threads: the first one's ID is the pid.
     int allocate_tid();

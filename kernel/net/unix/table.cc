@@ -4,7 +4,6 @@
 
 #include "fs/vfs.h"
 #include "lib/random.h"
-#include "linux/path_args.h"
 #include "proc/process.h"
 #include "net/unix/unix_socket.h"
 
@@ -58,7 +57,7 @@ bool bound(Endpoint& endpoint) {
 // Where a relative path starts: the working directory.
 Result<RefPtr<fs::Inode>> start_for(std::string_view path) {
     if (!path.empty() && path[0] == '/') return fs::root();
-    return linux_abi::start_directory(linux_abi::AT_FDCWD);
+    return proc::Process::current().working_directory();
 }
 
 Result<void> bind_path(Endpoint& endpoint, const Name& name) {
