@@ -47,13 +47,26 @@ Result<u64> sys_exit(SyscallArgs& args) { proc::exit_current_thread(args.i32_arg
 Result<u64> sys_exit_group(SyscallArgs& args) { Process::current().exit_group(args.i32_arg(0) & 0xff); }
 Result<u64> sys_getpid(SyscallArgs&) { return Process::current().pid(); }
 Result<u64> sys_gettid(SyscallArgs&) { return current_tid(); }
-Result<u64> sys_getppid(SyscallArgs&) { return 0; }  // started by the kernel, like init
-Result<u64> sys_getpgrp(SyscallArgs&) { return Process::current().pid(); }
+Result<u64> sys_getppid(SyscallArgs&) { return Process::current().ppid(); }  // pid 1: 0, as init
+Result<u64> sys_getpgrp(SyscallArgs&) { return Process::current().pgid(); }
 Result<u64> sys_getpgid(SyscallArgs& args) {
-    if (args[0] != 0 && args[0] != static_cast<u64>(Process::current().pid())) return Error(ESRCH);
-    return Process::current().pid();
+    int pid = args.i32_arg(0);
+    if (pid < 0) return Error(ESRCH);
+    if (pid == 0) return Process::current().pgid();
+    return static_cast<u64>(TRY(Process::pgid_of(pid)));
 }
-Result<u64> sys_getsid(SyscallArgs& args) { return sys_getpgid(args); }
+Result<u64> sys_getsid(SyscallArgs& args) {
+    int pid = args.i32_arg(0);
+    if (pid < 0) return Error(ESRCH);
+    if (pid == 0) return Process::current().sid();
+    return static_cast<u64>(TRY(Process::sid_of(pid)));
+}
+Result<u64> sys_setpgid(SyscallArgs& args) {
+    if (args.i32_arg(0) < 0) return Error(EINVAL);
+    TRY(Process::set_pgid(args.i32_arg(0), args.i32_arg(1)));
+    return 0;
+}
+Result<u64> sys_setsid(SyscallArgs&) { return static_cast<u64>(TRY(Process::current().set_sid())); }
 
 
 Result<u64> sys_uname(SyscallArgs& args) {
@@ -212,15 +225,40 @@ Result<u64> sys_sysinfo(SyscallArgs& args) {
     return 0;
 }
 
-// wait4 and waitid: the application is the only process and cannot start others (no
-// fork yet), so it never has a child to wait for: ECHILD, as Linux answers then. Bad
-// options are EINVAL first, as there.
+namespace {
+
+struct Rusage {
+    i64 utime_sec, utime_usec, stime_sec, stime_usec;
+    i64 maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
+        nivcsw;
+};
+static_assert(sizeof(Rusage) == 144);
+
+}  // namespace
+
+// wait4: pid > 0 that child, 0 any in the caller's group, -1 any, < -1 any in group -pid.
+// Stopped and continued children are never reported (no job control signals stop a
+// process here yet). The child's resource usage reads as zeros.
 Result<u64> sys_wait4(SyscallArgs& args) {
     constexpr u32 WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WNOTHREAD = 0x20000000, WALL = 0x40000000,
                   WCLONE = 0x80000000;
-    if (static_cast<u32>(args[2]) & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
-        return Error(EINVAL);
-    return Error(ECHILD);
+    int pid = args.i32_arg(0);
+    u32 options = static_cast<u32>(args[2]);
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) return Error(EINVAL);
+    if (pid == INT32_MIN) return Error(ESRCH);
+    Process& process = Process::current();
+    proc::WaitMatch match;
+    if (pid > 0) match = {proc::WaitMatch::Kind::Pid, pid};
+    else if (pid == 0) match = {proc::WaitMatch::Kind::Group, process.pgid()};
+    else if (pid < -1) match = {proc::WaitMatch::Kind::Group, -pid};
+    auto waited = TRY(process.wait_child(match, options & WNOHANG, false));
+    if (waited.pid == 0) return 0;
+    if (args[1]) TRY(UserPtr<i32>(args[1]).write(waited.status.wait_status()));
+    if (args[3]) {
+        Rusage usage{};
+        TRY(user_memory::copy_to(args[3], &usage, sizeof usage));
+    }
+    return static_cast<u64>(waited.pid);
 }
 
 Result<u64> sys_waitid(SyscallArgs& args) {
@@ -228,12 +266,34 @@ Result<u64> sys_waitid(SyscallArgs& args) {
     constexpr u32 WNOHANG = 1, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8, WNOWAIT = 0x01000000, WNOTHREAD = 0x20000000,
                   WALL = 0x40000000, WCLONE = 0x80000000;
     int type = static_cast<int>(args[0]);
+    int id = args.i32_arg(1);
     u32 options = static_cast<u32>(args[3]);
     if (type != P_ALL && type != P_PID && type != P_PGID && type != P_PIDFD) return Error(EINVAL);
     if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)) return Error(EINVAL);
     if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return Error(EINVAL);
-    if (type == P_PIDFD) return Error(EBADF);  // no pidfd can exist without children
-    return Error(ECHILD);
+    if (type == P_PIDFD) return Error(EBADF);  // pidfd_open is not there: no pidfd exists
+    if ((type == P_PID && id <= 0) || (type == P_PGID && id < 0)) return Error(EINVAL);
+    Process& process = Process::current();
+    proc::WaitMatch match;
+    if (type == P_PID) match = {proc::WaitMatch::Kind::Pid, id};
+    else if (type == P_PGID) match = {proc::WaitMatch::Kind::Group, id ? id : process.pgid()};
+    // Only exits are ever reported (see wait4): a wait for stops alone finds nothing now.
+    bool no_hang = (options & WNOHANG) || !(options & WEXITED);
+    auto waited = TRY(process.wait_child(match, no_hang, options & WNOWAIT));
+    SigInfo info{};
+    if (waited.pid) {
+        info.si_signo = SIGCHLD;
+        info.si_code = waited.status.signaled ? CLD_KILLED : CLD_EXITED;
+        info.child.pid = waited.pid;
+        info.child.uid = waited.uid;
+        info.child.status = waited.status.code;
+    }
+    if (args[2]) TRY(user_memory::copy_to(args[2], &info, sizeof info));
+    if (args[4]) {
+        Rusage usage{};
+        TRY(user_memory::copy_to(args[4], &usage, sizeof usage));
+    }
+    return 0;
 }
 
 // capget: the application runs as root with every capability, as root does on Linux by

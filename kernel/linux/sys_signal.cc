@@ -91,21 +91,52 @@ Result<u64> sys_sigaltstack(SyscallArgs& args) {
     return 0;
 }
 
+namespace {
+
+// kill(2)'s permission rule: root may signal anyone; others a process whose real or saved
+// user id is the sender's real or effective one.
+bool may_signal(const Process& sender, const Process& target) {
+    if (sender.cred.euid == 0) return true;
+    return sender.cred.ruid == target.cred.ruid || sender.cred.ruid == target.cred.suid ||
+           sender.cred.euid == target.cred.ruid || sender.cred.euid == target.cred.suid;
+}
+
+}  // namespace
+
+// kill: pid > 0 that process, 0 the caller's group, -1 every process but pid 1 and the
+// caller, < -1 the group -pid. Signal 0 only checks that there is someone to signal.
 Result<u64> sys_kill(SyscallArgs& args) {
-    i64 pid = static_cast<i32>(args[0]);
+    int pid = args.i32_arg(0);
     u64 sig = args[1];
-    Process& process = Process::current();
-    // pid 0 (own group), -1 (everyone), -pid (a group) and the own pid all mean this
-    // process: there is no other.
-    if (pid != 0 && pid != -1 && pid != process.pid() && pid != -process.pid()) return Error(ESRCH);
-    if (sig == 0) return 0;
-    if (!valid_signal(sig)) return Error(EINVAL);
+    if (sig != 0 && !valid_signal(sig)) return Error(EINVAL);
+    if (pid == INT32_MIN) return Error(ESRCH);
+    Process& sender = Process::current();
     SigInfo info{};
     info.si_signo = static_cast<i32>(sig);
     info.si_code = SI_USER;
-    info.kill.pid = process.pid();
-    info.kill.uid = process.cred.ruid;
-    TRY(signals::send(0, static_cast<int>(sig), info));
+    info.kill.pid = sender.pid();
+    info.kill.uid = sender.cred.ruid;
+    if (pid > 0) {
+        Result<void> sent{};
+        TRY(Process::with_process(pid, [&](Process& target) {
+            if (!may_signal(sender, target)) sent = Error(EPERM);
+            else if (sig) sent = signals::send_to(target, 0, static_cast<int>(sig), info);
+        }));
+        TRY(sent);
+        return 0;
+    }
+    int group = pid == 0 ? sender.pgid() : -pid;
+    bool found = false, permitted = false;
+    Process::for_each([&](Process& target) {
+        bool chosen = pid == -1 ? (target.pid() > 1 && &target != &sender) : target.pgid_locked() == group;
+        if (!chosen) return;
+        found = true;
+        if (!may_signal(sender, target)) return;
+        permitted = true;
+        if (sig) (void)signals::send_to(target, 0, static_cast<int>(sig), info);
+    });
+    if (!found) return Error(ESRCH);
+    if (!permitted) return Error(EPERM);
     return 0;
 }
 

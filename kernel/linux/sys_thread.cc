@@ -3,6 +3,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
+#include "mm/address_space.h"
+#include "fs/fd_table.h"
 #include "linux/futex.h"
 #include "proc/process.h"
 #include "linux/syscalls.h"
@@ -44,15 +46,80 @@ struct CloneRequest {
 
 bool canonical_user(u64 address) { return address < user_memory::kUserLimit; }
 
-Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
+// What fork, vfork and clone without CLONE_VM may ask for.
+constexpr u64 kForkFlags = CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
+                           CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_IO | CLONE_SYSVSEM | 0xff;
+
+// A new process: a copy-on-write copy of the caller's memory, a copy of its descriptor
+// table, its dispositions and credentials; its one thread resumes from the caller's
+// registers with 0 in rax. vfork is a fork whose parent goes on at once (the child's
+// writes to memory stay its own, which a vfork child may not rely on anyway).
+Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     u64 flags = request.flags;
-    if ((flags & kThreadFlags) != kThreadFlags) {
-        // A new process (fork, vfork, posix_spawn) needs several address spaces: a later
-        // issue. Threads are what runtimes need today.
+    if (flags & ~kForkFlags) {
+        // CLONE_VM without CLONE_THREAD (a process sharing the caller's memory: glibc's
+        // posix_spawn), CLONE_FILES/CLONE_FS/CLONE_SIGHAND across processes, namespaces.
         static bool reported = false;
         if (!reported) {
             reported = true;
-            klog::warn("clone without CLONE_VM|CLONE_THREAD (a new process) is not implemented: ENOSYS");
+            klog::warn("clone flags {:#x} for a new process are not implemented: ENOSYS", flags & ~kForkFlags);
+        }
+        return Error(ENOSYS);
+    }
+    if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
+    Process& parent = Process::current();
+    UserContext& caller = current_user();
+    mm::AddressSpace* memory = TRY(parent.memory().fork());
+    auto fds = parent.fds().copy();
+    if (fds.is_error()) {
+        delete memory;
+        return Error(fds.error());
+    }
+    auto created = Process::fork(memory, fds.value());
+    if (created.is_error()) {
+        delete fds.value();
+        delete memory;
+        return Error(created.error());
+    }
+    Process* child = created.value();
+    child->exit_signal = static_cast<int>(flags & 0xff);
+    UserThreadStart start;
+    start.frame = args.frame;
+    start.frame.rax = 0;  // the child sees fork() return 0
+    if (request.stack) start.frame.rsp = request.stack;
+    start.fs_base = (flags & CLONE_SETTLS) ? request.tls : caller.fs_base;
+    start.gs_base = caller.gs_base;
+    start.blocked = caller.blocked;
+    start.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
+    start.set_child_tid = (flags & CLONE_CHILD_SETTID) ? request.child_tid : 0;
+    start.tid = child->pid();
+    start.process = child;
+    if (flags & CLONE_PARENT_SETTID) {
+        if (auto written = UserPtr<i32>(request.parent_tid).write(start.tid); written.is_error()) {
+            Process::abandon_fork(child);
+            delete fds.value();
+            delete memory;
+            return Error(written.error());
+        }
+    }
+    if (auto spawned = spawn_user_thread(start, "process"); spawned.is_error()) {
+        Process::abandon_fork(child);
+        delete fds.value();
+        delete memory;
+        return Error(spawned.error());
+    }
+    return static_cast<u64>(start.tid);
+}
+
+Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
+    u64 flags = request.flags;
+    if (!(flags & (CLONE_VM | CLONE_THREAD))) return fork_process(args, request);
+    if ((flags & kThreadFlags) != kThreadFlags) {
+        static bool reported = false;
+        if (!reported) {
+            reported = true;
+            klog::warn("clone flags {:#x} (shared memory without a shared thread group) are not implemented: ENOSYS",
+                       flags);
         }
         return Error(ENOSYS);
     }
@@ -77,6 +144,9 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
 
 }  // namespace
 
+Result<u64> sys_fork(SyscallArgs& args) { return fork_process(args, {SIGCHLD, 0, 0, 0, 0}); }
+Result<u64> sys_vfork(SyscallArgs& args) { return fork_process(args, {CLONE_VFORK | SIGCHLD, 0, 0, 0, 0}); }
+
 Result<u64> sys_clone(SyscallArgs& args) {
     // x86-64 order: flags, stack, parent_tid, child_tid, tls.
     return do_clone(args, {args[0], args[1], args[2], args[3], args[4]});
@@ -92,8 +162,10 @@ Result<u64> sys_clone3(SyscallArgs& args) {
     TRY(user_memory::copy_from(&c, args[0], size < sizeof c ? size : sizeof c));
     if (c.set_tid || c.set_tid_size || c.cgroup) return Error(EINVAL);
     if (c.exit_signal && (c.flags & CLONE_THREAD)) return Error(EINVAL);
+    if ((c.flags & 0xff) || c.exit_signal > 64) return Error(EINVAL);  // CSIGNAL belongs in exit_signal
     if ((c.stack == 0) != (c.stack_size == 0)) return Error(EINVAL);
-    return do_clone(args, {c.flags, c.stack ? c.stack + c.stack_size : 0, c.parent_tid, c.child_tid, c.tls});
+    return do_clone(args,
+                    {c.flags | c.exit_signal, c.stack ? c.stack + c.stack_size : 0, c.parent_tid, c.child_tid, c.tls});
 }
 
 Result<u64> sys_arch_prctl(SyscallArgs& args) {

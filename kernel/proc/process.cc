@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
+#include "proc/user_thread.h"
 #include "sched/thread.h"
 
 namespace proc {

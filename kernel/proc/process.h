@@ -116,6 +116,7 @@ public:
     int ppid();
     int pgid();
     int sid();
+    int pgid_locked() const { return m_pgid; }  // inside for_each/with_process (the table's lock held)
     // setpgid(2) on this process or one of its children (checks as Linux: ESRCH, EPERM,
     // EACCES after the child's exec is not tracked yet).
     static Result<void> set_pgid(int pid, int pgid);
@@ -211,6 +212,10 @@ public:
     int exit_signal = 17;
     Extension* extension = nullptr;  // owned
 
+    // Links of the process table and of the parent's children (proc/process.cc's lists).
+    ListNode m_table_node;
+    ListNode m_sibling_node;
+
     // Registered once by the Linux layer: sends a signal to a process (SIGCHLD to a
     // parent, SIGKILL to a thread of a process that exits). Called with no lock held.
     // For SIGCHLD, child says how the child ended (else nullptr).
@@ -220,8 +225,6 @@ public:
 
 private:
     enum class State : u8 { Running, Exiting, Zombie };
-    ListNode m_table_node;    // in the process table
-    ListNode m_sibling_node;  // in the parent's children
     // Guarded by the process table's lock (proc/process.cc):
     Process* m_parent = nullptr;
     IntrusiveList<Process, &Process::m_sibling_node> m_children;
