@@ -281,7 +281,7 @@ Result<void> start_application(bool aslr) {
         start.frame.rip = entry;
         start.frame.rsp = layout.value().rsp;
         start.frame.rflags = 0x202;
-        start.tid = process.allocate_tid();
+        start.tid = process.pid();  // the first thread's id is the pid
         klog::info("starting {}: entry {:#x}, stack {:#x}, {} bytes of arguments; TSC at PVH entry {}", exe_path,
                    plan.entry, layout.value().rsp, used, boot_entry_tsc);
         TRY(spawn_user_thread(start, "main"));

@@ -13,13 +13,19 @@ namespace futex {
 
 namespace {
 
+// A futex is a word of one address space: the same address in a forked child is another
+// futex. (Process-shared futexes in MAP_SHARED memory, keyed by the page as Linux keys
+// them, are not there yet: waiters in different processes never meet.)
 struct Waiter {
     ListNode node;
     Thread* thread;
     u64 address;  // may change on requeue
     u32 bitset;
+    const void* space;  // the address space the word is in
     bool woken = false;
 };
+
+const void* current_space() { return &proc::Process::current().memory(); }
 
 // Buckets by address hash; each bucket's lock guards its list and the woken flags.
 constexpr usize kBuckets = 256;
@@ -39,7 +45,7 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     if ((address & 3) || !user_memory::range_ok(address, 4)) return Error(EFAULT);
     if (bitset == 0) return Error(EINVAL);
     Bucket& bucket = bucket_for(address);
-    Waiter waiter{{}, current_thread(), address, bitset};
+    Waiter waiter{{}, current_thread(), address, bitset, current_space()};
 
     // Read the word before queueing (it may fault in a page: no lock held), then check it
     // again under the bucket lock through an atomic compare-exchange that changes nothing:
@@ -90,12 +96,13 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
 }
 
 usize wake(u64 address, usize count, u32 bitset) {
+    const void* space = current_space();
     Bucket& bucket = bucket_for(address);
     usize woken = 0;
     {
         IrqSpinLockGuard guard(bucket.lock);
         bucket.waiters.for_each([&](Waiter& w) {
-            if (woken >= count || w.address != address || !(w.bitset & bitset) || w.woken) return;
+            if (woken >= count || w.address != address || w.space != space || !(w.bitset & bitset) || w.woken) return;
             w.woken = true;
             bucket.waiters.remove(w);
             sched::wake(w.thread);
@@ -107,6 +114,7 @@ usize wake(u64 address, usize count, u32 bitset) {
 }
 
 Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count, bool compare, u32 expected) {
+    const void* space = current_space();
     if ((address & 3) || (target & 3) || !user_memory::range_ok(target, 4)) return Error(EFAULT);
     Bucket& from = bucket_for(address);
     Bucket& to = bucket_for(target);
@@ -125,7 +133,7 @@ Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count,
     }
     usize woken = 0, moved = 0;
     from.waiters.for_each([&](Waiter& w) {
-        if (w.address != address || w.woken) return;
+        if (w.address != address || w.space != space || w.woken) return;
         if (woken < count) {
             w.woken = true;
             from.waiters.remove(w);

@@ -1,5 +1,5 @@
 // Futexes: user-space words that threads sleep on. One table of wait queues keyed by the
-// word's address (a single process: the virtual address is the key).
+// word's address space and virtual address.
 #pragma once
 
 #include "base/result.h"

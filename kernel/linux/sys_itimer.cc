@@ -3,6 +3,7 @@
 // timers count CPU time, which Osprey does not account yet: ENOSYS for those.
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
+#include "linux/process_state.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "mm/user_memory.h"
@@ -24,35 +25,26 @@ struct ITimerVal {
     TimeVal interval, value;
 };
 
-// The one process's ITIMER_REAL. The lock guards the fields; the callback runs in
-// interrupt context.
-struct RealTimer {
-    IrqSpinLock lock;
-    Timer timer;
-    bool armed = false;
-    u64 deadline_tsc = 0;
-    u64 interval_ns = 0;
-};
-RealTimer g_real;
-
-void on_expiry(Timer&) {
+void on_expiry(Timer& timer) {
+    auto* state = static_cast<ProcessState*>(timer.context);
+    RealTimer& real = state->real;
     u64 next = 0;
     {
-        IrqSpinLockGuard guard(g_real.lock);
-        if (!g_real.armed) return;
-        if (g_real.interval_ns) {
+        IrqSpinLockGuard guard(real.lock);
+        if (!real.armed) return;
+        if (real.interval_ns) {
             // Periods missed while nobody looked collapse into one signal, as on Linux.
-            (void)ktime::next_period(g_real.deadline_tsc, g_real.interval_ns);
-            next = g_real.deadline_tsc;
+            (void)ktime::next_period(real.deadline_tsc, real.interval_ns);
+            next = real.deadline_tsc;
         } else {
-            g_real.armed = false;
+            real.armed = false;
         }
     }
-    if (next) timers::arm(g_real.timer, next);
+    if (next) timers::arm(real.timer, next);
     SigInfo info{};
     info.si_signo = SIGALRM;
     info.si_code = SI_KERNEL;
-    (void)signals::send(0, SIGALRM, info);
+    (void)signals::send_to(state->owner, 0, SIGALRM, info);
 }
 
 u64 to_ns(const TimeVal& t) { return static_cast<u64>(t.sec) * kNsPerSecond + static_cast<u64>(t.usec) * kNsPerUs; }
@@ -64,34 +56,37 @@ TimeVal to_timeval(u64 ns) {
 bool valid(const TimeVal& t) { return t.sec >= 0 && t.usec >= 0 && t.usec < 1'000'000; }
 
 // The timer as getitimer reports it: what is left (at least 1 µs while armed), the interval.
-ITimerVal current_locked() {
+ITimerVal current_locked(const RealTimer& real) {
     ITimerVal out{};
-    out.interval = to_timeval(g_real.interval_ns);
-    if (g_real.armed) {
-        u64 left = ktime::ns_until(g_real.deadline_tsc);
+    out.interval = to_timeval(real.interval_ns);
+    if (real.armed) {
+        u64 left = ktime::ns_until(real.deadline_tsc);
         out.value = to_timeval(left ? left : 1000);
     }
     return out;
 }
 
-ITimerVal set_real(const ITimerVal& wanted) {
-    timers::cancel(g_real.timer);
+Result<ITimerVal> set_real(const ITimerVal& wanted) {
+    ProcessState* state = TRY(state_of(proc::Process::current()));
+    RealTimer& real = state->real;
+    timers::cancel(real.timer);
     ITimerVal old;
     u64 deadline = 0;
     {
-        IrqSpinLockGuard guard(g_real.lock);
-        old = current_locked();
-        g_real.timer.callback = on_expiry;
+        IrqSpinLockGuard guard(real.lock);
+        old = current_locked(real);
+        real.timer.callback = on_expiry;
+        real.timer.context = state;
         u64 value = to_ns(wanted.value);
-        g_real.interval_ns = to_ns(wanted.interval);
-        g_real.armed = value != 0;
-        if (g_real.armed) {
-            g_real.deadline_tsc = ktime::deadline_after_ns(value);
-            if (g_real.deadline_tsc == 0) g_real.armed = false;  // beyond any deadline
-            deadline = g_real.deadline_tsc;
+        real.interval_ns = to_ns(wanted.interval);
+        real.armed = value != 0;
+        if (real.armed) {
+            real.deadline_tsc = ktime::deadline_after_ns(value);
+            if (real.deadline_tsc == 0) real.armed = false;  // beyond any deadline
+            deadline = real.deadline_tsc;
         }
     }
-    if (deadline) timers::arm(g_real.timer, deadline);
+    if (deadline) timers::arm(real.timer, deadline);
     return old;
 }
 
@@ -116,17 +111,18 @@ Result<u64> sys_setitimer(SyscallArgs& args) {
     if (args[1]) wanted = TRY(args.ptr<ITimerVal>(1).read());
     if (!valid(wanted.value) || !valid(wanted.interval)) return Error(EINVAL);
     if (args[2]) TRY(args.ptr<ITimerVal>(2).read());  // a bad old-value pointer changes nothing
-    ITimerVal old = set_real(wanted);
+    ITimerVal old = TRY(set_real(wanted));
     if (args[2]) TRY(args.ptr<ITimerVal>(2).write(old));
     return 0;
 }
 
 Result<u64> sys_getitimer(SyscallArgs& args) {
     TRY(check_which(static_cast<int>(args[0])));
-    ITimerVal now;
-    {
-        IrqSpinLockGuard guard(g_real.lock);
-        now = current_locked();
+    ITimerVal now{};
+    auto* state = static_cast<ProcessState*>(__atomic_load_n(&proc::Process::current().extension, __ATOMIC_ACQUIRE));
+    if (state) {
+        IrqSpinLockGuard guard(state->real.lock);
+        now = current_locked(state->real);
     }
     TRY(args.ptr<ITimerVal>(1).write(now));
     return 0;
@@ -136,7 +132,7 @@ Result<u64> sys_alarm(SyscallArgs& args) {
     u32 seconds = static_cast<u32>(args[0]);
     ITimerVal wanted{};
     wanted.value.sec = seconds;
-    ITimerVal old = set_real(wanted);
+    ITimerVal old = TRY(set_real(wanted));
     // The seconds that were left, rounded to the nearest, and at least 1 if any were.
     if (old.value.sec == 0 && old.value.usec == 0) return 0;
     u64 left = static_cast<u64>(old.value.sec) + (old.value.usec >= 500'000 ? 1 : 0);

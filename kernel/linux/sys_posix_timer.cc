@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
 #include "proc/process.h"
+#include "linux/process_state.h"
 #include "linux/signals.h"
 #include "linux/syscalls.h"
 #include "mm/user_memory.h"
@@ -26,7 +27,7 @@ constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_I
 constexpr int SI_TIMER = -2;
 constexpr u32 TIMER_ABSTIME = 1;
 constexpr u64 kNsPerSecond = 1'000'000'000;
-constexpr int kMaxTimers = 512;
+constexpr int kMaxTimers = kMaxPosixTimers;
 constexpr int kOverrunMax = 0x7fffffff;  // DELAYTIMER_MAX
 
 struct ItimerSpec {
@@ -48,7 +49,10 @@ struct TimerFields {
     u64 value;
 };
 
+}  // namespace
+
 struct PosixTimer {
+    ProcessState* state = nullptr;  // whose timer it is (where its signal goes)
     Timer timer;
     int id = 0;
     bool realtime = false;
@@ -64,9 +68,10 @@ struct PosixTimer {
     int last_overrun = 0;   // reported with the last signal taken (timer_getoverrun)
 };
 
-// The table of timers by ID; the lock guards it and every timer's fields.
+namespace {
+
+// Guards every process's table of timers (ProcessState::posix) and every timer's fields.
 IrqSpinLock g_lock;
-PosixTimer* g_timers[kMaxTimers];
 
 int add_overrun(int overrun, u64 more) { return overrun + more > kOverrunMax ? kOverrunMax : overrun + static_cast<int>(more); }
 
@@ -105,15 +110,18 @@ void on_expiry(Timer& timer) {
         }
     }
     if (next) timers::arm(self->timer, next);
-    if (send && signals::send(tid, signo, info).is_error()) {
+    if (send && signals::send_to(self->state->owner, tid, signo, info).is_error()) {
         IrqSpinLockGuard guard(g_lock);
         self->queued = false;  // the thread is gone: nothing waits to be taken
     }
 }
 
+// The caller's timer `id` (the caller's own process keeps it alive).
 Result<PosixTimer*> find(u64 id) {
-    if (id >= static_cast<u64>(kMaxTimers) || !g_timers[id]) return Error(EINVAL);
-    return g_timers[id];
+    auto* state = static_cast<ProcessState*>(__atomic_load_n(&Process::current().extension, __ATOMIC_ACQUIRE));
+    IrqSpinLockGuard guard(g_lock);
+    if (!state || id >= static_cast<u64>(kMaxTimers) || !state->posix[id]) return Error(EINVAL);
+    return state->posix[id];
 }
 
 Result<u64> to_ns(const Timespec& t) {
@@ -162,14 +170,18 @@ Result<u64> sys_timer_create(SyscallArgs& args) {
         }
     }
     TRY(args.ptr<i32>(2).read());  // a bad destination creates nothing
+    auto made = state_of(Process::current());
+    if (made.is_error()) return Error(EAGAIN);
+    ProcessState* state = made.value();
     auto* timer = new (std::nothrow) PosixTimer;
     if (!timer) return Error(EAGAIN);
+    timer->state = state;
     int id = -1;
     {
         IrqSpinLockGuard guard(g_lock);
         for (int i = 0; i < kMaxTimers && id < 0; i++)
-            if (!g_timers[i]) id = i;
-        if (id >= 0) g_timers[id] = timer;
+            if (!state->posix[i]) id = i;
+        if (id >= 0) state->posix[id] = timer;
     }
     if (id < 0) {
         delete timer;
@@ -185,7 +197,7 @@ Result<u64> sys_timer_create(SyscallArgs& args) {
     timer->timer.context = timer;
     if (auto written = args.ptr<i32>(2).write(id); written.is_error()) {
         IrqSpinLockGuard guard(g_lock);
-        g_timers[id] = nullptr;
+        state->posix[id] = nullptr;
         delete timer;
         return Error(EFAULT);
     }
@@ -245,12 +257,26 @@ Result<u64> sys_timer_delete(SyscallArgs& args) {
     timers::cancel(timer->timer);
     {
         IrqSpinLockGuard guard(g_lock);
-        g_timers[timer->id] = nullptr;
+        timer->state->posix[timer->id] = nullptr;
         timer->armed = false;
     }
     // A signal of it still pending keeps its siginfo; signal_taken finds no timer then.
     delete timer;
     return 0;
+}
+
+void release_posix_timers(ProcessState& state) {
+    for (int id = 0; id < kMaxTimers; id++) {
+        PosixTimer* timer;
+        {
+            IrqSpinLockGuard guard(g_lock);
+            timer = state.posix[id];
+            state.posix[id] = nullptr;
+        }
+        if (!timer) continue;
+        timers::cancel(timer->timer);
+        delete timer;
+    }
 }
 
 }  // namespace linux_abi
@@ -261,9 +287,10 @@ void signal_taken(linux_abi::SigInfo& info) {
     using namespace linux_abi;
     if (info.si_code != SI_TIMER) return;
     auto* fields = reinterpret_cast<TimerFields*>(info.bytes);
+    auto* state = static_cast<ProcessState*>(__atomic_load_n(&proc::Process::current().extension, __ATOMIC_ACQUIRE));
     IrqSpinLockGuard guard(g_lock);
-    if (fields->timer_id < 0 || fields->timer_id >= kMaxTimers) return;
-    PosixTimer* timer = g_timers[fields->timer_id];
+    if (!state || fields->timer_id < 0 || fields->timer_id >= kMaxTimers) return;
+    PosixTimer* timer = state->posix[fields->timer_id];
     if (!timer || !timer->queued) return;
     timer->queued = false;
     timer->last_overrun = timer->overrun;

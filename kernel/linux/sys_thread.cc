@@ -135,11 +135,17 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     start.blocked = parent.blocked;
     start.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
     start.tid = Process::current().allocate_tid();
+    if (!start.tid) return Error(EAGAIN);
     // The tid words are written before the child can run: threads share the memory.
-    if (flags & CLONE_PARENT_SETTID) TRY(UserPtr<i32>(request.parent_tid).write(start.tid));
-    if (flags & CLONE_CHILD_SETTID) TRY(UserPtr<i32>(request.child_tid).write(start.tid));
-    int tid = TRY(spawn_user_thread(start, "thread"));
-    return static_cast<u64>(tid);
+    Result<void> written{};
+    if (flags & CLONE_PARENT_SETTID) written = UserPtr<i32>(request.parent_tid).write(start.tid);
+    if ((flags & CLONE_CHILD_SETTID) && written.is_ok()) written = UserPtr<i32>(request.child_tid).write(start.tid);
+    auto spawned = written.is_ok() ? spawn_user_thread(start, "thread") : Result<int>(Error(written.error()));
+    if (spawned.is_error()) {
+        Process::current().release_tid(start.tid);
+        return Error(spawned.error());
+    }
+    return static_cast<u64>(spawned.value());
 }
 
 }  // namespace

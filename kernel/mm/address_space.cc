@@ -6,6 +6,7 @@
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "mm/frames.h"
+#include "mm/shared_anonymous.h"
 
 namespace mm {
 
@@ -138,6 +139,19 @@ Result<u64> AddressSpace::mmap(u64 address, u64 length, u32 prot, u32 flags, Bac
     u32 type = flags & MAP_TYPE;
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return Error(EINVAL);
     if (length > mm::kUserEnd) return Error(ENOMEM);
+    if (file || type == MAP_PRIVATE) return place(address, length, prot, flags, file, offset);
+    // Shared anonymous memory: pages kept by a backing of their own, which a fork shares.
+    auto* anonymous = new (std::nothrow) SharedAnonymous(length);
+    if (!anonymous || !anonymous->valid()) {
+        delete anonymous;
+        return Error(ENOMEM);
+    }
+    auto placed = place(address, length, prot, flags, anonymous, 0);
+    if (placed.is_error()) delete anonymous;
+    return placed;
+}
+
+Result<u64> AddressSpace::place(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset) {
     u64 size = align_up(length, kPage);
     mm::VmaAttrs attrs{prot, vma_flags(flags, file != nullptr), reinterpret_cast<u64>(file), offset, kTagNone};
 

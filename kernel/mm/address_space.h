@@ -143,6 +143,8 @@ private:
         void release(mm::Vma* vma) override;
     };
 
+    // mmap once the arguments are checked and the backing (if any) is there.
+    Result<u64> place(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset);
     FaultResult fault_locked(u64 address, u32 access);
     // A write to a private page fork left read-only: copies it unless nobody else has it.
     FaultResult copy_on_write(u64 page, u64* entry, u32 prot);

@@ -33,12 +33,36 @@ constexpr usize kMaxProcesses = 4096;
 
 Process::SignalSender g_signal_sender = nullptr;
 
+// Which ids (pids and tids: one space, as on Linux) are taken. Guarded by g_table_lock.
+u64 g_ids_used[kPidMax / 64 + 1];
+bool id_used(int id) { return g_ids_used[id / 64] & (1ull << (id % 64)); }
+void mark_id(int id, bool used) {
+    if (used) g_ids_used[id / 64] |= 1ull << (id % 64);
+    else g_ids_used[id / 64] &= ~(1ull << (id % 64));
+}
+
 }  // namespace
 
 IntrusiveList<Process, &Process::m_table_node>& Process::all() {
     if (!g_table) g_table = new (g_table_storage) ProcessList;
     return *g_table;
 }
+// The next id no thread, process, group or session uses (Linux skips those too); 0 when
+// every one is taken. The table's lock held.
+int Process::allocate_id_locked() {
+    for (int tries = 0; tries < kPidMax; tries++) {
+        int id = g_next_pid;
+        g_next_pid = g_next_pid >= kPidMax - 1 ? 2 : g_next_pid + 1;
+        if (id_used(id)) continue;
+        bool group_or_session = false;
+        all().for_each([&](Process& p) { group_or_session = group_or_session || p.m_pgid == id || p.m_sid == id; });
+        if (group_or_session) continue;
+        mark_id(id, true);
+        return id;
+    }
+    return 0;
+}
+
 bool Process::lock_table() { return g_table_lock.lock(); }
 void Process::unlock_table(bool restore) { g_table_lock.unlock(restore); }
 
@@ -68,6 +92,7 @@ Process& Process::create(AddressSpace* memory, FdTable* fds) {
     IrqSpinLockGuard guard(g_table_lock);
     all().push_back(*g_first);
     g_process_count = 1;
+    mark_id(1, true);
     return *g_first;
 }
 
@@ -108,18 +133,14 @@ Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
         delete child;
         return Error(EAGAIN);
     }
-    // The next pid that no process, group or session uses (Linux skips those too).
-    for (;;) {
-        int pid = g_next_pid;
-        g_next_pid = g_next_pid >= kPidMax ? 2 : g_next_pid + 1;
-        bool used = false;
-        all().for_each([&](Process& p) { used = used || p.m_pid == pid || p.m_pgid == pid || p.m_sid == pid; });
-        if (!used) {
-            child->m_pid = pid;
-            break;
-        }
+    child->m_pid = allocate_id_locked();
+    if (!child->m_pid) {
+        delete[] child->cred.groups;
+        child->m_memory = nullptr;
+        child->m_fds = nullptr;
+        delete child;
+        return Error(EAGAIN);
     }
-    child->m_next_tid = child->m_pid;
     child->m_parent = &parent;
     child->m_pgid = parent.m_pgid;
     child->m_sid = parent.m_sid;
@@ -141,7 +162,12 @@ void Process::abandon_fork(Process* child) {
     destroy(child);
 }
 
+// A reaped process's pid is free again (its table entry is gone already).
 void Process::destroy(Process* process) {
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        mark_id(process->m_pid, false);
+    }
     delete[] process->cred.groups;
     delete process;
 }
@@ -206,8 +232,14 @@ Result<int> Process::set_sid() {
 }
 
 int Process::allocate_tid() {
-    IrqSpinLockGuard guard(m_threads_lock);
-    return m_next_tid++;
+    IrqSpinLockGuard guard(g_table_lock);
+    return allocate_id_locked();
+}
+
+void Process::release_tid(int tid) {
+    if (tid == m_pid || tid <= 0) return;  // the pid goes when the process is reaped
+    IrqSpinLockGuard guard(g_table_lock);
+    mark_id(tid, false);
 }
 
 void Process::add_thread(UserContext& user) {

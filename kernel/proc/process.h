@@ -173,8 +173,10 @@ public:
     };
     Start start;
 
-    // Threads: the first one's ID is the pid.
+    // Threads: the first one's ID is the pid; others take ids from the pids' space (0 when
+    // none is left), given back when they end.
     int allocate_tid();
+    void release_tid(int tid);
     void add_thread(UserContext& user);
     // A thread leaves; true when it was the last (the caller then calls finish()).
     bool remove_thread(UserContext& user);
@@ -243,13 +245,13 @@ private:
     static bool lock_table();  // returns what unlock_table needs (interrupts were on)
     static void unlock_table(bool restore);
     static Process* find_locked(int pid);
+    static int allocate_id_locked();
     static IntrusiveList<Process, &Process::m_table_node>& all();
 
     int m_pid = 0;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
-    IrqSpinLock m_threads_lock;  // guards m_next_tid and m_threads (taken inside signal_lock)
-    int m_next_tid = 1;
+    IrqSpinLock m_threads_lock;  // guards m_threads (taken inside signal_lock)
     IntrusiveList<UserContext, &UserContext::node> m_threads;
 };
 

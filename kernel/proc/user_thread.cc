@@ -114,7 +114,10 @@ void set_thread_exit_hook(ThreadExitHook hook) { g_exit_hook = hook; }
     UserContext* user = self->m_user;
     Process& process = *user->process;
     if (g_exit_hook) g_exit_hook(*user);
-    if (process.remove_thread(*user)) process.finish(status);  // pid 1 does not return
+    int tid = user->tid;
+    bool last = process.remove_thread(*user);
+    process.release_tid(tid);
+    if (last) process.finish(status);  // pid 1 does not return; `process` may be gone after
     cpu::disable_interrupts();
     if (this_cpu()->fpu_owner == self) this_cpu()->fpu_owner = nullptr;
     self->m_user = nullptr;
