@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -154,6 +155,36 @@ static void bench_mm(void) {
     printf("figure page_fault.ns %.1f ns\n", touch_total.ns / faults);
 }
 
+// --- processes ------------------------------------------------------------------------
+
+enum { kForkLoops = 200, kForkTouchBytes = 8 << 20 };
+
+static void fork_exit_wait(int n) {
+    for (int i = 0; i < n; i++) {
+        pid_t child = fork();
+        if (child < 0) {
+            printf("error fork\n");
+            exit(1);
+        }
+        if (child == 0) _exit(0);
+        waitpid(child, NULL, 0);
+    }
+}
+
+static void bench_processes(void) {
+    fork_exit_wait(10);
+    struct span s = span_start();
+    fork_exit_wait(kForkLoops);
+    span_report(s, "fork_exit_wait", kForkLoops);
+    // With 8 MiB of the parent's memory touched: the copy-on-write setup grows with it.
+    char *p = mmap(NULL, kForkTouchBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (long off = 0; off < kForkTouchBytes; off += kPage) p[off] = 1;
+    s = span_start();
+    fork_exit_wait(kForkLoops / 4);
+    span_report(s, "fork_exit_wait_8m", kForkLoops / 4);
+    munmap(p, kForkTouchBytes);
+}
+
 // --- main -----------------------------------------------------------------------------
 
 // Every group of figures this program knows (`all` runs them in this order); a figure
@@ -165,6 +196,7 @@ static const struct {
     {"syscalls", bench_syscalls},
     {"threads", bench_threads},
     {"mm", bench_mm},
+    {"processes", bench_processes},
 };
 
 int main(int argc, char **argv) {
