@@ -46,6 +46,21 @@ struct CloneRequest {
 
 bool canonical_user(u64 address) { return address < user_memory::kUserLimit; }
 
+// The new thread's start, from the caller's registers: clone() returns 0 in it, on the
+// stack and TLS the request gives (else the caller's), with the caller's signal mask.
+UserThreadStart start_from_caller(SyscallArgs& args, const CloneRequest& request) {
+    UserContext& caller = current_user();
+    UserThreadStart start;
+    start.frame = args.frame;
+    start.frame.rax = 0;
+    if (request.stack) start.frame.rsp = request.stack;
+    start.fs_base = (request.flags & CLONE_SETTLS) ? request.tls : caller.fs_base;
+    start.gs_base = caller.gs_base;
+    start.blocked = caller.blocked;
+    start.clear_child_tid = (request.flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
+    return start;
+}
+
 // What fork, vfork and clone without CLONE_VM may ask for.
 constexpr u64 kForkFlags = CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
                            CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_IO | CLONE_SYSVSEM | 0xff;
@@ -68,7 +83,6 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     }
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
     Process& parent = Process::current();
-    UserContext& caller = current_user();
     mm::AddressSpace* memory = TRY(parent.memory().fork());
     auto fds = parent.fds().copy();
     if (fds.is_error()) {
@@ -83,14 +97,7 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     }
     Process* child = created.value();
     child->exit_signal = static_cast<int>(flags & 0xff);
-    UserThreadStart start;
-    start.frame = args.frame;
-    start.frame.rax = 0;  // the child sees fork() return 0
-    if (request.stack) start.frame.rsp = request.stack;
-    start.fs_base = (flags & CLONE_SETTLS) ? request.tls : caller.fs_base;
-    start.gs_base = caller.gs_base;
-    start.blocked = caller.blocked;
-    start.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
+    UserThreadStart start = start_from_caller(args, request);
     start.set_child_tid = (flags & CLONE_CHILD_SETTID) ? request.child_tid : 0;
     start.tid = child->pid();
     start.process = child;
@@ -125,15 +132,7 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     }
     if (flags & ~kSupportedFlags) return Error(EINVAL);
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
-    UserContext& parent = current_user();
-    UserThreadStart start;
-    start.frame = args.frame;
-    start.frame.rax = 0;  // the child sees clone() return 0
-    if (request.stack) start.frame.rsp = request.stack;
-    start.fs_base = (flags & CLONE_SETTLS) ? request.tls : parent.fs_base;
-    start.gs_base = parent.gs_base;
-    start.blocked = parent.blocked;
-    start.clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? request.child_tid : 0;
+    UserThreadStart start = start_from_caller(args, request);
     start.tid = Process::current().allocate_tid();
     if (!start.tid) return Error(EAGAIN);
     // The tid words are written before the child can run: threads share the memory.
