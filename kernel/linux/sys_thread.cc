@@ -4,6 +4,7 @@
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
+#include "mm/frames.h"
 #include "fs/fd_table.h"
 #include "linux/futex.h"
 #include "proc/process.h"
@@ -82,6 +83,10 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
         return Error(ENOSYS);
     }
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
+    // fork keeps a reserve of memory free (1/32 of it, at least 1 MiB): a fork bomb meets
+    // ENOMEM while the processes already running can still fault their pages in.
+    usize reserve = frames::total_count() / 32 > 256 ? frames::total_count() / 32 : 256;
+    if (frames::free_count() < reserve) return Error(ENOMEM);
     Process& parent = Process::current();
     mm::AddressSpace* memory = TRY(parent.memory().fork());
     auto fds = parent.fds().copy();

@@ -402,7 +402,8 @@ void Process::finish(int status) {
     delete m_memory;  // moves this CPU to the kernel's table first
     m_memory = nullptr;
 
-    Process* parent;
+    // The parent is told under the table's lock: once it is released, the parent may reap
+    // this process (and be reaped itself) at any moment.
     bool reap_now;
     {
         IrqSpinLockGuard guard(g_table_lock);
@@ -415,8 +416,11 @@ void Process::finish(int status) {
             g_first->m_children.push_back(*child);
             orphan_zombies = orphan_zombies || child->m_state == State::Zombie;
         }
-        if (orphan_zombies) __atomic_add_fetch(&g_first->m_child_events, 1, __ATOMIC_RELEASE);
-        parent = m_parent;
+        if (orphan_zombies) {
+            __atomic_add_fetch(&g_first->m_child_events, 1, __ATOMIC_RELEASE);
+            g_first->m_child_waiters.wake_all();
+        }
+        Process* parent = m_parent;
         // A parent that ignores SIGCHLD (or asked SA_NOCLDWAIT) never waits: no zombie.
         {
             IrqSpinLockGuard signal_guard(parent->signal_lock);
@@ -427,17 +431,17 @@ void Process::finish(int status) {
             parent->m_children.remove(*this);
             all().remove(*this);
             g_process_count--;
-        } else {
-            __atomic_add_fetch(&parent->m_child_events, 1, __ATOMIC_RELEASE);
         }
+        // A waiting parent looks again (a reaped child may have been its last: ECHILD).
+        __atomic_add_fetch(&parent->m_child_events, 1, __ATOMIC_RELEASE);
+        parent->m_child_waiters.wake_all();
+        if (!reap_now && exit_signal && g_signal_sender)
+            g_signal_sender(*parent, 0, exit_signal, &final, m_pid, cred.ruid);
+        // This thread is about to go; from now on it belongs to no process (a reaped one
+        // would be gone under it).
+        current_thread()->m_user->process = nullptr;
     }
-    if (reap_now) {
-        if (parent == g_first) g_first->m_child_waiters.wake_all();
-        destroy(this);
-        return;
-    }
-    parent->m_child_waiters.wake_all();
-    if (exit_signal && g_signal_sender) g_signal_sender(*parent, 0, exit_signal, &final, m_pid, cred.ruid);
+    if (reap_now) destroy(this);
 }
 
 namespace {
