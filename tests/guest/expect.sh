@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs a command (a VM through `osprey`), then checks its exit status and that its output
-# (stdout and stderr together) contains each expected text.
+# contains each expected text, in stdout or in stderr. The two are kept apart: osprey
+# writes the program's output and the kernel's log on different streams, and one file for
+# both would let a log line split a line of the program's.
 #
 #   expect.sh STATUS [--contains TEXT]... -- COMMAND [ARGS...]
 set -u
@@ -8,7 +10,8 @@ expected_status=$1
 shift
 patterns_file=$(mktemp)
 output=$(mktemp)
-trap 'rm -f "$patterns_file" "$output"' EXIT
+errors=$(mktemp)
+trap 'rm -f "$patterns_file" "$output" "$errors"' EXIT
 while [ "$1" != "--" ]; do
     case "$1" in
         --contains) printf '%s\n' "$2" >>"$patterns_file"; shift 2 ;;
@@ -17,16 +20,16 @@ while [ "$1" != "--" ]; do
 done
 shift
 
-"$@" >"$output" 2>&1
+"$@" >"$output" 2>"$errors"
 status=$?
-cat "$output"
+cat "$output" "$errors"
 failed=0
 if [ "$status" -ne "$expected_status" ]; then
     echo "FAIL: exit status $status, expected $expected_status" >&2
     failed=1
 fi
 while IFS= read -r pattern; do
-    if ! grep -qF -- "$pattern" "$output"; then
+    if ! grep -qF -- "$pattern" "$output" && ! grep -qF -- "$pattern" "$errors"; then
         echo "FAIL: output lacks: $pattern" >&2
         failed=1
     fi
