@@ -101,6 +101,7 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
     RefPtr<fs::Dentry> exe_name;
     auto exe = program_bytes(*request.directory, request.path, exe_name);
     if (exe.is_error()) return failed(out, exe.error(), "{}: {}", request.path, err::name(exe.error()));
+    out.exe = exe_name;
     elf::Diagnosis diagnosis{};
     auto file = elf::ElfFile::parse(exe.value(), &diagnosis);
     if (file.is_error()) return failed(out, ENOEXEC, "{}: {}", request.path, diagnosis.reason);

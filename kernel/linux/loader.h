@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "fs/dentry.h"
 #include "fs/inode.h"
 #include "linux/initial_stack.h"
 #include "mm/address_space.h"
@@ -25,6 +26,7 @@ struct LoadRequest {
 
 struct LoadedProgram {
     mm::AddressSpace* memory = nullptr;  // the caller's once loaded
+    RefPtr<fs::Dentry> exe;              // the program's file, as its path resolved
     u64 entry = 0;                       // where the first instruction is (ld.so's for a dynamic program)
     u64 program_entry = 0;               // the program's own (AT_ENTRY)
     StackLayout stack;

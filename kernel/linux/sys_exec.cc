@@ -223,9 +223,11 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
         delete loaded;
         return Error(done.error());
     }
-    // The exe path the process keeps (for its reports); made before the point of no return.
+    // The exe path the process keeps (for its reports and /proc/self/exe): the file's own
+    // path, not the name it was reached by (that may be a link, even /proc/self/exe).
+    // Made before the point of no return.
     std::string_view exe = program();
-    auto* exe_path = new (std::nothrow) char[exe.size() + 1];
+    auto* exe_path = new (std::nothrow) char[fs::kPathMax];
     if (!exe_path || process.set_start({request.argv, request.envp, {loaded->auxv, loaded->auxv_count},
                                         loaded->stack}).is_error()) {
         delete[] exe_path;
@@ -233,8 +235,14 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
         delete loaded;
         return Error(ENOMEM);
     }
-    memcpy(exe_path, exe.data(), exe.size());
-    exe_path[exe.size()] = '\0';
+    auto length = loaded->exe ? fs::path_of(*loaded->exe, exe_path, fs::kPathMax) : Result<usize>(Error(ENOENT));
+    if (length.is_ok() && length.value() < fs::kPathMax) {
+        exe_path[length.value()] = '\0';
+    } else {
+        usize n = exe.size() < fs::kPathMax - 1 ? exe.size() : fs::kPathMax - 1;
+        memcpy(exe_path, exe.data(), n);
+        exe_path[n] = '\0';
+    }
 
     // The point of no return.
     process.kill_other_threads_for_exec();
