@@ -16,6 +16,9 @@ bool has_application();
 // Loads and starts the application; its exit ends the VM. A failure is explained on the
 // application's stderr (the file is not a loadable ELF, ...) and returned.
 Result<void> start_application(bool aslr);
+// Whether programs get randomized layouts (`aslr=off` on the command line turns it off):
+// for execve, as for the first program.
+bool aslr_enabled();
 
 
 }  // namespace linux_abi

@@ -46,15 +46,18 @@ private:
 // Bytes in memory: an ELF file in the initramfs, whose segments map it at their offsets.
 struct FileImage final : Backing {
     FileImage(const u8* data, u64 size, const char* path) : data(data), size(size), name(path) {}
+    // The loader's: one per segment mapped, deleted with the segment's last mapping.
     FileImage(const u8* data, u64 size, RefPtr<fs::Dentry> file)
-        : data(data), size(size), name(""), file(static_cast<RefPtr<fs::Dentry>&&>(file)) {}
+        : data(data), size(size), name(""), file(static_cast<RefPtr<fs::Dentry>&&>(file)), owned_by_mappings(true) {}
     Result<void> fill(u64 offset, u8* page) override;
+    bool freed_with_last_mapping() const override { return owned_by_mappings; }
     fs::Dentry* dentry() const override { return file.get(); }
     const char* path() const override { return name; }
     const u8* data;
     u64 size;
     const char* name;
     RefPtr<fs::Dentry> file;  // the ELF file, for /proc/self/maps; may be null
+    bool owned_by_mappings = false;
 };
 
 // mmap(2) flags and madvise(2) advice.

@@ -1,7 +1,9 @@
 #include "proc/process.h"
 
+#include <cstring>
 #include <new>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/trap_frame.h"
 #include "drivers/console/console.h"
@@ -10,6 +12,7 @@
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
 #include "proc/user_thread.h"
+#include "sched/scheduler.h"
 #include "sched/thread.h"
 
 namespace proc {
@@ -104,7 +107,24 @@ Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
     child->m_memory = memory;
     child->m_fds = fds;
     child->exe_path = parent.exe_path;
-    child->start = parent.start;
+    if (parent.m_exe_storage) {
+        // The parent's own copy goes with its next execve: the child keeps one too.
+        usize length = strlen(parent.exe_path);
+        child->m_exe_storage = new (std::nothrow) char[length + 1];
+        if (!child->m_exe_storage) {
+            delete child;
+            return Error(ENOMEM);
+        }
+        memcpy(child->m_exe_storage, parent.exe_path, length + 1);
+        child->exe_path = child->m_exe_storage;
+    }
+    if (child->set_start(parent.start).is_error()) {
+        child->m_memory = nullptr;
+        child->m_fds = nullptr;
+        delete[] child->cred.groups;
+        delete child;
+        return Error(ENOMEM);
+    }
     child->cwd = parent.working_directory();
     child->umask = parent.umask;
     child->exit_signal = parent.exit_signal;
@@ -169,7 +189,66 @@ void Process::destroy(Process* process) {
         mark_id(process->m_pid, false);
     }
     delete[] process->cred.groups;
+    delete[] static_cast<u8*>(process->m_start_storage);
+    delete[] process->m_exe_storage;
     delete process;
+}
+
+void Process::set_exe_path(char* owned) {
+    char* old = m_exe_storage;
+    exe_path = m_exe_storage = owned;
+    delete[] old;
+}
+
+Result<void> Process::set_start(const Start& record) {
+    // One block: the views, the auxv, then the strings.
+    usize bytes = (record.argv.size() + record.env.size()) * sizeof(std::string_view) +
+                  record.auxv.size() * sizeof(linux_abi::AuxEntry);
+    for (auto s : record.argv) bytes += s.size();
+    for (auto s : record.env) bytes += s.size();
+    auto* block = new (std::nothrow) u8[bytes ? bytes : 1];
+    if (!block) return Error(ENOMEM);
+    auto* views = reinterpret_cast<std::string_view*>(block);
+    auto* auxv = reinterpret_cast<linux_abi::AuxEntry*>(views + record.argv.size() + record.env.size());
+    char* text = reinterpret_cast<char*>(auxv + record.auxv.size());
+    usize i = 0;
+    for (auto list : {record.argv, record.env}) {
+        for (auto s : list) {
+            memcpy(text, s.data(), s.size());
+            views[i++] = {text, s.size()};
+            text += s.size();
+        }
+    }
+    for (usize a = 0; a < record.auxv.size(); a++) auxv[a] = record.auxv[a];
+    Start copy{{views, record.argv.size()}, {views + record.argv.size(), record.env.size()}, {auxv, record.auxv.size()},
+               record.stack};
+    delete[] static_cast<u8*>(m_start_storage);
+    m_start_storage = block;
+    start = copy;
+    return {};
+}
+
+AddressSpace* Process::replace_memory(AddressSpace* memory) {
+    AddressSpace* old = m_memory;
+    cpu::disable_interrupts();
+    m_memory = memory;
+    current_thread()->m_page_table = &memory->page_table();
+    memory->page_table().activate();
+    cpu::enable_interrupts();
+    return old;
+}
+
+void Process::kill_other_threads_for_exec() {
+    if (thread_count() <= 1) return;
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        m_exec_tid = current_tid();
+    }
+    kill_other_threads();
+    // They leave on their way back to user mode; a blocked one is woken by the signal.
+    while (thread_count() > 1) sched::sleep_ns(1'000'000);
+    IrqSpinLockGuard guard(g_table_lock);
+    m_exec_tid = 0;
 }
 
 int Process::ppid() {
@@ -347,17 +426,24 @@ Result<WaitResult> Process::wait_child(const WaitMatch& match, bool no_hang, boo
         klog::info("application exited with status {}", status.code);
         power::shutdown({protocol::ExitReason::Exited, static_cast<u8>(status.code)});
     }
-    bool first;
+    bool first = false;
     {
         IrqSpinLockGuard guard(g_table_lock);
-        first = m_state == State::Running;
-        if (first) {
+        // A thread killed by another thread's execve ends alone; the process lives on.
+        bool for_exec = m_exec_tid && m_exec_tid != current_tid();
+        if (!for_exec && m_state == State::Running) {
+            first = true;
             m_state = State::Exiting;
             m_exit = status;
         }
     }
     // The other threads are killed; the last one out finishes the process.
-    if (first && g_signal_sender) {
+    if (first) kill_other_threads();
+    exit_current_thread(status.code);
+}
+
+void Process::kill_other_threads() {
+    if (g_signal_sender) {
         struct Batch {
             int self;
             int count;
@@ -376,7 +462,6 @@ Result<WaitResult> Process::wait_child(const WaitMatch& match, bool no_hang, boo
             for (int i = 0; i < batch.count; i++) g_signal_sender(*this, batch.tids[i], linux_abi::SIGKILL, nullptr, 0, 0);
         }
     }
-    exit_current_thread(status.code);
 }
 
 void Process::finish(int status) {

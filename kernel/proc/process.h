@@ -154,6 +154,8 @@ public:
     IrqSpinLock cred_lock;
     Credentials cred;
     const char* exe_path = "";
+    // execve: the new program's path, a heap string the process owns from now on.
+    void set_exe_path(char* owned);
     // The working directory and the file-creation mask, guarded by fs_lock.
     Mutex fs_lock;
     RefPtr<fs::Inode> cwd;
@@ -172,6 +174,9 @@ public:
         linux_abi::StackLayout stack;
     };
     Start start;
+    // Replaces `start` with a copy of it that the process owns (one heap block, freed with
+    // the process or the next set_start): fork and execve. ENOMEM leaves it as it was.
+    Result<void> set_start(const Start& record);
 
     // Threads: the first one's ID is the pid; others take ids from the pids' space (0 when
     // none is left), given back when they end.
@@ -198,6 +203,13 @@ public:
     // sigtimedwait, else the first that does not block it (else the first thread).
     UserContext* find_thread(int tid);
     UserContext* find_thread_accepting(u64 mask);
+
+    // execve: the new image's memory replaces the old (returned, for the caller to free);
+    // the calling thread runs on it from now.
+    AddressSpace* replace_memory(AddressSpace* memory);
+    // execve's point of no return: every other thread of the process is killed and gone
+    // when this returns (they leave quietly; the process lives on).
+    void kill_other_threads_for_exec();
 
     // exit_group(2): ends every thread of the process with `status`; pid 1 ends the VM
     // with it (the exit record).
@@ -234,6 +246,7 @@ private:
     ExitStatus m_exit;
     int m_pgid = 0;
     int m_sid = 0;
+    int m_exec_tid = 0;  // while an execve kills the other threads: its thread
     // Bumped (under the table's lock) whenever a child ends; wait_child sleeps on it.
     u64 m_child_events = 0;
     WaitQueue m_child_waiters;
@@ -242,6 +255,7 @@ private:
     // killed, the calling thread leaves.
     [[noreturn]] void end(ExitStatus status);
     static void destroy(Process* process);
+    void kill_other_threads();
     static bool lock_table();  // returns what unlock_table needs (interrupts were on)
     static void unlock_table(bool restore);
     static Process* find_locked(int pid);
@@ -249,6 +263,8 @@ private:
     static IntrusiveList<Process, &Process::m_table_node>& all();
 
     int m_pid = 0;
+    void* m_start_storage = nullptr;  // owns start's contents when set (heap)
+    char* m_exe_storage = nullptr;    // owns exe_path after an execve
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
     IrqSpinLock m_threads_lock;  // guards m_threads (taken inside signal_lock)
