@@ -18,14 +18,7 @@ case $mode in
     *) echo "usage: $0 OSPREY BUSYBOX dhcp|static|default" >&2; exit 2 ;;
 esac
 
-failed=0
-check() {  # check WHAT FILE PATTERN: FILE must have a line matching the extended regex PATTERN
-    if ! grep -Eq -- "$3" "$2"; then
-        echo "FAIL: $1: no line matches '$3' in:" >&2
-        sed 's/^/  | /' "$2" >&2
-        failed=1
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 run() {  # run NAME ARGS...: osprey run --verbose with the mode's --ip; stdout to NAME.out, log to NAME.log
     local name=$1
     shift

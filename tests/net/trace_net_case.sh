@@ -13,14 +13,7 @@ work=$(mktemp -d)
 server_pid=
 trap '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-failed=0
-check() {  # check WHAT FILE PATTERN: FILE must have a line matching the extended regex PATTERN
-    if ! grep -Eq -- "$3" "$2"; then
-        echo "FAIL: $1: no line matches '$3' in:" >&2
-        sed 's/^/  | /' "$2" >&2
-        failed=1
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 reject() {  # reject WHAT FILE PATTERN: no line of FILE may match PATTERN
     if grep -Eq -- "$3" "$2"; then
         echo "FAIL: $1: lines match '$3':" >&2
