@@ -246,7 +246,8 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
 
     // The point of no return.
     process.kill_other_threads_for_exec();
-    delete process.replace_memory(loaded->memory);
+    mm::AddressSpace::release(process.replace_memory(loaded->memory));
+    process.vfork_release();  // a vfork parent goes on once its child has its own memory
     process.set_exe_path(exe_path);
     process.fds().close_on_exec();
     UserContext& user = current_user();

@@ -72,32 +72,42 @@ constexpr u64 kForkFlags = CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CL
 // writes to memory stay its own, which a vfork child may not rely on anyway).
 Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     u64 flags = request.flags;
-    if (flags & ~kForkFlags) {
-        // CLONE_VM without CLONE_THREAD (a process sharing the caller's memory: glibc's
-        // posix_spawn), CLONE_FILES/CLONE_FS/CLONE_SIGHAND across processes, namespaces.
+    // CLONE_VM is taken with CLONE_VFORK only (glibc's posix_spawn): the child runs in the
+    // parent's memory while the parent sleeps, until it calls execve or ends.
+    bool shared_memory = flags & CLONE_VM;
+    if ((flags & ~(kForkFlags | CLONE_VM)) || (shared_memory && !(flags & CLONE_VFORK))) {
+        // CLONE_VM without CLONE_VFORK or CLONE_THREAD, CLONE_FILES/CLONE_FS/CLONE_SIGHAND
+        // across processes, namespaces.
         static bool reported = false;
         if (!reported) {
             reported = true;
-            klog::warn("clone flags {:#x} for a new process are not implemented: ENOSYS", flags & ~kForkFlags);
+            klog::warn("clone flags {:#x} for a new process are not implemented: ENOSYS", flags);
         }
         return Error(ENOSYS);
     }
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
+    if (shared_memory && !request.stack) return Error(EINVAL);  // two processes on one stack
     // fork keeps a reserve of memory free (1/32 of it, at least 1 MiB): a fork bomb meets
     // ENOMEM while the processes already running can still fault their pages in.
     usize reserve = frames::total_count() / 32 > 256 ? frames::total_count() / 32 : 256;
     if (frames::free_count() < reserve) return Error(ENOMEM);
     Process& parent = Process::current();
-    mm::AddressSpace* memory = TRY(parent.memory().fork());
+    mm::AddressSpace* memory;
+    if (shared_memory) {
+        memory = &parent.memory();
+        memory->retain();
+    } else {
+        memory = TRY(parent.memory().fork());
+    }
     auto fds = parent.fds().copy();
     if (fds.is_error()) {
-        delete memory;
+        mm::AddressSpace::release(memory);
         return Error(fds.error());
     }
     auto created = Process::fork(memory, fds.value());
     if (created.is_error()) {
         delete fds.value();
-        delete memory;
+        mm::AddressSpace::release(memory);
         return Error(created.error());
     }
     Process* child = created.value();
@@ -106,26 +116,29 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     start.set_child_tid = (flags & CLONE_CHILD_SETTID) ? request.child_tid : 0;
     start.tid = child->pid();
     start.process = child;
+    Result<int> spawned = start.tid;
     if (flags & CLONE_PARENT_SETTID) {
-        if (auto written = UserPtr<i32>(request.parent_tid).write(start.tid); written.is_error()) {
-            Process::abandon_fork(child);
-            delete fds.value();
-            delete memory;
-            return Error(written.error());
-        }
+        if (auto written = UserPtr<i32>(request.parent_tid).write(start.tid); written.is_error())
+            spawned = Error(written.error());
     }
-    if (auto spawned = spawn_user_thread(start, "process"); spawned.is_error()) {
+    if (flags & CLONE_VFORK) parent.vfork_mark(start.tid);
+    if (spawned.is_ok()) spawned = spawn_user_thread(start, "process");
+    if (spawned.is_error()) {
+        if (flags & CLONE_VFORK) parent.vfork_mark(0);
         Process::abandon_fork(child);
         delete fds.value();
-        delete memory;
+        mm::AddressSpace::release(memory);
         return Error(spawned.error());
     }
+    // The child may be gone already (it is not touched again); the parent sleeps until its
+    // execve or end.
+    if (flags & CLONE_VFORK) parent.vfork_wait(start.tid);
     return static_cast<u64>(start.tid);
 }
 
 Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     u64 flags = request.flags;
-    if (!(flags & (CLONE_VM | CLONE_THREAD))) return fork_process(args, request);
+    if (!(flags & CLONE_THREAD)) return fork_process(args, request);
     if ((flags & kThreadFlags) != kThreadFlags) {
         static bool reported = false;
         if (!reported) {

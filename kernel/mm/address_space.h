@@ -86,6 +86,13 @@ public:
     // The table its threads run on.
     const paging::PageTable& page_table() const { return m_table; }
 
+    // The processes using it: more than one only after clone(CLONE_VM|CLONE_VFORK) (glibc's
+    // posix_spawn), until the child's execve or exit. release() deletes it with the last.
+    void retain() { __atomic_fetch_add(&m_users, 1, __ATOMIC_RELAXED); }
+    static void release(AddressSpace* memory) {
+        if (memory && __atomic_sub_fetch(&memory->m_users, 1, __ATOMIC_ACQ_REL) == 0) delete memory;
+    }
+
     // fork(2): a copy with the same areas and layout. Private pages are shared read-only
     // by both and copied on the first write (copy-on-write); pages of shared mappings stay
     // shared. ENOMEM.
@@ -167,6 +174,7 @@ private:
     void release_unmapped(const Unmapped& unmapped);
     Result<void> back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start);
 
+    u32 m_users = 1;
     Mutex m_lock;  // guards everything below; never held while touching user memory
     paging::PageTable m_table;  // the user half is this address space's alone
     HeapAllocator m_allocator;

@@ -36,6 +36,10 @@ constexpr usize kMaxProcesses = 4096;
 
 Process::SignalSender g_signal_sender = nullptr;
 
+// vfork parents wait here for their child's execve or end (Process::m_vfork_child). One
+// queue for all: a child may be gone (reaped) by the time its parent looks again.
+WaitQueue g_vfork_waiters;
+
 // Which ids (pids and tids: one space, as on Linux) are taken. Guarded by g_table_lock.
 u64 g_ids_used[kPidMax / 64 + 1];
 bool id_used(int id) { return g_ids_used[id / 64] & (1ull << (id % 64)); }
@@ -226,6 +230,27 @@ Result<void> Process::set_start(const Start& record) {
     m_start_storage = block;
     start = copy;
     return {};
+}
+
+void Process::vfork_mark(int pid) {
+    IrqSpinLockGuard guard(g_table_lock);
+    m_vfork_child = pid;
+}
+
+void Process::vfork_wait(int pid) {
+    (void)g_vfork_waiters.wait_until([&] { return __atomic_load_n(&m_vfork_child, __ATOMIC_ACQUIRE) != pid; });
+}
+
+void Process::vfork_release() {
+    bool released = false;
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        if (m_parent && m_parent->m_vfork_child == m_pid) {
+            __atomic_store_n(&m_parent->m_vfork_child, 0, __ATOMIC_RELEASE);
+            released = true;
+        }
+    }
+    if (released) g_vfork_waiters.wake_all();
 }
 
 AddressSpace* Process::replace_memory(AddressSpace* memory) {
@@ -484,7 +509,8 @@ void Process::finish(int status) {
         cwd = nullptr;
     }
     current_thread()->m_page_table = nullptr;
-    delete m_memory;  // moves this CPU to the kernel's table first
+    vfork_release();
+    AddressSpace::release(m_memory);  // the last user's release moves this CPU to the kernel's table
     m_memory = nullptr;
 
     // The parent is told under the table's lock: once it is released, the parent may reap

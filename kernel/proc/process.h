@@ -207,6 +207,13 @@ public:
     // execve: the new image's memory replaces the old (returned, for the caller to free);
     // the calling thread runs on it from now.
     AddressSpace* replace_memory(AddressSpace* memory);
+    // vfork: the parent sleeps until its child `pid` has called execve or ended
+    // (vfork_release); a signal does not end the wait, as on Linux.
+    void vfork_wait(int pid);
+    void vfork_mark(int pid);  // before the child can run
+    // The child side: its vfork parent, if one waits for it, goes on.
+    void vfork_release();
+
     // execve's point of no return: every other thread of the process is killed and gone
     // when this returns (they leave quietly; the process lives on).
     void kill_other_threads_for_exec();
@@ -247,6 +254,7 @@ private:
     int m_pgid = 0;
     int m_sid = 0;
     int m_exec_tid = 0;  // while an execve kills the other threads: its thread
+    int m_vfork_child = 0;  // the child this process waits for in vfork (0: none)
     // Bumped (under the table's lock) whenever a child ends; wait_child sleeps on it.
     u64 m_child_events = 0;
     WaitQueue m_child_waiters;

@@ -3,11 +3,12 @@
 // close-on-exec, a caught signal back to its default and an ignored one still ignored,
 // the signal mask kept. Then the errors: ENOENT, EACCES (not executable), ENOEXEC (not an
 // ELF file, no "#!"), E2BIG-free long arguments, and a "#!" script whose interpreter is
-// this program. Compared with the host's run.
+// this program; posix_spawn and vfork. Compared with the host's run.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,10 @@ static void expect_error(const char *what, const char *path) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc > 1 && strcmp(argv[1], "--report") == 0) return report(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--spawned") == 0) {
+        printf("  spawned with %d arguments\n", argc - 1);
+        return 3;
+    }
     if (argc > 1 && strcmp(argv[1], "--script") == 0) {
         // Run as a script's interpreter: argv is [us, --script, script path, its args...].
         printf("  interpreter got %d arguments; the script is argument 2: %d; then:", argc - 1,
@@ -147,6 +152,26 @@ int main(int argc, char **argv) {
     unlink(script);
     unlink(text);
     rmdir(dir);
+
+    // posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK; musl: the same), its error
+    // report through the shared memory, and vfork followed by execve.
+    pid_t spawned;
+    char *spawn_args[] = {(char *)self, "--spawned", "x", NULL};
+    int r = posix_spawn(&spawned, self, NULL, NULL, spawn_args, environ);
+    waitpid(spawned, &status, 0);
+    printf("posix_spawn: %s, exited %d\n", r ? strerror(r) : "ok", WEXITSTATUS(status));
+    char *missing_args[] = {"/no/such/program", NULL};
+    r = posix_spawn(&spawned, "/no/such/program", NULL, NULL, missing_args, environ);
+    printf("posix_spawn of a missing program: %s\n", r ? strerror(r) : "ok");
+    if (r == 0) waitpid(spawned, &status, 0);
+    fflush(stdout);
+    child = vfork();
+    if (child == 0) {
+        execve(self, spawn_args, environ);
+        _exit(99);
+    }
+    waitpid(child, &status, 0);
+    printf("vfork and execve: exited %d\n", WEXITSTATUS(status));
     printf("exec ok\n");
     return 0;
 }
