@@ -1,6 +1,7 @@
 #include "linux/futex.h"
 
 #include "base/intrusive_list.h"
+#include "mm/address_space.h"
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "mm/user_memory.h"
@@ -13,19 +14,30 @@ namespace futex {
 
 namespace {
 
-// A futex is a word of one address space: the same address in a forked child is another
-// futex. (Process-shared futexes in MAP_SHARED memory, keyed by the page as Linux keys
-// them, are not there yet: waiters in different processes never meet.)
+// A futex is a word of one address space (the same address in a forked child is another
+// futex), unless it lies in a shared mapping's page: then it is that memory, whichever
+// process maps it where (process-shared semaphores and mutexes), and the key is the
+// physical address with no address space. The word is read (so backed) before a wait,
+// and written before a wake, so its page is there when the key is made.
+struct Key {
+    const void* space;
+    u64 address;
+};
+
 struct Waiter {
     ListNode node;
     Thread* thread;
-    u64 address;  // may change on requeue
+    u64 address;  // the key's address; may change on requeue
     u32 bitset;
-    const void* space;  // the address space the word is in
+    const void* space;  // the key's address space (nullptr: physical)
     bool woken = false;
 };
 
-const void* current_space() { return &proc::Process::current().memory(); }
+Key key_for(u64 address) {
+    mm::AddressSpace& memory = proc::Process::current().memory();
+    if (u64 physical = memory.shared_physical(address)) return {nullptr, physical};
+    return {&memory, address};
+}
 
 // Buckets by address hash; each bucket's lock guards its list and the woken flags.
 constexpr usize kBuckets = 256;
@@ -44,14 +56,14 @@ void wake_on_timeout(Timer& timer) { sched::wake(static_cast<Thread*>(timer.cont
 Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     if ((address & 3) || !user_memory::range_ok(address, 4)) return Error(EFAULT);
     if (bitset == 0) return Error(EINVAL);
-    Bucket& bucket = bucket_for(address);
-    Waiter waiter{{}, current_thread(), address, bitset, current_space()};
-
     // Read the word before queueing (it may fault in a page: no lock held), then check it
     // again under the bucket lock through an atomic compare-exchange that changes nothing:
     // a waker changes the word before it takes the lock, so no wake-up is lost.
     u32 value = TRY(UserPtr<u32>(address).read());
     if (value != expected) return Error(EAGAIN);
+    Key key = key_for(address);
+    Bucket& bucket = bucket_for(key.address);
+    Waiter waiter{{}, current_thread(), key.address, bitset, key.space};
     bool restore = bucket.lock.lock();
     // A plain read (the page was just touched, so it is present): read-only mappings work.
     auto current = UserPtr<u32>(address).read();
@@ -96,13 +108,14 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
 }
 
 usize wake(u64 address, usize count, u32 bitset) {
-    const void* space = current_space();
-    Bucket& bucket = bucket_for(address);
+    Key key = key_for(address);
+    Bucket& bucket = bucket_for(key.address);
     usize woken = 0;
     {
         IrqSpinLockGuard guard(bucket.lock);
         bucket.waiters.for_each([&](Waiter& w) {
-            if (woken >= count || w.address != address || w.space != space || !(w.bitset & bitset) || w.woken) return;
+            if (woken >= count || w.address != key.address || w.space != key.space || !(w.bitset & bitset) || w.woken)
+                return;
             w.woken = true;
             bucket.waiters.remove(w);
             sched::wake(w.thread);
@@ -114,10 +127,10 @@ usize wake(u64 address, usize count, u32 bitset) {
 }
 
 Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count, bool compare, u32 expected) {
-    const void* space = current_space();
     if ((address & 3) || (target & 3) || !user_memory::range_ok(target, 4)) return Error(EFAULT);
-    Bucket& from = bucket_for(address);
-    Bucket& to = bucket_for(target);
+    Key from_key = key_for(address), to_key = key_for(target);
+    Bucket& from = bucket_for(from_key.address);
+    Bucket& to = bucket_for(to_key.address);
     // Lock both buckets in address order to avoid deadlock.
     Bucket* first = &from < &to ? &from : &to;
     Bucket* second = &from < &to ? &to : &from;
@@ -133,7 +146,7 @@ Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count,
     }
     usize woken = 0, moved = 0;
     from.waiters.for_each([&](Waiter& w) {
-        if (w.address != address || w.space != space || w.woken) return;
+        if (w.address != from_key.address || w.space != from_key.space || w.woken) return;
         if (woken < count) {
             w.woken = true;
             from.waiters.remove(w);
@@ -141,7 +154,8 @@ Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count,
             woken++;
         } else if (moved < requeue_count) {
             from.waiters.remove(w);
-            w.address = target;
+            w.address = to_key.address;
+            w.space = to_key.space;
             to.waiters.push_back(w);
             moved++;
         }

@@ -1,5 +1,6 @@
 // Futexes: user-space words that threads sleep on. One table of wait queues keyed by the
-// word's address space and virtual address.
+// word's address space and virtual address, or, for a word in a shared mapping, by its
+// physical address (process-shared semaphores and mutexes).
 #pragma once
 
 #include "base/result.h"

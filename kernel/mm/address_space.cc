@@ -486,6 +486,13 @@ Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
     return {};
 }
 
+u64 AddressSpace::shared_physical(u64 address) {
+    MutexLocker lock(m_lock);
+    u64* entry = m_table.pte(align_down(address, kPage));
+    if (!entry || !(*entry & paging::kPresent) || !(*entry & kSharedFrame)) return 0;
+    return (*entry & paging::kAddressMask) | (address & (kPage - 1));
+}
+
 u64 AddressSpace::mapped_bytes() {
     MutexLocker lock(m_lock);
     return m_areas.mapped_bytes();

@@ -120,6 +120,10 @@ public:
     FaultResult handle_fault(u64 address, u32 access);
 
     u64 mapped_bytes();
+    // The physical address of `address` when its page is a shared mapping's page, backed
+    // now (the same memory in every process mapping it: process-shared futexes are keyed
+    // by it); 0 for private memory or a page not backed.
+    u64 shared_physical(u64 address);
     // ENOMEM unless every page of the range is mapped.
     Result<void> check_mapped(u64 address, u64 length);
 

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,27 @@ int main(void) {
     describe("child reading after the parent wrote", status);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+
+    // A process-shared semaphore in shared memory: the parent sleeps in sem_wait (a futex
+    // wait) until the child posts it from its own address space.
+    sem_t *semaphore = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    sem_init(semaphore, 1, 0);
+    int ack[2];
+    pipe(ack);
+    child = fork();
+    if (child == 0) {
+        usleep(20000);
+        sem_post(semaphore);
+        char done;
+        read(ack[0], &done, 1);  // lives on until the parent is awake: no SIGCHLD helps it
+        _exit(0);
+    }
+    int waited_ok = sem_wait(semaphore) == 0;
+    write(ack[1], "a", 1);
+    waitpid(child, &status, 0);
+    close(ack[0]);
+    close(ack[1]);
+    printf("process-shared semaphore: woken by the child %d\n", waited_ok);
 
     // A pipe between processes: end of file once the writer exits.
     pipe(pipe_fds);
