@@ -226,6 +226,14 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
         IrqSpinLockGuard guard(process.signal_lock);
         UserContext* target = find_target(process, tid, sig);
         if (!target) return Error(ESRCH);
+        // A signal the process ignores (SIG_IGN, or SIG_DFL where the default is to ignore:
+        // SIGCHLD, SIGWINCH...) is dropped when sent, as Linux drops it, so it interrupts
+        // no wait; unless the thread blocks it (the disposition may change before it is
+        // unblocked) or waits for it in sigtimedwait.
+        const KernelSigaction& action = process.actions[sig];
+        bool ignored = action.handler == SIG_IGN ||
+                       (action.handler == SIG_DFL && (default_is_ignore(sig) || default_is_stop(sig)));
+        if (ignored && !(target->blocked & sigbit(sig)) && !(target->waiting_for & sigbit(sig))) return {};
         if (sig >= kRealtimeFirst) {
             // Each real-time signal sent is queued (RLIMIT_SIGPENDING caps the queue).
             if (target->realtime_queued >= kRealtimeQueueLimit) return Error(EAGAIN);

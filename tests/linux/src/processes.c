@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *err(int r) { return r < 0 ? strerror(errno) : "ok"; }
@@ -141,6 +142,17 @@ int main(void) {
     close(ack[0]);
     close(ack[1]);
     printf("process-shared semaphore: woken by the child %d\n", waited_ok);
+
+    // A child's SIGCHLD, ignored by default, interrupts no sleep of its parent's.
+    child = fork();
+    if (child == 0) {
+        usleep(30000);
+        _exit(0);
+    }
+    struct timespec nap = {0, 200000000};
+    int slept = nanosleep(&nap, NULL);
+    printf("nanosleep across a child's exit: %s\n", slept == 0 ? "slept its time" : strerror(errno));
+    waitpid(child, &status, 0);
 
     // A pipe between processes: end of file once the writer exits.
     pipe(pipe_fds);
