@@ -5,6 +5,7 @@
 
 #include "net/checksum.h"
 #include "net/link/ethernet.h"
+#include "net/mix.h"
 #include "net/stack.h"
 
 namespace net {
@@ -14,15 +15,6 @@ namespace {
 constexpr usize kHeaderSize = ipv4::kMinHeaderSize;
 // How much of the transport header may precede its checksum field (TCP's is at 16).
 constexpr usize kMaxChecksumPrefix = 128;
-
-u64 mix(u64 x) {
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    x *= 0x81dadef4bc2dd44dull;
-    x ^= x >> 33;
-    return x;
-}
 
 bool append_all(Gather& to, const Gather& from) {
     for (unsigned i = 0; i < from.count(); i++)
@@ -133,7 +125,7 @@ usize NetStack::max_payload(Ipv4Address destination) const {
 u16 NetStack::next_id(Ipv4Address destination) {
     // A counter per bucket of destinations, from random starting points: IDs to one host
     // do not repeat soon, and reveal nothing of the traffic to others.
-    return m_ids[mix(destination.value ^ m_id_secret) % kIdBuckets]++;
+    return m_ids[mix64(destination.value ^ m_id_secret) % kIdBuckets]++;
 }
 
 Result<void> NetStack::send(Ipv4Address source, Ipv4Address destination, u8 protocol, const Gather& payload,

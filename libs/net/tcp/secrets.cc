@@ -1,5 +1,7 @@
 #include "net/tcp/secrets.h"
 
+#include "net/mix.h"
+
 namespace net::tcp {
 
 namespace {
@@ -15,15 +17,6 @@ struct TupleBytes {
         store_be16(bytes + 10, remote.port);
     }
 };
-
-inline u64 mix(u64 x) {  // a 64-bit finalizer (murmur3's): every input bit reaches every output bit
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 crypto::SipKey draw_key(RandomSource& random) {
     crypto::SipKey key;
@@ -66,7 +59,7 @@ u32 Secrets::port_offset(Ipv4Address local, Endpoint remote) const {
 u32 Secrets::tuple_hash(Endpoint local, Endpoint remote) const {
     u64 addresses = (static_cast<u64>(local.address.value) << 32 | remote.address.value) ^ m_table_key0;
     u64 ports = (static_cast<u64>(local.port) << 16 | remote.port) ^ m_table_key1;
-    return static_cast<u32>(mix(addresses + mix(ports)));
+    return static_cast<u32>(mix64(addresses + mix64(ports)));
 }
 
 u32 Secrets::cookie_hash(Endpoint local, Endpoint remote, u32 peer_isn, u32 slot, unsigned mss_index) const {

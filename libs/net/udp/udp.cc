@@ -4,6 +4,7 @@
 
 #include "net/checksum.h"
 #include "net/ipv4/icmp.h"
+#include "net/mix.h"
 #include "net/tail_bytes.h"
 
 namespace net::udp {
@@ -28,15 +29,6 @@ private:
     u8 m_small[512];
     u8* m_heap = nullptr;
 };
-
-u64 mix(u64 x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
 
 }  // namespace
 
@@ -257,7 +249,7 @@ Socket* Udp::lookup(Ipv4Address source, u16 source_port, Ipv4Address destination
     Socket* best = nullptr;
     int best_score = -1;
     usize group = 0;  // sockets of best's SO_REUSEPORT group seen so far
-    u64 flow = mix(m_hash_secret ^ (static_cast<u64>(source.value) << 16 | source_port));
+    u64 flow = mix64(m_hash_secret ^ (static_cast<u64>(source.value) << 16 | source_port));
     bucket(port).for_each([&](Socket& s) {
         int sc = score(s, source, source_port, destination, port);
         if (sc < 0) return;
@@ -272,7 +264,7 @@ Socket* Udp::lookup(Ipv4Address source, u16 source_port, Ipv4Address destination
             // Reservoir choice keyed by the flow: one socket of the group, the same one for
             // every datagram of a flow while the group is unchanged.
             group++;
-            if (mix(flow + group) % group == 0) best = &s;
+            if (mix64(flow + group) % group == 0) best = &s;
             return;
         }
         if (s.m_bind_sequence > best->m_bind_sequence) best = &s;
