@@ -107,71 +107,58 @@ Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
     Process& parent = current();
     auto* child = new (std::nothrow) Process;
     if (!child) return Error(ENOMEM);
-    // What the child inherits; the rest starts empty (threads, timers, children).
+    // What the child inherits; the rest starts empty (threads, timers, children). Its
+    // memory and fds stay the caller's until the child is in the table.
     child->m_memory = memory;
     child->m_fds = fds;
     child->exe_path = parent.exe_path;
-    if (parent.m_exe_storage) {
-        // The parent's own copy goes with its next execve: the child keeps one too.
-        usize length = strlen(parent.exe_path);
-        child->m_exe_storage = new (std::nothrow) char[length + 1];
-        if (!child->m_exe_storage) {
-            delete child;
-            return Error(ENOMEM);
-        }
-        memcpy(child->m_exe_storage, parent.exe_path, length + 1);
-        child->exe_path = child->m_exe_storage;
-    }
-    if (child->set_start(parent.start).is_error()) {
-        child->m_memory = nullptr;
-        child->m_fds = nullptr;
-        delete[] child->cred.groups;
-        delete child;
-        return Error(ENOMEM);
-    }
     child->cwd = parent.working_directory();
     child->umask = parent.umask;
     child->exit_signal = parent.exit_signal;
+    bool copied = child->set_start(parent.start).is_ok();
+    if (copied && parent.m_exe_storage) {
+        // The parent's own copy goes with its next execve: the child keeps one too.
+        usize length = strlen(parent.exe_path);
+        child->m_exe_storage = new (std::nothrow) char[length + 1];
+        copied = child->m_exe_storage != nullptr;
+        if (copied) {
+            memcpy(child->m_exe_storage, parent.exe_path, length + 1);
+            child->exe_path = child->m_exe_storage;
+        }
+    }
     {
         IrqSpinLockGuard guard(parent.cred_lock);
         child->cred = parent.cred;
         child->cred.groups = parent.cred.group_count ? new (std::nothrow) u32[parent.cred.group_count] : nullptr;
         if (child->cred.groups)
             for (usize i = 0; i < parent.cred.group_count; i++) child->cred.groups[i] = parent.cred.groups[i];
+        else
+            child->cred.group_count = 0;
+        copied = copied && child->cred.group_count == parent.cred.group_count;
     }
-    if (child->cred.group_count && !child->cred.groups) {
-        child->m_memory = nullptr;
-        child->m_fds = nullptr;
-        delete child;
+    if (!copied) {
+        free_unregistered(child);
         return Error(ENOMEM);
     }
     {
         IrqSpinLockGuard guard(parent.signal_lock);
         for (int sig = 0; sig <= kSignalCount; sig++) child->actions[sig] = parent.actions[sig];
     }
-    IrqSpinLockGuard guard(g_table_lock);
-    if (g_process_count >= kMaxProcesses) {
-        delete[] child->cred.groups;
-        child->m_memory = nullptr;
-        child->m_fds = nullptr;
-        delete child;
-        return Error(EAGAIN);
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        if (g_process_count < kMaxProcesses) child->m_pid = allocate_id_locked();
+        if (child->m_pid) {
+            child->m_parent = &parent;
+            child->m_pgid = parent.m_pgid;
+            child->m_sid = parent.m_sid;
+            parent.m_children.push_back(*child);
+            all().push_back(*child);
+            g_process_count++;
+            return child;
+        }
     }
-    child->m_pid = allocate_id_locked();
-    if (!child->m_pid) {
-        delete[] child->cred.groups;
-        child->m_memory = nullptr;
-        child->m_fds = nullptr;
-        delete child;
-        return Error(EAGAIN);
-    }
-    child->m_parent = &parent;
-    child->m_pgid = parent.m_pgid;
-    child->m_sid = parent.m_sid;
-    parent.m_children.push_back(*child);
-    all().push_back(*child);
-    g_process_count++;
-    return child;
+    free_unregistered(child);
+    return Error(EAGAIN);
 }
 
 void Process::abandon_fork(Process* child) {
@@ -192,6 +179,10 @@ void Process::destroy(Process* process) {
         IrqSpinLockGuard guard(g_table_lock);
         mark_id(process->m_pid, false);
     }
+    free_unregistered(process);
+}
+
+void Process::free_unregistered(Process* process) {
     delete[] process->cred.groups;
     delete[] static_cast<u8*>(process->m_start_storage);
     delete[] process->m_exe_storage;

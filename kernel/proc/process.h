@@ -230,7 +230,7 @@ public:
     Result<WaitResult> wait_child(const WaitMatch& match, bool no_hang, bool keep);
 
     // The exit signal the parent gets (clone's low byte; SIGCHLD for fork).
-    int exit_signal = 17;
+    int exit_signal = linux_abi::SIGCHLD;
     Extension* extension = nullptr;  // owned
 
     // Links of the process table and of the parent's children (proc/process.cc's lists).
@@ -263,6 +263,9 @@ private:
     // killed, the calling thread leaves.
     [[noreturn]] void end(ExitStatus status);
     static void destroy(Process* process);
+    // Frees what a process owns apart from its memory and fds (its groups, /proc start
+    // record and exe path) and the Process: for one not (or no longer) in the table.
+    static void free_unregistered(Process* process);
     void kill_other_threads();
     static bool lock_table();  // returns what unlock_table needs (interrupts were on)
     static void unlock_table(bool restore);
