@@ -3,30 +3,20 @@
 #include <cstring>
 #include <new>
 
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/fpu.h"
-#include "elf/elf64.h"
-#include "elf/load_plan.h"
+#include "drivers/console/console.h"
 #include "fs/fd_table.h"
 #include "fs/initramfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "lib/random.h"
-#include "mm/address_space.h"
-#include "drivers/console/console.h"
-#include "linux/initial_stack.h"
 #include "linux/loader.h"
-#include "proc/process.h"
-#include "linux/signal_types.h"
 #include "linux/signals.h"
 #include "linux/thread_exit.h"
-#include "mm/user_memory.h"
+#include "proc/process.h"
 #include "proc/user_thread.h"
-#include "mm/heap.h"
 #include "protocol/app_config.h"
 #include "sched/thread.h"
 #include "sync/wait_queue.h"
-#include "vdso/vdso.h"
 
 extern "C" u64 boot_entry_tsc;
 
@@ -35,20 +25,14 @@ namespace linux_abi {
 using proc::Process;
 using proc::UserThreadStart;
 using proc::spawn_user_thread;
-using mm::AddressSpace;
-using mm::FileImage;
-using mm::kTagStack;
-using mm::kTagImage;
 
 namespace {
-
 
 // Views into the app config; the arrays come from the heap (128 KiB is a lot of bss).
 std::string_view* g_argv_storage = nullptr;
 std::string_view* g_env_storage = nullptr;
 protocol::AppConfig g_config;
 bool g_aslr_on = true;  // start_application's setting, for execve
-
 
 // What the application's stderr shows when it cannot start (like a shell's message).
 template <typename... Args>
@@ -59,7 +43,6 @@ Error fail(int error, std::string_view format, const Args&... args) {
     text::format_to(err, "\n");
     return Error(error);
 }
-
 
 }  // namespace
 
