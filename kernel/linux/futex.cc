@@ -33,9 +33,11 @@ struct Waiter {
     bool woken = false;
 };
 
-Key key_for(u64 address) {
+Key key_for(u64 address, bool shared) {
     mm::AddressSpace& memory = proc::Process::current().memory();
-    if (u64 physical = memory.shared_physical(address)) return {nullptr, physical};
+    if (shared) {
+        if (u64 physical = memory.shared_physical(address)) return {nullptr, physical};
+    }
     return {&memory, address};
 }
 
@@ -53,7 +55,7 @@ void wake_on_timeout(Timer& timer) { sched::wake(static_cast<Thread*>(timer.cont
 
 }  // namespace
 
-Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
+Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset, bool shared) {
     if ((address & 3) || !user_memory::range_ok(address, 4)) return Error(EFAULT);
     if (bitset == 0) return Error(EINVAL);
     // Read the word before queueing (it may fault in a page: no lock held), then check it
@@ -61,7 +63,7 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     // a waker changes the word before it takes the lock, so no wake-up is lost.
     u32 value = TRY(UserPtr<u32>(address).read());
     if (value != expected) return Error(EAGAIN);
-    Key key = key_for(address);
+    Key key = key_for(address, shared);
     Bucket& bucket = bucket_for(key.address);
     Waiter waiter{{}, current_thread(), key.address, bitset, key.space};
     bool restore = bucket.lock.lock();
@@ -107,8 +109,8 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset) {
     return Error(ETIMEDOUT);
 }
 
-usize wake(u64 address, usize count, u32 bitset) {
-    Key key = key_for(address);
+usize wake(u64 address, usize count, u32 bitset, bool shared) {
+    Key key = key_for(address, shared);
     Bucket& bucket = bucket_for(key.address);
     usize woken = 0;
     {
@@ -126,9 +128,10 @@ usize wake(u64 address, usize count, u32 bitset) {
     return woken;
 }
 
-Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count, bool compare, u32 expected) {
+Result<usize> requeue(u64 address, u64 target, usize count, usize requeue_count, bool compare, u32 expected,
+                      bool shared) {
     if ((address & 3) || (target & 3) || !user_memory::range_ok(target, 4)) return Error(EFAULT);
-    Key from_key = key_for(address), to_key = key_for(target);
+    Key from_key = key_for(address, shared), to_key = key_for(target, shared);
     Bucket& from = bucket_for(from_key.address);
     Bucket& to = bucket_for(to_key.address);
     // Lock both buckets in address order to avoid deadlock.

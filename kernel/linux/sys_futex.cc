@@ -34,7 +34,7 @@ Result<u64> deadline_tsc(u64 address, bool absolute, bool realtime) {
 
 // FUTEX_WAKE_OP: *uaddr2 = *uaddr2 OP oparg, then wake on uaddr1 and, if the old value of
 // *uaddr2 passes CMP, on uaddr2 too.
-Result<u64> wake_op(u64 uaddr, u64 count, u64 count2, u64 uaddr2, u32 encoded) {
+Result<u64> wake_op(u64 uaddr, u64 count, u64 count2, u64 uaddr2, u32 encoded, bool shared) {
     u32 op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
     u32 oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff;
     if ((encoded >> 31) & 1) oparg = 1u << (oparg & 31);  // FUTEX_OP_OPARG_SHIFT
@@ -53,7 +53,7 @@ Result<u64> wake_op(u64 uaddr, u64 count, u64 count2, u64 uaddr2, u32 encoded) {
         u32 seen = TRY(user_memory::compare_exchange_u32(uaddr2, old, updated));
         if (seen == old) break;
     }
-    usize woken = futex::wake(uaddr, count, FUTEX_BITSET_MATCH_ANY);
+    usize woken = futex::wake(uaddr, count, FUTEX_BITSET_MATCH_ANY, shared);
     bool condition;
     i32 o = static_cast<i32>(old), c = static_cast<i32>(cmparg);
     switch (cmp) {
@@ -65,7 +65,7 @@ Result<u64> wake_op(u64 uaddr, u64 count, u64 count2, u64 uaddr2, u32 encoded) {
         case 5: condition = o >= c; break;
         default: return Error(ENOSYS);
     }
-    if (condition) woken += futex::wake(uaddr2, count2, FUTEX_BITSET_MATCH_ANY);
+    if (condition) woken += futex::wake(uaddr2, count2, FUTEX_BITSET_MATCH_ANY, shared);
     return woken;
 }
 
@@ -76,33 +76,34 @@ Result<u64> sys_futex(SyscallArgs& args) {
     int op = args.i32_arg(1);
     u32 value = static_cast<u32>(args[2]);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
+    bool shared = !(op & FUTEX_PRIVATE_FLAG);
     int command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     if (realtime && command != FUTEX_WAIT && command != FUTEX_WAIT_BITSET) return Error(ENOSYS);
     switch (command) {
         case FUTEX_WAIT: {
             u64 deadline = TRY(deadline_tsc(args[3], false, realtime));
-            TRY(futex::wait(uaddr, value, deadline, FUTEX_BITSET_MATCH_ANY));
+            TRY(futex::wait(uaddr, value, deadline, FUTEX_BITSET_MATCH_ANY, shared));
             return 0;
         }
         case FUTEX_WAIT_BITSET: {
             u64 deadline = TRY(deadline_tsc(args[3], true, realtime));
-            TRY(futex::wait(uaddr, value, deadline, static_cast<u32>(args[5])));
+            TRY(futex::wait(uaddr, value, deadline, static_cast<u32>(args[5]), shared));
             return 0;
         }
         case FUTEX_WAKE:
             if ((uaddr & 3)) return Error(EINVAL);
             if (!user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
-            return futex::wake(uaddr, value, FUTEX_BITSET_MATCH_ANY);
+            return futex::wake(uaddr, value, FUTEX_BITSET_MATCH_ANY, shared);
         case FUTEX_WAKE_BITSET:
             if (static_cast<u32>(args[5]) == 0) return Error(EINVAL);
             if ((uaddr & 3) || !user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
-            return futex::wake(uaddr, value, static_cast<u32>(args[5]));
+            return futex::wake(uaddr, value, static_cast<u32>(args[5]), shared);
         case FUTEX_REQUEUE:
-            return futex::requeue(uaddr, args[4], value, args[3], false, 0);
+            return futex::requeue(uaddr, args[4], value, args[3], false, 0, shared);
         case FUTEX_CMP_REQUEUE:
-            return futex::requeue(uaddr, args[4], value, args[3], true, static_cast<u32>(args[5]));
+            return futex::requeue(uaddr, args[4], value, args[3], true, static_cast<u32>(args[5]), shared);
         case FUTEX_WAKE_OP:
-            return wake_op(uaddr, value, args[3], args[4], static_cast<u32>(args[5]));
+            return wake_op(uaddr, value, args[3], args[4], static_cast<u32>(args[5]), shared);
     }
     return Error(ENOSYS);  // PI futexes and FUTEX_WAIT_REQUEUE_PI are not implemented
 }

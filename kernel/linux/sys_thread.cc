@@ -229,7 +229,8 @@ Result<u64> sys_get_robust_list(SyscallArgs& args) {
 void clear_child_tid_at_exit(UserContext& user) {
     // FIXME: robust futex list walk (owner-died marking) for mutexes held at exit.
     if (user.clear_child_tid) {
-        if (UserPtr<i32>(user.clear_child_tid).write(0).is_ok()) futex::wake(user.clear_child_tid, 1, ~0u);
+        // A shared wake, as Linux's: the word may be in memory another process maps.
+        if (UserPtr<i32>(user.clear_child_tid).write(0).is_ok()) futex::wake(user.clear_child_tid, 1, ~0u, true);
     }
 }
 
