@@ -311,8 +311,7 @@ Result<void> mount_at(std::string_view path) {
     if (!filesystem) return Error(ENOMEM);
     krandom::fill(g_boot_id, sizeof g_boot_id);
     auto& root = filesystem->root_directory();
-    auto* pid = TRY(root.add_directory("1"));
-    TRY(build_process_directory(*pid));
+    TRY(add_process_directories(root));
     TRY(root.add_link("self", render_self_link));
     TRY(root.add_link("thread-self", render_thread_self_link));
     TRY(root.add_static_link("mounts", "self/mounts"));

@@ -1,17 +1,18 @@
-#include "fs/procfs_process.h"
+#include "fs/procfs_render.h"
 
 #include <cstring>
 #include <new>
 
+#include "drivers/console/console.h"
 #include "fs/fd_table.h"
+#include "fs/inode_file.h"
 #include "fs/procfs.h"
+#include "fs/synthetic.h"
 #include "fs/vfs.h"
 #include "mm/address_space.h"
-#include "drivers/console/console.h"
-#include "proc/process.h"
 #include "mm/heap.h"
 #include "mm/vma_set.h"
-#include "net/unix/table.h"
+#include "proc/process.h"
 #include "sched/clock.h"
 #include "text/proc_format.h"
 
@@ -19,23 +20,12 @@ namespace procfs {
 
 namespace {
 
-using fs::synthetic::Directory;
-using fs::synthetic::Link;
-using fs::synthetic::SyntheticFilesystem;
-using fs::synthetic::TextFile;
 using proc::Process;
 using text::Sink;
 
-// Inode numbers of entries made at read time, apart from the fixed ones (small numbers).
-constexpr u64 kFdInoBase = 1ull << 32, kTaskInoBase = 2ull << 32, kTaskFileInoBase = 3ull << 32;
 constexpr u64 kPage = 4096;
-
-Process* process() { return Process::exists() ? &Process::current() : nullptr; }
-
-std::string_view comm() {
-    Process* p = process();
-    return p ? text::proc::comm_of(p->exe_path) : std::string_view("osprey");
-}
+constexpr u64 kUserHz = 100;  // the clock ticks of /proc/<pid>/stat's times
+constexpr usize kFirstMountId = 21;  // mountinfo's first mount id
 
 // A heap buffer of kPathMax bytes for the length of a scope (kernel stacks are small).
 class PathBuffer {
@@ -51,16 +41,48 @@ private:
     char* m_data;
 };
 
-// Figures of the address space for status, stat and statm.
+// A reference to a process's memory for the length of a scope; empty once it has ended.
+class MemoryRef {
+public:
+    explicit MemoryRef(Process& process) : m_memory(process.retain_memory()) {}
+    ~MemoryRef() { mm::AddressSpace::release(m_memory); }
+    MemoryRef(const MemoryRef&) = delete;
+    MemoryRef& operator=(const MemoryRef&) = delete;
+    explicit operator bool() const { return m_memory != nullptr; }
+    mm::AddressSpace* operator->() const { return m_memory; }
+
+private:
+    mm::AddressSpace* m_memory;
+};
+
+// The name /proc shows (comm): the program's file name, at most 15 bytes, copied under
+// the image lock (an execve may replace the path meanwhile).
+struct Comm {
+    char text[16];
+    usize length = 0;
+    std::string_view view() const { return {text, length}; }
+};
+
+Comm comm_of(Process& p) {
+    Comm comm;
+    MutexLocker lock(p.image_lock);
+    std::string_view name = text::proc::comm_of(p.exe_path);
+    comm.length = name.size() < sizeof comm.text ? name.size() : sizeof comm.text - 1;
+    memcpy(comm.text, name.data(), comm.length);
+    return comm;
+}
+
+// Figures of the address space for status, stat and statm (all 0 without memory).
 struct MemoryFigures {
     u64 size = 0, data = 0, stack = 0, exe = 0;
     u64 start_code = 0, end_code = 0, start_data = 0, end_data = 0, start_brk = 0;
     u64 resident_pages = 0;
 };
 
-MemoryFigures memory_figures(Process& p) {
+MemoryFigures memory_figures(MemoryRef& memory) {
     MemoryFigures m;
-    p.memory().for_each_area([&](const mm::AddressSpace::AreaView& a) {
+    if (!memory) return m;
+    memory->for_each_area([&](const mm::AddressSpace::AreaView& a) {
         u64 length = a.end - a.start;
         m.size += length;
         if (a.tag == mm::kTagStack) {
@@ -79,13 +101,12 @@ MemoryFigures memory_figures(Process& p) {
         if (a.tag == mm::kTagHeap && !m.start_brk) m.start_brk = a.start;
     });
     if (!m.start_brk) m.start_brk = m.end_data;
-    m.resident_pages = p.memory().resident_pages();
+    m.resident_pages = memory->resident_pages();
     return m;
 }
 
 struct SignalFigures {
     u64 pending = 0, blocked = 0, ignored = 0, caught = 0;
-    bool thread_found = false;
 };
 
 SignalFigures signal_figures(Process& p, int tid) {
@@ -101,41 +122,8 @@ SignalFigures signal_figures(Process& p, int tid) {
     if (proc::UserContext* user = p.find_thread(tid)) {
         s.pending = user->pending;
         s.blocked = user->blocked;
-        s.thread_found = true;
     }
     return s;
-}
-
-bool thread_exists(Process& p, int tid) {
-    IrqSpinLockGuard guard(p.signal_lock);
-    return p.find_thread(tid) != nullptr;
-}
-
-// The next live thread ID at or after `position`.
-// FIXME: Process has no way to walk its threads; this scans IDs, which are small and dense
-// in practice, and stops once every thread was seen.
-bool next_thread(Process& p, u64& position, int& tid_out) {
-    usize total = p.thread_count(), seen = 0;
-    for (int tid = 1; tid < (1 << 22) && seen < total; tid++) {
-        if (!thread_exists(p, tid)) continue;
-        if (static_cast<u64>(tid) >= position) {
-            tid_out = tid;
-            position = static_cast<u64>(tid) + 1;
-            return true;
-        }
-        seen++;
-    }
-    return false;
-}
-
-bool parse_number(std::string_view name, u64& value) {
-    if (name.empty() || name.size() > 9 || (name.size() > 1 && name[0] == '0')) return false;
-    value = 0;
-    for (char c : name) {
-        if (c < '0' || c > '9') return false;
-        value = value * 10 + static_cast<u64>(c - '0');
-    }
-    return true;
 }
 
 bool stdin_is_terminal() {
@@ -144,53 +132,29 @@ bool stdin_is_terminal() {
     return in && in->stat(st).is_ok() && st.st_rdev == text::proc::encode_dev(136, 0);
 }
 
-// ---- links ----
+// The state of thread tid with the process's relations: ESRCH once either is gone.
+struct ThreadView {
+    proc::Relations relations;
+    char state;
+};
 
-void render_exe(Sink& out, u64) {
-    Process* p = process();
-    if (!p) return;
-    // The canonical path, as Linux prints it (/usr/bin/cat for /bin/cat when /bin links to
-    // usr/bin); exe_path keeps the path the program was started by.
-    RefPtr<fs::Dentry> name;
-    PathBuffer path;
-    if (path.data() && fs::resolve(*fs::root(), p->exe_path, true, &name).is_ok() && name) {
-        if (auto length = fs::path_of(*name, path.data(), fs::kPathMax); length.is_ok()) {
-            out.write({path.data(), length.value()});
-            return;
-        }
-    }
-    out.write(p->exe_path);
+Result<ThreadView> view_thread(Process& p, int tid) {
+    ThreadView view{TRY(p.relations()), p.thread_state(tid)};
+    // The process's own files outlive its first thread (pthread_exit in main): another
+    // thread's state stands for it then.
+    if (!view.state && tid == p.pid()) view.state = p.thread_state(p.next_tid(0));
+    if (!view.state) return Error(ESRCH);
+    return view;
 }
 
-void render_cwd(Sink& out, u64) {
-    Process* p = process();
-    RefPtr<fs::Inode> cwd;
-    if (p) {
-        MutexLocker lock(p->fs_lock);
-        cwd = p->cwd;
+const char* state_name(char state) {
+    switch (state) {
+        case 'R': return "R (running)";
+        case 'Z': return "Z (zombie)";
+        case 'X': return "X (dead)";
+        default: return "S (sleeping)";
     }
-    PathBuffer path;
-    if (cwd && path.data()) {
-        auto length = fs::synthetic::path_of(*cwd, path.data(), fs::kPathMax);
-        if (length.is_error()) length = fs::path_of_directory(*cwd, path.data(), fs::kPathMax);
-        if (length.is_ok()) {
-            out.write({path.data(), length.value()});
-            return;
-        }
-    }
-    out.write("/");
 }
-
-void render_root(Sink& out, u64) { out.write("/"); }
-
-void render_fd_link(Sink& out, u64 fd) {
-    Process* p = process();
-    if (!p) return;
-    auto file = p->fds().get(static_cast<int>(fd));
-    if (file.is_ok()) describe_file(out, *file.value());
-}
-
-// ---- files ----
 
 void render_strings(Sink& out, std::span<const std::string_view> strings) {
     for (std::string_view s : strings) {
@@ -199,17 +163,12 @@ void render_strings(Sink& out, std::span<const std::string_view> strings) {
     }
 }
 
-void render_cmdline(Sink& out, u64) {
-    if (Process* p = process()) render_strings(out, p->start.argv);
-}
-void render_environ(Sink& out, u64) {
-    if (Process* p = process()) render_strings(out, p->start.env);
-}
-
-void render_auxv(Sink& out, u64) {
-    Process* p = process();
-    if (!p) return;
-    for (const auto& entry : p->start.auxv) out.write({reinterpret_cast<const char*>(&entry), sizeof entry});
+// argv or envp as the process started with them; nothing for a zombie (no memory left).
+Result<void> render_start_strings(Sink& out, Process& p, bool environment) {
+    if (TRY(p.relations()).zombie) return {};
+    MutexLocker lock(p.image_lock);
+    render_strings(out, environment ? p.start.env : p.start.argv);
+    return {};
 }
 
 // One area of the address space as render_maps prints it, taken under the address-space
@@ -221,21 +180,117 @@ struct MapsArea {
     const char* label;
 };
 
-void render_maps(Sink& out, u64) {
-    Process* p = process();
-    if (!p) return;
+}  // namespace
+
+bool may_inspect(Process& target) {
+    Process& caller = Process::current();
+    if (&caller == &target) return true;
+    const Process::Credentials& c = caller.cred;
+    const Process::Credentials& t = target.cred;
+    if (c.euid == 0) return true;
+    return c.fsuid == t.ruid && c.fsuid == t.euid && c.fsuid == t.suid && c.fsgid == t.rgid && c.fsgid == t.egid &&
+           c.fsgid == t.sgid;
+}
+
+// ---- links ----
+
+Result<void> render_exe(Sink& out, Process& p, int) {
+    if (TRY(p.relations()).zombie) return Error(ENOENT);
+    PathBuffer exe, path;
+    if (!exe.data() || !path.data()) return Error(ENOMEM);
+    {
+        MutexLocker lock(p.image_lock);
+        usize n = strlen(p.exe_path);
+        if (n >= fs::kPathMax) n = fs::kPathMax - 1;
+        memcpy(exe.data(), p.exe_path, n);
+        exe.data()[n] = '\0';
+    }
+    // The canonical path, as Linux prints it (/usr/bin/cat for /bin/cat when /bin links to
+    // usr/bin); exe_path keeps the path the program was started by.
+    RefPtr<fs::Dentry> name;
+    if (fs::resolve(*fs::root(), exe.data(), true, &name).is_ok() && name) {
+        if (auto length = fs::path_of(*name, path.data(), fs::kPathMax); length.is_ok()) {
+            out.write({path.data(), length.value()});
+            return {};
+        }
+    }
+    out.write(exe.data());
+    return {};
+}
+
+Result<void> render_cwd(Sink& out, Process& p, int) {
+    RefPtr<fs::Inode> cwd = p.working_directory();
+    if (!cwd) return Error(ENOENT);  // ended
+    PathBuffer path;
+    if (!path.data()) return Error(ENOMEM);
+    auto length = fs::synthetic::path_of(*cwd, path.data(), fs::kPathMax);
+    if (length.is_error()) length = fs::path_of_directory(*cwd, path.data(), fs::kPathMax);
+    if (length.is_error()) return Error(length.error());
+    out.write({path.data(), length.value()});
+    return {};
+}
+
+Result<void> render_root(Sink& out, Process& p, int) {
+    if (TRY(p.relations()).zombie) return Error(ENOENT);
+    out.write("/");
+    return {};
+}
+
+Result<void> render_fd_target(Sink& out, Process& p, int fd) {
+    auto file = p.file(fd);
+    if (file.is_error()) return Error(ENOENT);
+    describe_file(out, *file.value());
+    return {};
+}
+
+// ---- files ----
+
+Result<void> render_cmdline(Sink& out, Process& p, int) { return render_start_strings(out, p, false); }
+Result<void> render_environ(Sink& out, Process& p, int) { return render_start_strings(out, p, true); }
+
+Result<void> render_auxv(Sink& out, Process& p, int) {
+    if (TRY(p.relations()).zombie) return {};
+    MutexLocker lock(p.image_lock);
+    for (const auto& entry : p.start.auxv) out.write({reinterpret_cast<const char*>(&entry), sizeof entry});
+    return {};
+}
+
+Result<void> render_fdinfo(Sink& out, Process& p, int fd) {
+    auto file = p.file(fd);
+    if (file.is_error()) return Error(ENOENT);
+    bool cloexec = p.cloexec(fd).value_or(false);
+    u64 position = 0, ino = 0, mount_id = 0;
+    if (fs::InodeFile* inode_file = file.value()->inode_file()) {
+        // Read without the offset lock: the reader may be this very descriptor's file.
+        position = __atomic_load_n(&inode_file->m_offset, __ATOMIC_RELAXED);
+        fs::MountInfo mounts[32];
+        usize count = fs::mounts(mounts, 32);
+        for (usize i = 0; i < count; i++)
+            if (mounts[i].filesystem == &inode_file->inode().filesystem()) mount_id = kFirstMountId + i;
+    }
+    fs::Stat st{};
+    if (file.value()->stat(st).is_ok()) ino = st.st_ino;
+    u32 flags = file.value()->status_flags() | (cloexec ? fs::O_CLOEXEC : 0);
+    text::format_to(out, "pos:\t{}\nflags:\t0{:o}\nmnt_id:\t{}\nino:\t{}\n", position, flags, mount_id, ino);
+    return {};
+}
+
+Result<void> render_maps(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    MemoryRef memory(p);
+    if (!memory) return {};
     // The areas, counted, then copied (once more if some were added in between).
     MapsArea* areas = nullptr;
     usize count = 0;
     for (int attempt = 0; attempt < 4; attempt++) {
         usize total = 0;
-        p->memory().for_each_area([&](const mm::AddressSpace::AreaView&) { total++; });
+        memory->for_each_area([&](const mm::AddressSpace::AreaView&) { total++; });
         usize capacity = total + 16;
         areas = new (std::nothrow) MapsArea[capacity];
-        if (!areas) return;
+        if (!areas) return Error(ENOMEM);
         count = 0;
         bool overflow = false;
-        p->memory().for_each_area([&](const mm::AddressSpace::AreaView& a) {
+        memory->for_each_area([&](const mm::AddressSpace::AreaView& a) {
             if (count == capacity) {
                 overflow = true;
                 return;
@@ -248,7 +303,7 @@ void render_maps(Sink& out, u64) {
         delete[] areas;
         areas = nullptr;
     }
-    if (!areas) return;
+    if (!areas) return Error(ENOMEM);
     PathBuffer path;
     for (usize i = 0; i < count; i++) {
         const auto& a = areas[i].view;
@@ -286,97 +341,137 @@ void render_maps(Sink& out, u64) {
         text::proc::format_maps_line(out, line);
     }
     delete[] areas;
+    return {};
 }
 
-void render_status(Sink& out, u64 tid) {
-    Process* p = process();
-    if (!p) return;
-    MemoryFigures m = memory_figures(*p);
-    SignalFigures s = signal_figures(*p, static_cast<int>(tid));
-    u32 umask;
-    {
-        MutexLocker lock(p->fs_lock);
-        umask = p->umask;
+Result<void> render_status(Sink& out, Process& p, int tid) {
+    ThreadView view = TRY(view_thread(p, tid));
+    MemoryRef memory(p);
+    MemoryFigures m = memory_figures(memory);
+    SignalFigures s = signal_figures(p, tid);
+    text::format_to(out, "Name:\t{}\n", comm_of(p).view());
+    if (!view.relations.zombie) {
+        MutexLocker lock(p.fs_lock);
+        u32 umask = p.umask;
+        text::format_to(out, "Umask:\t0{}{}{}\n", (umask >> 6) & 7, (umask >> 3) & 7, umask & 7);
     }
-    bool running = static_cast<int>(tid) == proc::current_tid();
-    text::format_to(out, "Name:\t{}\nUmask:\t0{}{}{}\nState:\t{}\n", comm(), (umask >> 6) & 7, (umask >> 3) & 7,
-                    umask & 7, running ? "R (running)" : "S (sleeping)");
-    text::format_to(out, "Tgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t0\nTracerPid:\t0\n", p->pid(), tid);
-    const auto& c = p->cred;
+    text::format_to(out, "State:\t{}\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n",
+                    state_name(view.state), p.pid(), tid, view.relations.ppid);
+    const auto& c = p.cred;
     text::format_to(out, "Uid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\n", c.ruid, c.euid, c.suid, c.fsuid, c.rgid, c.egid,
                     c.sgid, c.fsgid);
-    text::format_to(out, "FDSize:\t{}\nGroups:\t", fs::FdTable::kMaxDescriptors);
+    text::format_to(out, "FDSize:\t{}\nGroups:\t", view.relations.zombie ? 0 : fs::FdTable::kMaxDescriptors);
     {
-        IrqSpinLockGuard guard(p->cred_lock);
+        IrqSpinLockGuard guard(p.cred_lock);
         for (usize i = 0; i < c.group_count; i++) text::format_to(out, "{} ", c.groups[i]);
     }
-    text::format_to(out, "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t1\nNSsid:\t1\n", p->pid(), tid);
-    using text::proc::format_status_kb;
-    u64 size_kb = m.size / 1024, rss_kb = m.resident_pages * (kPage / 1024);
-    format_status_kb(out, "VmPeak", size_kb);
-    format_status_kb(out, "VmSize", size_kb);
-    format_status_kb(out, "VmLck", 0);
-    format_status_kb(out, "VmPin", 0);
-    format_status_kb(out, "VmHWM", rss_kb);
-    format_status_kb(out, "VmRSS", rss_kb);
-    format_status_kb(out, "RssAnon", rss_kb);
-    format_status_kb(out, "RssFile", 0);
-    format_status_kb(out, "RssShmem", 0);
-    format_status_kb(out, "VmData", m.data / 1024);
-    format_status_kb(out, "VmStk", m.stack / 1024);
-    format_status_kb(out, "VmExe", m.exe / 1024);
-    format_status_kb(out, "VmLib", 0);
-    format_status_kb(out, "VmPTE", 0);
-    format_status_kb(out, "VmSwap", 0);
-    format_status_kb(out, "HugetlbPages", 0);
-    text::format_to(out, "CoreDumping:\t0\nTHP_enabled:\t0\nThreads:\t{}\nSigQ:\t0/{}\n", p->thread_count(), 31457);
+    text::format_to(out, "\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n", p.pid(), tid, view.relations.pgid,
+                    view.relations.sid);
+    if (memory) {
+        using text::proc::format_status_kb;
+        u64 size_kb = m.size / 1024, rss_kb = m.resident_pages * (kPage / 1024);
+        format_status_kb(out, "VmPeak", size_kb);
+        format_status_kb(out, "VmSize", size_kb);
+        format_status_kb(out, "VmLck", 0);
+        format_status_kb(out, "VmPin", 0);
+        format_status_kb(out, "VmHWM", rss_kb);
+        format_status_kb(out, "VmRSS", rss_kb);
+        format_status_kb(out, "RssAnon", rss_kb);
+        format_status_kb(out, "RssFile", 0);
+        format_status_kb(out, "RssShmem", 0);
+        format_status_kb(out, "VmData", m.data / 1024);
+        format_status_kb(out, "VmStk", m.stack / 1024);
+        format_status_kb(out, "VmExe", m.exe / 1024);
+        format_status_kb(out, "VmLib", 0);
+        format_status_kb(out, "VmPTE", 0);
+        format_status_kb(out, "VmSwap", 0);
+        format_status_kb(out, "HugetlbPages", 0);
+        out.write("CoreDumping:\t0\nTHP_enabled:\t0\n");
+    }
+    // A zombie still counts its one thread, as on Linux (until it is reaped).
+    usize threads = view.relations.zombie ? 1 : p.thread_count();
+    text::format_to(out, "Threads:\t{}\nSigQ:\t0/{}\n", threads, 31457);
     text::format_to(out, "SigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
                     s.pending, 0u, s.blocked, s.ignored, s.caught);
     // Capabilities: all of them (cap_last_cap 40) for root, as Linux gives uid 0.
-    u64 caps = p->cred.euid == 0 ? (1ull << 41) - 1 : 0;
+    u64 caps = p.cred.euid == 0 ? (1ull << 41) - 1 : 0;
     text::format_to(out, "CapInh:\t{:016x}\nCapPrm:\t{:016x}\nCapEff:\t{:016x}\nCapBnd:\t{:016x}\nCapAmb:\t{:016x}\n",
                     0u, caps, caps, (1ull << 41) - 1, 0u);
     out.write("NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
               "Speculation_Store_Bypass:\tthread vulnerable\nSpeculationIndirectBranch:\tconditional enabled\n"
               "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
               "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+    return {};
 }
 
-void render_stat(Sink& out, u64 tid) {
-    Process* p = process();
-    if (!p) return;
-    MemoryFigures m = memory_figures(*p);
-    SignalFigures s = signal_figures(*p, static_cast<int>(tid));
-    const auto& start = p->start;
-    bool running = static_cast<int>(tid) == proc::current_tid();
+Result<void> render_stat(Sink& out, Process& p, int tid) {
+    ThreadView view = TRY(view_thread(p, tid));
+    MemoryRef memory(p);
+    MemoryFigures m = memory_figures(memory);
+    SignalFigures s = signal_figures(p, tid);
+    linux_abi::StackLayout stack{};
+    {
+        MutexLocker lock(p.image_lock);
+        stack = p.start.stack;
+    }
+    // Linux shows the addresses only to those who may inspect the process (startcode and
+    // endcode then read 1), and none without memory.
+    bool permitted = may_inspect(p);
+    bool show = memory && permitted;
     bool tty = stdin_is_terminal();
+    const proc::Relations& r = view.relations;
     // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
-    text::format_to(out, "{} ({}) {} 0 1 1 {} {} 4194560 0 0 0 0 ", tid, comm(), running ? 'R' : 'S',
-                    tty ? text::proc::encode_dev(136, 0) : 0u, tty ? 1 : -1);
+    text::format_to(out, "{} ({}) {} {} {} {} {} {} 4194560 0 0 0 0 ", tid, comm_of(p).view(), view.state, r.ppid,
+                    r.pgid, r.sid, tty ? text::proc::encode_dev(136, 0) : 0u, tty ? 1 : -1);
     // utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss rsslim
     // FIXME: no per-thread CPU time is kept yet; utime and stime read 0.
-    text::format_to(out, "0 0 0 0 20 0 {} 0 0 {} {} 18446744073709551615 ", p->thread_count(), m.size,
-                    m.resident_pages);
+    usize threads = r.zombie ? 1 : p.thread_count();
+    text::format_to(out, "0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 ", threads,
+                    p.start_ns / (1'000'000'000 / kUserHz), m.size, m.resident_pages);
     // startcode endcode startstack kstkesp kstkeip signal blocked sigignore sigcatch wchan nswap
     // cnswap exit_signal processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time
-    text::format_to(out, "{} {} {} 0 0 {} {} {} {} 0 0 0 17 0 0 0 0 0 0 ", m.start_code, m.end_code, start.stack.rsp,
-                    s.pending & 0xffffffff, s.blocked & 0xffffffff, s.ignored & 0xffffffff, s.caught & 0xffffffff);
+    u64 hidden = memory ? 1 : 0;
+    text::format_to(out, "{} {} {} 0 0 {} {} {} {} 0 0 0 {} 0 0 0 0 0 0 ", show ? m.start_code : hidden,
+                    show ? m.end_code : hidden, show ? stack.rsp : 0, s.pending & 0xffffffff, s.blocked & 0xffffffff,
+                    s.ignored & 0xffffffff, s.caught & 0xffffffff, p.exit_signal);
     // start_data end_data start_brk arg_start arg_end env_start env_end exit_code
-    text::format_to(out, "{} {} {} {} {} {} {} 0\n", m.start_data, m.end_data, m.start_brk, start.stack.arg_start,
-                    start.stack.arg_end, start.stack.env_start, start.stack.env_end);
+    if (show)
+        text::format_to(out, "{} {} {} {} {} {} {} ", m.start_data, m.end_data, m.start_brk, stack.arg_start,
+                        stack.arg_end, stack.env_start, stack.env_end);
+    else
+        out.write("0 0 0 0 0 0 0 ");
+    text::format_to(out, "{}\n", permitted ? r.wait_status : 0);
+    return {};
 }
 
-void render_statm(Sink& out, u64) {
-    Process* p = process();
-    if (!p) return;
-    MemoryFigures m = memory_figures(*p);
+Result<void> render_statm(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    MemoryRef memory(p);
+    MemoryFigures m = memory_figures(memory);
     text::format_to(out, "{} {} 0 {} 0 {} 0\n", m.size / kPage, m.resident_pages, m.exe / kPage,
                     (m.data + m.stack) / kPage);
+    return {};
 }
 
-void render_comm(Sink& out, u64) { text::format_to(out, "{}\n", comm()); }
-void render_cgroup(Sink& out, u64) { out.write("0::/\n"); }
-void render_zero(Sink& out, u64) { out.write("0\n"); }
+Result<void> render_comm(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    text::format_to(out, "{}\n", comm_of(p).view());
+    return {};
+}
+
+Result<void> render_cgroup(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    out.write("0::/\n");
+    return {};
+}
+
+Result<void> render_oom_score_adj(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    out.write("0\n");
+    return {};
+}
+
+namespace {
 
 const char* mount_source(const char* type) {
     std::string_view t(type);
@@ -387,7 +482,9 @@ const char* mount_source(const char* type) {
     return type;
 }
 
-void render_mounts(Sink& out, u64) {
+}  // namespace
+
+Result<void> render_mounts(Sink& out, Process&, int) {
     fs::MountInfo mounts[32];
     usize count = fs::mounts(mounts, 32);
     for (usize i = 0; i < count; i++) {
@@ -396,12 +493,12 @@ void render_mounts(Sink& out, u64) {
         text::proc::format_escaped_path(out, mounts[i].path);
         text::format_to(out, " {} rw,relatime 0 0\n", type);
     }
+    return {};
 }
 
-void render_mountinfo(Sink& out, u64) {
+Result<void> render_mountinfo(Sink& out, Process&, int) {
     fs::MountInfo mounts[32];
     usize count = fs::mounts(mounts, 32);
-    constexpr usize kFirstId = 21;
     for (usize i = 0; i < count; i++) {
         // The parent: the mount with the longest path that contains this one.
         std::string_view path(mounts[i].path);
@@ -414,138 +511,12 @@ void render_mountinfo(Sink& out, u64) {
         }
         u64 device = mounts[i].filesystem->device();
         const char* type = mounts[i].filesystem->name();
-        text::format_to(out, "{} {} {}:{} / ", kFirstId + i, kFirstId + parent, device >> 8, device & 0xff);
+        text::format_to(out, "{} {} {}:{} / ", kFirstMountId + i, kFirstMountId + parent, device >> 8, device & 0xff);
         text::proc::format_escaped_path(out, path);
         text::format_to(out, " rw,relatime - {} {} rw\n", type, mount_source(type));
     }
+    return {};
 }
-
-// ---- directories made at read time ----
-
-// /proc/1/fd/N: its text names the file; a path walk through it reaches the open file
-// itself (a magic link), even when the file has no name left.
-class FdLink final : public Link {
-public:
-    FdLink(SyntheticFilesystem& filesystem, u64 fd, std::string_view name)
-        : Link(filesystem, kFdInoBase + fd, name, render_fd_link, fd, nullptr), m_fd(fd) {}
-
-    RefPtr<fs::File> magic_link() override {
-        Process* p = process();
-        if (!p) return nullptr;
-        auto file = p->fds().get(static_cast<int>(m_fd));
-        return file.is_ok() ? file.value() : nullptr;
-    }
-
-private:
-    u64 m_fd;
-};
-
-// /proc/1/fd: a link per open descriptor.
-class FdDirectory final : public Directory {
-public:
-    using Directory::Directory;
-
-protected:
-    Result<RefPtr<fs::Inode>> lookup_dynamic(std::string_view name) override {
-        Process* p = process();
-        u64 fd;
-        if (!p || !parse_number(name, fd) || fd >= fs::FdTable::kMaxDescriptors) return Error(ENOENT);
-        auto file = TRY(p->fds().get(static_cast<int>(fd)));
-        auto& filesystem = static_cast<SyntheticFilesystem&>(this->filesystem());
-        auto* link = new (std::nothrow) FdLink(filesystem, fd, name);
-        if (!link) return Error(ENOMEM);
-        auto result = RefPtr<fs::Inode>::adopt(link);
-        u32 mode = file->status_flags() & fs::O_ACCMODE;
-        link->m_permissions = (mode != fs::O_WRONLY ? 0500 : 0) | (mode != fs::O_RDONLY ? 0300 : 0);
-        link->keep_parent(*this);
-        return result;
-    }
-
-    bool next_dynamic(u64& position, fs::DirEntry& out) override {
-        Process* p = process();
-        if (!p) return false;
-        for (u64 fd = position; fd < fs::FdTable::kMaxDescriptors; fd++) {
-            if (p->fds().get(static_cast<int>(fd)).is_error()) continue;
-            out.ino = kFdInoBase + fd;
-            out.type = fs::InodeType::Symlink;
-            text::format_into(out.name, sizeof out.name, "{}", fd);
-            position = fd + 1;
-            return true;
-        }
-        return false;
-    }
-};
-
-// /proc/1/task/<tid>: what a thread shows of itself.
-struct TaskEntry {
-    const char* name;
-    fs::synthetic::Render render;
-};
-constexpr TaskEntry kTaskEntries[] = {{"comm", render_comm}, {"stat", render_stat}, {"status", render_status}};
-
-class ThreadDirectory final : public Directory {
-public:
-    ThreadDirectory(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Directory& parent, u64 tid)
-        : Directory(filesystem, ino, name, &parent, 0555), m_tid(tid) {
-        keep_parent(parent);
-    }
-
-protected:
-    Result<RefPtr<fs::Inode>> lookup_dynamic(std::string_view name) override {
-        for (usize i = 0; i < sizeof kTaskEntries / sizeof kTaskEntries[0]; i++) {
-            if (name != kTaskEntries[i].name) continue;
-            auto& filesystem = static_cast<SyntheticFilesystem&>(this->filesystem());
-            auto* file = new (std::nothrow)
-                TextFile(filesystem, kTaskFileInoBase + m_tid * 8 + i, name, kTaskEntries[i].render, m_tid, 0444);
-            if (!file) return Error(ENOMEM);
-            auto result = RefPtr<fs::Inode>::adopt(file);
-            file->keep_parent(*this);
-            return result;
-        }
-        return Error(ENOENT);
-    }
-
-    bool next_dynamic(u64& position, fs::DirEntry& out) override {
-        if (position >= sizeof kTaskEntries / sizeof kTaskEntries[0]) return false;
-        out.ino = kTaskFileInoBase + m_tid * 8 + position;
-        out.type = fs::InodeType::Regular;
-        text::format_into(out.name, sizeof out.name, "{}", kTaskEntries[position].name);
-        position++;
-        return true;
-    }
-
-private:
-    u64 m_tid;
-};
-
-// /proc/1/task: a directory per thread.
-class TaskDirectory final : public Directory {
-public:
-    using Directory::Directory;
-
-protected:
-    Result<RefPtr<fs::Inode>> lookup_dynamic(std::string_view name) override {
-        Process* p = process();
-        u64 tid;
-        if (!p || !parse_number(name, tid) || !thread_exists(*p, static_cast<int>(tid))) return Error(ENOENT);
-        auto& filesystem = static_cast<SyntheticFilesystem&>(this->filesystem());
-        auto* directory = new (std::nothrow) ThreadDirectory(filesystem, kTaskInoBase + tid, name, *this, tid);
-        if (!directory) return Error(ENOMEM);
-        return RefPtr<fs::Inode>::adopt(directory);
-    }
-
-    bool next_dynamic(u64& position, fs::DirEntry& out) override {
-        Process* p = process();
-        int tid;
-        if (!p || !next_thread(*p, position, tid)) return false;
-        out.ino = kTaskInoBase + static_cast<u64>(tid);
-        out.type = fs::InodeType::Directory;
-        text::format_into(out.name, sizeof out.name, "{}", tid);
-        return true;
-    }
-};
-
-}  // namespace
 
 void describe_file(Sink& out, fs::File& file) {
     if (fs::InodeFile* inode_file = file.inode_file()) {
@@ -583,43 +554,6 @@ void describe_file(Sink& out, fs::File& file) {
     } else {
         text::format_to(out, "anon_inode:[{}]", kind);
     }
-}
-
-void render_self_link(Sink& out, u64) { text::format_to(out, "{}", process() ? process()->pid() : 1); }
-
-void render_thread_self_link(Sink& out, u64) {
-    text::format_to(out, "{}/task/{}", process() ? process()->pid() : 1, process() ? proc::current_tid() : 1);
-}
-
-Result<void> build_process_directory(Directory& pid) {
-    auto& filesystem = static_cast<SyntheticFilesystem&>(pid.filesystem());
-    TRY(pid.add_link("exe", render_exe));
-    TRY(pid.add_link("cwd", render_cwd));
-    TRY(pid.add_link("root", render_root));
-    TRY(pid.add_file("cmdline", render_cmdline));
-    TRY(pid.add_file("environ", render_environ, 0, 0400));
-    TRY(pid.add_file("auxv", render_auxv, 0, 0400));
-    TRY(pid.add_file("maps", render_maps));
-    TRY(pid.add_file("status", render_status, 1));
-    TRY(pid.add_file("stat", render_stat, 1));
-    TRY(pid.add_file("statm", render_statm));
-    TRY(pid.add_file("comm", render_comm, 0, 0644));
-    TRY(pid.add_file("mounts", render_mounts));
-    TRY(pid.add_file("mountinfo", render_mountinfo));
-    TRY(pid.add_file("cgroup", render_cgroup));
-    TRY(pid.add_file("oom_score_adj", render_zero, 0, 0644));
-    auto* net = TRY(pid.add_directory("net"));
-    TRY(build_net(*net));
-    TRY(net->add_file("unix", [](text::Sink& out, u64) { net::af_unix::table::render_proc_net_unix(out); }));
-    auto* fd = new (std::nothrow) FdDirectory(filesystem, filesystem.allocate_ino(), "fd", &pid, 0500);
-    if (!fd) return Error(ENOMEM);
-    pid.add_node(*fd);
-    fd->unref();
-    auto* task = new (std::nothrow) TaskDirectory(filesystem, filesystem.allocate_ino(), "task", &pid, 0555);
-    if (!task) return Error(ENOMEM);
-    pid.add_node(*task);
-    task->unref();
-    return {};
 }
 
 }  // namespace procfs

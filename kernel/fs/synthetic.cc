@@ -32,7 +32,7 @@ private:
     usize m_length = 0;
 };
 
-// The open file of a text file: the content rendered at open time.
+// The open file of a text file: the content rendered at its first read.
 class SnapshotFile final : public InodeFile {
 public:
     using InodeFile::InodeFile;
@@ -40,6 +40,11 @@ public:
 
     Result<usize> read(const IoBuffer& buffer) override {
         MutexLocker lock(m_offset_lock);
+        if (!m_rendered) {
+            TRY(static_cast<RenderedFile&>(inode()).render(m_content));
+            if (m_content.failed()) return Error(ENOMEM);
+            m_rendered = true;
+        }
         std::string_view text = m_content.view();
         if (m_offset >= text.size()) return 0;
         usize n = text.size() - m_offset < buffer.length ? text.size() - m_offset : buffer.length;
@@ -50,7 +55,9 @@ public:
     Result<usize> write(const IoBuffer&) override { return Error(EBADF); }
     u32 poll_events() override { return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM; }
 
-    TextBuffer m_content;
+private:
+    TextBuffer m_content;  // guarded by m_offset_lock
+    bool m_rendered = false;
 };
 
 Timestamp g_mount_time;
@@ -189,15 +196,14 @@ Result<bool> Directory::read_dir(u64& cursor, DirEntry& out) {
     return true;
 }
 
-TextFile::TextFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render render, u64 argument,
-                   u32 permissions)
-    : Node(filesystem, InodeType::Regular, ino, permissions, name), m_render(render), m_argument(argument) {}
+RenderedFile::RenderedFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, u32 permissions)
+    : Node(filesystem, InodeType::Regular, ino, permissions, name) {}
 
-u64 TextFile::size() { return static_cast<SyntheticFilesystem&>(filesystem()).file_size(); }
+u64 RenderedFile::size() { return static_cast<SyntheticFilesystem&>(filesystem()).file_size(); }
 
-Result<usize> TextFile::read(u64 offset, const IoBuffer& buffer) {
+Result<usize> RenderedFile::read(u64 offset, const IoBuffer& buffer) {
     TextBuffer content;
-    render(content);
+    TRY(render(content));
     if (content.failed()) return Error(ENOMEM);
     std::string_view text = content.view();
     if (offset >= text.size()) return 0;
@@ -206,16 +212,18 @@ Result<usize> TextFile::read(u64 offset, const IoBuffer& buffer) {
     return n;
 }
 
-Result<RefPtr<File>> TextFile::open(u32 flags) {
+Result<RefPtr<File>> RenderedFile::open(u32 flags) {
     if (flags & O_PATH) return open_inode_file(*this, flags);
     if ((flags & O_ACCMODE) != O_RDONLY) return Error(EACCES);
+    TRY(may_open());
     auto* file = new (std::nothrow) SnapshotFile(RefPtr<Inode>(this), flags);
     if (!file) return Error(ENOMEM);
-    auto result = RefPtr<File>::adopt(file);
-    render(file->m_content);
-    if (file->m_content.failed()) return Error(ENOMEM);
-    return result;
+    return RefPtr<File>::adopt(file);
 }
+
+TextFile::TextFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render render, u64 argument,
+                   u32 permissions)
+    : RenderedFile(filesystem, ino, name, permissions), m_render(render), m_argument(argument) {}
 
 Link::Link(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render target, u64 argument,
            const char* fixed_target)
@@ -227,12 +235,17 @@ u64 Link::size() {
     return 0;  // procfs links report 0, as on Linux
 }
 
+Result<void> Link::render_target(text::Sink& out) {
+    if (m_fixed_target)
+        out.write(m_fixed_target);
+    else
+        m_render(out, m_argument);
+    return {};
+}
+
 Result<usize> Link::readlink(char* out, usize capacity) {
     SpanSink sink(out, capacity);
-    if (m_fixed_target)
-        sink.write(m_fixed_target);
-    else
-        m_render(sink, m_argument);
+    TRY(render_target(sink));
     return sink.length() < capacity ? sink.length() : capacity;
 }
 

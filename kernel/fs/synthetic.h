@@ -1,15 +1,17 @@
 // Building blocks of the file systems whose files the kernel makes up (devfs, procfs,
-// sysfs): directories with a fixed set of entries plus optional entries listed at read time
-// (/proc/self/fd, /proc/self/task), text files rendered when opened, and symlinks whose
+// sysfs): directories with a fixed set of entries plus optional entries made at read time
+// (the pids of /proc, /proc/<pid>/fd), text files rendered when read, and symlinks whose
 // target is rendered when read.
 //
-// A text file is rendered once per open(2), into a buffer the open file keeps, so a reader
-// sees one consistent snapshot however small its reads; pread renders afresh, as Linux's
-// seq_file does. st_size of these files is 0 (procfs) or 4096 (sysfs), as on Linux.
+// A text file is rendered once per open(2), at its first read, into a buffer the open file
+// keeps, so a reader sees one consistent snapshot however small its reads; pread renders
+// afresh. Both as Linux's seq_file does: a /proc/<pid> file opened before its process was
+// reaped fails its first read with ESRCH. st_size of these files is 0 (procfs) or 4096
+// (sysfs), as on Linux.
 //
 // Locking: the fixed entries of a directory are added while its file system is built,
 // before it is mounted, and never change after: reading them takes no lock. Dynamic
-// entries are rendered by the directory's own code under the locks of what they show.
+// entries are made by the directory's own code under the locks of what they show.
 #pragma once
 
 #include <string_view>
@@ -67,6 +69,16 @@ private:
     usize m_name_length = 0;
 };
 
+class Directory;
+
+// Entries of a directory made at read time by plain functions (the pids in /proc's root);
+// a directory with state of its own overrides lookup_dynamic and next_dynamic instead.
+struct DynamicEntries {
+    Result<RefPtr<Inode>> (*lookup)(Directory& directory, std::string_view name);
+    // As Directory::next_dynamic.
+    bool (*next)(Directory& directory, u64& position, DirEntry& out);
+};
+
 class Directory : public Node {
 public:
     Directory(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Inode* parent, u32 permissions = 0555);
@@ -80,6 +92,8 @@ public:
     Result<void> add_static_link(std::string_view name, const char* target);
     // Any other node (devices).
     void add_node(Node& node);
+    // Entries listed after the fixed ones (before mounting; `entries` outlives the directory).
+    void set_dynamic(const DynamicEntries& entries) { m_dynamic = &entries; }
 
     Result<RefPtr<Inode>> lookup(std::string_view name) override;
     Result<bool> read_dir(u64& cursor, DirEntry& out) override;
@@ -87,25 +101,43 @@ public:
 protected:
     // Entries made at read time. next_dynamic: the first entry at or after `position`
     // (which starts at 0); advances position past it. false when there are no more.
-    virtual Result<RefPtr<Inode>> lookup_dynamic(std::string_view) { return Error(ENOENT); }
-    virtual bool next_dynamic(u64& position, DirEntry& out) {
-        (void)position, (void)out;
-        return false;
+    virtual Result<RefPtr<Inode>> lookup_dynamic(std::string_view name) {
+        return m_dynamic ? m_dynamic->lookup(*this, name) : Error(ENOENT);
     }
+    virtual bool next_dynamic(u64& position, DirEntry& out) {
+        return m_dynamic ? m_dynamic->next(*this, position, out) : false;
+    }
+
 private:
     IntrusiveList<Node, &Node::m_sibling> m_entries;  // fixed after mounting; holds a reference each
+    const DynamicEntries* m_dynamic = nullptr;
 };
 
-class TextFile final : public Node {
+// A file whose content is rendered when it is read: by a Render function (TextFile) or by
+// a subclass that knows what it shows (a process's files).
+class RenderedFile : public Node {
 public:
-    TextFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render render, u64 argument,
-             u32 permissions);
     u64 size() override;
     Result<usize> read(u64 offset, const IoBuffer& buffer) override;
     Result<usize> write(u64, const IoBuffer&) override { return Error(EACCES); }
     Result<RefPtr<File>> open(u32 flags) override;
-    // Renders the whole content (what one open(2) sees).
-    void render(text::Sink& out) { m_render(out, m_argument); }
+    // The whole content (what one open(2) sees); an error reaches the read(2).
+    virtual Result<void> render(text::Sink& out) = 0;
+
+protected:
+    RenderedFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, u32 permissions);
+    // What open(2) checks beyond the access mode (ptrace access to another's process).
+    virtual Result<void> may_open() { return {}; }
+};
+
+class TextFile final : public RenderedFile {
+public:
+    TextFile(SyntheticFilesystem& filesystem, u64 ino, std::string_view name, Render render, u64 argument,
+             u32 permissions);
+    Result<void> render(text::Sink& out) override {
+        m_render(out, m_argument);
+        return {};
+    }
 
 private:
     Render m_render;
@@ -118,6 +150,8 @@ public:
          const char* fixed_target);
     u64 size() override;
     Result<usize> readlink(char* out, usize capacity) override;
+    // The target; an error (ENOENT for a process that is gone) reaches readlink(2).
+    virtual Result<void> render_target(text::Sink& out);
 
 private:
     Render m_render;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/power.h"
@@ -12,6 +13,7 @@
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
 #include "proc/user_thread.h"
+#include "sched/clock.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 
@@ -94,6 +96,7 @@ bool Process::exists() { return g_first != nullptr; }
 Process& Process::create(AddressSpace* memory, FdTable* fds) {
     g_first = new (g_first_storage) Process;
     g_first->m_pid = g_first->m_pgid = g_first->m_sid = 1;
+    g_first->start_ns = ktime::monotonic_ns();
     g_first->m_memory = memory;
     g_first->m_fds = fds;
     IrqSpinLockGuard guard(g_table_lock);
@@ -115,6 +118,7 @@ Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
     child->cwd = parent.working_directory();
     child->umask = parent.umask;
     child->exit_signal = parent.exit_signal;
+    child->start_ns = ktime::monotonic_ns();
     bool copied = child->set_start(parent.start).is_ok();
     if (copied && parent.m_exe_storage) {
         // The parent's own copy goes with its next execve: the child keeps one too.
@@ -173,13 +177,101 @@ void Process::abandon_fork(Process* child) {
     destroy(child);
 }
 
-// A reaped process's pid is free again (its table entry is gone already).
+// A reaped process's pid is free again (its table entry is gone already); the Process
+// itself goes with the last reference (a /proc reader may hold one).
 void Process::destroy(Process* process) {
     {
         IrqSpinLockGuard guard(g_table_lock);
+        process->m_state = State::Reaped;
         mark_id(process->m_pid, false);
     }
-    free_unregistered(process);
+    process->unref();
+}
+
+void Process::unref() {
+    if (__atomic_sub_fetch(&m_refs, 1, __ATOMIC_ACQ_REL) == 0) free_unregistered(this);
+}
+
+RefPtr<Process> Process::find(int pid) {
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* found = nullptr;
+    all().for_each([&](Process& p) {
+        if (p.m_pid == pid) found = &p;
+    });
+    return RefPtr<Process>(found);
+}
+
+int Process::next_pid(int from) {
+    IrqSpinLockGuard guard(g_table_lock);
+    int best = 0;
+    all().for_each([&](Process& p) {
+        if (p.m_pid >= from && (best == 0 || p.m_pid < best)) best = p.m_pid;
+    });
+    return best;
+}
+
+bool Process::reaped() {
+    IrqSpinLockGuard guard(g_table_lock);
+    return m_state == State::Reaped;
+}
+
+Result<Relations> Process::relations() {
+    IrqSpinLockGuard guard(g_table_lock);
+    // A reaped process's parent may be gone; one in the table has its parent there too
+    // (children are handed to pid 1 before their parent becomes a zombie).
+    if (m_state == State::Reaped) return Error(ESRCH);
+    bool zombie = m_state == State::Zombie;
+    return Relations{m_parent ? m_parent->m_pid : 0, m_pgid, m_sid, zombie, zombie ? m_exit.wait_status() : 0};
+}
+
+AddressSpace* Process::retain_memory() {
+    IrqSpinLockGuard guard(m_resources_lock);
+    if (m_memory) m_memory->retain();
+    return m_memory;
+}
+
+Result<RefPtr<fs::File>> Process::file(int fd) {
+    IrqSpinLockGuard guard(m_resources_lock);
+    if (!m_fds) return Error(EBADF);
+    return m_fds->get(fd);
+}
+
+Result<bool> Process::cloexec(int fd) {
+    IrqSpinLockGuard guard(m_resources_lock);
+    if (!m_fds) return Error(EBADF);
+    return m_fds->cloexec(fd);
+}
+
+int Process::next_tid(int from) {
+    IrqSpinLockGuard guard(m_threads_lock);
+    int best = 0;
+    m_threads.for_each([&](UserContext& u) {
+        if (u.tid >= from && (best == 0 || u.tid < best)) best = u.tid;
+    });
+    return best;
+}
+
+char Process::thread_state(int tid) {
+    {
+        IrqSpinLockGuard guard(g_table_lock);
+        if (m_state == State::Zombie || m_state == State::Reaped) return tid == m_pid ? 'Z' : 0;
+    }
+    IrqSpinLockGuard guard(m_threads_lock);
+    char state = 0;
+    m_threads.for_each([&](UserContext& u) {
+        if (u.tid != tid || !u.thread) return;
+        ThreadState s = u.thread->state();
+        state = s == ThreadState::Blocked ? 'S' : s == ThreadState::Dead ? 'X' : 'R';
+    });
+    return state;
+}
+
+int Process::next_fd(int from) {
+    IrqSpinLockGuard guard(m_resources_lock);
+    if (!m_fds) return -1;
+    for (int fd = from < 0 ? 0 : from; fd < FdTable::kMaxDescriptors; fd++)
+        if (m_fds->get(fd).is_ok()) return fd;
+    return -1;
 }
 
 void Process::free_unregistered(Process* process) {
@@ -190,8 +282,12 @@ void Process::free_unregistered(Process* process) {
 }
 
 void Process::set_exe_path(char* owned) {
-    char* old = m_exe_storage;
-    exe_path = m_exe_storage = owned;
+    char* old;
+    {
+        MutexLocker lock(image_lock);
+        old = m_exe_storage;
+        exe_path = m_exe_storage = owned;
+    }
     delete[] old;
 }
 
@@ -217,9 +313,14 @@ Result<void> Process::set_start(const Start& record) {
     for (usize a = 0; a < record.auxv.size(); a++) auxv[a] = record.auxv[a];
     Start copy{{views, record.argv.size()}, {views + record.argv.size(), record.env.size()}, {auxv, record.auxv.size()},
                record.stack};
-    delete[] static_cast<u8*>(m_start_storage);
-    m_start_storage = block;
-    start = copy;
+    u8* old;
+    {
+        MutexLocker lock(image_lock);
+        old = static_cast<u8*>(m_start_storage);
+        m_start_storage = block;
+        start = copy;
+    }
+    delete[] old;
     return {};
 }
 
@@ -245,12 +346,12 @@ void Process::vfork_release() {
 }
 
 AddressSpace* Process::replace_memory(AddressSpace* memory) {
+    // The lock also keeps interrupts off while the thread's table and CR3 disagree.
+    IrqSpinLockGuard guard(m_resources_lock);
     AddressSpace* old = m_memory;
-    cpu::disable_interrupts();
     m_memory = memory;
     current_thread()->m_page_table = &memory->page_table();
     memory->page_table().activate();
-    cpu::enable_interrupts();
     return old;
 }
 
@@ -493,16 +594,21 @@ void Process::finish(int status) {
     delete extension;
     extension = nullptr;
     m_fds->close_range(0, FdTable::kMaxDescriptors - 1);
-    delete m_fds;
-    m_fds = nullptr;
+    FdTable* fds;
+    AddressSpace* memory;
+    {
+        IrqSpinLockGuard guard(m_resources_lock);
+        fds = std::exchange(m_fds, nullptr);
+        memory = std::exchange(m_memory, nullptr);
+        current_thread()->m_page_table = nullptr;
+    }
+    delete fds;
     {
         MutexLocker lock(fs_lock);
         cwd = nullptr;
     }
-    current_thread()->m_page_table = nullptr;
     vfork_release();
-    AddressSpace::release(m_memory);  // the last user's release moves this CPU to the kernel's table
-    m_memory = nullptr;
+    AddressSpace::release(memory);  // the last user's release moves this CPU to the kernel's table
 
     // The parent is told under the table's lock: once it is released, the parent may reap
     // this process (and be reaped itself) at any moment.

@@ -19,6 +19,7 @@ class Thread;
 struct TrapFrame;
 namespace fs {
 class FdTable;
+class File;
 class Inode;
 }
 
@@ -84,6 +85,13 @@ struct WaitMatch {
     int id = 0;  // the pid or the process group
 };
 
+// A process as /proc/<pid>/stat shows its place among the others.
+struct Relations {
+    int ppid = 0, pgid = 0, sid = 0;
+    bool zombie = false;
+    int wait_status = 0;  // a zombie's, as wait(2) would report it
+};
+
 // A child wait() took.
 struct WaitResult {
     int pid = 0;
@@ -132,6 +140,35 @@ public:
     AddressSpace& memory() { return *m_memory; }
     FdTable& fds() { return *m_fds; }
 
+    // A reference keeps the Process object (not what it owns) alive after its parent has
+    // reaped it: /proc's files and directories of a process hold one. The table holds one
+    // while the process is in it.
+    void ref() { __atomic_fetch_add(&m_refs, 1, __ATOMIC_RELAXED); }
+    void unref();
+    // The process with this pid, zombies included; null when there is none.
+    static RefPtr<Process> find(int pid);
+    // The lowest pid >= from of a process in the table (zombies included); 0 when none.
+    static int next_pid(int from);
+    // Once the parent has waited for it: its pid may already name another process.
+    bool reaped();
+    // Its parent, group and session; ESRCH once reaped.
+    Result<Relations> relations();
+    // What /proc shows of another process's memory and descriptors: they go when the
+    // process ends (or, memory, with an execve), so a reader takes its own reference.
+    // retain_memory: null once ended; the caller gives it back with AddressSpace::release.
+    AddressSpace* retain_memory();
+    // The open file of descriptor fd (EBADF, also once the process has ended), and the
+    // lowest open descriptor >= from (-1 when none).
+    Result<RefPtr<fs::File>> file(int fd);
+    int next_fd(int from);
+    // Whether descriptor fd is close-on-exec (EBADF as file()).
+    Result<bool> cloexec(int fd);
+    // The lowest thread ID >= from among the process's threads; 0 when none.
+    int next_tid(int from);
+    // The letter /proc shows for thread tid's state: 'R' running or runnable, 'S' asleep,
+    // 'Z' for a zombie; 0 when the process has no such thread.
+    char thread_state(int tid);
+
     // Signal dispositions, guarded by signal_lock (which also guards every thread's
     // UserContext signal fields).
     IrqSpinLock signal_lock;
@@ -153,6 +190,10 @@ public:
     };
     IrqSpinLock cred_lock;
     Credentials cred;
+    // The program's path and `start` below: the process's own threads read them freely
+    // (only its execve changes them); another process (/proc/<pid>) holds image_lock, which
+    // set_exe_path and set_start take to replace them.
+    Mutex image_lock;
     const char* exe_path = "";
     // execve: the new program's path, a heap string the process owns from now on.
     void set_exe_path(char* owned);
@@ -229,6 +270,10 @@ public:
     // Blocks (interruptibly) unless no_hang, then returns pid 0. ECHILD when no child matches.
     Result<WaitResult> wait_child(const WaitMatch& match, bool no_hang, bool keep);
 
+    // When it was made (fork; boot for pid 1), in ns of the monotonic clock: /proc's
+    // start time.
+    u64 start_ns = 0;
+
     // The exit signal the parent gets (clone's low byte; SIGCHLD for fork).
     int exit_signal = linux_abi::SIGCHLD;
     Extension* extension = nullptr;  // owned
@@ -245,7 +290,8 @@ public:
     static void set_signal_sender(SignalSender sender);
 
 private:
-    enum class State : u8 { Running, Exiting, Zombie };
+    // Reaped: out of the table, kept only by references (Process::find's).
+    enum class State : u8 { Running, Exiting, Zombie, Reaped };
     // Guarded by the process table's lock (proc/process.cc):
     Process* m_parent = nullptr;
     IntrusiveList<Process, &Process::m_sibling_node> m_children;
@@ -274,8 +320,12 @@ private:
     static IntrusiveList<Process, &Process::m_table_node>& all();
 
     int m_pid = 0;
+    u32 m_refs = 1;  // the table's
     void* m_start_storage = nullptr;  // owns start's contents when set (heap)
     char* m_exe_storage = nullptr;    // owns exe_path after an execve
+    // Guarded by m_resources_lock for readers in other processes (retain_memory, file):
+    // finish() and replace_memory() change them under it.
+    IrqSpinLock m_resources_lock;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
     IrqSpinLock m_threads_lock;  // guards m_threads (taken inside signal_lock)
