@@ -257,10 +257,18 @@ char Process::thread_state(int tid) {
         if (m_state == State::Zombie || m_state == State::Reaped) return tid == m_pid ? 'Z' : 0;
     }
     IrqSpinLockGuard guard(m_threads_lock);
+    // Fork puts a child in the table before its first thread joins it, and the last thread
+    // leaves before the process is a zombie: in between, its pid names a running process.
+    if (m_threads.empty()) return tid == m_pid ? 'R' : 0;
     char state = 0;
     m_threads.for_each([&](UserContext& u) {
-        if (u.tid != tid || !u.thread) return;
-        ThreadState s = u.thread->state();
+        if (u.tid != tid) return;
+        Thread* thread = __atomic_load_n(&u.thread, __ATOMIC_RELAXED);
+        if (!thread) {
+            state = 'R';  // spawned, not yet run (it sets u.thread when it first runs)
+            return;
+        }
+        ThreadState s = thread->state();
         state = s == ThreadState::Blocked ? 'S' : s == ThreadState::Dead ? 'X' : 'R';
     });
     return state;
