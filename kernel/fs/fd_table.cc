@@ -67,6 +67,13 @@ Result<bool> FdTable::cloexec(int fd) {
     return m_entries[fd].cloexec;
 }
 
+int FdTable::next_open(int from) {
+    IrqSpinLockGuard guard(m_lock);
+    for (int fd = from < 0 ? 0 : from; fd < kMaxDescriptors; fd++)
+        if (m_entries[fd].file) return fd;
+    return -1;
+}
+
 Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
     if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
     IrqSpinLockGuard guard(m_lock);

@@ -17,6 +17,8 @@ public:
     Result<void> install_at(int fd, RefPtr<File> file, bool cloexec);
     Result<void> close(int fd);
     Result<bool> cloexec(int fd);
+    // The lowest open descriptor >= from; -1 when none (/proc/<pid>/fd's listing).
+    int next_open(int from);
     Result<void> set_cloexec(int fd, bool cloexec);
     // Closes [first, last] (close_range).
     void close_range(int first, int last);

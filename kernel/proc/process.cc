@@ -276,10 +276,7 @@ char Process::thread_state(int tid) {
 
 int Process::next_fd(int from) {
     IrqSpinLockGuard guard(m_resources_lock);
-    if (!m_fds) return -1;
-    for (int fd = from < 0 ? 0 : from; fd < FdTable::kMaxDescriptors; fd++)
-        if (m_fds->get(fd).is_ok()) return fd;
-    return -1;
+    return m_fds ? m_fds->next_open(from) : -1;
 }
 
 void Process::free_unregistered(Process* process) {

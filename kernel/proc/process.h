@@ -137,6 +137,8 @@ public:
     // Visits every live process (not zombies) under the table's lock.
     template <typename F>
     static void for_each(F&& visit);
+    // The process's own memory and descriptors, for its threads (another process's
+    // reader uses retain_memory and file below).
     AddressSpace& memory() { return *m_memory; }
     FdTable& fds() { return *m_fds; }
 
@@ -324,7 +326,8 @@ private:
     void* m_start_storage = nullptr;  // owns start's contents when set (heap)
     char* m_exe_storage = nullptr;    // owns exe_path after an execve
     // Guarded by m_resources_lock for readers in other processes (retain_memory, file):
-    // finish() and replace_memory() change them under it.
+    // finish() and replace_memory() change them under it. The descriptor table's lock is
+    // taken inside it; nothing else is.
     IrqSpinLock m_resources_lock;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
