@@ -91,16 +91,26 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
 
 TrapFrame& current_user_frame() { return *current_thread()->m_user->frame; }
 
+// Interrupts stay off from the thread's record to the CPU's: a switch after the MSR write
+// but before loaded_*_base leaves the CPU's record stale, and the next thread whose base
+// equals the stale value (a forked parent, when its child execs) skips the write and runs
+// on this one's base (glibc's parent then faulted at %fs:-128 after fork).
 void set_current_fs_base(u64 base) {
+    bool enabled = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
     current_user().fs_base = base;
     cpu::wrmsr(cpu::msr::kFsBase, base);
     this_cpu()->loaded_fs_base = base;
+    if (enabled) cpu::enable_interrupts();
 }
 
 void set_current_gs_base(u64 base) {
+    bool enabled = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
     current_user().gs_base = base;
     cpu::wrmsr(cpu::msr::kKernelGsBase, base);
     this_cpu()->loaded_user_gs_base = base;
+    if (enabled) cpu::enable_interrupts();
 }
 
 namespace {
