@@ -4,7 +4,8 @@
 // and nothing of its memory, a reaped pid is gone (ENOENT to open, ESRCH to read a file
 // opened before), the /proc listing holds both pids, a child's fd/ and fdinfo/ show the
 // pipe it shares with its parent, task/<tid> for a second thread, and a process of another
-// uid may read stat and cmdline but not environ, exe, cwd or fd/. Compared with the host's
+// uid may read stat and cmdline but not environ, exe, cwd or fd/; and children come and go
+// (some through execve) while another process reads every file of theirs. Compared with the host's
 // run: nothing printed depends on pid values (the case must run as root, as it does here).
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -406,9 +407,84 @@ static void other_uid_reads_parent(void) {
     waitpid(child, NULL, 0);
 }
 
+// Everything /proc/<pid> shows, read whatever each read gives: the process may end, be
+// reaped or exec at any point in between.
+static void read_all_of(int pid) {
+    static const char *files[] = {"stat",   "status", "statm",  "cmdline", "environ", "auxv",
+                                  "maps",   "comm",   "mounts", "cgroup",  "fdinfo/0", "task/%d/stat"};
+    static const char *links[] = {"exe", "cwd", "root", "fd/0", "fd/1"};
+    char path[96], name[32], text[8192];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(name, sizeof name, files[i], pid);
+        pid_path(path, sizeof path, pid, name);
+        read_file(path, text, sizeof text);
+    }
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        pid_path(path, sizeof path, pid, links[i]);
+        link_text(path, text, sizeof text);
+    }
+    const char *directories[] = {"fd", "task", "fdinfo"};
+    for (size_t i = 0; i < 3; i++) {
+        pid_path(path, sizeof path, pid, directories[i]);
+        DIR *directory = opendir(path);
+        while (directory && readdir(directory)) {
+        }
+        if (directory) closedir(directory);
+    }
+}
+
+static void churn(const char *program) {
+    int stop[2];
+    if (pipe(stop) < 0) return;
+    int parent = getpid();
+    fflush(stdout);
+    pid_t reader = fork();
+    if (reader == 0) {
+        close(stop[1]);
+        fcntl(stop[0], F_SETFL, O_NONBLOCK);
+        long rounds = 0;
+        char byte;
+        while (read(stop[0], &byte, 1) != 0) {  // until the parent closes its end
+            DIR *proc = opendir("/proc");
+            struct dirent *entry;
+            while (proc && (entry = readdir(proc))) {
+                int pid = atoi(entry->d_name);
+                struct stat_fields f;
+                char path[64];
+                pid_path(path, sizeof path, pid, "stat");
+                if (pid > 0 && read_stat(path, &f) == 0 && (f.ppid == parent || pid == parent)) read_all_of(pid);
+            }
+            if (proc) closedir(proc);
+            rounds++;
+        }
+        _exit(rounds > 0 ? 0 : 1);
+    }
+    close(stop[0]);
+    int exited = 0;
+    for (int i = 0; i < 300; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            if (i % 3 == 0) {
+                char *argv[] = {(char *)program, "--exit", NULL};
+                char *envp[] = {NULL};
+                execve(program, argv, envp);
+            }
+            _exit(7);
+        }
+        int status;
+        if (child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status)) exited++;
+    }
+    close(stop[1]);
+    int status;
+    waitpid(reader, &status, 0);
+    printf("churn: %d children ended while /proc was read; the reader %s\n", exited,
+           WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "went on" : "failed");
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc > 3 && strcmp(argv[1], "--exec-child") == 0) return exec_child(atoi(argv[2]), atoi(argv[3]));
+    if (argc > 1 && strcmp(argv[1], "--exit") == 0) return 7;
 
     char text[256], self[32];
     snprintf(self, sizeof self, "%d", (int)getpid());
@@ -433,5 +509,6 @@ int main(int argc, char **argv) {
     parent_reads_sleeping_child();
     reads_own_threads();
     other_uid_reads_parent();
+    churn(argv[0]);
     return 0;
 }
