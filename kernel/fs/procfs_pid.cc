@@ -228,12 +228,13 @@ fs::InodeType type_of(Kind kind) {
     }
 }
 
-// /proc/<pid> (tid is the pid) or /proc/<pid>/task/<tid> (is_thread).
+// /proc/<pid> (tid is the pid; another thread's ID when looked up as /proc/<tid>) or
+// /proc/<pid>/task/<tid> (is_thread: no task/ then).
 class ProcessDirectory final : public Directory {
 public:
     ProcessDirectory(SyntheticFilesystem& filesystem, std::string_view name, Directory& parent,
                      RefPtr<Process> process, int tid, bool is_thread)
-        : Directory(filesystem, process_ino(process->pid(), is_thread ? tid : 0, 0), name, &parent, 0555),
+        : Directory(filesystem, process_ino(process->pid(), tid == process->pid() ? 0 : tid, 0), name, &parent, 0555),
           m_process(static_cast<RefPtr<Process>&&>(process)), m_tid(tid), m_is_thread(is_thread) {
         m_uid = m_process->cred.euid;
         m_gid = m_process->cred.egid;
@@ -266,7 +267,7 @@ protected:
 
 private:
     u64 ino_of(usize index) const {
-        return process_ino(m_process->pid(), m_is_thread ? m_tid : 0, static_cast<u32>(index) + 1);
+        return process_ino(m_process->pid(), m_tid == m_process->pid() ? 0 : m_tid, static_cast<u32>(index) + 1);
     }
 
     Result<RefPtr<fs::Inode>> make(usize index);
@@ -338,11 +339,13 @@ Result<RefPtr<fs::Inode>> ProcessDirectory::make(usize index) {
     return node;
 }
 
-// The root's pids.
+// The root's pids; as on Linux, another thread's ID finds its process too (shown for that
+// thread), though the listing holds only pids.
 Result<RefPtr<fs::Inode>> lookup_pid(Directory& root, std::string_view name) {
     u64 pid;
     if (!parse_number(name, pid)) return Error(ENOENT);
     RefPtr<Process> process = Process::find(static_cast<int>(pid));
+    if (!process) process = Process::find_by_thread(static_cast<int>(pid));
     if (!process) return Error(ENOENT);
     auto* directory = new (std::nothrow)
         ProcessDirectory(filesystem_of(root), name, root, process, static_cast<int>(pid), false);

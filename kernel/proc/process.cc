@@ -25,7 +25,8 @@ Process* g_first = nullptr;  // pid 1
 
 // The process table: every process, zombies included. Its lock also guards each
 // process's parent, children, state, exit status, group and session (Process's fields
-// marked so); a process's signal lock may be taken inside it, never the reverse.
+// marked so); a process's signal lock and threads lock may be taken inside it, never the
+// reverse.
 IrqSpinLock g_table_lock;
 using ProcessList = IntrusiveList<Process, &Process::m_table_node>;
 alignas(ProcessList) u8 g_table_storage[sizeof(ProcessList)];
@@ -197,6 +198,19 @@ RefPtr<Process> Process::find(int pid) {
     Process* found = nullptr;
     all().for_each([&](Process& p) {
         if (p.m_pid == pid) found = &p;
+    });
+    return RefPtr<Process>(found);
+}
+
+RefPtr<Process> Process::find_by_thread(int tid) {
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* found = nullptr;
+    all().for_each([&](Process& p) {
+        if (found || p.m_state == State::Zombie) return;
+        IrqSpinLockGuard threads_guard(p.m_threads_lock);  // inside the table's lock, never the reverse
+        p.m_threads.for_each([&](UserContext& u) {
+            if (u.tid == tid) found = &p;
+        });
     });
     return RefPtr<Process>(found);
 }

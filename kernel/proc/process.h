@@ -149,6 +149,8 @@ public:
     void unref();
     // The process with this pid, zombies included; null when there is none.
     static RefPtr<Process> find(int pid);
+    // The live process one of whose threads has this ID; null when none.
+    static RefPtr<Process> find_by_thread(int tid);
     // The lowest pid >= from of a process in the table (zombies included); 0 when none.
     static int next_pid(int from);
     // Once the parent has waited for it: its pid may already name another process.
