@@ -62,6 +62,11 @@ static void run(const char *what, char *const argv[], char *const envp[]) {
     printf("%s: exited %d\n", what, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+// Edits of an ELF header (Elf64_Ehdr offsets: e_ident[EI_CLASS] 4, e_type 16, e_machine 18).
+static void set_class_32(unsigned char *h) { h[4] = 1; }
+static void set_machine_arm64(unsigned char *h) { h[18] = 183, h[19] = 0; }
+static void set_type_rel(unsigned char *h) { h[16] = 1, h[17] = 0; }
+
 static void expect_error(const char *what, const char *path) {
     char *argv[] = {(char *)path, NULL};
     char *envp[] = {NULL};
@@ -140,6 +145,35 @@ int main(int argc, char **argv) {
     chmod(text, 0755);
     expect_error("a text file that is not a script", text);
     expect_error("a directory", dir);
+
+    // Broken and foreign ELF files: the caller gets the error and goes on.
+    unsigned char header[64];
+    fd = open(self, O_RDONLY);
+    if (fd < 0 || read(fd, header, sizeof header) != (ssize_t)sizeof header) return 1;
+    close(fd);
+    char broken[256];
+    snprintf(broken, sizeof broken, "%s/broken", dir);
+    struct {
+        const char *what;
+        size_t length;
+        void (*change)(unsigned char *);
+    } variants[] = {
+        {"an ELF cut inside its header", 10, NULL},
+        {"an ELF cut after its header (no program headers)", 64, NULL},
+        {"a 32-bit ELF", 64, set_class_32},
+        {"an ELF for another machine", 64, set_machine_arm64},
+        {"an ELF relocatable object", 64, set_type_rel},
+    };
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        unsigned char copy[64];
+        memcpy(copy, header, sizeof copy);
+        if (variants[i].change) variants[i].change(copy);
+        fd = open(broken, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+        write(fd, copy, variants[i].length);
+        close(fd);
+        expect_error(variants[i].what, broken);
+    }
+    unlink(broken);
 
     // A script whose interpreter is this program.
     snprintf(script, sizeof script, "%s/exec_test_script", dir);
