@@ -8,6 +8,9 @@
 #include <cstring>
 #include <new>
 
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/percpu.h"
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
 #include "fs/vfs.h"
@@ -19,6 +22,7 @@
 #include "mm/user_memory.h"
 #include "proc/process.h"
 #include "proc/user_thread.h"
+#include "sched/thread.h"
 #include "text/format.h"
 
 namespace linux_abi {
@@ -159,6 +163,15 @@ Result<bool> read_shebang(RefPtr<fs::Inode> inode, Shebang& out) {
     while (argument_end > i && blank(out.line[argument_end - 1])) argument_end--;
     out.argument = {out.line + i, argument_end - i};
     return true;
+}
+
+// Loads `clean` (fpu::allocate_initial_state) as the thread's FPU state, and frees it.
+void reset_fpu(Thread& self, void* clean) {
+    cpu::disable_interrupts();
+    memcpy(self.m_fpu_state, clean, fpu::state_size());
+    if (this_cpu()->fpu_owner == &self) fpu::restore(self.m_fpu_state);
+    cpu::enable_interrupts();
+    fpu::free_state(clean);
 }
 
 // Back to SIG_DFL for every caught signal (ignored ones stay ignored); no alternate stack.
@@ -311,6 +324,16 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
         exe_path[n] = '\0';
     }
 
+    // The new program starts with a clean FPU (x87, MXCSR, vector registers), as on
+    // Linux: the state is made now, while failing can still leave the caller unchanged.
+    auto clean_fpu = fpu::allocate_initial_state();
+    if (clean_fpu.is_error()) {
+        delete[] exe_path;
+        delete loaded->memory;
+        delete loaded;
+        return Error(ENOMEM);
+    }
+
     // The point of no return.
     process.kill_other_threads_for_exec();
     mm::AddressSpace::release(process.replace_memory(loaded->memory));
@@ -324,6 +347,7 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     user.robust_list_length = 0;
     proc::set_current_fs_base(0);
     proc::set_current_gs_base(0);
+    reset_fpu(*current_thread(), clean_fpu.value());
     TrapFrame& frame = args.frame;
     u64 rflags = frame.rflags, cs = frame.cs, ss = frame.ss;
     frame = {};

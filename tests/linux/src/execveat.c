@@ -57,6 +57,14 @@ int main(int argc, char **argv) {
         printf("  ran; AT_EXECFN as expected: %d\n", execfn && strcmp(execfn, argv[2]) == 0);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--fpu") == 0) {
+        unsigned mxcsr;
+        unsigned short x87;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        __asm__ volatile("fnstcw %0" : "=m"(x87));
+        printf("  after execve: MXCSR %#x, x87 control word %#x\n", mxcsr, x87);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "--script") == 0) {
         printf("  the interpreter got:");
         for (int i = 2; i < argc; i++) printf(" [%s]", argv[i]);
@@ -124,5 +132,21 @@ int main(int argc, char **argv) {
     unlink(script);
     unlink(link);
     rmdir(temporary);
+
+    // execve starts the new program with the FPU's initial state: MXCSR and the x87 control
+    // word changed here (rounding up, exceptions unmasked) do not survive it.
+    printf("the FPU state across execve:\n");
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        unsigned mxcsr = 0x5f80;  // round up, all exceptions masked
+        unsigned short x87 = 0x0b7f;  // round up
+        __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+        __asm__ volatile("fldcw %0" : : "m"(x87));
+        char *fpu_args[] = {self, "--fpu", NULL};
+        execv(self, fpu_args);
+        _exit(99);
+    }
+    waitpid(child, NULL, 0);
     return 0;
 }
