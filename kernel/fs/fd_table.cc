@@ -22,10 +22,16 @@ Result<RefPtr<File>> FdTable::get(int fd) {
     return m_entries[fd].file;
 }
 
+void FdTable::set_limit(u64 limit) {
+    int bounded = limit < static_cast<u64>(kMaxDescriptors) ? static_cast<int>(limit) : kMaxDescriptors;
+    __atomic_store_n(&m_limit, bounded, __ATOMIC_RELAXED);
+}
+
 Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
-    if (min_fd < 0 || min_fd >= kMaxDescriptors) return Error(EINVAL);
+    int end = limit();
+    if (min_fd < 0) return Error(EINVAL);
     IrqSpinLockGuard guard(m_lock);
-    for (int fd = min_fd; fd < kMaxDescriptors; fd++) {
+    for (int fd = min_fd; fd < end; fd++) {
         if (m_entries[fd].file) continue;
         m_entries[fd].file = file;
         m_entries[fd].cloexec = cloexec;
@@ -35,7 +41,7 @@ Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
 }
 
 Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
-    if (fd < 0 || fd >= kMaxDescriptors) return Error(EBADF);
+    if (fd < 0 || fd >= limit()) return Error(EBADF);
     RefPtr<File> previous;  // released after the lock: closing may do work
     {
         IrqSpinLockGuard guard(m_lock);
@@ -85,6 +91,7 @@ Result<void> FdTable::set_cloexec(int fd, bool cloexec) {
 Result<FdTable*> FdTable::copy() {
     auto* table = new (std::nothrow) FdTable;
     if (!table) return Error(ENOMEM);
+    table->m_limit = limit();
     IrqSpinLockGuard guard(m_lock);
     for (int fd = 0; fd < kMaxDescriptors; fd++) table->m_entries[fd] = m_entries[fd];
     return table;

@@ -8,12 +8,18 @@ namespace fs {
 
 class FdTable {
 public:
-    static constexpr int kMaxDescriptors = 1024;  // RLIMIT_NOFILE (soft and hard)
+    // The table's size: the highest RLIMIT_NOFILE there can be (Linux's sysctl nr_open).
+    static constexpr int kMaxDescriptors = 1024;
+
+    // The owner's soft RLIMIT_NOFILE: new descriptors are below it (those above it that
+    // were open before it was lowered stay usable, as on Linux). Set by the process.
+    void set_limit(u64 limit);
+    int limit() const { return __atomic_load_n(&m_limit, __ATOMIC_RELAXED); }
 
     Result<RefPtr<File>> get(int fd);
-    // The lowest free descriptor >= min_fd; EMFILE when none.
+    // The lowest free descriptor >= min_fd below the limit; EMFILE when none.
     Result<int> allocate(RefPtr<File> file, bool cloexec, int min_fd = 0);
-    // dup2/dup3: installs at exactly `fd`, closing what was there.
+    // dup2/dup3: installs at exactly `fd`, closing what was there; EBADF past the limit.
     Result<void> install_at(int fd, RefPtr<File> file, bool cloexec);
     Result<void> close(int fd);
     Result<bool> cloexec(int fd);
@@ -32,6 +38,7 @@ private:
         RefPtr<File> file;
         bool cloexec = false;
     };
+    int m_limit = kMaxDescriptors;  // atomic: read without m_lock
     IrqSpinLock m_lock;  // guards m_entries
     Entry m_entries[kMaxDescriptors];
 };

@@ -216,6 +216,7 @@ constexpr Entry kEntries[] = {
     {"mounts", Kind::File, 0444, render_mounts, false},
     {"mountinfo", Kind::File, 0444, render_mountinfo, false},
     {"cgroup", Kind::File, 0444, render_cgroup, false},
+    {"limits", Kind::File, 0444, render_limits, false},
     {"oom_score_adj", Kind::File, 0644, render_oom_score_adj, false},
 };
 constexpr usize kEntryCount = sizeof kEntries / sizeof kEntries[0];

@@ -150,6 +150,7 @@ Result<ThreadView> view_thread(Process& p, int tid) {
 const char* state_name(char state) {
     switch (state) {
         case 'R': return "R (running)";
+        case 'T': return "T (stopped)";
         case 'Z': return "Z (zombie)";
         case 'X': return "X (dead)";
         default: return "S (sleeping)";
@@ -462,6 +463,18 @@ Result<void> render_comm(Sink& out, Process& p, int) {
 Result<void> render_cgroup(Sink& out, Process& p, int) {
     TRY(p.relations());
     out.write("0::/\n");
+    return {};
+}
+
+Result<void> render_limits(Sink& out, Process& p, int) {
+    TRY(p.relations());
+    u64 soft[proc::kLimitCount], hard[proc::kLimitCount];
+    for (int i = 0; i < proc::kLimitCount; i++) {
+        proc::ResourceLimit limit = p.limit(i);
+        soft[i] = limit.soft;
+        hard[i] = limit.hard;
+    }
+    text::proc::format_limits(out, soft, hard);
     return {};
 }
 

@@ -42,6 +42,7 @@ Result<void> render_comm(text::Sink& out, proc::Process& process, int tid);
 Result<void> render_mounts(text::Sink& out, proc::Process& process, int tid);
 Result<void> render_mountinfo(text::Sink& out, proc::Process& process, int tid);
 Result<void> render_cgroup(text::Sink& out, proc::Process& process, int tid);
+Result<void> render_limits(text::Sink& out, proc::Process& process, int tid);
 Result<void> render_oom_score_adj(text::Sink& out, proc::Process& process, int tid);
 // fd/N's target and fdinfo/N (the descriptor number is `fd`).
 Result<void> render_fd_target(text::Sink& out, proc::Process& process, int fd);

@@ -26,7 +26,9 @@ namespace {
 
 constexpr u64 kPage = 4096;
 constexpr u64 kStackTop = 0x00007ffffffff000ull;
-constexpr u64 kStackSize = 8 * MiB;            // RLIMIT_STACK
+constexpr u64 kMinStackSize = 128 * KiB;
+constexpr u64 kMaxStackSize = 4 * GiB;
+constexpr u64 kMinArgumentRoom = 128 * KiB;    // ARG_MAX
 constexpr u64 kStackGap = 128 * MiB;           // between the stack and the mmap area
 constexpr u64 kStackRandomPages = 1ull << 22;  // 16 GiB of stack placement, as Linux
 constexpr u64 kMmapRandomPages = 1ull << 28;   // 1 TiB of mmap placement (mmap_rnd_bits)
@@ -46,8 +48,14 @@ Error failed(LoadedProgram& out, int error, std::string_view format, const Args&
 // A program's bytes: in place in the initramfs when the file was never written, else read
 // into kernel memory (kept: the mappings copy from it).
 // name: the name the file was reached by (for /proc/self/maps).
+Result<std::span<const u8>> file_bytes(RefPtr<fs::Inode> inode);
+
 Result<std::span<const u8>> program_bytes(fs::Inode& start, std::string_view path, RefPtr<fs::Dentry>& name) {
-    auto inode = TRY(fs::resolve(start, path, true, &name));
+    return file_bytes(TRY(fs::resolve(start, path, true, &name)));
+}
+
+// The bytes of a file to run: EACCES unless it is a regular file someone may execute.
+Result<std::span<const u8>> file_bytes(RefPtr<fs::Inode> inode) {
     if (inode->is_directory()) return Error(EACCES);
     if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
     if (!(inode->m_permissions & 0111)) return Error(EACCES);
@@ -98,8 +106,8 @@ Result<void> write_backed(const AddressSpace& memory, u64 address, const u8* byt
 
 // Everything after the address space exists; `memory` is freed by the caller on error.
 Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedProgram& out) {
-    RefPtr<fs::Dentry> exe_name;
-    auto exe = program_bytes(*request.directory, request.path, exe_name);
+    RefPtr<fs::Dentry> exe_name = request.file_name;
+    auto exe = request.file ? file_bytes(request.file) : program_bytes(*request.directory, request.path, exe_name);
     if (exe.is_error()) return failed(out, exe.error(), "{}: {}", request.path, err::name(exe.error()));
     out.exe = exe_name;
     elf::Diagnosis diagnosis{};
@@ -130,8 +138,12 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
         return failed(out, ENOMEM, "out of memory loading {}", request.path);
 
     // Layout: stack at the top, mmap area below it, brk after the image; each randomized.
+    u64 stack_size = request.stack_limit < kMinStackSize   ? kMinStackSize
+                     : request.stack_limit > kMaxStackSize ? kMaxStackSize
+                                                           : align_up(request.stack_limit, kPage);
+    u64 argument_room = stack_size / 4 > kMinArgumentRoom ? stack_size / 4 : kMinArgumentRoom;
     u64 stack_top = kStackTop - random_pages(request.aslr, kStackRandomPages);
-    u64 stack_bottom = stack_top - kStackSize;
+    u64 stack_bottom = stack_top - stack_size;
     u64 mmap_top = stack_bottom - kStackGap - random_pages(request.aslr, kMmapRandomPages);
     u64 brk_start = align_up(plan.image_end, kPage) + random_pages(request.aslr, kBrkRandomPages);
     out.entry = out.program_entry = plan.entry;
@@ -164,7 +176,7 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
     mmap_top = vdso_base.value() - kPage - kPage;  // its time page, then a gap
     memory.set_layout(mmap_top, brk_start);
     u32 stack_prot = 3 | (plan.executable_stack ? 4u : 0u);
-    if (memory.map_fixed(stack_bottom, kStackSize, stack_prot, nullptr, 0, kTagStack).is_error())
+    if (memory.map_fixed(stack_bottom, stack_size, stack_prot, nullptr, 0, kTagStack).is_error())
         return failed(out, ENOMEM, "out of memory for the stack of {}", request.path);
 
     // The initial stack is built in a kernel buffer and copied to the top of the stack.
@@ -195,7 +207,7 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
     krandom::fill(input.random.data(), input.random.size());
     input.stack_top = stack_top;
     for (usize window_size = 64 * KiB;; window_size *= 2) {
-        if (window_size > kStackSize / 4) return failed(out, E2BIG, "{}: argument list too long", request.path);
+        if (window_size > argument_room) return failed(out, E2BIG, "{}: argument list too long", request.path);
         auto buffer = heap::allocate(window_size, 16);
         if (buffer.is_error()) return failed(out, ENOMEM, "out of memory starting {}", request.path);
         input.window = {static_cast<u8*>(buffer.value()), window_size};

@@ -18,10 +18,18 @@ namespace linux_abi {
 struct LoadRequest {
     std::string_view path;             // the program, from `directory` when relative
     RefPtr<fs::Inode> directory;       // where a relative path starts
+    // execveat of a descriptor: the program is this file (`path` only names it in messages),
+    // reached by this name (null when it has none, as a memfd).
+    RefPtr<fs::Inode> file;
+    RefPtr<fs::Dentry> file_name;
     std::span<const std::string_view> argv, envp;
     std::string_view execfn;           // AT_EXECFN: the path as the caller gave it
     u32 uid = 0, euid = 0, gid = 0, egid = 0;
     bool aslr = true;
+    // RLIMIT_STACK's soft value: the stack mapped for the program is this size, from 128 KiB
+    // up to 4 GiB (unlimited gets 4 GiB), and a quarter of it (at least 128 KiB) is the room
+    // for the arguments and environment, as on Linux.
+    u64 stack_limit = 8 * MiB;
 };
 
 struct LoadedProgram {

@@ -32,9 +32,13 @@ constexpr u64 kUserFlagsMask = 0x254dd5;  // the RFLAGS bits a signal frame may 
 constexpr u64 kRedZone = 128;
 
 bool default_is_ignore(int sig) { return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT; }
-// No job control in a unikernel: stop signals are ignored, as for a process with no
-// controlling terminal... documented in docs/linux-abi.md.
+// Their default action stops the process (proc/job_control.cc).
 bool default_is_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
+// Whether a signal with its default action does nothing to this process: the ones whose
+// default is to ignore, and the stop signals for pid 1 (Linux's init never stops that way).
+bool default_does_nothing(const Process& process, int sig) {
+    return default_is_ignore(sig) || (default_is_stop(sig) && process.pid() == 1);
+}
 
 int lowest_signal(u64 set) {
     // SIGKILL and SIGSTOP first, then by number, as Linux does for synchronous ones.
@@ -204,18 +208,8 @@ UserContext* find_target(Process& process, int tid, int sig) {
 
 Result<void> send(int tid, int sig, const SigInfo& info) { return send_to(Process::current(), tid, sig, info); }
 
-void send_from_kernel(Process& target, int tid, int sig, const proc::ExitStatus* child, int child_pid, u32 child_uid) {
-    SigInfo info{};
-    info.si_signo = sig;
-    if (child) {
-        info.si_code = child->signaled ? CLD_KILLED : CLD_EXITED;
-        info.child.pid = child_pid;
-        info.child.uid = child_uid;
-        info.child.status = child->code;
-    } else {
-        info.si_code = SI_KERNEL;
-    }
-    (void)send_to(target, tid, sig, info);
+void send_from_kernel(Process& target, int tid, const SigInfo& info) {
+    (void)send_to(target, tid, info.si_signo, info);
 }
 
 Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
@@ -226,13 +220,17 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
         IrqSpinLockGuard guard(process.signal_lock);
         UserContext* target = find_target(process, tid, sig);
         if (!target) return Error(ESRCH);
+        // Job control acts when the signal is sent, whatever its disposition: SIGCONT lets a
+        // stopped process go on (and drops its pending stops), a stop signal drops pending
+        // SIGCONTs.
+        if (sig == SIGCONT) process.continue_locked();
+        if (default_is_stop(sig)) process.drop_pending_continue_locked();
         // A signal the process ignores (SIG_IGN, or SIG_DFL where the default is to ignore:
         // SIGCHLD, SIGWINCH...) is dropped when sent, as Linux drops it, so it interrupts
         // no wait; unless the thread blocks it (the disposition may change before it is
         // unblocked) or waits for it in sigtimedwait.
         const KernelSigaction& action = process.actions[sig];
-        bool ignored = action.handler == SIG_IGN ||
-                       (action.handler == SIG_DFL && (default_is_ignore(sig) || default_is_stop(sig)));
+        bool ignored = action.handler == SIG_IGN || (action.handler == SIG_DFL && default_does_nothing(process, sig));
         if (ignored && !(target->blocked & sigbit(sig)) && !(target->waiting_for & sigbit(sig))) return {};
         if (sig >= kRealtimeFirst) {
             // Each real-time signal sent is queued (RLIMIT_SIGPENDING caps the queue).
@@ -242,6 +240,8 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
             queued->info = info;
             target->realtime_queue.push_back(*queued);
             target->realtime_queued++;
+        } else if (target->pending & sigbit(sig)) {
+            return {};  // a standard signal already pending: this one merges into it, as on Linux
         } else {
             target->pending_info[sig - 1] = info;
         }
@@ -256,7 +256,10 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
     return {};
 }
 
-bool has_deliverable(const UserContext& user) { return (user.pending & ~user.blocked) != 0; }
+bool has_deliverable(const UserContext& user) {
+    // A stopping process's threads come out of their waits to stop.
+    return (user.pending & ~user.blocked) != 0 || (user.process && user.process->stopping());
+}
 
 void raise_sigpipe() {
     SigInfo info{};
@@ -336,6 +339,7 @@ void deliver_pending(TrapFrame& frame) {
     Process& process = Process::current();
     bool interrupted_call = user.in_syscall && static_cast<i64>(frame.rax) == -ERESTARTSYS;
     for (;;) {
+        process.wait_while_stopped(user);  // until SIGCONT or SIGKILL
         bool restore = process.signal_lock.lock();
         u64 deliverable = user.pending & ~user.blocked;
         int sig = lowest_signal(deliverable);
@@ -350,9 +354,14 @@ void deliver_pending(TrapFrame& frame) {
         }
         SigInfo info = take_pending(user, sig);
         KernelSigaction action = process.actions[sig];
-        if (action.handler == SIG_IGN || (action.handler == SIG_DFL && (default_is_ignore(sig) || default_is_stop(sig)))) {
+        if (action.handler == SIG_IGN || (action.handler == SIG_DFL && default_does_nothing(process, sig))) {
             process.signal_lock.unlock(restore);
             continue;
+        }
+        if (action.handler == SIG_DFL && default_is_stop(sig)) {
+            process.begin_stop_locked(sig);
+            process.signal_lock.unlock(restore);
+            continue;  // this thread stops at the top of the loop
         }
         if (action.handler == SIG_DFL) {
             process.signal_lock.unlock(restore);

@@ -22,10 +22,9 @@ using linux_abi::SigInfo;
 Result<void> send(int tid, int sig, const SigInfo& info);
 // The same to another process (kill(2) with a pid).
 Result<void> send_to(proc::Process& process, int tid, int sig, const SigInfo& info);
-// Process::SignalSender: SIGCHLD to a parent (child: how it ended), SIGKILL to the threads
-// of a process that exits.
-void send_from_kernel(proc::Process& target, int tid, int sig, const proc::ExitStatus* child, int child_pid,
-                      u32 child_uid);
+// Process::SignalSender: SIGCHLD to a parent, SIGKILL to the threads of a process that
+// exits, the parent-death signal (an error, as for any signal the target drops, is ignored).
+void send_from_kernel(proc::Process& target, int tid, const SigInfo& info);
 // A synchronous fault in the current thread (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP):
 // delivered now even if blocked or ignored — then its default action (termination) applies.
 void force_fault(int sig, int code, u64 address);

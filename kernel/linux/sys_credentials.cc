@@ -18,6 +18,13 @@ constexpr u32 kUnchanged = ~0u;  // (uid_t)-1: leave this id as it is
 
 Credentials& creds() { return Process::current().cred; }
 
+// As Linux's commit_creds: a process whose effective or file-system ids change no longer
+// gets its parent-death signal (the parent may not signal the new identity).
+void forget_death_signal_if_changed(Process& process, const Credentials& old, const Credentials& next) {
+    if (old.euid != next.euid || old.egid != next.egid || old.fsuid != next.fsuid || old.fsgid != next.fsgid)
+        __atomic_store_n(&process.parent_death_signal, 0, __ATOMIC_RELAXED);
+}
+
 // Runs `change` on a copy of the credentials under the lock, and keeps it when it succeeds.
 template <typename Change>
 Result<u64> update(Change&& change) {
@@ -28,6 +35,7 @@ Result<u64> update(Change&& change) {
     // The file-system ids follow the effective ones (setfsuid changes them alone).
     next.fsuid = next.euid;
     next.fsgid = next.egid;
+    forget_death_signal_if_changed(process, process.cred, next);
     process.cred = next;
     return 0;
 }
@@ -148,7 +156,9 @@ Result<u64> sys_setfsuid(SyscallArgs& args) {
     IrqSpinLockGuard guard(process.cred_lock);
     Credentials& c = process.cred;
     u32 old = c.fsuid;
+    Credentials previous = c;
     if (id != kUnchanged && (c.euid == 0 || holds_uid(c, id) || id == c.fsuid)) c.fsuid = id;
+    forget_death_signal_if_changed(process, previous, c);
     return old;
 }
 
@@ -158,7 +168,9 @@ Result<u64> sys_setfsgid(SyscallArgs& args) {
     IrqSpinLockGuard guard(process.cred_lock);
     Credentials& c = process.cred;
     u32 old = c.fsgid;
+    Credentials previous = c;
     if (id != kUnchanged && (c.euid == 0 || holds_gid(c, id) || id == c.fsgid)) c.fsgid = id;
+    forget_death_signal_if_changed(process, previous, c);
     return old;
 }
 

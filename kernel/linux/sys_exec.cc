@@ -8,7 +8,11 @@
 #include <cstring>
 #include <new>
 
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/percpu.h"
 #include "fs/fd_table.h"
+#include "fs/inode_file.h"
 #include "fs/vfs.h"
 #include "linux/exec.h"
 #include "linux/loader.h"
@@ -18,6 +22,8 @@
 #include "mm/user_memory.h"
 #include "proc/process.h"
 #include "proc/user_thread.h"
+#include "sched/thread.h"
+#include "text/format.h"
 
 namespace linux_abi {
 
@@ -137,8 +143,7 @@ struct Shebang {
 };
 
 // Reads the start of the file; true when it is a "#!" script (then `out` is filled).
-Result<bool> read_shebang(fs::Inode& directory, std::string_view path, Shebang& out) {
-    auto inode = TRY(fs::resolve(directory, path, true));
+Result<bool> read_shebang(RefPtr<fs::Inode> inode, Shebang& out) {
     if (inode->type() != fs::InodeType::Regular) return false;  // the loader says why
     usize got = TRY(inode->read(0, fs::IoBuffer::kernel(out.line, sizeof out.line - 1)));
     if (got < 2 || out.line[0] != '#' || out.line[1] != '!') return false;
@@ -160,6 +165,15 @@ Result<bool> read_shebang(fs::Inode& directory, std::string_view path, Shebang& 
     return true;
 }
 
+// Loads `clean` (fpu::allocate_initial_state) as the thread's FPU state, and frees it.
+void reset_fpu(Thread& self, void* clean) {
+    cpu::disable_interrupts();
+    memcpy(self.m_fpu_state, clean, fpu::state_size());
+    if (this_cpu()->fpu_owner == &self) fpu::restore(self.m_fpu_state);
+    cpu::enable_interrupts();
+    fpu::free_state(clean);
+}
+
 // Back to SIG_DFL for every caught signal (ignored ones stay ignored); no alternate stack.
 void reset_signals(Process& process, UserContext& user) {
     IrqSpinLockGuard guard(process.signal_lock);
@@ -171,10 +185,58 @@ void reset_signals(Process& process, UserContext& user) {
     user.has_saved_mask = false;
 }
 
-Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64 user_envp) {
-    auto path = TRY(read_path(user_path));
+// What execve or execveat runs: the file a path names from its directory, or (an empty
+// path with AT_EMPTY_PATH) a descriptor's own file; and the name the new program goes by
+// (Linux's bprm->filename: its AT_EXECFN, a script's argument): the path for execve or an
+// absolute path, else "/dev/fd/N" or "/dev/fd/N/path".
+struct Target {
+    OwnPtr<PathArg> path;
+    RefPtr<fs::Inode> directory;  // null for a descriptor
+    RefPtr<fs::Inode> file;       // the descriptor's file
+    RefPtr<fs::Dentry> file_name;
+    PathArg name;
+    // A name through a close-on-exec descriptor: gone once the new program runs, so an
+    // interpreter could not open it; a script gets ENOENT, as Linux answers.
+    bool name_inaccessible = false;
+};
+
+Result<void> find_target(Process& process, int dirfd, u64 user_path, u32 flags, Target& target) {
+    target.path = TRY(read_path(user_path, flags & AT_EMPTY_PATH));  // ENOENT for "" comes first
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return Error(EINVAL);
+    const PathArg& path = *target.path;
+    if (path.empty()) {
+        if (dirfd == AT_FDCWD) return Error(EACCES);  // the working directory: not a program
+        auto file = TRY(process.fds().get(dirfd));
+        auto* inode_file = fs::as_inode_file(*file);
+        if (!inode_file) return Error(EACCES);  // a pipe, a socket...
+        target.file = inode_file->inode_ref();
+        target.file_name = inode_file->dentry_ref();
+    } else {
+        target.directory = TRY(base_for(dirfd, path));
+        if (flags & AT_SYMLINK_NOFOLLOW) {
+            auto last = TRY(fs::resolve(*target.directory, path.view(), false));
+            if (last->type() == fs::InodeType::Symlink) return Error(ELOOP);
+        }
+    }
+    if (dirfd == AT_FDCWD || path.text[0] == '/') {
+        target.name = path;
+        return {};
+    }
+    auto name = path.empty() ? text::format_into(target.name.text, sizeof target.name.text, "/dev/fd/{}", dirfd)
+                             : text::format_into(target.name.text, sizeof target.name.text, "/dev/fd/{}/{}", dirfd,
+                                                 path.view());
+    if (name.size() >= sizeof target.name.text - 1) return Error(ENAMETOOLONG);
+    target.name.length = name.size();
+    target.name_inaccessible = TRY(process.fds().cloexec(dirfd));
+    return {};
+}
+
+Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64 user_envp, u32 flags) {
     Process& process = Process::current();
-    auto directory = TRY(base_for(dirfd, *path));
+    auto target = OwnPtr<Target>::make();  // two paths: too big for the kernel stack
+    if (!target) return Error(ENOMEM);
+    TRY(find_target(process, dirfd, user_path, flags, *target));
+    auto working_directory = process.working_directory();
 
     Strings strings;
     TRY(strings.add_user_array(user_argv));
@@ -184,17 +246,24 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
 
     // A script: its interpreter runs with [interpreter, argument, script, argv[1:]...].
     // The new argv is built at the end of the block, then used in place of the old.
-    // The program is the path given, or (for a script) the interpreter's name in `strings`.
-    static constexpr usize kGivenPath = ~usize{0};
-    usize program_index = kGivenPath;
+    // The program is the target, or (for a script) the interpreter named in `strings`,
+    // found from the working directory as Linux does.
+    static constexpr usize kTarget = ~usize{0};
+    usize program_index = kTarget;
     auto program = [&]() -> std::string_view {
-        return program_index == kGivenPath ? path->view() : strings.views(program_index, 1)[0];
+        return program_index == kTarget ? target->name.view() : strings.views(program_index, 1)[0];
+    };
+    auto program_file = [&]() -> Result<RefPtr<fs::Inode>> {
+        if (program_index != kTarget) return fs::resolve(*working_directory, program(), true);
+        if (target->file) return target->file;
+        return fs::resolve(*target->directory, target->path->view(), true);
     };
     usize argv_first = 0, argv_count = argc;
     Shebang shebang;
     for (int depth = 0;; depth++) {
-        bool script = TRY(read_shebang(*directory, program(), shebang));
+        bool script = TRY(read_shebang(TRY(program_file()), shebang));
         if (!script) break;
+        if (target->name_inaccessible) return Error(ENOENT);
         if (depth == kMaxInterpreterDepth) return Error(ELOOP);
         usize first = strings.count();
         TRY(strings.add(shebang.interpreter));
@@ -209,16 +278,27 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     auto* loaded = new (std::nothrow) LoadedProgram;
     if (!loaded) return Error(ENOMEM);
     LoadRequest request;
-    request.path = program();
-    request.directory = directory;
+    if (program_index != kTarget) {
+        request.path = program();
+        request.directory = working_directory;
+    } else if (target->file) {
+        request.path = program();
+        request.directory = working_directory;  // for a relative PT_INTERP, as Linux opens it
+        request.file = target->file;
+        request.file_name = target->file_name;
+    } else {
+        request.path = target->path->view();
+        request.directory = target->directory;
+    }
     request.argv = strings.views(argv_first, argv_count);
     request.envp = strings.views(argc, envc);
-    request.execfn = path->view();
+    request.execfn = target->name.view();
     request.uid = process.cred.ruid;
     request.euid = process.cred.euid;
     request.gid = process.cred.rgid;
     request.egid = process.cred.egid;
     request.aslr = aslr_enabled();
+    request.stack_limit = process.limit(proc::RLIMIT_STACK).soft;
     if (auto done = load_program(request, *loaded); done.is_error()) {
         delete loaded;
         return Error(done.error());
@@ -244,6 +324,16 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
         exe_path[n] = '\0';
     }
 
+    // The new program starts with a clean FPU (x87, MXCSR, vector registers), as on
+    // Linux: the state is made now, while failing can still leave the caller unchanged.
+    auto clean_fpu = fpu::allocate_initial_state();
+    if (clean_fpu.is_error()) {
+        delete[] exe_path;
+        delete loaded->memory;
+        delete loaded;
+        return Error(ENOMEM);
+    }
+
     // The point of no return.
     process.kill_other_threads_for_exec();
     mm::AddressSpace::release(process.replace_memory(loaded->memory));
@@ -257,12 +347,13 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     user.robust_list_length = 0;
     proc::set_current_fs_base(0);
     proc::set_current_gs_base(0);
+    reset_fpu(*current_thread(), clean_fpu.value());
     TrapFrame& frame = args.frame;
-    u64 flags = frame.rflags, cs = frame.cs, ss = frame.ss;
+    u64 rflags = frame.rflags, cs = frame.cs, ss = frame.ss;
     frame = {};
     frame.rip = loaded->entry;
     frame.rsp = loaded->stack.rsp;
-    frame.rflags = (flags & ~0xcd5ull) | 0x202;
+    frame.rflags = (rflags & ~0xcd5ull) | 0x202;
     frame.cs = cs;
     frame.ss = ss;
     frame.vector = ~0ull;  // not inside a syscall any more: nothing to restart
@@ -272,6 +363,9 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
 
 }  // namespace
 
-Result<u64> sys_execve(SyscallArgs& args) { return exec(args, AT_FDCWD, args[0], args[1], args[2]); }
+Result<u64> sys_execve(SyscallArgs& args) { return exec(args, AT_FDCWD, args[0], args[1], args[2], 0); }
+Result<u64> sys_execveat(SyscallArgs& args) {
+    return exec(args, args.i32_arg(0), args[1], args[2], args[3], static_cast<u32>(args[4]));
+}
 
 }  // namespace linux_abi

@@ -192,7 +192,7 @@ Result<u64> sys_fcntl(SyscallArgs& args) {
         case F_DUPFD:
         case F_DUPFD_CLOEXEC: {
             i64 minimum = static_cast<i32>(args[2]);
-            if (minimum < 0 || minimum >= fs::FdTable::kMaxDescriptors) return Error(EINVAL);
+            if (minimum < 0 || minimum >= fds().limit()) return Error(EINVAL);
             return static_cast<u64>(TRY(fds().allocate(file, args.i32_arg(1) == F_DUPFD_CLOEXEC, static_cast<int>(minimum))));
         }
         case F_GETFD: return TRY(fds().cloexec(fd)) ? FD_CLOEXEC : 0;

@@ -25,22 +25,6 @@ void copy_field(char (&field)[65], const char* text) {
     field[i] = '\0';
 }
 
-struct Rlimit {
-    u64 current, maximum;
-};
-constexpr u64 kInfinity = ~0ull;
-constexpr int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4, RLIMIT_RSS = 5,
-              RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9, RLIMIT_NLIMITS = 16;
-
-// The limits an application sees; it may lower them (the soft ones) but they change
-// nothing the kernel enforces beyond RLIMIT_NOFILE, which the descriptor table has anyway.
-Rlimit g_limits[RLIMIT_NLIMITS] = {
-    {kInfinity, kInfinity}, {kInfinity, kInfinity}, {kInfinity, kInfinity}, {8 * MiB, kInfinity},
-    {0, kInfinity},         {kInfinity, kInfinity}, {4096, 4096},           {1024, 1024},
-    {8 * MiB, 8 * MiB},     {kInfinity, kInfinity}, {kInfinity, kInfinity}, {kInfinity, kInfinity},
-    {819200, 819200},       {0, 0},                 {0, 0},                 {kInfinity, kInfinity},
-};
-
 }  // namespace
 
 Result<u64> sys_exit(SyscallArgs& args) { proc::exit_current_thread(args.i32_arg(0) & 0xff); }
@@ -83,36 +67,6 @@ Result<u64> sys_uname(SyscallArgs& args) {
     return 0;
 }
 
-Result<u64> sys_prlimit64(SyscallArgs& args) {
-    if (args[0] != 0 && args[0] != static_cast<u64>(Process::current().pid())) return Error(ESRCH);
-    u64 resource = args[1];
-    if (resource >= RLIMIT_NLIMITS) return Error(EINVAL);
-    Rlimit old = g_limits[resource];
-    if (args[2]) {
-        Rlimit updated = TRY(args.ptr<Rlimit>(2).read());
-        if (updated.current > updated.maximum) return Error(EINVAL);
-        if (updated.maximum > old.maximum) return Error(EPERM);
-        g_limits[resource] = updated;
-    }
-    if (args[3]) TRY(args.ptr<Rlimit>(3).write(old));
-    return 0;
-}
-
-Result<u64> sys_getrlimit(SyscallArgs& args) {
-    if (args[0] >= RLIMIT_NLIMITS) return Error(EINVAL);
-    TRY(args.ptr<Rlimit>(1).write(g_limits[args[0]]));
-    return 0;
-}
-
-Result<u64> sys_setrlimit(SyscallArgs& args) {
-    if (args[0] >= RLIMIT_NLIMITS) return Error(EINVAL);
-    Rlimit updated = TRY(args.ptr<Rlimit>(1).read());
-    if (updated.current > updated.maximum) return Error(EINVAL);
-    if (updated.maximum > g_limits[args[0]].maximum) return Error(EPERM);
-    g_limits[args[0]] = updated;
-    return 0;
-}
-
 // One CPU today: the affinity mask has bit 0.
 Result<u64> sys_sched_getaffinity(SyscallArgs& args) {
     u64 size = args[1];
@@ -150,7 +104,6 @@ Result<u64> sys_prctl(SyscallArgs& args) {
     static char name[16] = "main";
     static bool no_new_privs = false;
     static int dumpable = 1;
-    static int death_signal = 0;
     switch (args.i32_arg(0)) {
         case PR_SET_NAME: {
             char buffer[16];
@@ -169,12 +122,14 @@ Result<u64> sys_prctl(SyscallArgs& args) {
             if (args[1] > 1) return Error(EINVAL);
             dumpable = static_cast<int>(args[1]);
             return 0;
-        // Kept and reported; the parent (the kernel) never dies before the application.
+        // Sent when the parent process ends (proc::Process::finish); 0 turns it off.
         case PR_SET_PDEATHSIG:
-            if (args[1] > 64) return Error(EINVAL);
-            death_signal = static_cast<int>(args[1]);
+            if (args[1] > static_cast<u64>(kSignalCount)) return Error(EINVAL);
+            __atomic_store_n(&Process::current().parent_death_signal, static_cast<int>(args[1]), __ATOMIC_RELAXED);
             return 0;
-        case PR_GET_PDEATHSIG: TRY(args.ptr<int>(1).write(death_signal)); return 0;
+        case PR_GET_PDEATHSIG:
+            TRY(args.ptr<int>(1).write(__atomic_load_n(&Process::current().parent_death_signal, __ATOMIC_RELAXED)));
+            return 0;
         case PR_SET_NO_NEW_PRIVS: no_new_privs = true; return 0;
         case PR_GET_NO_NEW_PRIVS: return no_new_privs;
     }
@@ -237,8 +192,8 @@ static_assert(sizeof(Rusage) == 144);
 }  // namespace
 
 // wait4: pid > 0 that child, 0 any in the caller's group, -1 any, < -1 any in group -pid.
-// Stopped and continued children are never reported (no job control signals stop a
-// process here yet). The child's resource usage reads as zeros.
+// Exits always; stops with WUNTRACED, continues with WCONTINUED (status 0x7f | sig << 8 and
+// 0xffff). The child's resource usage reads as zeros.
 Result<u64> sys_wait4(SyscallArgs& args) {
     constexpr u32 WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WNOTHREAD = 0x20000000, WALL = 0x40000000,
                   WCLONE = 0x80000000;
@@ -251,9 +206,13 @@ Result<u64> sys_wait4(SyscallArgs& args) {
     if (pid > 0) match = {proc::WaitMatch::Kind::Pid, pid};
     else if (pid == 0) match = {proc::WaitMatch::Kind::Group, process.pgid()};
     else if (pid < -1) match = {proc::WaitMatch::Kind::Group, -pid};
-    auto waited = TRY(process.wait_child(match, options & WNOHANG, false));
+    proc::WaitOptions wanted;
+    wanted.stopped = options & WUNTRACED;
+    wanted.continued = options & WCONTINUED;
+    wanted.no_hang = options & WNOHANG;
+    auto waited = TRY(process.wait_child(match, wanted));
     if (waited.pid == 0) return 0;
-    if (args[1]) TRY(UserPtr<i32>(args[1]).write(waited.status.wait_status()));
+    if (args[1]) TRY(UserPtr<i32>(args[1]).write(waited.wait_status()));
     if (args[3]) {
         Rusage usage{};
         TRY(user_memory::copy_to(args[3], &usage, sizeof usage));
@@ -277,16 +236,29 @@ Result<u64> sys_waitid(SyscallArgs& args) {
     proc::WaitMatch match;
     if (type == P_PID) match = {proc::WaitMatch::Kind::Pid, id};
     else if (type == P_PGID) match = {proc::WaitMatch::Kind::Group, id ? id : process.pgid()};
-    // Only exits are ever reported (see wait4): a wait for stops alone finds nothing now.
-    bool no_hang = (options & WNOHANG) || !(options & WEXITED);
-    auto waited = TRY(process.wait_child(match, no_hang, options & WNOWAIT));
+    proc::WaitOptions wanted;
+    wanted.exited = options & WEXITED;
+    wanted.stopped = options & WSTOPPED;
+    wanted.continued = options & WCONTINUED;
+    wanted.no_hang = options & WNOHANG;
+    wanted.keep = options & WNOWAIT;
+    auto waited = TRY(process.wait_child(match, wanted));
     SigInfo info{};
     if (waited.pid) {
+        using Event = proc::WaitResult::Event;
         info.si_signo = SIGCHLD;
-        info.si_code = waited.status.signaled ? CLD_KILLED : CLD_EXITED;
         info.child.pid = waited.pid;
         info.child.uid = waited.uid;
-        info.child.status = waited.status.code;
+        if (waited.event == Event::Stopped) {
+            info.si_code = CLD_STOPPED;
+            info.child.status = waited.stop_signal;
+        } else if (waited.event == Event::Continued) {
+            info.si_code = CLD_CONTINUED;
+            info.child.status = SIGCONT;
+        } else {
+            info.si_code = waited.status.signaled ? CLD_KILLED : CLD_EXITED;
+            info.child.status = waited.status.code;
+        }
     }
     if (args[2]) TRY(user_memory::copy_to(args[2], &info, sizeof info));
     if (args[4]) {

@@ -150,6 +150,7 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     }
     if (flags & ~kSupportedFlags) return Error(EINVAL);
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
+    TRY(Process::current().check_task_limit());  // RLIMIT_NPROC counts threads too
     UserThreadStart start = start_from_caller(args, request);
     start.tid = Process::current().allocate_tid();
     if (!start.tid) return Error(EAGAIN);

@@ -18,7 +18,7 @@ constexpr Table build() {
     S(socketpair, 4); S(sendto, 6); S(recvfrom, 6); S(sendmsg, 3); S(recvmsg, 3); S(shutdown, 2);
     S(getsockopt, 5); S(socket, 3); S(bind, 3); S(listen, 2); S(accept, 3); S(accept4, 4); S(connect, 3);
     S(getsockname, 3); S(getpeername, 3); S(setsockopt, 5); S(sendmmsg, 4); S(recvmmsg, 5); S(setitimer, 3); S(getitimer, 2); S(alarm, 1); S(pause, 0);
-    S(wait4, 4); S(waitid, 5); S(setpgid, 2); S(setsid, 0); S(fork, 0); S(vfork, 0); S(execve, 3); S(capget, 2); S(fadvise64, 4); S(rt_sigtimedwait, 4);
+    S(wait4, 4); S(waitid, 5); S(setpgid, 2); S(setsid, 0); S(fork, 0); S(vfork, 0); S(execve, 3); S(execveat, 5); S(capget, 2); S(fadvise64, 4); S(rt_sigtimedwait, 4);
     S(timer_create, 3); S(timer_settime, 4); S(timer_gettime, 2); S(timer_getoverrun, 1); S(timer_delete, 1);
     S(signalfd, 3); S(signalfd4, 4);
     S(read, 3); S(write, 3); S(close, 1); S(mmap, 6); S(mprotect, 3); S(munmap, 2); S(brk, 1);

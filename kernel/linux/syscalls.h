@@ -79,7 +79,7 @@ OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(sendmmsg); OSPREY_SYSCALL(recvmmsg); OSP
 OSPREY_SYSCALL(setsockopt); OSPREY_SYSCALL(getsockopt);
 OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(setpgid); OSPREY_SYSCALL(setsid);
-OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
+OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(execveat); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
 OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);
 OSPREY_SYSCALL(timer_gettime); OSPREY_SYSCALL(timer_getoverrun); OSPREY_SYSCALL(timer_delete);
 OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);

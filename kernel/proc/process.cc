@@ -100,6 +100,7 @@ Process& Process::create(AddressSpace* memory, FdTable* fds) {
     g_first->start_ns = ktime::monotonic_ns();
     g_first->m_memory = memory;
     g_first->m_fds = fds;
+    fds->set_limit(g_first->limits.values[RLIMIT_NOFILE].soft);
     IrqSpinLockGuard guard(g_table_lock);
     all().push_back(*g_first);
     g_process_count = 1;
@@ -150,8 +151,14 @@ Result<Process*> Process::fork(AddressSpace* memory, FdTable* fds) {
         for (int sig = 0; sig <= kSignalCount; sig++) child->actions[sig] = parent.actions[sig];
     }
     {
+        IrqSpinLockGuard guard(parent.limits_lock);
+        child->limits = parent.limits;
+    }
+    fds->set_limit(child->limits.values[RLIMIT_NOFILE].soft);
+    {
         IrqSpinLockGuard guard(g_table_lock);
-        if (g_process_count < kMaxProcesses) child->m_pid = allocate_id_locked();
+        // RLIMIT_NPROC and a full table both refuse with EAGAIN.
+        if (!over_task_limit_locked(parent) && g_process_count < kMaxProcesses) child->m_pid = allocate_id_locked();
         if (child->m_pid) {
             child->m_parent = &parent;
             child->m_pgid = parent.m_pgid;
@@ -283,7 +290,9 @@ char Process::thread_state(int tid) {
             return;
         }
         ThreadState s = thread->state();
-        state = s == ThreadState::Blocked ? 'S' : s == ThreadState::Dead ? 'X' : 'R';
+        // `stopped` belongs to signal_lock: read racily, as a snapshot for /proc.
+        if (__atomic_load_n(&u.stopped, __ATOMIC_RELAXED)) state = 'T';
+        else state = s == ThreadState::Blocked ? 'S' : s == ThreadState::Dead ? 'X' : 'R';
     });
     return state;
 }
@@ -446,6 +455,44 @@ Result<int> Process::set_sid() {
     return m_pid;
 }
 
+ResourceLimit Process::limit(int resource) {
+    IrqSpinLockGuard guard(limits_lock);
+    return limits.values[resource];
+}
+
+Result<ResourceLimit> Process::exchange_limit(int resource, const ResourceLimit* updated, bool may_raise_hard) {
+    IrqSpinLockGuard guard(limits_lock);
+    ResourceLimit old = limits.values[resource];
+    if (!updated) return old;
+    if (updated->hard > old.hard && !may_raise_hard) return Error(EPERM);
+    limits.values[resource] = *updated;
+    if (resource == RLIMIT_NOFILE) {
+        // m_fds is gone (nullptr, under the resources lock) once the process has started to end.
+        IrqSpinLockGuard resources(m_resources_lock);
+        if (m_fds) m_fds->set_limit(updated->soft);
+    }
+    return old;
+}
+
+bool Process::over_task_limit_locked(Process& caller) {
+    u32 uid = caller.cred.ruid;
+    if (uid == 0 || caller.cred.euid == 0) return false;
+    u64 allowed = caller.limit(RLIMIT_NPROC).soft;
+    u64 tasks = 0;
+    all().for_each([&](Process& p) {
+        if (p.cred.ruid != uid) return;
+        usize threads = p.thread_count();
+        tasks += threads ? threads : 1;  // a zombie (or one ending) is one task until reaped
+    });
+    return tasks >= allowed;
+}
+
+Result<void> Process::check_task_limit() {
+    IrqSpinLockGuard guard(g_table_lock);
+    if (over_task_limit_locked(*this)) return Error(EAGAIN);
+    return {};
+}
+
 int Process::allocate_tid() {
     IrqSpinLockGuard guard(g_table_lock);
     return allocate_id_locked();
@@ -509,7 +556,7 @@ void Process::for_each_thread(void (*visit)(UserContext& user, void* context), v
     m_threads.for_each([&](UserContext& u) { visit(u, context); });
 }
 
-Result<WaitResult> Process::wait_child(const WaitMatch& match, bool no_hang, bool keep) {
+Result<WaitResult> Process::wait_child(const WaitMatch& match, const WaitOptions& options) {
     auto matches = [&](const Process& child) {
         switch (match.kind) {
             case WaitMatch::Kind::Any: return true;
@@ -526,28 +573,66 @@ Result<WaitResult> Process::wait_child(const WaitMatch& match, bool no_hang, boo
         {
             IrqSpinLockGuard guard(g_table_lock);
             seen = m_child_events;
+            // The first child in order with something to report, as Linux looks.
             m_children.for_each([&](Process& child) {
-                if (!matches(child)) return;
+                if (found || !matches(child)) return;
                 any = true;
-                if (!found && child.m_state == State::Zombie) found = &child;
-            });
-            if (found) {
-                result = {found->m_pid, found->cred.ruid, found->m_exit};
-                if (!keep) {
-                    m_children.remove(*found);
-                    all().remove(*found);
-                    g_process_count--;
+                if (child.m_state == State::Zombie) {
+                    if (!options.exited) return;
+                    found = &child;
+                    result = {found->m_pid, found->cred.ruid, WaitResult::Event::Exited, found->m_exit, 0};
+                    return;
                 }
+                if (!options.stopped && !options.continued) return;
+                IrqSpinLockGuard signal_guard(child.signal_lock);
+                if (options.stopped && child.m_stop_report) {
+                    result = {child.m_pid, child.cred.ruid, WaitResult::Event::Stopped, {}, child.m_stop_report};
+                    if (!options.keep) child.m_stop_report = 0;
+                } else if (options.continued && child.m_continue_report) {
+                    result = {child.m_pid, child.cred.ruid, WaitResult::Event::Continued, {}, 0};
+                    if (!options.keep) child.m_continue_report = false;
+                } else {
+                    return;
+                }
+                found = &child;
+            });
+            if (found && result.event != WaitResult::Event::Exited) return result;
+            if (found && !options.keep) {
+                m_children.remove(*found);
+                all().remove(*found);
+                g_process_count--;
             }
         }
         if (found) {
-            if (!keep) destroy(found);
+            if (!options.keep) destroy(found);
             return result;
         }
         if (!any) return Error(ECHILD);
-        if (no_hang) return WaitResult{};
+        if (options.no_hang) return WaitResult{};
         TRY(m_child_waiters.wait_interruptible([&] { return __atomic_load_n(&m_child_events, __ATOMIC_ACQUIRE) != seen; }));
     }
+}
+
+void Process::tell_parent_of_job_change(int code, int status) {
+    IrqSpinLockGuard guard(g_table_lock);
+    Process* parent = m_parent;
+    if (!parent || m_state != State::Running) return;
+    __atomic_add_fetch(&parent->m_child_events, 1, __ATOMIC_RELEASE);
+    parent->m_child_waiters.wake_all();
+    bool quiet;
+    {
+        IrqSpinLockGuard signal_guard(parent->signal_lock);
+        quiet = parent->actions[linux_abi::SIGCHLD].flags & linux_abi::SA_NOCLDSTOP;
+    }
+    if (quiet || !g_signal_sender) return;
+    // Always SIGCHLD, whatever the exit signal, as on Linux.
+    SigInfo info{};
+    info.si_signo = linux_abi::SIGCHLD;
+    info.si_code = code;
+    info.child.pid = m_pid;
+    info.child.uid = cred.ruid;
+    info.child.status = status;
+    g_signal_sender(*parent, 0, info);
 }
 
 [[noreturn]] void Process::exit_group(int status) { end({false, status & 0xff}); }
@@ -595,7 +680,10 @@ void Process::kill_other_threads() {
                 },
                 &batch);
             if (batch.count == 0) break;
-            for (int i = 0; i < batch.count; i++) g_signal_sender(*this, batch.tids[i], linux_abi::SIGKILL, nullptr, 0, 0);
+            SigInfo kill{};
+            kill.si_signo = linux_abi::SIGKILL;
+            kill.si_code = linux_abi::SI_KERNEL;
+            for (int i = 0; i < batch.count; i++) g_signal_sender(*this, batch.tids[i], kill);
         }
     }
 }
@@ -642,6 +730,16 @@ void Process::finish(int status) {
             child->m_parent = g_first;
             g_first->m_children.push_back(*child);
             orphan_zombies = orphan_zombies || child->m_state == State::Zombie;
+            int death_signal = __atomic_load_n(&child->parent_death_signal, __ATOMIC_RELAXED);
+            if (death_signal && child->m_state == State::Running && g_signal_sender) {
+                // As Linux sends it: from the parent, as if by kill(2).
+                SigInfo info{};
+                info.si_signo = death_signal;
+                info.si_code = linux_abi::SI_USER;
+                info.kill.pid = m_pid;
+                info.kill.uid = cred.ruid;
+                g_signal_sender(*child, 0, info);
+            }
         }
         if (orphan_zombies) {
             __atomic_add_fetch(&g_first->m_child_events, 1, __ATOMIC_RELEASE);
@@ -662,8 +760,15 @@ void Process::finish(int status) {
         // A waiting parent looks again (a reaped child may have been its last: ECHILD).
         __atomic_add_fetch(&parent->m_child_events, 1, __ATOMIC_RELEASE);
         parent->m_child_waiters.wake_all();
-        if (!reap_now && exit_signal && g_signal_sender)
-            g_signal_sender(*parent, 0, exit_signal, &final, m_pid, cred.ruid);
+        if (!reap_now && exit_signal && g_signal_sender) {
+            SigInfo info{};
+            info.si_signo = exit_signal;
+            info.si_code = final.signaled ? linux_abi::CLD_KILLED : linux_abi::CLD_EXITED;
+            info.child.pid = m_pid;
+            info.child.uid = cred.ruid;
+            info.child.status = final.code;
+            g_signal_sender(*parent, 0, info);
+        }
         // This thread is about to go; from now on it belongs to no process (a reaped one
         // would be gone under it).
         current_thread()->m_user->process = nullptr;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "linux/initial_stack.h"
+#include "proc/limits.h"
 #include "linux/signal_types.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -70,6 +71,7 @@ struct UserContext {
     bool has_saved_mask = false;
     u64 saved_mask = 0;
     u64 waiting_for = 0;  // in rt_sigtimedwait: the signals it takes (process-directed ones come here)
+    bool stopped = false;  // waiting in Process::wait_while_stopped (counted in stopped_threads)
 };
 
 // How a process ended, as wait(2) encodes it.
@@ -92,11 +94,27 @@ struct Relations {
     int wait_status = 0;  // a zombie's, as wait(2) would report it
 };
 
-// A child wait() took.
+// What wait4/waitid look for (WEXITED, WSTOPPED/WUNTRACED, WCONTINUED, WNOHANG, WNOWAIT).
+struct WaitOptions {
+    bool exited = true, stopped = false, continued = false;
+    bool no_hang = false;
+    bool keep = false;  // WNOWAIT: the child stays waitable (a zombie unreaped, a stop unreported)
+};
+
+// A child wait() took: it ended, stopped (job control) or went on after a stop.
 struct WaitResult {
+    enum class Event : u8 { Exited, Stopped, Continued };
     int pid = 0;
     u32 uid = 0;
-    ExitStatus status;
+    Event event = Event::Exited;
+    ExitStatus status;    // Exited
+    int stop_signal = 0;  // Stopped
+    // As wait4 encodes it: an exit's status, 0x7f | sig << 8 for a stop, 0xffff for a continue.
+    int wait_status() const {
+        if (event == Event::Stopped) return (stop_signal << 8) | 0x7f;
+        if (event == Event::Continued) return 0xffff;
+        return status.wait_status();
+    }
 };
 
 class Process {
@@ -170,7 +188,8 @@ public:
     // The lowest thread ID >= from among the process's threads; 0 when none.
     int next_tid(int from);
     // The letter /proc shows for thread tid's state: 'R' running or runnable, 'S' asleep,
-    // 'Z' for a zombie; 0 when the process has no such thread.
+    // 'T' stopped by a job-control signal, 'Z' for a zombie; 0 when the process has no such
+    // thread.
     char thread_state(int tid);
 
     // Signal dispositions, guarded by signal_lock (which also guards every thread's
@@ -198,6 +217,20 @@ public:
     // (only its execve changes them); another process (/proc/<pid>) holds image_lock, which
     // set_exe_path and set_start take to replace them.
     Mutex image_lock;
+
+    // Resource limits, guarded by limits_lock (which may be taken inside the process
+    // table's lock; only m_resources_lock is taken inside it). RLIMIT_NOFILE's soft value is also the
+    // descriptor table's bound, which set_limit keeps equal.
+    IrqSpinLock limits_lock;
+    ResourceLimits limits;
+    ResourceLimit limit(int resource);
+    // set/getrlimit: returns the old value and sets `updated` when given, unless it raises
+    // the hard limit and !may_raise_hard (EPERM, nothing changed). resource < kLimitCount.
+    Result<ResourceLimit> exchange_limit(int resource, const ResourceLimit* updated, bool may_raise_hard);
+    // RLIMIT_NPROC for one more thread or process of the caller's real user: EAGAIN when that
+    // user already has as many (threads, as Linux counts them, zombies included), unless
+    // the caller is root (real uid 0, or the capabilities an effective uid 0 has).
+    Result<void> check_task_limit();
     const char* exe_path = "";
     // execve: the new program's path, a heap string the process owns from now on.
     void set_exe_path(char* owned);
@@ -270,9 +303,32 @@ public:
     // 128 + sig; another process silently, its parent learning of the signal.
     [[noreturn]] void killed_by_signal(int sig, u64 fault_address = 0);
 
-    // wait4/waitid: a child matching `match` that has ended, reaped unless keep (WNOWAIT).
-    // Blocks (interruptibly) unless no_hang, then returns pid 0. ECHILD when no child matches.
-    Result<WaitResult> wait_child(const WaitMatch& match, bool no_hang, bool keep);
+    // wait4/waitid: a child matching `match` that has ended (reaped unless keep), or stopped
+    // or continued when the options ask (reported once unless keep). Blocks (interruptibly)
+    // unless no_hang, then returns pid 0. ECHILD when no child matches.
+    Result<WaitResult> wait_child(const WaitMatch& match, const WaitOptions& options);
+
+    // Job control (proc/job_control.cc; the Linux layer's signal code drives it). A stop
+    // signal's default action stops every thread: each waits in wait_while_stopped on its
+    // way back to user mode (a thread blocked in an interruptible wait is woken and comes
+    // out with ERESTARTSYS, to restart after), until SIGCONT or SIGKILL. The last thread to
+    // stop tells the parent (SIGCHLD with CLD_STOPPED unless it asked SA_NOCLDSTOP, and a
+    // wait with WUNTRACED); after SIGCONT one of the threads tells it of the continue.
+    // Granularity and limits: the stop is the process's, as on Linux; the orphaned process
+    // group rule (SIGTSTP/TTIN/TTOU discarded) is not applied; pid 1 ignores stop signals
+    // it has no handler for, as Linux's init does.
+    //
+    // The calling thread takes a stop signal's default action: signal_lock held.
+    void begin_stop_locked(int sig);
+    // SIGCONT was sent (whatever its disposition): pending stop signals are dropped and a
+    // stopped process goes on. signal_lock held.
+    void continue_locked();
+    // A stop signal was sent: pending SIGCONTs are dropped. signal_lock held.
+    void drop_pending_continue_locked();
+    // No lock held, on the way back to user mode: waits while the process is stopped (until
+    // continued or until this thread has SIGKILL pending) and tells the parent.
+    void wait_while_stopped(UserContext& user);
+    bool stopping() const { return __atomic_load_n(&m_stop_signal, __ATOMIC_RELAXED) != 0; }
 
     // When it was made (fork; boot for pid 1), in ns of the monotonic clock: /proc's
     // start time.
@@ -280,17 +336,21 @@ public:
 
     // The exit signal the parent gets (clone's low byte; SIGCHLD for fork).
     int exit_signal = linux_abi::SIGCHLD;
+    // prctl(PR_SET_PDEATHSIG): sent to this process when its parent process ends (Linux
+    // sends it when the parent *thread* that forked it ends: here the whole process must).
+    // 0 after fork. Read and written atomically.
+    int parent_death_signal = 0;
     Extension* extension = nullptr;  // owned
 
     // Links of the process table and of the parent's children (proc/process.cc's lists).
     ListNode m_table_node;
     ListNode m_sibling_node;
 
-    // Registered once by the Linux layer: sends a signal to a process (SIGCHLD to a
-    // parent, SIGKILL to a thread of a process that exits). Called with no lock held.
-    // For SIGCHLD, child says how the child ended (else nullptr).
-    using SignalSender = void (*)(Process& target, int tid, int sig, const ExitStatus* child, int child_pid,
-                                  u32 child_uid);
+    // Registered once by the Linux layer: sends info.si_signo with `info` to a process
+    // (tid 0) or one of its threads: SIGCHLD to a parent, SIGKILL to the threads of a
+    // process that exits, the parent-death signal. May be called under the process table's
+    // lock (it takes the target's signal lock).
+    using SignalSender = void (*)(Process& target, int tid, const SigInfo& info);
     static void set_signal_sender(SignalSender sender);
 
 private:
@@ -305,9 +365,22 @@ private:
     int m_sid = 0;
     int m_exec_tid = 0;  // while an execve kills the other threads: its thread
     int m_vfork_child = 0;  // the child this process waits for in vfork (0: none)
-    // Bumped (under the table's lock) whenever a child ends; wait_child sleeps on it.
+    // Bumped (under the table's lock) whenever a child ends, stops or continues; wait_child
+    // sleeps on it.
     u64 m_child_events = 0;
     WaitQueue m_child_waiters;
+
+    // Job control, guarded by signal_lock (m_stop_signal is also read atomically without it).
+    int m_stop_signal = 0;        // stopped (or stopping) by this signal; 0: running
+    usize m_stopped_threads = 0;  // threads waiting in wait_while_stopped
+    bool m_stop_told = false;     // the parent knows of this stop: every thread had stopped
+    int m_stop_report = 0;        // a stop no wait(WUNTRACED) has reported yet: its signal
+    bool m_continue_report = false;  // likewise a continue (WCONTINUED)
+    bool m_continue_untold = false;  // a continue the parent is yet to be told of
+    WaitQueue m_stop_waiters;
+    // SIGCHLD to the parent with si_code `code` and `status` for a stop or continue, and its
+    // waits woken. No lock held.
+    void tell_parent_of_job_change(int code, int status);
 
     // exit_group and fatal signals: the first sets the status, the other threads are
     // killed, the calling thread leaves.
@@ -320,6 +393,8 @@ private:
     static bool lock_table();  // returns what unlock_table needs (interrupts were on)
     static void unlock_table(bool restore);
     static Process* find_locked(int pid);
+    // RLIMIT_NPROC: whether `caller` may not have one more task (the table's lock held).
+    static bool over_task_limit_locked(Process& caller);
     static int allocate_id_locked();
     static IntrusiveList<Process, &Process::m_table_node>& all();
 
@@ -329,7 +404,7 @@ private:
     char* m_exe_storage = nullptr;    // owns exe_path after an execve
     // Guarded by m_resources_lock for readers in other processes (retain_memory, file):
     // finish() and replace_memory() change them under it. The descriptor table's lock is
-    // taken inside it; nothing else is.
+    // taken inside it; nothing else is. It nests in limits_lock (exchange_limit).
     IrqSpinLock m_resources_lock;
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;

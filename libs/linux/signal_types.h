@@ -72,7 +72,7 @@ struct SigInfo {
 };
 static_assert(sizeof(SigInfo) == 128);
 // SIGCHLD codes.
-constexpr i32 CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+constexpr i32 CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_TRAPPED = 4, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
 struct SigContext {
     u64 r8, r9, r10, r11, r12, r13, r14, r15;

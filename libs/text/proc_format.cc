@@ -133,6 +133,55 @@ void format_meminfo_kb(Sink& out, std::string_view name, u64 kib) {
     format_to(out, "{:8} kB\n", kib);
 }
 
+namespace {
+
+// Writes `text` and pads it with spaces to `width`, then one more space (Linux's "%-Ns ").
+void column(Sink& out, std::string_view text, usize width) {
+    out.write(text);
+    if (text.size() < width) spaces(out, width - text.size());
+    out.write(" ");
+}
+
+void limit_column(Sink& out, u64 value) {
+    if (value == ~0ull) return column(out, "unlimited", 20);
+    char digits[24];
+    BufferSink number(digits, sizeof digits);
+    format_to(number, "{}", value);
+    column(out, number.view(), 20);
+}
+
+}  // namespace
+
+void format_limits(Sink& out, const u64 soft[16], const u64 hard[16]) {
+    struct Name {
+        const char* name;
+        const char* unit;  // nullptr: the line ends after the hard limit's padding
+    };
+    static constexpr Name kNames[16] = {
+        {"Max cpu time", "seconds"},     {"Max file size", "bytes"},         {"Max data size", "bytes"},
+        {"Max stack size", "bytes"},     {"Max core file size", "bytes"},    {"Max resident set", "bytes"},
+        {"Max processes", "processes"},  {"Max open files", "files"},         {"Max locked memory", "bytes"},
+        {"Max address space", "bytes"},  {"Max file locks", "locks"},        {"Max pending signals", "signals"},
+        {"Max msgqueue size", "bytes"},  {"Max nice priority", nullptr},     {"Max realtime priority", nullptr},
+        {"Max realtime timeout", "us"},
+    };
+    column(out, "Limit", 25);
+    column(out, "Soft Limit", 20);
+    column(out, "Hard Limit", 20);
+    out.write("Units     \n");
+    for (int i = 0; i < 16; i++) {
+        column(out, kNames[i].name, 25);
+        limit_column(out, soft[i]);
+        limit_column(out, hard[i]);
+        if (kNames[i].unit) {
+            std::string_view unit(kNames[i].unit);
+            out.write(unit);
+            if (unit.size() < 10) spaces(out, 10 - unit.size());
+        }
+        out.write("\n");
+    }
+}
+
 void format_fixed_point(Sink& out, u64 value, unsigned decimals) {
     u64 scale = 1;
     for (unsigned i = 0; i < decimals; i++) scale *= 10;

@@ -28,6 +28,11 @@ void format_status_kb(Sink& out, std::string_view name, u64 kib);
 // "MemTotal:       16318640 kB\n" (/proc/meminfo: the label padded to 16, the value to 8).
 void format_meminfo_kb(Sink& out, std::string_view name, u64 kib);
 
+// /proc/<pid>/limits: a header and one line per resource (RLIMIT_CPU..RLIMIT_RTTIME, 16),
+// its name padded to 25, soft and hard to 20 ("unlimited" for RLIM_INFINITY), the unit to
+// 10, as Linux's proc_pid_limits prints them.
+void format_limits(Sink& out, const u64 soft[16], const u64 hard[16]);
+
 // value / 10^decimals with exactly `decimals` digits after the point ("2400.000").
 void format_fixed_point(Sink& out, u64 value, unsigned decimals);
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "text/proc_format.h"
@@ -32,6 +33,28 @@ TEST(ProcFormat, MapsLineOfLowSharedExecutableArea) {
     format_maps_line(out, {0x400000, 0x401000, 5, true, 0x1000, 0, 0, 0, "[stack]"});
     EXPECT_EQ(out.value, "00400000-00401000 r-xs 00001000 00:00 0                                  [stack]\n");
     EXPECT_EQ(out.value.find("[stack]"), 73u);
+}
+
+TEST(ProcFormat, LimitsAsLinuxPrintsThem) {
+    constexpr u64 kInf = ~0ull;
+    u64 soft[16] = {kInf, kInf, kInf, 8388608, 0, kInf, 4096, 1024, 8388608, kInf, kInf, 4096, 819200, 0, 0, kInf};
+    u64 hard[16] = {kInf, kInf, kInf, kInf, kInf, kInf, 4096, 1024, 8388608, kInf, kInf, 4096, 819200, 0, 0, kInf};
+    StringSink out;
+    format_limits(out, soft, hard);
+    // Lines of a Debian 12 host's /proc/self/limits, with its figures.
+    EXPECT_EQ(out.value.substr(0, out.value.find('\n') + 1),
+              "Limit                     Soft Limit           Hard Limit           Units     \n");
+    EXPECT_NE(out.value.find("Max cpu time              unlimited            unlimited            seconds   \n"),
+              std::string::npos);
+    EXPECT_NE(out.value.find("Max stack size            8388608              unlimited            bytes     \n"),
+              std::string::npos);
+    EXPECT_NE(out.value.find("Max open files            1024                 1024                 files     \n"),
+              std::string::npos);
+    EXPECT_NE(out.value.find("Max nice priority         0                    0                    \n"
+                             "Max realtime priority     0                    0                    \n"
+                             "Max realtime timeout      unlimited            unlimited            us        \n"),
+              std::string::npos);
+    EXPECT_EQ(std::count(out.value.begin(), out.value.end(), '\n'), 17);
 }
 
 TEST(ProcFormat, StatusAndMeminfoKilobytesAlignAsLinux) {
