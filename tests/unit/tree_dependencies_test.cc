@@ -174,6 +174,26 @@ TEST(TreeDependencies, AScriptWhoseInterpreterIsNowhereIsANote) {
     EXPECT_NE(notes[0].find("/no/such/interpreter"), std::string::npos) << notes[0];
 }
 
+TEST(TreeDependencies, AScriptsPythonComesWithItsStandardLibrary) {
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_FAIL() << "python3 is part of the project's setup";
+    HostTree host;
+    host.write_text("tools/hello.py", "#!/usr/bin/python3\nprint('hello')\n", 0755);
+    ImageTree tree;
+    std::string error;
+    ASSERT_TRUE(add_host_tree(tree, {host.path("tools"), host.path("tools")}, error)) << error;
+    std::vector<std::string> notes;
+    ASSERT_TRUE(add_tree_dependencies(tree, {{host.path("tools")}, true, ""}, host_library_search(""), notes, error))
+        << error;
+    EXPECT_TRUE(in_image(tree, "/usr/bin/python3"));
+    bool has_os = false, has_sqlite = false;
+    for (auto& [path, node] : tree.nodes()) {
+        has_os = has_os || path.ends_with("/os.py");
+        has_sqlite = has_sqlite || (node.type == ImageNode::Type::File && path.find("/libsqlite3.so") != std::string::npos);
+    }
+    EXPECT_TRUE(has_os) << "the standard library";
+    EXPECT_TRUE(has_sqlite) << "the libraries of its extension modules (_sqlite3)";
+}
+
 TEST(TreeDependencies, ScriptsAreLeftAloneWhenNotAsked) {
     FakeInstall f;
     f.host.write_text("scripts/run", "#!" + f.host.path("bin/prog") + "\n", 0755);

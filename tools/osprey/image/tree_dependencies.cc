@@ -162,7 +162,10 @@ public:
             if (!resolve(object, with_siblings, error)) return false;
         for (auto& program : programs)
             if (!resolve(program, m_search, error)) return false;
-        return true;
+        // The modules of the interpreters added, as for the first program's runtime.
+        if (m_runtime_directories.empty()) return true;
+        DependencyScan modules{m_runtime_directories, false, ""};
+        return DependencyAdder(m_tree, modules, m_search, m_notes).run(error);
     }
 
 private:
@@ -220,6 +223,13 @@ private:
         }
         if (!add_host_path_keeping_links(m_tree, program, error)) return false;
         added.push_back(*m_tree.resolve(program));
+        // An interpreter that is a runtime Osprey knows needs its module trees as much as its
+        // libraries: Python does not even start without its standard library.
+        RuntimeAdditions runtime;
+        if (!add_runtime_files(m_tree, program, runtime, error)) return false;
+        m_notes.insert(m_notes.end(), runtime.notes.begin(), runtime.notes.end());
+        m_runtime_directories.insert(m_runtime_directories.end(), runtime.directories.begin(),
+                                     runtime.directories.end());
         return true;
     }
 
@@ -251,6 +261,7 @@ private:
     const LibrarySearch& m_search;
     std::vector<std::string>& m_notes;
     ImageFirstFiles m_files;
+    std::vector<std::string> m_runtime_directories;  // of interpreters added for scripts
 };
 
 }  // namespace

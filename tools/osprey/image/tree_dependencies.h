@@ -11,7 +11,8 @@
 //   locale and the libgcc_s.so.1 glibc dlopens (add_loader_files, add_libc_companions);
 // - with `scripts`, a file with an execute bit starting "#!" gets its interpreter from
 //   the host when the image lacks it (and "#!/usr/bin/env NAME" the first NAME on the
-//   guest's PATH), itself resolved in turn.
+//   guest's PATH), itself resolved in turn, with its module trees when it is a runtime
+//   (image/runtime_files.h).
 // Whatever cannot be found is a note for the user, not an error: the file may never run.
 // Only files with an execute bit or ".so" in their name are opened, and only their first
 // bytes unless they are ELF, so large trees of headers and data cost little.
