@@ -6,8 +6,9 @@ set -eu
 
 # Build: compiler, CMake + Ninja, host libraries. Tests: GoogleTest, QEMU, and the
 # programs run inside Osprey (busybox-static, musl-tools) and their tools (cpio, e2fsprogs);
-# the apps tier's Debian programs and toolchains (coreutils, python3, sqlite3, lua5.4, perl,
-# openjdk-17-jdk-headless (java, and the compiler its source launcher uses), cargo with rustc, golang-go with cgo).
+# the apps tier's Debian programs and toolchains (coreutils, bash, python3, sqlite3, lua5.4, perl,
+# openjdk-17-jdk-headless (java, and the compiler its source launcher uses), cargo with rustc, golang-go with cgo,
+# and make with gcc, binutils and libc6-dev, which also build a C project inside Osprey).
 # The networking tests' servers and clients (tests/netapps): redis-server with redis-tools,
 # nginx-light, memcached, iperf3, curl, wrk, nodejs.
 # The interop tier (tests/interop): iproute2 (ip netns, ip tuntap, tc, nstat) with curl and python3.
@@ -15,7 +16,7 @@ set -eu
 # Fuzzing: clang with its libFuzzer and sanitizer runtimes (tests/fuzz).
 PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
 nlohmann-json3-dev libtoml11-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
-golang-go xz-utils coreutils python3 sqlite3 lua5.4 perl cargo openjdk-17-jdk-headless \
+golang-go xz-utils coreutils bash make gcc libc6-dev python3 sqlite3 lua5.4 perl cargo openjdk-17-jdk-headless \
 clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs iproute2"
 
 missing=""

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "fs/inode.h"
 #include "mm/user_memory.h"
 
 namespace fs {
@@ -29,6 +30,8 @@ Result<void> IoBuffer::fault_in(usize offset, usize n, bool for_copy_out) const 
 Result<usize> File::read(const IoBuffer&) { return Error(EINVAL); }
 Result<usize> File::write(const IoBuffer&) { return Error(EINVAL); }
 Result<u64> File::ioctl(u32, u64) { return Error(ENOTTY); }
+
+RefPtr<Inode> File::reopen_target() { return nullptr; }
 
 Result<void> File::stat(Stat& out) {
     out = {};

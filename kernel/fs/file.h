@@ -15,6 +15,7 @@ class Socket;
 
 namespace fs {
 
+class Inode;
 class InodeFile;
 
 // poll(2) event bits.
@@ -95,6 +96,10 @@ public:
 
     // The inode-backed file this is, if any (regular files, directories, devices, /proc).
     virtual InodeFile* inode_file() { return nullptr; }
+    // For a file without an inode of its own: what a path walk through a magic link to it
+    // (/proc/self/fd/N, /dev/stdin) reaches, whose open(2) is a new open file. Null when
+    // there is none (eventfd, epoll: ENOENT where Linux says ENXIO).
+    virtual RefPtr<Inode> reopen_target();
     // The socket this is, if any (send, recv, shutdown, getsockopt reach it here).
     virtual net::Socket* socket() { return nullptr; }
 

@@ -2,6 +2,8 @@
 
 #include "fs/pipe_ring.h"
 
+#include "fs/inode.h"
+
 #include <new>
 
 #include "mm/user_memory.h"
@@ -13,23 +15,42 @@ namespace fs {
 
 namespace {
 
+constexpr u64 kPipefsDevice = 13;
+
+u64 pipe_ino(const Pipe* pipe) { return reinterpret_cast<u64>(pipe) >> 4; }
+
+// The file system pipes' inodes belong to (statfs of /proc/self/fd/N of a pipe).
+class PipeFilesystem final : public Filesystem {
+public:
+    PipeFilesystem() : Filesystem(kPipefsDevice) {}
+    const char* name() const override { return "pipefs"; }
+    u64 magic() const override { return 0x50495045; }  // PIPEFS_MAGIC
+    RefPtr<Inode> root() override { return nullptr; }
+};
+PipeFilesystem g_pipefs;
+
 class PipeEnd final : public File {
 public:
-    PipeEnd(Pipe* pipe, bool reader, u32 flags) : File((reader ? O_RDONLY : O_WRONLY) | flags), m_pipe(pipe), m_reader(reader) {}
+    PipeEnd(Pipe* pipe, bool reader, u32 flags) : File((reader ? O_RDONLY : O_WRONLY) | flags), m_pipe(pipe) {
+        m_pipe->ref();
+        m_link.file = this;
+        m_link.reader = reader;
+        m_pipe->attach_end(m_link);
+    }
     ~PipeEnd() override {
-        m_pipe->close_end(m_reader);
+        m_pipe->close_end(m_link);
         m_pipe->unref();
     }
     const char* kind() const override { return "pipe"; }
     Result<usize> read(const IoBuffer& buffer) override {
-        if (!m_reader) return Error(EBADF);
+        if (!m_link.reader) return Error(EBADF);
         return m_pipe->read(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
     Result<usize> write(const IoBuffer& buffer) override {
-        if (m_reader) return Error(EBADF);
+        if (m_link.reader) return Error(EBADF);
         return m_pipe->write(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
-    u32 poll_events() override { return m_reader ? m_pipe->read_events() : m_pipe->write_events(); }
+    u32 poll_events() override { return m_link.reader ? m_pipe->read_events() : m_pipe->write_events(); }
     Result<u64> ioctl(u32 request, u64 argument) override {
         constexpr u32 FIONREAD = 0x541b;
         if (request != FIONREAD) return Error(ENOTTY);
@@ -39,17 +60,46 @@ public:
     }
     Result<void> stat(Stat& out) override {
         out = {};
-        out.st_dev = 13;  // pipefs
-        out.st_ino = reinterpret_cast<u64>(m_pipe) >> 4;
+        out.st_dev = kPipefsDevice;
+        out.st_ino = pipe_ino(m_pipe);
         out.st_nlink = 1;
         out.st_mode = S_IFIFO | 0600;
         out.st_blksize = 4096;
         return {};
     }
+    RefPtr<Inode> reopen_target() override;
+
 private:
     Pipe* m_pipe;
-    bool m_reader;
+    PipeEndLink m_link;
 };
+
+// What /proc/self/fd/N of a pipe end leads to, as Linux's pipefs inode: open(2) of it is a
+// new open file of the same pipe, its read or its write end as the access mode asks.
+class PipeInode final : public Inode {
+public:
+    explicit PipeInode(Pipe* pipe) : Inode(g_pipefs, InodeType::Fifo, pipe_ino(pipe)), m_pipe(pipe) {
+        m_pipe->ref();
+        m_permissions = 0600;
+    }
+    ~PipeInode() override { m_pipe->unref(); }
+    Result<RefPtr<File>> open(u32 flags) override {
+        // FIXME: O_RDWR gives Linux one file that is both ends; a PipeEnd is one of them.
+        u32 mode = flags & O_ACCMODE;
+        if (mode == O_RDWR) return Error(EINVAL);
+        auto* end = new (std::nothrow) PipeEnd(m_pipe, mode == O_RDONLY, flags & O_NONBLOCK);
+        if (!end) return Error(ENFILE);
+        return RefPtr<File>::adopt(end);
+    }
+
+private:
+    Pipe* m_pipe;
+};
+
+RefPtr<Inode> PipeEnd::reopen_target() {
+    auto* inode = new (std::nothrow) PipeInode(m_pipe);
+    return inode ? RefPtr<Inode>::adopt(inode) : nullptr;
+}
 
 }  // namespace
 
@@ -58,23 +108,32 @@ private:
 // when it only consumed data), a close both.
 void Pipe::notify(bool reader_side, bool writer_side) {
     u32 read_now = read_events(), write_now = write_events();
-    // Under the lock: an end being closed clears its pointer under it, so a notified end
-    // is never one being destroyed.
+    // Under the lock: an end being closed unlinks itself under it, so a notified end is
+    // never one being destroyed.
     m_changed.locked([&] {
-        if (reader_side && m_read_end) m_read_end->wake_watchers(read_now);
-        if (writer_side && m_write_end) m_write_end->wake_watchers(write_now);
+        for (PipeEndLink* end = m_ends; end; end = end->next)
+            if (end->reader ? reader_side : writer_side) end->file->wake_watchers(end->reader ? read_now : write_now);
     });
 }
 
-void Pipe::close_end(bool reader) {
+void Pipe::attach_end(PipeEndLink& end) {
     m_changed.locked([&] {
-        if (reader) {
-            m_readers--;
-            m_read_end = nullptr;
-        } else {
-            m_writers--;
-            m_write_end = nullptr;
-        }
+        (end.reader ? m_readers : m_writers)++;
+        end.next = m_ends;
+        m_ends = &end;
+    });
+    // A new reader or writer ends a POLLHUP or POLLERR the other side saw.
+    notify(true, true);
+}
+
+void Pipe::close_end(PipeEndLink& end) {
+    m_changed.locked([&] {
+        (end.reader ? m_readers : m_writers)--;
+        for (PipeEndLink** at = &m_ends; *at; at = &(*at)->next)
+            if (*at == &end) {
+                *at = end.next;
+                break;
+            }
     });
     m_changed.wake_all();
     notify(true, true);
@@ -161,15 +220,15 @@ Result<usize> Pipe::write(const net::ByteSource& source, usize length, bool nonb
 Result<PipeEnds> create_pipe(u32 flags) {
     Pipe* pipe = Pipe::create();
     if (!pipe) return Error(ENFILE);
-    pipe->ref();  // one reference per end
+    // Each end holds a reference; this one goes when they have theirs.
     auto* reader = new (std::nothrow) PipeEnd(pipe, true, flags & O_NONBLOCK);
     auto* writer = new (std::nothrow) PipeEnd(pipe, false, flags & O_NONBLOCK);
+    pipe->unref();
     if (!reader || !writer) {
         delete reader;
         delete writer;
         return Error(ENFILE);
     }
-    pipe->set_ends(reader, writer);
     return PipeEnds{RefPtr<File>::adopt(reader), RefPtr<File>::adopt(writer)};
 }
 

@@ -1,5 +1,6 @@
-// The ring behind a pipe (pipe.cc): 64 KiB, one read end and one write end, each a File
-// told when its readiness changes.
+// The ring behind a pipe (pipe.cc): 64 KiB, and its ends, each a File told when its
+// readiness changes: one of each from pipe(2), more when the pipe is opened again through
+// /proc/self/fd/N.
 #pragma once
 
 #include <new>
@@ -10,6 +11,13 @@
 #include "sync/wait_queue.h"
 
 namespace fs {
+
+// One open end, linked into its pipe's list for readiness notifications.
+struct PipeEndLink {
+    File* file = nullptr;
+    bool reader = false;
+    PipeEndLink* next = nullptr;
+};
 
 // The shared part. `lock` guards the ring and the end counts; `changed` wakes readers and
 // writers (they re-check under its lock what they wait for).
@@ -52,11 +60,9 @@ public:
             return events;
         });
     }
-    void close_end(bool reader);
-    void set_ends(File* read_end, File* write_end) {
-        m_read_end = read_end;
-        m_write_end = write_end;
-    }
+    // An end counts as a reader or writer from attach_end to close_end.
+    void attach_end(PipeEndLink& end);
+    void close_end(PipeEndLink& end);
 
 private:
     void notify(bool reader_side, bool writer_side);
@@ -69,9 +75,8 @@ private:
     u8* m_data = nullptr;
     usize m_head = 0;  // next byte to read
     usize m_used = 0;
-    u32 m_readers = 1, m_writers = 1;
-    File* m_read_end = nullptr;   // for readiness notifications; cleared when closed
-    File* m_write_end = nullptr;
+    u32 m_readers = 0, m_writers = 0;
+    PipeEndLink* m_ends = nullptr;  // the open ends, guarded by m_changed's lock
 };
 
 

@@ -90,11 +90,17 @@ public:
             if (next->type() == InodeType::Symlink && (!last || follow_last || trailing_slash)) {
                 if (--symlinks_left < 0) return Error(ELOOP);
                 RefPtr<File> opened = next->magic_link();
-                // A magic link leads to the open file's own inode, named as it was opened.
-                // Files without an inode (the console) are followed by their text instead.
-                // FIXME: so pipes and anonymous inodes (eventfd, epoll) fail with ENOENT;
-                // Linux reopens a pipe (a new description of the same pipe) and refuses the
-                // others with ENXIO.
+                // A magic link leads to the open file's own inode, named as it was opened,
+                // or for a pipe to an inode whose open(2) opens the pipe anew, as Linux does
+                // (bash's <(...) hands out /dev/fd/63). Other files without an inode (the
+                // console) are followed by their text instead.
+                // FIXME: so anonymous inodes (eventfd, epoll) fail with ENOENT where Linux
+                // refuses them with ENXIO.
+                if (RefPtr<Inode> target = opened && !opened->inode_file() ? opened->reopen_target() : nullptr) {
+                    if (!last || trailing_slash) return Error(ENOTDIR);
+                    if (name_out) *name_out = nullptr;
+                    return target;
+                }
                 if (InodeFile* inode_file = opened ? opened->inode_file() : nullptr) {
                     next = inode_file->inode_ref();
                     if (!last) {

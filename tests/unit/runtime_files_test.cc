@@ -1,6 +1,6 @@
 // Recognising runtimes and finding their module trees (tools/osprey/image/runtime_files.h,
-// runtime_image.h). The last tests ask the host's own Python and Perl, which Debian always
-// has (perl-base) or the project's setup installs (python3).
+// runtime_image.h, tree_dependencies.h). The last tests ask the host's own Python and
+// Perl, which Debian always has (perl-base) or the project's setup installs (python3).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include "image/library_resolver.h"
 #include "image/runtime_files.h"
 #include "image/runtime_image.h"
+#include "image/tree_dependencies.h"
 
 namespace osprey {
 namespace {
@@ -96,7 +97,8 @@ TEST(RuntimeFiles, PythonImageHoldsStdlibExtensionModulesAndTheirLibraries) {
     ASSERT_TRUE(sqlite_module) << "Debian's python3.11 has _sqlite3 in lib-dynload";
 
     std::vector<std::string> notes;
-    ASSERT_TRUE(add_shared_object_libraries(tree, added.directories, host_library_search(""), notes, error)) << error;
+    ASSERT_TRUE(add_tree_dependencies(tree, {added.directories, false, ""}, host_library_search(""), notes, error))
+        << error;
     bool has_sqlite = false;
     for (auto& [path, node] : tree.nodes())
         has_sqlite = has_sqlite || (node.type == ImageNode::Type::File && path.find("/libsqlite3.so") != std::string::npos);

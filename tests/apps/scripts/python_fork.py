@@ -1,6 +1,7 @@
 # Python with several processes: os.fork and os.waitpid, a pipe between parent and child,
-# multiprocessing with the fork start method (a Pool, a Queue, a Process and its exit
-# code), and a child killed by a signal. Compared with the host's run.
+# multiprocessing with the fork start method (a Pool as a context manager, a worker that
+# raises, a Queue, a Process and its exit code), and a child killed by a signal. Compared
+# with the host's run.
 import multiprocessing as mp
 import os
 import signal
@@ -8,6 +9,12 @@ import signal
 
 def square(x):
     return x * x
+
+
+def refuse_three(x):
+    if x == 3:
+        raise ValueError(f"worker refused {x}")
+    return x
 
 
 def main():
@@ -31,6 +38,11 @@ def main():
     ctx = mp.get_context("fork")
     with ctx.Pool(3) as pool:
         print("pool:", pool.map(square, range(12)))
+        try:
+            pool.map(refuse_three, range(6))
+        except ValueError as error:
+            print("pool: a worker raised ValueError:", error)
+        print("pool after the exception:", pool.apply(square, (9,)), sorted(pool.imap_unordered(square, range(4))))
     queue = ctx.Queue()
     child = ctx.Process(target=queue.put, args=("through a queue",))
     child.start()

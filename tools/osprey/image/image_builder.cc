@@ -15,18 +15,23 @@
 #include "image/initramfs.h"
 #include "image/program_file.h"
 #include "image/runtime_image.h"
+#include "image/tree_dependencies.h"
 #include "protocol/app_config.h"
 
 namespace osprey {
 
 namespace {
 
-constexpr const char* kCUtf8Locale = "/usr/lib/locale/C.utf8";
-
 std::string env_value(const std::vector<std::string>& env, const std::string& name) {
     for (auto& entry : env)
         if (entry.compare(0, name.size() + 1, name + "=") == 0) return entry.substr(name.size() + 1);
     return "";
+}
+
+// Where an --add landed in the image, for the scan of what its files need.
+std::string scanned_directory(const AddSpec& add) {
+    bool into = add.guest.size() > 1 && add.guest.back() == '/';
+    return into ? add.guest.substr(0, add.guest.size() - 1) : add.guest;
 }
 
 bool add_workdir(ComposedImage& image, std::string& error) {
@@ -174,15 +179,7 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
     }
     if (resolution->interpreter) {
         image.info.interpreter = resolution->interpreter;
-        if (!add_host_path_keeping_links(image.tree, *resolution->interpreter, error)) return std::nullopt;
-        // The loader consults the cache before the default directories, as on the host.
-        if (access("/etc/ld.so.cache", R_OK) == 0 &&
-            !add_host_path_keeping_links(image.tree, "/etc/ld.so.cache", error))
-            return std::nullopt;
-        // glibc's C.UTF-8 is a locale directory, not built in: with it a program whose LANG
-        // names a locale the image lacks falls back as on the host (Python coerces to it).
-        if (access(kCUtf8Locale, R_OK) == 0 && !add_host_tree(image.tree, AddSpec{kCUtf8Locale, kCUtf8Locale}, error))
-            return std::nullopt;
+        if (!add_loader_files(image.tree, *resolution->interpreter, error)) return std::nullopt;
     }
     for (auto& library : resolution->libraries) {
         if (!add_host_path_keeping_links(image.tree, library.path, error)) return std::nullopt;
@@ -196,9 +193,10 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
     image.info.runtime = runtime.runtime;
     image.info.runtime_directories = runtime.directories;
     std::vector<std::string> module_directories = runtime.directories;
+    DependencyScan added_trees{{}, true, env_value(spec.env, "PATH")};
     for (auto& add : request.add) {
         if (!add_host_tree(image.tree, add, error)) return std::nullopt;
-        module_directories.push_back(add.guest.size() > 1 && add.guest.back() == '/' ? add.guest.substr(0, add.guest.size() - 1) : add.guest);
+        added_trees.directories.push_back(scanned_directory(add));
     }
     if (request.discover_seconds > 0) {
         DiscoveryRequest trial;
@@ -215,8 +213,13 @@ std::optional<ComposedImage> compose_image(const ImageRequest& request, const st
         fprintf(stderr, "osprey: --discover: the trial run on the host (%s) added %zu files\n", how.c_str(),
                 found.added.size());
     }
-    // Extension modules and plugins are dlopened: their libraries must be there too.
-    if (!add_shared_object_libraries(image.tree, module_directories, search, runtime.notes, error)) return std::nullopt;
+    // Extension modules and plugins are dlopened, and the programs in --add trees may be
+    // exec'ed: their libraries and interpreters must be there too. Only --add trees are the
+    // user's programs: a runtime's library has scripts nobody execs.
+    DependencyScan modules{module_directories, false, ""};
+    if (!add_tree_dependencies(image.tree, modules, search, runtime.notes, error) ||
+        !add_tree_dependencies(image.tree, added_trees, search, runtime.notes, error))
+        return std::nullopt;
     for (auto& note : runtime.notes) fprintf(stderr, "osprey: note: %s\n", note.c_str());
     if (!add_workdir(image, error)) return std::nullopt;
     return image;
@@ -229,8 +232,18 @@ bool apply_run_overrides(ComposedImage& image, const RunOverrides& overrides, st
         spec.argv.insert(spec.argv.end(), overrides.args.begin(), overrides.args.end());
     }
     if (!apply_environment_options(spec.env, overrides.env_options, overrides.host_getenv, error)) return false;
-    for (auto& add : overrides.add)
+    DependencyScan added_trees{{}, true, env_value(spec.env, "PATH")};
+    for (auto& add : overrides.add) {
         if (!add_host_tree(image.tree, add, error)) return false;
+        added_trees.directories.push_back(scanned_directory(add));
+    }
+    if (!added_trees.directories.empty()) {
+        // As at build time: programs added now may be exec'ed, and find what they need.
+        std::vector<std::string> notes;
+        LibrarySearch search = host_library_search(env_value(spec.env, "LD_LIBRARY_PATH"));
+        if (!add_tree_dependencies(image.tree, added_trees, search, notes, error)) return false;
+        for (auto& note : notes) fprintf(stderr, "osprey: note: %s\n", note.c_str());
+    }
     if (overrides.workdir) {
         if (!normalise_workdir(*overrides.workdir, spec.workdir, error)) return false;
         if (!add_workdir(image, error)) return false;

@@ -1,14 +1,11 @@
 #include "image/image_tree.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+
+#include "image/mapped_file.h"
 
 namespace osprey {
 
@@ -39,43 +36,14 @@ std::string parent_of(const std::string& path) {
     return slash == 0 || slash == std::string::npos ? "" : path.substr(0, slash);
 }
 
-// A host file mapped for as long as it is written.
-class MappedFile {
-public:
-    bool open(const std::string& path, u64 expected_size, std::string& error) {
-        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return fail(path, error);
-        struct stat st;
-        if (fstat(fd, &st) != 0) return close(fd), fail(path, error);
-        if (static_cast<u64>(st.st_size) != expected_size) {
-            close(fd);
-            error = "cannot add " + path + " to the image: it changed size while the image was built";
-            return false;
-        }
-        m_size = static_cast<size_t>(st.st_size);
-        if (m_size > 0) {
-            m_data = mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m_data == MAP_FAILED) {
-                m_data = nullptr;
-                return close(fd), fail(path, error);
-            }
-        }
-        close(fd);
-        return true;
-    }
-    ~MappedFile() {
-        if (m_data) munmap(m_data, m_size);
-    }
-    std::span<const u8> bytes() const { return {static_cast<const u8*>(m_data), m_size}; }
-
-private:
-    static bool fail(const std::string& path, std::string& error) {
-        error = "cannot read " + path + ": " + strerror(errno);
-        return false;
-    }
-    void* m_data = nullptr;
-    size_t m_size = 0;
-};
+// A host file mapped for as long as it is written, checked against the size it had when
+// it was added (the archive's header already carries that size).
+bool map_added_file(MappedFile& file, const std::string& path, u64 expected_size, std::string& error) {
+    if (!file.open(path, error)) return false;
+    if (file.bytes().size() == expected_size) return true;
+    error = "cannot add " + path + " to the image: it changed size while the image was built";
+    return false;
+}
 
 }  // namespace
 
@@ -263,13 +231,13 @@ bool ImageTree::write(cpio::ByteSink& sink, const std::function<void(const Write
                 }
                 MappedFile file;
                 bool first = group->second.names_written == 0;  // the only name that carries the data
-                ok = (!first || file.open(node.host_path, node.size, error)) &&
+                ok = (!first || map_added_file(file, node.host_path, node.size, error)) &&
                      check(writer.add_hard_link(group->second, name, node.permissions, 0, 0, node.mtime,
                                                 first ? file.bytes() : std::span<const u8>()),
                            path);
             } else if (!node.host_path.empty()) {
                 MappedFile file;
-                ok = file.open(node.host_path, node.size, error) &&
+                ok = map_added_file(file, node.host_path, node.size, error) &&
                      check(writer.add_file(name, node.permissions, 0, 0, node.mtime, file.bytes()), path);
             } else if (node.from_view) {
                 ok = check(writer.add_file(name, node.permissions, 0, 0, node.mtime, node.view), path);

@@ -1,9 +1,7 @@
 #include "image/runtime_image.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include "image/host_files.h"
@@ -17,19 +15,6 @@ bool under(const std::string& path, const std::string& directory) {
     return directory == "/" ||
            (path.size() > directory.size() && path.compare(0, directory.size(), directory) == 0 &&
             path[directory.size()] == '/');
-}
-
-bool looks_like_shared_object(const std::string& path, const ImageNode& node) {
-    if (node.type != ImageNode::Type::File || node.host_path.empty()) return false;
-    std::string name = std::filesystem::path(path).filename().string();
-    if (name.find(".so") == std::string::npos) return false;
-    int fd = open(node.host_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char magic[4] = {};
-    bool elf = read(fd, magic, sizeof magic) == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' &&
-               magic[3] == 'F';
-    close(fd);
-    return elf;
 }
 
 // Symlinks in the added trees whose targets lie outside them (Debian's
@@ -74,44 +59,6 @@ bool add_runtime_files(ImageTree& tree, const std::string& program, RuntimeAddit
         added.directories.push_back(real);
     }
     return add_link_targets(tree, added.directories, error);
-}
-
-bool add_shared_object_libraries(ImageTree& tree, const std::vector<std::string>& directories,
-                                 const LibrarySearch& search, std::vector<std::string>& notes, std::string& error) {
-    std::vector<std::string> objects;
-    for (auto& [path, node] : tree.nodes()) {
-        bool inside = false;
-        for (auto& directory : directories) inside = inside || under(path, directory) || path == directory;
-        if (inside && looks_like_shared_object(path, node)) objects.push_back(path);
-    }
-    // A runtime loads its own libraries before the modules that need them (Java's launcher
-    // opens lib/server/libjvm.so, then lib/libnet.so, which names libjvm.so without a
-    // path): the loader then finds them already loaded. So the directories of the objects
-    // in these trees count as searched too.
-    LibrarySearch with_siblings = search;
-    for (auto& object : objects) {
-        std::string directory = std::filesystem::path(object).parent_path().string();
-        auto& paths = with_siblings.library_path;
-        if (std::find(paths.begin(), paths.end(), directory) == paths.end()) paths.push_back(directory);
-    }
-    HostLibraryFiles files;
-    for (auto& object : objects) {
-        auto bytes = files.read(tree.find(object)->host_path);
-        if (!bytes) continue;
-        std::string why;
-        auto resolution = resolve_libraries(object, *bytes, files, with_siblings, why);
-        if (!resolution) {
-            // The first line says which library and who needs it; the places searched are
-            // the usual ones.
-            notes.push_back(why.substr(0, why.find("; searched")) + ": it will fail to load in the guest");
-            continue;
-        }
-        for (auto& library : resolution->libraries) {
-            if (tree.resolve(library.path) && tree.find(*tree.resolve(library.path))) continue;
-            if (!add_host_path_keeping_links(tree, library.path, error)) return false;
-        }
-    }
-    return true;
 }
 
 bool add_libc_companions(ImageTree& tree, const std::vector<ResolvedLibrary>& libraries, const LibrarySearch& search,

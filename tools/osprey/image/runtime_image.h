@@ -1,6 +1,6 @@
 // Puts what a program loads at run time into its image: a recognised runtime's module
-// trees (image/runtime_files.h) and, for every ELF shared object added that way or with
-// --add, the libraries it needs, resolved as for the program.
+// trees (image/runtime_files.h) and the unwinder glibc loads by itself. The libraries of
+// what those trees hold are image/tree_dependencies.h's.
 #pragma once
 
 #include <string>
@@ -21,12 +21,6 @@ struct RuntimeAdditions {
 // Adds the runtime trees of `program` (absolute host path) to `tree`. false only when the
 // tree refuses a file (a conflict with what is there).
 bool add_runtime_files(ImageTree& tree, const std::string& program, RuntimeAdditions& added, std::string& error);
-
-// Resolves and adds the libraries of every ELF shared object stored under `directories`
-// (guest paths) that the tree does not hold yet. A library that cannot be found is a
-// note, not an error: the object may never be loaded.
-bool add_shared_object_libraries(ImageTree& tree, const std::vector<std::string>& directories,
-                                 const LibrarySearch& search, std::vector<std::string>& notes, std::string& error);
 
 // glibc loads one library by itself, at run time: libgcc_s.so.1, to unwind a thread's
 // stack in pthread_exit and pthread_cancel (and for backtrace). When `libraries` (the
