@@ -41,6 +41,7 @@ record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
 
 gcc -static -O2 -Wall "$here/programs/bench.c" -o "$work/bench" -lpthread
 gcc -static -O2 -Wall "$here/programs/hello.c" -o "$work/hello"
+gcc -static -O2 -Wall "$here/programs/exit0.c" -o "$work/exit0"
 gcc -O2 -Wall "$here/programs/host_tsc_khz.c" -o "$work/host_tsc_khz"
 vmlinux=$("$here/lib/linux_guest.sh" "$cache")
 host_khz=$("$work/host_tsc_khz")
@@ -164,10 +165,12 @@ for machine in microvm q35; do
 done
 osprey_flags=()  # measured runs: Osprey's default log level (warn), Linux's quiet
 
+# The program's groups measured in these boots; "processes" has boots of its own (below).
+program_groups=(syscalls threads mm)
 for machine in microvm q35; do
     # The program's own figures once (microvm); on q35 only the boot.
     groups=()
-    [ "$machine" = microvm ] && groups=(all)
+    [ "$machine" = microvm ] && groups=("${program_groups[@]}")
     for ((run = 1; run <= icount_runs; run++)); do
         for guest in osprey linux; do
             say "-icount run $run/$icount_runs: $guest on $machine"
@@ -184,7 +187,7 @@ done
 
 for machine in microvm q35; do
     groups=()
-    [ "$machine" = microvm ] && groups=(all)
+    [ "$machine" = microvm ] && groups=("${program_groups[@]}")
     for ((run = 0; run <= runs; run++)); do
         for guest in osprey linux; do
             say "timed run $run/$runs$([ $run = 0 ] && echo ' (warm-up, discarded)'): $guest on $machine"
@@ -195,6 +198,44 @@ for machine in microvm q35; do
             record "$guest" "first_output.$machine" "$(cat "$work/first_output_ms")"
             [ "$machine" = microvm ] && record_program_figures "$guest" ns ns
         done
+    done
+done
+
+# --- processes: fork, exec, a shell pipeline --------------------------------------------
+
+# The program's "processes" group in boots of its own, whose images also carry what it
+# execs: exit0 (bench/programs/exit0.c, static) as /bench/exit0 and Debian's static busybox
+# as /bin/busybox. The boot figures above come from images without them (Linux unpacks its
+# whole initramfs at boot, 2 MiB more to copy). Osprey gets them with --add; Linux's
+# initramfs holds them beside /init.
+busybox=/bin/busybox
+[ -x "$busybox" ] || { echo "bench: $busybox is missing (Debian: busybox-static)" >&2; exit 1; }
+mkdir -p "$work/root-processes/bench" "$work/root-processes/bin"
+cp "$work/bench" "$work/root-processes/init"
+cp "$work/exit0" "$work/root-processes/bench/exit0"
+cp "$busybox" "$work/root-processes/bin/busybox"
+(cd "$work/root-processes" && find . -mindepth 1 | sed 's,^\./,,' | cpio -o -H newc --quiet) >"$work/linux-processes.cpio"
+processes_run() {  # GUEST MODE: one run of `bench processes` on microvm
+    osprey_flags=(--add "$work/exit0:/bench/exit0" --add "$busybox:/bin/busybox")
+    linux_initrd=$work/linux-processes.cpio
+    guest_command "$1" microvm "$2" "$memory" "$work/bench" processes
+    osprey_flags=()
+    linux_initrd=""
+    run_vm 300
+    check_done "$1" "processes, $2"
+}
+for ((run = 1; run <= icount_runs; run++)); do
+    for guest in osprey linux; do
+        say "-icount run $run/$icount_runs: processes, $guest"
+        processes_run "$guest" icount
+        record_program_figures "$guest" instructions tsc
+    done
+done
+for ((run = 0; run <= runs; run++)); do
+    for guest in osprey linux; do
+        say "timed run $run/$runs$([ $run = 0 ] && echo ' (warm-up, discarded)'): processes, $guest"
+        processes_run "$guest" plain
+        [ "$run" = 0 ] || record_program_figures "$guest" ns ns
     done
 done
 

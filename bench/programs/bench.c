@@ -1,7 +1,7 @@
 // The benchmark program run as the application in both guests (Osprey, and Linux as /init).
 // It prints one line per figure, `figure NAME VALUE UNIT`, and bench/run.sh collects them.
 //
-//   bench [--poweroff] [GROUP...|all]      GROUP: syscalls threads mm (kGroups below)
+//   bench [--poweroff] [GROUP...|all]      GROUP: syscalls threads mm processes (kGroups below)
 //
 // The first thing main does is read the TSC: under -icount shift=0 the TSC counts the
 // instructions executed since QEMU's reset, so that value minus the TSC at the kernel's
@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
+
+extern char **environ;
 
 static double now_ns(void) {
     struct timespec t;
@@ -157,7 +159,20 @@ static void bench_mm(void) {
 
 // --- processes ------------------------------------------------------------------------
 
-enum { kForkLoops = 200, kForkTouchBytes = 8 << 20 };
+enum { kForkLoops = 200, kForkTouchBytes = 8 << 20, kExecLoops = 50, kPipelineLoops = 20 };
+
+// What the exec figures run; bench/run.sh puts both files in both guests' images.
+static const char kExitProgram[] = "/bench/exit0";  // bench/programs/exit0.c, static
+static const char kBusybox[] = "/bin/busybox";      // Debian's busybox-static
+static const char kPipeline[] = "echo x | /bin/busybox cat | /bin/busybox wc -c";
+
+static void wait_success(pid_t child, const char *what) {
+    int status = 0;
+    if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("error %s: wait status %#x\n", what, status);
+        exit(1);
+    }
+}
 
 static void fork_exit_wait(int n) {
     for (int i = 0; i < n; i++) {
@@ -168,6 +183,62 @@ static void fork_exit_wait(int n) {
         }
         if (child == 0) _exit(0);
         waitpid(child, NULL, 0);
+    }
+}
+
+static void fork_exec_wait(int n) {
+    char *argv[] = {(char *)kExitProgram, NULL};
+    for (int i = 0; i < n; i++) {
+        pid_t child = fork();
+        if (child < 0) {
+            printf("error fork\n");
+            exit(1);
+        }
+        if (child == 0) {
+            execve(kExitProgram, argv, environ);
+            _exit(127);
+        }
+        wait_success(child, kExitProgram);
+    }
+}
+
+// One pipeline as a shell script runs it: `busybox sh -c 'echo x | /bin/busybox cat |
+// /bin/busybox wc -c'`, whose output comes back through a pipe and is checked. The shell
+// makes two pipes and forks once per stage (echo is a builtin and runs in its forked
+// child; the others exec busybox by its path), waits for all three and exits: per
+// pipeline, 4 forks, 3 execs of busybox and 3 pipes.
+static void shell_pipeline(int n) {
+    char *argv[] = {"sh", "-c", (char *)kPipeline, NULL};
+    for (int i = 0; i < n; i++) {
+        int out[2];
+        if (pipe(out) != 0) {
+            printf("error pipe\n");
+            exit(1);
+        }
+        pid_t child = fork();
+        if (child < 0) {
+            printf("error fork\n");
+            exit(1);
+        }
+        if (child == 0) {
+            dup2(out[1], STDOUT_FILENO);
+            close(out[0]);
+            close(out[1]);
+            execve(kBusybox, argv, environ);
+            _exit(127);
+        }
+        close(out[1]);
+        char text[16];
+        size_t length = 0;
+        ssize_t got;
+        while ((got = read(out[0], text + length, sizeof text - 1 - length)) > 0) length += got;
+        close(out[0]);
+        text[length] = 0;
+        wait_success(child, "busybox sh");
+        if (strcmp(text, "2\n") != 0) {
+            printf("error the pipeline printed \"%s\"\n", text);
+            exit(1);
+        }
     }
 }
 
@@ -183,6 +254,20 @@ static void bench_processes(void) {
     fork_exit_wait(kForkLoops / 4);
     span_report(s, "fork_exit_wait_8m", kForkLoops / 4);
     munmap(p, kForkTouchBytes);
+
+    if (access(kExitProgram, X_OK) != 0 || access(kBusybox, X_OK) != 0) {
+        printf("error %s and %s must be in the image (bench/run.sh adds them)\n", kExitProgram, kBusybox);
+        exit(1);
+    }
+    fork_exec_wait(5);
+    s = span_start();
+    fork_exec_wait(kExecLoops);
+    span_report(s, "fork_exec_wait", kExecLoops);
+
+    shell_pipeline(3);
+    s = span_start();
+    shell_pipeline(kPipelineLoops);
+    span_report(s, "shell_pipeline", kPipelineLoops);
 }
 
 // --- main -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ Result<int> FdTable::allocate(RefPtr<File> file, bool cloexec, int min_fd) {
         if (m_entries[fd].file) continue;
         m_entries[fd].file = file;
         m_entries[fd].cloexec = cloexec;
+        if (fd >= m_end) m_end = fd + 1;
         return fd;
     }
     return Error(EMFILE);
@@ -48,6 +49,7 @@ Result<void> FdTable::install_at(int fd, RefPtr<File> file, bool cloexec) {
         previous = m_entries[fd].file;
         m_entries[fd].file = file;
         m_entries[fd].cloexec = cloexec;
+        if (fd >= m_end) m_end = fd + 1;
     }
     release_posix_locks(*this, previous.get());
     return {};
@@ -75,7 +77,7 @@ Result<bool> FdTable::cloexec(int fd) {
 
 int FdTable::next_open(int from) {
     IrqSpinLockGuard guard(m_lock);
-    for (int fd = from < 0 ? 0 : from; fd < kMaxDescriptors; fd++)
+    for (int fd = from < 0 ? 0 : from; fd < m_end; fd++)
         if (m_entries[fd].file) return fd;
     return -1;
 }
@@ -93,12 +95,18 @@ Result<FdTable*> FdTable::copy() {
     if (!table) return Error(ENOMEM);
     table->m_limit = limit();
     IrqSpinLockGuard guard(m_lock);
-    for (int fd = 0; fd < kMaxDescriptors; fd++) table->m_entries[fd] = m_entries[fd];
+    for (int fd = 0; fd < m_end; fd++) table->m_entries[fd] = m_entries[fd];
+    table->m_end = m_end;
     return table;
 }
 
 void FdTable::close_on_exec() {
-    for (int fd = 0; fd < kMaxDescriptors; fd++) {
+    int end;
+    {
+        IrqSpinLockGuard guard(m_lock);
+        end = m_end;
+    }
+    for (int fd = 0; fd < end; fd++) {
         bool close_it;
         {
             IrqSpinLockGuard guard(m_lock);
@@ -110,7 +118,10 @@ void FdTable::close_on_exec() {
 
 void FdTable::close_range(int first, int last) {
     if (first < 0) first = 0;
-    if (last >= kMaxDescriptors) last = kMaxDescriptors - 1;
+    {
+        IrqSpinLockGuard guard(m_lock);
+        if (last >= m_end) last = m_end - 1;  // nothing was ever open beyond
+    }
     for (int fd = first; fd <= last; fd++) (void)close(fd);
 }
 
