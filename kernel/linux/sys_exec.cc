@@ -172,7 +172,7 @@ void reset_signals(Process& process, UserContext& user) {
 }
 
 Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64 user_envp) {
-    auto path = TRY(read_path(user_path));
+    auto path = TRY(read_path(UserPath(user_path)));
     Process& process = Process::current();
     auto directory = TRY(base_for(dirfd, *path));
 
