@@ -37,10 +37,10 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 // sys_futex.cc
 OSPREY_SYSCALL(futex);
 // sys_io.cc
-OSPREY_SYSCALL(read); OSPREY_SYSCALL(write); OSPREY_SYSCALL(readv); OSPREY_SYSCALL(writev);
-OSPREY_SYSCALL(ioctl); OSPREY_SYSCALL(close); OSPREY_SYSCALL(fcntl); OSPREY_SYSCALL(dup);
-OSPREY_SYSCALL(dup2); OSPREY_SYSCALL(dup3); OSPREY_SYSCALL(pipe); OSPREY_SYSCALL(pipe2);
-OSPREY_SYSCALL(eventfd); OSPREY_SYSCALL(eventfd2); OSPREY_SYSCALL(fstat);
+
+
+
+
 // sys_fs.cc
 
 
@@ -55,11 +55,11 @@ OSPREY_SYSCALL(eventfd); OSPREY_SYSCALL(eventfd2); OSPREY_SYSCALL(fstat);
 
 
 // sys_file.cc
-OSPREY_SYSCALL(pread64); OSPREY_SYSCALL(pwrite64); OSPREY_SYSCALL(preadv); OSPREY_SYSCALL(pwritev);
-OSPREY_SYSCALL(preadv2); OSPREY_SYSCALL(pwritev2); OSPREY_SYSCALL(lseek); OSPREY_SYSCALL(getdents64);
-OSPREY_SYSCALL(ftruncate); OSPREY_SYSCALL(fallocate); OSPREY_SYSCALL(fsync); OSPREY_SYSCALL(fdatasync);
-OSPREY_SYSCALL(syncfs); OSPREY_SYSCALL(sync); OSPREY_SYSCALL(close_range); OSPREY_SYSCALL(memfd_create);
-OSPREY_SYSCALL(sendfile); OSPREY_SYSCALL(copy_file_range);
+
+
+
+
+
 // sys_timerfd.cc
 OSPREY_SYSCALL(timerfd_create); OSPREY_SYSCALL(timerfd_settime); OSPREY_SYSCALL(timerfd_gettime);
 // sys_lock.cc
@@ -79,7 +79,7 @@ OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(sendmmsg); OSPREY_SYSCALL(recvmmsg); OSP
 OSPREY_SYSCALL(setsockopt); OSPREY_SYSCALL(getsockopt);
 OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(setpgid); OSPREY_SYSCALL(setsid);
-OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget); OSPREY_SYSCALL(fadvise64);
+OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget);
 OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);
 OSPREY_SYSCALL(timer_gettime); OSPREY_SYSCALL(timer_getoverrun); OSPREY_SYSCALL(timer_delete);
 OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);
