@@ -21,8 +21,8 @@ OSPREY_SYSCALL(setuid); OSPREY_SYSCALL(setgid); OSPREY_SYSCALL(setreuid); OSPREY
 OSPREY_SYSCALL(setresuid); OSPREY_SYSCALL(setresgid); OSPREY_SYSCALL(setfsuid); OSPREY_SYSCALL(setfsgid);
 OSPREY_SYSCALL(getgroups); OSPREY_SYSCALL(setgroups);
 // sys_memory.cc
-OSPREY_SYSCALL(brk); OSPREY_SYSCALL(mmap); OSPREY_SYSCALL(munmap); OSPREY_SYSCALL(mprotect);
-OSPREY_SYSCALL(madvise); OSPREY_SYSCALL(mremap); OSPREY_SYSCALL(mlock); OSPREY_SYSCALL(munlock); OSPREY_SYSCALL(msync);
+
+
 // sys_time.cc
 OSPREY_SYSCALL(clock_gettime); OSPREY_SYSCALL(clock_getres); OSPREY_SYSCALL(gettimeofday);
 OSPREY_SYSCALL(time); OSPREY_SYSCALL(nanosleep); OSPREY_SYSCALL(clock_nanosleep);
