@@ -24,8 +24,8 @@ OSPREY_SYSCALL(getgroups); OSPREY_SYSCALL(setgroups);
 
 
 // sys_time.cc
-OSPREY_SYSCALL(clock_gettime); OSPREY_SYSCALL(clock_getres); OSPREY_SYSCALL(gettimeofday);
-OSPREY_SYSCALL(time); OSPREY_SYSCALL(nanosleep); OSPREY_SYSCALL(clock_nanosleep);
+
+
 // sys_signal.cc
 OSPREY_SYSCALL(rt_sigaction); OSPREY_SYSCALL(rt_sigprocmask); OSPREY_SYSCALL(rt_sigreturn);
 OSPREY_SYSCALL(sigaltstack); OSPREY_SYSCALL(kill); OSPREY_SYSCALL(tgkill); OSPREY_SYSCALL(tkill);
