@@ -65,10 +65,10 @@ OSPREY_SYSCALL(timerfd_create); OSPREY_SYSCALL(timerfd_settime); OSPREY_SYSCALL(
 // sys_lock.cc
 OSPREY_SYSCALL(flock);
 // sys_poll.cc
-OSPREY_SYSCALL(poll); OSPREY_SYSCALL(ppoll); OSPREY_SYSCALL(select); OSPREY_SYSCALL(pselect6);
+
 // sys_epoll.cc
-OSPREY_SYSCALL(epoll_create); OSPREY_SYSCALL(epoll_create1); OSPREY_SYSCALL(epoll_ctl);
-OSPREY_SYSCALL(epoll_wait); OSPREY_SYSCALL(epoll_pwait);
+
+
 // sys_random.cc
 OSPREY_SYSCALL(getrandom);
 // sys_socket.cc
