@@ -61,7 +61,7 @@ OSPREY_SYSCALL(futex);
 
 
 // sys_timerfd.cc
-OSPREY_SYSCALL(timerfd_create); OSPREY_SYSCALL(timerfd_settime); OSPREY_SYSCALL(timerfd_gettime);
+
 // sys_lock.cc
 OSPREY_SYSCALL(flock);
 // sys_poll.cc
@@ -77,11 +77,11 @@ OSPREY_SYSCALL(accept); OSPREY_SYSCALL(accept4); OSPREY_SYSCALL(connect); OSPREY
 OSPREY_SYSCALL(getpeername); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
 OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(sendmmsg); OSPREY_SYSCALL(recvmmsg); OSPREY_SYSCALL(shutdown);
 OSPREY_SYSCALL(setsockopt); OSPREY_SYSCALL(getsockopt);
-OSPREY_SYSCALL(setitimer); OSPREY_SYSCALL(getitimer); OSPREY_SYSCALL(alarm); OSPREY_SYSCALL(pause);
+ OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(setpgid); OSPREY_SYSCALL(setsid);
 OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget);
-OSPREY_SYSCALL(rt_sigtimedwait); OSPREY_SYSCALL(timer_create); OSPREY_SYSCALL(timer_settime);
-OSPREY_SYSCALL(timer_gettime); OSPREY_SYSCALL(timer_getoverrun); OSPREY_SYSCALL(timer_delete);
+OSPREY_SYSCALL(rt_sigtimedwait);
+
 OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);
 
 #undef OSPREY_SYSCALL
