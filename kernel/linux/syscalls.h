@@ -35,7 +35,7 @@ OSPREY_SYSCALL(rt_tgsigqueueinfo);
 OSPREY_SYSCALL(arch_prctl); OSPREY_SYSCALL(set_tid_address); OSPREY_SYSCALL(set_robust_list);
 OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 // sys_futex.cc
-OSPREY_SYSCALL(futex);
+
 // sys_io.cc
 
 
