@@ -96,13 +96,11 @@ LEGACY(exit_group, 1)
 LEGACY(tgkill, 3)
 LEGACY(prlimit64, 4)
 LEGACY(getcpu, 3)
-LEGACY(getrandom, 3)
 LEGACY(set_robust_list, 2)
 LEGACY(get_robust_list, 3)
 LEGACY(clone3, 2)
 LEGACY(rt_sigqueueinfo, 3)
 LEGACY(rt_tgsigqueueinfo, 4)
-LEGACY(flock, 2)
 
 #undef LEGACY
 

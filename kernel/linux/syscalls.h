@@ -63,14 +63,14 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 // sys_timerfd.cc
 
 // sys_lock.cc
-OSPREY_SYSCALL(flock);
+
 // sys_poll.cc
 
 // sys_epoll.cc
 
 
 // sys_random.cc
-OSPREY_SYSCALL(getrandom);
+
 // sys_socket.cc
 OSPREY_SYSCALL(socket); OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(bind); OSPREY_SYSCALL(listen);
 OSPREY_SYSCALL(accept); OSPREY_SYSCALL(accept4); OSPREY_SYSCALL(connect); OSPREY_SYSCALL(getsockname);
