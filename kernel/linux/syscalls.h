@@ -10,16 +10,16 @@ namespace linux_abi {
 
 // sys_process.cc
 OSPREY_SYSCALL(exit); OSPREY_SYSCALL(exit_group); OSPREY_SYSCALL(getpid); OSPREY_SYSCALL(gettid);
-OSPREY_SYSCALL(getppid); OSPREY_SYSCALL(getuid); OSPREY_SYSCALL(geteuid); OSPREY_SYSCALL(getgid);
-OSPREY_SYSCALL(getegid); OSPREY_SYSCALL(getresuid); OSPREY_SYSCALL(getresgid); OSPREY_SYSCALL(uname);
+OSPREY_SYSCALL(getppid);
+ OSPREY_SYSCALL(uname);
 OSPREY_SYSCALL(prlimit64); OSPREY_SYSCALL(getrlimit); OSPREY_SYSCALL(setrlimit);
 OSPREY_SYSCALL(sched_getaffinity); OSPREY_SYSCALL(sched_setaffinity); OSPREY_SYSCALL(sched_yield);
 OSPREY_SYSCALL(getpgrp); OSPREY_SYSCALL(getpgid); OSPREY_SYSCALL(getsid); OSPREY_SYSCALL(umask);
 OSPREY_SYSCALL(prctl); OSPREY_SYSCALL(getcpu); OSPREY_SYSCALL(getrusage); OSPREY_SYSCALL(sysinfo);
 // sys_credentials.cc (also getuid, geteuid, getgid, getegid, getresuid, getresgid above)
-OSPREY_SYSCALL(setuid); OSPREY_SYSCALL(setgid); OSPREY_SYSCALL(setreuid); OSPREY_SYSCALL(setregid);
-OSPREY_SYSCALL(setresuid); OSPREY_SYSCALL(setresgid); OSPREY_SYSCALL(setfsuid); OSPREY_SYSCALL(setfsgid);
-OSPREY_SYSCALL(getgroups); OSPREY_SYSCALL(setgroups);
+
+
+
 // sys_memory.cc
 
 
