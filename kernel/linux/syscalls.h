@@ -72,11 +72,11 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 // sys_random.cc
 
 // sys_socket.cc
-OSPREY_SYSCALL(socket); OSPREY_SYSCALL(socketpair); OSPREY_SYSCALL(bind); OSPREY_SYSCALL(listen);
-OSPREY_SYSCALL(accept); OSPREY_SYSCALL(accept4); OSPREY_SYSCALL(connect); OSPREY_SYSCALL(getsockname);
-OSPREY_SYSCALL(getpeername); OSPREY_SYSCALL(sendto); OSPREY_SYSCALL(recvfrom); OSPREY_SYSCALL(sendmsg);
-OSPREY_SYSCALL(recvmsg); OSPREY_SYSCALL(sendmmsg); OSPREY_SYSCALL(recvmmsg); OSPREY_SYSCALL(shutdown);
-OSPREY_SYSCALL(setsockopt); OSPREY_SYSCALL(getsockopt);
+
+
+
+
+
  OSPREY_SYSCALL(pause);
 OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(setpgid); OSPREY_SYSCALL(setsid);
 OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget);
