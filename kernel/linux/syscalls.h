@@ -9,13 +9,13 @@ namespace linux_abi {
 #define OSPREY_SYSCALL(name) Result<u64> sys_##name(SyscallArgs& args)
 
 // sys_process.cc
-OSPREY_SYSCALL(exit); OSPREY_SYSCALL(exit_group); OSPREY_SYSCALL(getpid); OSPREY_SYSCALL(gettid);
-OSPREY_SYSCALL(getppid);
- OSPREY_SYSCALL(uname);
-OSPREY_SYSCALL(prlimit64); OSPREY_SYSCALL(getrlimit); OSPREY_SYSCALL(setrlimit);
-OSPREY_SYSCALL(sched_getaffinity); OSPREY_SYSCALL(sched_setaffinity); OSPREY_SYSCALL(sched_yield);
-OSPREY_SYSCALL(getpgrp); OSPREY_SYSCALL(getpgid); OSPREY_SYSCALL(getsid); OSPREY_SYSCALL(umask);
-OSPREY_SYSCALL(prctl); OSPREY_SYSCALL(getcpu); OSPREY_SYSCALL(getrusage); OSPREY_SYSCALL(sysinfo);
+
+
+
+
+
+
+
 // sys_credentials.cc (also getuid, geteuid, getgid, getegid, getresuid, getresgid above)
 
 
@@ -78,8 +78,8 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 
 
  OSPREY_SYSCALL(pause);
-OSPREY_SYSCALL(wait4); OSPREY_SYSCALL(waitid); OSPREY_SYSCALL(setpgid); OSPREY_SYSCALL(setsid);
-OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve); OSPREY_SYSCALL(capget);
+
+OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve);
 OSPREY_SYSCALL(rt_sigtimedwait);
 
 OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);
