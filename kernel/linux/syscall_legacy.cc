@@ -18,30 +18,15 @@ namespace linux_abi {
         count};                                                              \
     }
 
-LEGACY(pause, 0)
 LEGACY(fork, 0)
 LEGACY(vfork, 0)
 LEGACY(execve, 3)
-LEGACY(rt_sigtimedwait, 4)
-LEGACY(signalfd, 3)
-LEGACY(signalfd4, 4)
-LEGACY(rt_sigaction, 4)
-LEGACY(rt_sigprocmask, 4)
-LEGACY(rt_sigreturn, 0)
 LEGACY(clone, 5)
-LEGACY(kill, 2)
-LEGACY(rt_sigpending, 2)
-LEGACY(rt_sigsuspend, 2)
-LEGACY(sigaltstack, 2)
 LEGACY(arch_prctl, 2)
-LEGACY(tkill, 2)
 LEGACY(set_tid_address, 1)
-LEGACY(tgkill, 3)
 LEGACY(set_robust_list, 2)
 LEGACY(get_robust_list, 3)
 LEGACY(clone3, 2)
-LEGACY(rt_sigqueueinfo, 3)
-LEGACY(rt_tgsigqueueinfo, 4)
 
 #undef LEGACY
 

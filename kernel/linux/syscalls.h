@@ -27,10 +27,10 @@ namespace linux_abi {
 
 
 // sys_signal.cc
-OSPREY_SYSCALL(rt_sigaction); OSPREY_SYSCALL(rt_sigprocmask); OSPREY_SYSCALL(rt_sigreturn);
-OSPREY_SYSCALL(sigaltstack); OSPREY_SYSCALL(kill); OSPREY_SYSCALL(tgkill); OSPREY_SYSCALL(tkill);
-OSPREY_SYSCALL(rt_sigpending); OSPREY_SYSCALL(rt_sigsuspend); OSPREY_SYSCALL(rt_sigqueueinfo);
-OSPREY_SYSCALL(rt_tgsigqueueinfo);
+
+
+
+
 // sys_thread.cc
 OSPREY_SYSCALL(arch_prctl); OSPREY_SYSCALL(set_tid_address); OSPREY_SYSCALL(set_robust_list);
 OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
@@ -77,12 +77,12 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 
 
 
- OSPREY_SYSCALL(pause);
+
 
 OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve);
-OSPREY_SYSCALL(rt_sigtimedwait);
 
-OSPREY_SYSCALL(signalfd); OSPREY_SYSCALL(signalfd4);
+
+
 
 #undef OSPREY_SYSCALL
 
