@@ -18,15 +18,7 @@ namespace linux_abi {
         count};                                                              \
     }
 
-LEGACY(fork, 0)
-LEGACY(vfork, 0)
 LEGACY(execve, 3)
-LEGACY(clone, 5)
-LEGACY(arch_prctl, 2)
-LEGACY(set_tid_address, 1)
-LEGACY(set_robust_list, 2)
-LEGACY(get_robust_list, 3)
-LEGACY(clone3, 2)
 
 #undef LEGACY
 

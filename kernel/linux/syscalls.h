@@ -32,8 +32,8 @@ namespace linux_abi {
 
 
 // sys_thread.cc
-OSPREY_SYSCALL(arch_prctl); OSPREY_SYSCALL(set_tid_address); OSPREY_SYSCALL(set_robust_list);
-OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
+
+
 // sys_futex.cc
 
 // sys_io.cc
@@ -79,7 +79,7 @@ OSPREY_SYSCALL(get_robust_list); OSPREY_SYSCALL(clone); OSPREY_SYSCALL(clone3);
 
 
 
-OSPREY_SYSCALL(fork); OSPREY_SYSCALL(vfork); OSPREY_SYSCALL(execve);
+ OSPREY_SYSCALL(execve);
 
 
 
