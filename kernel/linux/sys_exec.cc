@@ -13,7 +13,7 @@
 #include "linux/exec.h"
 #include "linux/loader.h"
 #include "linux/path_args.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/heap.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
@@ -171,15 +171,16 @@ void reset_signals(Process& process, UserContext& user) {
     user.has_saved_mask = false;
 }
 
-Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64 user_envp) {
-    auto path = TRY(read_path(UserPath(user_path)));
+// argv and envp are arrays of string pointers, each ended by a null one.
+Result<u64> exec(TrapFrame& frame, int dirfd, UserPath user_path, UserPtr<u64> user_argv, UserPtr<u64> user_envp) {
+    auto path = TRY(read_path(user_path));
     Process& process = Process::current();
     auto directory = TRY(base_for(dirfd, *path));
 
     Strings strings;
-    TRY(strings.add_user_array(user_argv));
+    TRY(strings.add_user_array(user_argv.address()));
     usize argc = strings.count();
-    TRY(strings.add_user_array(user_envp));
+    TRY(strings.add_user_array(user_envp.address()));
     usize envc = strings.count() - argc;
 
     // A script: its interpreter runs with [interpreter, argument, script, argv[1:]...].
@@ -257,7 +258,6 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     user.robust_list_length = 0;
     proc::set_current_fs_base(0);
     proc::set_current_gs_base(0);
-    TrapFrame& frame = args.frame;
     u64 flags = frame.rflags, cs = frame.cs, ss = frame.ss;
     frame = {};
     frame.rip = loaded->entry;
@@ -272,6 +272,11 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
 
 }  // namespace
 
-Result<u64> sys_execve(SyscallArgs& args) { return exec(args, AT_FDCWD, args[0], args[1], args[2]); }
+// The new program starts from the caller's frame, rewritten.
+Result<u64> sys_execve(TrapFrame& frame, UserPath path, UserPtr<u64> argv, UserPtr<u64> envp) {
+    return exec(frame, AT_FDCWD, path, argv, envp);
+}
+
+OSPREY_CALLS(execve)
 
 }  // namespace linux_abi

@@ -18,7 +18,6 @@ namespace linux_abi {
         count};                                                              \
     }
 
-LEGACY(execve, 3)
 
 #undef LEGACY
 

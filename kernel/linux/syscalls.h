@@ -79,7 +79,7 @@ namespace linux_abi {
 
 
 
- OSPREY_SYSCALL(execve);
+
 
 
 
