@@ -30,19 +30,6 @@ struct SyscallEntry {
     u8 argument_count;  // for the trace
 };
 
-// FIXME: the frame as the old untyped handlers take it, until every family is converted to
-// typed handlers (linux/syscall_adapter.h); linux/syscall_legacy.cc lists those not yet.
-struct SyscallArgs {
-    TrapFrame& frame;
-    u64 operator[](unsigned i) const { return syscall_argument(frame, i); }
-    int fd(unsigned i) const { return static_cast<int>((*this)[i]); }
-    i32 i32_arg(unsigned i) const { return static_cast<i32>((*this)[i]); }
-    template <typename T>
-    UserPtr<T> ptr(unsigned i) const {
-        return UserPtr<T>((*this)[i]);
-    }
-};
-
 // The entry for a Linux syscall number; null for a call Osprey does not implement.
 const SyscallEntry* syscall_entry(u64 number);
 
