@@ -309,7 +309,9 @@ Result<u64> do_chown(RefPtr<fs::Inode> inode, u32 uid, u32 gid) {
 
 Result<u64> sys_openat(int dirfd, UserPath path, u32 flags, u32 mode) { return do_open(dirfd, path, flags, mode); }
 Result<u64> sys_open(UserPath path, u32 flags, u32 mode) { return do_open(AT_FDCWD, path, flags, mode); }
-Result<u64> sys_creat(UserPath path, u32 mode) { return do_open(AT_FDCWD, path, fs::O_CREAT | fs::O_WRONLY | fs::O_TRUNC, mode); }
+Result<u64> sys_creat(UserPath path, u32 mode) {
+    return do_open(AT_FDCWD, path, fs::O_CREAT | fs::O_WRONLY | fs::O_TRUNC, mode);
+}
 
 Result<void> sys_stat(UserPath path, UserPtr<fs::Stat> user_stat) {
     auto inode = TRY(lookup_at(AT_FDCWD, path, 0));
@@ -397,7 +399,9 @@ Result<u64> sys_renameat2(int old_dirfd, UserPath old_path, int new_dirfd, UserP
 Result<u64> sys_renameat(int old_dirfd, UserPath old_path, int new_dirfd, UserPath new_path) {
     return do_rename(old_dirfd, old_path, new_dirfd, new_path, 0);
 }
-Result<u64> sys_rename(UserPath old_path, UserPath new_path) { return do_rename(AT_FDCWD, old_path, AT_FDCWD, new_path, 0); }
+Result<u64> sys_rename(UserPath old_path, UserPath new_path) {
+    return do_rename(AT_FDCWD, old_path, AT_FDCWD, new_path, 0);
+}
 Result<u64> sys_linkat(int old_dirfd, UserPath old_path, int new_dirfd, UserPath new_path, u32 flags) {
     return do_link(old_dirfd, old_path, new_dirfd, new_path, flags);
 }
@@ -449,7 +453,9 @@ Result<void> sys_utimensat(int dirfd, UserPath path, UserPtr<Timespec> user_time
     for (auto& t : times)
         if (t.tv_nsec != UTIME_NOW && t.tv_nsec != UTIME_OMIT && (t.tv_nsec < 0 || t.tv_nsec >= 1000000000))
             return Error(EINVAL);
-    RefPtr<fs::Inode> inode = !path.is_null() ? TRY(lookup_at(dirfd, path, flags)) : TRY(lookup_at(dirfd, UserPath(), AT_EMPTY_PATH));
+    // A null path: the descriptor itself (futimens).
+    RefPtr<fs::Inode> inode = !path.is_null() ? TRY(lookup_at(dirfd, path, flags))
+                                              : TRY(lookup_at(dirfd, UserPath(), AT_EMPTY_PATH));
     MutexLocker lock(inode->m_lock);
     fs::Timestamp now = fs::now();
     auto apply = [&](fs::Timestamp& field, const Timespec& t) {
