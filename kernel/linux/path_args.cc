@@ -11,13 +11,13 @@ namespace linux_abi {
 
 using proc::Process;
 
-Result<void> copy_path(u64 user_path, PathArg& out, bool allow_empty) {
-    out.length = TRY(user_memory::copy_string(out.text, sizeof out.text, user_path));
+Result<void> copy_path(UserPath user_path, PathArg& out, bool allow_empty) {
+    out.length = TRY(user_memory::copy_string(out.text, sizeof out.text, user_path.address()));
     if (out.length == 0 && !allow_empty) return Error(ENOENT);
     return {};
 }
 
-Result<OwnPtr<PathArg>> read_path(u64 user_path, bool allow_empty) {
+Result<OwnPtr<PathArg>> read_path(UserPath user_path, bool allow_empty) {
     auto path = OwnPtr<PathArg>::make();
     if (!path) return Error(ENOMEM);
     TRY(copy_path(user_path, *path, allow_empty));
@@ -38,7 +38,7 @@ Result<RefPtr<fs::Inode>> start_directory(int dirfd) {
     return inode_file->inode_ref();
 }
 
-Result<RefPtr<fs::Inode>> lookup_at(int dirfd, u64 user_path, u32 flags, bool follow_default) {
+Result<RefPtr<fs::Inode>> lookup_at(int dirfd, UserPath user_path, u32 flags, bool follow_default) {
     // The path buffer is 4 KiB: from the heap, not the kernel stack.
     auto* path = new (std::nothrow) PathArg;
     if (!path) return Error(ENOMEM);
@@ -46,7 +46,7 @@ Result<RefPtr<fs::Inode>> lookup_at(int dirfd, u64 user_path, u32 flags, bool fo
         PathArg* p;
         ~Free() { delete p; }
     } free_path{path};
-    if (user_path == 0 && (flags & AT_EMPTY_PATH)) path->length = 0;  // the descriptor itself (fchdir, futimens)
+    if (user_path.is_null() && (flags & AT_EMPTY_PATH)) path->length = 0;  // the descriptor itself (fchdir, futimens)
     else TRY(copy_path(user_path, *path, flags & AT_EMPTY_PATH));
     if (path->empty()) {
         if (dirfd == AT_FDCWD) return start_directory(dirfd);

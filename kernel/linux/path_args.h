@@ -13,6 +13,9 @@ constexpr int AT_FDCWD = -100;
 constexpr u32 AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_NO_AUTOMOUNT = 0x800,
               AT_EMPTY_PATH = 0x1000, AT_EACCESS = 0x200;
 
+// A NUL-terminated path in the application's memory, as the calls take it.
+using UserPath = UserPtr<const char>;
+
 struct PathArg {
     char text[fs::kPathMax];
     usize length = 0;
@@ -21,16 +24,17 @@ struct PathArg {
 };
 
 // Copies a user path: EFAULT, ENAMETOOLONG; an empty path is ENOENT unless allowed.
-Result<void> copy_path(u64 user_path, PathArg& out, bool allow_empty = false);
+Result<void> copy_path(UserPath user_path, PathArg& out, bool allow_empty = false);
 // The same into a heap buffer (4 KiB is too much for a kernel stack).
-Result<OwnPtr<PathArg>> read_path(u64 user_path, bool allow_empty = false);
+Result<OwnPtr<PathArg>> read_path(UserPath user_path, bool allow_empty = false);
 // The directory to resolve `path` from: the root for absolute paths, else dirfd's.
 Result<RefPtr<fs::Inode>> base_for(int dirfd, const PathArg& path);
 
 // The directory a relative path starts from.
 Result<RefPtr<fs::Inode>> start_directory(int dirfd);
 
-// The inode `path` names from `dirfd` (AT_EMPTY_PATH: the descriptor's own inode).
-Result<RefPtr<fs::Inode>> lookup_at(int dirfd, u64 user_path, u32 flags, bool follow_default = true);
+// The inode `path` names from `dirfd` (AT_EMPTY_PATH: the descriptor's own inode, also
+// for a null path).
+Result<RefPtr<fs::Inode>> lookup_at(int dirfd, UserPath user_path, u32 flags, bool follow_default = true);
 
 }  // namespace linux_abi

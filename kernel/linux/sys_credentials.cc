@@ -5,7 +5,7 @@
 #include <new>
 
 #include "proc/process.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 
 namespace linux_abi {
 
@@ -27,7 +27,7 @@ void forget_death_signal_if_changed(Process& process, const Credentials& old, co
 
 // Runs `change` on a copy of the credentials under the lock, and keeps it when it succeeds.
 template <typename Change>
-Result<u64> update(Change&& change) {
+Result<void> update(Change&& change) {
     Process& process = Process::current();
     IrqSpinLockGuard guard(process.cred_lock);
     Credentials next = process.cred;
@@ -37,7 +37,7 @@ Result<u64> update(Change&& change) {
     next.fsgid = next.egid;
     forget_death_signal_if_changed(process, process.cred, next);
     process.cred = next;
-    return 0;
+    return {};
 }
 
 bool holds_uid(const Credentials& c, u32 id) { return id == c.ruid || id == c.euid || id == c.suid; }
@@ -55,30 +55,27 @@ Result<void> set_ids(u32& real, u32& effective, u32& saved, u32 r, u32 e, u32 s,
 
 }  // namespace
 
-Result<u64> sys_getuid(SyscallArgs&) { return creds().ruid; }
-Result<u64> sys_geteuid(SyscallArgs&) { return creds().euid; }
-Result<u64> sys_getgid(SyscallArgs&) { return creds().rgid; }
-Result<u64> sys_getegid(SyscallArgs&) { return creds().egid; }
+Result<u32> sys_getuid() { return creds().ruid; }
+Result<u32> sys_geteuid() { return creds().euid; }
+Result<u32> sys_getgid() { return creds().rgid; }
+Result<u32> sys_getegid() { return creds().egid; }
 
-Result<u64> sys_getresuid(SyscallArgs& args) {
+Result<void> sys_getresuid(UserPtr<u32> real, UserPtr<u32> effective, UserPtr<u32> saved) {
     Credentials c = creds();
-    TRY(args.ptr<u32>(0).write(c.ruid));
-    TRY(args.ptr<u32>(1).write(c.euid));
-    TRY(args.ptr<u32>(2).write(c.suid));
-    return 0;
+    TRY(real.write(c.ruid));
+    TRY(effective.write(c.euid));
+    return saved.write(c.suid);
 }
 
-Result<u64> sys_getresgid(SyscallArgs& args) {
+Result<void> sys_getresgid(UserPtr<u32> real, UserPtr<u32> effective, UserPtr<u32> saved) {
     Credentials c = creds();
-    TRY(args.ptr<u32>(0).write(c.rgid));
-    TRY(args.ptr<u32>(1).write(c.egid));
-    TRY(args.ptr<u32>(2).write(c.sgid));
-    return 0;
+    TRY(real.write(c.rgid));
+    TRY(effective.write(c.egid));
+    return saved.write(c.sgid);
 }
 
 // setuid: privileged, all three ids; otherwise only the effective one, to the real or saved.
-Result<u64> sys_setuid(SyscallArgs& args) {
-    u32 id = static_cast<u32>(args[0]);
+Result<void> sys_setuid(u32 id) {
     if (id == kUnchanged) return Error(EINVAL);
     return update([&](Credentials& c) -> Result<void> {
         if (c.euid == 0) {
@@ -91,8 +88,7 @@ Result<u64> sys_setuid(SyscallArgs& args) {
     });
 }
 
-Result<u64> sys_setgid(SyscallArgs& args) {
-    u32 id = static_cast<u32>(args[0]);
+Result<void> sys_setgid(u32 id) {
     if (id == kUnchanged) return Error(EINVAL);
     return update([&](Credentials& c) -> Result<void> {
         if (c.euid == 0) {
@@ -107,8 +103,7 @@ Result<u64> sys_setgid(SyscallArgs& args) {
 
 // setreuid: the saved id becomes the new effective one when the real id is set, or the
 // effective one is set to something other than the old real id (Linux's rule).
-Result<u64> sys_setreuid(SyscallArgs& args) {
-    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]);
+Result<void> sys_setreuid(u32 r, u32 e) {
     return update([&](Credentials& c) -> Result<void> {
         bool privileged = c.euid == 0;
         if (r != kUnchanged && !privileged && r != c.ruid && r != c.euid) return Error(EPERM);
@@ -121,8 +116,7 @@ Result<u64> sys_setreuid(SyscallArgs& args) {
     });
 }
 
-Result<u64> sys_setregid(SyscallArgs& args) {
-    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]);
+Result<void> sys_setregid(u32 r, u32 e) {
     return update([&](Credentials& c) -> Result<void> {
         bool privileged = c.euid == 0;
         if (r != kUnchanged && !privileged && r != c.rgid && r != c.egid) return Error(EPERM);
@@ -135,23 +129,20 @@ Result<u64> sys_setregid(SyscallArgs& args) {
     });
 }
 
-Result<u64> sys_setresuid(SyscallArgs& args) {
-    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]), s = static_cast<u32>(args[2]);
+Result<void> sys_setresuid(u32 r, u32 e, u32 s) {
     return update([&](Credentials& c) {
         return set_ids(c.ruid, c.euid, c.suid, r, e, s, c.euid == 0, holds_uid, c);
     });
 }
 
-Result<u64> sys_setresgid(SyscallArgs& args) {
-    u32 r = static_cast<u32>(args[0]), e = static_cast<u32>(args[1]), s = static_cast<u32>(args[2]);
+Result<void> sys_setresgid(u32 r, u32 e, u32 s) {
     return update([&](Credentials& c) {
         return set_ids(c.rgid, c.egid, c.sgid, r, e, s, c.euid == 0, holds_gid, c);
     });
 }
 
 // setfsuid/setfsgid always return the previous id; the change happens only when allowed.
-Result<u64> sys_setfsuid(SyscallArgs& args) {
-    u32 id = static_cast<u32>(args[0]);
+Result<u32> sys_setfsuid(u32 id) {
     Process& process = Process::current();
     IrqSpinLockGuard guard(process.cred_lock);
     Credentials& c = process.cred;
@@ -162,8 +153,7 @@ Result<u64> sys_setfsuid(SyscallArgs& args) {
     return old;
 }
 
-Result<u64> sys_setfsgid(SyscallArgs& args) {
-    u32 id = static_cast<u32>(args[0]);
+Result<u32> sys_setfsgid(u32 id) {
     Process& process = Process::current();
     IrqSpinLockGuard guard(process.cred_lock);
     Credentials& c = process.cred;
@@ -174,8 +164,7 @@ Result<u64> sys_setfsgid(SyscallArgs& args) {
     return old;
 }
 
-Result<u64> sys_getgroups(SyscallArgs& args) {
-    i32 size = args.i32_arg(0);
+Result<u64> sys_getgroups(i32 size, UserPtr<u32> list) {
     if (size < 0) return Error(EINVAL);
     Process& process = Process::current();
     // Copied out of the lock: a user copy may fault.
@@ -195,14 +184,13 @@ Result<u64> sys_getgroups(SyscallArgs& args) {
         count = process.cred.group_count < count ? process.cred.group_count : count;
         for (usize i = 0; i < count; i++) copy[i] = process.cred.groups[i];
     }
-    auto written = args.ptr<u32>(1).write_array(copy, count);
+    auto written = list.write_array(copy, count);
     delete[] copy;
     TRY(written);
     return count;
 }
 
-Result<u64> sys_setgroups(SyscallArgs& args) {
-    i32 size = args.i32_arg(0);
+Result<void> sys_setgroups(i32 size, UserPtr<u32> list) {
     if (size < 0 || static_cast<usize>(size) > Credentials::kMaxGroups) return Error(EINVAL);
     Process& process = Process::current();
     if (process.cred.euid != 0) return Error(EPERM);
@@ -210,7 +198,7 @@ Result<u64> sys_setgroups(SyscallArgs& args) {
     if (size > 0) {
         groups = new (std::nothrow) u32[static_cast<usize>(size)];
         if (!groups) return Error(ENOMEM);
-        if (args.ptr<u32>(1).read_array(groups, static_cast<usize>(size)).is_error()) {
+        if (list.read_array(groups, static_cast<usize>(size)).is_error()) {
             delete[] groups;
             return Error(EFAULT);
         }
@@ -223,7 +211,10 @@ Result<u64> sys_setgroups(SyscallArgs& args) {
         process.cred.group_count = static_cast<usize>(size);
     }
     delete[] old;
-    return 0;
+    return {};
 }
+
+OSPREY_CALLS(getuid, geteuid, getgid, getegid, getresuid, getresgid, setuid, setgid, setreuid, setregid, setresuid,
+             setresgid, setfsuid, setfsgid, getgroups, setgroups)
 
 }  // namespace linux_abi

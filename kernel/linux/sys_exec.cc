@@ -17,7 +17,7 @@
 #include "linux/exec.h"
 #include "linux/loader.h"
 #include "linux/path_args.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/heap.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
@@ -200,7 +200,7 @@ struct Target {
     bool name_inaccessible = false;
 };
 
-Result<void> find_target(Process& process, int dirfd, u64 user_path, u32 flags, Target& target) {
+Result<void> find_target(Process& process, int dirfd, UserPath user_path, u32 flags, Target& target) {
     target.path = TRY(read_path(user_path, flags & AT_EMPTY_PATH));  // ENOENT for "" comes first
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return Error(EINVAL);
     const PathArg& path = *target.path;
@@ -231,7 +231,9 @@ Result<void> find_target(Process& process, int dirfd, u64 user_path, u32 flags, 
     return {};
 }
 
-Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64 user_envp, u32 flags) {
+// argv and envp are arrays of string pointers, each ended by a null one.
+Result<u64> exec(TrapFrame& frame, int dirfd, UserPath user_path, UserPtr<u64> user_argv, UserPtr<u64> user_envp,
+                 u32 flags) {
     Process& process = Process::current();
     auto target = OwnPtr<Target>::make();  // two paths: too big for the kernel stack
     if (!target) return Error(ENOMEM);
@@ -239,9 +241,9 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     auto working_directory = process.working_directory();
 
     Strings strings;
-    TRY(strings.add_user_array(user_argv));
+    TRY(strings.add_user_array(user_argv.address()));
     usize argc = strings.count();
-    TRY(strings.add_user_array(user_envp));
+    TRY(strings.add_user_array(user_envp.address()));
     usize envc = strings.count() - argc;
 
     // A script: its interpreter runs with [interpreter, argument, script, argv[1:]...].
@@ -348,7 +350,6 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
     proc::set_current_fs_base(0);
     proc::set_current_gs_base(0);
     reset_fpu(*current_thread(), clean_fpu.value());
-    TrapFrame& frame = args.frame;
     u64 rflags = frame.rflags, cs = frame.cs, ss = frame.ss;
     frame = {};
     frame.rip = loaded->entry;
@@ -363,9 +364,15 @@ Result<u64> exec(SyscallArgs& args, int dirfd, u64 user_path, u64 user_argv, u64
 
 }  // namespace
 
-Result<u64> sys_execve(SyscallArgs& args) { return exec(args, AT_FDCWD, args[0], args[1], args[2], 0); }
-Result<u64> sys_execveat(SyscallArgs& args) {
-    return exec(args, args.i32_arg(0), args[1], args[2], args[3], static_cast<u32>(args[4]));
+// The new program starts from the caller's frame, rewritten.
+Result<u64> sys_execve(TrapFrame& frame, UserPath path, UserPtr<u64> argv, UserPtr<u64> envp) {
+    return exec(frame, AT_FDCWD, path, argv, envp, 0);
 }
+// The descriptor is Linux's int, the flags its int (checked as unsigned here).
+Result<u64> sys_execveat(TrapFrame& frame, int dirfd, UserPath path, UserPtr<u64> argv, UserPtr<u64> envp, u32 flags) {
+    return exec(frame, dirfd, path, argv, envp, flags);
+}
+
+OSPREY_CALLS(execve, execveat)
 
 }  // namespace linux_abi

@@ -9,13 +9,17 @@
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "net/socket.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/heap.h"
 #include "text/format.h"
 
 namespace linux_abi {
 
 using proc::Process;
+
+// preadv2 and pwritev2 at the file position are readv and writev (sys_io.cc).
+Result<usize> sys_readv(int fd, UserPtr<IoVec> iov, u64 count);
+Result<usize> sys_writev(int fd, UserPtr<IoVec> iov, u64 count);
 
 namespace {
 
@@ -30,8 +34,10 @@ Result<fs::InodeFile*> seekable(fs::File& file) {
 bool readable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY && !(f.status_flags() & fs::O_PATH); }
 bool writable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY && !(f.status_flags() & fs::O_PATH); }
 
-Result<u64> positioned(SyscallArgs& args, bool write, u64 iov_address, u64 count, i64 offset, bool vectored) {
-    auto file = TRY(fds().get(args.fd(0)));
+// pread/pwrite (`address` is the buffer, `count` its length) and preadv/pwritev (the
+// vector and its length).
+Result<usize> positioned(int fd, bool write, u64 address, u64 count, i64 offset, bool vectored) {
+    auto file = TRY(fds().get(fd));
     if (write ? !writable(*file) : !readable(*file)) return Error(EBADF);
     if (offset < 0) return Error(EINVAL);
     auto* inode_file = TRY(seekable(*file));
@@ -41,14 +47,14 @@ Result<u64> positioned(SyscallArgs& args, bool write, u64 iov_address, u64 count
         auto buffer = fs::IoBuffer::from_user(base, length < kMaxIo ? length : kMaxIo);
         return write ? inode.write(at, buffer) : inode.read(at, buffer);
     };
-    if (!vectored) return TRY(transfer(iov_address, count, static_cast<u64>(offset)));
+    if (!vectored) return TRY(transfer(address, count, static_cast<u64>(offset)));
     if (count > 1024) return Error(EINVAL);
     u64 done = 0;
     for (u64 i = 0; i < count; i++) {
-        IoVec v = TRY(UserPtr<IoVec>(iov_address).offset(i).read());
+        IoVec v = TRY(UserPtr<IoVec>(address).offset(i).read());
         if (v.length == 0) continue;
         auto n = transfer(v.base, v.length, static_cast<u64>(offset) + done);
-        if (n.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(n.error()));
+        if (n.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(n.error()));
         done += n.value();
         if (n.value() < v.length) break;
     }
@@ -57,24 +63,33 @@ Result<u64> positioned(SyscallArgs& args, bool write, u64 iov_address, u64 count
 
 }  // namespace
 
-Result<u64> sys_pread64(SyscallArgs& args) { return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), false); }
-Result<u64> sys_pwrite64(SyscallArgs& args) { return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), false); }
-Result<u64> sys_preadv(SyscallArgs& args) { return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), true); }
-Result<u64> sys_pwritev(SyscallArgs& args) { return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), true); }
-
-// preadv2/pwritev2: an offset of -1 means "at the file position", like readv/writev.
-Result<u64> sys_preadv2(SyscallArgs& args) {
-    if (static_cast<i64>(args[3]) == -1) return sys_readv(args);
-    return positioned(args, false, args[1], args[2], static_cast<i64>(args[3]), true);
+Result<usize> sys_pread64(int fd, UserPtr<u8> buffer, usize count, i64 offset) {
+    return positioned(fd, false, buffer.address(), count, offset, false);
 }
-Result<u64> sys_pwritev2(SyscallArgs& args) {
-    if (static_cast<i64>(args[3]) == -1) return sys_writev(args);
-    return positioned(args, true, args[1], args[2], static_cast<i64>(args[3]), true);
+Result<usize> sys_pwrite64(int fd, UserPtr<const u8> buffer, usize count, i64 offset) {
+    return positioned(fd, true, buffer.address(), count, offset, false);
+}
+Result<usize> sys_preadv(int fd, UserPtr<IoVec> iov, u64 count, i64 offset) {
+    return positioned(fd, false, iov.address(), count, offset, true);
+}
+Result<usize> sys_pwritev(int fd, UserPtr<IoVec> iov, u64 count, i64 offset) {
+    return positioned(fd, true, iov.address(), count, offset, true);
 }
 
-Result<u64> sys_lseek(SyscallArgs& args) {
+// preadv2/pwritev2: an offset of -1 means "at the file position", like readv/writev. The
+// offset's high half (for 32-bit callers) is unused on x86-64; the flags are not read.
+Result<usize> sys_preadv2(int fd, UserPtr<IoVec> iov, u64 count, i64 offset, u64 /*offset_high*/) {
+    if (offset == -1) return sys_readv(fd, iov, count);
+    return positioned(fd, false, iov.address(), count, offset, true);
+}
+Result<usize> sys_pwritev2(int fd, UserPtr<IoVec> iov, u64 count, i64 offset, u64 /*offset_high*/) {
+    if (offset == -1) return sys_writev(fd, iov, count);
+    return positioned(fd, true, iov.address(), count, offset, true);
+}
+
+Result<u64> sys_lseek(int fd, i64 offset, int whence) {
     constexpr int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
-    auto file = TRY(fds().get(args.fd(0)));
+    auto file = TRY(fds().get(fd));
     auto* f = TRY(seekable(*file));
     if (f->inode().type() == fs::InodeType::CharDevice) {
         // The memory devices (null, zero, full, random) accept any seek and stay at 0;
@@ -84,11 +99,10 @@ Result<u64> sys_lseek(SyscallArgs& args) {
         if ((st.st_rdev >> 8) == 1) return 0;
         return Error(ESPIPE);
     }
-    i64 offset = static_cast<i64>(args[1]);
     MutexLocker lock(f->m_offset_lock);
     i64 size = static_cast<i64>(f->inode().size());
     i64 target;
-    switch (args.i32_arg(2)) {
+    switch (whence) {
         case SEEK_SET: target = offset; break;
         case SEEK_CUR: target = static_cast<i64>(f->m_offset) + offset; break;
         case SEEK_END: target = size + offset; break;
@@ -103,18 +117,17 @@ Result<u64> sys_lseek(SyscallArgs& args) {
         default: return Error(EINVAL);
     }
     if (target < 0) return Error(EINVAL);
-    if (f->inode().is_directory() && target != 0 && args.i32_arg(2) != SEEK_SET) return Error(EINVAL);
+    if (f->inode().is_directory() && target != 0 && whence != SEEK_SET) return Error(EINVAL);
     f->m_offset = static_cast<u64>(target);
     return static_cast<u64>(target);
 }
 
-Result<u64> sys_getdents64(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
+Result<usize> sys_getdents64(int fd, UserPtr<u8> buffer, usize capacity) {
+    auto file = TRY(fds().get(fd));
     auto* f = fs::as_inode_file(*file);
     if (!f) return Error(ENOTDIR);
     if (!f->inode().is_directory()) return Error(ENOTDIR);
     MutexLocker lock(f->m_offset_lock);
-    u64 capacity = args[2];
     u64 written = 0;
     auto* entry = new (std::nothrow) fs::DirEntry;
     if (!entry) return Error(ENOMEM);
@@ -141,31 +154,29 @@ Result<u64> sys_getdents64(SyscallArgs& args) {
         __builtin_memcpy(header + 8, &next, 8);
         __builtin_memcpy(header + 16, &reclen, 2);
         header[18] = type;
-        TRY(user_memory::copy_to(args[1] + written, header, 19));
-        TRY(user_memory::copy_to(args[1] + written + 19, entry->name, name_length + 1));
+        u64 at = buffer.address() + written;
+        TRY(user_memory::copy_to(at, header, 19));
+        TRY(user_memory::copy_to(at + 19, entry->name, name_length + 1));
         u64 padding = record - 19 - name_length - 1;
-        if (padding) TRY(user_memory::clear(args[1] + written + 19 + name_length + 1, padding));
+        if (padding) TRY(user_memory::clear(at + 19 + name_length + 1, padding));
         written += record;
         f->m_offset = cursor;
     }
     return written;
 }
 
-Result<u64> sys_ftruncate(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    if (static_cast<i64>(args[1]) < 0) return Error(EINVAL);
+Result<void> sys_ftruncate(int fd, i64 length) {
+    auto file = TRY(fds().get(fd));
+    if (length < 0) return Error(EINVAL);
     auto* f = fs::as_inode_file(*file);
     if (!f || !writable(*file)) return Error(EINVAL);
     if (f->inode().is_directory()) return Error(EISDIR);
-    TRY(f->inode().truncate(args[1]));
-    return 0;
+    return f->inode().truncate(static_cast<u64>(length));
 }
 
-Result<u64> sys_fallocate(SyscallArgs& args) {
+Result<u64> sys_fallocate(int fd, int mode, i64 offset, i64 length) {
     constexpr int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
-    auto file = TRY(fds().get(args.fd(0)));
-    int mode = args.i32_arg(1);
-    i64 offset = static_cast<i64>(args[2]), length = static_cast<i64>(args[3]);
+    auto file = TRY(fds().get(fd));
     if (offset < 0 || length <= 0) return Error(EINVAL);
     auto* f = fs::as_inode_file(*file);
     if (!f) return Error(ESPIPE);
@@ -191,17 +202,16 @@ Result<u64> sys_fallocate(SyscallArgs& args) {
 }
 
 // Data lives in memory only: there is nothing to write back, so these succeed truthfully.
-Result<u64> sys_fsync(SyscallArgs& args) {
-    TRY(fds().get(args.fd(0)));
-    return 0;
+Result<void> sys_fsync(int fd) {
+    TRY(fds().get(fd));
+    return {};
 }
-Result<u64> sys_fdatasync(SyscallArgs& args) { return sys_fsync(args); }
-Result<u64> sys_syncfs(SyscallArgs& args) { return sys_fsync(args); }
-Result<u64> sys_sync(SyscallArgs&) { return 0; }
+Result<void> sys_fdatasync(int fd) { return sys_fsync(fd); }
+Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
+Result<void> sys_sync() { return {}; }
 
-Result<u64> sys_close_range(SyscallArgs& args) {
+Result<u64> sys_close_range(u32 first, u32 last, u32 flags) {
     constexpr u32 CLOSE_RANGE_CLOEXEC = 4, CLOSE_RANGE_UNSHARE = 2;
-    u32 first = static_cast<u32>(args[0]), last = static_cast<u32>(args[1]), flags = static_cast<u32>(args[2]);
     if (first > last || (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE))) return Error(EINVAL);
     if (last >= static_cast<u32>(fs::FdTable::kMaxDescriptors)) last = fs::FdTable::kMaxDescriptors - 1;
     if (first >= static_cast<u32>(fs::FdTable::kMaxDescriptors)) return 0;
@@ -213,12 +223,11 @@ Result<u64> sys_close_range(SyscallArgs& args) {
     return 0;
 }
 
-Result<u64> sys_memfd_create(SyscallArgs& args) {
+Result<int> sys_memfd_create(UserPtr<const char> user_name, u32 flags) {
     constexpr u32 MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
-    u32 flags = static_cast<u32>(args[1]);
     if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return Error(EINVAL);
     char name[250];
-    TRY(user_memory::copy_string(name, sizeof name, args[0]));
+    TRY(user_memory::copy_string(name, sizeof name, user_name.address()));
     // An anonymous file: a tmpfs of its own, with the file unlinked right after creation.
     static fs::RamFilesystem* memfd_fs = fs::RamFilesystem::create("tmpfs", 0x30);
     if (!memfd_fs) return Error(ENOMEM);
@@ -231,28 +240,30 @@ Result<u64> sys_memfd_create(SyscallArgs& args) {
     text::format_into(label, sizeof label, "memfd:{}", std::string_view(name));
     if (auto* inode_file = file->inode_file())
         inode_file->set_dentry(fs::Dentry::create(memfd_fs->root(), label, inode));
-    return static_cast<u64>(TRY(fds().allocate(file, flags & MFD_CLOEXEC)));
+    return fds().allocate(file, flags & MFD_CLOEXEC);
 }
 
 // sendfile and copy_file_range: through a kernel buffer.
 namespace {
-Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 count, bool use_offset,
-                         u64 out_offset_address = 0) {
+// The offsets, where given, are read and then advanced in user memory.
+Result<usize> copy_between(fs::File& in, fs::File& out, UserPtr<i64> in_offset, u64 count,
+                           UserPtr<i64> out_offset_user = UserPtr<i64>()) {
+    bool use_offset = !in_offset.is_null();
     if (!readable(in) || !writable(out)) return Error(EBADF);
     if (count > kMaxIo) count = kMaxIo;
     u64 offset = 0;
     fs::InodeFile* in_file = nullptr;
     if (use_offset) {
         in_file = TRY(seekable(in));
-        i64 start = TRY(UserPtr<i64>(offset_address).read());
+        i64 start = TRY(in_offset.read());
         if (start < 0) return Error(EINVAL);
         offset = static_cast<u64>(start);
     }
     fs::InodeFile* out_file = nullptr;
     u64 out_offset = 0;
-    if (out_offset_address) {
+    if (!out_offset_user.is_null()) {
         out_file = TRY(seekable(out));
-        i64 start = TRY(UserPtr<i64>(out_offset_address).read());
+        i64 start = TRY(out_offset_user.read());
         if (start < 0) return Error(EINVAL);
         out_offset = static_cast<u64>(start);
     }
@@ -281,24 +292,28 @@ Result<u64> copy_between(fs::File& in, fs::File& out, u64 offset_address, u64 co
     }
     heap::free(chunk);
     if (failure.is_error()) return Error(failure.error());
-    if (use_offset) TRY(UserPtr<i64>(offset_address).write(static_cast<i64>(offset + done)));
-    if (out_offset_address) TRY(UserPtr<i64>(out_offset_address).write(static_cast<i64>(out_offset + done)));
+    if (use_offset) TRY(in_offset.write(static_cast<i64>(offset + done)));
+    if (!out_offset_user.is_null()) TRY(out_offset_user.write(static_cast<i64>(out_offset + done)));
     return done;
 }
 }  // namespace
 
-Result<u64> sys_sendfile(SyscallArgs& args) {
-    auto out = TRY(fds().get(args.fd(0)));
-    auto in = TRY(fds().get(args.fd(1)));
-    return signals::sigpipe_on_epipe(copy_between(*in, *out, args[2], args[3], args[2] != 0), net::epipe_raises_sigpipe(*out));
+Result<usize> sys_sendfile(int out_fd, int in_fd, UserPtr<i64> offset, usize count) {
+    auto out = TRY(fds().get(out_fd));
+    auto in = TRY(fds().get(in_fd));
+    return signals::sigpipe_on_epipe(copy_between(*in, *out, offset, count), net::epipe_raises_sigpipe(*out));
 }
 
-Result<u64> sys_copy_file_range(SyscallArgs& args) {
-    if (args[5] != 0) return Error(EINVAL);
-    auto in = TRY(fds().get(args.fd(0)));
-    auto out = TRY(fds().get(args.fd(2)));
+Result<usize> sys_copy_file_range(int in_fd, UserPtr<i64> in_offset, int out_fd, UserPtr<i64> out_offset, usize count,
+                                  u64 flags) {
+    if (flags != 0) return Error(EINVAL);
+    auto in = TRY(fds().get(in_fd));
+    auto out = TRY(fds().get(out_fd));
     if (!fs::as_inode_file(*in) || !fs::as_inode_file(*out)) return Error(EINVAL);
-    return copy_between(*in, *out, args[1], args[4], args[1] != 0, args[3]);
+    return copy_between(*in, *out, in_offset, count, out_offset);
 }
+
+OSPREY_CALLS(pread64, pwrite64, preadv, pwritev, preadv2, pwritev2, lseek, getdents64, ftruncate, fallocate, fsync,
+             fdatasync, syncfs, sync, close_range, memfd_create, sendfile, copy_file_range)
 
 }  // namespace linux_abi

@@ -2,9 +2,10 @@
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
 #include "fs/vfs.h"
+#include "linux/abi_types.h"
 #include "linux/path_args.h"
 #include "proc/process.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "text/format.h"
 
 namespace linux_abi {
@@ -55,7 +56,7 @@ void name_open_file(fs::File& file, RefPtr<fs::Dentry> name) {
 }
 
 // O_TMPFILE: an unnamed regular file in the directory `user_path` names, on its file system.
-Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
+Result<u64> open_tmpfile(int dirfd, UserPath user_path, u32 flags, u32 mode) {
     // As Linux: O_TMPFILE includes O_DIRECTORY, excludes O_CREAT, and needs write access.
     if ((flags & (O_TMPFILE | fs::O_CREAT)) != O_TMPFILE || !wants_write(flags))
         return Error(EINVAL);
@@ -73,7 +74,7 @@ Result<u64> open_tmpfile(int dirfd, u64 user_path, u32 flags, u32 mode) {
     return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
 }
 
-Result<u64> do_open(int dirfd, u64 user_path, u32 flags, u32 mode) {
+Result<u64> do_open(int dirfd, UserPath user_path, u32 flags, u32 mode) {
     // open(2) and openat(2) drop what O_PATH does not use (O_CREAT, O_TMPFILE...), as Linux.
     if (flags & fs::O_PATH) flags &= fs::O_PATH | fs::O_DIRECTORY | fs::O_NOFOLLOW | fs::O_CLOEXEC;
     if (flags & O_TMPFILE_ONLY) return open_tmpfile(dirfd, user_path, flags, mode);
@@ -147,13 +148,13 @@ struct Statx {
 };
 static_assert(sizeof(Statx) == 256);
 
-Result<void> write_stat(u64 user, fs::Inode& inode) {
+Result<void> write_stat(UserPtr<fs::Stat> user, fs::Inode& inode) {
     fs::Stat st;
     TRY(inode.stat(st));
-    return UserPtr<fs::Stat>(user).write(st);
+    return user.write(st);
 }
 
-Result<RefPtr<fs::Inode>> stat_target(int dirfd, u64 user_path, u32 flags) {
+Result<RefPtr<fs::Inode>> stat_target(int dirfd, UserPath user_path, u32 flags) {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | 0x6000)) return Error(EINVAL);
     return lookup_at(dirfd, user_path, flags);
 }
@@ -165,7 +166,7 @@ struct StatFs {
 };
 static_assert(sizeof(StatFs) == 120);
 
-Result<void> write_statfs(u64 user, fs::Inode& inode) {
+Result<void> write_statfs(UserPtr<StatFs> user, fs::Inode& inode) {
     fs::Filesystem& filesystem = inode.filesystem();
     StatFs s{};
     s.f_type = static_cast<i64>(filesystem.magic());
@@ -179,10 +180,10 @@ Result<void> write_statfs(u64 user, fs::Inode& inode) {
     s.f_fsid[0] = static_cast<i32>(filesystem.device());
     s.f_namelen = fs::kNameMax;
     s.f_flags = 0x20;  // ST_NOATIME... relatime-like: reported as in /proc/mounts
-    return UserPtr<StatFs>(user).write(s);
+    return user.write(s);
 }
 
-Result<u64> do_mkdir(int dirfd, u64 user_path, u32 mode) {
+Result<u64> do_mkdir(int dirfd, UserPath user_path, u32 mode) {
     auto path = TRY(read_path(user_path));
     auto base = TRY(base_for(dirfd, *path));
     fs::ParentPath parent;
@@ -193,7 +194,7 @@ Result<u64> do_mkdir(int dirfd, u64 user_path, u32 mode) {
     return 0;
 }
 
-Result<u64> do_unlink(int dirfd, u64 user_path, bool directory) {
+Result<u64> do_unlink(int dirfd, UserPath user_path, bool directory) {
     auto path = TRY(read_path(user_path));
     auto base = TRY(base_for(dirfd, *path));
     fs::ParentPath parent;
@@ -208,7 +209,7 @@ Result<u64> do_unlink(int dirfd, u64 user_path, bool directory) {
     return 0;
 }
 
-Result<u64> do_rename(int old_dirfd, u64 old_user, int new_dirfd, u64 new_user, u32 flags) {
+Result<u64> do_rename(int old_dirfd, UserPath old_user, int new_dirfd, UserPath new_user, u32 flags) {
     auto old_path = TRY(read_path(old_user));
     auto new_path = TRY(read_path(new_user));
     auto old_base = TRY(base_for(old_dirfd, *old_path));
@@ -226,7 +227,7 @@ Result<u64> do_rename(int old_dirfd, u64 old_user, int new_dirfd, u64 new_user, 
     return 0;
 }
 
-Result<u64> do_link(int old_dirfd, u64 old_user, int new_dirfd, u64 new_user, u32 flags) {
+Result<u64> do_link(int old_dirfd, UserPath old_user, int new_dirfd, UserPath new_user, u32 flags) {
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return Error(EINVAL);
     auto target = TRY(lookup_at(old_dirfd, old_user, flags, false));
     if (target->is_directory()) return Error(EPERM);
@@ -239,7 +240,7 @@ Result<u64> do_link(int old_dirfd, u64 old_user, int new_dirfd, u64 new_user, u3
     return 0;
 }
 
-Result<u64> do_symlink(u64 target_user, int dirfd, u64 link_user) {
+Result<u64> do_symlink(UserPath target_user, int dirfd, UserPath link_user) {
     auto target = TRY(read_path(target_user));
     auto link_path = TRY(read_path(link_user));
     auto base = TRY(base_for(dirfd, *link_path));
@@ -250,18 +251,18 @@ Result<u64> do_symlink(u64 target_user, int dirfd, u64 link_user) {
     return 0;
 }
 
-Result<u64> do_readlink(int dirfd, u64 user_path, u64 user_buffer, i64 size) {
+Result<usize> do_readlink(int dirfd, UserPath user_path, UserPtr<char> buffer, i64 size) {
     if (size <= 0) return Error(EINVAL);
     auto inode = TRY(lookup_at(dirfd, user_path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
     if (inode->type() != fs::InodeType::Symlink) return Error(EINVAL);
     char target[fs::kPathMax];
     usize length = TRY(inode->readlink(target, sizeof target));
     usize n = length < static_cast<u64>(size) ? length : static_cast<u64>(size);
-    TRY(user_memory::copy_to(user_buffer, target, n));
+    TRY(buffer.write_array(target, n));
     return n;
 }
 
-Result<u64> do_access(int dirfd, u64 user_path, int mode, u32 flags) {
+Result<u64> do_access(int dirfd, UserPath user_path, int mode, u32 flags) {
     constexpr int F_OK = 0, X_OK = 1;
     if (mode & ~7) return Error(EINVAL);
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Error(EINVAL);
@@ -306,29 +307,27 @@ Result<u64> do_chown(RefPtr<fs::Inode> inode, u32 uid, u32 gid) {
 
 }  // namespace
 
-Result<u64> sys_openat(SyscallArgs& args) { return do_open(args.fd(0), args[1], static_cast<u32>(args[2]), static_cast<u32>(args[3])); }
-Result<u64> sys_open(SyscallArgs& args) { return do_open(AT_FDCWD, args[0], static_cast<u32>(args[1]), static_cast<u32>(args[2])); }
-Result<u64> sys_creat(SyscallArgs& args) {
-    return do_open(AT_FDCWD, args[0], fs::O_CREAT | fs::O_WRONLY | fs::O_TRUNC, static_cast<u32>(args[1]));
+Result<u64> sys_openat(int dirfd, UserPath path, u32 flags, u32 mode) { return do_open(dirfd, path, flags, mode); }
+Result<u64> sys_open(UserPath path, u32 flags, u32 mode) { return do_open(AT_FDCWD, path, flags, mode); }
+Result<u64> sys_creat(UserPath path, u32 mode) {
+    return do_open(AT_FDCWD, path, fs::O_CREAT | fs::O_WRONLY | fs::O_TRUNC, mode);
 }
 
-Result<u64> sys_stat(SyscallArgs& args) {
-    auto inode = TRY(lookup_at(AT_FDCWD, args[0], 0));
-    TRY(write_stat(args[1], *inode));
-    return 0;
+Result<void> sys_stat(UserPath path, UserPtr<fs::Stat> user_stat) {
+    auto inode = TRY(lookup_at(AT_FDCWD, path, 0));
+    return write_stat(user_stat, *inode);
 }
-Result<u64> sys_lstat(SyscallArgs& args) {
-    auto inode = TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW));
-    TRY(write_stat(args[1], *inode));
-    return 0;
+Result<void> sys_lstat(UserPath path, UserPtr<fs::Stat> user_stat) {
+    auto inode = TRY(lookup_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW));
+    return write_stat(user_stat, *inode);
 }
 namespace {
 // newfstatat and statx: a path from dirfd, or with AT_EMPTY_PATH and an empty path the
 // descriptor itself, whatever it is (a pipe or a console has no inode in the tree).
-Result<void> stat_at(int dirfd, u64 user_path, u32 flags, fs::Stat& out) {
+Result<void> stat_at(int dirfd, UserPath user_path, u32 flags, fs::Stat& out) {
     if (flags & AT_EMPTY_PATH) {
         char first = 0;
-        if (user_path) TRY(user_memory::copy_from(&first, user_path, 1));
+        if (!user_path.is_null()) first = TRY(user_path.read());
         if (first == '\0' && dirfd != AT_FDCWD) {
             auto file = TRY(process().fds().get(dirfd));
             return file->stat(out);
@@ -339,16 +338,15 @@ Result<void> stat_at(int dirfd, u64 user_path, u32 flags, fs::Stat& out) {
 }
 }  // namespace
 
-Result<u64> sys_newfstatat(SyscallArgs& args) {
+Result<void> sys_newfstatat(int dirfd, UserPath path, UserPtr<fs::Stat> user_stat, u32 flags) {
     fs::Stat st;
-    TRY(stat_at(args.fd(0), args[1], static_cast<u32>(args[3]), st));
-    TRY(args.ptr<fs::Stat>(2).write(st));
-    return 0;
+    TRY(stat_at(dirfd, path, flags, st));
+    return user_stat.write(st);
 }
 
-Result<u64> sys_statx(SyscallArgs& args) {
+Result<void> sys_statx(int dirfd, UserPath path, u32 flags, u32 /*mask*/, UserPtr<Statx> user_statx) {
     fs::Stat st;
-    TRY(stat_at(args.fd(0), args[1], static_cast<u32>(args[2]), st));
+    TRY(stat_at(dirfd, path, flags, st));
     Statx x{};
     x.stx_mask = 0x7ff;  // STATX_BASIC_STATS
     x.stx_blksize = static_cast<u32>(st.st_blksize);
@@ -366,65 +364,63 @@ Result<u64> sys_statx(SyscallArgs& args) {
     x.stx_rdev_minor = static_cast<u32>(st.st_rdev & 0xff);
     x.stx_dev_major = static_cast<u32>(st.st_dev >> 8);
     x.stx_dev_minor = static_cast<u32>(st.st_dev & 0xff);
-    TRY(args.ptr<Statx>(4).write(x));
-    return 0;
+    return user_statx.write(x);
 }
 
-Result<u64> sys_statfs(SyscallArgs& args) {
-    auto inode = TRY(lookup_at(AT_FDCWD, args[0], 0));
-    TRY(write_statfs(args[1], *inode));
-    return 0;
+Result<void> sys_statfs(UserPath path, UserPtr<StatFs> user_statfs) {
+    auto inode = TRY(lookup_at(AT_FDCWD, path, 0));
+    return write_statfs(user_statfs, *inode);
 }
 
-Result<u64> sys_fstatfs(SyscallArgs& args) {
-    auto file = TRY(process().fds().get(args.fd(0)));
+Result<void> sys_fstatfs(int fd, UserPtr<StatFs> user_statfs) {
+    auto file = TRY(process().fds().get(fd));
     auto* inode_file = fs::as_inode_file(*file);
     if (!inode_file) {
         StatFs s{};
         s.f_type = 0x50495045;  // PIPEFS_MAGIC, and the like for other special files
         s.f_bsize = 4096;
         s.f_namelen = fs::kNameMax;
-        TRY(args.ptr<StatFs>(1).write(s));
-        return 0;
+        return user_statfs.write(s);
     }
-    TRY(write_statfs(args[1], inode_file->inode()));
-    return 0;
+    return write_statfs(user_statfs, inode_file->inode());
 }
 
-Result<u64> sys_mkdirat(SyscallArgs& args) { return do_mkdir(args.fd(0), args[1], static_cast<u32>(args[2])); }
-Result<u64> sys_mkdir(SyscallArgs& args) { return do_mkdir(AT_FDCWD, args[0], static_cast<u32>(args[1])); }
-Result<u64> sys_unlinkat(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[2]);
+Result<u64> sys_mkdirat(int dirfd, UserPath path, u32 mode) { return do_mkdir(dirfd, path, mode); }
+Result<u64> sys_mkdir(UserPath path, u32 mode) { return do_mkdir(AT_FDCWD, path, mode); }
+Result<u64> sys_unlinkat(int dirfd, UserPath path, u32 flags) {
     if (flags & ~AT_REMOVEDIR) return Error(EINVAL);
-    return do_unlink(args.fd(0), args[1], flags & AT_REMOVEDIR);
+    return do_unlink(dirfd, path, flags & AT_REMOVEDIR);
 }
-Result<u64> sys_unlink(SyscallArgs& args) { return do_unlink(AT_FDCWD, args[0], false); }
-Result<u64> sys_rmdir(SyscallArgs& args) { return do_unlink(AT_FDCWD, args[0], true); }
-Result<u64> sys_renameat2(SyscallArgs& args) {
-    return do_rename(args.fd(0), args[1], args.fd(2), args[3], static_cast<u32>(args[4]));
+Result<u64> sys_unlink(UserPath path) { return do_unlink(AT_FDCWD, path, false); }
+Result<u64> sys_rmdir(UserPath path) { return do_unlink(AT_FDCWD, path, true); }
+Result<u64> sys_renameat2(int old_dirfd, UserPath old_path, int new_dirfd, UserPath new_path, u32 flags) {
+    return do_rename(old_dirfd, old_path, new_dirfd, new_path, flags);
 }
-Result<u64> sys_renameat(SyscallArgs& args) { return do_rename(args.fd(0), args[1], args.fd(2), args[3], 0); }
-Result<u64> sys_rename(SyscallArgs& args) { return do_rename(AT_FDCWD, args[0], AT_FDCWD, args[1], 0); }
-Result<u64> sys_linkat(SyscallArgs& args) {
-    return do_link(args.fd(0), args[1], args.fd(2), args[3], static_cast<u32>(args[4]));
+Result<u64> sys_renameat(int old_dirfd, UserPath old_path, int new_dirfd, UserPath new_path) {
+    return do_rename(old_dirfd, old_path, new_dirfd, new_path, 0);
 }
-Result<u64> sys_link(SyscallArgs& args) { return do_link(AT_FDCWD, args[0], AT_FDCWD, args[1], 0); }
-Result<u64> sys_symlinkat(SyscallArgs& args) { return do_symlink(args[0], args.fd(1), args[2]); }
-Result<u64> sys_symlink(SyscallArgs& args) { return do_symlink(args[0], AT_FDCWD, args[1]); }
-Result<u64> sys_readlinkat(SyscallArgs& args) {
-    return do_readlink(args.fd(0), args[1], args[2], static_cast<i64>(args[3]));
+Result<u64> sys_rename(UserPath old_path, UserPath new_path) {
+    return do_rename(AT_FDCWD, old_path, AT_FDCWD, new_path, 0);
 }
-Result<u64> sys_readlink(SyscallArgs& args) { return do_readlink(AT_FDCWD, args[0], args[1], static_cast<i64>(args[2])); }
-Result<u64> sys_faccessat(SyscallArgs& args) { return do_access(args.fd(0), args[1], args.i32_arg(2), 0); }
-Result<u64> sys_faccessat2(SyscallArgs& args) {
-    return do_access(args.fd(0), args[1], args.i32_arg(2), static_cast<u32>(args[3]));
+Result<u64> sys_linkat(int old_dirfd, UserPath old_path, int new_dirfd, UserPath new_path, u32 flags) {
+    return do_link(old_dirfd, old_path, new_dirfd, new_path, flags);
 }
-Result<u64> sys_access(SyscallArgs& args) { return do_access(AT_FDCWD, args[0], args.i32_arg(1), 0); }
+Result<u64> sys_link(UserPath old_path, UserPath new_path) { return do_link(AT_FDCWD, old_path, AT_FDCWD, new_path, 0); }
+Result<u64> sys_symlinkat(UserPath target, int dirfd, UserPath link) { return do_symlink(target, dirfd, link); }
+Result<u64> sys_symlink(UserPath target, UserPath link) { return do_symlink(target, AT_FDCWD, link); }
+// Linux takes the size as an int; Osprey checks all 64 bits (a size >= 2^31 is not negative).
+Result<usize> sys_readlinkat(int dirfd, UserPath path, UserPtr<char> buffer, i64 size) {
+    return do_readlink(dirfd, path, buffer, size);
+}
+Result<usize> sys_readlink(UserPath path, UserPtr<char> buffer, i64 size) {
+    return do_readlink(AT_FDCWD, path, buffer, size);
+}
+Result<u64> sys_faccessat(int dirfd, UserPath path, int mode) { return do_access(dirfd, path, mode, 0); }
+Result<u64> sys_faccessat2(int dirfd, UserPath path, int mode, u32 flags) { return do_access(dirfd, path, mode, flags); }
+Result<u64> sys_access(UserPath path, int mode) { return do_access(AT_FDCWD, path, mode, 0); }
 
-Result<u64> sys_chmod(SyscallArgs& args) { return do_chmod(TRY(lookup_at(AT_FDCWD, args[0], 0)), static_cast<u32>(args[1])); }
-Result<u64> sys_fchmodat(SyscallArgs& args) {
-    return do_chmod(TRY(lookup_at(args.fd(0), args[1], 0)), static_cast<u32>(args[2]));
-}
+Result<u64> sys_chmod(UserPath path, u32 mode) { return do_chmod(TRY(lookup_at(AT_FDCWD, path, 0)), mode); }
+Result<u64> sys_fchmodat(int dirfd, UserPath path, u32 mode) { return do_chmod(TRY(lookup_at(dirfd, path, 0)), mode); }
 namespace {
 // fchmod and fchown need a real open file: an O_PATH descriptor only names one.
 Result<void> not_path_only(int fd) {
@@ -434,38 +430,32 @@ Result<void> not_path_only(int fd) {
 }
 }  // namespace
 
-Result<u64> sys_fchmod(SyscallArgs& args) {
-    TRY(not_path_only(args.fd(0)));
-    return do_chmod(TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH)), static_cast<u32>(args[1]));
+Result<u64> sys_fchmod(int fd, u32 mode) {
+    TRY(not_path_only(fd));
+    return do_chmod(TRY(lookup_at(fd, UserPath(), AT_EMPTY_PATH)), mode);
 }
-Result<u64> sys_chown(SyscallArgs& args) {
-    return do_chown(TRY(lookup_at(AT_FDCWD, args[0], 0)), static_cast<u32>(args[1]), static_cast<u32>(args[2]));
+Result<u64> sys_chown(UserPath path, u32 uid, u32 gid) { return do_chown(TRY(lookup_at(AT_FDCWD, path, 0)), uid, gid); }
+Result<u64> sys_lchown(UserPath path, u32 uid, u32 gid) {
+    return do_chown(TRY(lookup_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW)), uid, gid);
 }
-Result<u64> sys_lchown(SyscallArgs& args) {
-    return do_chown(TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW)), static_cast<u32>(args[1]),
-                    static_cast<u32>(args[2]));
+Result<u64> sys_fchownat(int dirfd, UserPath path, u32 uid, u32 gid, u32 flags) {
+    return do_chown(TRY(lookup_at(dirfd, path, flags)), uid, gid);
 }
-Result<u64> sys_fchownat(SyscallArgs& args) {
-    return do_chown(TRY(lookup_at(args.fd(0), args[1], static_cast<u32>(args[4]))), static_cast<u32>(args[2]),
-                    static_cast<u32>(args[3]));
-}
-Result<u64> sys_fchown(SyscallArgs& args) {
-    TRY(not_path_only(args.fd(0)));
-    return do_chown(TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH)), static_cast<u32>(args[1]), static_cast<u32>(args[2]));
+Result<u64> sys_fchown(int fd, u32 uid, u32 gid) {
+    TRY(not_path_only(fd));
+    return do_chown(TRY(lookup_at(fd, UserPath(), AT_EMPTY_PATH)), uid, gid);
 }
 
-Result<u64> sys_utimensat(SyscallArgs& args) {
+Result<void> sys_utimensat(int dirfd, UserPath path, UserPtr<Timespec> user_times, u32 flags) {
     constexpr i64 UTIME_NOW = (1 << 30) - 1, UTIME_OMIT = (1 << 30) - 2;
-    struct Timespec {
-        i64 tv_sec, tv_nsec;
-    } times[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
-    if (args[2]) TRY(args.ptr<Timespec>(2).read_array(times, 2));
+    Timespec times[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+    if (!user_times.is_null()) TRY(user_times.read_array(times, 2));
     for (auto& t : times)
         if (t.tv_nsec != UTIME_NOW && t.tv_nsec != UTIME_OMIT && (t.tv_nsec < 0 || t.tv_nsec >= 1000000000))
             return Error(EINVAL);
-    u32 flags = static_cast<u32>(args[3]);
-    RefPtr<fs::Inode> inode = args[1] ? TRY(lookup_at(args.fd(0), args[1], flags))
-                                      : TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH));
+    // A null path: the descriptor itself (futimens).
+    RefPtr<fs::Inode> inode = !path.is_null() ? TRY(lookup_at(dirfd, path, flags))
+                                              : TRY(lookup_at(dirfd, UserPath(), AT_EMPTY_PATH));
     MutexLocker lock(inode->m_lock);
     fs::Timestamp now = fs::now();
     auto apply = [&](fs::Timestamp& field, const Timespec& t) {
@@ -475,34 +465,33 @@ Result<u64> sys_utimensat(SyscallArgs& args) {
     apply(inode->m_atime, times[0]);
     apply(inode->m_mtime, times[1]);
     inode->m_ctime = now;
-    return 0;
+    return {};
 }
 
-Result<u64> sys_truncate(SyscallArgs& args) {
-    if (static_cast<i64>(args[1]) < 0) return Error(EINVAL);
-    auto inode = TRY(lookup_at(AT_FDCWD, args[0], 0));
+Result<void> sys_truncate(UserPath path, i64 length) {
+    if (length < 0) return Error(EINVAL);
+    auto inode = TRY(lookup_at(AT_FDCWD, path, 0));
     if (inode->is_directory()) return Error(EISDIR);
-    TRY(inode->truncate(args[1]));
-    return 0;
+    return inode->truncate(static_cast<u64>(length));
 }
 
-Result<u64> sys_chdir(SyscallArgs& args) {
-    auto inode = TRY(lookup_at(AT_FDCWD, args[0], 0));
+Result<void> sys_chdir(UserPath path) {
+    auto inode = TRY(lookup_at(AT_FDCWD, path, 0));
     if (!inode->is_directory()) return Error(ENOTDIR);
     MutexLocker lock(process().fs_lock);
     process().cwd = inode;
-    return 0;
+    return {};
 }
 
-Result<u64> sys_fchdir(SyscallArgs& args) {
-    auto inode = TRY(lookup_at(args.fd(0), 0, AT_EMPTY_PATH));
+Result<void> sys_fchdir(int fd) {
+    auto inode = TRY(lookup_at(fd, UserPath(), AT_EMPTY_PATH));
     if (!inode->is_directory()) return Error(ENOTDIR);
     MutexLocker lock(process().fs_lock);
     process().cwd = inode;
-    return 0;
+    return {};
 }
 
-Result<u64> sys_getcwd(SyscallArgs& args) {
+Result<usize> sys_getcwd(UserPtr<char> buffer, usize size) {
     RefPtr<fs::Inode> cwd;
     {
         MutexLocker lock(process().fs_lock);
@@ -510,8 +499,8 @@ Result<u64> sys_getcwd(SyscallArgs& args) {
     }
     char path[fs::kPathMax];
     usize length = TRY(fs::path_of_directory(*cwd, path, sizeof path));
-    if (length + 1 > args[1]) return Error(ERANGE);
-    TRY(user_memory::copy_to(args[0], path, length + 1));
+    if (length + 1 > size) return Error(ERANGE);
+    TRY(buffer.write_array(path, length + 1));
     return length + 1;
 }
 
@@ -522,38 +511,48 @@ Result<u64> sys_getcwd(SyscallArgs& args) {
 namespace linux_abi {
 
 namespace {
-Result<u64> no_attribute(RefPtr<fs::Inode>) { return Error(ENODATA); }
+Result<usize> no_attribute(RefPtr<fs::Inode>) { return Error(ENODATA); }
 }  // namespace
 
-Result<u64> sys_getxattr(SyscallArgs& args) { return no_attribute(TRY(lookup_at(AT_FDCWD, args[0], 0))); }
-Result<u64> sys_lgetxattr(SyscallArgs& args) { return no_attribute(TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW))); }
-Result<u64> sys_fgetxattr(SyscallArgs& args) {
-    TRY(Process::current().fds().get(args.fd(0)));
+Result<usize> sys_getxattr(UserPath path, UserPath /*name*/, UserPtr<u8> /*value*/, usize /*size*/) {
+    return no_attribute(TRY(lookup_at(AT_FDCWD, path, 0)));
+}
+Result<usize> sys_lgetxattr(UserPath path, UserPath /*name*/, UserPtr<u8> /*value*/, usize /*size*/) {
+    return no_attribute(TRY(lookup_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW)));
+}
+Result<usize> sys_fgetxattr(int fd, UserPath /*name*/, UserPtr<u8> /*value*/, usize /*size*/) {
+    TRY(Process::current().fds().get(fd));
     return Error(ENODATA);
 }
-Result<u64> sys_listxattr(SyscallArgs& args) {
-    TRY(lookup_at(AT_FDCWD, args[0], 0));
+Result<usize> sys_listxattr(UserPath path, UserPtr<char> /*list*/, usize /*size*/) {
+    TRY(lookup_at(AT_FDCWD, path, 0));
     return 0;
 }
-Result<u64> sys_llistxattr(SyscallArgs& args) {
-    TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW));
+Result<usize> sys_llistxattr(UserPath path, UserPtr<char> /*list*/, usize /*size*/) {
+    TRY(lookup_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW));
     return 0;
 }
-Result<u64> sys_flistxattr(SyscallArgs& args) {
-    TRY(Process::current().fds().get(args.fd(0)));
+Result<usize> sys_flistxattr(int fd, UserPtr<char> /*list*/, usize /*size*/) {
+    TRY(Process::current().fds().get(fd));
     return 0;
 }
-Result<u64> sys_setxattr(SyscallArgs& args) {
-    TRY(lookup_at(AT_FDCWD, args[0], 0));
+Result<void> sys_setxattr(UserPath path, UserPath /*name*/, UserPtr<const u8> /*value*/, usize /*size*/, int /*flags*/) {
+    TRY(lookup_at(AT_FDCWD, path, 0));
     return Error(EOPNOTSUPP);
 }
-Result<u64> sys_lsetxattr(SyscallArgs& args) {
-    TRY(lookup_at(AT_FDCWD, args[0], AT_SYMLINK_NOFOLLOW));
+Result<void> sys_lsetxattr(UserPath path, UserPath /*name*/, UserPtr<const u8> /*value*/, usize /*size*/, int /*flags*/) {
+    TRY(lookup_at(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW));
     return Error(EOPNOTSUPP);
 }
-Result<u64> sys_fsetxattr(SyscallArgs& args) {
-    TRY(Process::current().fds().get(args.fd(0)));
+Result<void> sys_fsetxattr(int fd, UserPath /*name*/, UserPtr<const u8> /*value*/, usize /*size*/, int /*flags*/) {
+    TRY(Process::current().fds().get(fd));
     return Error(EOPNOTSUPP);
 }
+
+OSPREY_CALLS(open, openat, creat, stat, lstat, newfstatat, statx, statfs, fstatfs, mkdirat, mkdir, unlinkat, unlink,
+             rmdir, renameat2, renameat, rename, linkat, link, symlinkat, symlink, readlinkat, readlink, faccessat,
+             faccessat2, access, chmod, fchmodat, fchmod, chown, lchown, fchownat, fchown, utimensat, truncate, chdir,
+             fchdir, getcwd, getxattr, lgetxattr, fgetxattr, listxattr, llistxattr, flistxattr, setxattr, lsetxattr,
+             fsetxattr)
 
 }  // namespace linux_abi

@@ -3,7 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "linux/abi_types.h"
 #include "linux/futex.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "sched/clock.h"
 
 namespace linux_abi {
@@ -71,23 +71,23 @@ Result<u64> wake_op(u64 uaddr, u64 count, u64 count2, u64 uaddr2, u32 encoded, b
 
 }  // namespace
 
-Result<u64> sys_futex(SyscallArgs& args) {
-    u64 uaddr = args[0];
-    int op = args.i32_arg(1);
-    u32 value = static_cast<u32>(args[2]);
+// The fourth argument is a timeout (a struct timespec pointer) for the waits, a count for
+// the requeues and FUTEX_WAKE_OP.
+Result<u64> sys_futex(UserPtr<u32> word, int op, u32 value, u64 timeout_or_count, UserPtr<u32> word2, u32 value3) {
+    u64 uaddr = word.address();
     bool realtime = op & FUTEX_CLOCK_REALTIME;
     bool shared = !(op & FUTEX_PRIVATE_FLAG);
     int command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     if (realtime && command != FUTEX_WAIT && command != FUTEX_WAIT_BITSET) return Error(ENOSYS);
     switch (command) {
         case FUTEX_WAIT: {
-            u64 deadline = TRY(deadline_tsc(args[3], false, realtime));
+            u64 deadline = TRY(deadline_tsc(timeout_or_count, false, realtime));
             TRY(futex::wait(uaddr, value, deadline, FUTEX_BITSET_MATCH_ANY, shared));
             return 0;
         }
         case FUTEX_WAIT_BITSET: {
-            u64 deadline = TRY(deadline_tsc(args[3], true, realtime));
-            TRY(futex::wait(uaddr, value, deadline, static_cast<u32>(args[5]), shared));
+            u64 deadline = TRY(deadline_tsc(timeout_or_count, true, realtime));
+            TRY(futex::wait(uaddr, value, deadline, value3, shared));
             return 0;
         }
         case FUTEX_WAKE:
@@ -95,17 +95,19 @@ Result<u64> sys_futex(SyscallArgs& args) {
             if (!user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
             return futex::wake(uaddr, value, FUTEX_BITSET_MATCH_ANY, shared);
         case FUTEX_WAKE_BITSET:
-            if (static_cast<u32>(args[5]) == 0) return Error(EINVAL);
+            if (value3 == 0) return Error(EINVAL);
             if ((uaddr & 3) || !user_memory::range_ok(uaddr, 4)) return Error(EFAULT);
-            return futex::wake(uaddr, value, static_cast<u32>(args[5]), shared);
+            return futex::wake(uaddr, value, value3, shared);
         case FUTEX_REQUEUE:
-            return futex::requeue(uaddr, args[4], value, args[3], false, 0, shared);
+            return futex::requeue(uaddr, word2.address(), value, timeout_or_count, false, 0, shared);
         case FUTEX_CMP_REQUEUE:
-            return futex::requeue(uaddr, args[4], value, args[3], true, static_cast<u32>(args[5]), shared);
+            return futex::requeue(uaddr, word2.address(), value, timeout_or_count, true, value3, shared);
         case FUTEX_WAKE_OP:
-            return wake_op(uaddr, value, args[3], args[4], static_cast<u32>(args[5]), shared);
+            return wake_op(uaddr, value, timeout_or_count, word2.address(), value3, shared);
     }
     return Error(ENOSYS);  // PI futexes and FUTEX_WAIT_REQUEUE_PI are not implemented
 }
+
+OSPREY_CALLS(futex)
 
 }  // namespace linux_abi

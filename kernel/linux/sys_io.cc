@@ -9,7 +9,7 @@
 #include "linux/abi_types.h"
 #include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 
 namespace linux_abi {
 
@@ -23,10 +23,9 @@ fs::FdTable& fds() { return Process::current().fds(); }
 bool readable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY; }
 bool writable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY; }
 
-Result<u64> vectored(SyscallArgs& args, bool write) {
-    auto file = TRY(fds().get(args.fd(0)));
+Result<usize> vectored(int fd, UserPtr<IoVec> iov, u64 count, bool write) {
+    auto file = TRY(fds().get(fd));
     if (write ? !writable(*file) : !readable(*file)) return Error(EBADF);
-    u64 count = args[2];
     if (count > kIovMax) return Error(EINVAL);
     // The vectors are read in small batches: a kernel stack has no room for 1024 of them.
     constexpr u64 kBatch = 32;
@@ -34,7 +33,7 @@ Result<u64> vectored(SyscallArgs& args, bool write) {
     u64 total = 0;
     for (u64 i = 0; i < count; i += kBatch) {
         u64 n = count - i < kBatch ? count - i : kBatch;
-        TRY(args.ptr<IoVec>(1).offset(i).read_array(vectors, n));
+        TRY(iov.offset(i).read_array(vectors, n));
         for (u64 j = 0; j < n; j++) {
             if (vectors[j].length > kMaxIo || total + vectors[j].length > kMaxIo) return Error(EINVAL);
             total += vectors[j].length;
@@ -43,12 +42,12 @@ Result<u64> vectored(SyscallArgs& args, bool write) {
     u64 done = 0;
     for (u64 i = 0; i < count; i += kBatch) {
         u64 n = count - i < kBatch ? count - i : kBatch;
-        TRY(args.ptr<IoVec>(1).offset(i).read_array(vectors, n));
+        TRY(iov.offset(i).read_array(vectors, n));
         for (u64 j = 0; j < n; j++) {
             if (vectors[j].length == 0) continue;
             auto buffer = fs::IoBuffer::from_user(vectors[j].base, vectors[j].length);
             auto moved = write ? file->write(buffer) : file->read(buffer);
-            if (moved.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(moved.error()));
+            if (moved.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(moved.error()));
             done += moved.value();
             if (moved.value() < vectors[j].length) return done;  // a short transfer ends it, as on Linux
         }
@@ -72,8 +71,8 @@ constexpr i16 F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
 // Record locks. POSIX locks (F_SETLK...) belong to the process, that is to its descriptor
 // table; OFD locks (F_OFD_*) to the open file. Both live in one space in fs/locks, so a
 // POSIX lock and an OFD lock on another open file conflict even within one process.
-Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
-    Flock request = TRY(UserPtr<Flock>(user_flock).read());
+Result<u64> record_lock(fs::File& file, int command, UserPtr<Flock> user_flock) {
+    Flock request = TRY(user_flock.read());
     auto* inode_file = fs::as_inode_file(file);
     if (!inode_file) return Error(EBADF);
     if (request.l_type != F_RDLCK && request.l_type != F_WRLCK && request.l_type != F_UNLCK) return Error(EINVAL);
@@ -117,7 +116,7 @@ Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
         } else {
             request.l_type = F_UNLCK;
         }
-        TRY(UserPtr<Flock>(user_flock).write(request));
+        TRY(user_flock.write(request));
         return 0;
     }
     if (request.l_type == F_UNLCK) {
@@ -130,41 +129,41 @@ Result<u64> record_lock(fs::File& file, int command, u64 user_flock) {
 
 }  // namespace
 
-Result<u64> sys_read(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
+Result<usize> sys_read(int fd, UserPtr<u8> buffer, usize length) {
+    auto file = TRY(fds().get(fd));
     if (!readable(*file)) return Error(EBADF);
-    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    return file->read(fs::IoBuffer::from_user(args[1], length));
+    if (length > kMaxIo) length = kMaxIo;
+    return file->read(fs::IoBuffer::from_user(buffer.address(), length));
 }
 
-Result<u64> sys_write(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
+Result<usize> sys_write(int fd, UserPtr<const u8> buffer, usize length) {
+    auto file = TRY(fds().get(fd));
     if (!writable(*file)) return Error(EBADF);
-    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    return signals::sigpipe_on_epipe(file->write(fs::IoBuffer::from_user(args[1], length)), net::epipe_raises_sigpipe(*file));
+    if (length > kMaxIo) length = kMaxIo;
+    return signals::sigpipe_on_epipe(file->write(fs::IoBuffer::from_user(buffer.address(), length)),
+                                     net::epipe_raises_sigpipe(*file));
 }
 
-Result<u64> sys_readv(SyscallArgs& args) { return vectored(args, false); }
-Result<u64> sys_writev(SyscallArgs& args) {
-    auto result = vectored(args, true);
+Result<usize> sys_readv(int fd, UserPtr<IoVec> iov, u64 count) { return vectored(fd, iov, count, false); }
+Result<usize> sys_writev(int fd, UserPtr<IoVec> iov, u64 count) {
+    auto result = vectored(fd, iov, count, true);
     if (result.is_error() && result.error() == EPIPE) {
-        auto file = fds().get(args.fd(0));
+        auto file = fds().get(fd);
         if (file.is_ok() && !net::epipe_raises_sigpipe(*file.value())) return result;
     }
-    return signals::sigpipe_on_epipe(static_cast<Result<u64>&&>(result));
+    return signals::sigpipe_on_epipe(static_cast<Result<usize>&&>(result));
 }
 
-Result<u64> sys_ioctl(SyscallArgs& args) {
+// The argument is a number or a pointer, as the request says.
+Result<u64> sys_ioctl(int fd, u32 request, u64 argument) {
     constexpr u32 FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
-    int fd = args.fd(0);
     auto file = TRY(fds().get(fd));
-    u32 request = static_cast<u32>(args[1]);
     if (request == FIOCLEX || request == FIONCLEX) {
         TRY(fds().set_cloexec(fd, request == FIOCLEX));
         return 0;
     }
     if (request == FIONBIO && std::string_view(file->kind()) != "console") {  // consoles handle it themselves
-        int on = TRY(args.ptr<int>(2).read());
+        int on = TRY(UserPtr<int>(argument).read());
         file->set_status_flags(on ? file->status_flags() | fs::O_NONBLOCK : file->status_flags() & ~fs::O_NONBLOCK);
         return 0;
     }
@@ -173,35 +172,32 @@ Result<u64> sys_ioctl(SyscallArgs& args) {
         if (auto* inode_file = fs::as_inode_file(*file); inode_file && !inode_file->inode().is_directory()) {
             u64 size = inode_file->inode().size();
             int available = static_cast<int>(size > inode_file->m_offset ? size - inode_file->m_offset : 0);
-            TRY(args.ptr<int>(2).write(available));
+            TRY(UserPtr<int>(argument).write(available));
             return 0;
         }
     }
-    return file->ioctl(request, args[2]);
+    return file->ioctl(request, argument);
 }
 
-Result<u64> sys_close(SyscallArgs& args) {
-    TRY(fds().close(args.fd(0)));
-    return 0;
-}
+Result<void> sys_close(int fd) { return fds().close(fd); }
 
-Result<u64> sys_fcntl(SyscallArgs& args) {
-    int fd = args.fd(0);
+// The argument is a number or a pointer, as the command says.
+Result<u64> sys_fcntl(int fd, int command, u64 argument) {
     auto file = TRY(fds().get(fd));
-    switch (args.i32_arg(1)) {
+    switch (command) {
         case F_DUPFD:
         case F_DUPFD_CLOEXEC: {
-            i64 minimum = static_cast<i32>(args[2]);
+            i64 minimum = static_cast<i32>(argument);
             if (minimum < 0 || minimum >= fds().limit()) return Error(EINVAL);
-            return static_cast<u64>(TRY(fds().allocate(file, args.i32_arg(1) == F_DUPFD_CLOEXEC, static_cast<int>(minimum))));
+            return static_cast<u64>(TRY(fds().allocate(file, command == F_DUPFD_CLOEXEC, static_cast<int>(minimum))));
         }
         case F_GETFD: return TRY(fds().cloexec(fd)) ? FD_CLOEXEC : 0;
-        case F_SETFD: TRY(fds().set_cloexec(fd, args[2] & FD_CLOEXEC)); return 0;
+        case F_SETFD: TRY(fds().set_cloexec(fd, argument & FD_CLOEXEC)); return 0;
         case F_GETFL: return file->status_flags();
         case F_SETFL: {
             // Only these can change after open; the access mode and creation flags stay.
             constexpr u32 kChangeable = fs::O_APPEND | fs::O_NONBLOCK | fs::O_NOATIME | fs::O_DIRECT | 020000;
-            u32 flags = (file->status_flags() & ~kChangeable) | (static_cast<u32>(args[2]) & kChangeable);
+            u32 flags = (file->status_flags() & ~kChangeable) | (static_cast<u32>(argument) & kChangeable);
             file->set_status_flags(flags);
             return 0;
         }
@@ -211,7 +207,7 @@ Result<u64> sys_fcntl(SyscallArgs& args) {
         case F_OFD_GETLK:
         case F_OFD_SETLK:
         case F_OFD_SETLKW:
-            return record_lock(*file, args.i32_arg(1), args[2]);
+            return record_lock(*file, command, UserPtr<Flock>(argument));
         case F_GETPIPE_SZ:
             if (std::string_view(file->kind()) != "pipe") return Error(EBADF);
             return 64 * KiB;
@@ -219,34 +215,31 @@ Result<u64> sys_fcntl(SyscallArgs& args) {
     return Error(EINVAL);
 }
 
-Result<u64> sys_dup(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
-    return static_cast<u64>(TRY(fds().allocate(file, false)));
+Result<int> sys_dup(int fd) {
+    auto file = TRY(fds().get(fd));
+    return fds().allocate(file, false);
 }
 
-Result<u64> sys_dup2(SyscallArgs& args) {
-    int old_fd = args.fd(0), new_fd = args.fd(1);
+Result<int> sys_dup2(int old_fd, int new_fd) {
     auto file = TRY(fds().get(old_fd));
-    if (old_fd == new_fd) return static_cast<u64>(new_fd);
+    if (old_fd == new_fd) return new_fd;
     TRY(fds().install_at(new_fd, file, false));
-    return static_cast<u64>(new_fd);
+    return new_fd;
 }
 
-Result<u64> sys_dup3(SyscallArgs& args) {
-    int old_fd = args.fd(0), new_fd = args.fd(1);
-    u32 flags = static_cast<u32>(args[2]);
+Result<int> sys_dup3(int old_fd, int new_fd, u32 flags) {
     if (flags & ~fs::O_CLOEXEC) return Error(EINVAL);
     if (old_fd == new_fd) return Error(EINVAL);
     auto file = TRY(fds().get(old_fd));
     TRY(fds().install_at(new_fd, file, flags & fs::O_CLOEXEC));
-    return static_cast<u64>(new_fd);
+    return new_fd;
 }
 
 namespace {
-Result<u64> make_pipe(u64 user_fds, u32 flags) {
+Result<void> make_pipe(UserPtr<int> user_fds, u32 flags) {
     if (flags & ~(fs::O_CLOEXEC | fs::O_NONBLOCK | fs::O_DIRECT)) return Error(EINVAL);
     // Check the destination first, so a bad pointer leaks no descriptors.
-    TRY(UserPtr<u64>(user_fds).read());
+    TRY(UserPtr<u64>(user_fds.address()).read());
     auto ends = TRY(fs::create_pipe(flags));
     bool cloexec = flags & fs::O_CLOEXEC;
     int read_fd = TRY(fds().allocate(ends.read, cloexec));
@@ -256,51 +249,51 @@ Result<u64> make_pipe(u64 user_fds, u32 flags) {
         return Error(write_fd.error());
     }
     int pair[2] = {read_fd, write_fd.value()};
-    if (auto written = UserPtr<int>(user_fds).write_array(pair, 2); written.is_error()) {
+    if (auto written = user_fds.write_array(pair, 2); written.is_error()) {
         (void)fds().close(pair[0]);
         (void)fds().close(pair[1]);
         return Error(EFAULT);
     }
-    return 0;
+    return {};
 }
 }  // namespace
 
-Result<u64> sys_fstat(SyscallArgs& args) {
-    auto file = TRY(fds().get(args.fd(0)));
+Result<void> sys_fstat(int fd, UserPtr<fs::Stat> user_stat) {
+    auto file = TRY(fds().get(fd));
     fs::Stat st;
     TRY(file->stat(st));
-    TRY(args.ptr<fs::Stat>(1).write(st));
-    return 0;
+    return user_stat.write(st);
 }
 
-Result<u64> sys_pipe(SyscallArgs& args) { return make_pipe(args[0], 0); }
-Result<u64> sys_pipe2(SyscallArgs& args) { return make_pipe(args[0], static_cast<u32>(args[1])); }
+Result<void> sys_pipe(UserPtr<int> user_fds) { return make_pipe(user_fds, 0); }
+Result<void> sys_pipe2(UserPtr<int> user_fds, u32 flags) { return make_pipe(user_fds, flags); }
 
-Result<u64> sys_eventfd(SyscallArgs& args) {
-    auto file = TRY(fs::create_eventfd(static_cast<u32>(args[0]), 0));
-    return static_cast<u64>(TRY(fds().allocate(file, false)));
+Result<int> sys_eventfd(u32 initial) {
+    auto file = TRY(fs::create_eventfd(initial, 0));
+    return fds().allocate(file, false);
 }
 
-Result<u64> sys_eventfd2(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[1]);
-    auto file = TRY(fs::create_eventfd(static_cast<u32>(args[0]), flags));
-    return static_cast<u64>(TRY(fds().allocate(file, flags & fs::EFD_CLOEXEC)));
+Result<int> sys_eventfd2(u32 initial, u32 flags) {
+    auto file = TRY(fs::create_eventfd(initial, flags));
+    return fds().allocate(file, flags & fs::EFD_CLOEXEC);
 }
 
 // posix_fadvise: advice about how a file will be read. Osprey's files live in memory, as
 // tmpfs's do on Linux, where every piece of advice is accepted and changes nothing; the
 // checks are Linux's (ESPIPE for pipes and sockets, EINVAL for unknown advice or a
 // negative length).
-Result<u64> sys_fadvise64(SyscallArgs& args) {
+Result<void> sys_fadvise64(int fd, i64 /*offset*/, i64 length, int advice) {
     constexpr int POSIX_FADV_NORMAL = 0, POSIX_FADV_NOREUSE = 5;
-    auto file = TRY(fds().get(args.fd(0)));
-    int advice = static_cast<int>(args[3]);
-    if (static_cast<i64>(args[2]) < 0) return Error(EINVAL);
+    auto file = TRY(fds().get(fd));
+    if (length < 0) return Error(EINVAL);
     if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return Error(EINVAL);
     auto* inode_file = fs::as_inode_file(*file);
     bool fifo = inode_file ? inode_file->inode().type() == fs::InodeType::Fifo : std::string_view(file->kind()) == "pipe";
     if (fifo || file->socket()) return Error(ESPIPE);
-    return 0;
+    return {};
 }
+
+OSPREY_CALLS(read, write, readv, writev, ioctl, close, fcntl, dup, dup2, dup3, pipe, pipe2, fstat, eventfd, eventfd2,
+             fadvise64)
 
 }  // namespace linux_abi

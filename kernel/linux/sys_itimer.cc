@@ -5,7 +5,7 @@
 #include "lib/log.h"
 #include "linux/process_state.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/user_memory.h"
 #include "sched/clock.h"
 #include "sched/timer.h"
@@ -103,33 +103,30 @@ Result<void> check_which(int which) {
 
 }  // namespace
 
-Result<u64> sys_setitimer(SyscallArgs& args) {
-    int which = static_cast<int>(args[0]);
+Result<void> sys_setitimer(int which, UserPtr<ITimerVal> new_value, UserPtr<ITimerVal> old_value) {
     TRY(check_which(which));
     // A null new value disarms, as Linux still accepts.
     ITimerVal wanted{};
-    if (args[1]) wanted = TRY(args.ptr<ITimerVal>(1).read());
+    if (!new_value.is_null()) wanted = TRY(new_value.read());
     if (!valid(wanted.value) || !valid(wanted.interval)) return Error(EINVAL);
-    if (args[2]) TRY(args.ptr<ITimerVal>(2).read());  // a bad old-value pointer changes nothing
+    if (!old_value.is_null()) TRY(old_value.read());  // a bad old-value pointer changes nothing
     ITimerVal old = TRY(set_real(wanted));
-    if (args[2]) TRY(args.ptr<ITimerVal>(2).write(old));
-    return 0;
+    if (!old_value.is_null()) TRY(old_value.write(old));
+    return {};
 }
 
-Result<u64> sys_getitimer(SyscallArgs& args) {
-    TRY(check_which(static_cast<int>(args[0])));
+Result<void> sys_getitimer(int which, UserPtr<ITimerVal> value) {
+    TRY(check_which(which));
     ITimerVal now{};
     auto* state = static_cast<ProcessState*>(__atomic_load_n(&proc::Process::current().extension, __ATOMIC_ACQUIRE));
     if (state) {
         IrqSpinLockGuard guard(state->real.lock);
         now = current_locked(state->real);
     }
-    TRY(args.ptr<ITimerVal>(1).write(now));
-    return 0;
+    return value.write(now);
 }
 
-Result<u64> sys_alarm(SyscallArgs& args) {
-    u32 seconds = static_cast<u32>(args[0]);
+Result<u64> sys_alarm(u32 seconds) {
     ITimerVal wanted{};
     wanted.value.sec = seconds;
     ITimerVal old = TRY(set_real(wanted));
@@ -138,5 +135,7 @@ Result<u64> sys_alarm(SyscallArgs& args) {
     u64 left = static_cast<u64>(old.value.sec) + (old.value.usec >= 500'000 ? 1 : 0);
     return left ? left : 1;
 }
+
+OSPREY_CALLS(setitimer, getitimer, alarm)
 
 }  // namespace linux_abi

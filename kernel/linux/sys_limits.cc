@@ -3,7 +3,7 @@
 // table), RLIMIT_NPROC (fork and clone) and RLIMIT_STACK (the stack execve maps); the
 // others are kept and reported.
 #include "fs/fd_table.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "proc/process.h"
 
 namespace linux_abi {
@@ -60,25 +60,27 @@ Result<ResourceLimit> prlimit(int pid, u32 resource, const ResourceLimit* update
 
 }  // namespace
 
-Result<u64> sys_prlimit64(SyscallArgs& args) {
+// pid_t and unsigned int, as Linux declares them: the registers' low 32 bits.
+Result<void> sys_prlimit64(int pid, u32 resource, UserPtr<ResourceLimit> new_limit, UserPtr<ResourceLimit> old_limit) {
     ResourceLimit updated{};
-    if (args[2]) updated = TRY(args.ptr<ResourceLimit>(2).read());
-    if (args.i32_arg(0) < 0) return Error(ESRCH);
-    auto old = TRY(prlimit(args.i32_arg(0), static_cast<u32>(args[1]), args[2] ? &updated : nullptr));
-    if (args[3]) TRY(args.ptr<ResourceLimit>(3).write(old));
-    return 0;
+    if (!new_limit.is_null()) updated = TRY(new_limit.read());
+    if (pid < 0) return Error(ESRCH);
+    auto old = TRY(prlimit(pid, resource, new_limit.is_null() ? nullptr : &updated));
+    if (!old_limit.is_null()) TRY(old_limit.write(old));
+    return {};
 }
 
-Result<u64> sys_getrlimit(SyscallArgs& args) {
-    auto old = TRY(prlimit(0, static_cast<u32>(args[0]), nullptr));
-    TRY(args.ptr<ResourceLimit>(1).write(old));
-    return 0;
+Result<void> sys_getrlimit(u32 resource, UserPtr<ResourceLimit> limit) {
+    auto old = TRY(prlimit(0, resource, nullptr));
+    return limit.write(old);
 }
 
-Result<u64> sys_setrlimit(SyscallArgs& args) {
-    ResourceLimit updated = TRY(args.ptr<ResourceLimit>(1).read());
-    TRY(prlimit(0, static_cast<u32>(args[0]), &updated));
-    return 0;
+Result<void> sys_setrlimit(u32 resource, UserPtr<ResourceLimit> limit) {
+    ResourceLimit updated = TRY(limit.read());
+    TRY(prlimit(0, resource, &updated));
+    return {};
 }
+
+OSPREY_CALLS(prlimit64, getrlimit, setrlimit)
 
 }  // namespace linux_abi

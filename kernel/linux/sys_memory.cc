@@ -5,7 +5,7 @@
 #include "fs/inode_file.h"
 #include "mm/address_space.h"
 #include "proc/process.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 
 namespace linux_abi {
 
@@ -39,11 +39,10 @@ private:
 
 }  // namespace
 
-Result<u64> sys_brk(SyscallArgs& args) { return Process::current().memory().brk(args[0]); }
+// Addresses here are numbers, never read through: a mapping's range, a hint.
+Result<u64> sys_brk(u64 end) { return Process::current().memory().brk(end); }
 
-Result<u64> sys_mmap(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[3]);
-    int fd = args.fd(4);
+Result<u64> sys_mmap(u64 address, u64 length, u32 prot, u32 flags, int fd, u64 offset) {
     if (!(flags & MAP_ANONYMOUS)) {
         auto file = TRY(Process::current().fds().get(fd));
         auto* inode_file = fs::as_inode_file(*file);
@@ -52,12 +51,10 @@ Result<u64> sys_mmap(SyscallArgs& args) {
             fs::Stat st;
             TRY(inode_file->inode().stat(st));
             if (st.st_rdev != ((1u << 8) | 5)) return Error(ENODEV);
-            return Process::current().memory().mmap(args[0], args[1], static_cast<u32>(args[2]), flags | MAP_ANONYMOUS,
-                                                    nullptr, 0);
+            return Process::current().memory().mmap(address, length, prot, flags | MAP_ANONYMOUS, nullptr, 0);
         }
         if (!inode_file || inode_file->inode().type() != fs::InodeType::Regular) return Error(ENODEV);
         u32 access = file->status_flags() & fs::O_ACCMODE;
-        u32 prot = static_cast<u32>(args[2]);
         if (access == fs::O_WRONLY || (file->status_flags() & fs::O_PATH)) return Error(EACCES);
         if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & 2) && access != fs::O_RDWR) return Error(EACCES);
         // The backing lives as long as some area maps it: the address space deletes it with
@@ -66,57 +63,50 @@ Result<u64> sys_mmap(SyscallArgs& args) {
         if (!name) name = fs::Dentry::create(nullptr, "", inode_file->inode_ref());  // its path is searched for
         auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name);
         if (!backing) return Error(ENOMEM);
-        auto mapped = Process::current().memory().mmap(args[0], args[1], prot, flags, backing, args[5]);
+        auto mapped = Process::current().memory().mmap(address, length, prot, flags, backing, offset);
         if (mapped.is_error()) delete backing;  // no area took it
         return mapped;
     }
-    return Process::current().memory().mmap(args[0], args[1], static_cast<u32>(args[2]), flags, nullptr, 0);
+    return Process::current().memory().mmap(address, length, prot, flags, nullptr, 0);
 }
 
-Result<u64> sys_munmap(SyscallArgs& args) {
-    TRY(Process::current().memory().munmap(args[0], args[1]));
-    return 0;
-}
+Result<void> sys_munmap(u64 address, u64 length) { return Process::current().memory().munmap(address, length); }
 
-Result<u64> sys_mprotect(SyscallArgs& args) {
+Result<void> sys_mprotect(u64 address, u64 length, u32 prot) {
     constexpr u32 PROT_GROWSDOWN = 0x01000000, PROT_GROWSUP = 0x02000000;
-    u32 prot = static_cast<u32>(args[2]) & ~(PROT_GROWSDOWN | PROT_GROWSUP);
-    TRY(Process::current().memory().mprotect(args[0], args[1], prot));
-    return 0;
+    return Process::current().memory().mprotect(address, length, prot & ~(PROT_GROWSDOWN | PROT_GROWSUP));
 }
 
-Result<u64> sys_madvise(SyscallArgs& args) {
-    TRY(Process::current().memory().madvise(args[0], args[1], args.i32_arg(2)));
-    return 0;
+Result<void> sys_madvise(u64 address, u64 length, int advice) {
+    return Process::current().memory().madvise(address, length, advice);
 }
 
-Result<u64> sys_mremap(SyscallArgs& args) {
-    return Process::current().memory().mremap(args[0], args[1], args[2], static_cast<u32>(args[3]), args[4]);
+Result<u64> sys_mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address) {
+    return Process::current().memory().mremap(old_address, old_length, new_length, flags, new_address);
 }
 
 // Memory is never swapped out: locking a range means backing it now.
-Result<u64> sys_mlock(SyscallArgs& args) {
-    u64 start = align_down(args[0], 4096);
-    u64 end = align_up(args[0] + args[1], 4096);
+Result<void> sys_mlock(u64 address, u64 length) {
+    u64 start = align_down(address, 4096);
+    u64 end = align_up(address + length, 4096);
     if (end < start) return Error(EINVAL);
-    TRY(Process::current().memory().populate(start, end));
-    return 0;
+    return Process::current().memory().populate(start, end);
 }
 
 // Shared file mappings are the file's own pages: there is nothing to write back. The range
 // must be mapped, and the flags valid, as on Linux.
-Result<u64> sys_msync(SyscallArgs& args) {
+Result<void> sys_msync(u64 address, u64 length, u32 flags) {
     constexpr u32 MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
-    u32 flags = static_cast<u32>(args[2]);
-    if ((args[0] & 4095) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+    if ((address & 4095) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return Error(EINVAL);
-    TRY(Process::current().memory().check_mapped(args[0], args[1]));
-    return 0;
+    return Process::current().memory().check_mapped(address, length);
 }
 
-Result<u64> sys_munlock(SyscallArgs& args) {
-    if (args[0] + args[1] < args[0]) return Error(EINVAL);
-    return 0;
+Result<void> sys_munlock(u64 address, u64 length) {
+    if (address + length < address) return Error(EINVAL);
+    return {};
 }
+
+OSPREY_CALLS(brk, mmap, munmap, mprotect, madvise, mremap, mlock, munlock, msync)
 
 }  // namespace linux_abi

@@ -8,7 +8,7 @@
 #include "linux/abi_types.h"
 #include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "linux/temporary_mask.h"
 #include "sched/clock.h"
 #include "sync/wait_queue.h"
@@ -82,7 +82,7 @@ Result<u64> timeout_deadline(i64 ms) {
     return ktime::deadline_after_ns(static_cast<u64>(ms) * 1000000);
 }
 
-Result<u64> do_poll(u64 user_fds, u64 count, u64 deadline) {
+Result<u64> do_poll(UserPtr<PollFd> user_fds, u64 count, u64 deadline) {
     if (count > kMaxPoll) return Error(EINVAL);
     auto* fds = new (std::nothrow) PollFd[count ? count : 1];
     auto* entries = new (std::nothrow) Entry[count ? count : 1];
@@ -99,7 +99,7 @@ Result<u64> do_poll(u64 user_fds, u64 count, u64 deadline) {
             delete[] e;
         }
     } free_all{fds, entries};
-    TRY(UserPtr<PollFd>(user_fds).read_array(fds, count));
+    TRY(user_fds.read_array(fds, count));
     auto& table = Process::current().fds();
     for (u64 i = 0; i < count; i++) {
         if (fds[i].fd < 0) continue;
@@ -117,19 +117,19 @@ Result<u64> do_poll(u64 user_fds, u64 count, u64 deadline) {
         }
         return n;
     }));
-    TRY(UserPtr<PollFd>(user_fds).write_array(fds, count));
+    TRY(user_fds.write_array(fds, count));
     return ready;
 }
 
 // select: three bit sets over descriptors [0, nfds).
-Result<u64> do_select(int nfds, u64 read_set, u64 write_set, u64 except_set, u64 deadline) {
+Result<u64> do_select(int nfds, UserPtr<u64> read_set, UserPtr<u64> write_set, UserPtr<u64> except_set, u64 deadline) {
     if (nfds < 0 || nfds > fs::FdTable::kMaxDescriptors) return Error(EINVAL);
     constexpr usize kWords = fs::FdTable::kMaxDescriptors / 64;
     u64 in[3][kWords] = {}, out[3][kWords] = {};
-    u64 sets[3] = {read_set, write_set, except_set};
+    UserPtr<u64> sets[3] = {read_set, write_set, except_set};
     usize words = (static_cast<usize>(nfds) + 63) / 64;
     for (int s = 0; s < 3; s++)
-        if (sets[s]) TRY(UserPtr<u64>(sets[s]).read_array(in[s], words));
+        if (!sets[s].is_null()) TRY(sets[s].read_array(in[s], words));
     auto* entries = new (std::nothrow) Entry[nfds ? nfds : 1];
     if (!entries) return Error(ENOMEM);
     struct Free {
@@ -162,54 +162,66 @@ Result<u64> do_select(int nfds, u64 read_set, u64 write_set, u64 except_set, u64
         return n;
     }));
     for (int s = 0; s < 3; s++)
-        if (sets[s]) TRY(UserPtr<u64>(sets[s]).write_array(out[s], words));
+        if (!sets[s].is_null()) TRY(sets[s].write_array(out[s], words));
     return ready;
 }
 
 // ppoll/pselect6: a temporary signal mask for the wait (linux/temporary_mask.h).
 template <typename Call>
-Result<u64> with_mask(u64 mask_address, Call&& call) {
-    if (!mask_address) return call();
-    u64 mask = TRY(UserPtr<u64>(mask_address).read());
+Result<u64> with_mask(UserPtr<u64> user_mask, Call&& call) {
+    if (user_mask.is_null()) return call();
+    u64 mask = TRY(user_mask.read());
     return with_temporary_mask(mask, call);
 }
 
 }  // namespace
 
-Result<u64> sys_poll(SyscallArgs& args) { return do_poll(args[0], args[1], TRY(timeout_deadline(args.i32_arg(2)))); }
-
-Result<u64> sys_ppoll(SyscallArgs& args) {
-    u64 deadline = TRY(relative_timeout_deadline(args[2]));
-    if (args[3] && args[4] != sizeof(u64)) return Error(EINVAL);
-    return with_mask(args[3], [&] { return do_poll(args[0], args[1], deadline); });
+// Linux takes nfds as an unsigned int; Osprey checks all 64 bits against its limit.
+Result<u64> sys_poll(UserPtr<PollFd> fds, u64 count, int timeout_ms) {
+    return do_poll(fds, count, TRY(timeout_deadline(timeout_ms)));
 }
 
-Result<u64> sys_select(SyscallArgs& args) {
-    struct Timeval {
-        i64 tv_sec, tv_usec;
-    };
+Result<u64> sys_ppoll(UserPtr<PollFd> fds, u64 count, UserPtr<Timespec> timeout, UserPtr<u64> mask, u64 mask_size) {
+    u64 deadline = TRY(relative_timeout_deadline(timeout.address()));
+    if (!mask.is_null() && mask_size != sizeof(u64)) return Error(EINVAL);
+    return with_mask(mask, [&] { return do_poll(fds, count, deadline); });
+}
+
+namespace {
+struct Timeval {
+    i64 tv_sec, tv_usec;
+};
+// pselect6's sixth argument: the mask and its size, in one structure.
+struct SigsetArgument {
+    u64 mask;
+    u64 size;
+};
+}  // namespace
+
+Result<u64> sys_select(int nfds, UserPtr<u64> read_set, UserPtr<u64> write_set, UserPtr<u64> except_set,
+                       UserPtr<Timeval> timeout) {
     u64 deadline = 0;
-    if (args[4]) {
-        Timeval tv = TRY(UserPtr<Timeval>(args[4]).read());
+    if (!timeout.is_null()) {
+        Timeval tv = TRY(timeout.read());
         if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return Error(EINVAL);
         u64 ns = static_cast<u64>(tv.tv_sec) * 1000000000 + static_cast<u64>(tv.tv_usec) * 1000;
         deadline = ns ? cpu::rdtsc() + ktime::ns_to_tsc(ns) : ~0ull;
     }
-    return do_select(args.i32_arg(0), args[1], args[2], args[3], deadline);
+    return do_select(nfds, read_set, write_set, except_set, deadline);
 }
 
-Result<u64> sys_pselect6(SyscallArgs& args) {
-    u64 deadline = TRY(relative_timeout_deadline(args[4]));
-    u64 mask_address = 0;
-    if (args[5]) {
-        struct {
-            u64 mask;
-            u64 size;
-        } sigset_arg = TRY(UserPtr<decltype(sigset_arg)>(args[5]).read());
+Result<u64> sys_pselect6(int nfds, UserPtr<u64> read_set, UserPtr<u64> write_set, UserPtr<u64> except_set,
+                         UserPtr<Timespec> timeout, UserPtr<SigsetArgument> sigset) {
+    u64 deadline = TRY(relative_timeout_deadline(timeout.address()));
+    UserPtr<u64> mask;
+    if (!sigset.is_null()) {
+        SigsetArgument sigset_arg = TRY(sigset.read());
         if (sigset_arg.mask && sigset_arg.size != sizeof(u64)) return Error(EINVAL);
-        mask_address = sigset_arg.mask;
+        mask = UserPtr<u64>(sigset_arg.mask);
     }
-    return with_mask(mask_address, [&] { return do_select(args.i32_arg(0), args[1], args[2], args[3], deadline); });
+    return with_mask(mask, [&] { return do_select(nfds, read_set, write_set, except_set, deadline); });
 }
+
+OSPREY_CALLS(poll, ppoll, select, pselect6)
 
 }  // namespace linux_abi

@@ -9,7 +9,7 @@
 #include "proc/process.h"
 #include "linux/process_state.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/user_memory.h"
 #include "sched/clock.h"
 #include "sched/timer.h"
@@ -145,8 +145,8 @@ ItimerSpec current_locked(const PosixTimer& t) {
 
 }  // namespace
 
-Result<u64> sys_timer_create(SyscallArgs& args) {
-    int clock = static_cast<int>(args[0]);
+// Timer IDs are checked in all 64 bits (Linux's timer_t is an int).
+Result<void> sys_timer_create(int clock, UserPtr<SigEvent> user_event, UserPtr<i32> user_id) {
     if (clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID || clock < 0) {
         static bool logged = false;
         if (!logged) klog::warn("timer_create: CPU-time clocks need CPU-time accounting: ENOSYS");
@@ -157,8 +157,8 @@ Result<u64> sys_timer_create(SyscallArgs& args) {
         clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM && clock != CLOCK_TAI)
         return Error(EINVAL);
     SigEvent event{};
-    bool defaulted = args[1] == 0;
-    if (!defaulted) event = TRY(args.ptr<SigEvent>(1).read());
+    bool defaulted = user_event.is_null();
+    if (!defaulted) event = TRY(user_event.read());
     else event.signo = SIGALRM, event.notify = SIGEV_SIGNAL;
     if (event.notify != SIGEV_NONE) {
         if (event.notify != SIGEV_SIGNAL && event.notify != SIGEV_THREAD_ID) return Error(EINVAL);  // SIGEV_THREAD is libc's
@@ -169,7 +169,7 @@ Result<u64> sys_timer_create(SyscallArgs& args) {
             if (!process.find_thread(event.tid) || event.tid <= 0) return Error(EINVAL);
         }
     }
-    TRY(args.ptr<i32>(2).read());  // a bad destination creates nothing
+    TRY(user_id.read());  // a bad destination creates nothing
     auto made = state_of(Process::current());
     if (made.is_error()) return Error(EAGAIN);
     ProcessState* state = made.value();
@@ -195,22 +195,21 @@ Result<u64> sys_timer_create(SyscallArgs& args) {
     timer->value = defaulted ? static_cast<u64>(id) : event.value;  // sival_int = the ID, as Linux
     timer->timer.callback = on_expiry;
     timer->timer.context = timer;
-    if (auto written = args.ptr<i32>(2).write(id); written.is_error()) {
+    if (auto written = user_id.write(id); written.is_error()) {
         IrqSpinLockGuard guard(g_lock);
         state->posix[id] = nullptr;
         delete timer;
         return Error(EFAULT);
     }
-    return 0;
+    return {};
 }
 
-Result<u64> sys_timer_settime(SyscallArgs& args) {
-    PosixTimer* timer = TRY(find(args[0]));
-    u32 flags = static_cast<u32>(args[1]);
-    ItimerSpec wanted = TRY(args.ptr<ItimerSpec>(2).read());
+Result<void> sys_timer_settime(u64 id, u32 flags, UserPtr<ItimerSpec> new_value, UserPtr<ItimerSpec> old_value) {
+    PosixTimer* timer = TRY(find(id));
+    ItimerSpec wanted = TRY(new_value.read());
     u64 value = TRY(to_ns(wanted.value));
     u64 interval = TRY(to_ns(wanted.interval));
-    if (args[3]) TRY(args.ptr<ItimerSpec>(3).read());
+    if (!old_value.is_null()) TRY(old_value.read());
     timers::cancel(timer->timer);
     ItimerSpec old;
     u64 deadline = 0;
@@ -231,29 +230,28 @@ Result<u64> sys_timer_settime(SyscallArgs& args) {
         }
     }
     if (deadline) timers::arm(timer->timer, deadline);
-    if (args[3]) TRY(args.ptr<ItimerSpec>(3).write(old));
-    return 0;
+    if (!old_value.is_null()) TRY(old_value.write(old));
+    return {};
 }
 
-Result<u64> sys_timer_gettime(SyscallArgs& args) {
-    PosixTimer* timer = TRY(find(args[0]));
+Result<void> sys_timer_gettime(u64 id, UserPtr<ItimerSpec> value) {
+    PosixTimer* timer = TRY(find(id));
     ItimerSpec now;
     {
         IrqSpinLockGuard guard(g_lock);
         now = current_locked(*timer);
     }
-    TRY(args.ptr<ItimerSpec>(1).write(now));
-    return 0;
+    return value.write(now);
 }
 
-Result<u64> sys_timer_getoverrun(SyscallArgs& args) {
-    PosixTimer* timer = TRY(find(args[0]));
+Result<u64> sys_timer_getoverrun(u64 id) {
+    PosixTimer* timer = TRY(find(id));
     IrqSpinLockGuard guard(g_lock);
     return static_cast<u64>(timer->last_overrun);
 }
 
-Result<u64> sys_timer_delete(SyscallArgs& args) {
-    PosixTimer* timer = TRY(find(args[0]));
+Result<void> sys_timer_delete(u64 id) {
+    PosixTimer* timer = TRY(find(id));
     timers::cancel(timer->timer);
     {
         IrqSpinLockGuard guard(g_lock);
@@ -262,8 +260,10 @@ Result<u64> sys_timer_delete(SyscallArgs& args) {
     }
     // A signal of it still pending keeps its siginfo; signal_taken finds no timer then.
     delete timer;
-    return 0;
+    return {};
 }
+
+OSPREY_CALLS(timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete)
 
 void release_posix_timers(ProcessState& state) {
     for (int id = 0; id < kMaxTimers; id++) {

@@ -1,7 +1,7 @@
-// Process identity, limits and scheduling queries.
+// Process identity, groups and sessions, scheduling queries, prctl and waiting for children.
 #include "proc/process.h"
 #include "text/format.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "proc/user_thread.h"
 #include "mm/frames.h"
 #include "sched/clock.h"
@@ -25,35 +25,57 @@ void copy_field(char (&field)[65], const char* text) {
     field[i] = '\0';
 }
 
+struct Rusage {
+    i64 utime_sec, utime_usec, stime_sec, stime_usec;
+    i64 maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
+        nivcsw;
+};
+static_assert(sizeof(Rusage) == 144);
+
+struct SysInfo {
+    u64 uptime;
+    u64 loads[3];
+    u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    u16 procs, pad;
+    u32 pad2;
+    u64 totalhigh, freehigh;
+    u32 mem_unit;
+    char reserved[4];
+};
+
+struct CapHeader {
+    u32 version;
+    i32 pid;
+};
+struct CapData {
+    u32 effective, permitted, inheritable;
+};
+
 }  // namespace
 
-Result<u64> sys_exit(SyscallArgs& args) { proc::exit_current_thread(args.i32_arg(0) & 0xff); }
-Result<u64> sys_exit_group(SyscallArgs& args) { Process::current().exit_group(args.i32_arg(0) & 0xff); }
-Result<u64> sys_getpid(SyscallArgs&) { return Process::current().pid(); }
-Result<u64> sys_gettid(SyscallArgs&) { return current_tid(); }
-Result<u64> sys_getppid(SyscallArgs&) { return Process::current().ppid(); }  // pid 1: 0, as init
-Result<u64> sys_getpgrp(SyscallArgs&) { return Process::current().pgid(); }
-Result<u64> sys_getpgid(SyscallArgs& args) {
-    int pid = args.i32_arg(0);
+Result<void> sys_exit(int status) { proc::exit_current_thread(status & 0xff); }
+Result<void> sys_exit_group(int status) { Process::current().exit_group(status & 0xff); }
+Result<int> sys_getpid() { return Process::current().pid(); }
+Result<int> sys_gettid() { return current_tid(); }
+Result<int> sys_getppid() { return Process::current().ppid(); }  // pid 1: 0, as init
+Result<int> sys_getpgrp() { return Process::current().pgid(); }
+Result<int> sys_getpgid(int pid) {
     if (pid < 0) return Error(ESRCH);
     if (pid == 0) return Process::current().pgid();
-    return static_cast<u64>(TRY(Process::pgid_of(pid)));
+    return Process::pgid_of(pid);
 }
-Result<u64> sys_getsid(SyscallArgs& args) {
-    int pid = args.i32_arg(0);
+Result<int> sys_getsid(int pid) {
     if (pid < 0) return Error(ESRCH);
     if (pid == 0) return Process::current().sid();
-    return static_cast<u64>(TRY(Process::sid_of(pid)));
+    return Process::sid_of(pid);
 }
-Result<u64> sys_setpgid(SyscallArgs& args) {
-    if (args.i32_arg(0) < 0) return Error(EINVAL);
-    TRY(Process::set_pgid(args.i32_arg(0), args.i32_arg(1)));
-    return 0;
+Result<void> sys_setpgid(int pid, int pgid) {
+    if (pid < 0) return Error(EINVAL);
+    return Process::set_pgid(pid, pgid);
 }
-Result<u64> sys_setsid(SyscallArgs&) { return static_cast<u64>(TRY(Process::current().set_sid())); }
+Result<int> sys_setsid() { return Process::current().set_sid(); }
 
-
-Result<u64> sys_uname(SyscallArgs& args) {
+Result<void> sys_uname(UserPtr<Utsname> user_name) {
     Utsname u{};
     copy_field(u.sysname, "Linux");
     copy_field(u.nodename, "osprey");
@@ -63,72 +85,69 @@ Result<u64> sys_uname(SyscallArgs& args) {
     copy_field(u.version, version);
     copy_field(u.machine, "x86_64");
     copy_field(u.domainname, "(none)");
-    TRY(args.ptr<Utsname>(0).write(u));
-    return 0;
+    return user_name.write(u);
 }
 
 // One CPU today: the affinity mask has bit 0.
-Result<u64> sys_sched_getaffinity(SyscallArgs& args) {
-    u64 size = args[1];
+Result<u64> sys_sched_getaffinity(int /*pid*/, u64 size, UserPtr<u64> mask) {
     if (size < sizeof(u64) || (size & 7)) return Error(EINVAL);
-    u64 mask = 1;
-    TRY(user_memory::clear(args[2], size));
-    TRY(args.ptr<u64>(2).write(mask));
+    TRY(user_memory::clear(mask.address(), size));
+    TRY(mask.write(1));
     return sizeof(u64);  // the kernel's cpumask size in bytes
 }
 
-Result<u64> sys_sched_setaffinity(SyscallArgs& args) {
-    u64 size = args[1];
+Result<void> sys_sched_setaffinity(int /*pid*/, u64 size, UserPtr<u8> mask) {
     if (size == 0) return Error(EINVAL);
-    u8 first = TRY(args.ptr<u8>(2).read());
+    u8 first = TRY(mask.read());
     if (!(first & 1)) return Error(EINVAL);  // no CPU of the machine in the set
-    return 0;
+    return {};
 }
 
-Result<u64> sys_sched_yield(SyscallArgs&) {
+Result<void> sys_sched_yield() {
     sched::yield();
-    return 0;
+    return {};
 }
 
-Result<u64> sys_umask(SyscallArgs& args) {
+Result<u32> sys_umask(u32 mask) {
     Process& process = Process::current();
     MutexLocker lock(process.fs_lock);
     u32 old = process.umask;
-    process.umask = args[0] & 0777;
+    process.umask = mask & 0777;
     return old;
 }
 
-Result<u64> sys_prctl(SyscallArgs& args) {
+// The arguments after the option are numbers or pointers, as the option says.
+Result<u64> sys_prctl(int option, u64 argument, u64 /*argument3*/, u64 /*argument4*/, u64 /*argument5*/) {
     constexpr int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
                   PR_SET_NAME = 15, PR_GET_NAME = 16, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
     static char name[16] = "main";
     static bool no_new_privs = false;
     static int dumpable = 1;
-    switch (args.i32_arg(0)) {
+    switch (option) {
         case PR_SET_NAME: {
             char buffer[16];
-            auto length = user_memory::copy_string(buffer, sizeof buffer, args[1]);
+            auto length = user_memory::copy_string(buffer, sizeof buffer, argument);
             if (length.is_error() && length.error() != ENAMETOOLONG) return Error(length.error());
             if (length.is_error()) {
-                TRY(user_memory::copy_from(buffer, args[1], 15));
+                TRY(user_memory::copy_from(buffer, argument, 15));
                 buffer[15] = '\0';
             }
             for (int i = 0; i < 16; i++) name[i] = buffer[i];
             return 0;
         }
-        case PR_GET_NAME: TRY(user_memory::copy_to(args[1], name, 16)); return 0;
+        case PR_GET_NAME: TRY(user_memory::copy_to(argument, name, 16)); return 0;
         case PR_GET_DUMPABLE: return dumpable;
         case PR_SET_DUMPABLE:
-            if (args[1] > 1) return Error(EINVAL);
-            dumpable = static_cast<int>(args[1]);
+            if (argument > 1) return Error(EINVAL);
+            dumpable = static_cast<int>(argument);
             return 0;
         // Sent when the parent process ends (proc::Process::finish); 0 turns it off.
         case PR_SET_PDEATHSIG:
-            if (args[1] > static_cast<u64>(kSignalCount)) return Error(EINVAL);
-            __atomic_store_n(&Process::current().parent_death_signal, static_cast<int>(args[1]), __ATOMIC_RELAXED);
+            if (argument > static_cast<u64>(kSignalCount)) return Error(EINVAL);
+            __atomic_store_n(&Process::current().parent_death_signal, static_cast<int>(argument), __ATOMIC_RELAXED);
             return 0;
         case PR_GET_PDEATHSIG:
-            TRY(args.ptr<int>(1).write(__atomic_load_n(&Process::current().parent_death_signal, __ATOMIC_RELAXED)));
+            TRY(UserPtr<int>(argument).write(__atomic_load_n(&Process::current().parent_death_signal, __ATOMIC_RELAXED)));
             return 0;
         case PR_SET_NO_NEW_PRIVS: no_new_privs = true; return 0;
         case PR_GET_NO_NEW_PRIVS: return no_new_privs;
@@ -136,69 +155,41 @@ Result<u64> sys_prctl(SyscallArgs& args) {
     return Error(EINVAL);
 }
 
-Result<u64> sys_getcpu(SyscallArgs& args) {
-    if (args[0]) TRY(args.ptr<u32>(0).write(0));
-    if (args[1]) TRY(args.ptr<u32>(1).write(0));
-    return 0;
+Result<void> sys_getcpu(UserPtr<u32> cpu, UserPtr<u32> node, u64 /*cache*/) {
+    if (!cpu.is_null()) TRY(cpu.write(0));
+    if (!node.is_null()) TRY(node.write(0));
+    return {};
 }
 
-Result<u64> sys_getrusage(SyscallArgs& args) {
+Result<void> sys_getrusage(int who, UserPtr<Rusage> user_usage) {
     constexpr int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
-    int who = args.i32_arg(0);
     if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return Error(EINVAL);
     // FIXME: per-thread CPU accounting; until then the process's time is the clock's.
-    struct {
-        u64 utime_sec, utime_usec, stime_sec, stime_usec;
-        u64 rest[14];
-    } usage{};
+    Rusage usage{};
     if (who != RUSAGE_CHILDREN) {
         u64 us = ktime::monotonic_ns() / 1000;
-        usage.utime_sec = us / 1000000;
-        usage.utime_usec = us % 1000000;
+        usage.utime_sec = static_cast<i64>(us / 1000000);
+        usage.utime_usec = static_cast<i64>(us % 1000000);
     }
-    TRY(user_memory::copy_to(args[1], &usage, sizeof usage));
-    return 0;
+    return user_usage.write(usage);
 }
 
-Result<u64> sys_sysinfo(SyscallArgs& args) {
-    struct {
-        u64 uptime;
-        u64 loads[3];
-        u64 totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-        u16 procs, pad;
-        u32 pad2;
-        u64 totalhigh, freehigh;
-        u32 mem_unit;
-        char reserved[4];
-    } info{};
+Result<void> sys_sysinfo(UserPtr<SysInfo> user_info) {
+    SysInfo info{};
     info.uptime = ktime::monotonic_ns() / 1000000000;
     info.totalram = frames::total_count() * frames::kFrameSize;
     info.freeram = frames::free_count() * frames::kFrameSize;
     info.procs = 1;
     info.mem_unit = 1;
-    TRY(user_memory::copy_to(args[0], &info, sizeof info));
-    return 0;
+    return user_info.write(info);
 }
-
-namespace {
-
-struct Rusage {
-    i64 utime_sec, utime_usec, stime_sec, stime_usec;
-    i64 maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
-        nivcsw;
-};
-static_assert(sizeof(Rusage) == 144);
-
-}  // namespace
 
 // wait4: pid > 0 that child, 0 any in the caller's group, -1 any, < -1 any in group -pid.
 // Exits always; stops with WUNTRACED, continues with WCONTINUED (status 0x7f | sig << 8 and
 // 0xffff). The child's resource usage reads as zeros.
-Result<u64> sys_wait4(SyscallArgs& args) {
+Result<int> sys_wait4(int pid, UserPtr<i32> status, u32 options, UserPtr<Rusage> user_usage) {
     constexpr u32 WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8, WNOTHREAD = 0x20000000, WALL = 0x40000000,
                   WCLONE = 0x80000000;
-    int pid = args.i32_arg(0);
-    u32 options = static_cast<u32>(args[2]);
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE)) return Error(EINVAL);
     if (pid == INT32_MIN) return Error(ESRCH);
     Process& process = Process::current();
@@ -212,21 +203,15 @@ Result<u64> sys_wait4(SyscallArgs& args) {
     wanted.no_hang = options & WNOHANG;
     auto waited = TRY(process.wait_child(match, wanted));
     if (waited.pid == 0) return 0;
-    if (args[1]) TRY(UserPtr<i32>(args[1]).write(waited.wait_status()));
-    if (args[3]) {
-        Rusage usage{};
-        TRY(user_memory::copy_to(args[3], &usage, sizeof usage));
-    }
-    return static_cast<u64>(waited.pid);
+    if (!status.is_null()) TRY(status.write(waited.wait_status()));
+    if (!user_usage.is_null()) TRY(user_usage.write(Rusage{}));
+    return waited.pid;
 }
 
-Result<u64> sys_waitid(SyscallArgs& args) {
+Result<void> sys_waitid(int type, int id, UserPtr<SigInfo> user_info, u32 options, UserPtr<Rusage> user_usage) {
     constexpr int P_ALL = 0, P_PID = 1, P_PGID = 2, P_PIDFD = 3;
     constexpr u32 WNOHANG = 1, WEXITED = 4, WSTOPPED = 2, WCONTINUED = 8, WNOWAIT = 0x01000000, WNOTHREAD = 0x20000000,
                   WALL = 0x40000000, WCLONE = 0x80000000;
-    int type = static_cast<int>(args[0]);
-    int id = args.i32_arg(1);
-    u32 options = static_cast<u32>(args[3]);
     if (type != P_ALL && type != P_PID && type != P_PGID && type != P_PIDFD) return Error(EINVAL);
     if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL | WCLONE)) return Error(EINVAL);
     if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return Error(EINVAL);
@@ -260,32 +245,22 @@ Result<u64> sys_waitid(SyscallArgs& args) {
             info.child.status = waited.status.code;
         }
     }
-    if (args[2]) TRY(user_memory::copy_to(args[2], &info, sizeof info));
-    if (args[4]) {
-        Rusage usage{};
-        TRY(user_memory::copy_to(args[4], &usage, sizeof usage));
-    }
-    return 0;
+    if (!user_info.is_null()) TRY(user_info.write(info));
+    if (!user_usage.is_null()) TRY(user_usage.write(Rusage{}));
+    return {};
 }
 
 // capget: the application runs as root with every capability, as root does on Linux by
 // default (effective = permitted = all of them, none inheritable).
-Result<u64> sys_capget(SyscallArgs& args) {
+Result<void> sys_capget(UserPtr<CapHeader> user_header, UserPtr<CapData> user_data) {
     constexpr u32 kVersion1 = 0x19980330, kVersion2 = 0x20071026, kVersion3 = 0x20080522;
     constexpr int kLastCap = 40;  // CAP_CHECKPOINT_RESTORE
-    struct Header {
-        u32 version;
-        i32 pid;
-    };
-    struct Data {
-        u32 effective, permitted, inheritable;
-    };
-    Header header = TRY(args.ptr<Header>(0).read());
+    CapHeader header = TRY(user_header.read());
     if (header.version != kVersion1 && header.version != kVersion2 && header.version != kVersion3) {
         // Linux writes the version it prefers back, so a caller can probe with version 0.
         header.version = kVersion3;
-        TRY(args.ptr<Header>(0).write(header));
-        return args[1] ? Error(EINVAL) : Result<u64>(0);
+        TRY(user_header.write(header));
+        return user_data.is_null() ? Result<void>() : Result<void>(Error(EINVAL));
     }
     if (header.pid < 0) return Error(EINVAL);
     if (header.pid != 0 && header.pid != Process::current().pid()) {
@@ -293,13 +268,16 @@ Result<u64> sys_capget(SyscallArgs& args) {
         IrqSpinLockGuard guard(process.signal_lock);
         if (!process.find_thread(header.pid)) return Error(ESRCH);
     }
-    if (!args[1]) return 0;
+    if (user_data.is_null()) return {};
     u64 all = (u64{1} << (kLastCap + 1)) - 1;
     if (Process::current().cred.euid != 0) all = 0;
-    Data data[2] = {{static_cast<u32>(all), static_cast<u32>(all), 0},
-                    {static_cast<u32>(all >> 32), static_cast<u32>(all >> 32), 0}};
-    TRY(args.ptr<Data>(1).write_array(data, header.version == kVersion1 ? 1 : 2));
-    return 0;
+    CapData data[2] = {{static_cast<u32>(all), static_cast<u32>(all), 0},
+                       {static_cast<u32>(all >> 32), static_cast<u32>(all >> 32), 0}};
+    return user_data.write_array(data, header.version == kVersion1 ? 1 : 2);
 }
+
+OSPREY_CALLS(exit, exit_group, getpid, gettid, getppid, getpgrp, getpgid, getsid, setpgid, setsid, uname,
+             sched_getaffinity, sched_setaffinity, sched_yield, umask, prctl, getcpu, getrusage,
+             sysinfo, wait4, waitid, capget)
 
 }  // namespace linux_abi

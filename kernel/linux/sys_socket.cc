@@ -7,7 +7,7 @@
 #include "linux/abi_types.h"
 #include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "mm/user_memory.h"
 #include "net/byte_buffers.h"
 #include "net/socket.h"
@@ -67,30 +67,28 @@ Result<SocketRef> socket_for(int fd) {
     return SocketRef{file, socket};
 }
 
-// move_addr_to_kernel: a length over sockaddr_storage (or negative) is EINVAL.
-Result<void> address_in(u64 user, u64 length, net::SocketAddress& out) {
+// move_addr_to_kernel: a length over sockaddr_storage (or negative) is EINVAL. The length
+// is Linux's int, but a value that is not negative as an int is checked in all 64 bits.
+Result<void> address_in(UserPtr<u8> user, u64 length, net::SocketAddress& out) {
     if (static_cast<i32>(length) < 0 || length > net::SocketAddress::kCapacity) return Error(EINVAL);
     out = {};
     out.length = static_cast<u32>(length);
-    if (length) TRY(UserPtr<u8>(user).read_array(out.bytes, length));
+    if (length) TRY(user.read_array(out.bytes, length));
     return {};
 }
 
 // move_addr_to_user: the caller's length says how much fits; the real length is written back.
-Result<void> address_out(const net::SocketAddress& address, u64 user, u64 user_length) {
-    if (!user || !user_length) return {};
-    i32 room = TRY(UserPtr<i32>(user_length).read());
+Result<void> address_out(const net::SocketAddress& address, UserPtr<u8> user, UserPtr<i32> user_length) {
+    if (user.is_null() || user_length.is_null()) return {};
+    i32 room = TRY(user_length.read());
     if (room < 0) return Error(EINVAL);
     u32 n = static_cast<u32>(room) < address.length ? static_cast<u32>(room) : address.length;
-    if (n) TRY(UserPtr<u8>(user).write_array(address.bytes, n));
-    return UserPtr<u32>(user_length).write(address.length);
+    if (n) TRY(user.write_array(address.bytes, n));
+    return user_length.write(static_cast<i32>(address.length));
 }
 
 // Installs a new socket as a descriptor.
-Result<u64> install(RefPtr<net::Socket> socket, bool cloexec) {
-    int fd = TRY(fds().allocate(RefPtr<fs::File>(socket), cloexec));
-    return static_cast<u64>(fd);
-}
+Result<int> install(RefPtr<net::Socket> socket, bool cloexec) { return fds().allocate(RefPtr<fs::File>(socket), cloexec); }
 
 // The iovecs of a message, copied in: a few on the stack, more on the heap.
 class Vectors {
@@ -247,7 +245,7 @@ Result<u64> send_message(net::Socket& socket, const MsgHdr& header, u32 flags) {
     TRY(vectors.load(header.iov, header.iovlen));
     net::SocketAddress address;
     bool has_address = header.name && header.namelen;
-    if (has_address) TRY(address_in(header.name, header.namelen, address));
+    if (has_address) TRY(address_in(UserPtr<u8>(header.name), header.namelen, address));
     SendControl control;
     if (header.control && header.controllen) TRY(control.load(header.control, header.controllen));
     net::VectorBytes bytes(vectors.vectors(), vectors.count());
@@ -289,112 +287,101 @@ Result<u64> receive_message(net::Socket& socket, MsgHdr& header, u32 flags) {
 
 }  // namespace
 
-Result<u64> sys_socket(SyscallArgs& args) {
-    int domain = args.i32_arg(0);
-    u32 type_and_flags = static_cast<u32>(args[1]);
+Result<int> sys_socket(int domain, u32 type_and_flags, int protocol) {
     int type = static_cast<int>(type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC));
     if (type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC | 0xf)) return Error(EINVAL);
     const net::SocketFamily* family = TRY(net::find_family(domain));
     u32 status = type_and_flags & net::SOCK_NONBLOCK ? fs::O_NONBLOCK : 0;
-    auto socket = TRY(family->create(type, args.i32_arg(2), status));
+    auto socket = TRY(family->create(type, protocol, status));
     return install(socket, type_and_flags & net::SOCK_CLOEXEC);
 }
 
-Result<u64> sys_socketpair(SyscallArgs& args) {
-    int domain = args.i32_arg(0);
-    u32 type_and_flags = static_cast<u32>(args[1]);
+Result<void> sys_socketpair(int domain, u32 type_and_flags, int protocol, UserPtr<int> user_fds) {
     int type = static_cast<int>(type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC));
     if (type_and_flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC | 0xf)) return Error(EINVAL);
     const net::SocketFamily* family = TRY(net::find_family(domain));
     if (!family->create_pair) return Error(EOPNOTSUPP);
-    TRY(args.ptr<int>(3).read());  // a bad destination leaks no descriptors
+    TRY(user_fds.read());  // a bad destination leaks no descriptors
     RefPtr<net::Socket> first, second;
     u32 status = type_and_flags & net::SOCK_NONBLOCK ? fs::O_NONBLOCK : 0;
-    TRY(family->create_pair(type, args.i32_arg(2), status, first, second));
+    TRY(family->create_pair(type, protocol, status, first, second));
     bool cloexec = type_and_flags & net::SOCK_CLOEXEC;
-    int a = static_cast<int>(TRY(install(first, cloexec)));
+    int a = TRY(install(first, cloexec));
     auto b = install(second, cloexec);
     if (b.is_error()) {
         (void)fds().close(a);
         return Error(b.error());
     }
-    int both[2] = {a, static_cast<int>(b.value())};
-    if (args.ptr<int>(3).write_array(both, 2).is_error()) {
+    int both[2] = {a, b.value()};
+    if (user_fds.write_array(both, 2).is_error()) {
         (void)fds().close(both[0]);
         (void)fds().close(both[1]);
         return Error(EFAULT);
     }
-    return 0;
+    return {};
 }
 
-Result<u64> sys_bind(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
+Result<void> sys_bind(int fd, UserPtr<u8> user_address, u64 length) {
+    auto s = TRY(socket_for(fd));
     net::SocketAddress address;
-    TRY(address_in(args[1], args[2], address));
-    TRY(s.socket->bind(address));
-    return 0;
+    TRY(address_in(user_address, length, address));
+    return s.socket->bind(address);
 }
 
-Result<u64> sys_listen(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    int backlog = args.i32_arg(1);
+Result<void> sys_listen(int fd, int backlog) {
+    auto s = TRY(socket_for(fd));
     constexpr int kSomaxconn = 4096;  // net.core.somaxconn
     if (backlog < 0 || backlog > kSomaxconn) backlog = kSomaxconn;
-    TRY(s.socket->listen(backlog));
-    return 0;
+    return s.socket->listen(backlog);
 }
 
-namespace {
-Result<u64> do_accept(SyscallArgs& args, u32 flags) {
+Result<int> sys_accept4(int fd, UserPtr<u8> user_address, UserPtr<i32> user_length, u32 flags) {
     if (flags & ~(net::SOCK_NONBLOCK | net::SOCK_CLOEXEC)) return Error(EINVAL);
-    auto s = TRY(socket_for(args.fd(0)));
+    auto s = TRY(socket_for(fd));
     net::SocketAddress peer;
-    auto accepted = TRY(s.socket->accept(flags & net::SOCK_NONBLOCK, args[1] ? &peer : nullptr));
+    auto accepted = TRY(s.socket->accept(flags & net::SOCK_NONBLOCK, user_address.is_null() ? nullptr : &peer));
     // The address is written before the descriptor exists: a bad pointer loses the
     // connection (Linux closes it too) but never leaks a descriptor.
-    TRY(address_out(peer, args[1], args[2]));
+    TRY(address_out(peer, user_address, user_length));
     return install(accepted, flags & net::SOCK_CLOEXEC);
 }
-}  // namespace
 
-Result<u64> sys_accept(SyscallArgs& args) { return do_accept(args, 0); }
-Result<u64> sys_accept4(SyscallArgs& args) { return do_accept(args, static_cast<u32>(args[3])); }
-
-Result<u64> sys_connect(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    net::SocketAddress address;
-    TRY(address_in(args[1], args[2], address));
-    TRY(s.socket->connect(address));
-    return 0;
+Result<int> sys_accept(int fd, UserPtr<u8> user_address, UserPtr<i32> user_length) {
+    return sys_accept4(fd, user_address, user_length, 0);
 }
 
-Result<u64> sys_getsockname(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
+Result<void> sys_connect(int fd, UserPtr<u8> user_address, u64 length) {
+    auto s = TRY(socket_for(fd));
+    net::SocketAddress address;
+    TRY(address_in(user_address, length, address));
+    return s.socket->connect(address);
+}
+
+Result<void> sys_getsockname(int fd, UserPtr<u8> user_address, UserPtr<i32> user_length) {
+    auto s = TRY(socket_for(fd));
     net::SocketAddress address;
     TRY(s.socket->local_address(address));
-    if (!args[1] || !args[2]) return Error(EFAULT);
-    TRY(address_out(address, args[1], args[2]));
-    return 0;
+    if (user_address.is_null() || user_length.is_null()) return Error(EFAULT);
+    return address_out(address, user_address, user_length);
 }
 
-Result<u64> sys_getpeername(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
+Result<void> sys_getpeername(int fd, UserPtr<u8> user_address, UserPtr<i32> user_length) {
+    auto s = TRY(socket_for(fd));
     net::SocketAddress address;
     TRY(s.socket->peer_address(address));
-    if (!args[1] || !args[2]) return Error(EFAULT);
-    TRY(address_out(address, args[1], args[2]));
-    return 0;
+    if (user_address.is_null() || user_length.is_null()) return Error(EFAULT);
+    return address_out(address, user_address, user_length);
 }
 
-Result<u64> sys_sendto(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    u32 flags = static_cast<u32>(args[3]);
-    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    if (length && !user_memory::range_ok(args[1], length)) return Error(EFAULT);
+Result<usize> sys_sendto(int fd, UserPtr<const u8> buffer, usize length, u32 flags, UserPtr<u8> user_address,
+                         u64 address_length) {
+    auto s = TRY(socket_for(fd));
+    if (length > kMaxIo) length = kMaxIo;
+    if (length && !user_memory::range_ok(buffer.address(), length)) return Error(EFAULT);
     net::SocketAddress address;
-    bool has_address = args[4] != 0;
-    if (has_address) TRY(address_in(args[4], args[5], address));
-    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(args[1], length));
+    bool has_address = !user_address.is_null();
+    if (has_address) TRY(address_in(user_address, address_length, address));
+    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(buffer.address(), length));
     net::Message message;
     message.source = &bytes;
     message.length = length;
@@ -404,47 +391,47 @@ Result<u64> sys_sendto(SyscallArgs& args) {
                                      !(flags & net::MSG_NOSIGNAL) && s.socket->epipe_raises_sigpipe());
 }
 
-Result<u64> sys_recvfrom(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    u32 flags = static_cast<u32>(args[3]);
-    u64 length = args[2] < kMaxIo ? args[2] : kMaxIo;
-    if (length && !user_memory::range_ok(args[1], length)) return Error(EFAULT);
-    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(args[1], length));
+Result<usize> sys_recvfrom(int fd, UserPtr<u8> buffer, usize length, u32 flags, UserPtr<u8> user_address,
+                           UserPtr<i32> address_length) {
+    auto s = TRY(socket_for(fd));
+    if (length > kMaxIo) length = kMaxIo;
+    if (length && !user_memory::range_ok(buffer.address(), length)) return Error(EFAULT);
+    fs::IoBufferBytes bytes(fs::IoBuffer::from_user(buffer.address(), length));
     net::SocketAddress address;
     net::Message message;
     message.sink = &bytes;
     message.length = length;
-    message.address = args[4] ? &address : nullptr;
+    message.address = user_address.is_null() ? nullptr : &address;
     message.flags = flags;
     usize got = TRY(s.socket->receive(message));
-    if (args[4]) TRY(address_out(address, args[4], args[5]));
+    if (!user_address.is_null()) TRY(address_out(address, user_address, address_length));
     if ((flags & net::MSG_TRUNC) && message.full_length > got) return message.full_length;
     return got;
 }
 
-Result<u64> sys_sendmsg(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    MsgHdr header = TRY(args.ptr<MsgHdr>(1).read());
-    return send_message(*s.socket, header, static_cast<u32>(args[2]));
+Result<u64> sys_sendmsg(int fd, UserPtr<MsgHdr> user_header, u32 flags) {
+    auto s = TRY(socket_for(fd));
+    MsgHdr header = TRY(user_header.read());
+    return send_message(*s.socket, header, flags);
 }
 
-Result<u64> sys_recvmsg(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    MsgHdr header = TRY(args.ptr<MsgHdr>(1).read());
-    u64 got = TRY(receive_message(*s.socket, header, static_cast<u32>(args[2])));
-    TRY(args.ptr<MsgHdr>(1).write(header));
+Result<u64> sys_recvmsg(int fd, UserPtr<MsgHdr> user_header, u32 flags) {
+    auto s = TRY(socket_for(fd));
+    MsgHdr header = TRY(user_header.read());
+    u64 got = TRY(receive_message(*s.socket, header, flags));
+    TRY(user_header.write(header));
     return got;
 }
 
 // sendmmsg/recvmmsg: message by message; the count done so far when one fails (its error
-// is then the socket's to report next time, as Linux keeps it in sk_err).
-Result<u64> sys_sendmmsg(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    u64 count = args[2] < kIovMax ? args[2] : kIovMax;
-    u32 flags = static_cast<u32>(args[3]);
+// is then the socket's to report next time, as Linux keeps it in sk_err). The count is
+// Linux's unsigned int, capped here in all 64 bits.
+Result<u64> sys_sendmmsg(int fd, UserPtr<MMsgHdr> messages, u64 count, u32 flags) {
+    auto s = TRY(socket_for(fd));
+    if (count > kIovMax) count = kIovMax;
     u64 done = 0;
     for (; done < count; done++) {
-        auto entry = UserPtr<MMsgHdr>(args[1]).offset(done);
+        auto entry = messages.offset(done);
         auto header = entry.read();
         if (header.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(EFAULT));
         auto sent = send_message(*s.socket, header.value().header, flags);
@@ -454,19 +441,18 @@ Result<u64> sys_sendmmsg(SyscallArgs& args) {
     return done;
 }
 
-Result<u64> sys_recvmmsg(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    u64 count = args[2] < kIovMax ? args[2] : kIovMax;
-    u32 flags = static_cast<u32>(args[3]);
+Result<u64> sys_recvmmsg(int fd, UserPtr<MMsgHdr> messages, u64 count, u32 flags, UserPtr<Timespec> user_timeout) {
+    auto s = TRY(socket_for(fd));
+    if (count > kIovMax) count = kIovMax;
     u64 deadline = 0;
-    if (args[4]) {
-        Timespec timeout = TRY(UserPtr<Timespec>(args[4]).read());
+    if (!user_timeout.is_null()) {
+        Timespec timeout = TRY(user_timeout.read());
         if (timeout.tv_sec < 0 || timeout.tv_nsec < 0 || timeout.tv_nsec >= 1000000000) return Error(EINVAL);
         deadline = ktime::deadline_after_ns(static_cast<u64>(timeout.tv_sec) * 1000000000 + static_cast<u64>(timeout.tv_nsec));
     }
     u64 done = 0;
     for (; done < count; done++) {
-        auto entry = UserPtr<MMsgHdr>(args[1]).offset(done);
+        auto entry = messages.offset(done);
         auto read = entry.read();
         if (read.is_error()) return done ? Result<u64>(done) : Result<u64>(Error(EFAULT));
         MsgHdr header = read.value().header;
@@ -481,36 +467,34 @@ Result<u64> sys_recvmmsg(SyscallArgs& args) {
     return done;
 }
 
-Result<u64> sys_shutdown(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    int how = args.i32_arg(1);
+Result<void> sys_shutdown(int fd, int how) {
+    auto s = TRY(socket_for(fd));
     if (how < net::SHUT_RD || how > net::SHUT_RDWR) return Error(EINVAL);
-    TRY(s.socket->shutdown(how));
-    return 0;
+    return s.socket->shutdown(how);
 }
 
-Result<u64> sys_setsockopt(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    i32 length = static_cast<i32>(args[4]);
+Result<void> sys_setsockopt(int fd, int level, int name, UserPtr<const u8> user_value, i32 length) {
+    auto s = TRY(socket_for(fd));
     if (length < 0) return Error(EINVAL);
     u8 value[net::Socket::kMaxOption];
     usize n = static_cast<usize>(length) < sizeof value ? static_cast<usize>(length) : sizeof value;
-    if (n) TRY(args.ptr<u8>(3).read_array(value, n));
-    TRY(s.socket->set_option(args.i32_arg(1), args.i32_arg(2), value, n));
-    return 0;
+    if (n) TRY(user_value.read_array(value, n));
+    return s.socket->set_option(level, name, value, n);
 }
 
-Result<u64> sys_getsockopt(SyscallArgs& args) {
-    auto s = TRY(socket_for(args.fd(0)));
-    i32 room = TRY(args.ptr<i32>(4).read());
+Result<void> sys_getsockopt(int fd, int level, int name, UserPtr<u8> user_value, UserPtr<i32> user_length) {
+    auto s = TRY(socket_for(fd));
+    i32 room = TRY(user_length.read());
     if (room < 0) return Error(EINVAL);
     u8 value[net::Socket::kMaxOption];
-    usize got = TRY(s.socket->get_option(args.i32_arg(1), args.i32_arg(2), value, sizeof value));
+    usize got = TRY(s.socket->get_option(level, name, value, sizeof value));
     // As Linux: the value is cut to the caller's length, and the length says what was written.
     usize n = static_cast<usize>(room) < got ? static_cast<usize>(room) : got;
-    if (n) TRY(args.ptr<u8>(3).write_array(value, n));
-    TRY(args.ptr<u32>(4).write(static_cast<u32>(n)));
-    return 0;
+    if (n) TRY(user_value.write_array(value, n));
+    return user_length.write(static_cast<i32>(n));
 }
+
+OSPREY_CALLS(socket, socketpair, bind, listen, accept, accept4, connect, getsockname, getpeername, sendto, recvfrom,
+             sendmsg, recvmsg, sendmmsg, recvmmsg, shutdown, setsockopt, getsockopt)
 
 }  // namespace linux_abi

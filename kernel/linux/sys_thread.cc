@@ -8,7 +8,7 @@
 #include "fs/fd_table.h"
 #include "linux/futex.h"
 #include "proc/process.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "linux/thread_exit.h"
 #include "proc/user_thread.h"
 #include "sched/thread.h"
@@ -49,10 +49,10 @@ bool canonical_user(u64 address) { return address < user_memory::kUserLimit; }
 
 // The new thread's start, from the caller's registers: clone() returns 0 in it, on the
 // stack and TLS the request gives (else the caller's), with the caller's signal mask.
-UserThreadStart start_from_caller(SyscallArgs& args, const CloneRequest& request) {
+UserThreadStart start_from_caller(const TrapFrame& frame, const CloneRequest& request) {
     UserContext& caller = current_user();
     UserThreadStart start;
-    start.frame = args.frame;
+    start.frame = frame;
     start.frame.rax = 0;
     if (request.stack) start.frame.rsp = request.stack;
     start.fs_base = (request.flags & CLONE_SETTLS) ? request.tls : caller.fs_base;
@@ -70,7 +70,7 @@ constexpr u64 kForkFlags = CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CL
 // table, its dispositions and credentials; its one thread resumes from the caller's
 // registers with 0 in rax. vfork is a fork whose parent goes on at once (the child's
 // writes to memory stay its own, which a vfork child may not rely on anyway).
-Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
+Result<u64> fork_process(TrapFrame& frame, const CloneRequest& request) {
     u64 flags = request.flags;
     // CLONE_VM is taken with CLONE_VFORK only (glibc's posix_spawn): the child runs in the
     // parent's memory while the parent sleeps, until it calls execve or ends.
@@ -112,7 +112,7 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     }
     Process* child = created.value();
     child->exit_signal = static_cast<int>(flags & 0xff);
-    UserThreadStart start = start_from_caller(args, request);
+    UserThreadStart start = start_from_caller(frame, request);
     start.set_child_tid = (flags & CLONE_CHILD_SETTID) ? request.child_tid : 0;
     start.tid = child->pid();
     start.process = child;
@@ -136,9 +136,9 @@ Result<u64> fork_process(SyscallArgs& args, const CloneRequest& request) {
     return static_cast<u64>(start.tid);
 }
 
-Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
+Result<u64> do_clone(TrapFrame& frame, const CloneRequest& request) {
     u64 flags = request.flags;
-    if (!(flags & CLONE_THREAD)) return fork_process(args, request);
+    if (!(flags & CLONE_THREAD)) return fork_process(frame, request);
     if ((flags & kThreadFlags) != kThreadFlags) {
         static bool reported = false;
         if (!reported) {
@@ -151,7 +151,7 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     if (flags & ~kSupportedFlags) return Error(EINVAL);
     if ((flags & CLONE_SETTLS) && !canonical_user(request.tls)) return Error(EPERM);
     TRY(Process::current().check_task_limit());  // RLIMIT_NPROC counts threads too
-    UserThreadStart start = start_from_caller(args, request);
+    UserThreadStart start = start_from_caller(frame, request);
     start.tid = Process::current().allocate_tid();
     if (!start.tid) return Error(EAGAIN);
     // The tid words are written before the child can run: threads share the memory.
@@ -166,65 +166,68 @@ Result<u64> do_clone(SyscallArgs& args, const CloneRequest& request) {
     return static_cast<u64>(spawned.value());
 }
 
+struct CloneArgs {
+    u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
 }  // namespace
 
-Result<u64> sys_fork(SyscallArgs& args) { return fork_process(args, {SIGCHLD, 0, 0, 0, 0}); }
-Result<u64> sys_vfork(SyscallArgs& args) { return fork_process(args, {CLONE_VFORK | SIGCHLD, 0, 0, 0, 0}); }
+// fork, vfork, clone and clone3 start the child from the caller's registers.
+Result<u64> sys_fork(TrapFrame& frame) { return fork_process(frame, {SIGCHLD, 0, 0, 0, 0}); }
+Result<u64> sys_vfork(TrapFrame& frame) { return fork_process(frame, {CLONE_VFORK | SIGCHLD, 0, 0, 0, 0}); }
 
-Result<u64> sys_clone(SyscallArgs& args) {
-    // x86-64 order: flags, stack, parent_tid, child_tid, tls.
-    return do_clone(args, {args[0], args[1], args[2], args[3], args[4]});
+// x86-64 order: flags, stack, parent_tid, child_tid, tls.
+Result<u64> sys_clone(TrapFrame& frame, u64 flags, u64 stack, UserPtr<i32> parent_tid, UserPtr<i32> child_tid, u64 tls) {
+    return do_clone(frame, {flags, stack, parent_tid.address(), child_tid.address(), tls});
 }
 
-Result<u64> sys_clone3(SyscallArgs& args) {
-    struct CloneArgs {
-        u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-    };
-    u64 size = args[1];
+Result<u64> sys_clone3(TrapFrame& frame, UserPtr<CloneArgs> user_args, u64 size) {
     if (size < 64 || size > 4096) return Error(EINVAL);  // CLONE_ARGS_SIZE_VER0 is 64
     CloneArgs c{};
-    TRY(user_memory::copy_from(&c, args[0], size < sizeof c ? size : sizeof c));
+    TRY(user_memory::copy_from(&c, user_args.address(), size < sizeof c ? size : sizeof c));
     if (c.set_tid || c.set_tid_size || c.cgroup) return Error(EINVAL);
     if (c.exit_signal && (c.flags & CLONE_THREAD)) return Error(EINVAL);
     if ((c.flags & 0xff) || c.exit_signal > 64) return Error(EINVAL);  // CSIGNAL belongs in exit_signal
     if ((c.stack == 0) != (c.stack_size == 0)) return Error(EINVAL);
-    return do_clone(args,
+    return do_clone(frame,
                     {c.flags | c.exit_signal, c.stack ? c.stack + c.stack_size : 0, c.parent_tid, c.child_tid, c.tls});
 }
 
-Result<u64> sys_arch_prctl(SyscallArgs& args) {
-    switch (args.i32_arg(0)) {
+// The argument is an address to set (ARCH_SET_*) or a pointer to write to (ARCH_GET_*).
+Result<void> sys_arch_prctl(int code, u64 address) {
+    switch (code) {
         case ARCH_SET_FS:
-            if (!canonical_user(args[1])) return Error(EPERM);
-            set_current_fs_base(args[1]);
-            return 0;
+            if (!canonical_user(address)) return Error(EPERM);
+            set_current_fs_base(address);
+            return {};
         case ARCH_SET_GS:
-            if (!canonical_user(args[1])) return Error(EPERM);
-            set_current_gs_base(args[1]);
-            return 0;
-        case ARCH_GET_FS: TRY(args.ptr<u64>(1).write(current_user().fs_base)); return 0;
-        case ARCH_GET_GS: TRY(args.ptr<u64>(1).write(current_user().gs_base)); return 0;
+            if (!canonical_user(address)) return Error(EPERM);
+            set_current_gs_base(address);
+            return {};
+        case ARCH_GET_FS: return UserPtr<u64>(address).write(current_user().fs_base);
+        case ARCH_GET_GS: return UserPtr<u64>(address).write(current_user().gs_base);
     }
     return Error(EINVAL);
 }
 
-Result<u64> sys_set_tid_address(SyscallArgs& args) {
-    current_user().clear_child_tid = args[0];
+Result<int> sys_set_tid_address(UserPtr<i32> tid_word) {
+    current_user().clear_child_tid = tid_word.address();
     return current_tid();
 }
 
-Result<u64> sys_set_robust_list(SyscallArgs& args) {
-    if (args[1] != 24) return Error(EINVAL);  // sizeof(struct robust_list_head)
-    current_user().robust_list = args[0];
-    current_user().robust_list_length = args[1];
-    return 0;
+// The list head's address is kept, not read here (it is walked at exit).
+Result<void> sys_set_robust_list(u64 head, u64 length) {
+    if (length != 24) return Error(EINVAL);  // sizeof(struct robust_list_head)
+    current_user().robust_list = head;
+    current_user().robust_list_length = length;
+    return {};
 }
 
-Result<u64> sys_get_robust_list(SyscallArgs& args) {
-    if (args[0] != 0 && static_cast<i32>(args[0]) != current_tid()) return Error(ESRCH);
-    TRY(args.ptr<u64>(1).write(current_user().robust_list));
-    TRY(args.ptr<u64>(2).write(24));
-    return 0;
+// The tid is compared in all 64 bits first (Linux's is an int), as before handlers were typed.
+Result<void> sys_get_robust_list(u64 tid, UserPtr<u64> head, UserPtr<u64> length) {
+    if (tid != 0 && static_cast<i32>(tid) != current_tid()) return Error(ESRCH);
+    TRY(head.write(current_user().robust_list));
+    return length.write(24);
 }
 
 void clear_child_tid_at_exit(UserContext& user) {
@@ -234,5 +237,7 @@ void clear_child_tid_at_exit(UserContext& user) {
         if (UserPtr<i32>(user.clear_child_tid).write(0).is_ok()) futex::wake(user.clear_child_tid, 1, ~0u, true);
     }
 }
+
+OSPREY_CALLS(fork, vfork, clone, clone3, arch_prctl, set_tid_address, set_robust_list, get_robust_list)
 
 }  // namespace linux_abi

@@ -3,7 +3,7 @@
 #include "linux/abi_types.h"
 #include "proc/process.h"
 #include "linux/signals.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
 #include "sync/wait_queue.h"
@@ -42,15 +42,15 @@ Result<u64> clock_now(int clock) {
     return Error(EINVAL);
 }
 
-Result<u64> read_timespec_ns(u64 address) {
-    Timespec ts = TRY(UserPtr<Timespec>(address).read());
+Result<u64> read_timespec_ns(UserPtr<Timespec> user) {
+    Timespec ts = TRY(user.read());
     if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000) return Error(EINVAL);
     if (static_cast<u64>(ts.tv_sec) > (~0ull >> 1) / 1000000000) return ~0ull >> 1;
     return static_cast<u64>(ts.tv_sec) * 1000000000 + static_cast<u64>(ts.tv_nsec);
 }
 
-Result<void> write_timespec(u64 address, u64 ns) {
-    return UserPtr<Timespec>(address).write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns % 1000000000)});
+Result<void> write_timespec(UserPtr<Timespec> user, u64 ns) {
+    return user.write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns % 1000000000)});
 }
 
 // Sleeps until the clock reaches `deadline_ns`; EINTR when a signal arrives first.
@@ -66,63 +66,63 @@ Result<void> sleep_until(int clock, u64 deadline_ns) {
 
 }  // namespace
 
-Result<u64> sys_clock_gettime(SyscallArgs& args) {
-    u64 ns = TRY(clock_now(args.i32_arg(0)));
-    TRY(write_timespec(args[1], ns));
-    return 0;
+Result<void> sys_clock_gettime(int clock, UserPtr<Timespec> time) {
+    u64 ns = TRY(clock_now(clock));
+    return write_timespec(time, ns);
 }
 
-Result<u64> sys_clock_getres(SyscallArgs& args) {
-    TRY(clock_now(args.i32_arg(0)));
-    if (args[1]) TRY(write_timespec(args[1], 1));
-    return 0;
+Result<void> sys_clock_getres(int clock, UserPtr<Timespec> resolution) {
+    TRY(clock_now(clock));
+    if (!resolution.is_null()) TRY(write_timespec(resolution, 1));
+    return {};
 }
 
-Result<u64> sys_gettimeofday(SyscallArgs& args) {
-    if (args[0]) {
+Result<void> sys_gettimeofday(UserPtr<Timeval> time, UserPtr<u64> timezone) {
+    if (!time.is_null()) {
         u64 ns = ktime::realtime_ns();
-        TRY(UserPtr<Timeval>(args[0]).write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns / 1000 % 1000000)}));
+        TRY(time.write({static_cast<i64>(ns / 1000000000), static_cast<i64>(ns / 1000 % 1000000)}));
     }
-    if (args[1]) TRY(UserPtr<u64>(args[1]).write(0));  // struct timezone: UTC
-    return 0;
+    if (!timezone.is_null()) TRY(timezone.write(0));  // struct timezone: UTC
+    return {};
 }
 
-Result<u64> sys_time(SyscallArgs& args) {
+Result<u64> sys_time(UserPtr<i64> time) {
     u64 seconds = ktime::realtime_ns() / 1000000000;
-    if (args[0]) TRY(UserPtr<i64>(args[0]).write(static_cast<i64>(seconds)));
+    if (!time.is_null()) TRY(time.write(static_cast<i64>(seconds)));
     return seconds;
 }
 
-Result<u64> sys_nanosleep(SyscallArgs& args) {
-    u64 ns = TRY(read_timespec_ns(args[0]));
+Result<void> sys_nanosleep(UserPtr<Timespec> duration, UserPtr<Timespec> remaining) {
+    u64 ns = TRY(read_timespec_ns(duration));
     u64 start = ktime::monotonic_ns();
     auto slept = sleep_until(CLOCK_MONOTONIC, start + ns);
     if (slept.is_error()) {
-        if (args[1]) {
+        if (!remaining.is_null()) {
             u64 elapsed = ktime::monotonic_ns() - start;
-            TRY(write_timespec(args[1], elapsed < ns ? ns - elapsed : 0));
+            TRY(write_timespec(remaining, elapsed < ns ? ns - elapsed : 0));
         }
         return Error(slept.error());
     }
-    return 0;
+    return {};
 }
 
-Result<u64> sys_clock_nanosleep(SyscallArgs& args) {
-    int clock = args.i32_arg(0);
+Result<void> sys_clock_nanosleep(int clock, int flags, UserPtr<Timespec> request, UserPtr<Timespec> remaining) {
     if (clock == CLOCK_THREAD_CPUTIME_ID) return Error(EINVAL);
-    u64 ns = TRY(read_timespec_ns(args[2]));
+    u64 ns = TRY(read_timespec_ns(request));
     u64 now = TRY(clock_now(clock));
-    bool absolute = args[1] & TIMER_ABSTIME;
+    bool absolute = flags & TIMER_ABSTIME;
     u64 deadline = absolute ? ns : now + ns;
     auto slept = sleep_until(clock, deadline);
     if (slept.is_error()) {
-        if (!absolute && args[3]) {
+        if (!absolute && !remaining.is_null()) {
             u64 later = clock_now(clock).value_or(deadline);
-            TRY(write_timespec(args[3], later < deadline ? deadline - later : 0));
+            TRY(write_timespec(remaining, later < deadline ? deadline - later : 0));
         }
         return Error(slept.error());
     }
-    return 0;
+    return {};
 }
+
+OSPREY_CALLS(clock_gettime, clock_getres, gettimeofday, time, nanosleep, clock_nanosleep)
 
 }  // namespace linux_abi

@@ -2,7 +2,7 @@
 #include "fs/fd_table.h"
 #include "fs/timerfd.h"
 #include "proc/process.h"
-#include "linux/syscalls.h"
+#include "linux/syscall_adapter.h"
 
 namespace linux_abi {
 
@@ -33,25 +33,25 @@ Result<RefPtr<fs::File>> timerfd(int fd) {
 
 }  // namespace
 
-Result<u64> sys_timerfd_create(SyscallArgs& args) {
-    u32 flags = static_cast<u32>(args[1]);
-    auto file = TRY(fs::create_timerfd(args.i32_arg(0), flags));
-    return static_cast<u64>(TRY(Process::current().fds().allocate(file, flags & fs::TFD_CLOEXEC)));
+Result<int> sys_timerfd_create(int clock, u32 flags) {
+    auto file = TRY(fs::create_timerfd(clock, flags));
+    return Process::current().fds().allocate(file, flags & fs::TFD_CLOEXEC);
 }
 
-Result<u64> sys_timerfd_settime(SyscallArgs& args) {
-    auto file = TRY(timerfd(args.fd(0)));
-    ItimerSpec its = TRY(args.ptr<ItimerSpec>(2).read());
+Result<void> sys_timerfd_settime(int fd, u32 flags, UserPtr<ItimerSpec> new_value, UserPtr<ItimerSpec> old_value) {
+    auto file = TRY(timerfd(fd));
+    ItimerSpec its = TRY(new_value.read());
     fs::TimerSpec spec{TRY(to_ns(its.interval_sec, its.interval_nsec)), TRY(to_ns(its.value_sec, its.value_nsec))};
-    fs::TimerSpec old = TRY(fs::timerfd_settime(*file, static_cast<u32>(args[1]), spec));
-    if (args[3]) TRY(args.ptr<ItimerSpec>(3).write(to_itimerspec(old)));
-    return 0;
+    fs::TimerSpec old = TRY(fs::timerfd_settime(*file, flags, spec));
+    if (!old_value.is_null()) TRY(old_value.write(to_itimerspec(old)));
+    return {};
 }
 
-Result<u64> sys_timerfd_gettime(SyscallArgs& args) {
-    auto file = TRY(timerfd(args.fd(0)));
-    TRY(args.ptr<ItimerSpec>(1).write(to_itimerspec(fs::timerfd_gettime(*file))));
-    return 0;
+Result<void> sys_timerfd_gettime(int fd, UserPtr<ItimerSpec> value) {
+    auto file = TRY(timerfd(fd));
+    return value.write(to_itimerspec(fs::timerfd_gettime(*file)));
 }
+
+OSPREY_CALLS(timerfd_create, timerfd_settime, timerfd_gettime)
 
 }  // namespace linux_abi

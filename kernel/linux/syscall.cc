@@ -37,11 +37,12 @@ struct TraceLine {
     text::BufferSink sink{text, sizeof text};
 };
 
-void trace_entry(TraceLine& line, u64 number, const SyscallArgs& args, const SyscallEntry& entry) {
+void trace_entry(TraceLine& line, u64 number, const TrapFrame& frame, const SyscallEntry* entry) {
     const char* name = syscall_name(number);
     text::format_to(line.sink, "[{}] {}(", current_tid(), name ? name : "?");
-    unsigned count = entry.handler ? entry.argument_count : 6;
-    for (unsigned i = 0; i < count; i++) text::format_to(line.sink, i ? ", {:#x}" : "{:#x}", args[i]);
+    unsigned count = entry ? entry->argument_count : 6;
+    for (unsigned i = 0; i < count; i++)
+        text::format_to(line.sink, i ? ", {:#x}" : "{:#x}", syscall_argument(frame, i));
     text::format_to(line.sink, ")");
     if (number == SYS_exit || number == SYS_exit_group) klog::print("{} = ?\n", line.sink.view());
 }
@@ -67,17 +68,15 @@ using namespace linux_abi;
 extern "C" void syscall_dispatch(TrapFrame* frame) {
     u64 number = frame->vector;  // the syscall number, as it came in rax
     current_thread()->m_user->frame = frame;
-    SyscallArgs args{*frame};
-    const SyscallEntry& entry = syscall_entry(number);
+    const SyscallEntry* entry = syscall_entry(number);
     TraceLine line;
-    if (g_tracing) trace_entry(line, number, args, entry);
+    if (g_tracing) trace_entry(line, number, *frame, entry);
     i64 result;
-    if (!entry.handler) {
+    if (!entry) {
         report_unimplemented(number);
         result = -ENOSYS;
     } else {
-        auto r = entry.handler(args);
-        result = r.is_ok() ? static_cast<i64>(r.value()) : -static_cast<i64>(r.error());
+        result = entry->invoke(*frame);
     }
     if (g_tracing) trace_result(line, result);
     // rt_sigreturn restores the whole frame, rax included; its result is that rax.

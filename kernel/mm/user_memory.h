@@ -51,10 +51,12 @@ Result<void> fault_in(u64 address, u64 length, bool write);
 }  // namespace user_memory
 
 // A typed user pointer: the only way system calls read and write application memory.
+// UserPtr<const T> says the call only reads it (write's buffer, a path).
 template <typename T>
 class UserPtr {
 public:
     static_assert(std::is_trivially_copyable_v<T> || std::is_void_v<T>);
+    using Value = std::remove_const_t<T>;
     UserPtr() = default;
     explicit UserPtr(u64 address) : m_address(address) {}
 
@@ -62,13 +64,13 @@ public:
     bool is_null() const { return m_address == 0; }
     UserPtr offset(u64 elements) const { return UserPtr(m_address + elements * sizeof(T)); }
 
-    Result<T> read() const {
-        T value;
+    Result<Value> read() const {
+        Value value;
         TRY(user_memory::copy_from(&value, m_address, sizeof(T)));
         return value;
     }
     Result<void> write(const T& value) const { return user_memory::copy_to(m_address, &value, sizeof(T)); }
-    Result<void> read_array(T* out, usize count) const {
+    Result<void> read_array(Value* out, usize count) const {
         if (count > ~0ull / sizeof(T)) return Error(EFAULT);
         return user_memory::copy_from(out, m_address, count * sizeof(T));
     }
