@@ -66,15 +66,21 @@ struct FakeInstall {
         search.default_directories = {host.path("system")};
     }
     bool has(const ImageTree& tree, const std::string& relative) const { return in_image(tree, host.path(relative)); }
+    // Adds the host folder `relative` at its own path and resolves what its programs (and
+    // its scripts, unless told not to) need: the notes that gave.
+    std::vector<std::string> add_and_resolve(ImageTree& tree, const std::string& relative, bool scripts = true) {
+        std::string error;
+        std::vector<std::string> notes;
+        EXPECT_TRUE(add_host_tree(tree, {host.path(relative), host.path(relative)}, error)) << error;
+        EXPECT_TRUE(add_tree_dependencies(tree, {{host.path(relative)}, scripts, ""}, search, notes, error)) << error;
+        return notes;
+    }
 };
 
 TEST(TreeDependencies, AnAddedProgramGetsItsInterpreterAndLibraries) {
     FakeInstall f;
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("bin"), f.host.path("bin")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("bin")}, true, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "bin");
     EXPECT_TRUE(notes.empty()) << notes[0];
     EXPECT_TRUE(f.has(tree, "lib/ld.so"));
     EXPECT_TRUE(f.has(tree, "lib/libfoo.so.1"));
@@ -104,10 +110,7 @@ TEST(TreeDependencies, AMissingLibraryIsANoteAndFilesThatNeverRunAreNotRead) {
     // Not executable and not a shared object: data, whatever it needs.
     f.host.write("bin/data.bin", make_elf({.needed = {"libother.so.1"}}), 0644);
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("bin"), f.host.path("bin")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("bin")}, true, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "bin");
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_NE(notes[0].find("libmissing.so.9"), std::string::npos) << notes[0];
     EXPECT_NE(notes[0].find("bin/broken"), std::string::npos) << notes[0];
@@ -118,10 +121,7 @@ TEST(TreeDependencies, AScriptGetsItsInterpreterFromTheHostResolvedInTurn) {
     FakeInstall f;
     f.host.write_text("scripts/run", "#!" + f.host.path("bin/prog") + " -x\necho\n", 0755);
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("scripts"), f.host.path("scripts")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("scripts")}, true, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "scripts");
     EXPECT_TRUE(notes.empty()) << notes[0];
     EXPECT_TRUE(f.has(tree, "bin/prog"));
     EXPECT_TRUE(f.has(tree, "lib/libfoo.so.1"));
@@ -133,10 +133,7 @@ TEST(TreeDependencies, AnInterpreterThatIsAScriptBringsItsOwn) {
     f.host.write_text("bin/wrapper", "#!" + f.host.path("bin/prog") + "\n", 0755);
     f.host.write_text("scripts/run", "#!" + f.host.path("bin/wrapper") + "\n", 0755);
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("scripts"), f.host.path("scripts")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("scripts")}, true, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "scripts");
     EXPECT_TRUE(notes.empty()) << notes[0];
     EXPECT_TRUE(f.has(tree, "bin/wrapper"));
     EXPECT_TRUE(f.has(tree, "bin/prog"));
@@ -166,10 +163,7 @@ TEST(TreeDependencies, AScriptWhoseInterpreterIsNowhereIsANote) {
     f.host.write_text("scripts/run", "#!/no/such/interpreter\n", 0755);
     f.host.write_text("scripts/not-executable", "#!/no/such/either\n", 0644);
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("scripts"), f.host.path("scripts")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("scripts")}, true, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "scripts");
     ASSERT_EQ(notes.size(), 1u);
     EXPECT_NE(notes[0].find("/no/such/interpreter"), std::string::npos) << notes[0];
 }
@@ -198,10 +192,7 @@ TEST(TreeDependencies, ScriptsAreLeftAloneWhenNotAsked) {
     FakeInstall f;
     f.host.write_text("scripts/run", "#!" + f.host.path("bin/prog") + "\n", 0755);
     ImageTree tree;
-    std::string error;
-    ASSERT_TRUE(add_host_tree(tree, {f.host.path("scripts"), f.host.path("scripts")}, error)) << error;
-    std::vector<std::string> notes;
-    ASSERT_TRUE(add_tree_dependencies(tree, {{f.host.path("scripts")}, false, ""}, f.search, notes, error)) << error;
+    std::vector<std::string> notes = f.add_and_resolve(tree, "scripts", false);
     EXPECT_FALSE(f.has(tree, "bin/prog"));
 }
 
