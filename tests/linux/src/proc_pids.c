@@ -442,13 +442,14 @@ static void read_all_of(int pid) {
 }
 
 static void churn(const char *program) {
-    int stop[2];
-    if (pipe(stop) < 0) return;
+    int stop[2], started[2];
+    if (pipe(stop) < 0 || pipe(started) < 0) return;
     int parent = getpid();
     fflush(stdout);
     pid_t reader = fork();
     if (reader == 0) {
         close(stop[1]);
+        close(started[0]);
         fcntl(stop[0], F_SETFL, O_NONBLOCK);
         long rounds = 0;
         char byte;
@@ -463,11 +464,17 @@ static void churn(const char *program) {
                 if (pid > 0 && read_stat(path, &f) == 0 && (f.ppid == parent || pid == parent)) read_all_of(pid);
             }
             if (proc) closedir(proc);
-            rounds++;
+            // The children start after a first round: on a busy host the reader may not run
+            // before all 300 have come and gone.
+            if (rounds++ == 0) close(started[1]);
         }
         _exit(rounds > 0 ? 0 : 1);
     }
     close(stop[0]);
+    close(started[1]);
+    char byte;
+    (void)read(started[0], &byte, 1);  // end of file: the reader's first round is done
+    close(started[0]);
     int exited = 0;
     for (int i = 0; i < 300; i++) {
         pid_t child = fork();
