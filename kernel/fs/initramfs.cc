@@ -34,6 +34,11 @@ Result<void> init(std::span<const u8> archive) {
 
 bool present() { return !g_archive.empty(); }
 
+bool holds(const void* address, usize length) {
+    auto at = reinterpret_cast<uptr>(address), start = reinterpret_cast<uptr>(g_archive.data());
+    return at >= start && at - start <= g_archive.size() && length <= g_archive.size() - (at - start);
+}
+
 Result<FileData> find(std::string_view path) {
     cpio::Reader reader(g_archive);
     for (;;) {

@@ -14,6 +14,9 @@ namespace initramfs {
 // Remembers the archive (kept reserved by the memory manager) and checks it.
 Result<void> init(std::span<const u8> archive);
 bool present();
+// True when [address, address + length) lies in the archive's memory: pages there are never
+// freed, so a mapping may use them in place (ramfs keeps a file's whole pages there).
+bool holds(const void* address, usize length);
 
 struct FileData {
     std::span<const u8> bytes;

@@ -109,6 +109,14 @@ public:
     // For shared mappings: the physical frame holding the page at `offset` (the file's own
     // page, kept as long as the file). ENXIO past the end, ENODEV if it has none.
     virtual Result<u64> page_frame(u64 offset);
+    // For private mappings: the frame holding the page at `offset` when it may be mapped in
+    // place, read-only, until the mapping writes to it (a whole page of the file in the boot
+    // image, which is never freed and is the file's own page: later writes to the file show
+    // through, as on Linux). ENODEV when the page must be copied.
+    virtual Result<u64> lendable_frame(u64 offset) {
+        (void)offset;
+        return Error(ENODEV);
+    }
 
     // Symlinks: the target, copied into out (not terminated); returns its length.
     virtual Result<usize> readlink(char* out, usize capacity);

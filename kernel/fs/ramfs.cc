@@ -6,6 +6,7 @@
 #include <new>
 
 #include "arch/x86_64/layout.h"
+#include "fs/initramfs.h"
 #include "mm/frames.h"
 #include "mm/heap.h"
 
@@ -261,6 +262,19 @@ public:
         return m_pages ? std::span<const u8>() : m_backing;
     }
 
+    Result<u64> lendable_frame(u64 offset) override {
+        if (type() != InodeType::Regular || offset % kPage) return Error(ENODEV);
+        MutexLocker lock(m_lock);
+        const u8* page = nullptr;
+        if (!m_pages) {
+            if (offset < m_backing.size() && m_backing.size() - offset >= kPage) page = m_backing.data() + offset;
+        } else if (offset / kPage < m_page_count) {
+            page = m_pages[offset / kPage];
+        }
+        if (!page || !in_archive(page)) return Error(ENODEV);
+        return layout::virt_to_phys_direct(page);
+    }
+
     Result<u64> page_frame(u64 offset) override {
         if (type() != InodeType::Regular) return Error(ENODEV);
         MutexLocker lock(m_lock);
@@ -344,6 +358,14 @@ private:
         u64 size = m_size;
         m_size = 0;
         for (u64 at = 0; at < size; at += kPage) {
+            // A whole page on a page boundary in the boot image stays where it is, as the
+            // file's page: mappings may have it in place (lendable_frame). The rest is copied
+            // (a last partial page shares its frame with the archive's next entry).
+            u8* in_place = const_cast<u8*>(backing.data() + at);
+            if (size - at >= kPage && in_archive(in_place)) {
+                TRY(page_for_write(at / kPage, in_place));
+                continue;
+            }
             u8* page = TRY(page_for_write(at / kPage));
             memcpy(page, backing.data() + at, size - at < kPage ? size - at : kPage);
         }
@@ -352,7 +374,13 @@ private:
         return {};
     }
 
-    Result<u8*> page_for_write(u64 page) {
+    // A page of the boot image on a page boundary: never freed, and only ever this file's.
+    static bool in_archive(const u8* page) {
+        return reinterpret_cast<uptr>(page) % kPage == 0 && initramfs::holds(page, kPage);
+    }
+
+    // The file's page `page`, made (zeroed, or `in_place` when given) if it has none.
+    Result<u8*> page_for_write(u64 page, u8* in_place = nullptr) {
         if (page >= m_page_capacity) {
             u64 capacity = m_page_capacity ? m_page_capacity : 8;
             while (capacity <= page) capacity *= 2;
@@ -365,7 +393,9 @@ private:
             m_page_capacity = capacity;
         }
         if (page >= m_page_count) m_page_count = page + 1;
-        if (!m_pages[page]) {
+        if (!m_pages[page] && in_place) {
+            m_pages[page] = in_place;
+        } else if (!m_pages[page]) {
             auto frame = frames::allocate(0);
             if (frame.is_error()) return Error(ENOSPC);
             m_pages[page] = static_cast<u8*>(layout::phys_to_virt(frame.value()));
@@ -376,7 +406,7 @@ private:
 
     void release_pages(u64 first) {
         for (u64 i = first; i < m_page_count; i++) {
-            if (m_pages[i]) frames::free(layout::virt_to_phys_direct(m_pages[i]));
+            if (m_pages[i] && !in_archive(m_pages[i])) frames::free(layout::virt_to_phys_direct(m_pages[i]));
             m_pages[i] = nullptr;
         }
         if (first < m_page_count) m_page_count = first;

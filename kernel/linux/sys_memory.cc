@@ -17,7 +17,8 @@ using mm::MAP_TYPE;
 
 namespace {
 
-// Pages of a file: private mappings copy them, shared ones map the file's own pages.
+// Pages of a file: private mappings copy them (or map them in place until written, when
+// they are whole pages in the boot image), shared ones map the file's own pages.
 // /proc/self/maps names the mapping by the name the file was opened by.
 class InodeBacking final : public Backing {
 public:
@@ -29,6 +30,7 @@ public:
         return {};
     }
     Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset); }
+    Result<u64> lendable_frame(u64 offset) override { return m_inode->lendable_frame(offset); }
     fs::Dentry* dentry() const override { return m_name.get(); }
     bool freed_with_last_mapping() const override { return true; }
 

@@ -5,6 +5,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
+#include "fs/initramfs.h"
 #include "mm/frames.h"
 #include "mm/shared_anonymous.h"
 
@@ -18,6 +19,9 @@ constexpr u64 kMinMapAddress = 0x10000;  // vm.mmap_min_addr: the null page and 
 constexpr u64 kProtNoneFrame = 1ull << 9;
 // A page of a shared file mapping: the frame is the file's, never freed with the mapping.
 constexpr u64 kSharedFrame = 1ull << 10;
+// With kSharedFrame, in a private mapping: a lent frame (Backing::lendable_frame), mapped
+// read-only; the first write copies it (as copy-on-write), and the copy is the mapping's.
+constexpr u64 kLentFrame = 1ull << 11;
 
 u32 vma_flags(u32 map_flags, bool file) {
     u32 flags = 0;
@@ -137,6 +141,13 @@ void AddressSpace::release_unmapped(const Unmapped& unmapped) {
     }
 }
 
+Result<u64> FileImage::lendable_frame(u64 offset) {
+    const u8* page = data + offset;
+    if (offset > size || size - offset < kPage || reinterpret_cast<uptr>(page) % kPage || !initramfs::holds(page, kPage))
+        return Error(ENODEV);
+    return layout::virt_to_phys_direct(page);
+}
+
 Result<void> FileImage::fill(u64 offset, u8* page) {
     u64 filled = 0;
     if (offset < size) {
@@ -225,10 +236,12 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
             u64* entry = m_table.pte(v);
             if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
             u64 phys = *entry & paging::kAddressMask;
-            u64 shared = *entry & kSharedFrame;
+            u64 shared = *entry & (kSharedFrame | kLentFrame);
             u64 flags = prot == mm::kProtNone ? kProtNoneFrame : paging::user_page_flags(prot);
-            // A private page still shared since fork stays read-only: its first write copies.
+            // A private page still shared since fork stays read-only: its first write copies;
+            // so does a lent one.
             if (!shared && !r.attrs.shared() && frames::is_shared(phys)) flags &= ~u64(paging::kWritable);
+            if (shared & kLentFrame) flags &= ~u64(paging::kWritable);
             *entry = phys | shared | flags;
             m_table.invalidate(v);
         }
@@ -261,8 +274,10 @@ Result<u64> AddressSpace::mremap(u64 old_address, u64 old_length, u64 new_length
                 u64 phys = value & paging::kAddressMask;
                 // Build the page table path to the new place, then install the old entry.
                 if (m_table.map(move.new_start + i, phys, kPage, paging::kUser).is_error()) {
-                    frames::release(phys);
-                    m_resident_pages--;
+                    if (!(value & kSharedFrame)) {  // a file's page is the file's
+                        frames::release(phys);
+                        m_resident_pages--;
+                    }
                     continue;
                 }
                 *m_table.pte(move.new_start + i) = value;
@@ -362,6 +377,13 @@ Result<void> AddressSpace::back_page(u64 page, const mm::VmaAttrs& attrs, u64 ar
         *m_table.pte(page) |= kSharedFrame;
         return {};
     }
+    if (file && attrs.prot != mm::kProtNone) {
+        if (auto lent = file->lendable_frame(file_offset); lent.is_ok()) {
+            TRY(m_table.map(page, lent.value(), kPage, flags & ~(paging::kPresent | paging::kWritable)));
+            *m_table.pte(page) |= kSharedFrame | kLentFrame;
+            return {};
+        }
+    }
     u64 frame = TRY(frames::allocate(0));
     u8* bytes = static_cast<u8*>(layout::phys_to_virt(frame));
     if (file) {
@@ -388,6 +410,7 @@ AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
     if (u64* entry = m_table.pte(page); entry && (*entry & paging::kPresent)) {
         // Another thread backed it first, or a write to a page fork shared.
         if ((access & mm::kProtWrite) && !(*entry & paging::kWritable)) {
+            if (*entry & kLentFrame) return copy_lent(page, entry, area->attrs().prot);
             if (area->attrs().shared() || (*entry & kSharedFrame)) return FaultResult::Denied;
             return copy_on_write(page, entry, area->attrs().prot);
         }
@@ -395,6 +418,16 @@ AddressSpace::FaultResult AddressSpace::fault_locked(u64 address, u32 access) {
     }
     if (auto backed = back_page(page, area->attrs(), area->start()); backed.is_error())
         return backed.error() == ENXIO ? FaultResult::BeyondFile : FaultResult::OutOfMemory;
+    return FaultResult::Handled;
+}
+
+AddressSpace::FaultResult AddressSpace::copy_lent(u64 page, u64* entry, u32 prot) {
+    auto copy = frames::allocate(0);
+    if (copy.is_error()) return FaultResult::OutOfMemory;
+    memcpy(layout::phys_to_virt(copy.value()), layout::phys_to_virt(*entry & paging::kAddressMask), kPage);
+    *entry = copy.value() | paging::user_page_flags(prot);
+    m_table.invalidate(page);
+    m_resident_pages++;
     return FaultResult::Handled;
 }
 
@@ -500,7 +533,8 @@ Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
 u64 AddressSpace::shared_physical(u64 address) {
     MutexLocker lock(m_lock);
     u64* entry = m_table.pte(align_down(address, kPage));
-    if (!entry || !(*entry & paging::kPresent) || !(*entry & kSharedFrame)) return 0;
+    // A lent page belongs to a private mapping: a futex there is the address space's.
+    if (!entry || !(*entry & paging::kPresent) || !(*entry & kSharedFrame) || (*entry & kLentFrame)) return 0;
     return (*entry & paging::kAddressMask) | (address & (kPage - 1));
 }
 

@@ -13,7 +13,8 @@
 namespace mm {
 
 // What a file mapping's pages come from. A private mapping copies a page on first touch
-// (fill); a shared one maps the file's own page (shared_frame), so writes reach the file.
+// (fill), or maps a lendable frame read-only until its first write; a shared one maps the
+// file's own page (shared_frame), so writes reach the file.
 class Backing {
 public:
     virtual ~Backing() = default;
@@ -22,6 +23,10 @@ public:
     // The physical frame holding the file's page at `offset`; ENODEV if not shareable,
     // ENXIO past the end of the file (SIGBUS).
     virtual Result<u64> shared_frame(u64 offset) { (void)offset; return Error(ENODEV); }
+    // For a private mapping: a frame holding the page at `offset` that may be mapped in
+    // place, read-only, until the mapping writes to the page (then it gets a copy). Such a
+    // frame is never freed (a page of the boot image). ENODEV: the page is copied (fill).
+    virtual Result<u64> lendable_frame(u64 offset) { (void)offset; return Error(ENODEV); }
     // True when even a private mapping maps shared_frame's pages in place instead of
     // copies: the vDSO's time page, which only the kernel writes.
     virtual bool maps_in_place() const { return false; }
@@ -50,6 +55,10 @@ struct FileImage final : Backing {
     FileImage(const u8* data, u64 size, RefPtr<fs::Dentry> file)
         : data(data), size(size), name(""), file(static_cast<RefPtr<fs::Dentry>&&>(file)), owned_by_mappings(true) {}
     Result<void> fill(u64 offset, u8* page) override;
+    // Whole pages of a program in the boot image, on a page boundary there: the code of
+    // every process running the program is the same frames (TCG, like a CPU's caches,
+    // keeps what it learnt about them from one exec to the next).
+    Result<u64> lendable_frame(u64 offset) override;
     bool freed_with_last_mapping() const override { return owned_by_mappings; }
     fs::Dentry* dentry() const override { return file.get(); }
     const char* path() const override { return name; }
@@ -162,6 +171,8 @@ private:
     FaultResult fault_locked(u64 address, u32 access);
     // A write to a private page fork left read-only: copies it unless nobody else has it.
     FaultResult copy_on_write(u64 page, u64* entry, u32 prot);
+    // A write to a lent page (kLentFrame): the mapping gets a copy of its own.
+    FaultResult copy_lent(u64 page, u64* entry, u32 prot);
     // fork: the page mappings of one area into child's table.
     Result<void> share_pages(AddressSpace& child, const mm::Vma& area);
     void release_pages(u64 start, u64 end);

@@ -48,6 +48,13 @@ u32 byte_sum(std::span<const u8> data) {
     return sum;
 }
 
+// ELF files of a page or more: the kernel maps their pages in place when their data starts
+// on a page boundary in the archive (and the archive on one in memory).
+bool starts_page_aligned(u32 mode, std::span<const u8> data) {
+    return (mode & kTypeMask) == kTypeRegular && data.size() >= kProgramAlignment && data[0] == 0x7f &&
+           data[1] == 'E' && data[2] == 'L' && data[3] == 'F';
+}
+
 bool contains_nul(std::string_view text) {
     for (char c : text)
         if (c == '\0') return true;
@@ -111,9 +118,14 @@ Result<std::optional<Entry>> Reader::next() {
     if (name_size > size - name_start) return fail("entry name extends beyond the archive", start);
     const char* name = reinterpret_cast<const char*>(m_archive.data() + name_start);
     if (name[name_size - 1] != '\0') return fail("entry name has no terminating NUL", start);
-    entry.name = std::string_view(name, name_size - 1);
+    // The name ends at its first NUL; more NULs may follow it (padding that places the data
+    // on a page boundary, see NewcWriter), but nothing else.
+    usize name_length = 0;
+    while (name[name_length] != '\0') ++name_length;
+    entry.name = std::string_view(name, name_length);
     if (entry.name.empty()) return fail("entry has an empty name", start);
-    if (contains_nul(entry.name)) return fail("entry name contains a NUL byte", start);
+    for (usize i = name_length; i < name_size; ++i)
+        if (name[i] != '\0') return fail("entry name contains a NUL byte", start);
 
     const u64 data_start = align_up(name_start + name_size, 4);
     const u64 data_size = fields[FileSize];
@@ -211,14 +223,22 @@ Result<void> NewcWriter::write_entry(std::string_view name, const Header& header
     fields[Nlink] = header.nlink;
     fields[Mtime] = header.mtime;
     fields[FileSize] = header.filesize;
-    fields[NameSize] = static_cast<u32>(name.size() + 1);
+    // A program's data starts on a page boundary: the name takes as many NULs as that needs.
+    u64 name_size = name.size() + 1;
+    if (starts_page_aligned(header.mode, data))
+        name_size += (kProgramAlignment - (m_written + kHeaderSize + name_size) % kProgramAlignment) % kProgramAlignment;
+    fields[NameSize] = static_cast<u32>(name_size);
     fields[Check] = header.check;
     for (usize i = 0; i < kFieldCount; ++i) format_hex8(fields[i], bytes + kMagicLength + 8 * i);
 
     TRY(emit(bytes));
     TRY(emit({reinterpret_cast<const u8*>(name.data()), name.size()}));
-    static constexpr u8 kNul[1] = {0};
-    TRY(emit(kNul));
+    static constexpr u8 kNuls[256] = {};
+    for (u64 nuls = name_size - name.size(); nuls;) {
+        u64 chunk = nuls < sizeof kNuls ? nuls : sizeof kNuls;
+        TRY(emit({kNuls, chunk}));
+        nuls -= chunk;
+    }
     TRY(pad());
     TRY(emit(data));
     return pad();

@@ -3,7 +3,7 @@
 // host tool writes one with NewcWriter.
 //
 // Layout: each entry is a 110-byte ASCII header (magic + 13 fields of 8 hex digits), the
-// name with its NUL, zero padding to a multiple of 4, the data (file contents or symlink
+// name with its NUL (and possibly more NULs: see kProgramAlignment), zero padding to a multiple of 4, the data (file contents or symlink
 // target), zero padding to a multiple of 4. Offsets are counted from the archive's start.
 // The entry named "TRAILER!!!" ends the archive.
 //
@@ -38,6 +38,11 @@ constexpr u32 kPermissionMask = 07777;  // rwx bits with setuid, setgid and stic
 
 constexpr usize kHeaderSize = 110;
 constexpr std::string_view kTrailerName = "TRAILER!!!";
+// Where NewcWriter starts the data of an ELF file of at least this size: on a multiple of
+// it from the archive's start, the name padded with NULs to get there (Linux's initramfs
+// reader and Reader take a name up to its first NUL), so that a kernel can map the file's
+// pages where they lie.
+constexpr usize kProgramAlignment = 4096;
 // Longest name the writer stores (PATH_MAX without its NUL); the reader takes any length.
 constexpr usize kMaxNameLength = 4095;
 

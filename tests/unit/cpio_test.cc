@@ -185,6 +185,37 @@ TEST(CpioWriter, DataOfEveryLengthSurvivesPadding) {
     }
 }
 
+// An ELF file's bytes: the magic, then `size` bytes in all.
+std::string elf_bytes(usize size) {
+    std::string bytes = "\x7f" "ELF";
+    while (bytes.size() < size) bytes.push_back(static_cast<char>('a' + bytes.size() % 26));
+    return bytes;
+}
+
+TEST(CpioWriter, ProgramsDataStartsOnAPageBoundary) {
+    VectorSink sink;
+    NewcWriter writer(sink);
+    ASSERT_TRUE(writer.add_file("etc/motd", 0644, 0, 0, 0, as_bytes("hello\n")).is_ok());
+    std::string program = elf_bytes(5000), small = elf_bytes(100), text(8192, 't');
+    ASSERT_TRUE(writer.add_file("usr/bin/prog", 0755, 0, 0, 0, as_bytes(program)).is_ok());
+    ASSERT_TRUE(writer.add_file("usr/bin/small", 0755, 0, 0, 0, as_bytes(small)).is_ok());
+    ASSERT_TRUE(writer.add_file("usr/share/text", 0644, 0, 0, 0, as_bytes(text)).is_ok());
+    ASSERT_TRUE(writer.add_file("usr/lib/libx.so", 0644, 0, 0, 0, as_bytes(program)).is_ok());
+    ASSERT_TRUE(writer.finish().is_ok());
+    auto entries = read_all(sink.bytes_);
+    ASSERT_EQ(entries.size(), 5u);
+    auto offset = [&](const Entry& e) { return static_cast<usize>(e.data.data() - sink.bytes_.data()); };
+    EXPECT_EQ(entries[1].name, "usr/bin/prog");
+    EXPECT_EQ(as_string(entries[1].data), program);
+    EXPECT_EQ(offset(entries[1]) % cpio::kProgramAlignment, 0u);
+    EXPECT_EQ(entries[4].name, "usr/lib/libx.so");
+    EXPECT_EQ(offset(entries[4]) % cpio::kProgramAlignment, 0u);
+    // Smaller than a page, or not a program: packed as before.
+    EXPECT_EQ(as_string(entries[2].data), small);
+    EXPECT_NE(offset(entries[2]) % cpio::kProgramAlignment, 0u);
+    EXPECT_NE(offset(entries[3]) % cpio::kProgramAlignment, 0u);
+}
+
 TEST(CpioWriter, CrcFormatStoresAVerifiedChecksum) {
     VectorSink sink;
     NewcWriter writer(sink, cpio::Format::Crc);
@@ -288,6 +319,8 @@ TEST(CpioReader, MalformedArchivesAreRefusedWithAReason) {
               "entry has an empty name");
     EXPECT_EQ(problem(header("070701", 0100644, 0, 4) + std::string("a\0b\0", 4) + trailer()),
               "entry name contains a NUL byte");
+    // NULs after the name's own are padding (the writer's page alignment), not a new name.
+    EXPECT_EQ(problem(header("070701", 0100644, 0, 8) + std::string("ab\0\0\0\0\0\0\0\0", 10) + trailer()), "");
     EXPECT_EQ(problem(header("070701", 0100644, 0, 0xffffffff) + "f"),
               "entry name extends beyond the archive");
 
@@ -438,6 +471,8 @@ TEST(CpioHost, GnuCpioExtractsWhatTheWriterMade) {
         ASSERT_TRUE(writer.add_file("bin/seven", 0644, 0, 0, 1600000000, as_bytes("1234567"))
                         .is_ok());
         ASSERT_TRUE(writer.add_symlink("sh", "bin/prog").is_ok());
+        std::string program = elf_bytes(6000);  // data on a page boundary, the name padded
+        ASSERT_TRUE(writer.add_file("bin/elf", 0755, 0, 0, 1600000000, as_bytes(program)).is_ok());
         ASSERT_TRUE(writer.finish().is_ok());
 
         auto out = temp.path() / (format == cpio::Format::Crc ? "crc" : "newc");
@@ -460,6 +495,8 @@ TEST(CpioHost, GnuCpioExtractsWhatTheWriterMade) {
         EXPECT_EQ(std::string(seven.begin(), seven.end()), "1234567");
         EXPECT_TRUE(std::filesystem::is_symlink(out / "sh"));
         EXPECT_EQ(std::filesystem::read_symlink(out / "sh"), "bin/prog");
+        auto elf = read_file(out / "bin" / "elf");
+        EXPECT_EQ(std::string(elf.begin(), elf.end()), program);
     }
 }
 

@@ -15,8 +15,8 @@
 namespace test_elf {
 
 struct ElfSpec {
-    std::vector<std::string> needed;
-    std::string rpath, runpath, soname, interpreter;
+    std::vector<std::string> needed = {};
+    std::string rpath = {}, runpath = {}, soname = {}, interpreter = {};
     u16 machine = 62;  // EM_X86_64
     u64 flags_1 = 0;
     u16 type = elf::ET_DYN;

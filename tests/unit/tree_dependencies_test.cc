@@ -85,7 +85,9 @@ TEST(TreeDependencies, AnAddedProgramGetsItsInterpreterAndLibraries) {
     EXPECT_TRUE(f.has(tree, "lib/ld.so"));
     EXPECT_TRUE(f.has(tree, "lib/libfoo.so.1"));
     EXPECT_TRUE(f.has(tree, "system/libbar.so.2"));
-    if (access("/etc/ld.so.cache", R_OK) == 0) EXPECT_TRUE(tree.find("/etc/ld.so.cache"));
+    if (access("/etc/ld.so.cache", R_OK) == 0) {
+        EXPECT_TRUE(tree.find("/etc/ld.so.cache"));
+    }
 }
 
 TEST(TreeDependencies, OriginIsTheProgramsDirectoryInTheImage) {

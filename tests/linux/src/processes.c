@@ -311,19 +311,26 @@ int main(void) {
     }
     printf("300 forks: %d wrong\n", bad);
 
-    // Memory comes back: free memory after 2,000 more forks is where it was after the
-    // first 100 (within 1% of all memory, so the host's own churn does not count).
-    long before = 0, after = 0, total_kib = mem_kib("MemTotal:");
-    for (int round = 0; round < 2; round++) {
-        for (int i = 0; i < (round ? 2000 : 100); i++) {
+    // Memory comes back: free memory after 2,000 more forks is where it was before them
+    // (within 1% of all memory). On a busy host other programs move MemFree by more than
+    // that now and then, so up to five tries; a kernel that keeps memory per fork fails all.
+    long total_kib = mem_kib("MemTotal:"), drift = 0, before = 0, after = 0;
+    for (int i = 0; i < 100; i++) {
+        child = fork();
+        if (child == 0) _exit(0);
+        waitpid(child, &status, 0);
+    }
+    for (int attempt = 0; attempt < 5; attempt++) {
+        before = mem_kib("MemFree:");
+        for (int i = 0; i < 2000; i++) {
             child = fork();
             if (child == 0) _exit(0);
             waitpid(child, &status, 0);
         }
-        if (round == 0) before = mem_kib("MemFree:");
-        else after = mem_kib("MemFree:");
+        after = mem_kib("MemFree:");
+        drift = before > after ? before - after : 0;
+        if (drift * 100 <= total_kib) break;
     }
-    long drift = before > after ? before - after : 0;
     printf("memory returned after 2000 forks: %s\n", total_kib > 0 && drift * 100 <= total_kib ? "yes" : "no");
     if (drift * 100 > total_kib) fprintf(stderr, "MemFree %ld KiB before, %ld after (MemTotal %ld)\n", before, after, total_kib);
     printf("processes ok\n");
