@@ -223,10 +223,15 @@ Result<void> NewcWriter::write_entry(std::string_view name, const Header& header
     fields[Nlink] = header.nlink;
     fields[Mtime] = header.mtime;
     fields[FileSize] = header.filesize;
-    // A program's data starts on a page boundary: the name takes as many NULs as that needs.
+    // A program's data starts on a page boundary: the name takes as many NULs as that needs,
+    // unless that makes it longer than Linux's initramfs reader takes (PATH_MAX with the NUL:
+    // it would skip the file). Then the program is stored as any file (a kernel copies it).
     u64 name_size = name.size() + 1;
-    if (starts_page_aligned(header.mode, data))
-        name_size += (kProgramAlignment - (m_written + kHeaderSize + name_size) % kProgramAlignment) % kProgramAlignment;
+    if (starts_page_aligned(header.mode, data)) {
+        u64 padded = name_size + (kProgramAlignment - (m_written + kHeaderSize + name_size) % kProgramAlignment) %
+                                     kProgramAlignment;
+        if (padded <= kMaxNameLength + 1) name_size = padded;
+    }
     fields[NameSize] = static_cast<u32>(name_size);
     fields[Check] = header.check;
     for (usize i = 0; i < kFieldCount; ++i) format_hex8(fields[i], bytes + kMagicLength + 8 * i);

@@ -41,7 +41,8 @@ constexpr std::string_view kTrailerName = "TRAILER!!!";
 // Where NewcWriter starts the data of an ELF file of at least this size: on a multiple of
 // it from the archive's start, the name padded with NULs to get there (Linux's initramfs
 // reader and Reader take a name up to its first NUL), so that a kernel can map the file's
-// pages where they lie.
+// pages where they lie. Not when the padded name would pass PATH_MAX (with its NUL), which
+// Linux refuses: for a long name at an unlucky offset, about one program in a hundred.
 constexpr usize kProgramAlignment = 4096;
 // Longest name the writer stores (PATH_MAX without its NUL); the reader takes any length.
 constexpr usize kMaxNameLength = 4095;

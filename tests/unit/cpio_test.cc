@@ -216,6 +216,30 @@ TEST(CpioWriter, ProgramsDataStartsOnAPageBoundary) {
     EXPECT_NE(offset(entries[3]) % cpio::kProgramAlignment, 0u);
 }
 
+TEST(CpioWriter, ProgramNamesStayWithinPathMax) {
+    // Every offset of a program entry, with a long name: the padded name never passes
+    // PATH_MAX (Linux's limit, NUL included), and the program is aligned when it fits.
+    std::string program = elf_bytes(4096), name(200, 'n');
+    int aligned = 0;
+    for (usize before = 0; before < 4096; before += 4) {
+        VectorSink sink;
+        NewcWriter writer(sink);
+        if (before) {
+            ASSERT_TRUE(writer.add_file("pad", 0644, 0, 0, 0, as_bytes(std::string(before, 'p'))).is_ok());
+        }
+        ASSERT_TRUE(writer.add_file(name, 0755, 0, 0, 0, as_bytes(program)).is_ok());
+        ASSERT_TRUE(writer.finish().is_ok());
+        auto entries = read_all(sink.bytes_);
+        ASSERT_EQ(entries.back().name, name);
+        usize program_header = entries.back().offset;
+        u32 name_size = std::stoul(std::string(sink.bytes_.begin() + program_header + 94, sink.bytes_.begin() + program_header + 102), nullptr, 16);
+        EXPECT_LE(name_size, 4096u);
+        aligned += (entries.back().data.data() - sink.bytes_.data()) % cpio::kProgramAlignment == 0;
+        EXPECT_EQ(as_string(entries.back().data), program);
+    }
+    EXPECT_GT(aligned, 900);  // of 1024 offsets: all but those a 201-byte name cannot reach
+}
+
 TEST(CpioWriter, CrcFormatStoresAVerifiedChecksum) {
     VectorSink sink;
     NewcWriter writer(sink, cpio::Format::Crc);
