@@ -82,6 +82,38 @@ void FrameAllocator::insert_range(u64 start, u64 end) {
     }
 }
 
+void FrameAllocator::add_range(u64 start, u64 end) {
+    u64 first = align_up(start, block_bytes(kMaxOrder)), last = align_down(end, block_bytes(kMaxOrder));
+    if (first >= last || m_untouched_count == kMaxRanges) {
+        insert_range(start, end);
+        return;
+    }
+    insert_range(start, first);
+    insert_range(last, end);
+    m_untouched[m_untouched_count++] = {first, last};
+    usize blocks = (last - first) / block_bytes(kMaxOrder);
+    m_untouched_blocks += blocks;
+    m_frames_free += blocks << kMaxOrder;
+}
+
+bool FrameAllocator::touch_one_block() {
+    if (m_untouched_count == 0) return false;
+    // The lowest block of the last run: memory is backed from low addresses up.
+    Range& run = m_untouched[m_untouched_count - 1];
+    u64 phys = run.start;
+    run.start += block_bytes(kMaxOrder);
+    if (run.start == run.end) m_untouched_count--;
+    m_untouched_blocks--;
+    push(phys, kMaxOrder);
+    return true;
+}
+
+bool FrameAllocator::is_untouched(u64 phys, u64 bytes) const {
+    for (usize i = 0; i < m_untouched_count; i++)
+        if (phys < m_untouched[i].end && m_untouched[i].start < phys + bytes) return true;
+    return false;
+}
+
 void FrameAllocator::report(const char* what, u64 phys) {
     if (!m_on_corruption) __builtin_trap();
     m_on_corruption(what, phys);
@@ -117,7 +149,7 @@ Result<void> FrameAllocator::add_free_range(u64 phys_start, u64 phys_end) {
     m_ranges[m_range_count++] = merged;
 
     m_frames_total += (end - start) / kFrameSize;
-    insert_range(start, end);
+    add_range(start, end);
     return {};
 }
 
@@ -125,7 +157,10 @@ Result<u64> FrameAllocator::allocate(unsigned order) {
     if (order > kMaxOrder) return Error(EINVAL);
     unsigned found = order;
     while (found <= kMaxOrder && !m_free_lists[found]) found++;
-    if (found > kMaxOrder) return Error(ENOMEM);
+    if (found > kMaxOrder) {
+        if (!touch_one_block()) return Error(ENOMEM);
+        found = kMaxOrder;
+    }
 
     FreeBlock* block = m_free_lists[found];
     u64 phys = phys_of(block);
@@ -150,6 +185,11 @@ bool FrameAllocator::check_free(u64 phys, unsigned order) {
     }
     if (!is_managed(phys, block_bytes(order))) {
         report("frame free of memory the allocator does not manage", phys);
+        return false;
+    }
+    // Never handed out: still untouched.
+    if (is_untouched(phys, block_bytes(order))) {
+        report("frame double free", phys);
         return false;
     }
     // The block is free itself, or lies inside a larger free block it was merged into.

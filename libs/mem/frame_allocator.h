@@ -6,6 +6,12 @@
 // check of that header plus its doubly linked list neighbours, so a stale or forged header
 // in allocated memory is not mistaken for a free block.
 //
+// Memory given to it is not touched until it is needed: the whole maximal blocks of a range
+// wait on an untouched list (no header written) and go to the free lists one at a time when
+// those run dry. A VM's RAM is host memory that the host backs on first touch (QEMU asks
+// for transparent huge pages, zeroed 2 MiB at a time): writing a header into every 4 MiB
+// block at boot made the host back all of the guest's RAM before the program ran.
+//
 // Not thread-safe: the kernel wraps the allocator in its own lock.
 #pragma once
 
@@ -54,8 +60,14 @@ public:
 
     usize frames_free() const { return m_frames_free; }
     usize frames_total() const { return m_frames_total; }
-    // How many free blocks of exactly this order exist: lets tests see merging.
-    usize free_blocks(unsigned order) const { return order <= kMaxOrder ? m_free_block_count[order] : 0; }
+    // How many free blocks of exactly this order exist (untouched ones are of kMaxOrder):
+    // lets tests see merging.
+    usize free_blocks(unsigned order) const {
+        if (order > kMaxOrder) return 0;
+        return m_free_block_count[order] + (order == kMaxOrder ? m_untouched_blocks : 0);
+    }
+    // The blocks (of kMaxOrder) never touched yet.
+    usize untouched_blocks() const { return m_untouched_blocks; }
     // Whether [phys, phys + 2^order frames) is one free block on the free lists.
     bool is_free_block(u64 phys, unsigned order) const;
 
@@ -83,6 +95,12 @@ private:
     void insert_and_merge(u64 phys, unsigned order);
     // Inserts [start, end) (frame aligned) as maximal aligned blocks.
     void insert_range(u64 start, u64 end);
+    // Memory given by add_free_range: its whole kMaxOrder blocks to the untouched list, the
+    // pieces before and after them to the free lists.
+    void add_range(u64 start, u64 end);
+    // Moves one untouched block to the kMaxOrder free list; false when there is none.
+    bool touch_one_block();
+    bool is_untouched(u64 phys, u64 bytes) const;
     // Checks that a free of [phys, 2^order frames) is legal; reports and returns false if not.
     bool check_free(u64 phys, unsigned order);
     void report(const char* what, u64 phys);
@@ -93,6 +111,10 @@ private:
     usize m_free_block_count[kMaxOrder + 1] = {};
     Range m_ranges[kMaxRanges] = {};
     usize m_range_count = 0;
+    // Runs of whole kMaxOrder blocks not yet touched (one per range given, at most).
+    Range m_untouched[kMaxRanges] = {};
+    usize m_untouched_count = 0;
+    usize m_untouched_blocks = 0;
     usize m_frames_free = 0;
     usize m_frames_total = 0;
 };

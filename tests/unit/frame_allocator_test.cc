@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -137,6 +138,46 @@ TEST_F(FrameAllocatorTest, FreeingEverythingMergesBackToMaxOrderBlocks) {
     EXPECT_EQ(frames.free_blocks(kMaxOrder), 1u);
     for (unsigned o = 0; o < kMaxOrder; o++) EXPECT_EQ(frames.free_blocks(o), 0u) << o;
     EXPECT_TRUE(frames.is_free_block(kBase + 3 * MiB, kMaxOrder));
+}
+
+TEST_F(FrameAllocatorTest, WholeBlocksAreNotTouchedUntilNeeded) {
+    // The arena is [1 MiB, 9 MiB): the 4 MiB block at 4 MiB is whole, the rest are pieces.
+    for (u64 p = kBase; p < kBase + kArenaBytes; p += 8) *arena.word(p) = 0x1122334455667788;
+    ASSERT_TRUE(frames.add_free_range(kBase, kBase + kArenaBytes).is_ok());
+    EXPECT_EQ(frames.untouched_blocks(), 1u);
+    EXPECT_EQ(frames.frames_free(), kArenaBytes / kFrameSize);
+    auto untouched = [&] {
+        for (u64 p = 4 * MiB; p < 8 * MiB; p += 8)
+            if (*arena.word(p) != 0x1122334455667788) return false;
+        return true;
+    };
+    EXPECT_TRUE(untouched());
+    // The pieces serve first; the block only when they are gone, then it is used whole.
+    std::vector<u64> taken;
+    for (usize i = 0; i < 4 * MiB / kFrameSize; i++) taken.push_back(frames.allocate(0).value());
+    EXPECT_TRUE(untouched());
+    EXPECT_EQ(frames.untouched_blocks(), 1u);
+    u64 next = frames.allocate(0).value();
+    EXPECT_EQ(frames.untouched_blocks(), 0u);
+    EXPECT_GE(next, 4 * MiB);
+    EXPECT_LT(next, 8 * MiB);
+    taken.push_back(next);
+    for (auto more = frames.allocate(0); more.is_ok(); more = frames.allocate(0)) taken.push_back(more.value());
+    EXPECT_EQ(taken.size(), kArenaBytes / kFrameSize);
+    std::sort(taken.begin(), taken.end());
+    EXPECT_EQ(std::adjacent_find(taken.begin(), taken.end()), taken.end());
+    for (u64 phys : taken) frames.free(phys, 0);
+    EXPECT_TRUE(g_reports.empty());
+    EXPECT_EQ(frames.frames_free(), kArenaBytes / kFrameSize);
+}
+
+TEST_F(FrameAllocatorTest, FreeOfAnUntouchedFrameIsReported) {
+    ASSERT_TRUE(frames.add_free_range(kBase, kBase + kArenaBytes).is_ok());
+    frames.free(5 * MiB, 0);
+    frames.free_frames(4 * MiB, 3);
+    ASSERT_EQ(g_reports.size(), 2u);
+    EXPECT_EQ(g_reports[0], "frame double free");
+    EXPECT_EQ(frames.frames_free(), kArenaBytes / kFrameSize);
 }
 
 TEST_F(FrameAllocatorTest, AdjacentRangesMergeAcrossTheBoundary) {

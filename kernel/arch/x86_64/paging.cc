@@ -185,8 +185,8 @@ PageTable& kernel_space() { return g_kernel_space; }
 
 Result<void> init_kernel_space(std::span<const RamRange> ram) {
     PageTable space = TRY(PageTable::create());
-    u64 global = cpu_features::has(cpu_features::kPge) ? kGlobal : 0;
-    u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
+    u64 global = cpu_features::has(cpu_features::kPge) ? u64{kGlobal} : 0;
+    u64 nx = cpu_features::has(cpu_features::kNx) ? u64{kNoExecute} : 0;
     u64 data_flags = kPresent | kWritable | nx | global;
 
     for (const auto& range : ram) {
@@ -238,7 +238,7 @@ Result<void*> map_mmio(u64 phys, u64 size) {
     u64 base = phys - offset;
     u64 length = align_up(size + offset, layout::kPageSize);
     u64 virt = g_next_mmio_virt;
-    u64 nx = cpu_features::has(cpu_features::kNx) ? kNoExecute : 0;
+    u64 nx = cpu_features::has(cpu_features::kNx) ? u64{kNoExecute} : 0;
     TRY(g_kernel_space.map(virt, base, length, kPresent | kWritable | kCacheDisable | kWriteThrough | nx));
     g_next_mmio_virt += length + layout::kPageSize;
     return reinterpret_cast<void*>(virt + offset);
