@@ -13,6 +13,7 @@
 #include "arch/x86_64/rtc.h"
 #include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/tsc.h"
+#include "boot/startup.h"
 #include "boot/pvh.h"
 #include "cmdline/cmdline.h"
 #include "drivers/acpi/acpi.h"
@@ -170,6 +171,7 @@ namespace {
     sched::init(g_main_stack);
     cpu::enable_interrupts();
     u64 startup_tsc = cpu::rdtsc();
+    startup::mark(startup::Step::KernelReady);
 
     // Under `-icount shift=0` the TSC counts instructions: this is the boot-cost figure.
     u64 startup_ticks = startup_tsc - boot_entry_tsc;

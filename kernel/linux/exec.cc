@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "boot/startup.h"
 #include "drivers/console/console.h"
 #include "fs/fd_table.h"
 #include "fs/initramfs.h"
@@ -110,6 +111,7 @@ Result<void> start_application(bool aslr) {
     start.frame.rsp = loaded->stack.rsp;
     start.frame.rflags = 0x202;
     start.tid = process.pid();  // the first thread's id is the pid
+    startup::mark(startup::Step::ProgramStart);
     klog::info("starting {}: entry {:#x}, stack {:#x}; TSC at PVH entry {}", exe_path, loaded->program_entry,
                loaded->stack.rsp, boot_entry_tsc);
     delete loaded;

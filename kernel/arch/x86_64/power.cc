@@ -1,6 +1,7 @@
 #include "arch/x86_64/power.h"
 
 #include "arch/x86_64/cpu.h"
+#include "boot/startup.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
 #include "lib/log.h"
@@ -17,6 +18,7 @@ constexpr u8 kI8042PulseReset = 0xfe;
     cpu::disable_interrupts();
     // bench/ reads this line: under -icount the TSC counts the instructions of the whole run.
     klog::info("power off: {} {}; TSC {}", protocol::exit_reason_name(record.reason), record.status, cpu::rdtsc());
+    startup::send_timeline();
     char buffer[protocol::kExitRecordMaxLength];
     channels::control().write(protocol::encode_exit_record(record, buffer, sizeof buffer));
     channels::drain_all();

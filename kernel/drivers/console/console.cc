@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "arch/x86_64/cpu.h"
+#include "boot/startup.h"
 #include "drivers/serial/channels.h"
 #include "lib/log.h"
 #include "proc/process.h"
@@ -65,6 +66,7 @@ public:
     Result<usize> write(const fs::IoBuffer& buffer) override {
         if (m_stream == Stream::In) return Error(EBADF);
         Uart16550& port = m_stream == Stream::Out ? channels::app_stdout() : channels::app_stderr();
+        startup::mark(startup::Step::FirstOutput);
         u8 chunk[256];
         usize done = 0;
         while (done < buffer.length) {

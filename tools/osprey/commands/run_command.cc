@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "image/temp_dir.h"
 #include "protocol/app_config.h"
 #include "protocol/exit_record.h"
+#include "vm/startup_report.h"
 #include "vm/vm_runner.h"
 
 namespace osprey {
@@ -108,6 +110,11 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
 }
 
 int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
+    auto started = std::chrono::steady_clock::now();
+    auto ms_since_start = [&](std::chrono::steady_clock::time_point t) {
+        return std::chrono::duration<double, std::milli>(t - started).count();
+    };
+    HostTimes host_times;
     StopSignalLatch stop_signals;
     std::string error;
     if (!collect_program_command(app, command, args, error)) return fail(error);
@@ -171,6 +178,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     spec.random = *random;
     spec.has_random = true;
     if (!finish_image(*image, error)) return fail(error);
+    host_times.image_ready = ms_since_start(std::chrono::steady_clock::now());
 
     auto dir = TempDir::create("osprey", error);
     if (!dir) return fail(error);
@@ -181,6 +189,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
                                     [&stop_signals] { return stop_signals.signal() != 0; });
     if (int signal = stop_signals.signal()) return report_stop_signal(signal);
     if (!written) return fail(error);
+    host_times.image_written = ms_since_start(std::chrono::steady_clock::now());
     vm.initrd = image_path;
 
     u64 minimum = minimum_run_memory_mib(minimum_memory_mib(kernel), image_bytes);
@@ -200,6 +209,12 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     options.forward_stdin = true;
     if (args.timeout > 0) options.timeout_seconds = args.timeout;
     RunOutcome outcome = run_vm(vm, options);
+    if (options.verbose && outcome.startup && outcome.spawned && outcome.first_output && outcome.exited) {
+        host_times.qemu_started = ms_since_start(*outcome.spawned);
+        host_times.first_output = ms_since_start(*outcome.first_output);
+        host_times.qemu_exited = ms_since_start(*outcome.exited);
+        if (auto line = describe_startup(host_times, *outcome.startup)) fprintf(stderr, "osprey: %s\n", line->c_str());
+    }
     return report_outcome(outcome, options);
 }
 

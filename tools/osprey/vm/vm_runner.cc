@@ -179,6 +179,7 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                                    : "cannot start " + config.qemu_binary + ": " + strerror(spawn_error);
         return outcome;
     }
+    outcome.spawned = std::chrono::steady_clock::now();
     for (auto& p : pipes) p.close_write();
     // Frames go into osprey's end of the control socket; it is never shut down, because
     // QEMU's socket backend drops the whole channel (the exit record with it) on EOF.
@@ -265,6 +266,7 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                 open_channels--;
                 continue;
             }
+            if ((c == kStdout || c == kStderr) && !outcome.first_output) outcome.first_output = std::chrono::steady_clock::now();
             switch (c) {
                 case kStdout: write_all(STDOUT_FILENO, buffer, n); break;
                 case kStderr: write_all(STDERR_FILENO, buffer, n); break;
@@ -280,12 +282,17 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
             }
         }
         if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
+        // Every channel closed: QEMU is on its way out. Wait for it here rather than poll
+        // again, which would sleep out the 50 ms with nothing left to wake it.
+        if (!exited && open_channels == 0 && waitpid(pid, &status, 0) == pid) exited = true;
     }
     if (!exited) status = stop_and_reap(pid);
+    outcome.exited = std::chrono::steady_clock::now();
 
     if (WIFEXITED(status)) outcome.qemu_status = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) outcome.qemu_signal = WTERMSIG(status);
     outcome.record = protocol::find_exit_record(control);
+    outcome.startup = protocol::find_startup_timeline(control);
     outcome.kind = outcome.record ? RunOutcome::Kind::Exited : RunOutcome::Kind::NoRecord;
     return outcome;
 }

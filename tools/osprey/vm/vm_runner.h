@@ -3,10 +3,12 @@
 // what happened into one outcome. Nothing is left running when it returns.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
 #include "protocol/exit_record.h"
+#include "protocol/startup_timeline.h"
 #include "vm/vm_config.h"
 
 namespace osprey {
@@ -39,6 +41,10 @@ struct RunOutcome {
     std::string launch_error;    // for LaunchFailed
     std::string qemu_stderr;     // what QEMU itself printed
     std::string kernel_log;      // kept when not streamed (capped to the last 1 MiB)
+    // The guest's start-up timeline, when it sent one (protocol/startup_timeline.h).
+    std::optional<protocol::StartupTimeline> startup;
+    // Steady-clock times: QEMU spawned, the program's first stdout/stderr bytes, QEMU reaped.
+    std::optional<std::chrono::steady_clock::time_point> spawned, first_output, exited;
 };
 
 RunOutcome run_vm(const VmConfig& config, const RunOptions& options);
