@@ -56,7 +56,7 @@ void trace_result(TraceLine& line, i64 result) {
 }
 
 // Unimplemented calls and --trace: what the fast path leaves to here.
-[[gnu::noinline]] i64 dispatch_slowly(TrapFrame& frame, const SyscallEntry* entry) {
+[[gnu::noinline, gnu::cold]] i64 dispatch_slowly(TrapFrame& frame, const SyscallEntry* entry) {
     u64 number = frame.vector;
     TraceLine line;
     if (g_tracing) trace_entry(line, number, frame, entry);
@@ -74,7 +74,7 @@ void trace_result(TraceLine& line, i64 result) {
 // The way out when the thread has work first: another thread to run, then a signal to
 // deliver or a job-control stop (signals::deliver_pending). Interrupts off on entry and
 // on return.
-[[gnu::noinline]] void return_slowly(TrapFrame& frame) {
+[[gnu::noinline, gnu::cold]] void return_slowly(TrapFrame& frame) {
     cpu::enable_interrupts();
     sched::preempt_point();
     UserContext& user = *current_thread()->m_user;
