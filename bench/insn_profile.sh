@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A per-instruction profile of a program run by Osprey (docs/performance.md, "System
-# calls"): runs it under `osprey run --deterministic --no-aslr` with the QEMU plugin
+# calls and the vDSO"): runs it under `osprey run --deterministic --no-aslr` with the QEMU plugin
 # bench/programs/insn_profile_plugin.c and prints every instruction executed at least
 # MIN_COUNT times, in address order, as
 #
-#   COUNT ADDRESS SYMBOL+OFFSET DISASSEMBLY
+#   COUNT ADDRESS SYMBOL+OFFSET DISASSEMBLY   (the offset in bytes, decimal)
 #
 # with kernel addresses named from BUILD_DIR/kernel/osprey_debug.elf (nm); addresses in
 # the lower half are the program's, its libraries' and the vDSO's ("user").
