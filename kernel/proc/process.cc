@@ -86,11 +86,7 @@ Process* Process::find_locked(int pid) {
 
 void Process::set_signal_sender(SignalSender sender) { g_signal_sender = sender; }
 
-Process& Process::current() {
-    Thread* thread = current_thread();
-    if (thread && thread->m_user && thread->m_user->process) return *thread->m_user->process;
-    return *g_first;
-}
+Process& Process::first() { return *g_first; }
 
 bool Process::exists() { return g_first != nullptr; }
 
@@ -818,7 +814,6 @@ void print_user_frames(text::Sink& out, u64 rbp) {
     end({true, sig});
 }
 
-UserContext& current_user() { return *current_thread()->m_user; }
 int current_tid() {
     Thread* t = current_thread();
     return t && t->m_user ? t->m_user->tid : 0;

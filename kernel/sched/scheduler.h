@@ -5,6 +5,9 @@
 // Lock order: wait-queue locks, then the run-queue lock, then the timer lock.
 #pragma once
 
+#include <cstddef>
+
+#include "arch/x86_64/percpu.h"
 #include "base/types.h"
 #include "mm/kernel_stacks.h"
 
@@ -32,6 +35,13 @@ void wake(Thread* thread);
 // Schedules now if a wake-up or the slice timer asked for it and this is a place where
 // the current thread may be switched away (interrupts on, not in an interrupt handler).
 void preempt_point();
+// Whether a wake-up or the slice timer asked this CPU to switch threads: one load through
+// GS, for the system call's way out.
+inline bool need_resched() {
+    bool asked;
+    asm volatile("movb %%gs:%c1, %0" : "=q"(asked) : "i"(offsetof(PerCpu, need_resched)));
+    return asked;
+}
 // Called on the way out of an interrupt handler (interrupts off).
 void preempt_on_interrupt_exit();
 

@@ -123,6 +123,4 @@ void destroy_thread(Thread* thread) {
     g_live_threads--;
 }
 
-Thread* current_thread() { return this_cpu()->current; }
-
 usize live_thread_count() { return g_live_threads; }

@@ -3,6 +3,9 @@
 // Application threads (issue 4) are kernel threads that also have a user context.
 #pragma once
 
+#include <cstddef>
+
+#include "arch/x86_64/percpu.h"
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "mm/kernel_stacks.h"
@@ -84,8 +87,13 @@ private:
     char m_name[24] = {};
 };
 
-// The thread running on this CPU.
-Thread* current_thread();
+// The thread running on this CPU: one load through GS (every system call asks several
+// times). Volatile, so no read is merged with one from before the scheduler set it.
+inline Thread* current_thread() {
+    Thread* thread;
+    asm volatile("movq %%gs:%c1, %0" : "=r"(thread) : "i"(offsetof(PerCpu, current)));
+    return thread;
+}
 // Ends the calling thread with an exit code; never returns.
 [[noreturn]] void thread_exit(int code);
 // Frees a dead thread's stack, FPU state and object (scheduler use only).
