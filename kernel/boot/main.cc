@@ -131,9 +131,9 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     run_global_constructors();
     backtrace::allow_stack(reinterpret_cast<u64>(boot_stack), reinterpret_cast<u64>(boot_stack_top));
     cpu_features::detect();
-    gdt::init();
+    gdt::load(gdt::boot_cpu_tables());
     idt::init();
-    percpu::init_boot_cpu();  // after gdt::init(), which reloads GS
+    percpu::init_boot_cpu();  // after gdt::load(), which reloads GS
     fpu::init();
 
     EarlyPhysicalMemory early_memory;
