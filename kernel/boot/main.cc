@@ -11,6 +11,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/rtc.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/pvh.h"
@@ -80,7 +81,7 @@ void init_interrupt_stacks() {
     // #DB stays on the thread's stack: it comes from ring 3 (single-stepping, icebp) and
     // its handler may sleep, which a shared interrupt stack cannot allow.
     for (const auto& s : slots) {
-        auto stack = kernel_stacks::allocate(16 * KiB);
+        auto stack = kernel_stacks::allocate(gdt::kInterruptStackSize);
         if (stack.is_error()) panic("no memory for interrupt stacks");
         gdt::set_ist(s.slot, stack.value().top);
         idt::use_ist(s.vector, s.slot);
@@ -186,6 +187,7 @@ namespace {
         klog::info("cpu features:{}", names.view());
     }
 
+    smp::start_cpus(g_boot_info);
     devices::init(g_cmdline);
 
     if (g_boot_info.module_count > 0) {

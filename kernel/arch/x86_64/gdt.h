@@ -18,6 +18,7 @@ constexpr u16 kTss = 0x28;
 // a fault on a broken kernel stack (overflow into the guard page) can still be reported.
 enum IstSlot : u8 { kIstNone = 0, kIstDoubleFault = 1, kIstNmi = 2, kIstMachineCheck = 3, kIstDebug = 4 };
 constexpr unsigned kIstCount = 4;
+constexpr u64 kInterruptStackSize = 16 * KiB;
 
 struct [[gnu::packed]] Tss {
     u32 reserved0;
