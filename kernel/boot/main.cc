@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/ipi.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
@@ -109,7 +110,6 @@ void init_time() {
 // `osprey run`: the application's exit (or death) ends the VM; this boot thread's work is
 // done once it has started.
 [[noreturn]] void run_application() {
-    syscall_msr::init();
     if (auto mounted = fs::mount_standard(); mounted.is_error())
         panic("cannot build the root file system: {}", err::name(mounted.error()));
     // After the file systems: an address from ip=...,dns= (or DHCP) writes /etc/resolv.conf.
@@ -136,6 +136,7 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     idt::init();
     percpu::init_boot_cpu();  // after gdt::load(), which reloads GS
     fpu::init();
+    syscall_msr::init();  // every CPU has the same MSRs (ap_boot.cc does them on the others)
 
     EarlyPhysicalMemory early_memory;
     auto info = boot::parse_pvh(start_info_phys, early_memory);
@@ -187,6 +188,7 @@ namespace {
         klog::info("cpu features:{}", names.view());
     }
 
+    ipi::init();
     smp::start_cpus(g_boot_info);
     devices::init(g_cmdline);
 
