@@ -189,7 +189,9 @@ namespace {
     }
 
     ipi::init();
-    smp::start_cpus(g_boot_info);
+    std::optional<u32> no_sipi;
+    if (auto apic_id = g_cmdline.get_u64("smp.no_sipi"); apic_id.is_ok()) no_sipi = static_cast<u32>(apic_id.value());
+    smp::start_cpus(g_boot_info, no_sipi);
     devices::init(g_cmdline);
 
     if (g_boot_info.module_count > 0) {

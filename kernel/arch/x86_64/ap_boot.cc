@@ -170,7 +170,7 @@ Result<void> prepare(const boot::BootInfo& info) {
     return {};
 }
 
-Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu)) {
+Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu), bool send_startup) {
     ASSERT(g_trampoline);
     Outcome outcome{nullptr, Stage::NotStarted, 0};
     CpuMemory memory;
@@ -197,7 +197,7 @@ Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu)) 
     u8 page = static_cast<u8>(g_trampoline / kPage);
     bool sent = apic::send_init(apic_id).is_ok();
     sched::sleep_ns(kInitDelayNs);
-    for (int sipi = 0; sent && sipi < 2; sipi++) {
+    for (int sipi = 0; sent && send_startup && sipi < 2; sipi++) {
         sent = apic::send_startup(apic_id, page).is_ok();
         sched::sleep_ns(kStartupDelayNs);
     }

@@ -32,7 +32,9 @@ struct Outcome {
 // once it is set up, `online(cpu)` runs with interrupts off and must never return. A CPU
 // that is not online within `timeout_ns` gets INIT again, which parks it before it can
 // touch anything shared, and its memory is freed: Outcome::cpu is then nullptr.
-// Sleeps (the SDM's delays): call it from a thread, one CPU at a time.
-Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu));
+// Sleeps (the SDM's delays): call it from a thread, one CPU at a time. Without
+// `send_startup` the CPU gets its INIT but no SIPI: it never runs (smp.no_sipi, to test
+// the report of a CPU that does not start).
+Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu), bool send_startup = true);
 
 }  // namespace ap_boot

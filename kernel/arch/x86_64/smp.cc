@@ -86,7 +86,7 @@ void log_plan(const CpuPlan& plan) {
 
 }  // namespace
 
-void start_cpus(const boot::BootInfo& info) {
+void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) {
     PerCpu* boot = this_cpu();
     boot->apic_id = apic::id();
     g_slots[0].cpu = boot;
@@ -107,7 +107,8 @@ void start_cpus(const boot::BootInfo& info) {
     for (usize i = 1; i < g_plan.count; i++) {
         u32 id = g_online.load(kstd::relaxed);
         u32 apic_id = g_plan.apic_ids[i];
-        ap_boot::Outcome outcome = ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_idle);
+        ap_boot::Outcome outcome =
+            ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_idle, no_sipi_apic_id != apic_id);
         if (!outcome.cpu) {
             klog::warn("cpu {} (APIC id {}) did not start within {} ms; last stage: {}", id, apic_id,
                        outcome.start_ns / 1'000'000, ap_boot::stage_name(outcome.reached));

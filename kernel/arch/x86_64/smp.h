@@ -6,6 +6,8 @@
 // They sit in an idle loop (sti; hlt) and run no threads until the scheduler is SMP.
 #pragma once
 
+#include <optional>
+
 #include "base/types.h"
 #include "boot/pvh.h"
 #include "smp/cpu_plan.h"
@@ -18,8 +20,9 @@ namespace smp {
 // CPU on it with INIT-SIPI-SIPI, one at a time; a CPU that does not come online within a
 // bound is reported on the kernel log and left parked, and the boot goes on. Logs how many
 // CPUs are online. Runs once, on the boot CPU, in a thread (it sleeps), after the clock,
-// the timers and the scheduler are up.
-void start_cpus(const boot::BootInfo& info);
+// the timers and the scheduler are up. `no_sipi_apic_id` names a CPU that gets no
+// start-up IPI, for testing that report (the command line's smp.no_sipi).
+void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id = std::nullopt);
 
 // How many CPUs are online (1 until start_cpus).
 u32 online_count();
