@@ -21,7 +21,7 @@ constexpr u64 kStartTimeoutNs = 2'000'000'000;
 
 // What other CPUs may read of a CPU: written once before it is published (online_count
 // grows past it), or atomic. Cache-line sized, so one CPU's counters do not share a line
-// with another's.
+// with another's. Slot 0, the boot CPU's, holds no pointer: percpu::boot_cpu() is it.
 struct alignas(64) CpuSlot {
     PerCpu* cpu = nullptr;
     kstd::Atomic<u64> halts{0};
@@ -89,7 +89,6 @@ void log_plan(const CpuPlan& plan) {
 void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) {
     PerCpu* boot = this_cpu();
     boot->apic_id = apic::id();
-    g_slots[0].cpu = boot;
     FirmwareCpu listed[kMaxCpus];
     usize count = firmware_cpus(listed);
     g_plan = plan_cpus({listed, count}, boot->apic_id);
@@ -107,6 +106,9 @@ void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) 
     for (usize i = 1; i < g_plan.count; i++) {
         u32 id = g_online.load(kstd::relaxed);
         u32 apic_id = g_plan.apic_ids[i];
+        // The slot may have served a CPU that did not come online.
+        g_slots[id].halts.store(0, kstd::relaxed);
+        g_slots[id].wakeups.store(0, kstd::relaxed);
         ap_boot::Outcome outcome =
             ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_idle, no_sipi_apic_id != apic_id);
         if (!outcome.cpu) {
@@ -127,7 +129,10 @@ void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) 
 
 u32 online_count() { return g_online.load(kstd::acquire); }
 
-PerCpu* cpu(u32 id) { return id < online_count() ? g_slots[id].cpu : nullptr; }
+PerCpu* cpu(u32 id) {
+    if (id >= online_count()) return nullptr;
+    return id == 0 ? &percpu::boot_cpu() : g_slots[id].cpu;
+}
 
 const CpuPlan& plan() { return g_plan; }
 const char* plan_source() { return g_plan_source; }
