@@ -113,7 +113,7 @@ void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) 
             ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_idle, no_sipi_apic_id != apic_id);
         if (!outcome.cpu) {
             klog::warn("cpu {} (APIC id {}) did not start within {} ms; last stage: {}", id, apic_id,
-                       outcome.start_ns / 1'000'000, ap_boot::stage_name(outcome.reached));
+                       kStartTimeoutNs / 1'000'000, ap_boot::stage_name(outcome.reached));
             continue;
         }
         if (outcome.cpu->apic_id != apic_id)
