@@ -204,17 +204,24 @@ bool smp_nmi() {
     return true;
 }
 
-// Spins with interrupts off for 1.5 s, like a CPU stuck in a loop.
+// Spins with interrupts off, like a CPU stuck in a loop, until the caller's report has
+// sampled it with an NMI (or 5 s, if no report ever comes).
 [[gnu::noinline]] void spin_with_interrupts_off(void*) {
-    u64 until = cpu::rdtsc() + ktime::ns_to_tsc(1'500'000'000);
-    while (static_cast<i64>(cpu::rdtsc() - until) < 0) cpu::pause();
+    u32 self = this_cpu()->id;
+    u64 samples = ipi::stats(self).samples;
+    u64 until = cpu::rdtsc() + ktime::ns_to_tsc(5'000'000'000);
+    while (ipi::stats(self).samples == samples && static_cast<i64>(cpu::rdtsc() - until) < 0) cpu::pause();
 }
 
-// A CPU that keeps a call waiting is reported, with where an NMI found it; the call still
-// completes. The CTest checks the report's lines.
+// A CPU that keeps a call waiting is reported, with where an NMI found it (the NMI gets
+// through interrupts off); the call still completes. The CTest checks the report's lines.
 bool smp_stuck() {
     if (!enough_cpus()) return false;
+    u64 samples = ipi::stats(1).samples;
+    u64 began = ktime::monotonic_ns();
     SELFTEST_CHECK(ipi::call(1, spin_with_interrupts_off, nullptr).is_ok());
+    SELFTEST_CHECK(ipi::stats(1).samples == samples + 1);
+    SELFTEST_CHECK(ktime::monotonic_ns() - began >= 1'000'000'000);
     return true;
 }
 

@@ -184,8 +184,9 @@ Result<void> send_reschedule(u32 cpu) {
 }
 
 CpuStats stats(u32 cpu) {
-    if (cpu >= smp::kMaxCpus) return {0, 0};
-    return {g_mailboxes[cpu].calls.load(kstd::relaxed), g_mailboxes[cpu].reschedules.load(kstd::relaxed)};
+    if (cpu >= smp::kMaxCpus) return {0, 0, 0};
+    const Mailbox& m = g_mailboxes[cpu];
+    return {m.calls.load(kstd::relaxed), m.reschedules.load(kstd::relaxed), m.sample_answered.load(kstd::relaxed)};
 }
 
 Result<StateSample> sample_state(u32 cpu) {

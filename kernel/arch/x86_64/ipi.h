@@ -44,6 +44,7 @@ Result<void> send_reschedule(u32 cpu);
 struct CpuStats {
     u64 calls;        // remote calls this CPU ran
     u64 reschedules;  // reschedule IPIs it acknowledged
+    u64 samples;      // sample_state NMIs it answered
 };
 CpuStats stats(u32 cpu);
 
