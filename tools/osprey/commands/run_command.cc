@@ -155,10 +155,9 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     auto ip = resolve_ip(network.ip, vm.network, error);
     if (!ip) return fail(error);
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
-    // One CPU until SMP lands: a larger --cpus (or an image's default) is accepted and noted,
-    // and QEMU gets no -smp.
-    if (std::string note = cpus_note(cpus.value_or(image->info.cpus)); !note.empty())
-        fprintf(stderr, "osprey: %s\n", note.c_str());
+    // The CPUs all start; the note says the program still runs on the first.
+    vm.cpus = cpus.value_or(image->info.cpus);
+    if (std::string note = cpus_note(vm.cpus); !note.empty()) fprintf(stderr, "osprey: %s\n", note.c_str());
 
     auto search = locate_kernel(args.kernel);
     if (!search.found) {
