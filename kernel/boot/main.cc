@@ -5,6 +5,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/ipi.h"
+#include "arch/x86_64/tlb.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
@@ -191,6 +192,7 @@ namespace {
     }
 
     ipi::init();
+    tlb::init();
     std::optional<u32> no_sipi;
     if (auto apic_id = g_cmdline.get_u64("smp.no_sipi"); apic_id.is_ok()) no_sipi = static_cast<u32>(apic_id.value());
     smp::start_cpus(g_boot_info, no_sipi);

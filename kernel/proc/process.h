@@ -4,6 +4,8 @@
 // waits for it; its children go to pid 1. When pid 1 ends, the VM powers off.
 #pragma once
 
+#include <optional>
+
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "fs/inode.h"
@@ -186,6 +188,9 @@ public:
     static RefPtr<Process> find(int pid);
     // The live process one of whose threads has this ID; null when none.
     static RefPtr<Process> find_by_thread(int tid);
+    // The CPUs thread `tid` of this process may run on, after setting them to `mask` if
+    // given (sched::set_affinity). ESRCH when no such thread is in the process.
+    Result<u64> thread_affinity(int tid, std::optional<u64> mask);
     // The lowest pid >= from of a process in the table (zombies included); 0 when none.
     static int next_pid(int from);
     // Once the parent has waited for it: its pid may already name another process.

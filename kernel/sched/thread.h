@@ -18,6 +18,9 @@ struct UserContext;
 namespace paging {
 class PageTable;
 }
+namespace sched {
+struct CpuScheduler;
+}
 
 enum class ThreadState : u8 {
     Runnable,  // in a run queue
@@ -61,6 +64,14 @@ public:
     sched::SchedEntity m_entity;
     ThreadState m_state = ThreadState::Runnable;
     bool m_on_cpu = false;       // running, or still switching away
+    bool m_queued = false;       // in m_cpu's run queue
+    // The CPU whose run queue holds the thread, or where it runs or last ran: its lock
+    // guards the fields above. Changed only with that lock held (a migration).
+    sched::CpuScheduler* m_cpu = nullptr;
+    u64 m_affinity = ~0ull;      // the CPUs it may run on, a bit per CPU number
+    // The CPU whose FPU registers hold this thread's state last loaded there (-1: none);
+    // its registers are current for it only if it is still that CPU's fpu_owner.
+    i32 m_fpu_cpu = -1;
     u64 m_exec_start_tsc = 0;    // when it last got the CPU
     u64 m_saved_rsp = 0;         // valid while not on a CPU
     void* m_fpu_state = nullptr; // nullptr for threads that never use the FPU

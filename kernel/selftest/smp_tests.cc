@@ -161,6 +161,14 @@ bool settled_in_halt(u32 id, smp::IdleCounts& counts) {
     }
 }
 
+// Whether CPU `id` leaves its halt (bounded wait: its idle loop counts the wake-up after
+// the interrupt's handler has run, so a moment after the caller saw the handler's effect).
+bool woke_since(u32 id, const smp::IdleCounts& before) {
+    u64 deadline = ktime::monotonic_ns() + 1'000'000'000;
+    while (smp::idle_counts(id).wakeups == before.wakeups && ktime::monotonic_ns() < deadline) sched::sleep_ns(100'000);
+    return smp::idle_counts(id).wakeups > before.wakeups;
+}
+
 // A halted CPU wakes for a remote call, and for a reschedule IPI, which it acknowledges
 // (the call after it arrives: an unacknowledged 0xf1 would block the 0xf0 behind it).
 bool smp_wake() {
@@ -171,7 +179,7 @@ bool smp_wake() {
         u32 seen = ~0u;
         SELFTEST_CHECK(ipi::call(id, record_cpu, &seen).is_ok());
         SELFTEST_CHECK(seen == id);
-        SELFTEST_CHECK(smp::idle_counts(id).wakeups > before.wakeups);
+        SELFTEST_CHECK(woke_since(id, before));
 
         SELFTEST_CHECK(settled_in_halt(id, before));
         u64 reschedules = ipi::stats(id).reschedules;
@@ -179,7 +187,7 @@ bool smp_wake() {
         u64 deadline = ktime::monotonic_ns() + 1'000'000'000;
         while (ipi::stats(id).reschedules == reschedules && ktime::monotonic_ns() < deadline) sched::sleep_ns(100'000);
         SELFTEST_CHECK(ipi::stats(id).reschedules == reschedules + 1);
-        SELFTEST_CHECK(smp::idle_counts(id).wakeups > before.wakeups);
+        SELFTEST_CHECK(woke_since(id, before));
         seen = ~0u;
         SELFTEST_CHECK(ipi::call(id, record_cpu, &seen).is_ok());
         SELFTEST_CHECK(seen == id);

@@ -54,7 +54,8 @@ constexpr u64 kEferLongModeEnable = 1u << 8, kEferNoExecuteEnable = 1u << 11;
 struct StartRecord {
     PerCpu* cpu;
     u64 interrupt_stacks[gdt::kIstCount];  // tops, by slot - 1; 0 for slots not in use
-    void (*online)(PerCpu& cpu);
+    kernel_stacks::Stack stack;  // the one it runs on from the kernel entry
+    void (*online)(PerCpu& cpu, const kernel_stacks::Stack& stack);
     kstd::Atomic<u32> stage;  // Stage::KernelEntry and Stage::Online
 };
 
@@ -117,9 +118,10 @@ Result<void> allocate_memory(CpuMemory& memory) {
     apic::enable_secondary_cpu();
     cpu.apic_id = apic::id();
     auto online = record->online;
+    kernel_stacks::Stack stack = record->stack;
     // From here the boot CPU may reuse the record for the next CPU.
     record->stage.store(static_cast<u32>(Stage::Online), kstd::release);
-    online(cpu);
+    online(cpu, stack);
     panic("cpu {}: its online function returned", cpu.id);
 }
 
@@ -170,7 +172,8 @@ Result<void> prepare(const boot::BootInfo& info) {
     return {};
 }
 
-Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu), bool send_startup) {
+Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu, const kernel_stacks::Stack& stack),
+              bool send_startup) {
     ASSERT(g_trampoline);
     Outcome outcome{nullptr, Stage::NotStarted, 0};
     CpuMemory memory;
@@ -186,6 +189,7 @@ Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu), 
     g_record.cpu = &cpu;
     for (unsigned i = 0; i < gdt::kIstCount; i++) g_record.interrupt_stacks[i] = memory.interrupt_stacks[i].top;
     g_record.online = online;
+    g_record.stack = memory.stack;
     g_record.stage.store(0, kstd::relaxed);
     volatile ApTrampolineParams& p = params();
     p.stack_top = memory.stack.top;

@@ -6,6 +6,8 @@
 // and XCR0 as on the boot CPU, the syscall MSRs, and its local APIC.
 #pragma once
 
+#include "mm/kernel_stacks.h"
+
 #include "base/result.h"
 #include "boot/pvh.h"
 
@@ -29,12 +31,13 @@ struct Outcome {
 };
 
 // Starts the CPU with this APIC id as CPU number `id`, after prepare(). On the new CPU,
-// once it is set up, `online(cpu)` runs with interrupts off and must never return. A CPU
+// once it is set up, `online(cpu, stack)` runs (on `stack`) with interrupts off and must never return. A CPU
 // that is not online within `timeout_ns` gets INIT again, which parks it before it can
 // touch anything shared, and its memory is freed: Outcome::cpu is then nullptr.
 // Sleeps (the SDM's delays): call it from a thread, one CPU at a time. Without
 // `send_startup` the CPU gets its INIT but no SIPI: it never runs (smp.no_sipi, to test
 // the report of a CPU that does not start).
-Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu), bool send_startup = true);
+Outcome start(u32 id, u32 apic_id, u64 timeout_ns, void (*online)(PerCpu& cpu, const kernel_stacks::Stack& stack),
+              bool send_startup = true);
 
 }  // namespace ap_boot

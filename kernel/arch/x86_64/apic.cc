@@ -145,6 +145,11 @@ Result<void> start_timer() {
     return {};
 }
 
+void start_secondary_timer() {
+    write(kRegDivide, kDivideBy16);   // the divider the boot CPU's was measured with
+    write(kRegLvtTimer, kTimerVector);  // one-shot, unmasked
+}
+
 void end_of_interrupt() { write(kRegEoi, 0); }
 u64 timer_hz() { return g_timer_hz; }
 u32 id() { return read(kRegId) >> 24; }

@@ -21,6 +21,8 @@ void calibration_window_end(u64 tsc_cycles);
 // Finds the timer's frequency (from that window, or by measuring against the TSC) and
 // unmasks it in one-shot mode. Needs the clock.
 Result<void> start_timer();
+// Unmasks this CPU's timer (one other than the boot CPU), at the boot CPU's frequency.
+void start_secondary_timer();
 void end_of_interrupt();
 // The APIC timer's input frequency after the divider, measured against the TSC.
 u64 timer_hz();

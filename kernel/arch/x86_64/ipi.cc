@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "sched/clock.h"
+#include "sched/scheduler.h"
 
 namespace ipi {
 
@@ -63,6 +64,7 @@ void on_call(TrapFrame&) {
 void on_reschedule(TrapFrame&) {
     apic::end_of_interrupt();
     g_mailboxes[this_cpu()->id].reschedules.fetch_add(1, kstd::relaxed);
+    if (this_cpu()->scheduler) sched::on_reschedule_interrupt();
 }
 
 u64 elapsed_ns(u64 since_tsc) { return ktime::tsc_to_ns(cpu::rdtsc() - since_tsc); }

@@ -36,9 +36,8 @@ Result<void> call(u32 cpu, Function function, void* argument);
 // The first error, after every call that was made has finished or been withdrawn.
 Result<void> call_others(Function function, void* argument);
 
-// Sends the reschedule IPI. Its handler only acknowledges it for now: the scheduler runs
-// threads on CPU 0 alone, and a CPU leaving any interrupt already honours need_resched.
-// When run queues are per CPU, a wake-up for another CPU's queue sends this.
+// Sends the reschedule IPI: a thread was queued on that CPU from another. Its handler arms
+// the slice timer the newcomer needs; leaving the interrupt honours need_resched.
 Result<void> send_reschedule(u32 cpu);
 
 struct CpuStats {

@@ -19,6 +19,9 @@ struct CpuScheduler;
 namespace timers {
 struct CpuTimers;
 }
+namespace paging {
+class PageTable;
+}
 
 struct PerCpu {
     PerCpu* self;              // %gs:0
@@ -34,6 +37,9 @@ struct PerCpu {
     u64 loaded_user_gs_base;   // what KERNEL_GS_BASE holds now (the user's GS base)
     u32 apic_id;               // this CPU's local APIC id, the destination of its IPIs
     gdt::CpuTables* tables;    // this CPU's GDT and TSS
+    // The page table in CR3 (paging::PageTable::activate), so a table that stops being
+    // loaded here can say so; nullptr until the first activate.
+    const paging::PageTable* loaded_table;
 };
 
 inline PerCpu* this_cpu() {

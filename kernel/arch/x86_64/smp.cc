@@ -9,6 +9,7 @@
 #include "lib/log.h"
 #include "mm/physical_view.h"
 #include "sched/clock.h"
+#include "sched/scheduler.h"
 #include "smp/mp_table.h"
 
 namespace smp {
@@ -72,17 +73,9 @@ void log_plan(const CpuPlan& plan) {
     if (plan.disabled) klog::info("smp: {} listed CPUs are disabled (not present)", plan.disabled);
 }
 
-// Where a CPU other than the boot one spends its life until the scheduler is SMP: halted,
-// woken by the IPIs it is sent (their handlers run from here), halted again.
-[[noreturn]] void secondary_idle(PerCpu& cpu) {
-    CpuSlot& slot = g_slots[cpu.id];
-    for (;;) {
-        slot.halts.fetch_add(1, kstd::relaxed);
-        cpu::enable_interrupts_and_halt();
-        cpu::disable_interrupts();
-        slot.wakeups.fetch_add(1, kstd::relaxed);
-    }
-}
+// A CPU other than the boot one, once set up: it joins the scheduler, whose idle thread
+// (this flow) counts its halts and wake-ups in its slot.
+[[noreturn]] void secondary_online(PerCpu&, const kernel_stacks::Stack& stack) { sched::run_secondary_cpu(stack); }
 
 }  // namespace
 
@@ -110,7 +103,7 @@ void start_cpus(const boot::BootInfo& info, std::optional<u32> no_sipi_apic_id) 
         g_slots[id].halts.store(0, kstd::relaxed);
         g_slots[id].wakeups.store(0, kstd::relaxed);
         ap_boot::Outcome outcome =
-            ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_idle, no_sipi_apic_id != apic_id);
+            ap_boot::start(id, apic_id, kStartTimeoutNs, secondary_online, no_sipi_apic_id != apic_id);
         if (!outcome.cpu) {
             klog::warn("cpu {} (APIC id {}) did not start within {} ms; last stage: {}", id, apic_id,
                        kStartTimeoutNs / 1'000'000, ap_boot::stage_name(outcome.reached));
@@ -140,6 +133,18 @@ const char* plan_source() { return g_plan_source; }
 IdleCounts idle_counts(u32 id) {
     if (id >= online_count()) return {0, 0};
     return {g_slots[id].halts.load(kstd::relaxed), g_slots[id].wakeups.load(kstd::relaxed)};
+}
+
+void count_halt() {
+    u32 id = this_cpu()->id;
+    if (id == 0 || id >= kMaxCpus) return;
+    g_slots[id].halts.fetch_add(1, kstd::relaxed);
+}
+
+void count_wakeup() {
+    u32 id = this_cpu()->id;
+    if (id == 0 || id >= kMaxCpus) return;
+    g_slots[id].wakeups.fetch_add(1, kstd::relaxed);
 }
 
 }  // namespace smp

@@ -2,8 +2,8 @@
 // each one's PerCpu. CPU numbers are dense: 0 is the boot CPU, then 1, 2... in the order
 // the others came online; a CPU's number is its PerCpu::id.
 //
-// What runs on the others today: nothing but remote calls (arch/x86_64/remote_call.h).
-// They sit in an idle loop (sti; hlt) and run no threads until the scheduler is SMP.
+// Each CPU that comes online joins the scheduler (sched::run_secondary_cpu): its own run
+// queue, idle thread and timers.
 #pragma once
 
 #include <optional>
@@ -42,5 +42,8 @@ struct IdleCounts {
     u64 wakeups;
 };
 IdleCounts idle_counts(u32 id);
+// The idle loop's counting, on the CPU that halts and wakes.
+void count_halt();
+void count_wakeup();
 
 }  // namespace smp

@@ -85,13 +85,13 @@ __attribute__((visibility("default"))) long __vdso_time(long* t) {
     return seconds;
 }
 
-// FIXME: one CPU today. With several, read the CPU number the kernel leaves in TSC_AUX or
-// a segment limit (RDPID, RDTSCP or LSL) instead.
+// The CPU is the kernel's to tell (a thread may move between CPUs at any time, so any
+// answer may be stale once returned, as on Linux): getcpu(2) itself. Reading it in user
+// mode (RDPID, or LSL on a per-CPU descriptor) would save the system call.
 __attribute__((visibility("default"))) long __vdso_getcpu(unsigned* cpu, unsigned* node, void* cache) {
-    (void)cache;
-    if (cpu) *cpu = 0;
-    if (node) *node = 0;
-    return 0;
+    long result;
+    asm volatile("syscall" : "=a"(result) : "0"(309L), "D"(cpu), "S"(node), "d"(cache) : "rcx", "r11", "memory");
+    return result;
 }
 
 __attribute__((visibility("default"))) int __vdso_clock_getres(int clock, Timespec* res) {
