@@ -200,14 +200,6 @@ TEST(RunCpus, AWholeNumberFromOne) {
     }
 }
 
-TEST(RunCpus, MoreThanOneIsNotedAsNotRunningProgramsYet) {
-    EXPECT_EQ(osprey::cpus_note(1), "");
-    std::string note = osprey::cpus_note(4);
-    EXPECT_NE(note.find("--cpus 4"), std::string::npos) << note;
-    EXPECT_NE(note.find("programs run on the first one"), std::string::npos) << note;
-    EXPECT_EQ(note.find('\n'), std::string::npos);
-}
-
 TEST(RunPublish, HostAndGuestPortsWithAnOptionalLoopbackAddress) {
     std::string error;
     auto forwards = osprey::parse_publish({"8080:80", "127.0.0.1:8443:443", "1:65535", "5353:53/tcp", "9000:80"}, error);

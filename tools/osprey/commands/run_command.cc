@@ -157,7 +157,6 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
     // The CPUs all start; the note says the program still runs on the first.
     vm.cpus = cpus.value_or(image->info.cpus);
-    if (std::string note = cpus_note(vm.cpus); !note.empty()) fprintf(stderr, "osprey: %s\n", note.c_str());
 
     auto search = locate_kernel(args.kernel);
     if (!search.found) {

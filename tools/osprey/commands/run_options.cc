@@ -199,12 +199,6 @@ std::optional<unsigned> parse_cpus(std::string_view text, std::string& error) {
     return static_cast<unsigned>(*value);
 }
 
-std::string cpus_note(unsigned cpus) {
-    if (cpus <= 1) return "";
-    return "note: --cpus " + std::to_string(cpus) +
-           ": every CPU starts, but programs run on the first one until the scheduler uses the others";
-}
-
 std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error) {
     std::vector<PortForward> forwards;
     for (const std::string& value : values) {

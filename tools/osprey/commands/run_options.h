@@ -75,10 +75,6 @@ constexpr unsigned kMaxCpus = smp::kMaxCpus;
 // --cpus: a whole number from 1 to kMaxCpus. nullopt with a message otherwise.
 std::optional<unsigned> parse_cpus(std::string_view text, std::string& error);
 
-// The one-line note osprey prints on stderr for --cpus above 1 ("" for 1): the CPUs start,
-// but threads run only on the first until the scheduler is SMP.
-std::string cpus_note(unsigned cpus);
-
 // -p values: HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT (an optional "/tcp"
 // suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any
 // other address is refused. nullopt with a message naming the value otherwise.
