@@ -9,6 +9,7 @@
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
+#include "sched/scheduler.h"
 #include "sched/thread.h"
 
 extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
@@ -79,7 +80,11 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
                                   .detached = true,
                                   .user_frame = true,
                                   .user = user,
-                                  .page_table = &process.memory().page_table()});
+                                  .page_table = &process.memory().page_table(),
+                                  // A new thread or process keeps its creator's CPUs, as on Linux.
+                                  .affinity = current_thread() && current_thread()->m_user
+                                                  ? sched::affinity(current_thread())
+                                                  : ~0ull});
     if (thread.is_error()) {
         process.forget_thread(*user);
         delete user;

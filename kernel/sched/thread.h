@@ -39,6 +39,7 @@ struct ThreadOptions {
     // The application side of the thread, attached before it can first run.
     proc::UserContext* user = nullptr;
     const paging::PageTable* page_table = nullptr;  // an application thread's (m_page_table)
+    u64 affinity = ~0ull;  // the CPUs it may run on from the start (sched::set_affinity)
 };
 
 class Thread {

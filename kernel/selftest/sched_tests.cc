@@ -245,12 +245,11 @@ bool priorities() {
         auto* s = static_cast<Spinner*>(a);
         while (!g_stop_weighted) s->count++;
     };
-    auto a = Thread::spawn("nice-5", spin, &high, {.nice = -5});
-    auto b = Thread::spawn("nice+5", spin, &low, {.nice = 5});
-    SELFTEST_CHECK(a.is_ok() && b.is_ok());
     // On one CPU, where their weights decide (each would have a CPU of its own otherwise).
     u64 here = 1ull << this_cpu()->id;
-    SELFTEST_CHECK(sched::set_affinity(a.value(), here).is_ok() && sched::set_affinity(b.value(), here).is_ok());
+    auto a = Thread::spawn("nice-5", spin, &high, {.nice = -5, .affinity = here});
+    auto b = Thread::spawn("nice+5", spin, &low, {.nice = 5, .affinity = here});
+    SELFTEST_CHECK(a.is_ok() && b.is_ok());
     sched::sleep_ns(ms(200));
     g_stop_weighted = true;
     Thread::join(a.value());

@@ -14,6 +14,7 @@
 #include "sched/clock.h"
 #include "sched/scheduler.h"
 #include "selftest/selftest.h"
+#include "sched/timer.h"
 
 namespace selftest {
 
@@ -233,12 +234,69 @@ bool smp_stuck() {
     return true;
 }
 
+// Timers armed on one CPU and cancelled on another: a cancelled timer never fires; one left
+// armed fires on the CPU that armed it; a cancel that meets the callback running on the
+// other CPU returns only once it has returned.
+struct CrossTimer {
+    Timer timer;
+    kstd::Atomic<u32> fired{0};
+    kstd::Atomic<u32> fired_on{~0u};
+    kstd::Atomic<bool> in_callback{false};
+    u64 spin_ns = 0;
+};
+
+void cross_timer_fired(Timer& timer) {
+    auto* t = static_cast<CrossTimer*>(timer.context);
+    t->in_callback.store(true);
+    t->fired_on.store(this_cpu()->id);
+    if (t->spin_ns) {
+        u64 until = cpu::rdtsc() + ktime::ns_to_tsc(t->spin_ns);
+        while (static_cast<i64>(cpu::rdtsc() - until) < 0) cpu::pause();
+    }
+    t->fired.fetch_add(1);
+    t->in_callback.store(false);
+}
+
+void arm_in(void* argument) {
+    auto* t = static_cast<CrossTimer*>(argument);
+    timers::arm(t->timer, cpu::rdtsc() + ktime::ns_to_tsc(t->spin_ns ? 1'000'000 : 30'000'000));
+}
+
+bool smp_timers() {
+    if (!enough_cpus()) return false;
+    static CrossTimer t;
+    t.timer.callback = cross_timer_fired;
+    t.timer.context = &t;
+    // Armed on CPU 1 for 30 ms, cancelled here at once: it never fires.
+    t.fired = 0;
+    SELFTEST_CHECK(ipi::call(1, arm_in, &t).is_ok());
+    timers::cancel(t.timer);
+    sched::sleep_ns(60'000'000);
+    SELFTEST_CHECK(t.fired.load() == 0);
+    // Armed on CPU 1 and left: it fires there.
+    SELFTEST_CHECK(ipi::call(1, arm_in, &t).is_ok());
+    sched::sleep_ns(60'000'000);
+    SELFTEST_CHECK(t.fired.load() == 1 && t.fired_on.load() == 1);
+    // Cancelled while its callback runs on CPU 1 (it spins 20 ms): cancel waits for it.
+    t.spin_ns = 20'000'000;
+    SELFTEST_CHECK(ipi::call(1, arm_in, &t).is_ok());
+    u64 deadline = ktime::monotonic_ns() + 1'000'000'000;
+    while (!t.in_callback.load() && ktime::monotonic_ns() < deadline) cpu::pause();
+    SELFTEST_CHECK(t.in_callback.load());
+    timers::cancel(t.timer);
+    SELFTEST_CHECK(!t.in_callback.load() && t.fired.load() == 2);
+    t.spin_ns = 0;
+    klog::print("  cancelled before it fired, fired on cpu {}, a running callback waited for\n", t.fired_on.load());
+    return true;
+}
+
 const Test kTests[] = {
     {"smp-cpus", smp_cpus, false, false, true},
     {"smp-call", smp_call, false, false, true},
     {"smp-wake", smp_wake, false, false, true},
     {"smp-nmi", smp_nmi, false, false, true},
     {"smp-stuck", smp_stuck, false, false, true},
+    {"smp-timers", smp_timers, false, false, true},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Threads on several CPUs (run with --cpus 2 or more): the CPU count agrees everywhere a
 // program asks (sched_getaffinity, sysconf, /proc/cpuinfo, /sys/devices/system/cpu/online),
-// sched_setaffinity really moves a thread and getcpu tells where it is, FPU/SSE state
+// sched_setaffinity really moves a thread and getcpu tells where it is, a munmap on one CPU
+// makes the next write through that page on another fault (TLB shootdown), FPU/SSE state
 // survives a thread bouncing between CPUs while another thread uses the FPU, a futex
 // ping-pong between threads bound to different CPUs, many threads created and joined, and
 // two CPU-bound threads both make progress at once. Prints what it checked; "smp ok" last.
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -86,6 +90,54 @@ static void *pong(void *arg) {
     return NULL;
 }
 
+// A TLB shootdown: a thread on CPU 1 writes through a mapping that CPU 0 unmaps. Once
+// munmap has returned, the writer faults (SIGSEGV) at its next write; a write that still
+// went through would be the stale translation. At most one write may land after munmap
+// returns: the one in flight when it did (written before the shootdown reached CPU 1,
+// counted after).
+static volatile char *shared_page;
+static volatile long writes;
+static volatile int writer_ready, writer_faulted;
+static sigjmp_buf writer_jump;
+
+static void on_writer_fault(int sig) {
+    (void)sig;
+    siglongjmp(writer_jump, 1);
+}
+
+static void *writer(void *arg) {
+    bind_to(*(int *)arg);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_writer_fault;
+    sigaction(SIGSEGV, &action, NULL);
+    if (sigsetjmp(writer_jump, 1)) {
+        writer_faulted = 1;
+        return NULL;
+    }
+    writer_ready = 1;
+    for (;;) {
+        shared_page[0] = (char)writes;
+        writes++;
+    }
+}
+
+static int shootdown_faults_writer(void) {
+    shared_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (shared_page == MAP_FAILED) return 0;
+    int cpu = 1;
+    bind_to(0);
+    pthread_t thread;
+    pthread_create(&thread, NULL, writer, &cpu);
+    while (!writer_ready) sched_yield();
+    while (writes < 100000) sched_yield();  // it writes, with the page in CPU 1's TLB
+    munmap((void *)shared_page, 4096);
+    long at_return = writes;
+    pthread_join(thread, NULL);
+    printf("writes after munmap returned: %ld\n", writes - at_return <= 1 ? 0L : writes - at_return);
+    return writer_faulted && writes - at_return <= 1;
+}
+
 static void *empty(void *arg) { return arg; }
 
 // Two CPU-bound threads: each counts while the other runs; both must have advanced while
@@ -149,6 +201,9 @@ int main(void) {
     check(fpu_survives_moves(cpus), "FPU state survives 200 moves between CPUs");
     stop_noise = 1;
     pthread_join(noise, NULL);
+
+    check(shootdown_faults_writer(), "a thread on CPU 1 faults once CPU 0's munmap returns");
+    sched_setaffinity(0, sizeof set, &set);
 
     int other = 1;
     pthread_t partner;

@@ -69,6 +69,7 @@ CommandMain add_boot_command(CLI::App& app) {
             options->vm.memory_mib = *mib;
         }
         std::string error;
+        if (const char* env = std::getenv("OSPREY_CPUS"); options->cpus.empty() && env && *env) options->cpus = env;
         if (!options->cpus.empty()) {
             auto cpus = parse_cpus(options->cpus, error);
             if (!cpus) {
