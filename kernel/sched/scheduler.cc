@@ -403,7 +403,12 @@ void wake(Thread* thread) {
     bool restore;
     CpuScheduler& s = lock_cpu_of(thread, restore);
     if (thread->m_state != ThreadState::Blocked) {
+        // Running on another CPU: a signal or a stop for it must not wait for that CPU's
+        // next interrupt (with nothing else to run there, none may come): the reschedule
+        // IPI makes it pass through an interrupt's way out, which delivers them.
+        bool elsewhere = thread->m_on_cpu && &s != &local();
         s.lock.unlock(restore);
+        if (elsewhere) kick(s);
         return;
     }
     thread->m_state = ThreadState::Runnable;

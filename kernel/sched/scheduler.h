@@ -44,7 +44,9 @@ void yield();
 void prepare_to_block();
 // Switches away until woken. Interrupts must be off; they are off again on return.
 void block();
-// Makes a blocked thread runnable; no effect on a thread that is not blocked.
+// Makes a blocked thread runnable. A thread running on another CPU is interrupted there
+// (the reschedule IPI), so that it sees what it was woken for (a signal, a stop) on its
+// way back to user mode; no effect on others.
 void wake(Thread* thread);
 
 // Schedules now if a wake-up or the slice timer asked for it and this is a place where
