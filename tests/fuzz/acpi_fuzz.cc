@@ -4,9 +4,11 @@
 // routes (find_madt); and parse_madt, parse_fadt and find_s5_sleep_type on the raw bytes.
 //
 // The first byte steers, the rest is physical memory from 0xE0000 (where the BIOS puts the
-// RSDP), the rest of the first MiB reading as zeros; nothing else is mapped. Control bit 1:
-// repair the checksums of the RSDP at 0xE0000 and of the tables it leads to, so that the
-// fuzzer gets past them to the fields.
+// RSDP); nothing else is mapped. Control bits: 1 = repair the checksums of the RSDP at
+// 0xE0000 and of the tables it leads to, so that the fuzzer gets past them to the fields;
+// 2 = map the rest of the BIOS area up to 1 MiB (reading as zeros) and look for the RSDP
+// there with scan_for_rsdp, as the kernel does when the loader gives none (a 128 KiB scan,
+// so not on every run); otherwise the walk starts at 0xE0000.
 //
 // Each view the parsers take is a copy of exactly the bytes asked for, so AddressSanitizer
 // sees a read past a view. Beyond not crashing: a table handed out passed its checks
@@ -30,11 +32,12 @@ using namespace acpi;
 constexpr u64 kBase = 0xe0000;
 constexpr u64 kBiosAreaEnd = 0x100000;
 constexpr u8 kRepairChecksums = 1;
+constexpr u8 kMapBiosArea = 2;
 
 class FakeMemory final : public boot::PhysicalMemory {
 public:
-    explicit FakeMemory(std::vector<u8> image) : m_bytes(std::move(image)) {
-        if (m_bytes.size() < kBiosAreaEnd - kBase) m_bytes.resize(kBiosAreaEnd - kBase, 0);
+    FakeMemory(std::vector<u8> image, bool whole_bios_area) : m_bytes(std::move(image)) {
+        if (whole_bios_area && m_bytes.size() < kBiosAreaEnd - kBase) m_bytes.resize(kBiosAreaEnd - kBase, 0);
     }
 
     const void* view(u64 phys, usize length) const override {
@@ -90,9 +93,9 @@ void repair_checksums(std::vector<u8>& image) {
     u64 rsdt = load<u32>(image, 16);
     u64 xsdt = revision >= 2 ? load<u64>(image, 24) : 0;
     for (u64 root : {rsdt, xsdt}) {
-        if (root < kBase) continue;
+        if (root < kBase || root - kBase >= image.size()) continue;
         u64 offset = root - kBase;
-        u32 length = load<u32>(image, offset + 4);
+        u64 length = std::min<u64>(load<u32>(image, offset + 4), image.size() - offset);
         usize entry_size = root == xsdt ? 8 : 4;
         for (u64 at = kSdtHeaderSize; at + entry_size <= length; at += entry_size) {
             u64 table = entry_size == 8 ? load<u64>(image, offset + at) : load<u32>(image, offset + at);
@@ -211,14 +214,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)parse_fadt(raw);
     if (auto sleep = find_s5_sleep_type(raw); sleep.is_ok()) check_sleep_type(sleep.value());
 
-    FakeMemory memory(std::move(image));
-    if (auto found = scan_for_rsdp(memory)) {
-        FUZZ_CHECK(*found % 16 == 0 && *found >= kBase && *found < kBiosAreaEnd);
-        FUZZ_CHECK(parse_rsdp(*found, memory).is_ok());
-        walk(*found, memory);
+    FakeMemory memory(std::move(image), control & kMapBiosArea);
+    if (control & kMapBiosArea) {
+        auto found = scan_for_rsdp(memory);
+        if (found) {
+            FUZZ_CHECK(*found % 16 == 0 && *found >= kBase && *found < kBiosAreaEnd);
+            FUZZ_CHECK(parse_rsdp(*found, memory).is_ok());
+            walk(*found, memory);
+        }
+        // Nothing is mapped below 0xE0000: a valid RSDP there is the first one found.
+        if (parse_rsdp(kBase, memory).is_ok()) FUZZ_CHECK(found == kBase);
+    } else {
+        if (size - 1 < kBiosAreaEnd - kBase) FUZZ_CHECK(!scan_for_rsdp(memory));  // the area is not all there
+        walk(kBase, memory);
     }
-    // Nothing at 0xE0000 before it: a valid RSDP there is the first one found.
-    if (parse_rsdp(kBase, memory).is_ok()) FUZZ_CHECK(scan_for_rsdp(memory) == kBase);
     for (u64 phys : {u64{0}, kBase - 1, ~u64{0} - 3}) {
         FUZZ_CHECK(view_table(phys, memory).is_error());
         (void)parse_rsdp(phys, memory);

@@ -106,6 +106,9 @@ void check_entries(const CommandLine& line, std::string_view text) {
             FUZZ_CHECK(inside(text, *entry.value));
             // Only a quoted value holds a space, and a quoted value ends at its quote.
             if (has_space(*entry.value)) FUZZ_CHECK(entry.value->find('"') == std::string_view::npos);
+            check_number(*entry.value);
+            check_size(*entry.value);
+            check_list(*entry.value);
         }
 
         const Entry* last = nullptr;
@@ -120,9 +123,6 @@ void check_entries(const CommandLine& line, std::string_view text) {
         FUZZ_CHECK(same_result(line.get_u64(entry.key), parse_u64(*last->value)));
         FUZZ_CHECK(same_result(line.get_size(entry.key), parse_size(*last->value)));
         FUZZ_CHECK(line.get_bool(entry.key) == parse_bool(*last->value));
-        check_number(*entry.value);
-        check_size(*entry.value);
-        check_list(*entry.value);
     }
     if (line.has_separator()) {
         FUZZ_CHECK(inside(text, line.rest()) && line.rest().data() + line.rest().size() == text.data() + text.size());
