@@ -118,6 +118,34 @@ TEST(Manifest, InvalidUtf8IsRefusedWithItsLine) {
     EXPECT_EQ(m->workdir, "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf");
 }
 
+// Found by the manifest fuzz target: the table form was joined into "HOST:GUEST" and split
+// again at the last ":/", so a guest with ":/" in it moved its start into the host
+// (host ".../conf/app.ini:/etc", guest "/p.ini").
+TEST(Manifest, ATableKeepsAColonSlashInsideItsGuestOrHost) {
+    std::string error;
+    auto fuzzed = parse(R"(# ospreeeeHONUNBUFFERED = "1" }   # or ["LANG=C.UTF-8", "TZ"]
+add     = [
+  "public:/srv",                                  # HOST[:GUEST], as --add
+  { host = "conf/app.ini", guest = "/etc/:/p.ini" },
+]
+network = "user"                    # as --netwos=05.0.2.3"   # as       # = )",
+                        error);
+    ASSERT_TRUE(fuzzed) << error;
+    ASSERT_EQ(fuzzed->add.size(), 2u);
+    EXPECT_EQ(fuzzed->add[0].host, "/home/me/app/public");
+    EXPECT_EQ(fuzzed->add[0].guest, "/srv");
+    EXPECT_EQ(fuzzed->add[1].host, "/home/me/app/conf/app.ini");
+    EXPECT_EQ(fuzzed->add[1].guest, "/etc/:/p.ini");
+
+    auto host_only = parse("add = [{ host = \"/mnt/c:/data\" }, { host = \"a:/b\", guest = \"/x:/y/\" }]\n", error);
+    ASSERT_TRUE(host_only) << error;
+    ASSERT_EQ(host_only->add.size(), 2u);
+    EXPECT_EQ(host_only->add[0].host, "/mnt/c:/data");
+    EXPECT_EQ(host_only->add[0].guest, "/mnt/c:/data");
+    EXPECT_EQ(host_only->add[1].host, "/home/me/app/a:/b");
+    EXPECT_EQ(host_only->add[1].guest, "/x:/y/");
+}
+
 TEST(Manifest, AMissingFileIsNamed) {
     std::string error;
     EXPECT_FALSE(osprey::load_manifest("/nonexistent/osprey.toml", error));

@@ -85,7 +85,8 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
                     }
                     if (host.empty()) refuse(item, "add: a table needs host = \"...\"");
                     if (!guest.empty() && guest[0] != '/') refuse(item, "add: guest must be an absolute path");
-                    spec = parse_add_spec(guest.empty() ? host : host + ":" + guest, base, add_error);
+                    // Not joined into "HOST:GUEST": the split would be at a ":/" inside GUEST.
+                    spec = make_add_spec(host, guest, base);
                 } else {
                     refuse(item, "add: expected \"HOST[:GUEST]\" or { host = ..., guest = ... }");
                 }
