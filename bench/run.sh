@@ -253,6 +253,23 @@ for ((run = 0; run <= runs; run++)); do
     done
 done
 
+# --- several CPUs: the program's smp group with 1 and 2 vCPUs (plain runs: -icount runs
+# the vCPUs in turn on one host thread, so it has no parallel figure to give) ------------
+
+for ((run = 0; run <= runs; run++)); do
+    for cpus in 1 2; do
+        for guest in osprey linux; do
+            say "timed run $run/$runs$([ $run = 0 ] && echo ' (warm-up, discarded)'): smp, $cpus CPUs, $guest"
+            osprey_flags=(--cpus "$cpus")
+            guest_command "$guest" microvm plain "$memory" "$work/bench" smp
+            osprey_flags=()
+            run_vm 300
+            check_done "$guest" "smp, $cpus CPUs"
+            [ "$run" = 0 ] || record_program_figures "$guest" "ns.cpus$cpus" ns
+        done
+    done
+done
+
 # --- python3 -c pass: a dynamic program with its runtime ----------------------------------
 
 # Osprey runs Debian's /usr/bin/python3 from the image `osprey build` makes (the standard

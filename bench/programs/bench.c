@@ -1,7 +1,8 @@
 // The benchmark program run as the application in both guests (Osprey, and Linux as /init).
 // It prints one line per figure, `figure NAME VALUE UNIT`, and bench/run.sh collects them.
 //
-//   bench [--poweroff] [GROUP...|all]      GROUP: syscalls threads mm processes (kGroups below)
+//   bench [--poweroff] [GROUP...|all]      GROUP: syscalls threads mm processes smp (kGroups below;
+//                                          `all` leaves out smp, which bench/run.sh runs on its own)
 //
 // The first thing main does is read the TSC: under -icount shift=0 the TSC counts the
 // instructions executed since QEMU's reset, so that value minus the TSC at the kernel's
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +272,100 @@ static void bench_processes(void) {
     span_report(s, "shell_pipeline", kPipelineLoops);
 }
 
+// --- several CPUs -----------------------------------------------------------------------
+// bench/run.sh runs this group in boots of 1 and 2 CPUs. parallel_2x: two threads of the
+// same fixed work, the wall time of both (1 CPU runs them in turn, 2 at once). With two
+// CPUs or more: a futex ping-pong between threads bound to CPUs 0 and 1, pthread_create +
+// join (the new thread may start on the other CPU), and mprotect of one page while another
+// thread of the process runs on the other CPU, whose TLB must then drop the page (a TLB
+// shootdown each).
+
+enum { kParallelWork = 30000000, kCrossRounds = 2000, kShootdowns = 2000 };
+
+static void *parallel_worker(void *arg) {
+    (void)arg;
+    volatile double x = 0;
+    for (long i = 0; i < kParallelWork; i++) x += (double)i * 0.5;
+    return NULL;
+}
+
+static int bind_self(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+static void *cross_partner(void *arg) {
+    bind_self(1);
+    return pingpong_partner(arg);
+}
+
+static atomic_int shootdown_stop;
+static atomic_int shootdown_ready;
+static volatile char *shootdown_page;
+
+static void *shootdown_partner(void *arg) {
+    (void)arg;
+    bind_self(1);
+    atomic_store(&shootdown_ready, 1);
+    while (!atomic_load(&shootdown_stop)) (void)shootdown_page[0];  // keeps the table loaded there
+    return NULL;
+}
+
+static void bench_smp(void) {
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    sched_getaffinity(0, sizeof all, &all);
+    int cpus = CPU_COUNT(&all);
+    pthread_t workers[2];
+    struct span s = span_start();
+    for (int i = 0; i < 2; i++) pthread_create(&workers[i], NULL, parallel_worker, NULL);
+    for (int i = 0; i < 2; i++) pthread_join(workers[i], NULL);
+    span_report(s, "parallel_2x", 1);
+    if (cpus < 2) return;
+
+    bind_self(0);
+    pthread_t partner;
+    atomic_store(&turn, 0);
+    s = span_start();
+    pthread_create(&partner, NULL, cross_partner, (void *)(long)kCrossRounds);
+    for (long i = 0; i < kCrossRounds; i++) {
+        atomic_store(&turn, 1);
+        futex_wake(&turn);
+        while (atomic_load(&turn) != 0) futex_wait(&turn, 1);
+    }
+    pthread_join(partner, NULL);
+    span_report(s, "futex_pingpong_cross", kCrossRounds);
+    sched_setaffinity(0, sizeof all, &all);
+
+    create_join(20);
+    s = span_start();
+    create_join(kThreadLoops);
+    span_report(s, "create_join_smp", kThreadLoops);
+
+    char *pages = mmap(NULL, 2 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) {
+        printf("error mmap\n");
+        exit(1);
+    }
+    pages[0] = pages[kPage] = 1;
+    shootdown_page = pages;
+    bind_self(0);
+    atomic_store(&shootdown_stop, 0);
+    atomic_store(&shootdown_ready, 0);
+    pthread_create(&partner, NULL, shootdown_partner, NULL);
+    while (!atomic_load(&shootdown_ready)) sched_yield();
+    s = span_start();
+    for (int i = 0; i < kShootdowns; i++)
+        mprotect(pages + kPage, kPage, (i & 1) ? PROT_READ | PROT_WRITE : PROT_READ);
+    span_report(s, "mprotect_shootdown", kShootdowns);
+    atomic_store(&shootdown_stop, 1);
+    pthread_join(partner, NULL);
+    munmap(pages, 2 * kPage);
+    sched_setaffinity(0, sizeof all, &all);
+}
+
 // --- main -----------------------------------------------------------------------------
 
 // Every group of figures this program knows (`all` runs them in this order); a figure
@@ -277,11 +373,13 @@ static void bench_processes(void) {
 static const struct {
     const char *name;
     void (*run)(void);
+    int in_all;
 } kGroups[] = {
-    {"syscalls", bench_syscalls},
-    {"threads", bench_threads},
-    {"mm", bench_mm},
-    {"processes", bench_processes},
+    {"syscalls", bench_syscalls, 1},
+    {"threads", bench_threads, 1},
+    {"mm", bench_mm, 1},
+    {"processes", bench_processes, 1},
+    {"smp", bench_smp, 0},
 };
 
 int main(int argc, char **argv) {
@@ -297,7 +395,7 @@ int main(int argc, char **argv) {
         }
         int found = 0;
         for (size_t g = 0; g < sizeof kGroups / sizeof kGroups[0]; g++) {
-            if (strcmp(argv[i], "all") == 0 || strcmp(argv[i], kGroups[g].name) == 0) {
+            if ((strcmp(argv[i], "all") == 0 && kGroups[g].in_all) || strcmp(argv[i], kGroups[g].name) == 0) {
                 kGroups[g].run();
                 found = 1;
             }

@@ -4,6 +4,8 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/ipi.h"
+#include "arch/x86_64/tlb.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/percpu.h"
@@ -11,6 +13,7 @@
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/rtc.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/syscall_msr.h"
 #include "arch/x86_64/tsc.h"
 #include "boot/startup.h"
@@ -81,7 +84,7 @@ void init_interrupt_stacks() {
     // #DB stays on the thread's stack: it comes from ring 3 (single-stepping, icebp) and
     // its handler may sleep, which a shared interrupt stack cannot allow.
     for (const auto& s : slots) {
-        auto stack = kernel_stacks::allocate(16 * KiB);
+        auto stack = kernel_stacks::allocate(gdt::kInterruptStackSize);
         if (stack.is_error()) panic("no memory for interrupt stacks");
         gdt::set_ist(s.slot, stack.value().top);
         idt::use_ist(s.vector, s.slot);
@@ -109,7 +112,6 @@ void init_time() {
 // `osprey run`: the application's exit (or death) ends the VM; this boot thread's work is
 // done once it has started.
 [[noreturn]] void run_application() {
-    syscall_msr::init();
     if (auto mounted = fs::mount_standard(); mounted.is_error())
         panic("cannot build the root file system: {}", err::name(mounted.error()));
     // After the file systems: an address from ip=...,dns= (or DHCP) writes /etc/resolv.conf.
@@ -132,10 +134,11 @@ extern "C" [[noreturn]] void kernel_entry(u64 start_info_phys) {
     run_global_constructors();
     backtrace::allow_stack(reinterpret_cast<u64>(boot_stack), reinterpret_cast<u64>(boot_stack_top));
     cpu_features::detect();
-    gdt::init();
+    gdt::load(gdt::boot_cpu_tables());
     idt::init();
-    percpu::init_boot_cpu();  // after gdt::init(), which reloads GS
+    percpu::init_boot_cpu();  // after gdt::load(), which reloads GS
     fpu::init();
+    syscall_msr::init();  // every CPU has the same MSRs (ap_boot.cc does them on the others)
 
     EarlyPhysicalMemory early_memory;
     auto info = boot::parse_pvh(start_info_phys, early_memory);
@@ -188,6 +191,11 @@ namespace {
         klog::info("cpu features:{}", names.view());
     }
 
+    ipi::init();
+    tlb::init();
+    std::optional<u32> no_sipi;
+    if (auto apic_id = g_cmdline.get_u64("smp.no_sipi"); apic_id.is_ok()) no_sipi = static_cast<u32>(apic_id.value());
+    smp::start_cpus(g_boot_info, no_sipi);
     devices::init(g_cmdline);
 
     if (g_boot_info.module_count > 0) {

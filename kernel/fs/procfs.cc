@@ -1,5 +1,8 @@
 #include "fs/procfs.h"
 
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+
 #include "arch/x86_64/cpu.h"
 #include "fs/procfs_process.h"
 #include "fs/synthetic.h"
@@ -82,23 +85,29 @@ void render_cpuinfo(Sink& out, u64) {
     }
     if (max_extended >= 0x80000007) flags.ext7_edx = cpu::cpuid(0x80000007).edx;
 
-    text::format_to(out, "processor\t: 0\nvendor_id\t: {}\ncpu family\t: {}\nmodel\t\t: {}\nmodel name\t: {}\n", vendor,
-                    family, model, brand);
-    text::format_to(out, "stepping\t: {}\nmicrocode\t: 0x1\ncpu MHz\t\t: ", leaf1.eax & 0xf);
-    u64 khz = ktime::tsc_hz() / 1000;
-    text::proc::format_fixed_point(out, khz, 3);
-    text::format_to(out, "\ncache size\t: {} KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n",
-                    cache_kib);
-    text::format_to(out, "apicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: {}\n",
-                    leaf0.eax);
-    out.write("wp\t\t: yes\nflags\t\t: ");
-    text::proc::format_cpu_flags(out, flags);
-    out.write("\nbugs\t\t:\nbogomips\t: ");
-    text::proc::format_fixed_point(out, khz * 2 / 10, 2);
-    u32 clflush = ((leaf1.ebx >> 8) & 0xff) * 8;
-    text::format_to(out, "\nclflush size\t: {}\ncache_alignment\t: {}\n", clflush ? clflush : 64, clflush ? clflush : 64);
-    text::format_to(out, "address sizes\t: {} bits physical, {} bits virtual\npower management:\n\n", physical_bits,
-                    virtual_bits);
+    // One entry per CPU; they are the same model (QEMU gives every vCPU the same CPUID).
+    u32 count = sched::cpu_count();
+    for (u32 id = 0; id < count; id++) {
+        PerCpu* cpu_record = smp::cpu(id);
+        u32 apic_id = cpu_record ? cpu_record->apic_id : id;
+        text::format_to(out, "processor\t: {}\nvendor_id\t: {}\ncpu family\t: {}\nmodel\t\t: {}\nmodel name\t: {}\n",
+                        id, vendor, family, model, brand);
+        text::format_to(out, "stepping\t: {}\nmicrocode\t: 0x1\ncpu MHz\t\t: ", leaf1.eax & 0xf);
+        u64 khz = ktime::tsc_hz() / 1000;
+        text::proc::format_fixed_point(out, khz, 3);
+        text::format_to(out, "\ncache size\t: {} KB\nphysical id\t: 0\nsiblings\t: {}\ncore id\t\t: {}\ncpu cores\t: {}\n",
+                        cache_kib, count, id, count);
+        text::format_to(out, "apicid\t\t: {}\ninitial apicid\t: {}\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: {}\n",
+                        apic_id, apic_id, leaf0.eax);
+        out.write("wp\t\t: yes\nflags\t\t: ");
+        text::proc::format_cpu_flags(out, flags);
+        out.write("\nbugs\t\t:\nbogomips\t: ");
+        text::proc::format_fixed_point(out, khz * 2 / 10, 2);
+        u32 clflush = ((leaf1.ebx >> 8) & 0xff) * 8;
+        text::format_to(out, "\nclflush size\t: {}\ncache_alignment\t: {}\n", clflush ? clflush : 64, clflush ? clflush : 64);
+        text::format_to(out, "address sizes\t: {} bits physical, {} bits virtual\npower management:\n\n", physical_bits,
+                        virtual_bits);
+    }
 }
 
 // ---- memory and time ----
@@ -155,8 +164,12 @@ void render_stat(Sink& out, u64) {
     auto stats = sched::stats();
     u64 boot_seconds = (ktime::realtime_ns() - ktime::monotonic_ns()) / 1000000000;
     usize threads = proc::Process::exists() ? proc::Process::current().thread_count() : 0;
-    text::format_to(out, "cpu  0 0 0 {} 0 0 0 0 0 0\ncpu0 0 0 0 {} 0 0 0 0 0 0\nintr 0\nctxt {}\nbtime {}\n", idle, idle,
-                    stats.context_switches, boot_seconds);
+    u32 count = sched::cpu_count();
+    u64 switches = 0;
+    for (u32 id = 0; id < count; id++) switches += sched::cpu_stats(id).context_switches;
+    text::format_to(out, "cpu  0 0 0 {} 0 0 0 0 0 0\n", idle * count);
+    for (u32 id = 0; id < count; id++) text::format_to(out, "cpu{} 0 0 0 {} 0 0 0 0 0 0\n", id, idle);
+    text::format_to(out, "intr 0\nctxt {}\nbtime {}\n", switches, boot_seconds);
     text::format_to(out, "processes {}\nprocs_running {}\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n", threads,
                     stats.runnable ? stats.runnable : 1);
 }

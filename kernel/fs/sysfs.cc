@@ -2,6 +2,8 @@
 
 #include "fs/synthetic.h"
 #include "fs/vfs.h"
+#include "sched/scheduler.h"
+#include "text/format.h"
 
 namespace sysfs {
 
@@ -12,6 +14,15 @@ constexpr u64 kSysfsFileSize = 4096;  // what sysfs attributes report as st_size
 
 void render_text(text::Sink& out, u64 text) { out.write(reinterpret_cast<const char*>(text)); }
 u64 text_argument(const char* text) { return reinterpret_cast<u64>(text); }
+
+// "0" or "0-N": the CPUs that schedule threads (all that came online).
+void render_cpu_list(text::Sink& out, u64) {
+    u32 count = sched::cpu_count();
+    if (count == 1)
+        out.write("0\n");
+    else
+        text::format_to(out, "0-{}\n", count - 1);
+}
 
 }  // namespace
 
@@ -24,8 +35,14 @@ Result<void> mount_at(std::string_view path) {
     auto* devices = TRY(root.add_directory("devices", 0755));
     auto* system = TRY(devices->add_directory("system", 0755));
     auto* cpu = TRY(system->add_directory("cpu", 0755));
-    for (const char* name : {"online", "possible", "present"}) TRY(cpu->add_file(name, render_text, text_argument("0\n")));
-    TRY(cpu->add_directory("cpu0", 0755));
+    for (const char* name : {"online", "possible", "present"}) TRY(cpu->add_file(name, render_cpu_list, 0));
+    for (u32 i = 0; i < sched::cpu_count(); i++) {
+        char name[16];
+        text::BufferSink sink(name, sizeof name - 1);
+        text::format_to(sink, "cpu{}", i);
+        name[sink.view().size()] = '\0';
+        TRY(cpu->add_directory(name, 0755));
+    }
 
     auto* kernel = TRY(root.add_directory("kernel", 0755));
     auto* mm = TRY(kernel->add_directory("mm", 0755));

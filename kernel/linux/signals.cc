@@ -246,6 +246,7 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
             target->pending_info[sig - 1] = info;
         }
         target->pending |= sigbit(sig);
+        target->note_signal_change();
         // A thread waiting in an interruptible call re-checks and returns EINTR; one in
         // sigtimedwait for this signal takes it.
         bool wakes = !(target->blocked & sigbit(sig)) || (target->waiting_for & sigbit(sig));
@@ -315,6 +316,7 @@ void force_fault(int sig, int code, u64 address) {
             info.fault.addr = address;
             user.pending |= sigbit(sig);
             user.pending_info[sig - 1] = info;
+            user.note_signal_change();
         }
     }
     if (fatal) process.killed_by_signal(sig, address);
@@ -327,6 +329,14 @@ namespace {
 void restart_syscall(TrapFrame& frame) {
     frame.rax = frame.vector;
     frame.rip -= 2;
+}
+
+// The full return path is done: its flag stays set only for what is left for the next
+// return (a signal still deliverable once this handler's mask is in place, a stop that
+// began meanwhile). signal_lock held.
+void settle_return_work(UserContext& user, const Process& process) {
+    bool left = (user.pending & ~user.blocked) != 0 || user.has_saved_mask || process.job_control_due(user);
+    __atomic_store_n(&user.return_work, left, __ATOMIC_RELAXED);
 }
 
 }  // namespace
@@ -348,6 +358,7 @@ void deliver_pending(TrapFrame& frame) {
                 user.blocked = user.saved_mask;
                 user.has_saved_mask = false;
             }
+            settle_return_work(user, process);
             process.signal_lock.unlock(restore);
             if (interrupted_call) restart_syscall(frame);  // only ignored signals came: go on
             return;
@@ -372,6 +383,7 @@ void deliver_pending(TrapFrame& frame) {
         user.blocked |= action.mask & ~kUnblockable;
         if (!(action.flags & SA_NODEFER)) user.blocked |= sigbit(sig);
         if (action.flags & SA_RESETHAND) process.actions[sig].handler = SIG_DFL;
+        settle_return_work(user, process);
         process.signal_lock.unlock(restore);
         if (interrupted_call) {
             if (action.flags & SA_RESTART)
@@ -406,6 +418,7 @@ Result<u64> sigreturn(TrapFrame& frame) {
         Process& process = Process::current();
         IrqSpinLockGuard guard(process.signal_lock);
         user.blocked = uc.uc_sigmask & ~kUnblockable;
+        user.note_signal_change();
     }
     if (mc.fpstate && restore_fpu_from_user(self, mc.fpstate).is_error())
         Process::current().killed_by_signal(SIGSEGV, mc.fpstate);

@@ -88,18 +88,43 @@ Result<void> sys_uname(UserPtr<Utsname> user_name) {
     return user_name.write(u);
 }
 
-// One CPU today: the affinity mask has bit 0.
-Result<u64> sys_sched_getaffinity(int /*pid*/, u64 size, UserPtr<u64> mask) {
+namespace {
+// The process holding thread `tid` (0: the caller), if the caller may look at or change
+// its affinity: its own threads, or any as root (Linux asks for a matching uid or
+// CAP_SYS_NICE to set, and nothing to read).
+Result<RefPtr<Process>> affinity_target(int& tid, bool setting) {
+    if (tid < 0) return Error(EINVAL);
+    Process& self = Process::current();
+    if (tid == 0) tid = proc::current_tid();
+    RefPtr<Process> process = Process::find_by_thread(tid);
+    if (!process) return Error(ESRCH);
+    if (setting && process.get() != &self && self.cred.euid != 0 && self.cred.euid != process->cred.euid &&
+        self.cred.euid != process->cred.ruid)
+        return Error(EPERM);
+    return process;
+}
+}  // namespace
+
+// The kernel's cpumask is 64 bits (smp::kMaxCpus): a smaller buffer is EINVAL, as on
+// Linux when it is smaller than nr_cpu_ids bits; the rest of a larger one is cleared.
+Result<u64> sys_sched_getaffinity(int pid, u64 size, UserPtr<u64> mask) {
     if (size < sizeof(u64) || (size & 7)) return Error(EINVAL);
+    RefPtr<Process> process = TRY(affinity_target(pid, false));
+    u64 cpus = TRY(process->thread_affinity(pid, std::nullopt));
+    u64 online = sched::cpu_count() >= 64 ? ~0ull : (1ull << sched::cpu_count()) - 1;
     TRY(user_memory::clear(mask.address(), size));
-    TRY(mask.write(1));
+    TRY(mask.write(cpus & online));
     return sizeof(u64);  // the kernel's cpumask size in bytes
 }
 
-Result<void> sys_sched_setaffinity(int /*pid*/, u64 size, UserPtr<u8> mask) {
+Result<void> sys_sched_setaffinity(int pid, u64 size, UserPtr<u8> mask) {
     if (size == 0) return Error(EINVAL);
-    u8 first = TRY(mask.read());
-    if (!(first & 1)) return Error(EINVAL);  // no CPU of the machine in the set
+    u8 bytes[8] = {};
+    TRY(user_memory::copy_from(bytes, mask.address(), size < 8 ? size : 8));
+    u64 cpus = 0;
+    for (unsigned i = 0; i < 8; i++) cpus |= static_cast<u64>(bytes[i]) << (8 * i);
+    RefPtr<Process> process = TRY(affinity_target(pid, true));
+    TRY(process->thread_affinity(pid, cpus));  // EINVAL when it names no CPU there is
     return {};
 }
 
@@ -156,7 +181,7 @@ Result<u64> sys_prctl(int option, u64 argument, u64 /*argument3*/, u64 /*argumen
 }
 
 Result<void> sys_getcpu(UserPtr<u32> cpu, UserPtr<u32> node, u64 /*cache*/) {
-    if (!cpu.is_null()) TRY(cpu.write(0));
+    if (!cpu.is_null()) TRY(cpu.write(this_cpu()->id));
     if (!node.is_null()) TRY(node.write(0));
     return {};
 }

@@ -63,6 +63,7 @@ Result<void> sys_rt_sigprocmask(int how, UserPtr<u64> user_set, UserPtr<u64> old
             if (how == SIG_UNBLOCK) user.blocked &= ~set;
             if (how == SIG_SETMASK) user.blocked = set;
             user.blocked &= ~signals::kUnblockable;
+            user.note_signal_change();
         }
     }
     if (!old_set.is_null()) TRY(old_set.write(old));
@@ -208,6 +209,7 @@ Result<void> sys_rt_sigsuspend(UserPtr<u64> user_mask, u64 mask_size) {
         IrqSpinLockGuard guard(process.signal_lock);
         saved = user.blocked;
         user.blocked = mask & ~signals::kUnblockable;
+        user.note_signal_change();
     }
     WaitQueue queue;  // only a signal ends the wait
     (void)queue.wait_interruptible([] { return false; });
@@ -217,6 +219,7 @@ Result<void> sys_rt_sigsuspend(UserPtr<u64> user_mask, u64 mask_size) {
         IrqSpinLockGuard guard(process.signal_lock);
         user.has_saved_mask = true;
         user.saved_mask = saved;
+        user.note_return_work();
     }
     return Error(EINTR);
 }

@@ -7,6 +7,7 @@
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscall_numbers.h"
+#include "sched/scheduler.h"
 #include "sched/thread.h"
 
 namespace linux_abi {
@@ -54,6 +55,36 @@ void trace_result(TraceLine& line, i64 result) {
         klog::print("{} = {:#x}\n", line.sink.view(), static_cast<u64>(result));
 }
 
+// Unimplemented calls and --trace: what the fast path leaves to here.
+[[gnu::noinline, gnu::cold]] i64 dispatch_slowly(TrapFrame& frame, const SyscallEntry* entry) {
+    u64 number = frame.vector;
+    TraceLine line;
+    if (g_tracing) trace_entry(line, number, frame, entry);
+    i64 result;
+    if (!entry) {
+        report_unimplemented(number);
+        result = -ENOSYS;
+    } else {
+        result = entry->invoke(frame);
+    }
+    if (g_tracing) trace_result(line, result);
+    return result;
+}
+
+// The way out when the thread has work first: another thread to run, then a signal to
+// deliver or a job-control stop (signals::deliver_pending). Interrupts off on entry and
+// on return.
+[[gnu::noinline, gnu::cold]] void return_slowly(TrapFrame& frame) {
+    cpu::enable_interrupts();
+    sched::preempt_point();
+    UserContext& user = *current_thread()->m_user;
+    user.in_syscall = true;
+    signals::deliver_pending(frame);
+    user.in_syscall = false;
+    if (static_cast<i64>(frame.rax) == -ERESTARTSYS) frame.rax = static_cast<u64>(-EINTR);  // never leaks out
+    cpu::disable_interrupts();
+}
+
 }  // namespace
 
 void set_tracing(bool on) { g_tracing = on; }
@@ -64,27 +95,34 @@ bool tracing() { return g_tracing; }
 using namespace linux_abi;
 
 // Called from syscall_entry (arch/x86_64/syscall_entry.S) with interrupts on; returns with
-// them off, ready for return_to_user.
-extern "C" void syscall_dispatch(TrapFrame* frame) {
-    u64 number = frame->vector;  // the syscall number, as it came in rax
-    current_thread()->m_user->frame = frame;
-    const SyscallEntry* entry = syscall_entry(number);
-    TraceLine line;
-    if (g_tracing) trace_entry(line, number, *frame, entry);
+// them off, ready for ring 3. Returns false when the frame is as the entry saved it but for
+// rax, so the registers the C calling convention preserves already hold the caller's values
+// and syscall_entry reloads only the others; true when the caller must get the frame back
+// whole (return_to_user).
+//
+// The common call costs a table look-up, the handler, and one look at the thread's
+// return_work flag (proc/process.h) and at the CPU's need_resched: the trace, ENOSYS,
+// signals, job-control stops and rescheduling each wait behind one of those.
+extern "C" bool syscall_dispatch(TrapFrame* frame) {
+    const SyscallEntry* entry = syscall_entry(frame->vector);
     i64 result;
-    if (!entry) {
-        report_unimplemented(number);
-        result = -ENOSYS;
-    } else {
+    bool whole;
+    if (entry && !g_tracing) [[likely]] {
         result = entry->invoke(*frame);
+        whole = entry->takes_frame;
+    } else {
+        result = dispatch_slowly(*frame, entry);
+        whole = entry && entry->takes_frame;
     }
-    if (g_tracing) trace_result(line, result);
     // rt_sigreturn restores the whole frame, rax included; its result is that rax.
     frame->rax = static_cast<u64>(result);
-    UserContext& user = *current_thread()->m_user;
-    user.in_syscall = true;
-    signals::deliver_pending(*frame);
-    user.in_syscall = false;
-    if (static_cast<i64>(frame->rax) == -ERESTARTSYS) frame->rax = static_cast<u64>(-EINTR);  // never leaks out
     cpu::disable_interrupts();
+    // An interrupted call (ERESTARTSYS) always has a signal or a stop waiting, so its flag
+    // is set; the check stays because that code must never reach the caller.
+    if (current_thread()->m_user->has_return_work() || sched::need_resched() || result == -ERESTARTSYS)
+        [[unlikely]] {
+        return_slowly(*frame);
+        return true;
+    }
+    return whole;
 }

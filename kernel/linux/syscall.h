@@ -6,6 +6,7 @@
 
 #include "arch/x86_64/trap_frame.h"
 #include "base/result.h"
+#include "linux/syscall_numbers.h"
 #include "mm/user_memory.h"
 
 namespace linux_abi {
@@ -28,10 +29,24 @@ struct SyscallEntry {
     // rax: the result, or -errno.
     i64 (*invoke)(TrapFrame& frame);
     u8 argument_count;  // for the trace
+    // The handler takes the TrapFrame: it may change the registers the caller gets back
+    // (rt_sigreturn, execve), so its return restores every one from the frame. Any other
+    // handler leaves the frame as the entry saved it, which lets the return skip restoring
+    // what the C calling convention already preserved (arch/x86_64/syscall_entry.S).
+    bool takes_frame;
 };
 
+// The table: Linux numbers to entries (linux/syscall_table.cc), null where Osprey does not
+// implement the call.
+struct SyscallTable {
+    const SyscallEntry* entries[kSyscallCount] = {};
+};
+extern const SyscallTable g_syscall_table;
+
 // The entry for a Linux syscall number; null for a call Osprey does not implement.
-const SyscallEntry* syscall_entry(u64 number);
+inline const SyscallEntry* syscall_entry(u64 number) {
+    return number < kSyscallCount ? g_syscall_table.entries[number] : nullptr;
+}
 
 // --trace: log every syscall with its arguments and result on the kernel log.
 void set_tracing(bool on);

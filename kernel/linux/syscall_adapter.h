@@ -6,9 +6,11 @@
 // the low bits of its register (an `int fd` the low 32, as Linux truncates), an enum those of
 // its underlying type, a UserPtr<T> the whole address. A handler that must see or change the
 // caller's saved registers (rt_sigreturn, clone, execve) takes `TrapFrame&` first; that
-// parameter takes no argument register. A handler returns Result<T> of an integer, an enum,
-// a UserPtr (its address) or void (0 on success). The argument count the trace prints is the
-// number of parameters, so a handler lists every argument Linux defines, named or not.
+// parameter takes no argument register, and only such a handler may change the frame (the
+// return path relies on it: SyscallEntry::takes_frame). A handler returns Result<T> of an
+// integer, an enum, a UserPtr (its address) or void (0 on success). The argument count the
+// trace prints is the number of parameters, so a handler lists every argument Linux
+// defines, named or not.
 //
 // Each family file ends with the list of its calls:
 //
@@ -72,6 +74,7 @@ struct Handler;
 template <typename R, typename... P>
 struct Handler<Result<R> (*)(P...)> {
     static constexpr unsigned argument_count = sizeof...(P);
+    static constexpr bool takes_frame = false;
     template <auto handler, usize... I>
     static i64 invoke(TrapFrame& frame, std::index_sequence<I...>) {
         return return_value(handler(decode<P>(syscall_argument(frame, I))...));
@@ -81,6 +84,7 @@ struct Handler<Result<R> (*)(P...)> {
 template <typename R, typename... P>
 struct Handler<Result<R> (*)(TrapFrame&, P...)> {
     static constexpr unsigned argument_count = sizeof...(P);
+    static constexpr bool takes_frame = true;
     template <auto handler, usize... I>
     static i64 invoke(TrapFrame& frame, std::index_sequence<I...>) {
         return return_value(handler(frame, decode<P>(syscall_argument(frame, I))...));
@@ -97,7 +101,7 @@ template <auto handler>
 constexpr SyscallEntry entry() {
     using H = Handler<decltype(handler)>;
     static_assert(H::argument_count <= 6, "a syscall has at most six arguments");
-    return {&invoke<handler>, static_cast<u8>(H::argument_count)};
+    return {&invoke<handler>, static_cast<u8>(H::argument_count), H::takes_frame};
 }
 
 }  // namespace linux_abi::adapter

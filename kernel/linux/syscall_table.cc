@@ -16,22 +16,16 @@ OSPREY_LINUX_SYSCALLS(OSPREY_DECLARE_ENTRY)
 
 namespace {
 
-struct Table {
-    const SyscallEntry* entries[kSyscallCount] = {};
-};
-
-constexpr Table build() {
-    Table t;
+constexpr SyscallTable build() {
+    SyscallTable t;
 #define OSPREY_TABLE_SLOT(name, number) t.entries[number] = &syscall_entries::name;
     OSPREY_LINUX_SYSCALLS(OSPREY_TABLE_SLOT)
 #undef OSPREY_TABLE_SLOT
     return t;
 }
 
-constinit const Table kTable = build();
-
 }  // namespace
 
-const SyscallEntry* syscall_entry(u64 number) { return number < kSyscallCount ? kTable.entries[number] : nullptr; }
+constinit const SyscallTable g_syscall_table = build();
 
 }  // namespace linux_abi

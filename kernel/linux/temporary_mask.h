@@ -21,14 +21,17 @@ Result<u64> with_temporary_mask(u64 mask, Call&& call) {
         IrqSpinLockGuard guard(process.signal_lock);
         saved = user.blocked;
         user.blocked = mask & ~(sigbit(SIGKILL) | sigbit(SIGSTOP));
+        user.note_signal_change();
     }
     Result<u64> result = call();
     IrqSpinLockGuard guard(process.signal_lock);
     if (result.is_error() && result.error() == EINTR) {
         user.has_saved_mask = true;
         user.saved_mask = saved;
+        user.note_return_work();
     } else {
         user.blocked = saved;
+        user.note_signal_change();
     }
     return result;
 }

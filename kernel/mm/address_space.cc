@@ -8,6 +8,7 @@
 #include "fs/initramfs.h"
 #include "mm/frames.h"
 #include "mm/shared_anonymous.h"
+#include "mm/user_memory.h"
 
 namespace mm {
 
@@ -63,7 +64,8 @@ bool for_each_entry(const paging::PageTable& table, u64 start, u64 end, F&& visi
 mm::Vma* AddressSpace::HeapAllocator::allocate() { return new (std::nothrow) mm::Vma; }
 void AddressSpace::HeapAllocator::release(mm::Vma* vma) { delete vma; }
 
-AddressSpace::AddressSpace(paging::PageTable table) : m_table(table), m_areas(m_allocator) {}
+AddressSpace::AddressSpace(paging::PageTable table)
+    : m_table(table), m_areas(m_allocator, user_memory::kUserMapEnd) {}
 
 Result<AddressSpace*> AddressSpace::create() {
     paging::PageTable table = TRY(paging::PageTable::create_user());

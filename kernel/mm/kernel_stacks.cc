@@ -54,12 +54,15 @@ Result<Stack> allocate(u64 size) {
 }
 
 void free(const Stack& stack) {
-    for (u64 page = stack.bottom; page < stack.top; page += layout::kPageSize) {
-        if (auto phys = paging::kernel_space().translate(page)) {
-            (void)paging::kernel_space().unmap(page, layout::kPageSize);
-            frames::free(*phys);
-        }
-    }
+    // The frames are noted first and freed only after the unmapping, which is one TLB
+    // shootdown for the whole stack when other CPUs run (they may have cached it).
+    constexpr usize kMaxPages = kSlotSize / layout::kPageSize;
+    u64 frames_of[kMaxPages];
+    usize count = 0;
+    for (u64 page = stack.bottom; page < stack.top && count < kMaxPages; page += layout::kPageSize)
+        if (auto phys = paging::kernel_space().translate(page)) frames_of[count++] = *phys;
+    if (stack.top > stack.bottom) (void)paging::kernel_space().unmap(stack.bottom, stack.top - stack.bottom);
+    for (usize i = 0; i < count; i++) frames::free(frames_of[i]);
     u64 number = (stack.bottom - layout::kPageSize - layout::kKernelStacksBase) / kSlotSize;
     g_slots.with([&](Slots& s) {
         if (s.free_count < sizeof s.free_list / sizeof s.free_list[0]) s.free_list[s.free_count++] = number;

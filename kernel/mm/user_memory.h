@@ -12,6 +12,11 @@
 namespace user_memory {
 
 constexpr u64 kUserLimit = 0x0000800000000000ull;  // first address above the user half
+// Where the application's mappings end: the last page of the user half is never mapped, as
+// on Linux (its TASK_SIZE_MAX), so no `syscall` instruction can end at the top of the half.
+// Its return address would be non-canonical, and SYSRET to one faults in ring 0 on Intel
+// CPUs; the system call's return relies on this (arch/x86_64/syscall_entry.S).
+constexpr u64 kUserMapEnd = kUserLimit - 4096;
 
 inline bool range_ok(u64 address, u64 length) {
     return address < kUserLimit && length <= kUserLimit - address;

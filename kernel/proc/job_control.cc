@@ -24,6 +24,7 @@ void Process::begin_stop_locked(int sig) {
     Thread* self = current_thread();
     for_each_thread(
         [](UserContext& user, void* caller) {
+            user.note_return_work();
             if (user.thread && user.thread != caller) sched::wake(user.thread);
         },
         self);
@@ -42,6 +43,8 @@ void Process::continue_locked() {
     if (m_stop_told) {
         m_continue_report = true;
         m_continue_untold = true;
+        // Whichever thread returns to user mode first tells the parent.
+        for_each_thread([](UserContext& user, void*) { user.note_return_work(); }, nullptr);
     }
     m_stop_report = 0;
     m_stop_told = false;
@@ -50,10 +53,9 @@ void Process::continue_locked() {
 }
 
 void Process::wait_while_stopped(UserContext& user) {
-    // Every return to user mode passes here: nothing to do unless stopped or told to go on.
-    if (!__atomic_load_n(&m_stop_signal, __ATOMIC_RELAXED) && !__atomic_load_n(&m_continue_untold, __ATOMIC_RELAXED) &&
-        !user.stopped)
-        return;
+    // Every full return to user mode passes here: nothing to do unless stopped or told to
+    // go on.
+    if (!job_control_due(user)) return;
     for (;;) {
         int code = 0, status = 0;
         bool stay = false;

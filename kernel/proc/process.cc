@@ -86,11 +86,7 @@ Process* Process::find_locked(int pid) {
 
 void Process::set_signal_sender(SignalSender sender) { g_signal_sender = sender; }
 
-Process& Process::current() {
-    Thread* thread = current_thread();
-    if (thread && thread->m_user && thread->m_user->process) return *thread->m_user->process;
-    return *g_first;
-}
+Process& Process::first() { return *g_first; }
 
 bool Process::exists() { return g_first != nullptr; }
 
@@ -537,6 +533,26 @@ UserContext* Process::find_thread(int tid) {
     return found;
 }
 
+Result<u64> Process::thread_affinity(int tid, std::optional<u64> mask) {
+    u64 affinity;
+    bool moves_self = false;
+    {
+        // Under the threads' lock the thread cannot leave the process (remove_thread
+        // takes it).
+        IrqSpinLockGuard guard(m_threads_lock);
+        Thread* thread = nullptr;
+        m_threads.for_each([&](UserContext& u) {
+            if (u.tid == tid) thread = u.thread;
+        });
+        if (!thread) return Error(ESRCH);
+        if (mask) TRY(sched::set_affinity(thread, *mask));
+        affinity = sched::affinity(thread);
+        moves_self = mask && thread == current_thread() && !(affinity & (1ull << this_cpu()->id));
+    }
+    if (moves_self) sched::yield();  // to an allowed CPU, now that no lock is held
+    return affinity;
+}
+
 UserContext* Process::find_thread_accepting(u64 mask) {
     IrqSpinLockGuard guard(m_threads_lock);
     // A thread waiting for the signal in sigtimedwait takes it first, as on Linux (where it
@@ -818,7 +834,6 @@ void print_user_frames(text::Sink& out, u64 rbp) {
     end({true, sig});
 }
 
-UserContext& current_user() { return *current_thread()->m_user; }
 int current_tid() {
     Thread* t = current_thread();
     return t && t->m_user ? t->m_user->tid : 0;

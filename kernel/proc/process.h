@@ -4,6 +4,8 @@
 // waits for it; its children go to pid 1. When pid 1 ends, the VM powers off.
 #pragma once
 
+#include <optional>
+
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "fs/inode.h"
@@ -12,6 +14,7 @@
 
 #include "linux/initial_stack.h"
 #include "proc/limits.h"
+#include "sched/thread.h"
 #include "linux/signal_types.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -72,6 +75,21 @@ struct UserContext {
     u64 saved_mask = 0;
     u64 waiting_for = 0;  // in rt_sigtimedwait: the signals it takes (process-directed ones come here)
     bool stopped = false;  // waiting in Process::wait_while_stopped (counted in stopped_threads)
+    // Whether the way back to user mode has more to do than restore registers: a signal
+    // that may be deliverable, a stop or a continue of the process, rt_sigsuspend's mask to
+    // put back. A system call's return looks at this flag only (linux/syscall.cc), so
+    // whatever may create such work sets it (note_return_work), and only the full return
+    // path (signals::deliver_pending) clears it, having found none left. Written under the
+    // process's signal lock; read without it by the thread itself, interrupts off, on its
+    // way out. Set at first: a new thread's first return checks everything.
+    bool return_work = true;
+
+    void note_return_work() { __atomic_store_n(&return_work, true, __ATOMIC_RELAXED); }
+    // After `pending` or `blocked` changed.
+    void note_signal_change() {
+        if (pending & ~blocked) note_return_work();
+    }
+    bool has_return_work() const { return __atomic_load_n(&return_work, __ATOMIC_RELAXED); }
 };
 
 // How a process ended, as wait(2) encodes it.
@@ -127,8 +145,9 @@ public:
     };
 
     // The calling thread's process; in kernel threads (timers, the console's reader) the
-    // first process, the application's pid 1.
+    // first process, the application's pid 1. Inline: most system calls start with it.
     static Process& current();
+    static Process& first();  // pid 1
     static bool exists();
     // Creates the first process at boot (pid 1, before its first thread); it owns memory
     // and fds from then on.
@@ -169,6 +188,9 @@ public:
     static RefPtr<Process> find(int pid);
     // The live process one of whose threads has this ID; null when none.
     static RefPtr<Process> find_by_thread(int tid);
+    // The CPUs thread `tid` of this process may run on, after setting them to `mask` if
+    // given (sched::set_affinity). ESRCH when no such thread is in the process.
+    Result<u64> thread_affinity(int tid, std::optional<u64> mask);
     // The lowest pid >= from of a process in the table (zombies included); 0 when none.
     static int next_pid(int from);
     // Once the parent has waited for it: its pid may already name another process.
@@ -329,6 +351,11 @@ public:
     // continued or until this thread has SIGKILL pending) and tells the parent.
     void wait_while_stopped(UserContext& user);
     bool stopping() const { return __atomic_load_n(&m_stop_signal, __ATOMIC_RELAXED) != 0; }
+    // Whether wait_while_stopped has anything to do for `user`: stop, go on from a stop, or
+    // tell the parent of a continue.
+    bool job_control_due(const UserContext& user) const {
+        return stopping() || __atomic_load_n(&m_continue_untold, __ATOMIC_RELAXED) || user.stopped;
+    }
 
     // When it was made (fork; boot for pid 1), in ns of the monotonic clock: /proc's
     // start time.
@@ -418,8 +445,16 @@ inline u64 user_gs_base(const UserContext& user) { return user.gs_base; }
 void set_current_fs_base(u64 base);
 void set_current_gs_base(u64 base);
 
-UserContext& current_user();
+// The calling application thread's user context (system calls: there always is one).
+inline UserContext& current_user() { return *current_thread()->m_user; }
 int current_tid();
+
+inline Process& Process::current() {
+    Thread* thread = current_thread();
+    // A thread's user context names its process from before the thread first runs.
+    if (thread && thread->m_user) [[likely]] return *thread->m_user->process;
+    return first();
+}
 
 template <typename F>
 Result<void> Process::with_process(int pid, F&& visit) {

@@ -9,6 +9,7 @@
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
+#include "sched/scheduler.h"
 #include "sched/thread.h"
 
 extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
@@ -79,7 +80,11 @@ Result<int> spawn_user_thread(const UserThreadStart& start, const char* name) {
                                   .detached = true,
                                   .user_frame = true,
                                   .user = user,
-                                  .page_table = &process.memory().page_table()});
+                                  .page_table = &process.memory().page_table(),
+                                  // A new thread or process keeps its creator's CPUs, as on Linux.
+                                  .affinity = current_thread() && current_thread()->m_user
+                                                  ? sched::affinity(current_thread())
+                                                  : ~0ull});
     if (thread.is_error()) {
         process.forget_thread(*user);
         delete user;
@@ -123,7 +128,16 @@ void set_thread_exit_hook(ThreadExitHook hook) { g_exit_hook = hook; }
     Thread* self = current_thread();
     UserContext* user = self->m_user;
     Process& process = *user->process;
-    if (g_exit_hook) g_exit_hook(*user);
+    if (g_exit_hook) g_exit_hook(*user);  // the last touch of user memory
+    // Off the process's table before the process stops counting this thread: from then on
+    // its last thread may free the table (exit, or exec replacing the image), and a switch
+    // back to this thread must not load a freed table (the CPU reset on a CR3 of 0 when a
+    // killed thread was preempted here and its siblings' exit ran in between).
+    bool enabled = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
+    self->m_page_table = nullptr;
+    if (!paging::kernel_space().active()) paging::kernel_space().activate();
+    if (enabled) cpu::enable_interrupts();
     int tid = user->tid;
     bool last = process.remove_thread(*user);
     process.release_tid(tid);
@@ -131,7 +145,6 @@ void set_thread_exit_hook(ThreadExitHook hook) { g_exit_hook = hook; }
     cpu::disable_interrupts();
     if (this_cpu()->fpu_owner == self) this_cpu()->fpu_owner = nullptr;
     self->m_user = nullptr;
-    self->m_page_table = nullptr;
     delete user;
     thread_exit(status);
 }

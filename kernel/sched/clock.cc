@@ -6,9 +6,8 @@
 namespace ktime {
 
 namespace {
-// ns = ticks * g_mult >> kShift, with ticks relative to g_tsc_start (time/clock_page.h: the
-// vDSO computes the same from the same numbers).
-constexpr unsigned kShift = 32;
+// ns = ticks * g_mult >> vclock::kShift, with ticks relative to g_tsc_start
+// (time/clock_page.h: the vDSO computes the same from the same numbers).
 u64 g_tsc_hz = 0;
 u64 g_mult = 0;
 u64 g_tsc_start = 0;
@@ -17,7 +16,7 @@ u64 g_boot_wall_ns = 0;
 
 void init(u64 tsc_hz, u64 boot_wall_ns) {
     g_tsc_hz = tsc_hz;
-    g_mult = vclock::mult_for_frequency(tsc_hz, kShift);
+    g_mult = vclock::mult_for_frequency(tsc_hz);
     g_boot_wall_ns = boot_wall_ns;
     g_tsc_start = cpu::rdtsc();
 }
@@ -26,12 +25,11 @@ bool ready() { return g_tsc_hz != 0; }
 u64 tsc_hz() { return g_tsc_hz; }
 u64 tsc_at_start() { return g_tsc_start; }
 
-u64 tsc_to_ns(u64 ticks) { return vclock::ticks_to_ns(ticks, g_mult, kShift); }
+u64 tsc_to_ns(u64 ticks) { return vclock::ticks_to_ns(ticks, g_mult); }
 
 vclock::ClockParams clock_params() {
     vclock::ClockParams params;
     params.mode = g_tsc_hz ? vclock::Mode::Tsc : vclock::Mode::Syscall;
-    params.shift = kShift;
     params.tsc_base = g_tsc_start;
     params.mult = g_mult;
     params.realtime_offset_ns = g_boot_wall_ns;

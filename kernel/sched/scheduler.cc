@@ -10,30 +10,48 @@
 #include "sched/thread.h"
 #include "sched/timer.h"
 #include "proc/process.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/ipi.h"
+#include "arch/x86_64/smp.h"
+#include "lib/atomic.h"
 
 extern "C" void switch_context(u64* save_rsp, u64 load_rsp);
 
 namespace sched {
 
-// One per CPU. `lock` guards the queue, the states of the threads in it or running here,
-// and the fields below it.
+// One per CPU. `lock` guards the queue, the states of the threads in it or running here
+// (Thread::m_cpu names this), and the fields below it. Two run-queue locks are never held
+// at once: a thread moves between CPUs with one released before the other is taken, and
+// in between it is Runnable in no queue, which wake() leaves alone.
 struct CpuScheduler {
     IrqSpinLock lock;
     FairQueue queue;
+    PerCpu* cpu = nullptr;
+    u32 id = 0;
     Thread* idle = nullptr;
     Thread* switching_from = nullptr;  // the previous thread, for finish_switch()
     Timer slice_timer;
     u32 interrupt_depth = 0;
     u64 context_switches = 0;
     u64 preemptions = 0;
+    u64 steals = 0;                  // threads this CPU took from another's queue
     bool preempt_requested = false;  // by the slice timer or a wake-up, for the statistic
+    // How many threads wait in the queue and whether one runs: read without the lock by
+    // CPUs choosing where a thread goes (a stale figure only makes a worse choice).
+    u32 queued = 0;
+    bool busy = false;
 };
 
 namespace {
 
 CpuScheduler g_boot_cpu_scheduler;
+// Every CPU's, by number; filled as CPUs come online (online_count() publishes them).
+CpuScheduler* g_schedulers[smp::kMaxCpus] = {&g_boot_cpu_scheduler};
+kstd::Atomic<u32> g_scheduler_count{1};
 
 CpuScheduler& local() { return *this_cpu()->scheduler; }
+
+u32 scheduler_count() { return g_scheduler_count.load(kstd::acquire); }
 
 void on_slice_end(Timer&) {
     this_cpu()->need_resched = true;
@@ -48,33 +66,118 @@ void account(CpuScheduler& s, Thread* thread, u64 now) {
     thread->m_exec_start_tsc = now;
 }
 
-void switch_fpu(PerCpu* cpu, Thread* next) {
-    // Lazy: the registers keep the last FPU user's state through any number of kernel
-    // threads; they are saved only when another FPU user takes the CPU.
-    if (!next->uses_fpu() || cpu->fpu_owner == next) return;
-    if (cpu->fpu_owner) fpu::save(cpu->fpu_owner->m_fpu_state);
+// Whether FPU state must be saved when its thread leaves a CPU: once threads can run on
+// more than one CPU, the registers of the CPU it left cannot be reached from the next.
+bool fpu_saved_eagerly() { return scheduler_count() > 1; }
+
+void switch_fpu(PerCpu* cpu, Thread* previous, Thread* next) {
+    // Lazy on one CPU: the registers keep the last FPU user's state through any number of
+    // kernel threads; they are saved only when another FPU user takes the CPU. With
+    // several, a thread's state is saved as it leaves, and the registers are reused only
+    // if nothing else was loaded here and it ran nowhere else meanwhile.
+    if (fpu_saved_eagerly() && previous->uses_fpu() && cpu->fpu_owner == previous)
+        fpu::save(previous->m_fpu_state);
+    if (!next->uses_fpu()) return;
+    if (cpu->fpu_owner == next && next->m_fpu_cpu == static_cast<i32>(cpu->id)) return;
+    if (cpu->fpu_owner && !fpu_saved_eagerly()) fpu::save(cpu->fpu_owner->m_fpu_state);
     fpu::restore(next->m_fpu_state);
     cpu->fpu_owner = next;
+    next->m_fpu_cpu = static_cast<i32>(cpu->id);
 }
 
-// Queues a thread that became runnable and decides whether it takes the CPU now. The
-// running thread is charged first, so the comparison uses its true virtual runtime; if it
-// keeps the CPU, it gets a slice timer, since it now has competition. `s.lock` held.
-void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread) {
-    PerCpu* cpu = this_cpu();
+// Takes the run-queue lock of the CPU that holds `thread` (m_cpu may change until it is
+// held). Returns with interrupts off; `restore` says how to hand them back.
+CpuScheduler& lock_cpu_of(Thread* thread, bool& restore) {
+    for (;;) {
+        CpuScheduler* s = __atomic_load_n(&thread->m_cpu, __ATOMIC_ACQUIRE);
+        restore = s->lock.lock();
+        if (__atomic_load_n(&thread->m_cpu, __ATOMIC_ACQUIRE) == s) return *s;
+        s->lock.unlock(restore);
+    }
+}
+
+bool allowed(const Thread* thread, const CpuScheduler& s) { return thread->m_affinity & (1ull << s.id); }
+
+// Sends the reschedule IPI to another CPU: it then switches if need_resched says so, or
+// arms its slice timer for the thread now waiting there, or looks for work to take.
+void kick(CpuScheduler& s) {
+    if (&s != &local()) (void)ipi::send_reschedule(s.id);
+}
+
+// A CPU with nothing to run that `thread` may run on, other than `except`; else nullptr.
+CpuScheduler* idle_cpu_for(const Thread* thread, const CpuScheduler* except) {
+    u32 count = scheduler_count();
+    for (u32 i = 0; i < count; i++) {
+        CpuScheduler* s = g_schedulers[i];
+        if (s == except || !allowed(thread, *s)) continue;
+        if (!__atomic_load_n(&s->busy, __ATOMIC_RELAXED) && __atomic_load_n(&s->queued, __ATOMIC_RELAXED) == 0)
+            return s;
+    }
+    return nullptr;
+}
+
+// The allowed CPU with the least to do: this one when it ties.
+CpuScheduler& least_loaded_for(const Thread* thread) {
+    CpuScheduler* best = &local();
+    u32 best_load = ~0u;
+    if (allowed(thread, *best))
+        best_load = __atomic_load_n(&best->queued, __ATOMIC_RELAXED) + __atomic_load_n(&best->busy, __ATOMIC_RELAXED);
+    u32 count = scheduler_count();
+    for (u32 i = 0; i < count; i++) {
+        CpuScheduler* s = g_schedulers[i];
+        if (!allowed(thread, *s)) continue;
+        u32 load = __atomic_load_n(&s->queued, __ATOMIC_RELAXED) + __atomic_load_n(&s->busy, __ATOMIC_RELAXED);
+        if (load < best_load) {
+            best = s;
+            best_load = load;
+        }
+    }
+    return *best;
+}
+
+// Queues a thread that became runnable on `s` and decides whether it takes that CPU now.
+// The running thread is charged first, so the comparison uses its true virtual runtime;
+// if it keeps the CPU, it gets a slice timer, since it now has competition (another CPU
+// arms its own, when the kick arrives). `s.lock` held.
+void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking = true) {
+    PerCpu* cpu = s.cpu;
     Thread* current = cpu->current;
     u64 now = cpu::rdtsc();
     if (current != s.idle) {
         account(s, current, now);
         s.queue.update_min_vruntime(&current->m_entity);
     }
-    s.queue.enqueue(thread->m_entity, true);
+    s.queue.enqueue(thread->m_entity, waking);
+    thread->m_queued = true;
+    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
+    bool remote = &s != &local();
     if (current == s.idle || s.queue.should_preempt(current->m_entity, thread->m_entity)) {
-        cpu->need_resched = true;
+        __atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELEASE);
         s.preempt_requested = true;
-    } else if (!timers::armed(s.slice_timer)) {
+    } else if (!remote && !timers::armed(s.slice_timer)) {
         timers::arm(s.slice_timer, now + ktime::ns_to_tsc(s.queue.slice_ns(current->m_entity)));
     }
+    if (remote) kick(s);
+}
+
+void dequeue_locked(CpuScheduler& s, Thread* thread) {
+    s.queue.dequeue(thread->m_entity);
+    thread->m_queued = false;
+    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
+}
+
+// Moves a Runnable thread that is in no queue and on no CPU from `from` (whose lock is
+// held, and released here) to `to`'s queue. Its virtual runtime keeps its distance from
+// the queue's minimum, so the move neither favours nor starves it.
+void migrate(CpuScheduler& from, Thread* thread, CpuScheduler& to, bool restore) {
+    u64 lag = thread->m_entity.vruntime - from.queue.min_vruntime();
+    __atomic_store_n(&thread->m_cpu, &to, __ATOMIC_RELEASE);
+    from.lock.unlock(false);
+    to.lock.lock();
+    thread->m_entity.vruntime = to.queue.min_vruntime() + lag;
+    if (thread->m_state == ThreadState::Runnable && !thread->m_queued && !thread->m_on_cpu)
+        enqueue_and_check_preemption(to, thread, false);
+    to.lock.unlock(restore);
 }
 
 // An application thread's FS base (its TLS) and user GS base. Writing the MSR is slow
@@ -93,15 +196,32 @@ void switch_user_segments(Thread* next) {
     }
 }
 
+// On the next thread, once the switch is done: the previous one is off its stack. A
+// wake-up that came while it was still switching away (another CPU saw it on this one)
+// left it Runnable in no queue: it is queued now. One no longer allowed here moves.
+// Interrupts off.
 void finish_switch(CpuScheduler& s) {
+    s.lock.lock();
     Thread* previous = s.switching_from;
     s.switching_from = nullptr;
-    if (!previous) return;
-    previous->m_on_cpu = false;
+    if (!previous) {
+        s.lock.unlock(false);
+        return;
+    }
+    __atomic_store_n(&previous->m_on_cpu, false, __ATOMIC_RELEASE);
+    bool dead = previous->m_state == ThreadState::Dead && previous->m_detached;
+    if (previous->m_state == ThreadState::Runnable && previous != s.idle) {
+        if (!allowed(previous, s)) {
+            if (previous->m_queued) dequeue_locked(s, previous);
+            migrate(s, previous, least_loaded_for(previous), false);
+            return;
+        }
+        if (!previous->m_queued) enqueue_and_check_preemption(s, previous);
+    }
+    s.lock.unlock(false);
     // A dead detached thread is off its stack now: free it at once (waiting for the idle
     // thread would let a busy system pile them up).
-    if (previous->m_state == ThreadState::Dead && previous->m_detached) destroy_thread(previous);
-    (void)s;
+    if (dead) destroy_thread(previous);
 }
 
 // Picks the next thread and switches to it. Interrupts off; `s.lock` not held.
@@ -114,10 +234,19 @@ void schedule() {
     account(s, previous, now);
     if (previous != s.idle && (previous->m_state == ThreadState::Running || previous->m_state == ThreadState::Runnable)) {
         previous->m_state = ThreadState::Runnable;
-        s.queue.enqueue(previous->m_entity, false);
+        // One no longer allowed here stays out of the queue: finish_switch() moves it.
+        if (allowed(previous, s)) {
+            s.queue.enqueue(previous->m_entity, false);
+            previous->m_queued = true;
+        }
     }
     Thread* next = s.idle;
-    if (auto* entity = s.queue.pop()) next = static_cast<Thread*>(entity->owner);
+    if (auto* entity = s.queue.pop()) {
+        next = static_cast<Thread*>(entity->owner);
+        next->m_queued = false;
+    }
+    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
+    __atomic_store_n(&s.busy, next != s.idle, __ATOMIC_RELAXED);
     next->m_state = ThreadState::Running;
     next->m_exec_start_tsc = now;
     s.queue.update_min_vruntime(next == s.idle ? nullptr : &next->m_entity);
@@ -141,22 +270,50 @@ void schedule() {
     cpu->current = next;
     cpu->kernel_stack_top = next->m_stack.top;
     gdt::set_kernel_stack(next->m_stack.top);
-    switch_fpu(cpu, next);
+    switch_fpu(cpu, previous, next);
     switch_user_segments(next);
     if (next->m_page_table && !next->m_page_table->active()) next->m_page_table->activate();
     s.lock.unlock(false);
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
-    // Back on `previous`, switched in again by some later schedule().
+    // Back on `previous`, switched in again by some later schedule() (on any CPU).
     finish_switch(local());
+}
+
+// Takes a thread that waits in a busy CPU's queue and may run here: the idle CPU's side of
+// load balancing. Interrupts off, no run-queue lock held.
+bool steal_work() {
+    CpuScheduler& here = local();
+    u32 count = scheduler_count();
+    for (u32 i = 1; i < count; i++) {
+        CpuScheduler& victim = *g_schedulers[(here.id + i) % count];
+        if (__atomic_load_n(&victim.queued, __ATOMIC_RELAXED) == 0) continue;
+        victim.lock.lock();
+        SchedEntity* top = victim.queue.peek();
+        Thread* thread = top ? static_cast<Thread*>(top->owner) : nullptr;
+        // A thread still switching away from the victim is on its stack there; and a queue
+        // whose CPU is idle is about to be run by it.
+        if (!thread || thread->m_on_cpu || !allowed(thread, here) || victim.cpu->current == victim.idle) {
+            victim.lock.unlock(false);
+            continue;
+        }
+        dequeue_locked(victim, thread);
+        here.steals++;
+        migrate(victim, thread, here, false);
+        return true;
+    }
+    return false;
 }
 
 void idle_loop(void*) {
     for (;;) {
         cpu::disable_interrupts();
-        if (this_cpu()->need_resched || !local().queue.empty())
+        if (this_cpu()->need_resched || !local().queue.empty() || steal_work()) {
             schedule();
-        else
+        } else {
+            smp::count_halt();
             cpu::enable_interrupts_and_halt();
+            smp::count_wakeup();
+        }
     }
 }
 
@@ -165,8 +322,11 @@ void idle_loop(void*) {
 void init(const kernel_stacks::Stack& boot_stack) {
     PerCpu* cpu = this_cpu();
     cpu->scheduler = &g_boot_cpu_scheduler;
+    g_boot_cpu_scheduler.cpu = cpu;
+    g_boot_cpu_scheduler.id = cpu->id;
     g_boot_cpu_scheduler.slice_timer.callback = on_slice_end;
     Thread* main = Thread::adopt_running("main", boot_stack);
+    main->m_cpu = &g_boot_cpu_scheduler;
     main->m_exec_start_tsc = cpu::rdtsc();
     cpu->current = main;
     cpu->kernel_stack_top = boot_stack.top;
@@ -176,17 +336,46 @@ void init(const kernel_stacks::Stack& boot_stack) {
     // spawn() queued it; the idle thread lives outside the queue.
     {
         IrqSpinLockGuard guard(g_boot_cpu_scheduler.lock);
-        g_boot_cpu_scheduler.queue.dequeue(idle.value()->m_entity);
+        dequeue_locked(g_boot_cpu_scheduler, idle.value());
         idle.value()->m_state = ThreadState::Runnable;
+        idle.value()->m_affinity = 1ull << cpu->id;
     }
     g_boot_cpu_scheduler.idle = idle.value();
+    g_boot_cpu_scheduler.busy = true;
     cpu->need_resched = false;
 }
 
+[[noreturn]] void run_secondary_cpu(const kernel_stacks::Stack& stack) {
+    PerCpu* cpu = this_cpu();
+    auto* s = new CpuScheduler;  // lives as long as its CPU: for ever
+    s->cpu = cpu;
+    s->id = cpu->id;
+    s->slice_timer.callback = on_slice_end;
+    char name[16] = "idle/";
+    name[5] = static_cast<char>('0' + cpu->id / 10);
+    name[6] = static_cast<char>('0' + cpu->id % 10);
+    Thread* idle = Thread::adopt_running(cpu->id < 10 ? "idle" : name, stack);
+    idle->m_cpu = s;
+    idle->m_affinity = 1ull << cpu->id;
+    idle->m_state = ThreadState::Runnable;
+    s->idle = idle;
+    cpu->current = idle;
+    cpu->kernel_stack_top = stack.top;
+    cpu->scheduler = s;
+    apic::start_secondary_timer();
+    timers::init_secondary();
+    // Published in order: CPU n's scheduler is there before the count says n + 1.
+    g_schedulers[cpu->id] = s;
+    g_scheduler_count.store(cpu->id + 1, kstd::release);
+    idle_loop(nullptr);
+    panic("cpu {}: its idle loop returned", cpu->id);
+}
+
 void start(Thread* thread) {
-    CpuScheduler& s = local();
-    bool restore = s.lock.lock();
     thread->m_state = ThreadState::Runnable;
+    CpuScheduler& s = least_loaded_for(thread);
+    thread->m_cpu = &s;  // nobody else knows the thread yet
+    bool restore = s.lock.lock();
     enqueue_and_check_preemption(s, thread);
     s.lock.unlock(restore);
 }
@@ -211,15 +400,77 @@ void block() {
 }
 
 void wake(Thread* thread) {
-    CpuScheduler& s = local();
-    bool restore = s.lock.lock();
-    if (thread->m_state == ThreadState::Blocked) {
-        thread->m_state = ThreadState::Runnable;
-        // Still on the CPU (between prepare_to_block and block): it will see it is
-        // runnable when it schedules, so it must not be queued twice.
-        if (!thread->m_on_cpu) enqueue_and_check_preemption(s, thread);
+    bool restore;
+    CpuScheduler& s = lock_cpu_of(thread, restore);
+    if (thread->m_state != ThreadState::Blocked) {
+        s.lock.unlock(restore);
+        return;
     }
+    thread->m_state = ThreadState::Runnable;
+    // Still on its CPU (between prepare_to_block and the switch away): that CPU queues it
+    // once it is off (schedule() or finish_switch()), so it must not be queued here.
+    if (thread->m_on_cpu) {
+        s.lock.unlock(restore);
+        return;
+    }
+    // Where it last ran, unless that CPU is busy and another it may use is idle (this one
+    // first: a wake-up from an idle CPU's interrupt handler runs the thread there).
+    CpuScheduler* target = &s;
+    if (__atomic_load_n(&s.busy, __ATOMIC_RELAXED) || !allowed(thread, s)) {
+        CpuScheduler& here = local();
+        if (!here.busy && here.queued == 0 && allowed(thread, here))
+            target = &here;
+        else if (CpuScheduler* idle = idle_cpu_for(thread, &s))
+            target = idle;
+    }
+    if (target != &s) {
+        migrate(s, thread, *target, restore);
+        return;
+    }
+    enqueue_and_check_preemption(s, thread);
     s.lock.unlock(restore);
+}
+
+Result<void> set_affinity(Thread* thread, u64 mask) {
+    u64 online = scheduler_count() >= 64 ? ~0ull : (1ull << scheduler_count()) - 1;
+    if (!(mask & online)) return Error(EINVAL);
+    bool restore;
+    CpuScheduler& s = lock_cpu_of(thread, restore);
+    thread->m_affinity = mask;
+    if (allowed(thread, s)) {
+        s.lock.unlock(restore);
+        return {};
+    }
+    if (thread->m_on_cpu) {
+        // Running there: it moves when it next leaves the CPU (finish_switch), which the
+        // kick makes soon.
+        __atomic_store_n(&s.cpu->need_resched, true, __ATOMIC_RELEASE);
+        kick(s);
+        s.lock.unlock(restore);
+        return {};
+    }
+    if (thread->m_queued) {
+        dequeue_locked(s, thread);
+        migrate(s, thread, least_loaded_for(thread), restore);
+        return {};
+    }
+    // Blocked: its next wake-up puts it on an allowed CPU.
+    s.lock.unlock(restore);
+    return {};
+}
+
+u64 affinity(const Thread* thread) { return __atomic_load_n(&thread->m_affinity, __ATOMIC_RELAXED); }
+
+u32 cpu_count() { return scheduler_count(); }
+
+void on_reschedule_interrupt() {
+    // A thread was queued here from another CPU: the slice timer it needs, if it did not
+    // take the CPU at once (preempt_on_interrupt_exit switches when it does).
+    CpuScheduler& s = local();
+    s.lock.lock();
+    if (this_cpu()->current != s.idle && !s.queue.empty() && !timers::armed(s.slice_timer))
+        timers::arm(s.slice_timer, cpu::rdtsc() + ktime::ns_to_tsc(s.queue.slice_ns(this_cpu()->current->m_entity)));
+    s.lock.unlock(false);
 }
 
 void preempt_point() {
@@ -284,6 +535,13 @@ Stats stats() {
     CpuScheduler& s = local();
     IrqSpinLockGuard guard(s.lock);
     return {s.context_switches, s.preemptions, s.queue.size()};
+}
+
+CpuStats cpu_stats(u32 cpu) {
+    if (cpu >= scheduler_count()) return {};
+    CpuScheduler& s = *g_schedulers[cpu];
+    IrqSpinLockGuard guard(s.lock);
+    return {s.context_switches, s.preemptions, s.steals, static_cast<u32>(s.queue.size()), s.busy};
 }
 
 }  // namespace sched

@@ -5,7 +5,11 @@
 // Lock order: wait-queue locks, then the run-queue lock, then the timer lock.
 #pragma once
 
+#include <cstddef>
+
+#include "arch/x86_64/percpu.h"
 #include "base/types.h"
+#include "base/result.h"
 #include "mm/kernel_stacks.h"
 
 class Thread;
@@ -16,8 +20,22 @@ namespace sched {
 // creates its idle thread.
 void init(const kernel_stacks::Stack& boot_stack);
 
-// Makes a new thread runnable.
+// Makes this CPU (one started after the boot CPU, running on `stack`) schedule threads:
+// its run queue, its idle thread (the flow running now), its timers. Never returns.
+[[noreturn]] void run_secondary_cpu(const kernel_stacks::Stack& stack);
+// How many CPUs schedule threads.
+u32 cpu_count();
+
+// Makes a new thread runnable, on the allowed CPU with the least to do.
 void start(Thread* thread);
+// The CPUs a thread may run on (bit n: CPU n). EINVAL when the mask holds no CPU that
+// schedules. A thread queued elsewhere moves at once; one running elsewhere when it next
+// leaves the CPU, which is asked of that CPU now (the calling thread: call yield() once
+// no lock is held).
+Result<void> set_affinity(Thread* thread, u64 mask);
+u64 affinity(const Thread* thread);
+// The reschedule IPI's handler.
+void on_reschedule_interrupt();
 // Gives the CPU to another runnable thread, if any deserves it.
 void yield();
 
@@ -32,6 +50,13 @@ void wake(Thread* thread);
 // Schedules now if a wake-up or the slice timer asked for it and this is a place where
 // the current thread may be switched away (interrupts on, not in an interrupt handler).
 void preempt_point();
+// Whether a wake-up or the slice timer asked this CPU to switch threads: one load through
+// GS, for the system call's way out.
+inline bool need_resched() {
+    bool asked;
+    asm volatile("movb %%gs:%c1, %0" : "=q"(asked) : "i"(offsetof(PerCpu, need_resched)));
+    return asked;
+}
 // Called on the way out of an interrupt handler (interrupts off).
 void preempt_on_interrupt_exit();
 
@@ -51,6 +76,14 @@ struct Stats {
     usize runnable;
 };
 Stats stats();
+struct CpuStats {
+    u64 context_switches;
+    u64 preemptions;
+    u64 steals;  // threads taken from another CPU's queue
+    u32 queued;
+    bool busy;
+};
+CpuStats cpu_stats(u32 cpu);
 
 void enter_interrupt();
 void leave_interrupt();

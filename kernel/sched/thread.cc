@@ -33,6 +33,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     thread->m_detached = options.detached;
     thread->m_user = options.user;
     thread->m_page_table = options.page_table;
+    thread->m_affinity = options.affinity;
     thread->m_entity.owner = thread;
     thread->m_entity.weight = sched::weight_for_nice(options.nice);
 
@@ -122,7 +123,5 @@ void destroy_thread(Thread* thread) {
     delete thread;
     g_live_threads--;
 }
-
-Thread* current_thread() { return this_cpu()->current; }
 
 usize live_thread_count() { return g_live_threads; }

@@ -3,6 +3,9 @@
 // Application threads (issue 4) are kernel threads that also have a user context.
 #pragma once
 
+#include <cstddef>
+
+#include "arch/x86_64/percpu.h"
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "mm/kernel_stacks.h"
@@ -14,6 +17,9 @@ struct UserContext;
 }
 namespace paging {
 class PageTable;
+}
+namespace sched {
+struct CpuScheduler;
 }
 
 enum class ThreadState : u8 {
@@ -33,6 +39,7 @@ struct ThreadOptions {
     // The application side of the thread, attached before it can first run.
     proc::UserContext* user = nullptr;
     const paging::PageTable* page_table = nullptr;  // an application thread's (m_page_table)
+    u64 affinity = ~0ull;  // the CPUs it may run on from the start (sched::set_affinity)
 };
 
 class Thread {
@@ -58,6 +65,14 @@ public:
     sched::SchedEntity m_entity;
     ThreadState m_state = ThreadState::Runnable;
     bool m_on_cpu = false;       // running, or still switching away
+    bool m_queued = false;       // in m_cpu's run queue
+    // The CPU whose run queue holds the thread, or where it runs or last ran: its lock
+    // guards the fields above. Changed only with that lock held (a migration).
+    sched::CpuScheduler* m_cpu = nullptr;
+    u64 m_affinity = ~0ull;      // the CPUs it may run on, a bit per CPU number
+    // The CPU whose FPU registers hold this thread's state last loaded there (-1: none);
+    // its registers are current for it only if it is still that CPU's fpu_owner.
+    i32 m_fpu_cpu = -1;
     u64 m_exec_start_tsc = 0;    // when it last got the CPU
     u64 m_saved_rsp = 0;         // valid while not on a CPU
     void* m_fpu_state = nullptr; // nullptr for threads that never use the FPU
@@ -84,8 +99,13 @@ private:
     char m_name[24] = {};
 };
 
-// The thread running on this CPU.
-Thread* current_thread();
+// The thread running on this CPU: one load through GS (every system call asks several
+// times). Volatile, so no read is merged with one from before the scheduler set it.
+inline Thread* current_thread() {
+    Thread* thread;
+    asm volatile("movq %%gs:%c1, %0" : "=r"(thread) : "i"(offsetof(PerCpu, current)));
+    return thread;
+}
 // Ends the calling thread with an exit code; never returns.
 [[noreturn]] void thread_exit(int code);
 // Frees a dead thread's stack, FPU state and object (scheduler use only).

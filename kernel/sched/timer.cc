@@ -25,6 +25,7 @@ struct CpuTimers {
     IrqSpinLock lock;
     PairingHeap<Timer, &Timer::node, ByDeadline> heap;  // guarded by lock
     u64 programmed_deadline = 0;                        // guarded by lock; 0 = APIC idle
+    Timer* running = nullptr;                           // guarded by lock: the callback now running
     Stats stats{};
 };
 
@@ -61,22 +62,52 @@ void init() {
     idt::set_handler(apic::kTimerVector, on_apic_timer);
 }
 
+void init_secondary() {
+    auto* timers = new CpuTimers;  // lives as long as its CPU: for ever
+    this_cpu()->timers = timers;
+}
+
+namespace {
+// Takes the timer off the heap it is in, if another CPU's; returns with interrupts off.
+void remove_from_other_cpu(Timer& timer, CpuTimers& here) {
+    CpuTimers* owner = __atomic_load_n(&timer.owner, __ATOMIC_ACQUIRE);
+    if (!owner || owner == &here) return;
+    IrqSpinLockGuard guard(owner->lock);
+    if (timer.owner == owner && owner->heap.contains(timer)) owner->heap.remove(timer);
+}
+}  // namespace
+
 void arm(Timer& timer, u64 deadline_tsc) {
     CpuTimers& t = local();
-    IrqSpinLockGuard guard(t.lock);
+    bool restore = cpu::interrupts_enabled();
+    cpu::disable_interrupts();  // stays on this CPU while it moves the timer here
+    remove_from_other_cpu(timer, t);
+    t.lock.lock();
     if (t.heap.contains(timer)) t.heap.remove(timer);
     timer.deadline_tsc = deadline_tsc;
+    __atomic_store_n(&timer.owner, &t, __ATOMIC_RELEASE);
     t.heap.push(timer);
     program_locked(t);
+    t.lock.unlock(restore);
 }
 
 void cancel(Timer& timer) {
-    CpuTimers& t = local();
-    IrqSpinLockGuard guard(t.lock);
-    if (!t.heap.contains(timer)) return;
-    t.heap.remove(timer);
-    // Leaving the APIC armed for a cancelled deadline costs one spurious interrupt, which
-    // is cheaper than reprogramming on every cancel (waits usually end before timeouts).
+    for (;;) {
+        CpuTimers* owner = __atomic_load_n(&timer.owner, __ATOMIC_ACQUIRE);
+        if (!owner) return;
+        bool restore = owner->lock.lock();
+        if (timer.owner != owner) {  // moved by a re-arm meanwhile
+            owner->lock.unlock(restore);
+            continue;
+        }
+        if (owner->heap.contains(timer)) owner->heap.remove(timer);
+        // Leaving the APIC armed for a cancelled deadline costs one spurious interrupt,
+        // which is cheaper than reprogramming on every cancel (waits usually end first).
+        bool running_elsewhere = owner->running == &timer && owner != this_cpu()->timers;
+        owner->lock.unlock(restore);
+        if (!running_elsewhere) return;
+        cpu::pause();  // its callback runs on another CPU: wait until it has returned
+    }
 }
 
 bool armed(const Timer& timer) { return decltype(CpuTimers::heap)::contains(timer); }
@@ -93,9 +124,11 @@ void on_interrupt() {
         t.heap.pop();
         t.stats.callbacks++;
         ran_any = true;
+        t.running = first;
         t.lock.unlock(false);
         first->callback(*first);  // may re-arm itself or others
         t.lock.lock();
+        t.running = nullptr;
     }
     if (!ran_any && t.heap.top()) t.stats.early_interrupts++;
     program_locked(t);

@@ -8,6 +8,10 @@
 #include "base/types.h"
 #include "sched/pairing_heap.h"
 
+namespace timers {
+struct CpuTimers;
+}
+
 struct Timer {
     using Callback = void (*)(Timer& timer);
 
@@ -15,17 +19,22 @@ struct Timer {
     void* context = nullptr;
     u64 deadline_tsc = 0;         // guarded by the CPU's timer lock while armed
     HeapNode node;
+    // The CPU whose heap holds it (or last held it): a timer is armed on the CPU that arms
+    // it and may be cancelled from any. Written under that CPU's timer lock.
+    timers::CpuTimers* owner = nullptr;
 };
 
 namespace timers {
 
-struct CpuTimers;
-
 void init();
+// Gives the calling CPU (one other than the boot CPU) its own timer heap; its APIC timer
+// must already run (apic::start_secondary_timer).
+void init_secondary();
 // Arms (or re-arms) a timer for an absolute TSC deadline. Callable from a callback.
 void arm(Timer& timer, u64 deadline_tsc);
-// Disarms; harmless if it already fired or was never armed. Afterwards the callback will
-// not start (on this CPU).
+// Disarms, from any CPU; harmless if it already fired or was never armed. On return the
+// callback is neither pending nor running anywhere (a callback that is running on another
+// CPU is waited for), so the timer's memory may go. Not from the timer's own callback.
 void cancel(Timer& timer);
 bool armed(const Timer& timer);
 

@@ -4,6 +4,7 @@
 #include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
 #include "lib/log.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
@@ -20,9 +21,12 @@ kstd::Atomic<bool> g_stop{false};
 bool context_switch() {
     constexpr u64 kYields = 20'000;
     g_stop = false;
+    // Both on this CPU: on two they would each yield to nobody.
+    u64 here = 1ull << this_cpu()->id, mine = sched::affinity(current_thread());
+    SELFTEST_CHECK(sched::set_affinity(current_thread(), here).is_ok());
     auto partner = Thread::spawn("yielder", [](void*) {
         while (!g_stop) sched::yield();
-    }, nullptr);
+    }, nullptr, {.affinity = here});
     SELFTEST_CHECK(partner.is_ok());
     sched::yield();  // let it start
     auto before = sched::stats();
@@ -32,6 +36,7 @@ bool context_switch() {
     auto after = sched::stats();
     g_stop = true;
     Thread::join(partner.value());
+    (void)sched::set_affinity(current_thread(), mine);
     u64 switches = after.context_switches - before.context_switches;
     SELFTEST_CHECK(switches >= kYields);
     klog::print("bench context_switch: {} ticks per switch ({} switches)\n", ticks / switches, switches);
@@ -49,9 +54,10 @@ bool fpu_context_switch() {
     constexpr u64 kYields = 20'000;
     static FpuSwitch result;
     g_stop = false;
+    u64 here = 1ull << this_cpu()->id;  // both on one CPU, as above
     auto partner = Thread::spawn("fpu-yielder", [](void*) {
         while (!g_stop) sched::yield();
-    }, nullptr, {.uses_fpu = true});
+    }, nullptr, {.uses_fpu = true, .affinity = here});
     auto measurer = Thread::spawn("fpu-measurer", [](void*) {
         sched::yield();
         auto before = sched::stats();
@@ -60,7 +66,7 @@ bool fpu_context_switch() {
         result.ticks = cpu::rdtsc() - start;
         result.switches = sched::stats().context_switches - before.context_switches;
         g_stop = true;
-    }, nullptr, {.uses_fpu = true});
+    }, nullptr, {.uses_fpu = true, .affinity = here});
     SELFTEST_CHECK(partner.is_ok() && measurer.is_ok());
     Thread::join(measurer.value());
     Thread::join(partner.value());

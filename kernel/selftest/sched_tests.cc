@@ -35,11 +35,18 @@ void pingpong_side(PingPong& p, u64 parity) {
     }
 }
 
+// Every CPU's: the two sides may run on different CPUs.
+u64 all_context_switches() {
+    u64 total = 0;
+    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).context_switches;
+    return total;
+}
+
 bool pingpong() {
     static PingPong p;
     p.turn = 0;
     p.rounds = 100'000;
-    auto before = sched::stats();
+    u64 before = all_context_switches();
     u64 start = cpu::rdtsc();
     auto ping = Thread::spawn("ping", [](void* a) { pingpong_side(*static_cast<PingPong*>(a), 0); }, &p);
     auto pong = Thread::spawn("pong", [](void* a) { pingpong_side(*static_cast<PingPong*>(a), 1); }, &p);
@@ -47,8 +54,7 @@ bool pingpong() {
     Thread::join(ping.value());
     Thread::join(pong.value());
     u64 ticks = cpu::rdtsc() - start;
-    auto after = sched::stats();
-    u64 switches = after.context_switches - before.context_switches;
+    u64 switches = all_context_switches() - before;
     klog::print("  {} round trips, {} context switches, {} TSC ticks per round trip\n", p.rounds, switches,
                 ticks / p.rounds);
     SELFTEST_CHECK(p.turn == 2 * p.rounds);
@@ -239,8 +245,10 @@ bool priorities() {
         auto* s = static_cast<Spinner*>(a);
         while (!g_stop_weighted) s->count++;
     };
-    auto a = Thread::spawn("nice-5", spin, &high, {.nice = -5});
-    auto b = Thread::spawn("nice+5", spin, &low, {.nice = 5});
+    // On one CPU, where their weights decide (each would have a CPU of its own otherwise).
+    u64 here = 1ull << this_cpu()->id;
+    auto a = Thread::spawn("nice-5", spin, &high, {.nice = -5, .affinity = here});
+    auto b = Thread::spawn("nice+5", spin, &low, {.nice = 5, .affinity = here});
     SELFTEST_CHECK(a.is_ok() && b.is_ok());
     sched::sleep_ns(ms(200));
     g_stop_weighted = true;

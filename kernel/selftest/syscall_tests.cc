@@ -61,6 +61,7 @@ bool syscall_adapter() {
     // A TrapFrame& parameter is the caller's frame and takes no argument register.
     constexpr SyscallEntry frame_entry = entry<&with_frame>();
     static_assert(frame_entry.argument_count == 1);
+    static_assert(frame_entry.takes_frame && !entry<&fails>().takes_frame);
     SELFTEST_CHECK(frame_entry.invoke(frame) == 7);
     SELFTEST_CHECK(g_seen.fd == -3 && g_seen.frame_rip == 0x401000);
 

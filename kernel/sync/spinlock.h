@@ -7,6 +7,7 @@
 #include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tlb.h"
 
 class IrqSpinLock {
 public:
@@ -15,7 +16,10 @@ public:
         bool were_enabled = cpu::interrupts_enabled();
         cpu::disable_interrupts();
         while (m_locked.exchange(true, kstd::acquire))
-            while (m_locked.load(kstd::relaxed)) cpu::pause();
+            while (m_locked.load(kstd::relaxed)) {
+                cpu::pause();
+                tlb::poll();  // the holder may be waiting for this CPU to flush its TLB
+            }
         return were_enabled;
     }
     void unlock(bool restore_interrupts) {

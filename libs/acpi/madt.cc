@@ -11,16 +11,40 @@ constexpr usize kFlagsOffset = kSdtHeaderSize + 4;         // u32
 constexpr usize kEntriesOffset = kSdtHeaderSize + 8;
 constexpr u32 kPcatCompat = 1;
 
+constexpr u8 kTypeLocalApic = 0;
 constexpr u8 kTypeIoApic = 1;
 constexpr u8 kTypeInterruptOverride = 2;
+constexpr u8 kTypeLocalX2apic = 9;
+constexpr usize kLocalApicLength = 8;
 constexpr usize kIoApicLength = 12;
 constexpr usize kOverrideLength = 10;
+constexpr usize kLocalX2apicLength = 16;
+// Local APIC flags (ACPI 6.5, table 5.23), the same for both processor entry types.
+constexpr u32 kProcessorEnabled = 1u << 0;
+constexpr u32 kProcessorOnlineCapable = 1u << 1;
 
 template <typename T>
 T read(std::span<const u8> bytes, usize offset) {
     T value;
     std::memcpy(&value, bytes.data() + offset, sizeof value);
     return value;
+}
+
+void add_processor(Madt& madt, u32 apic_id, u32 acpi_uid, u32 flags, bool x2apic) {
+    for (usize i = 0; i < madt.processor_count; i++) {
+        if (madt.processors[i].apic_id == apic_id) {
+            madt.duplicate_processors++;
+            return;
+        }
+    }
+    if (madt.processor_count == Madt::kMaxProcessors) {
+        madt.processors_beyond_capacity++;
+        return;
+    }
+    bool enabled = flags & kProcessorEnabled;
+    // Online capable means something only for a processor not enabled yet.
+    bool online_capable = !enabled && (flags & kProcessorOnlineCapable);
+    madt.processors[madt.processor_count++] = {apic_id, acpi_uid, enabled, online_capable, x2apic};
 }
 
 }  // namespace
@@ -62,7 +86,13 @@ Result<Madt> parse_madt(std::span<const u8> table) {
         u8 length = table[at + 1];
         if (length < 2 || length > table.size() - at) return Error(EINVAL);
         auto entry = table.subspan(at, length);
-        if (type == kTypeIoApic) {
+        if (type == kTypeLocalApic) {
+            if (length < kLocalApicLength) return Error(EINVAL);
+            add_processor(madt, entry[3], entry[2], read<u32>(entry, 4), false);
+        } else if (type == kTypeLocalX2apic) {
+            if (length < kLocalX2apicLength) return Error(EINVAL);
+            add_processor(madt, read<u32>(entry, 4), read<u32>(entry, 12), read<u32>(entry, 8), true);
+        } else if (type == kTypeIoApic) {
             if (length < kIoApicLength) return Error(EINVAL);
             if (madt.io_apic_count < Madt::kMaxIoApics)
                 madt.io_apics[madt.io_apic_count++] = {entry[2], read<u32>(entry, 4), read<u32>(entry, 8)};

@@ -174,22 +174,22 @@ dry_run)
 cpus_zero)
     set -- --cpus 0 "$static"
     expected_status=125
-    expect_text "osprey: --cpus 0: expected a whole number from 1 to 255" ;;
+    expect_text "osprey: --cpus 0: expected a whole number from 1 to 64" ;;
 cpus_negative)
     set -- --cpus=-1 "$static"
     expected_status=125
-    expect_text "osprey: --cpus -1: expected a whole number from 1 to 255" ;;
+    expect_text "osprey: --cpus -1: expected a whole number from 1 to 64" ;;
 cpus_junk)
     set -- --cpus two "$static"
     expected_status=125
-    expect_text "osprey: --cpus two: expected a whole number from 1 to 255" ;;
-cpus_note)
-    # Accepted, noted on stderr, and no -smp for QEMU: the kernel runs on one CPU.
+    expect_text "osprey: --cpus two: expected a whole number from 1 to 64" ;;
+cpus_qemu)
+    # QEMU gets -smp and multi-threaded TCG.
     set -- --dry-run --cpus 4 "$static"
     expected_status=0
     keep_tmp=yes
-    expect_text "osprey: note: --cpus 4: Osprey runs programs on one CPU until SMP support lands; the other CPUs are not used yet"
-    reject_text "-smp" ;;
+    expect_text "-accel tcg,thread=multi"
+    expect_text "-smp 4" ;;
 publish_dry_run)
     port1=$(free_port)
     port2=$(free_port)

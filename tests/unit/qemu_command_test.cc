@@ -104,6 +104,23 @@ TEST(QemuCommand, PcAndQ35KeepTheirNamesAndCmdlineAndInitrdPassThrough) {
     EXPECT_TRUE(has_pair(args, "-smp", "2"));
 }
 
+TEST(QemuCommand, SeveralCpusUnderTcgRunMultiThreaded) {
+    VmConfig config;
+    config.cpus = 4;
+    EXPECT_TRUE(has_pair(osprey::qemu_arguments(config, test_channels()), "-accel", "tcg,thread=multi"));
+    config.cpus = 1;
+    EXPECT_TRUE(has_pair(osprey::qemu_arguments(config, test_channels()), "-accel", "tcg"));
+    // -icount runs every vCPU on one thread, in turn: that is what makes it repeat.
+    config.cpus = 4;
+    config.deterministic = true;
+    auto counted = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(counted, "-accel", "tcg"));
+    EXPECT_TRUE(has_pair(counted, "-smp", "4"));
+    config.deterministic = false;
+    config.accel = "kvm";
+    EXPECT_TRUE(has_pair(osprey::qemu_arguments(config, test_channels()), "-accel", "kvm"));
+}
+
 TEST(ShellQuote, PlainWordsStayAndOthersAreSingleQuoted) {
     EXPECT_EQ(osprey::shell_quote({"qemu", "-m", "128M", "path=/a/b,c"}), "qemu -m 128M path=/a/b,c");
     EXPECT_EQ(osprey::shell_quote({"-append", "a b"}), "-append 'a b'");

@@ -151,8 +151,7 @@ protected:
     vclock::ClockParams gigahertz_from_now(u64 offset) {
         vclock::ClockParams p;
         p.mode = vclock::Mode::Tsc;
-        p.shift = 32;
-        p.mult = vclock::mult_for_frequency(1'000'000'000, 32);
+        p.mult = vclock::mult_for_frequency(1'000'000'000);
         p.tsc_base = __rdtsc();
         p.realtime_offset_ns = offset;
         p.resolution_ns = 7;

@@ -9,12 +9,21 @@ namespace apic {
 
 namespace {
 
-constexpr u32 kRegId = 0x20, kRegTpr = 0x80, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegLvtTimer = 0x320,
-              kRegInitialCount = 0x380, kRegCurrentCount = 0x390, kRegDivide = 0x3e0;
+constexpr u32 kRegId = 0x20, kRegTpr = 0x80, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegIcrLow = 0x300,
+              kRegIcrHigh = 0x310, kRegLvtTimer = 0x320, kRegInitialCount = 0x380, kRegCurrentCount = 0x390,
+              kRegDivide = 0x3e0;
 constexpr u32 kSvrEnable = 1u << 8;
 constexpr u32 kLvtMasked = 1u << 16;
 constexpr u32 kDivideBy16 = 0x3;
 constexpr u64 kBaseEnable = 1ull << 11;
+// ICR fields (Intel SDM vol. 3, 11.6.1): delivery mode in bits 10:8, delivery status
+// (send pending) 12, level 14; physical destination mode, no shorthand.
+constexpr u32 kIcrFixed = 0u << 8, kIcrNmi = 4u << 8, kIcrInit = 5u << 8, kIcrStartup = 6u << 8;
+constexpr u32 kIcrSendPending = 1u << 12;
+constexpr u32 kIcrAssert = 1u << 14;
+// How long an IPI may stay pending before the APIC is called stuck; QEMU clears the bit
+// at once, hardware within microseconds.
+constexpr u64 kIcrIdleTimeoutNs = 10'000'000;
 
 volatile u32* g_registers = nullptr;
 u64 g_timer_hz = 0;
@@ -52,6 +61,32 @@ u64 calibrate_against_tsc() {
     return ticks * ktime::tsc_hz() / elapsed;
 }
 
+bool wait_icr_idle() {
+    if (!(read(kRegIcrLow) & kIcrSendPending)) return true;
+    u64 limit = ktime::ns_to_tsc(kIcrIdleTimeoutNs);
+    u64 start = cpu::rdtsc();
+    while (read(kRegIcrLow) & kIcrSendPending) {
+        if (cpu::rdtsc() - start > limit) return false;
+        cpu::pause();
+    }
+    return true;
+}
+
+Result<void> send(u32 apic_id, u32 command) {
+    // The two halves go together: an interrupt handler sending its own IPI between them
+    // would send to the wrong destination.
+    bool restore = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
+    bool idle = wait_icr_idle();
+    if (idle) {
+        write(kRegIcrHigh, apic_id << 24);
+        write(kRegIcrLow, command);  // this write sends
+    }
+    if (restore) cpu::enable_interrupts();
+    if (!idle) return Error(EBUSY);
+    return {};
+}
+
 }  // namespace
 
 Result<void> enable() {
@@ -63,6 +98,12 @@ Result<void> enable() {
     write(kRegTpr, 0);
     write(kRegSvr, kSvrEnable | 0xff);  // spurious vector 0xff
     return {};
+}
+
+void enable_secondary_cpu() {
+    cpu::wrmsr(cpu::msr::kApicBase, cpu::rdmsr(cpu::msr::kApicBase) | kBaseEnable);
+    write(kRegTpr, 0);
+    write(kRegSvr, kSvrEnable | 0xff);  // spurious vector 0xff
 }
 
 // The count with the TSC read around it; the narrowest of a few tries (see pit.cc).
@@ -104,6 +145,11 @@ Result<void> start_timer() {
     return {};
 }
 
+void start_secondary_timer() {
+    write(kRegDivide, kDivideBy16);   // the divider the boot CPU's was measured with
+    write(kRegLvtTimer, kTimerVector);  // one-shot, unmasked
+}
+
 void end_of_interrupt() { write(kRegEoi, 0); }
 u64 timer_hz() { return g_timer_hz; }
 u32 id() { return read(kRegId) >> 24; }
@@ -116,5 +162,10 @@ void arm_oneshot_ns(u64 ns) {
 }
 
 void cancel_timer() { write(kRegInitialCount, 0); }
+
+Result<void> send_ipi(u32 apic_id, u8 vector) { return send(apic_id, kIcrFixed | kIcrAssert | vector); }
+Result<void> send_nmi(u32 apic_id) { return send(apic_id, kIcrNmi | kIcrAssert); }
+Result<void> send_init(u32 apic_id) { return send(apic_id, kIcrInit | kIcrAssert); }
+Result<void> send_startup(u32 apic_id, u8 page) { return send(apic_id, kIcrStartup | kIcrAssert | page); }
 
 }  // namespace apic

@@ -1,6 +1,7 @@
 #include "arch/x86_64/exceptions.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ipi.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/power.h"
 #include "lib/backtrace.h"
@@ -122,7 +123,10 @@ bool handle_user_copy_fault(TrapFrame& frame) {
 }  // namespace
 
 void handle(TrapFrame& frame) {
-    if (frame.vector == 2) {  // NMI: nothing in Osprey sends one; note it and go on
+    if (frame.vector == 2) {
+        // Osprey sends NMIs only to ask a CPU where it is (ipi::sample_state); any other
+        // is noted, and the CPU goes on.
+        if (ipi::on_nmi(frame)) return;
         klog::warn("NMI received at {:#x}", frame.rip);
         return;
     }

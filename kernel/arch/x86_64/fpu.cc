@@ -18,6 +18,7 @@ constexpr u64 kUserComponents = 0b1110'0111;
 
 bool g_xsave = false;
 u64 g_xcr0 = 0;
+u64 g_xcr0_loaded = 0;  // what every CPU writes to XCR0 (0: the CPU has no XSAVE)
 usize g_size = 512;
 alignas(64) u8 g_initial[4096];
 
@@ -25,16 +26,27 @@ void xsetbv(u32 index, u64 value) {
     asm volatile("xsetbv" ::"c"(index), "a"(static_cast<u32>(value)), "d"(static_cast<u32>(value >> 32)));
 }
 
-}  // namespace
-
-void init() {
+void enable_control_registers() {
     u64 cr0 = cpu::read_cr0();
     cr0 &= ~(kCr0Emulation | kCr0TaskSwitched);
     cr0 |= kCr0MonitorCoprocessor | kCr0NumericError;
     cpu::write_cr0(cr0);
     u64 cr4 = cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt;
+    if (cpu_features::has(cpu_features::kXsave)) cr4 |= kCr4Osxsave;
+    cpu::write_cr4(cr4);
+}
+
+void reset_registers() {
+    asm volatile("fninit");
+    u32 mxcsr = 0x1f80;  // all exceptions masked, round to nearest
+    asm volatile("ldmxcsr %0" ::"m"(mxcsr));
+}
+
+}  // namespace
+
+void init() {
+    enable_control_registers();
     if (cpu_features::has(cpu_features::kXsave)) {
-        cpu::write_cr4(cr4 | kCr4Osxsave);
         auto leaf = cpu::cpuid(0xd, 0);
         u64 supported = (static_cast<u64>(leaf.edx) << 32) | leaf.eax;
         g_xcr0 = supported & kUserComponents;
@@ -43,19 +55,23 @@ void init() {
         xsetbv(0, g_xcr0);
         g_size = cpu::cpuid(0xd, 0).ebx;  // for the components now enabled
         g_xsave = g_size <= sizeof g_initial;
+        g_xcr0_loaded = g_xcr0;
         if (!g_xsave) {  // an absurd size: fall back to FXSAVE's fixed 512 bytes
-            xsetbv(0, 3);
+            g_xcr0_loaded = 3;
+            xsetbv(0, g_xcr0_loaded);
             g_size = 512;
         }
-    } else {
-        cpu::write_cr4(cr4);
     }
     // The state every thread starts from.
-    asm volatile("fninit");
-    u32 mxcsr = 0x1f80;  // all exceptions masked, round to nearest
-    asm volatile("ldmxcsr %0" ::"m"(mxcsr));
+    reset_registers();
     memset(g_initial, 0, sizeof g_initial);
     save(g_initial);
+}
+
+void init_secondary_cpu() {
+    enable_control_registers();
+    if (g_xcr0_loaded) xsetbv(0, g_xcr0_loaded);
+    reset_registers();
 }
 
 usize state_size() { return g_size; }

@@ -7,8 +7,12 @@
 
 namespace fpu {
 
-// Enables SSE (and XSAVE with x87/SSE/AVX/AVX-512 state where present).
+// Enables SSE (and XSAVE with x87/SSE/AVX/AVX-512 state where present) on the boot CPU,
+// and decides the state every CPU will have.
 void init();
+// The same register set-up on another CPU, after init(): the same XCR0, so one thread's
+// save area fits whichever CPU saves it.
+void init_secondary_cpu();
 // Bytes of one thread's save area (XSAVE size for the enabled features, or 512 for FXSAVE).
 usize state_size();
 bool uses_xsave();

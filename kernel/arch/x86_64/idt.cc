@@ -43,6 +43,10 @@ void init() {
         g_idt[vector] = Gate{static_cast<u16>(stub), gdt::kKernelCode, 0, attributes,
                              static_cast<u16>(stub >> 16), static_cast<u32>(stub >> 32), 0};
     }
+    load();
+}
+
+void load() {
     struct [[gnu::packed]] {
         u16 limit;
         u64 base;

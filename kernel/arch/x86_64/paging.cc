@@ -5,6 +5,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tlb.h"
 #include "lib/panic.h"
 #include "mm/frames.h"
 
@@ -96,15 +98,20 @@ Result<void> PageTable::map(u64 virt, u64 phys, u64 size, u64 flags, bool allow_
 }
 
 Result<void> PageTable::unmap(u64 virt, u64 size) {
-    for (u64 v = virt; v < virt + size; v += layout::kPageSize) {
+    Result<void> result{};
+    u64 v = virt;
+    for (; v < virt + size; v += layout::kPageSize) {
         unsigned level;
         u64* entry = walk(m_pml4, v, level);
         if (!(*entry & kPresent)) continue;
-        if (level != 0) return Error(EINVAL);
+        if (level != 0) {
+            result = Error(EINVAL);
+            break;
+        }
         *entry = 0;
-        invalidate(v);
     }
-    return {};
+    if (v > virt) invalidate_range(virt, v);  // one request for the range, not one per page
+    return result;
 }
 
 std::optional<u64> PageTable::translate(u64 virt) const {
@@ -124,17 +131,37 @@ Result<PageTable> PageTable::create_user() {
     return PageTable(pml4);
 }
 
-void PageTable::activate() const { cpu::write_cr3(m_pml4); }
+void PageTable::activate() const {
+    // Interrupts off (the scheduler, or a lock): the CPU's record and CR3 change together.
+    PerCpu* cpu = this_cpu();
+    u64 bit = 1ull << cpu->id;
+    if (cpu->loaded_table && cpu->loaded_table != this) __atomic_fetch_and(&cpu->loaded_table->m_cpus, ~bit, __ATOMIC_RELEASE);
+    __atomic_fetch_or(&m_cpus, bit, __ATOMIC_ACQ_REL);
+    cpu::write_cr3(m_pml4);
+    cpu->loaded_table = this;
+}
 
 bool PageTable::active() const { return (cpu::read_cr3() & kAddressMask) == m_pml4; }
 
-void PageTable::invalidate(u64 virt) const {
-    // The kernel half is in every table: whichever is loaded may cache it.
-    if (virt >= 0xffff800000000000ull || active()) cpu::invlpg(virt);
+u64 PageTable::loaded_on() const { return __atomic_load_n(&m_cpus, __ATOMIC_ACQUIRE); }
+
+void PageTable::invalidate(u64 virt) const { invalidate_range(virt, virt + layout::kPageSize); }
+
+void PageTable::invalidate_range(u64 start, u64 end) const {
+    // The kernel half is in every table: whichever is loaded, on any CPU, may cache it.
+    bool kernel = start >= 0xffff800000000000ull;
+    if (kernel || active())
+        for (u64 v = start; v < end; v += layout::kPageSize) cpu::invlpg(v);
+    tlb::flush_others(kernel ? nullptr : this, start, end, kernel ? ~0ull : loaded_on());
 }
 
 void PageTable::free_user_tables() {
+    bool restore = cpu::interrupts_enabled();
+    cpu::disable_interrupts();
     if (active()) g_kernel_space.activate();
+    if (restore) cpu::enable_interrupts();
+    // Other CPUs may still have it loaded (an idle CPU keeps the last table it ran on).
+    tlb::drop_others(this, loaded_on());
     u64* pml4 = table_at(m_pml4);
     for (unsigned i = 0; i < kFirstKernelSlot; i++) {
         if (!(pml4[i] & kPresent)) continue;
@@ -216,8 +243,8 @@ Result<void> init_kernel_space(std::span<const RamRange> ram) {
     // PML4 entries now, so every application table made from this one shares them.
     TRY(walk_create(space.root(), g_next_mmio_virt, 2));
     TRY(walk_create(space.root(), layout::kKernelStacksBase, 2));
-    space.activate();
     g_kernel_space = space;
+    g_kernel_space.activate();  // the global, which CPUs' records may point at
     return {};
 }
 

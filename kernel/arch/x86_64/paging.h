@@ -61,6 +61,10 @@ public:
     // not loaded needs nothing (loading a table flushes its non-global entries); a
     // kernel-half page is in every table, so it is always dropped.
     void invalidate(u64 virt) const;
+    // The same for [start, end): one request to the other CPUs for the whole range.
+    void invalidate_range(u64 start, u64 end) const;
+    // The CPUs that have this table loaded (a bit per CPU), as activate() records them.
+    u64 loaded_on() const;
     // Frees the user half's tables and the PML4 (a table from create_user()). The pages
     // they map must have been released already; a CPU still running on the table is moved
     // to the kernel's.
@@ -68,6 +72,7 @@ public:
 
 private:
     u64 m_pml4;
+    mutable u64 m_cpus = 0;  // the CPUs with it in CR3 (atomic; see activate())
 };
 
 // Builds the kernel's final address space: the direct map of all RAM (large pages, NX),

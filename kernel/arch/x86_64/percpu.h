@@ -3,17 +3,24 @@
 // reaches the fixed-offset fields directly from assembly.
 //
 // Only this CPU touches its PerCpu, with interrupts off or through fields documented as
-// safe; structures other CPUs reach (run queue, timers) carry their own locks.
+// safe; structures other CPUs reach (run queue, timers) carry their own locks. Other CPUs
+// may read the fields set before the CPU came online (id, apic_id, tables, self).
 #pragma once
 
 #include "base/types.h"
 
 class Thread;
+namespace gdt {
+struct CpuTables;
+}
 namespace sched {
 struct CpuScheduler;
 }
 namespace timers {
 struct CpuTimers;
+}
+namespace paging {
+class PageTable;
 }
 
 struct PerCpu {
@@ -28,6 +35,11 @@ struct PerCpu {
     timers::CpuTimers* timers;
     u64 loaded_fs_base;        // what FS_BASE holds now
     u64 loaded_user_gs_base;   // what KERNEL_GS_BASE holds now (the user's GS base)
+    u32 apic_id;               // this CPU's local APIC id, the destination of its IPIs
+    gdt::CpuTables* tables;    // this CPU's GDT and TSS
+    // The page table in CR3 (paging::PageTable::activate), so a table that stops being
+    // loaded here can say so; nullptr until the first activate.
+    const paging::PageTable* loaded_table;
 };
 
 inline PerCpu* this_cpu() {
@@ -37,6 +49,11 @@ inline PerCpu* this_cpu() {
 }
 
 namespace percpu {
-// Sets up the boot CPU's PerCpu and points GS at it.
+// Sets up the boot CPU's PerCpu (CPU 0, with the boot GDT and TSS) and points GS at it.
 void init_boot_cpu();
+// Points this CPU's GS base at `cpu` (after gdt::load, which clears GS); the user's GS
+// base, swapped in on the way to ring 3, starts at 0.
+void install(PerCpu& cpu);
+// The boot CPU's PerCpu, for tests that compare CPUs.
+PerCpu& boot_cpu();
 }  // namespace percpu

@@ -11,7 +11,15 @@
 #define PERCPU_KERNEL_STACK 16
 #define PERCPU_USER_RSP 24
 /* TrapFrame offsets */
+#define FRAME_R10 (5 * 8)
+#define FRAME_R9 (6 * 8)
+#define FRAME_R8 (7 * 8)
+#define FRAME_RBP (8 * 8)
+#define FRAME_RDI (9 * 8)
+#define FRAME_RSI (10 * 8)
+#define FRAME_RDX (11 * 8)
 #define FRAME_RCX (12 * 8)
+#define FRAME_RAX (14 * 8)
 #define FRAME_R11 (4 * 8)
 #define FRAME_VECTOR (15 * 8)
 #define FRAME_RIP (17 * 8)
@@ -19,6 +27,8 @@
 #define FRAME_RFLAGS (19 * 8)
 #define FRAME_RSP (20 * 8)
 #define FRAME_SS (21 * 8)
+#define RFLAGS_TF 0x100
+#define RFLAGS_RF 0x10000
 
 .text
 .global syscall_entry
@@ -37,8 +47,32 @@ syscall_entry:
     xorl %ebp, %ebp                   /* backtraces stop at the user boundary */
     movq %rsp, %rdi
     sti
-    call syscall_dispatch             /* handles the call, then signals; interrupts off on return */
-    /* fall through */
+    call syscall_dispatch             /* interrupts off on return */
+    testb %al, %al
+    jnz return_to_user                /* the frame changed, or signal or stop work ran */
+
+    /* The frame is as saved above but for rax: rbx, r12-r15 still hold the caller's
+     * values (syscall_dispatch preserved them, as the C calling convention says), so only
+     * the others come back from the frame. RIP needs no canonical check here: it is the
+     * address after the caller's `syscall`, which lies below the last user page
+     * (mm::kUserMapEnd keeps that page unmapped, as Linux does), so it is canonical. TF and
+     * RF still go through iretq: sysretq cannot restore RF, and TF restored by it traps
+     * before the next instruction instead of after it. */
+    testl $(RFLAGS_TF | RFLAGS_RF), FRAME_RFLAGS(%rsp)
+    jnz return_to_user
+    movq FRAME_RBP(%rsp), %rbp
+    movq FRAME_RDI(%rsp), %rdi
+    movq FRAME_RSI(%rsp), %rsi
+    movq FRAME_RDX(%rsp), %rdx
+    movq FRAME_R10(%rsp), %r10
+    movq FRAME_R9(%rsp), %r9
+    movq FRAME_R8(%rsp), %r8
+    movq FRAME_RAX(%rsp), %rax
+    movq FRAME_RIP(%rsp), %rcx
+    movq FRAME_RFLAGS(%rsp), %r11
+    movq FRAME_RSP(%rsp), %rsp
+    swapgs
+    sysretq
 
 /* Returns to ring 3 from the TrapFrame at %rsp, interrupts off. sysretq when the frame
  * allows it (it reloads CS/SS with fixed values and takes RIP from RCX and RFLAGS from
@@ -58,7 +92,7 @@ return_to_user:
     cmpq $USER_DS, FRAME_SS(%rsp)
     jne 1f
     movq FRAME_RFLAGS(%rsp), %r11
-    testq $0x10100, %r11              /* RF or TF: let iretq restore them exactly */
+    testq $(RFLAGS_TF | RFLAGS_RF), %r11  /* let iretq restore them exactly */
     jnz 1f
     popq %r15
     popq %r14

@@ -5,41 +5,15 @@
 #include "acpi/madt.h"
 #include "acpi/tables.h"
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/cpu_features.h"
-#include "arch/x86_64/layout.h"
-#include "arch/x86_64/paging.h"
 #include "boot/pvh.h"
 #include "drivers/serial/channels.h"
 #include "lib/log.h"
+#include "mm/physical_view.h"
 #include "sched/clock.h"
 
 namespace acpi {
 
 namespace {
-
-// Physical memory as the kernel reaches it: the direct map. Firmware keeps ACPI tables in
-// memory the map calls ACPI or RAM, which the direct map covers, but also in "reserved"
-// memory (SeaBIOS on pc and q35 puts the RSDP at 0xf5xxx and the tables in its reserved
-// zone below the top of RAM), which it leaves out: such pages are added to the direct map
-// read-only as they are viewed, and stay there for later readers of the tables.
-class KernelPhysicalMemory final : public boot::PhysicalMemory {
-public:
-    const void* view(u64 phys, usize length) const override {
-        u64 end = phys + (length ? length : 1);
-        if (end < phys || end > layout::kDirectMapLimit) return nullptr;
-        for (u64 page = align_down(phys, layout::kPageSize); page < end; page += layout::kPageSize)
-            if (!ensure_mapped(page)) return nullptr;
-        return layout::phys_to_virt(phys);
-    }
-
-private:
-    static bool ensure_mapped(u64 page) {
-        u64 virt = layout::kDirectMapBase + page;
-        if (auto mapped = paging::kernel_space().translate(virt)) return *mapped == page;
-        u64 nx = cpu_features::has(cpu_features::kNx) ? u64(paging::kNoExecute) : 0;
-        return paging::kernel_space().map(virt, page, layout::kPageSize, paging::kPresent | nx).is_ok();
-    }
-};
 
 std::optional<S5Info> g_s5;
 std::optional<Madt> g_madt;
@@ -76,7 +50,7 @@ void set_sleep_enable(u16 port) { cpu::outw(port, u16(cpu::inw(port) | kPm1Sleep
 }  // namespace
 
 void init(u64 rsdp_paddr) {
-    KernelPhysicalMemory memory;
+    const boot::PhysicalMemory& memory = physical_view::direct_map();
     if (rsdp_paddr == 0) {
         auto found = scan_for_rsdp(memory);
         if (!found) {

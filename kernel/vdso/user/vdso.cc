@@ -12,15 +12,9 @@ extern "C" const vclock::ClockPage osprey_vvar_clock __attribute__((visibility("
 
 namespace {
 
+using vclock::kNsPerSecond;
+
 constexpr long SYS_gettimeofday = 96, SYS_time = 201, SYS_clock_gettime = 228, SYS_clock_getres = 229;
-constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5,
-              CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7, CLOCK_TAI = 11;
-// The clocks the page answers, as the kernel's clock_gettime defines them (sys_time.cc):
-// the realtime family is the monotonic clock plus the wall-clock offset. The CPU-time and
-// alarm clocks, and anything unknown, go to the system call.
-constexpr u32 kMonotonicClocks =
-    1u << CLOCK_MONOTONIC | 1u << CLOCK_MONOTONIC_RAW | 1u << CLOCK_MONOTONIC_COARSE | 1u << CLOCK_BOOTTIME;
-constexpr u32 kRealtimeClocks = 1u << CLOCK_REALTIME | 1u << CLOCK_REALTIME_COARSE | 1u << CLOCK_TAI;
 
 struct Timespec {
     long tv_sec;
@@ -36,30 +30,26 @@ struct Timezone {
 };
 
 // The system call, returning -errno on failure as the vDSO ABI does (libc sets errno).
-long syscall2(long number, long a, long b) {
+// Out of line: only the calls the page cannot answer pay for setting it up.
+[[gnu::noinline]] long syscall2(long number, long a, long b) {
     long result;
     asm volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b) : "rcx", "r11", "memory");
     return result;
 }
 
 // LFENCE keeps RDTSC from running ahead of the loads before it (the sequence count), so a
-// reading is never older than the system call made just before it.
+// reading is never older than the count it is checked against, nor than the system call
+// made just before it. Linux's vDSO reads the TSC the same way (rdtsc_ordered).
 u64 read_tsc() {
-    u32 low, high;
+    u64 low, high;
     asm volatile("lfence; rdtsc" : "=a"(low), "=d"(high)::"memory");
-    return static_cast<u64>(high) << 32 | low;
+    return high << 32 | low;
 }
 
 // Nanoseconds on `clock`, or false when the page cannot answer for it. Inlined into each
 // entry point: the call is the whole cost of reading the clock.
 [[gnu::always_inline]] inline bool clock_ns(int clock, u64& ns) {
-    u32 bit = static_cast<u32>(clock) < 32 ? 1u << clock : 0;
-    if (!(bit & (kMonotonicClocks | kRealtimeClocks))) return false;
-    vclock::Reading reading = vclock::read(osprey_vvar_clock, read_tsc);
-    if (reading.params.mode != vclock::Mode::Tsc) return false;
-    ns = reading.monotonic_ns();
-    if (bit & kRealtimeClocks) ns += reading.params.realtime_offset_ns;
-    return true;
+    return vclock::clock_ns(osprey_vvar_clock, static_cast<u32>(clock), read_tsc, ns);
 }
 
 }  // namespace
@@ -68,19 +58,20 @@ extern "C" {
 
 __attribute__((visibility("default"))) int __vdso_clock_gettime(int clock, Timespec* ts) {
     u64 ns;
-    if (!clock_ns(clock, ns)) return static_cast<int>(syscall2(SYS_clock_gettime, clock, reinterpret_cast<long>(ts)));
-    ts->tv_sec = static_cast<long>(ns / vclock::kNsPerSecond);
-    ts->tv_nsec = static_cast<long>(ns % vclock::kNsPerSecond);
+    if (!clock_ns(clock, ns)) [[unlikely]]
+        return static_cast<int>(syscall2(SYS_clock_gettime, clock, reinterpret_cast<long>(ts)));
+    ts->tv_sec = static_cast<long>(ns / kNsPerSecond);
+    ts->tv_nsec = static_cast<long>(ns % kNsPerSecond);
     return 0;
 }
 
 __attribute__((visibility("default"))) int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
     u64 ns;
-    if (!clock_ns(CLOCK_REALTIME, ns))
+    if (!clock_ns(vclock::kRealtime, ns)) [[unlikely]]
         return static_cast<int>(syscall2(SYS_gettimeofday, reinterpret_cast<long>(tv), reinterpret_cast<long>(tz)));
     if (tv) {
-        tv->tv_sec = static_cast<long>(ns / vclock::kNsPerSecond);
-        tv->tv_usec = static_cast<long>(ns % vclock::kNsPerSecond / 1000);
+        tv->tv_sec = static_cast<long>(ns / kNsPerSecond);
+        tv->tv_usec = static_cast<long>(ns % kNsPerSecond / 1000);
     }
     if (tz) *tz = {0, 0};  // the kernel keeps UTC, as sys_gettimeofday reports
     return 0;
@@ -88,31 +79,29 @@ __attribute__((visibility("default"))) int __vdso_gettimeofday(Timeval* tv, Time
 
 __attribute__((visibility("default"))) long __vdso_time(long* t) {
     u64 ns;
-    if (!clock_ns(CLOCK_REALTIME, ns)) return syscall2(SYS_time, reinterpret_cast<long>(t), 0);
-    long seconds = static_cast<long>(ns / vclock::kNsPerSecond);
+    if (!clock_ns(vclock::kRealtime, ns)) [[unlikely]] return syscall2(SYS_time, reinterpret_cast<long>(t), 0);
+    long seconds = static_cast<long>(ns / kNsPerSecond);
     if (t) *t = seconds;
     return seconds;
 }
 
-// FIXME: one CPU today. With several, read the CPU number the kernel leaves in TSC_AUX or
-// a segment limit (RDPID, RDTSCP or LSL) instead.
+// The CPU is the kernel's to tell (a thread may move between CPUs at any time, so any
+// answer may be stale once returned, as on Linux): getcpu(2) itself. Reading it in user
+// mode (RDPID, or LSL on a per-CPU descriptor) would save the system call.
 __attribute__((visibility("default"))) long __vdso_getcpu(unsigned* cpu, unsigned* node, void* cache) {
-    (void)cache;
-    if (cpu) *cpu = 0;
-    if (node) *node = 0;
-    return 0;
+    long result;
+    asm volatile("syscall" : "=a"(result) : "0"(309L), "D"(cpu), "S"(node), "d"(cache) : "rcx", "r11", "memory");
+    return result;
 }
 
 __attribute__((visibility("default"))) int __vdso_clock_getres(int clock, Timespec* res) {
-    u32 bit = static_cast<u32>(clock) < 32 ? 1u << clock : 0;
-    if (!(bit & (kMonotonicClocks | kRealtimeClocks)))
-        return static_cast<int>(syscall2(SYS_clock_getres, clock, reinterpret_cast<long>(res)));
-    vclock::Reading reading = vclock::read(osprey_vvar_clock, [] { return u64{0}; });
-    if (reading.params.mode != vclock::Mode::Tsc)
+    vclock::Snapshot page = vclock::snapshot(osprey_vvar_clock);
+    u32 id = static_cast<u32>(clock);
+    if (id >= vclock::kClockCount || !((page.tsc_clocks >> id) & 1))
         return static_cast<int>(syscall2(SYS_clock_getres, clock, reinterpret_cast<long>(res)));
     if (res) {
-        res->tv_sec = static_cast<long>(reading.params.resolution_ns / vclock::kNsPerSecond);
-        res->tv_nsec = static_cast<long>(reading.params.resolution_ns % vclock::kNsPerSecond);
+        res->tv_sec = static_cast<long>(page.resolution_ns / kNsPerSecond);
+        res->tv_nsec = static_cast<long>(page.resolution_ns % kNsPerSecond);
     }
     return 0;
 }

@@ -18,6 +18,7 @@ CommandMain add_boot_command(CLI::App& app) {
         RunOptions run;
         std::optional<std::string> kernel;
         std::string memory;
+        std::string cpus;
         std::vector<std::string> kernel_args;
         double timeout = 0;
         bool dry_run = false;
@@ -39,6 +40,8 @@ CommandMain add_boot_command(CLI::App& app) {
     command->add_option("--cpu", options->vm.cpu, "QEMU CPU model (max, qemu64, ...)")->capture_default_str();
     command->add_option("-m,--memory", options->memory, "Guest memory, e.g. 64M or 1G; a bare number is MiB")
         ->default_str("128M");
+    command->add_option("--cpus", options->cpus, "Number of CPUs (default 1); the kernel starts them all")
+        ->type_name("N");
     command->add_option("--timeout", options->timeout, "Stop the VM after this many seconds (0: never)")
         ->check(CLI::NonNegativeNumber);
     command->add_flag("--deterministic", options->vm.deterministic,
@@ -66,6 +69,15 @@ CommandMain add_boot_command(CLI::App& app) {
             options->vm.memory_mib = *mib;
         }
         std::string error;
+        if (const char* env = std::getenv("OSPREY_CPUS"); options->cpus.empty() && env && *env) options->cpus = env;
+        if (!options->cpus.empty()) {
+            auto cpus = parse_cpus(options->cpus, error);
+            if (!cpus) {
+                fprintf(stderr, "osprey: %s\n", error.c_str());
+                return protocol::kOspreyFailureStatus;
+            }
+            options->vm.cpus = *cpus;
+        }
         auto network = resolve_network(options->network, options->mac, {}, error);
         if (!network) {
             fprintf(stderr, "osprey: %s\n", error.c_str());

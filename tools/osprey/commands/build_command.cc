@@ -39,7 +39,6 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         if (!parsed) return fail(error);
         cpus = *parsed;
     }
-    if (std::string note = cpus_note(cpus); !note.empty()) fprintf(stderr, "osprey: %s\n", note.c_str());
     std::string cwd = current_directory();
     // A saved image gets no TERM: each run adds the host's when its stdout is a terminal.
     auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);

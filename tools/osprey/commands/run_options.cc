@@ -56,14 +56,14 @@ void add_build_options(CLI::App& command, RunArguments& args) {
     add_image_options(command, args);
     command.add_option("-o,--output", args.output, "The image file to write")->required();
     command.add_option("-m,--memory", args.memory, "Default guest memory for runs of this image, e.g. 256M");
-    add_cpus_option(command, args, "Default number of CPUs for runs of this image (default 1; only 1 is used until SMP)");
+    add_cpus_option(command, args, "Default number of CPUs for runs of this image (default 1; programs run on the first until SMP scheduling)");
 }
 
 void add_run_options(CLI::App& command, RunArguments& args) {
     add_image_options(command, args);
     command.add_option("-m,--memory", args.memory,
                        "Guest memory, e.g. 64M or 1G (default: sized from the image, at least 128M)");
-    add_cpus_option(command, args, "Number of CPUs (default 1; accepted, but the guest uses 1 until SMP lands)");
+    add_cpus_option(command, args, "Number of CPUs (default 1; all start, but programs run on the first until SMP scheduling)");
     command.add_option("-p,--publish", args.publish,
                        "Forward TCP connections to 127.0.0.1:HOSTPORT on the host to GUESTPORT in the guest "
                        "(QEMU user networking): HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT; repeatable")
@@ -197,12 +197,6 @@ std::optional<unsigned> parse_cpus(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     return static_cast<unsigned>(*value);
-}
-
-std::string cpus_note(unsigned cpus) {
-    if (cpus <= 1) return "";
-    return "note: --cpus " + std::to_string(cpus) +
-           ": Osprey runs programs on one CPU until SMP support lands; the other CPUs are not used yet";
 }
 
 std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error) {

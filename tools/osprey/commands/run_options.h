@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/types.h"
+#include "smp/cpu_plan.h"
 #include "vm/vm_config.h"
 
 namespace osprey {
@@ -68,14 +69,11 @@ void add_run_options(CLI::App& command, RunArguments& args);
 bool collect_program_command(const CLI::App& app, const CLI::App& command, RunArguments& args,
                              std::string& error);
 
-// The most --cpus accepts (the xAPIC limit). Osprey uses one CPU until SMP lands.
-constexpr unsigned kMaxCpus = 255;
+// The most --cpus accepts: as many CPUs as the kernel brings up.
+constexpr unsigned kMaxCpus = smp::kMaxCpus;
 
 // --cpus: a whole number from 1 to kMaxCpus. nullopt with a message otherwise.
 std::optional<unsigned> parse_cpus(std::string_view text, std::string& error);
-
-// The one-line note osprey prints on stderr for --cpus above 1 ("" for 1).
-std::string cpus_note(unsigned cpus);
 
 // -p values: HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT (an optional "/tcp"
 // suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any

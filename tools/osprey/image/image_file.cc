@@ -12,6 +12,7 @@
 
 #include "cpio/newc.h"
 #include "protocol/app_config.h"
+#include "smp/cpu_plan.h"
 
 namespace osprey {
 
@@ -52,7 +53,7 @@ bool decode_info(std::string_view text, ImageInfo& info) {
     info.memory = json.value("memory", "");
     // Images from before --cpus have none: 1.
     if (json.contains("cpus") && json["cpus"].is_number_unsigned() && json["cpus"].get<u64>() >= 1 &&
-        json["cpus"].get<u64>() <= 255)
+        json["cpus"].get<u64>() <= smp::kMaxCpus)
         info.cpus = json["cpus"].get<unsigned>();
     info.built_by = json.value("built_by", "");
     info.network = json.value("network", "");

@@ -33,6 +33,14 @@ std::string machine_spec(const VmConfig& config) {
     return config.machine;
 }
 
+// Several vCPUs under TCG each get a host thread (MTTCG), or they would take turns on one.
+// Not with -icount: QEMU runs counted instructions on one thread only, in a fixed order,
+// which is what makes the figures repeat.
+std::string accel_spec(const VmConfig& config) {
+    if (config.accel == "tcg" && config.cpus > 1 && !config.deterministic) return "tcg,thread=multi";
+    return config.accel;
+}
+
 // QEMU user networking ("slirp") with the forwards, each bound on the host's loopback
 // only; or a host TAP interface that exists already (no scripts run).
 std::string netdev_spec(const NetworkConfig& network) {
@@ -63,7 +71,7 @@ std::string nic_device_spec(const VmConfig& config) {
 std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels) {
     std::vector<std::string> args = {config.qemu_binary};
     auto add = [&](std::initializer_list<std::string> items) { args.insert(args.end(), items); };
-    add({"-M", machine_spec(config), "-accel", config.accel, "-cpu", config.cpu});
+    add({"-M", machine_spec(config), "-accel", accel_spec(config), "-cpu", config.cpu});
     // QEMU 7.2's virtio-mmio is legacy (version 1) unless told otherwise; the kernel
     // drives version 2 only.
     if (config.machine == "microvm") add({"-global", "virtio-mmio.force-legacy=false"});

@@ -39,7 +39,7 @@ struct VmConfig {
     std::string accel = "tcg";        // tcg | kvm (resolved before this point)
     std::string cpu = "max";
     u64 memory_mib = 128;
-    unsigned cpus = 1;  // -smp when more than one
+    unsigned cpus = 1;  // -smp when more than one (with multi-threaded TCG)
     NetworkConfig network;
     std::string kernel;
     std::optional<std::string> initrd;

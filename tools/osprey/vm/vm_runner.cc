@@ -319,6 +319,12 @@ int report_outcome(const RunOutcome& outcome, const RunOptions& options) {
             if (outcome.qemu_signal)
                 fprintf(stderr, "osprey: QEMU was killed by signal %d before the guest sent an exit status\n",
                         outcome.qemu_signal);
+            else if (outcome.qemu_status == 0)
+                // -no-reboot turns a guest reset into QEMU's normal exit, and the kernel
+                // writes its record before every power-off and panic it can reach.
+                fprintf(stderr,
+                        "osprey: the VM ended without an exit record (QEMU exited with status 0): the guest CPU "
+                        "reset, most likely a triple fault the kernel could not report\n");
             else
                 fprintf(stderr, "osprey: the VM ended without an exit record (QEMU exited with status %d)\n",
                         outcome.qemu_status);

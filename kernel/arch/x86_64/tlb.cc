@@ -1,0 +1,113 @@
+#include "arch/x86_64/tlb.h"
+
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "lib/atomic.h"
+
+namespace tlb {
+
+u64 g_waiting = 0;
+
+namespace {
+
+// Above this many pages a CPU reloads CR3 rather than invalidating page by page.
+constexpr u64 kMaxPagesOneByOne = 32;
+
+// The request in flight: written by the CPU that owns g_busy before it sets g_waiting,
+// read by the CPUs whose bit is set there.
+struct Request {
+    const paging::PageTable* table;  // nullptr: the kernel half
+    u64 start, end;
+    bool drop;
+};
+Request g_request;
+kstd::Atomic<bool> g_busy{false};
+kstd::Atomic<u64> g_sent{0}, g_answered{0};
+
+u64 online_mask() {
+    u32 count = smp::online_count();
+    return count >= 64 ? ~0ull : (1ull << count) - 1;
+}
+
+void flush_everything(bool kernel_too) {
+    if (!kernel_too) {
+        cpu::write_cr3(cpu::read_cr3());  // global (kernel) entries survive this
+        return;
+    }
+    u64 cr4 = cpu::read_cr4();
+    if (cr4 & (1ull << 7)) {
+        cpu::write_cr4(cr4 & ~(1ull << 7));  // clearing PGE flushes global entries too
+        cpu::write_cr4(cr4);
+    } else {
+        cpu::write_cr3(cpu::read_cr3());
+    }
+}
+
+void apply(const Request& r) {
+    PerCpu* cpu = this_cpu();
+    if (r.drop) {
+        if (cpu->loaded_table == r.table) paging::kernel_space().activate();
+        return;
+    }
+    if (r.table && cpu->loaded_table != r.table) return;  // not loaded here: nothing cached
+    u64 pages = (r.end - r.start) / layout::kPageSize;
+    if (pages > kMaxPagesOneByOne) {
+        flush_everything(r.table == nullptr);
+        return;
+    }
+    for (u64 v = r.start; v < r.end; v += layout::kPageSize) cpu::invlpg(v);
+}
+
+void on_shootdown(TrapFrame&) {
+    apic::end_of_interrupt();
+    answer();
+}
+
+void send(const Request& request, u64 cpus) {
+    u32 self = this_cpu()->id;
+    cpus &= online_mask() & ~(1ull << self);
+    if (!cpus) return;
+    bool restore = cpu::interrupts_enabled();
+    cpu::disable_interrupts();  // stays on this CPU, answering others while it waits
+    while (g_busy.exchange(true, kstd::acquire)) {
+        answer();
+        cpu::pause();
+    }
+    g_request = request;
+    __atomic_store_n(&g_waiting, cpus, __ATOMIC_RELEASE);
+    g_sent.fetch_add(1, kstd::relaxed);
+    for (u32 i = 0; i < 64; i++)
+        if (cpus & (1ull << i)) (void)apic::send_ipi(smp::cpu(i)->apic_id, kShootdownVector);
+    while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE)) cpu::pause();
+    g_answered.fetch_add(1, kstd::relaxed);
+    g_busy.store(false, kstd::release);
+    if (restore) cpu::enable_interrupts();
+}
+
+}  // namespace
+
+void init() { idt::set_handler(kShootdownVector, on_shootdown); }
+
+void answer() {
+    PerCpu* cpu = this_cpu();
+    u64 bit = 1ull << cpu->id;
+    if (!(__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE) & bit)) return;
+    Request request = g_request;
+    apply(request);
+    __atomic_fetch_and(&g_waiting, ~bit, __ATOMIC_RELEASE);
+}
+
+void flush_others(const paging::PageTable* table, u64 start, u64 end, u64 cpus) {
+    send({table, start, end, false}, table ? cpus : ~0ull);
+}
+
+void drop_others(const paging::PageTable* table, u64 cpus) { send({table, 0, 0, true}, cpus); }
+
+Stats stats() { return {g_sent.load(kstd::relaxed), g_answered.load(kstd::relaxed)}; }
+
+}  // namespace tlb
