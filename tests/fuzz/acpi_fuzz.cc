@@ -13,7 +13,8 @@
 // Each view the parsers take is a copy of exactly the bytes asked for, so AddressSanitizer
 // sees a read past a view. Beyond not crashing: a table handed out passed its checks
 // (length, checksum, signature); S5 sleep types fit their 3 bits; an interrupt route is
-// the MADT's override when there is one, else the identity.
+// the MADT's override when there is one, else the identity; the MADT's processors are
+// within capacity, each APIC id once, none both enabled and online-capable.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -120,6 +121,14 @@ void check_table(std::span<const u8> table, std::string_view signature) {
 
 void check_madt(const Madt& madt) {
     FUZZ_CHECK(madt.io_apic_count <= Madt::kMaxIoApics && madt.override_count <= Madt::kMaxOverrides);
+    FUZZ_CHECK(madt.processor_count <= Madt::kMaxProcessors);
+    for (usize i = 0; i < madt.processor_count; i++) {
+        const ProcessorEntry& cpu = madt.processors[i];
+        FUZZ_CHECK(!(cpu.enabled && cpu.online_capable));
+        FUZZ_CHECK(cpu.x2apic || (cpu.apic_id <= 0xff && cpu.acpi_uid <= 0xff));
+        for (usize j = 0; j < i; j++) FUZZ_CHECK(madt.processors[j].apic_id != cpu.apic_id);
+    }
+    if (madt.processors_beyond_capacity > 0) FUZZ_CHECK(madt.processor_count == Madt::kMaxProcessors);
     for (unsigned irq = 0; irq < 256; irq++) {
         GsiRoute route = madt.route_isa_irq(u8(irq));
         const InterruptOverride* first = nullptr;
@@ -137,7 +146,9 @@ void check_madt(const Madt& madt) {
 
 bool same_madt(const Madt& a, const Madt& b) {
     if (a.local_apic_address != b.local_apic_address || a.has_legacy_pics != b.has_legacy_pics ||
-        a.io_apic_count != b.io_apic_count || a.override_count != b.override_count)
+        a.io_apic_count != b.io_apic_count || a.override_count != b.override_count ||
+        a.processor_count != b.processor_count || a.processors_beyond_capacity != b.processors_beyond_capacity ||
+        a.duplicate_processors != b.duplicate_processors)
         return false;
     for (usize i = 0; i < a.io_apic_count; i++)
         if (a.io_apics[i].id != b.io_apics[i].id || a.io_apics[i].address != b.io_apics[i].address ||
@@ -147,6 +158,12 @@ bool same_madt(const Madt& a, const Madt& b) {
         if (a.overrides[i].source != b.overrides[i].source || a.overrides[i].gsi != b.overrides[i].gsi ||
             a.overrides[i].flags != b.overrides[i].flags)
             return false;
+    for (usize i = 0; i < a.processor_count; i++) {
+        const ProcessorEntry &p = a.processors[i], &q = b.processors[i];
+        if (p.apic_id != q.apic_id || p.acpi_uid != q.acpi_uid || p.enabled != q.enabled ||
+            p.online_capable != q.online_capable || p.x2apic != q.x2apic)
+            return false;
+    }
     return true;
 }
 
