@@ -39,7 +39,7 @@ SECONDS ?= 300
 fuzz: build
 	@cd $(BUILD_DIR) && cmake -DOSPREY_FUZZ_SECONDS=$(SECONDS) . >/dev/null && \
 		ctest -L fuzz --output-on-failure --timeout $$(( $(SECONDS) + 120 )); \
-		status=$$?; cmake -DOSPREY_FUZZ_SECONDS=8 . >/dev/null; exit $$status
+		status=$$?; cmake -UOSPREY_FUZZ_SECONDS . >/dev/null; exit $$status
 
 clean:
 	rm -rf $(BUILD_DIR)

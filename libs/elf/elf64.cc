@@ -153,7 +153,10 @@ Diagnosis ElfFile::load(std::span<const u8> file) {
                                         sizeof(Phdr));
     }
     for (Phdr phdr : m_program_headers) {
-        if (!range_in_file(size, phdr.p_offset, phdr.p_filesz))
+        // A segment without file bytes has no file range to check: GNU ld gives a PT_TLS
+        // holding only .tbss the offset .tdata would have had, past the end of a file that
+        // ends before it, and Linux runs such a program.
+        if (phdr.p_filesz != 0 && !range_in_file(size, phdr.p_offset, phdr.p_filesz))
             return failure(Problem::TruncatedSegment);
         if (phdr.p_type == PT_LOAD && phdr.p_filesz > phdr.p_memsz)
             return failure(Problem::SegmentFileSizeExceedsMemSize);
@@ -192,6 +195,7 @@ Diagnosis ElfFile::load(std::span<const u8> file) {
 }
 
 Result<std::span<const u8>> ElfFile::segment_data(const Phdr& phdr) const {
+    if (phdr.p_filesz == 0) return std::span<const u8>{};
     if (!range_in_file(m_file.size(), phdr.p_offset, phdr.p_filesz)) return Error(ENOEXEC);
     return m_file.subspan(phdr.p_offset, phdr.p_filesz);
 }

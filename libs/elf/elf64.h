@@ -287,7 +287,8 @@ public:
 
     Table<Phdr> program_headers() const { return m_program_headers; }
     // The file bytes of a segment (p_offset, p_filesz); checked by parse() for tables
-    // obtained from this file, checked again here for any Phdr.
+    // obtained from this file, checked again here for any Phdr. Empty when p_filesz is 0,
+    // whatever p_offset says.
     Result<std::span<const u8>> segment_data(const Phdr& phdr) const;
     // The PT_INTERP path without its NUL ("/lib64/ld-linux-x86-64.so.2"), if any.
     std::optional<std::string_view> interpreter() const { return m_interpreter; }

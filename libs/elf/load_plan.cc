@@ -120,8 +120,11 @@ private:
         const u64 page_offset = vaddr - start;
         segment.start = start;
         segment.end = align_up(vaddr + phdr.p_memsz, kPageSize);
-        segment.file_offset = phdr.p_offset - page_offset;
-        segment.file_size = page_offset + phdr.p_filesz;
+        // A segment without file bytes takes nothing from the file, not even the bytes before
+        // vaddr in its first page: its p_offset may lie past the end (Linux maps it all
+        // anonymous too, in elf_load).
+        segment.file_offset = phdr.p_filesz == 0 ? 0 : phdr.p_offset - page_offset;
+        segment.file_size = phdr.p_filesz == 0 ? 0 : page_offset + phdr.p_filesz;
         segment.bss_start = vaddr + phdr.p_filesz;
         segment.bss_end = vaddr + phdr.p_memsz;
         segment.prot = prot_of(phdr.p_flags);

@@ -71,7 +71,8 @@ struct LoadSegment {
     u64 start = 0;        // page-aligned first address
     u64 end = 0;          // page-aligned end of the memory image (vaddr + memsz rounded up)
     u64 file_offset = 0;  // page-aligned file offset of the byte that goes to `start`
-    u64 file_size = 0;    // bytes to copy from file_offset: up to vaddr + filesz
+    u64 file_size = 0;    // bytes to copy from file_offset: up to vaddr + filesz; 0 (and
+                          // file_offset 0) when the segment has no file bytes
     u64 bss_start = 0;    // vaddr + filesz: everything from here to `end` reads as zero
     u64 bss_end = 0;      // vaddr + memsz, exact
     u32 prot = 0;         // kProtRead | kProtWrite | kProtExec

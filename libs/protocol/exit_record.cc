@@ -102,7 +102,11 @@ std::optional<ExitRecord> find_exit_record(std::string_view channel) {
 int host_exit_status(const ExitRecord& record) {
     switch (record.reason) {
         case ExitReason::Exited: return record.status;
-        case ExitReason::Signaled: return 128 + record.status;
+        case ExitReason::Signaled:
+            // exit() keeps 8 bits: signal 221 would come out as 93, a status the program
+            // may have chosen itself.
+            if (record.status == 0 || record.status > 127) return kOspreyFailureStatus;
+            return 128 + record.status;
         case ExitReason::Panic: return kOspreyFailureStatus;
     }
     return kOspreyFailureStatus;

@@ -47,7 +47,8 @@ std::optional<ExitRecord> find_exit_record(std::string_view channel);
 std::string_view exit_reason_name(ExitReason reason);
 
 // The status `osprey run` exits with for a record: the status itself, 128+signal for a
-// signal, and kOspreyFailureStatus for a kernel panic (docs/host-guest-contract.md).
+// signal, and kOspreyFailureStatus for a kernel panic (docs/host-guest-contract.md), or for
+// a signal number no exit status can carry (0, or above 127; Linux's go up to 64).
 int host_exit_status(const ExitRecord& record);
 
 }  // namespace protocol

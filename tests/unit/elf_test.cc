@@ -358,6 +358,29 @@ TEST(ElfParse, SegmentBeyondFileIsRejected) {
     expect_rejected(wrapping.build(), Problem::TruncatedSegment);
 }
 
+// What GNU ld writes for a program whose only thread-local variables are zero (.tbss):
+// its PT_TLS has no file bytes and the offset .tdata would have had, past the end of the
+// file (seen with a seed of the elf fuzz target: gcc -static -nostdlib, 1432 bytes, PT_TLS
+// at offset 0x1000). Linux runs it; parse() refused it as truncated.
+TEST(ElfParse, SegmentWithoutFileBytesMayHaveItsOffsetPastTheEnd) {
+    auto builder = ElfBuilder::static_executable();
+    builder.add_segment(elf::PT_TLS, elf::PF_R, 0x1000, 0, 0x401000, 4);
+    auto image = builder.build();
+    ASSERT_LT(image.size(), 0x1000u);
+    Diagnosis diagnosis;
+    auto file = ElfFile::parse(image, &diagnosis);
+    ASSERT_TRUE(file.is_ok()) << diagnosis.reason;
+    elf::Phdr tls = file.value().program_headers()[1];
+    auto data = file.value().segment_data(tls);
+    ASSERT_TRUE(data.is_ok());
+    EXPECT_TRUE(data.value().empty());
+
+    // One byte of file data at that offset is outside the file.
+    auto truncated = ElfBuilder::static_executable();
+    truncated.add_segment(elf::PT_TLS, elf::PF_R, 0x1000, 1, 0x401000, 4);
+    expect_rejected(truncated.build(), Problem::TruncatedSegment);
+}
+
 TEST(ElfParse, LoadSegmentWithFileSizeAboveMemorySizeIsRejected) {
     auto builder = ElfBuilder::static_executable();
     builder.add_segment(elf::PT_LOAD, elf::PF_R | elf::PF_W, 0, 0x40, 0x600000, 0x20);

@@ -52,6 +52,22 @@ TEST(ExitRecord, HostStatusFollowsShellConventions) {
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Exited, 42}), 42);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 11}), 139);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Panic, 0}), protocol::kOspreyFailureStatus);
+    EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 127}), 255);
+}
+
+// Found by the protocol fuzz target: a record with reason=signaled and a status above 127
+// made osprey run exit with 128+status, which exit() cuts to 8 bits (221 gave 93).
+TEST(ExitRecord, SignalNumberNoExitStatusCanCarryIsAFailure) {
+    auto record = protocol::find_exit_record("OSPREY-EXIT v1 reason=signaled status=221 check=9771fb1b\n");
+    ASSERT_EQ(record, (ExitRecord{ExitReason::Signaled, 221}));
+    EXPECT_EQ(protocol::host_exit_status(*record), protocol::kOspreyFailureStatus);
+    EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 128}), protocol::kOspreyFailureStatus);
+    EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 0}), protocol::kOspreyFailureStatus);
+    for (int status = 0; status <= 255; status++)
+        for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic}) {
+            int host = protocol::host_exit_status({reason, static_cast<u8>(status)});
+            EXPECT_TRUE(host >= 0 && host <= 255) << status;
+        }
 }
 
 }  // namespace

@@ -342,6 +342,29 @@ TEST(LoadPlan, ExecutableWithInterpreterReportsItAndIsStillPlanned) {
     EXPECT_EQ(p.plan.interpreter, "/lib64/ld-linux-x86-64.so.2");
 }
 
+// A bss-only segment takes nothing from the file, whatever its p_offset: before, its plan
+// copied the bytes below vaddr in its first page from p_offset, which may lie past the end
+// of the file (the kernel would have read beyond it).
+TEST(LoadPlan, SegmentWithoutFileBytesIsAllAnonymous) {
+    ImageBuilder b(elf::ET_EXEC, 0x2000);
+    b.add(elf::PT_LOAD, elf::PF_R | elf::PF_X, 0, 0x400000, 0x1000, 0x1000)
+        .add(elf::PT_LOAD, elf::PF_R | elf::PF_W, 0x5f10, 0x401f10, 0, 0x2000)
+        .add(elf::PT_TLS, elf::PF_R, 0x5f10, 0x401f10, 0, 0x10, 8);
+    b.header().e_entry = 0x400100;
+    Planned p = plan(b);
+    ASSERT_EQ(p.error, 0) << p.diagnosis.reason;
+    ASSERT_EQ(p.plan.segments().size(), 2u);
+    const elf::LoadSegment& bss = p.plan.segments()[1];
+    EXPECT_EQ(bss.start, 0x401000u);
+    EXPECT_EQ(bss.end, 0x404000u);
+    EXPECT_EQ(bss.file_offset, 0u);
+    EXPECT_EQ(bss.file_size, 0u);
+    EXPECT_EQ(bss.bss_start, 0x401f10u);
+    EXPECT_EQ(bss.bss_end, 0x403f10u);
+    ASSERT_TRUE(p.plan.tls.has_value());
+    EXPECT_EQ(p.plan.tls->mem_size, 0x10u);
+}
+
 TEST(LoadPlan, EmptyLoadSegmentsAreSkipped) {
     auto b = ImageBuilder::static_executable();
     b.add(elf::PT_LOAD, elf::PF_R, 0, 0x400000, 0, 0);  // out of order but maps nothing
@@ -461,6 +484,32 @@ TEST(LoadPlanHost, PlansGccStaticAndStaticPieBinaries) {
     if (built_static) plan_host_binary(dir / "static", 0, false);
     if (built_pie) plan_host_binary(dir / "pie", 0x7f0000000000, true);
     std::filesystem::remove_all(dir);
+}
+
+// Without libc and with only a zero thread-local variable, the file ends before the page
+// GNU ld gives PT_TLS as its offset (the elf fuzz target's static_tls seed is one).
+TEST(LoadPlanHost, PlansAProgramWhoseOnlyTlsIsBss) {
+    if (std::system("command -v gcc >/dev/null 2>&1") != 0) GTEST_SKIP() << "no gcc";
+    char pattern[] = "/tmp/osprey-loadplan-XXXXXX";
+    std::filesystem::path dir = mkdtemp(pattern);
+    std::ofstream(dir / "tbss.c") << "__thread int zero;\nint use;\n"
+                                     "void _start(void) { for (;;) use += use ? zero : 0; }\n";
+    std::string command = "cd '" + dir.string() +
+                          "' && gcc -O1 -static -nostdlib -Wl,-z,noseparate-code -o tbss tbss.c 2>/dev/null";
+    bool built = std::system(command.c_str()) == 0;
+    auto bytes = built ? read_file(dir / "tbss") : std::vector<u8>{};
+    std::filesystem::remove_all(dir);
+    if (!built) GTEST_SKIP() << "gcc could not link without libc";
+    auto file = ElfFile::parse(bytes);
+    ASSERT_TRUE(file.is_ok()) << elf::diagnose(bytes).reason;
+    bool tls_without_file_bytes = false;
+    for (Phdr ph : file.value().program_headers())
+        if (ph.p_type == elf::PT_TLS && ph.p_filesz == 0) tls_without_file_bytes = true;
+    EXPECT_TRUE(tls_without_file_bytes);
+    auto planned = elf::plan_load(file.value(), 0);
+    ASSERT_TRUE(planned.is_ok());
+    for (const elf::LoadSegment& s : planned.value().segments())
+        EXPECT_LE(s.file_offset + s.file_size, bytes.size());
 }
 
 }  // namespace

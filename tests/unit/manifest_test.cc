@@ -99,6 +99,53 @@ TEST(Manifest, BadValuesAreRefused) {
     EXPECT_EQ(error, "osprey.toml:1: add: a table needs host = \"...\"");
 }
 
+// Found by the manifest fuzz target: toml11 3.7.1 read past its buffer while reporting the
+// 0xff bytes in the literal string (AddressSanitizer: heap-buffer-overflow). Invalid UTF-8
+// is now refused before toml11 sees it.
+TEST(Manifest, InvalidUtf8IsRefusedWithItsLine) {
+    std::string error;
+    std::string fuzzed = "prom = \"./bin/server\"\nworkdir = \"/\"\n\n[env]\nLANG = \"C.UTF-6\"\n"
+                         "\"QUOTED KEY\" = 'literal \\ string" + std::string(35, '\xff') + "'\n";
+    EXPECT_FALSE(parse(fuzzed, error));
+    EXPECT_EQ(error, "osprey.toml:6: not valid UTF-8 (a TOML file is UTF-8 text)");
+    for (std::string bad : {"\x80", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8", "\xe2\x82"}) {
+        EXPECT_FALSE(parse("args = [\"x\"]\nworkdir = \"/" + bad + "\"\n", error)) << bad;
+        EXPECT_EQ(error, "osprey.toml:2: not valid UTF-8 (a TOML file is UTF-8 text)");
+    }
+    // Every well-formed sequence length passes: U+00E9, U+20AC, U+1F600, U+10FFFF.
+    auto m = parse("workdir = \"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf\"\n", error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->workdir, "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80/\xf4\x8f\xbf\xbf");
+}
+
+// Found by the manifest fuzz target: the table form was joined into "HOST:GUEST" and split
+// again at the last ":/", so a guest with ":/" in it moved its start into the host
+// (host ".../conf/app.ini:/etc", guest "/p.ini").
+TEST(Manifest, ATableKeepsAColonSlashInsideItsGuestOrHost) {
+    std::string error;
+    auto fuzzed = parse(R"(# ospreeeeHONUNBUFFERED = "1" }   # or ["LANG=C.UTF-8", "TZ"]
+add     = [
+  "public:/srv",                                  # HOST[:GUEST], as --add
+  { host = "conf/app.ini", guest = "/etc/:/p.ini" },
+]
+network = "user"                    # as --netwos=05.0.2.3"   # as       # = )",
+                        error);
+    ASSERT_TRUE(fuzzed) << error;
+    ASSERT_EQ(fuzzed->add.size(), 2u);
+    EXPECT_EQ(fuzzed->add[0].host, "/home/me/app/public");
+    EXPECT_EQ(fuzzed->add[0].guest, "/srv");
+    EXPECT_EQ(fuzzed->add[1].host, "/home/me/app/conf/app.ini");
+    EXPECT_EQ(fuzzed->add[1].guest, "/etc/:/p.ini");
+
+    auto host_only = parse("add = [{ host = \"/mnt/c:/data\" }, { host = \"a:/b\", guest = \"/x:/y/\" }]\n", error);
+    ASSERT_TRUE(host_only) << error;
+    ASSERT_EQ(host_only->add.size(), 2u);
+    EXPECT_EQ(host_only->add[0].host, "/mnt/c:/data");
+    EXPECT_EQ(host_only->add[0].guest, "/mnt/c:/data");
+    EXPECT_EQ(host_only->add[1].host, "/home/me/app/a:/b");
+    EXPECT_EQ(host_only->add[1].guest, "/x:/y/");
+}
+
 TEST(Manifest, AMissingFileIsNamed) {
     std::string error;
     EXPECT_FALSE(osprey::load_manifest("/nonexistent/osprey.toml", error));

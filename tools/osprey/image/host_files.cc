@@ -143,26 +143,28 @@ bool add_host_path_keeping_links(ImageTree& tree, const std::string& path, std::
 }
 
 std::optional<AddSpec> parse_add_spec(const std::string& text, const std::string& base, std::string& error) {
-    AddSpec spec;
     size_t split = text.rfind(":/");
     std::string host = split == std::string::npos ? text : text.substr(0, split);
     if (host.empty()) {
         error = "--add '" + text + "': expected HOST[:GUEST]";
         return std::nullopt;
     }
+    auto spec = make_add_spec(host, split == std::string::npos ? "" : text.substr(split + 1), base);
+    if (!spec) error = "--add '" + text + "': GUEST must be an absolute path";
+    return spec;
+}
+
+std::optional<AddSpec> make_add_spec(const std::string& host, const std::string& guest, const std::string& base) {
+    AddSpec spec;
     spec.host = absolute_normal(host, base);
-    if (split == std::string::npos) {
+    if (guest.empty()) {
         spec.guest = spec.host;
-    } else {
-        std::string guest = text.substr(split + 1);
-        auto normal = normal_guest_path(guest);
-        if (!normal) {
-            error = "--add '" + text + "': GUEST must be an absolute path";
-            return std::nullopt;
-        }
-        // A trailing '/' means "into this directory"; keep it for add_host_tree.
-        spec.guest = *normal + (guest.size() > 1 && guest.back() == '/' && *normal != "/" ? "/" : "");
+        return spec;
     }
+    auto normal = normal_guest_path(guest);
+    if (!normal) return std::nullopt;
+    // A trailing '/' means "into this directory"; keep it for add_host_tree.
+    spec.guest = *normal + (guest.size() > 1 && guest.back() == '/' && *normal != "/" ? "/" : "");
     return spec;
 }
 

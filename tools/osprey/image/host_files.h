@@ -27,6 +27,11 @@ struct AddSpec {
 // manifest's directory).
 std::optional<AddSpec> parse_add_spec(const std::string& text, const std::string& base, std::string& error);
 
+// HOST and GUEST given apart (a manifest's { host = ..., guest = ... }), so that a ":/" in
+// either is part of its path; GUEST "" means HOST's absolute path. Otherwise as
+// parse_add_spec; nullopt when GUEST is not absolute.
+std::optional<AddSpec> make_add_spec(const std::string& host, const std::string& guest, const std::string& base);
+
 // Adds HOST at GUEST. HOST itself is followed if it is a symlink; below it, symlinks are
 // stored as symlinks, directories and regular files with their modes and modification
 // times. A file added at a GUEST that ends in '/' or is a directory in the image goes
