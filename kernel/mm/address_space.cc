@@ -103,20 +103,38 @@ void AddressSpace::set_layout(u64 mmap_top, u64 brk_start) {
 
 // Frees the frames behind [start, end). Skips whole page tables that do not exist, so
 // releasing a large reservation that was never touched costs little.
+//
+// Pages go in runs of up to kRun contiguous pages: their entries are cleared, the run's
+// translations flushed (one TLB shootdown per run when other CPUs have the table loaded,
+// instead of one per page), and only then are their frames released, so no CPU can still
+// reach a frame that is given to someone else.
 void AddressSpace::release_pages(u64 start, u64 end) {
+    constexpr usize kRun = 64;
+    u64 frames_of[kRun];
+    usize count = 0;
+    u64 run_start = 0, run_end = 0;  // [run_start, run_end): cleared, not yet flushed
+    auto flush = [&] {
+        if (run_end > run_start) m_table.invalidate_range(run_start, run_end);
+        for (usize i = 0; i < count; i++) frames::release(frames_of[i]);  // freed unless mapped elsewhere too
+        count = 0;
+        run_start = run_end = 0;
+    };
     for_each_entry(m_table, start, end, [&](u64 v, u64* entry) {
         if (*entry & (paging::kPresent | kProtNoneFrame)) {
+            if (run_end != v || (run_end - run_start) / kPage == kRun) flush();
             u64 phys = *entry & paging::kAddressMask;
             bool shared = *entry & kSharedFrame;
             *entry = 0;
-            m_table.invalidate(v);
+            if (run_end == 0) run_start = v;
+            run_end = v + kPage;
             if (!shared) {
-                frames::release(phys);  // freed unless another address space maps it too
+                frames_of[count++] = phys;
                 m_resident_pages--;
             }
         }
         return true;
     });
+    flush();
 }
 
 void AddressSpace::Unmapped::note(const mm::VmaRegion& region) {
@@ -454,6 +472,10 @@ AddressSpace::FaultResult AddressSpace::copy_on_write(u64 page, u64* entry, u32 
 Result<void> AddressSpace::share_pages(AddressSpace& child, const mm::Vma& area) {
     bool private_area = !area.attrs().shared();
     Result<void> copied{};
+    // The pages made read-only for copy-on-write are flushed once for the area, at the end
+    // (one TLB shootdown when other CPUs run this process, as Linux flushes once per fork):
+    // a write that lands through a stale entry before then happened before the fork.
+    u64 protected_start = 0, protected_end = 0;
     for_each_entry(m_table, area.start(), area.end(), [&](u64 v, u64* entry) {
         if (*entry & (paging::kPresent | kProtNoneFrame)) {
             u64 value = *entry;
@@ -464,7 +486,8 @@ Result<void> AddressSpace::share_pages(AddressSpace& child, const mm::Vma& area)
                 if (private_area && (value & paging::kWritable)) {
                     value &= ~u64(paging::kWritable);
                     *entry = value;
-                    m_table.invalidate(v);
+                    if (!protected_end) protected_start = v;
+                    protected_end = v + kPage;
                 }
             }
             // The path of tables to the page first, then the entry as it is.
@@ -480,6 +503,7 @@ Result<void> AddressSpace::share_pages(AddressSpace& child, const mm::Vma& area)
         }
         return true;
     });
+    if (protected_end) m_table.invalidate_range(protected_start, protected_end);
     return copied;
 }
 
