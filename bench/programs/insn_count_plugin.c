@@ -19,8 +19,7 @@
 // string instruction counts once per iteration, as under -icount. One vCPU: the add is
 // not atomic, and the reading thread sees a value at most one instruction old.
 //
-// The plugin API is QEMU's (include/qemu/qemu-plugin.h, API version 1 in QEMU 7.2);
-// Debian ships no header for it, so the few declarations used are written out here.
+// The plugin API's declarations are in qemu_plugin_api.h (Debian ships no header for it).
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -30,20 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
-
-typedef uint64_t qemu_plugin_id_t;
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
-typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
-
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
-void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, enum qemu_plugin_op op, void *ptr,
-                                                uint64_t imm);
-void qemu_plugin_outs(const char *string);
+#include "qemu_plugin_api.h"
 
 EXPORT int qemu_plugin_version = 1;
 

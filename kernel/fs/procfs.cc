@@ -1,9 +1,8 @@
 #include "fs/procfs.h"
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
-
-#include "arch/x86_64/cpu.h"
 #include "fs/procfs_process.h"
 #include "fs/synthetic.h"
 #include "net/proc_net.h"
@@ -87,13 +86,15 @@ void render_cpuinfo(Sink& out, u64) {
 
     // One entry per CPU; they are the same model (QEMU gives every vCPU the same CPUID).
     u32 count = sched::cpu_count();
+    u64 khz = ktime::tsc_hz() / 1000;
+    u32 clflush = ((leaf1.ebx >> 8) & 0xff) * 8;
+    if (!clflush) clflush = 64;
     for (u32 id = 0; id < count; id++) {
         PerCpu* cpu_record = smp::cpu(id);
         u32 apic_id = cpu_record ? cpu_record->apic_id : id;
         text::format_to(out, "processor\t: {}\nvendor_id\t: {}\ncpu family\t: {}\nmodel\t\t: {}\nmodel name\t: {}\n",
                         id, vendor, family, model, brand);
         text::format_to(out, "stepping\t: {}\nmicrocode\t: 0x1\ncpu MHz\t\t: ", leaf1.eax & 0xf);
-        u64 khz = ktime::tsc_hz() / 1000;
         text::proc::format_fixed_point(out, khz, 3);
         text::format_to(out, "\ncache size\t: {} KB\nphysical id\t: 0\nsiblings\t: {}\ncore id\t\t: {}\ncpu cores\t: {}\n",
                         cache_kib, count, id, count);
@@ -103,8 +104,7 @@ void render_cpuinfo(Sink& out, u64) {
         text::proc::format_cpu_flags(out, flags);
         out.write("\nbugs\t\t:\nbogomips\t: ");
         text::proc::format_fixed_point(out, khz * 2 / 10, 2);
-        u32 clflush = ((leaf1.ebx >> 8) & 0xff) * 8;
-        text::format_to(out, "\nclflush size\t: {}\ncache_alignment\t: {}\n", clflush ? clflush : 64, clflush ? clflush : 64);
+        text::format_to(out, "\nclflush size\t: {}\ncache_alignment\t: {}\n", clflush, clflush);
         text::format_to(out, "address sizes\t: {} bits physical, {} bits virtual\npower management:\n\n", physical_bits,
                         virtual_bits);
     }

@@ -38,10 +38,9 @@ Result<void> mount_at(std::string_view path) {
     for (const char* name : {"online", "possible", "present"}) TRY(cpu->add_file(name, render_cpu_list, 0));
     for (u32 i = 0; i < sched::cpu_count(); i++) {
         char name[16];
-        text::BufferSink sink(name, sizeof name - 1);
+        text::BufferSink sink(name, sizeof name);
         text::format_to(sink, "cpu{}", i);
-        name[sink.view().size()] = '\0';
-        TRY(cpu->add_directory(name, 0755));
+        TRY(cpu->add_directory(sink.view(), 0755));
     }
 
     auto* kernel = TRY(root.add_directory("kernel", 0755));

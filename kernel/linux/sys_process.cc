@@ -111,18 +111,15 @@ Result<u64> sys_sched_getaffinity(int pid, u64 size, UserPtr<u64> mask) {
     if (size < sizeof(u64) || (size & 7)) return Error(EINVAL);
     RefPtr<Process> process = TRY(affinity_target(pid, false));
     u64 cpus = TRY(process->thread_affinity(pid, std::nullopt));
-    u64 online = sched::cpu_count() >= 64 ? ~0ull : (1ull << sched::cpu_count()) - 1;
     TRY(user_memory::clear(mask.address(), size));
-    TRY(mask.write(cpus & online));
+    TRY(mask.write(cpus & sched::cpu_mask()));
     return sizeof(u64);  // the kernel's cpumask size in bytes
 }
 
 Result<void> sys_sched_setaffinity(int pid, u64 size, UserPtr<u8> mask) {
     if (size == 0) return Error(EINVAL);
-    u8 bytes[8] = {};
-    TRY(user_memory::copy_from(bytes, mask.address(), size < 8 ? size : 8));
-    u64 cpus = 0;
-    for (unsigned i = 0; i < 8; i++) cpus |= static_cast<u64>(bytes[i]) << (8 * i);
+    u64 cpus = 0;  // the first bytes of the mask, little-endian as the kernel's cpumask
+    TRY(user_memory::copy_from(&cpus, mask.address(), size < sizeof cpus ? size : sizeof cpus));
     RefPtr<Process> process = TRY(affinity_target(pid, true));
     TRY(process->thread_affinity(pid, cpus));  // EINVAL when it names no CPU there is
     return {};

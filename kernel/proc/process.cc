@@ -723,7 +723,6 @@ void Process::finish(int status) {
         IrqSpinLockGuard guard(m_resources_lock);
         fds = std::exchange(m_fds, nullptr);
         memory = std::exchange(m_memory, nullptr);
-        current_thread()->m_page_table = nullptr;
     }
     delete fds;
     {
@@ -731,7 +730,9 @@ void Process::finish(int status) {
         cwd = nullptr;
     }
     vfork_release();
-    AddressSpace::release(memory);  // the last user's release moves this CPU to the kernel's table
+    // This thread already runs on the kernel's table (exit_current_thread), so the last
+    // user's release may free it.
+    AddressSpace::release(memory);
 
     // The parent is told under the table's lock: once it is released, the parent may reap
     // this process (and be reaped itself) at any moment.

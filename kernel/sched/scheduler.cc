@@ -36,10 +36,9 @@ struct CpuScheduler {
     u64 preemptions = 0;
     u64 steals = 0;                  // threads this CPU took from another's queue
     bool preempt_requested = false;  // by the slice timer or a wake-up, for the statistic
-    // How many threads wait in the queue and whether one runs: read without the lock by
-    // CPUs choosing where a thread goes (a stale figure only makes a worse choice).
+    // How many threads wait in the queue: read without the lock by CPUs choosing where a
+    // thread goes (a stale figure only makes a worse choice).
     u32 queued = 0;
-    bool busy = false;
 };
 
 namespace {
@@ -98,20 +97,26 @@ CpuScheduler& lock_cpu_of(Thread* thread, bool& restore) {
 
 bool allowed(const Thread* thread, const CpuScheduler& s) { return thread->m_affinity & (1ull << s.id); }
 
+// Read without the lock, as `queued` is.
+bool busy(const CpuScheduler& s) { return __atomic_load_n(&s.cpu->current, __ATOMIC_RELAXED) != s.idle; }
+u32 load(const CpuScheduler& s) { return __atomic_load_n(&s.queued, __ATOMIC_RELAXED) + busy(s); }
+
+// After the queue changed, under the lock.
+void publish_queued(CpuScheduler& s) { __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED); }
+
 // Sends the reschedule IPI to another CPU: it then switches if need_resched says so, or
 // arms its slice timer for the thread now waiting there, or looks for work to take.
 void kick(CpuScheduler& s) {
     if (&s != &local()) (void)ipi::send_reschedule(s.id);
 }
 
-// A CPU with nothing to run that `thread` may run on, other than `except`; else nullptr.
+// A CPU with nothing to run that `thread` may run on, other than `except`, this one first
+// (a wake-up from an idle CPU's interrupt handler runs the thread there); else nullptr.
 CpuScheduler* idle_cpu_for(const Thread* thread, const CpuScheduler* except) {
-    u32 count = scheduler_count();
+    u32 count = scheduler_count(), first = local().id;
     for (u32 i = 0; i < count; i++) {
-        CpuScheduler* s = g_schedulers[i];
-        if (s == except || !allowed(thread, *s)) continue;
-        if (!__atomic_load_n(&s->busy, __ATOMIC_RELAXED) && __atomic_load_n(&s->queued, __ATOMIC_RELAXED) == 0)
-            return s;
+        CpuScheduler* s = g_schedulers[(first + i) % count];
+        if (s != except && allowed(thread, *s) && load(*s) == 0) return s;
     }
     return nullptr;
 }
@@ -119,17 +124,14 @@ CpuScheduler* idle_cpu_for(const Thread* thread, const CpuScheduler* except) {
 // The allowed CPU with the least to do: this one when it ties.
 CpuScheduler& least_loaded_for(const Thread* thread) {
     CpuScheduler* best = &local();
-    u32 best_load = ~0u;
-    if (allowed(thread, *best))
-        best_load = __atomic_load_n(&best->queued, __ATOMIC_RELAXED) + __atomic_load_n(&best->busy, __ATOMIC_RELAXED);
+    u32 best_load = allowed(thread, *best) ? load(*best) : ~0u;
     u32 count = scheduler_count();
     for (u32 i = 0; i < count; i++) {
         CpuScheduler* s = g_schedulers[i];
         if (!allowed(thread, *s)) continue;
-        u32 load = __atomic_load_n(&s->queued, __ATOMIC_RELAXED) + __atomic_load_n(&s->busy, __ATOMIC_RELAXED);
-        if (load < best_load) {
+        if (u32 l = load(*s); l < best_load) {
             best = s;
-            best_load = load;
+            best_load = l;
         }
     }
     return *best;
@@ -149,7 +151,7 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking =
     }
     s.queue.enqueue(thread->m_entity, waking);
     thread->m_queued = true;
-    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
+    publish_queued(s);
     bool remote = &s != &local();
     if (current == s.idle || s.queue.should_preempt(current->m_entity, thread->m_entity)) {
         __atomic_store_n(&cpu->need_resched, true, __ATOMIC_RELEASE);
@@ -163,7 +165,7 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking =
 void dequeue_locked(CpuScheduler& s, Thread* thread) {
     s.queue.dequeue(thread->m_entity);
     thread->m_queued = false;
-    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
+    publish_queued(s);
 }
 
 // Moves a Runnable thread that is in no queue and on no CPU from `from` (whose lock is
@@ -245,8 +247,7 @@ void schedule() {
         next = static_cast<Thread*>(entity->owner);
         next->m_queued = false;
     }
-    __atomic_store_n(&s.queued, static_cast<u32>(s.queue.size()), __ATOMIC_RELAXED);
-    __atomic_store_n(&s.busy, next != s.idle, __ATOMIC_RELAXED);
+    publish_queued(s);
     next->m_state = ThreadState::Running;
     next->m_exec_start_tsc = now;
     s.queue.update_min_vruntime(next == s.idle ? nullptr : &next->m_entity);
@@ -292,7 +293,7 @@ bool steal_work() {
         Thread* thread = top ? static_cast<Thread*>(top->owner) : nullptr;
         // A thread still switching away from the victim is on its stack there; and a queue
         // whose CPU is idle is about to be run by it.
-        if (!thread || thread->m_on_cpu || !allowed(thread, here) || victim.cpu->current == victim.idle) {
+        if (!thread || thread->m_on_cpu || !allowed(thread, here) || !busy(victim)) {
             victim.lock.unlock(false);
             continue;
         }
@@ -341,7 +342,6 @@ void init(const kernel_stacks::Stack& boot_stack) {
         idle.value()->m_affinity = 1ull << cpu->id;
     }
     g_boot_cpu_scheduler.idle = idle.value();
-    g_boot_cpu_scheduler.busy = true;
     cpu->need_resched = false;
 }
 
@@ -351,10 +351,7 @@ void init(const kernel_stacks::Stack& boot_stack) {
     s->cpu = cpu;
     s->id = cpu->id;
     s->slice_timer.callback = on_slice_end;
-    char name[16] = "idle/";
-    name[5] = static_cast<char>('0' + cpu->id / 10);
-    name[6] = static_cast<char>('0' + cpu->id % 10);
-    Thread* idle = Thread::adopt_running(cpu->id < 10 ? "idle" : name, stack);
+    Thread* idle = Thread::adopt_running("idle", stack);
     idle->m_cpu = s;
     idle->m_affinity = 1ull << cpu->id;
     idle->m_state = ThreadState::Runnable;
@@ -418,16 +415,13 @@ void wake(Thread* thread) {
         s.lock.unlock(restore);
         return;
     }
-    // Where it last ran, unless that CPU is busy and another it may use is idle (this one
-    // first: a wake-up from an idle CPU's interrupt handler runs the thread there).
+    // Where it last ran, unless its affinity no longer allows that CPU, or that CPU is
+    // busy and another it may use is idle.
     CpuScheduler* target = &s;
-    if (__atomic_load_n(&s.busy, __ATOMIC_RELAXED) || !allowed(thread, s)) {
-        CpuScheduler& here = local();
-        if (!here.busy && here.queued == 0 && allowed(thread, here))
-            target = &here;
-        else if (CpuScheduler* idle = idle_cpu_for(thread, &s))
-            target = idle;
-    }
+    if (!allowed(thread, s))
+        target = &least_loaded_for(thread);
+    else if (busy(s))
+        if (CpuScheduler* idle = idle_cpu_for(thread, &s)) target = idle;
     if (target != &s) {
         migrate(s, thread, *target, restore);
         return;
@@ -437,8 +431,7 @@ void wake(Thread* thread) {
 }
 
 Result<void> set_affinity(Thread* thread, u64 mask) {
-    u64 online = scheduler_count() >= 64 ? ~0ull : (1ull << scheduler_count()) - 1;
-    if (!(mask & online)) return Error(EINVAL);
+    if (!(mask & cpu_mask())) return Error(EINVAL);
     bool restore;
     CpuScheduler& s = lock_cpu_of(thread, restore);
     thread->m_affinity = mask;
@@ -467,6 +460,8 @@ Result<void> set_affinity(Thread* thread, u64 mask) {
 u64 affinity(const Thread* thread) { return __atomic_load_n(&thread->m_affinity, __ATOMIC_RELAXED); }
 
 u32 cpu_count() { return scheduler_count(); }
+
+u64 cpu_mask() { return scheduler_count() >= 64 ? ~0ull : (1ull << scheduler_count()) - 1; }
 
 void on_reschedule_interrupt() {
     // A thread was queued here from another CPU: the slice timer it needs, if it did not
@@ -546,7 +541,7 @@ CpuStats cpu_stats(u32 cpu) {
     if (cpu >= scheduler_count()) return {};
     CpuScheduler& s = *g_schedulers[cpu];
     IrqSpinLockGuard guard(s.lock);
-    return {s.context_switches, s.preemptions, s.steals, static_cast<u32>(s.queue.size()), s.busy};
+    return {s.context_switches, s.preemptions, s.steals, static_cast<u32>(s.queue.size()), busy(s)};
 }
 
 }  // namespace sched

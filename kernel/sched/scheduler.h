@@ -23,8 +23,9 @@ void init(const kernel_stacks::Stack& boot_stack);
 // Makes this CPU (one started after the boot CPU, running on `stack`) schedule threads:
 // its run queue, its idle thread (the flow running now), its timers. Never returns.
 [[noreturn]] void run_secondary_cpu(const kernel_stacks::Stack& stack);
-// How many CPUs schedule threads.
+// How many CPUs schedule threads, and their mask (bit n: CPU n).
 u32 cpu_count();
+u64 cpu_mask();
 
 // Makes a new thread runnable, on the allowed CPU with the least to do.
 void start(Thread* thread);

@@ -68,7 +68,7 @@ void init_secondary() {
 }
 
 namespace {
-// Takes the timer off the heap it is in, if another CPU's; returns with interrupts off.
+// Takes the timer off the heap it is in, if another CPU's. Interrupts off (the caller's).
 void remove_from_other_cpu(Timer& timer, CpuTimers& here) {
     CpuTimers* owner = __atomic_load_n(&timer.owner, __ATOMIC_ACQUIRE);
     if (!owner || owner == &here) return;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -186,6 +187,20 @@ TEST(RunOptions, CpusAndPublishAreParsed) {
     EXPECT_EQ(p.args.command, (Words{"prog", "-p", "1"}));
     EXPECT_EQ(parse({"prog"}).args.cpus, "");  // not given: 1, or the image's default
     EXPECT_TRUE(parse({"prog"}).args.publish.empty());
+}
+
+TEST(RunCpus, TheFlagThenOspreyCpus) {
+    std::string error;
+    unsetenv("OSPREY_CPUS");
+    EXPECT_FALSE(osprey::requested_cpus("", error));
+    EXPECT_EQ(error, "");
+    setenv("OSPREY_CPUS", "2", 1);
+    EXPECT_EQ(osprey::requested_cpus("", error), 2u);
+    EXPECT_EQ(osprey::requested_cpus("4", error), 4u);  // the flag wins
+    setenv("OSPREY_CPUS", "two", 1);
+    EXPECT_FALSE(osprey::requested_cpus("", error));
+    EXPECT_EQ(error, "OSPREY_CPUS: --cpus two: expected a whole number from 1 to 64");
+    unsetenv("OSPREY_CPUS");
 }
 
 TEST(RunCpus, AWholeNumberFromOne) {

@@ -150,10 +150,7 @@ void PageTable::invalidate(u64 virt) const { invalidate_range(virt, virt + layou
 void PageTable::invalidate_range(u64 start, u64 end) const {
     // The kernel half is in every table: whichever is loaded, on any CPU, may cache it.
     bool kernel = start >= 0xffff800000000000ull;
-    if (!kernel && active() && (end - start) / layout::kPageSize > 32)
-        cpu::write_cr3(cpu::read_cr3());  // a wide range: all of the user half at once
-    else if (kernel || active())
-        for (u64 v = start; v < end; v += layout::kPageSize) cpu::invlpg(v);
+    if (kernel || active()) tlb::flush_here(kernel, start, end);
     tlb::flush_others(kernel ? nullptr : this, start, end, kernel ? ~0ull : loaded_on());
 }
 

@@ -135,16 +135,7 @@ IdleCounts idle_counts(u32 id) {
     return {g_slots[id].halts.load(kstd::relaxed), g_slots[id].wakeups.load(kstd::relaxed)};
 }
 
-void count_halt() {
-    u32 id = this_cpu()->id;
-    if (id == 0 || id >= kMaxCpus) return;
-    g_slots[id].halts.fetch_add(1, kstd::relaxed);
-}
-
-void count_wakeup() {
-    u32 id = this_cpu()->id;
-    if (id == 0 || id >= kMaxCpus) return;
-    g_slots[id].wakeups.fetch_add(1, kstd::relaxed);
-}
+void count_halt() { g_slots[this_cpu()->id].halts.fetch_add(1, kstd::relaxed); }
+void count_wakeup() { g_slots[this_cpu()->id].wakeups.fetch_add(1, kstd::relaxed); }
 
 }  // namespace smp

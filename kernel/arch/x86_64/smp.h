@@ -35,8 +35,7 @@ PerCpu* cpu(u32 id);
 const CpuPlan& plan();
 const char* plan_source();
 
-// Idle-loop counters of a CPU other than the boot one (zero for the boot CPU, whose idle
-// thread the scheduler owns): how many times it halted, and woke from a halt.
+// Idle-loop counters of a CPU: how many times its idle thread halted, and woke from a halt.
 struct IdleCounts {
     u64 halts;
     u64 wakeups;

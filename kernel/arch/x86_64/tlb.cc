@@ -15,9 +15,6 @@ u64 g_waiting = 0;
 
 namespace {
 
-// Above this many pages a CPU reloads CR3 rather than invalidating page by page.
-constexpr u64 kMaxPagesOneByOne = 32;
-
 // The request in flight: written by the CPU that owns g_busy before it sets g_waiting,
 // read by the CPUs whose bit is set there.
 struct Request {
@@ -55,12 +52,7 @@ void apply(const Request& r) {
         return;
     }
     if (r.table && cpu->loaded_table != r.table) return;  // not loaded here: nothing cached
-    u64 pages = (r.end - r.start) / layout::kPageSize;
-    if (pages > kMaxPagesOneByOne) {
-        flush_everything(r.table == nullptr);
-        return;
-    }
-    for (u64 v = r.start; v < r.end; v += layout::kPageSize) cpu::invlpg(v);
+    flush_here(r.table == nullptr, r.start, r.end);
 }
 
 void on_shootdown(TrapFrame&) {
@@ -92,6 +84,16 @@ void send(const Request& request, u64 cpus) {
 }  // namespace
 
 void init() { idt::set_handler(kShootdownVector, on_shootdown); }
+
+void flush_here(bool kernel, u64 start, u64 end) {
+    // Above this many pages, all at once rather than page by page.
+    constexpr u64 kMaxPagesOneByOne = 32;
+    if ((end - start) / layout::kPageSize > kMaxPagesOneByOne) {
+        flush_everything(kernel);
+        return;
+    }
+    for (u64 v = start; v < end; v += layout::kPageSize) cpu::invlpg(v);
+}
 
 void answer() {
     PerCpu* cpu = this_cpu();

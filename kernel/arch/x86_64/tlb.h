@@ -22,6 +22,9 @@ constexpr u8 kShootdownVector = 0xf2;
 
 // Registers the handler (on the boot CPU, before other CPUs start).
 void init();
+// Invalidates [start, end) on this CPU: a user range of the table loaded here, or a kernel
+// one. More than 32 pages are flushed whole (the kernel's global entries too for `kernel`).
+void flush_here(bool kernel, u64 start, u64 end);
 // Invalidates [start, end) of `table` (nullptr: the kernel half) on the other online CPUs
 // in `cpus` (a bit per CPU), returning once each has. With a range of more than a few
 // pages a CPU flushes its whole TLB instead.

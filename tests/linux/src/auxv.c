@@ -13,16 +13,7 @@ extern char **environ;
 extern const Elf64_Ehdr __ehdr_start;  // Provided by the linker: our own ELF header.
 extern void _start(void);
 
-static int failures;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        printf("ok: %s\n", what);
-    } else {
-        fprintf(stderr, "FAIL: %s\n", what);
-        failures++;
-    }
-}
+#include "check.h"
 
 // The walked vector, captured at the start of main before anything can change environ.
 static const Elf64_auxv_t *auxv_start;

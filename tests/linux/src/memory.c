@@ -19,16 +19,7 @@
 #define PAGE 4096ul
 #define MiB (1024ul * 1024ul)
 
-static int failures;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        printf("ok: %s\n", what);
-    } else {
-        fprintf(stderr, "FAIL: %s\n", what);
-        failures++;
-    }
-}
+#include "check.h"
 
 // Probing an address: the SIGSEGV handler jumps back with the fault's si_code.
 static sigjmp_buf probe_jump;

@@ -10,16 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        printf("ok: %s\n", what);
-    } else {
-        fprintf(stderr, "FAIL: %s\n", what);
-        failures++;
-    }
-}
+#include "check.h"
 
 int main(void) {
     unsigned char first[16], second[16];

@@ -20,16 +20,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        printf("ok: %s\n", what);
-    } else {
-        fprintf(stderr, "FAIL: %s\n", what);
-        failures++;
-    }
-}
+#include "check.h"
 
 // --- every register across a syscall ------------------------------------------------------
 

@@ -17,16 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-
-static void check(int ok, const char *what) {
-    if (ok) {
-        printf("ok: %s\n", what);
-    } else {
-        fprintf(stderr, "FAIL: %s\n", what);
-        failures++;
-    }
-}
+#include "check.h"
 
 static int64_t ns(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
 

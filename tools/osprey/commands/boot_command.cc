@@ -69,15 +69,12 @@ CommandMain add_boot_command(CLI::App& app) {
             options->vm.memory_mib = *mib;
         }
         std::string error;
-        if (const char* env = std::getenv("OSPREY_CPUS"); options->cpus.empty() && env && *env) options->cpus = env;
-        if (!options->cpus.empty()) {
-            auto cpus = parse_cpus(options->cpus, error);
-            if (!cpus) {
-                fprintf(stderr, "osprey: %s\n", error.c_str());
-                return protocol::kOspreyFailureStatus;
-            }
-            options->vm.cpus = *cpus;
+        auto cpus = requested_cpus(options->cpus, error);
+        if (!error.empty()) {
+            fprintf(stderr, "osprey: %s\n", error.c_str());
+            return protocol::kOspreyFailureStatus;
         }
+        if (cpus) options->vm.cpus = *cpus;
         auto network = resolve_network(options->network, options->mac, {}, error);
         if (!network) {
             fprintf(stderr, "osprey: %s\n", error.c_str());

@@ -130,12 +130,9 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
     std::optional<u64> memory_mib;
     if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
-    std::optional<unsigned> cpus;
-    if (!args.cpus.empty() && !(cpus = parse_cpus(args.cpus, error))) return fail(error);
-    // OSPREY_CPUS: the default when --cpus is not given, over the image's (a test suite
-    // run on several CPUs: docs/smp.md).
-    if (const char* env = std::getenv("OSPREY_CPUS"); !cpus && env && *env)
-        if (!(cpus = parse_cpus(env, error))) return fail("OSPREY_CPUS: " + error);
+    // Over the image's default when given.
+    std::optional<unsigned> cpus = requested_cpus(args.cpus, error);
+    if (!error.empty()) return fail(error);
     // The command line's network options, before the image is built: a mistake or a taken
     // port is refused at once.
     auto cli_network = resolve_network(args.network, args.mac, args.publish, error);

@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace osprey {
@@ -197,6 +198,16 @@ std::optional<unsigned> parse_cpus(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     return static_cast<unsigned>(*value);
+}
+
+std::optional<unsigned> requested_cpus(const std::string& flag, std::string& error) {
+    error.clear();
+    if (!flag.empty()) return parse_cpus(flag, error);
+    const char* env = std::getenv("OSPREY_CPUS");
+    if (!env || !*env) return std::nullopt;
+    auto cpus = parse_cpus(env, error);
+    if (!cpus) error = "OSPREY_CPUS: " + error;
+    return cpus;
 }
 
 std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error) {

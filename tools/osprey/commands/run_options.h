@@ -74,6 +74,10 @@ constexpr unsigned kMaxCpus = smp::kMaxCpus;
 
 // --cpus: a whole number from 1 to kMaxCpus. nullopt with a message otherwise.
 std::optional<unsigned> parse_cpus(std::string_view text, std::string& error);
+// The CPUs a run asks for: --cpus when given (`flag` not empty), else the environment's
+// OSPREY_CPUS when set (a test suite run on several CPUs). nullopt with `error` empty when
+// neither says, with a message when the one that does is not a valid count.
+std::optional<unsigned> requested_cpus(const std::string& flag, std::string& error);
 
 // -p values: HOSTPORT:GUESTPORT or 127.0.0.1:HOSTPORT:GUESTPORT (an optional "/tcp"
 // suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any
