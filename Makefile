@@ -4,6 +4,7 @@
 #   make          build everything (kernel: build/osprey.elf, host tool: build/osprey)
 #   make run      boot the kernel and show its banner
 #   make check    all tests: unit (host), guest (QEMU)
+#   make check-smp  the guest and application tests again, every VM with two CPUs
 #   make bench    Osprey side by side with a Linux guest (bench/run.sh, docs/performance.md)
 #   make fuzz     every fuzz target for SECONDS seconds each (default 300; tests/fuzz)
 #   make clean    remove build/
@@ -12,7 +13,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run check bench fuzz clean setup
+.PHONY: all build run check check-smp bench fuzz clean setup
 
 all: build
 
@@ -31,6 +32,11 @@ run: build
 
 check: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+# OSPREY_CPUS sets every VM's default --cpus (docs/cli.md); tests that need one CPU, or
+# choose their own count, carry the label cpus-fixed.
+check-smp: build
+	@cd $(BUILD_DIR) && OSPREY_CPUS=2 ctest -L '^(guest|apps)$$' -LE '^cpus-fixed$$' --output-on-failure -j $(JOBS) --timeout 300
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)

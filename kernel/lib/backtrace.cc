@@ -3,6 +3,7 @@
 #include <span>
 
 #include "arch/x86_64/layout.h"
+#include "arch/x86_64/paging.h"
 #include "ksyms/symbol_table.h"
 #include "lib/log.h"
 
@@ -19,11 +20,17 @@ usize g_stack_count = 0;
 
 constexpr usize kMaxFrames = 32;
 
+bool mapped(u64 address) { return paging::kernel_space().translate(address).has_value(); }
+
+// The frame's two words lie in a registered stack, or in the kernel-stack region on mapped
+// pages (a stack freed meanwhile is unmapped; the tables behind the region are never
+// freed, so the walk is safe from any context).
 bool frame_is_readable(u64 rbp) {
     if (rbp & 7) return false;
     for (usize i = 0; i < g_stack_count; i++)
         if (rbp >= g_stacks[i].bottom && rbp + 16 <= g_stacks[i].top) return true;
-    return false;
+    return rbp >= layout::kKernelStacksBase && rbp + 16 <= layout::kKernelStacksLimit && mapped(rbp) &&
+           mapped(rbp + 15);
 }
 
 std::span<const u8> symbol_blob() {

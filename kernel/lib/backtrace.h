@@ -11,8 +11,9 @@ void print_from(u64 rbp);
 // Prints one code address with its symbol.
 void print_address(u64 address);
 
-// Registers a range in which frame pointers may be followed (kernel stacks). Following
-// anything else could fault inside the fault handler.
+// Registers a range outside the kernel-stack region in which frame pointers may be
+// followed (the boot stack; early boot only). Following anything else could fault inside
+// the fault handler.
 void allow_stack(u64 bottom, u64 top);
 
 }  // namespace backtrace

@@ -32,6 +32,7 @@ public:
         bool nested = g_writer.load(kstd::acquire) == me;
         if (!nested) {
             u64 give_up = cpu::rdtsc() + ktime::ns_to_tsc(100'000'000);
+            cpu::SpinWait spin;
             for (;;) {
                 u32 none = 0;
                 if (g_writer.compare_exchange_strong(none, me, kstd::acquire)) break;
@@ -39,7 +40,7 @@ public:
                     g_writer.store(me, kstd::relaxed);
                     break;
                 }
-                cpu::pause();
+                spin.once();
             }
         }
         channels::kernel_log().write(bytes);

@@ -252,6 +252,9 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
         }
     }
     return m_areas.protect(address, length, prot, [&](const mm::VmaRegion& r, u32) {
+        // One invalidation for the pages changed in the region: with other CPUs running
+        // the process, that is one shootdown instead of one per page.
+        u64 changed_start = 0, changed_end = 0;
         for (u64 v = r.start; v < r.end; v += kPage) {
             u64* entry = m_table.pte(v);
             if (!entry || !(*entry & (paging::kPresent | kProtNoneFrame))) continue;
@@ -263,8 +266,10 @@ Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
             if (!shared && !r.attrs.shared() && frames::is_shared(phys)) flags &= ~u64(paging::kWritable);
             if (shared & kLentFrame) flags &= ~u64(paging::kWritable);
             *entry = phys | shared | flags;
-            m_table.invalidate(v);
+            if (!changed_end) changed_start = v;
+            changed_end = v + kPage;
         }
+        if (changed_end) m_table.invalidate_range(changed_start, changed_end);
     });
 }
 

@@ -2,7 +2,6 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/paging.h"
-#include "lib/backtrace.h"
 #include "mm/frames.h"
 #include "sync/spinlock.h"
 
@@ -49,7 +48,6 @@ Result<Stack> allocate(u64 size) {
             return Error(ENOMEM);
         }
     }
-    backtrace::allow_stack(bottom, bottom + size);
     return Stack{bottom, bottom + size};
 }
 

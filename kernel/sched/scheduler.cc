@@ -14,6 +14,8 @@
 #include "arch/x86_64/ipi.h"
 #include "arch/x86_64/smp.h"
 #include "lib/atomic.h"
+#include "lib/backtrace.h"
+#include "lib/log.h"
 
 extern "C" void switch_context(u64* save_rsp, u64 load_rsp);
 
@@ -35,6 +37,13 @@ struct CpuScheduler {
     u64 context_switches = 0;
     u64 preemptions = 0;
     u64 steals = 0;                  // threads this CPU took from another's queue
+    u64 pushes = 0;                  // threads this CPU handed to a less loaded one
+    // A reschedule IPI sent here and not yet answered (on_reschedule_interrupt or a
+    // schedule() here clears it), and the timer, armed by the sender, that sends it again
+    // if it stays so (on_kick_overdue).
+    bool kick_pending = false;
+    Timer kick_check;
+    u64 missed_kicks = 0;            // IPIs sent again because the first went unanswered
     bool preempt_requested = false;  // by the slice timer or a wake-up, for the statistic
     // How many threads wait in the queue: read without the lock by CPUs choosing where a
     // thread goes (a stale figure only makes a worse choice).
@@ -52,9 +61,12 @@ CpuScheduler& local() { return *this_cpu()->scheduler; }
 
 u32 scheduler_count() { return g_scheduler_count.load(kstd::acquire); }
 
+void push_work();
+
 void on_slice_end(Timer&) {
     this_cpu()->need_resched = true;
     local().preempt_requested = true;
+    push_work();
 }
 
 // Charges the running thread for the time since it got the CPU.
@@ -106,8 +118,46 @@ void publish_queued(CpuScheduler& s) { __atomic_store_n(&s.queued, static_cast<u
 
 // Sends the reschedule IPI to another CPU: it then switches if need_resched says so, or
 // arms its slice timer for the thread now waiting there, or looks for work to take.
+// Never with a run-queue lock held: the target's handler takes its lock at once, and under
+// QEMU's TCG a CPU spinning there competes for the emulator's global lock with the sender,
+// whose APIC write needs it.
 void kick(CpuScheduler& s) {
     if (&s != &local()) (void)ipi::send_reschedule(s.id);
+}
+
+// How long a reschedule IPI may go unanswered before it is sent again. Under QEMU 7.2's
+// multi-threaded TCG a halted vCPU now and then stays asleep with the IPI pending in its
+// APIC (IRR set, nothing in service, PPR 0, interrupts on: state dumps of hung runs show
+// it), until something else wakes it; the second IPI does. Checked from the sender's
+// side, so an idle CPU keeps no tick of its own.
+constexpr u64 kKickAnswerNs = 5'000'000;
+
+// Notes a kick about to be sent to `s` and arms the check that it is answered; `s.lock`
+// held (it serializes every arming of s.kick_check).
+void expect_answer(CpuScheduler& s) {
+    s.kick_pending = true;
+    if (!timers::armed(s.kick_check)) timers::arm(s.kick_check, cpu::rdtsc() + ktime::ns_to_tsc(kKickAnswerNs));
+}
+
+// Releases `s.lock`, sends the reschedule IPI if `kick_it`, then hands interrupts back.
+void unlock_and_kick(CpuScheduler& s, bool kick_it, bool restore) {
+    if (kick_it && &s != &local()) expect_answer(s);
+    s.lock.unlock(false);
+    if (kick_it) kick(s);
+    if (restore) cpu::enable_interrupts();
+}
+
+void on_kick_overdue(Timer& timer) {
+    auto& s = *static_cast<CpuScheduler*>(timer.context);
+    s.lock.lock();
+    bool again = s.kick_pending;
+    if (again) {
+        if (s.missed_kicks++ == 0)
+            klog::info("cpu {} left a reschedule IPI unanswered for {} ms: sent again", s.id, kKickAnswerNs / 1'000'000);
+        timers::arm(s.kick_check, cpu::rdtsc() + ktime::ns_to_tsc(kKickAnswerNs));
+    }
+    s.lock.unlock(false);
+    if (again) kick(s);
 }
 
 // A CPU with nothing to run that `thread` may run on, other than `except`, this one first
@@ -140,8 +190,9 @@ CpuScheduler& least_loaded_for(const Thread* thread) {
 // Queues a thread that became runnable on `s` and decides whether it takes that CPU now.
 // The running thread is charged first, so the comparison uses its true virtual runtime;
 // if it keeps the CPU, it gets a slice timer, since it now has competition (another CPU
-// arms its own, when the kick arrives). `s.lock` held.
-void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking = true) {
+// arms its own, when the kick arrives). `s.lock` held. Returns whether `s` is another CPU,
+// which the caller kicks once it has released the lock (unlock_and_kick).
+[[nodiscard]] bool enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking = true) {
     PerCpu* cpu = s.cpu;
     Thread* current = cpu->current;
     u64 now = cpu::rdtsc();
@@ -159,7 +210,7 @@ void enqueue_and_check_preemption(CpuScheduler& s, Thread* thread, bool waking =
     } else if (!remote && !timers::armed(s.slice_timer)) {
         timers::arm(s.slice_timer, now + ktime::ns_to_tsc(s.queue.slice_ns(current->m_entity)));
     }
-    if (remote) kick(s);
+    return remote;
 }
 
 void dequeue_locked(CpuScheduler& s, Thread* thread) {
@@ -177,9 +228,10 @@ void migrate(CpuScheduler& from, Thread* thread, CpuScheduler& to, bool restore)
     from.lock.unlock(false);
     to.lock.lock();
     thread->m_entity.vruntime = to.queue.min_vruntime() + lag;
+    bool kick_it = false;
     if (thread->m_state == ThreadState::Runnable && !thread->m_queued && !thread->m_on_cpu)
-        enqueue_and_check_preemption(to, thread, false);
-    to.lock.unlock(restore);
+        kick_it = enqueue_and_check_preemption(to, thread, false);
+    unlock_and_kick(to, kick_it, restore);
 }
 
 // An application thread's FS base (its TLS) and user GS base. Writing the MSR is slow
@@ -218,7 +270,7 @@ void finish_switch(CpuScheduler& s) {
             migrate(s, previous, least_loaded_for(previous), false);
             return;
         }
-        if (!previous->m_queued) enqueue_and_check_preemption(s, previous);
+        if (!previous->m_queued) (void)enqueue_and_check_preemption(s, previous);  // this CPU's: no kick
     }
     s.lock.unlock(false);
     // A dead detached thread is off its stack now: free it at once (waiting for the idle
@@ -248,6 +300,7 @@ void schedule() {
         next->m_queued = false;
     }
     publish_queued(s);
+    s.kick_pending = false;  // whatever a kick asked for is decided here
     next->m_state = ThreadState::Running;
     next->m_exec_start_tsc = now;
     s.queue.update_min_vruntime(next == s.idle ? nullptr : &next->m_entity);
@@ -305,10 +358,43 @@ bool steal_work() {
     return false;
 }
 
+// The busy CPU's side of load balancing (idle CPUs steal, but busy ones never go idle to
+// do it): when a slice ends with threads waiting here, the next of them moves to the
+// allowed CPU with the least to do, if that has at least two fewer, so three threads on
+// two CPUs stay put while four end up two and two. Interrupts off, no run-queue lock held.
+void push_work() {
+    CpuScheduler& here = local();
+    if (__atomic_load_n(&here.queued, __ATOMIC_RELAXED) == 0) return;
+    here.lock.lock();
+    SchedEntity* top = here.queue.peek();
+    Thread* thread = top ? static_cast<Thread*>(top->owner) : nullptr;
+    CpuScheduler* target = nullptr;
+    if (thread && !thread->m_on_cpu) {
+        u32 mine = load(here), best = mine;
+        u32 count = scheduler_count();
+        for (u32 i = 0; i < count; i++) {
+            CpuScheduler* s = g_schedulers[i];
+            if (s == &here || !allowed(thread, *s)) continue;
+            if (u32 l = load(*s); l + 1 < mine && l < best) {
+                target = s;
+                best = l;
+            }
+        }
+    }
+    if (!target) {
+        here.lock.unlock(false);
+        return;
+    }
+    dequeue_locked(here, thread);
+    here.pushes++;
+    migrate(here, thread, *target, false);
+}
+
 void idle_loop(void*) {
     for (;;) {
         cpu::disable_interrupts();
-        if (this_cpu()->need_resched || !local().queue.empty() || steal_work()) {
+        CpuScheduler& s = local();
+        if (this_cpu()->need_resched || !s.queue.empty() || steal_work()) {
             schedule();
         } else {
             smp::count_halt();
@@ -326,6 +412,8 @@ void init(const kernel_stacks::Stack& boot_stack) {
     g_boot_cpu_scheduler.cpu = cpu;
     g_boot_cpu_scheduler.id = cpu->id;
     g_boot_cpu_scheduler.slice_timer.callback = on_slice_end;
+    g_boot_cpu_scheduler.kick_check.callback = on_kick_overdue;
+    g_boot_cpu_scheduler.kick_check.context = &g_boot_cpu_scheduler;
     Thread* main = Thread::adopt_running("main", boot_stack);
     main->m_cpu = &g_boot_cpu_scheduler;
     main->m_exec_start_tsc = cpu::rdtsc();
@@ -351,6 +439,8 @@ void init(const kernel_stacks::Stack& boot_stack) {
     s->cpu = cpu;
     s->id = cpu->id;
     s->slice_timer.callback = on_slice_end;
+    s->kick_check.callback = on_kick_overdue;
+    s->kick_check.context = s;
     Thread* idle = Thread::adopt_running("idle", stack);
     idle->m_cpu = s;
     idle->m_affinity = 1ull << cpu->id;
@@ -373,8 +463,7 @@ void start(Thread* thread) {
     CpuScheduler& s = least_loaded_for(thread);
     thread->m_cpu = &s;  // nobody else knows the thread yet
     bool restore = s.lock.lock();
-    enqueue_and_check_preemption(s, thread);
-    s.lock.unlock(restore);
+    unlock_and_kick(s, enqueue_and_check_preemption(s, thread), restore);
 }
 
 void yield() {
@@ -404,8 +493,7 @@ void wake(Thread* thread) {
         // next interrupt (with nothing else to run there, none may come): the reschedule
         // IPI makes it pass through an interrupt's way out, which delivers them.
         bool elsewhere = thread->m_on_cpu && &s != &local();
-        s.lock.unlock(restore);
-        if (elsewhere) kick(s);
+        unlock_and_kick(s, elsewhere, restore);
         return;
     }
     thread->m_state = ThreadState::Runnable;
@@ -426,8 +514,7 @@ void wake(Thread* thread) {
         migrate(s, thread, *target, restore);
         return;
     }
-    enqueue_and_check_preemption(s, thread);
-    s.lock.unlock(restore);
+    unlock_and_kick(s, enqueue_and_check_preemption(s, thread), restore);
 }
 
 Result<void> set_affinity(Thread* thread, u64 mask) {
@@ -443,8 +530,7 @@ Result<void> set_affinity(Thread* thread, u64 mask) {
         // Running there: it moves when it next leaves the CPU (finish_switch), which the
         // kick makes soon.
         __atomic_store_n(&s.cpu->need_resched, true, __ATOMIC_RELEASE);
-        kick(s);
-        s.lock.unlock(restore);
+        unlock_and_kick(s, true, restore);
         return {};
     }
     if (thread->m_queued) {
@@ -468,6 +554,7 @@ void on_reschedule_interrupt() {
     // take the CPU at once (preempt_on_interrupt_exit switches when it does).
     CpuScheduler& s = local();
     s.lock.lock();
+    s.kick_pending = false;
     if (this_cpu()->current != s.idle && !s.queue.empty() && !timers::armed(s.slice_timer))
         timers::arm(s.slice_timer, cpu::rdtsc() + ktime::ns_to_tsc(s.queue.slice_ns(this_cpu()->current->m_entity)));
     s.lock.unlock(false);
@@ -531,6 +618,50 @@ void sleep_ns(u64 ns) { sleep_until_tsc(cpu::rdtsc() + ktime::ns_to_tsc(ns)); }
 
 void finish_switch_to_new_thread() { finish_switch(local()); }
 
+namespace {
+const char* state_name(ThreadState state) {
+    switch (state) {
+        case ThreadState::Runnable: return "runnable";
+        case ThreadState::Running: return "running";
+        case ThreadState::Blocked: return "blocked";
+        case ThreadState::Dead: return "dead";
+    }
+    return "?";
+}
+}  // namespace
+
+void print_cpu_state() {
+    if (!this_cpu()->scheduler) {
+        klog::print("cpu {}: before the scheduler started\n", this_cpu()->id);
+        return;
+    }
+    CpuScheduler& s = local();
+    Thread* current = this_cpu()->current;
+    klog::print("cpu {}: running {} '{}'{}, {} queued, need_resched {}, switching from {}, slice timer {}, "
+                "interrupt depth {}, reschedule IPI {}{}; APIC: highest requested {:#x}, in service {:#x}, PPR {:#x}; "
+                "{} IPIs sent again\n",
+                s.id, current->id(), current->name(), current == s.idle ? " (idle)" : "", s.queue.size(),
+                this_cpu()->need_resched, s.switching_from ? s.switching_from->id() : 0,
+                timers::armed(s.slice_timer) ? "armed" : "off", s.interrupt_depth,
+                apic::requested(ipi::kRescheduleVector) ? "requested" : "not requested",
+                apic::in_service(ipi::kRescheduleVector) ? ", in service" : "", apic::highest_requested(),
+                apic::highest_in_service(), apic::processor_priority(), s.missed_kicks);
+}
+
+void print_thread_state(Thread& thread) {
+    bool on_cpu = __atomic_load_n(&thread.m_on_cpu, __ATOMIC_ACQUIRE);
+    const CpuScheduler* s = thread.m_cpu;
+    klog::print("thread {} '{}': {}{}{}, cpu {}\n", thread.id(), thread.name(), state_name(thread.m_state),
+                on_cpu ? ", on a CPU" : "", thread.m_queued ? ", queued" : "", s ? static_cast<i64>(s->id) : -1);
+    if (on_cpu) return;  // its CPU's line shows where it is
+    // switch_context() saved r15, r14, r13, r12, rbx, rbp and rflags below its return
+    // address into schedule().
+    const u64* saved = reinterpret_cast<const u64*>(thread.m_saved_rsp);
+    if (!saved) return;
+    backtrace::print_address(saved[7]);
+    backtrace::print_from(saved[5]);
+}
+
 Stats stats() {
     CpuScheduler& s = local();
     IrqSpinLockGuard guard(s.lock);
@@ -541,7 +672,8 @@ CpuStats cpu_stats(u32 cpu) {
     if (cpu >= scheduler_count()) return {};
     CpuScheduler& s = *g_schedulers[cpu];
     IrqSpinLockGuard guard(s.lock);
-    return {s.context_switches, s.preemptions, s.steals, static_cast<u32>(s.queue.size()), busy(s)};
+    return {s.context_switches, s.preemptions, s.steals, s.pushes, s.missed_kicks, static_cast<u32>(s.queue.size()),
+            busy(s)};
 }
 
 }  // namespace sched

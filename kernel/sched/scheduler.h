@@ -83,6 +83,8 @@ struct CpuStats {
     u64 context_switches;
     u64 preemptions;
     u64 steals;  // threads taken from another CPU's queue
+    u64 pushes;  // threads handed to a less loaded CPU
+    u64 missed_wakeups;  // work found by the idle check that no IPI had woken the CPU for
     u32 queued;
     bool busy;
 };
@@ -90,5 +92,11 @@ CpuStats cpu_stats(u32 cpu);
 
 void enter_interrupt();
 void leave_interrupt();
+
+// For the state dump (debug/state_dump.h), as kernel-log lines: this CPU's scheduler (read
+// without its lock: the dump may have interrupted its holder), and one thread that is not
+// running, with the backtrace of where it stopped.
+void print_cpu_state();
+void print_thread_state(Thread& thread);
 
 }  // namespace sched

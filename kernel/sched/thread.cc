@@ -9,13 +9,23 @@
 #include "arch/x86_64/trap_frame.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
+#include "sched/clock.h"
 #include "sched/scheduler.h"
+#include "sync/spinlock.h"
 
 extern "C" void thread_trampoline();
 
 namespace {
 kstd::Atomic<u64> g_next_id{1};
 kstd::Atomic<usize> g_live_threads{0};
+
+IrqSpinLock g_registry_lock;
+IntrusiveList<Thread, &Thread::m_all_node> g_registry;  // guarded by g_registry_lock
+
+void register_thread(Thread* thread) {
+    IrqSpinLockGuard guard(g_registry_lock);
+    g_registry.push_back(*thread);
+}
 
 void copy_name(char* dest, usize capacity, const char* name) {
     usize i = 0;
@@ -28,6 +38,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
     auto* thread = new (std::nothrow) Thread;
     if (!thread) return Error(ENOMEM);
     g_live_threads++;
+    register_thread(thread);
     thread->m_id = g_next_id++;
     copy_name(thread->m_name, sizeof thread->m_name, name);
     thread->m_detached = options.detached;
@@ -75,6 +86,7 @@ Result<Thread*> Thread::spawn(const char* name, Entry entry, void* argument, Thr
 Thread* Thread::adopt_running(const char* name, const kernel_stacks::Stack& stack) {
     auto* thread = new Thread;
     g_live_threads++;
+    register_thread(thread);
     thread->m_id = g_next_id++;
     copy_name(thread->m_name, sizeof thread->m_name, name);
     thread->m_entity.owner = thread;
@@ -111,7 +123,8 @@ int Thread::join(Thread* thread) {
     (void)thread->m_exit_waiters.wait_until([&] { return thread->m_exited; });
     // It has exited, but may still be switching away on another CPU: wait until it is
     // off its stack before freeing that stack.
-    while (__atomic_load_n(&thread->m_on_cpu, __ATOMIC_ACQUIRE)) cpu::pause();
+    cpu::SpinWait spin;
+    while (__atomic_load_n(&thread->m_on_cpu, __ATOMIC_ACQUIRE)) spin.once();
     int code = thread->m_exit_code;
     destroy_thread(thread);
     return code;
@@ -120,8 +133,25 @@ int Thread::join(Thread* thread) {
 void destroy_thread(Thread* thread) {
     if (thread->m_stack.top) kernel_stacks::free(thread->m_stack);
     if (thread->m_fpu_state) fpu::free_state(thread->m_fpu_state);
+    {
+        IrqSpinLockGuard guard(g_registry_lock);
+        g_registry.remove(*thread);
+    }
     delete thread;
     g_live_threads--;
 }
 
 usize live_thread_count() { return g_live_threads; }
+
+bool visit_threads(void (*visit)(Thread& thread, void* context), void* context) {
+    u64 give_up = cpu::rdtsc() + ktime::ns_to_tsc(200'000'000);
+    bool restore;
+    cpu::SpinWait spin;
+    while (!g_registry_lock.try_lock(restore)) {
+        if (static_cast<i64>(cpu::rdtsc() - give_up) > 0) return false;
+        spin.once();
+    }
+    g_registry.for_each([&](Thread& thread) { visit(thread, context); });
+    g_registry_lock.unlock(restore);
+    return true;
+}

@@ -89,6 +89,7 @@ public:
     // While non-zero, a user copy that faults fails at once instead of paging in
     // (user_memory::NoFaultCopies): for copies made under a lock the fault path may take.
     u32 m_no_fault_copies = 0;
+    ListNode m_all_node;  // in the registry of every thread (visit_threads), under its lock
 
 private:
     Thread() = default;
@@ -112,3 +113,8 @@ inline Thread* current_thread() {
 void destroy_thread(Thread* thread);
 // How many threads exist (created and not yet destroyed), for leak checks.
 usize live_thread_count();
+// Calls visit(thread, context) for every thread that exists, with the registry locked
+// (threads are neither created nor freed meanwhile) and interrupts off. For the state
+// dump, which may run in an NMI that interrupted the registry's holder: it tries the lock
+// for a bounded time and returns false, visiting nothing, if it stayed busy.
+bool visit_threads(void (*visit)(Thread& thread, void* context), void* context);

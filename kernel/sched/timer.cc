@@ -92,6 +92,7 @@ void arm(Timer& timer, u64 deadline_tsc) {
 }
 
 void cancel(Timer& timer) {
+    cpu::SpinWait spin;
     for (;;) {
         CpuTimers* owner = __atomic_load_n(&timer.owner, __ATOMIC_ACQUIRE);
         if (!owner) return;
@@ -106,7 +107,7 @@ void cancel(Timer& timer) {
         bool running_elsewhere = owner->running == &timer && owner != this_cpu()->timers;
         owner->lock.unlock(restore);
         if (!running_elsewhere) return;
-        cpu::pause();  // its callback runs on another CPU: wait until it has returned
+        spin.once();  // its callback runs on another CPU: wait until it has returned
     }
 }
 

@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
+#include "sched/thread.h"
 #include "selftest/selftest.h"
 #include "sched/timer.h"
 
@@ -290,6 +291,69 @@ bool smp_timers() {
     return true;
 }
 
+// Balancing between busy CPUs: three spinning threads bound to CPU 0 are set free while
+// every other CPU runs a spinner of its own. No CPU ever idles, so stealing cannot spread
+// them; CPU 0 handing one out at the end of a slice (push_work) must, until it holds two.
+constexpr u32 kWorkers = 3;
+kstd::Atomic<bool> g_balance_stop{false};
+kstd::Atomic<u32> g_worker_cpu[kWorkers];  // each worker's CPU, as it last saw it
+
+void balance_spin(void* slot) {
+    while (!g_balance_stop.load(kstd::relaxed)) {
+        if (slot) static_cast<kstd::Atomic<u32>*>(slot)->store(this_cpu()->id, kstd::relaxed);
+    }
+}
+
+u64 all_pushes() {
+    u64 total = 0;
+    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).pushes;
+    return total;
+}
+u64 all_steals() {
+    u64 total = 0;
+    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).steals;
+    return total;
+}
+
+u32 workers_on_boot_cpu() {
+    u32 n = 0;
+    for (auto& where : g_worker_cpu) n += where.load(kstd::relaxed) == 0;
+    return n;
+}
+
+bool smp_balance() {
+    if (!enough_cpus()) return false;
+    u32 count = sched::cpu_count();
+    g_balance_stop = false;
+    Thread* threads[kMaxCpus + kWorkers];
+    u32 spawned = 0;
+    for (u32 cpu = 1; cpu < count; cpu++) {
+        auto t = Thread::spawn("spinner", balance_spin, nullptr, {.affinity = 1ull << cpu});
+        SELFTEST_CHECK(t.is_ok());
+        threads[spawned++] = t.value();
+    }
+    for (u32 i = 0; i < kWorkers; i++) {
+        g_worker_cpu[i] = 0;
+        auto t = Thread::spawn("worker", balance_spin, &g_worker_cpu[i], {.affinity = 1});
+        SELFTEST_CHECK(t.is_ok());
+        threads[spawned++] = t.value();
+    }
+    sched::sleep_ns(50'000'000);
+    u64 pushes_before = all_pushes(), steals_before = all_steals();
+    for (u32 i = count - 1; i < spawned; i++) SELFTEST_CHECK(sched::set_affinity(threads[i], sched::cpu_mask()).is_ok());
+    // A bound on the wait, not a figure: it takes a few slices.
+    u64 deadline = ktime::monotonic_ns() + 20'000'000'000;
+    while (workers_on_boot_cpu() > 2 && ktime::monotonic_ns() < deadline) sched::sleep_ns(10'000'000);
+    u32 left = workers_on_boot_cpu();
+    u64 pushes = all_pushes() - pushes_before, steals = all_steals() - steals_before;
+    g_balance_stop = true;
+    for (u32 i = 0; i < spawned; i++) Thread::join(threads[i]);
+    klog::print("  {} of {} workers left on cpu 0, {} pushes, {} steals\n", left, kWorkers, pushes, steals);
+    SELFTEST_CHECK(left <= 2);
+    SELFTEST_CHECK(pushes >= 1);
+    return true;
+}
+
 const Test kTests[] = {
     {"smp-cpus", smp_cpus, false, false, true},
     {"smp-call", smp_call, false, false, true},
@@ -297,6 +361,7 @@ const Test kTests[] = {
     {"smp-nmi", smp_nmi, false, false, true},
     {"smp-stuck", smp_stuck, false, false, true},
     {"smp-timers", smp_timers, false, false, true},
+    {"smp-balance", smp_balance, false, false, true},
 };
 
 }  // namespace

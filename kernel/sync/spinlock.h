@@ -15,12 +15,22 @@ public:
     bool lock() {
         bool were_enabled = cpu::interrupts_enabled();
         cpu::disable_interrupts();
+        cpu::SpinWait spin;
         while (m_locked.exchange(true, kstd::acquire))
             while (m_locked.load(kstd::relaxed)) {
-                cpu::pause();
+                spin.once();
                 tlb::poll();  // the holder may be waiting for this CPU to flush its TLB
             }
         return were_enabled;
+    }
+    // One attempt, for paths that must not wait (a state dump from an NMI that may have
+    // interrupted the holder): true with the lock held and interrupts off.
+    bool try_lock(bool& restore) {
+        restore = cpu::interrupts_enabled();
+        cpu::disable_interrupts();
+        if (!m_locked.exchange(true, kstd::acquire)) return true;
+        if (restore) cpu::enable_interrupts();
+        return false;
     }
     void unlock(bool restore_interrupts) {
         m_locked.store(false, kstd::release);

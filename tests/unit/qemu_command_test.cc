@@ -9,7 +9,7 @@ namespace {
 using osprey::ChannelPaths;
 using osprey::VmConfig;
 
-ChannelPaths test_channels() { return {"/dev/fd/100", "/dev/fd/101", "/dev/fd/102", "/dev/fd/103", std::nullopt, std::nullopt}; }
+ChannelPaths test_channels() { return {"/dev/fd/100", "/dev/fd/101", "/dev/fd/102", "/dev/fd/103", std::nullopt, std::nullopt, std::nullopt}; }
 
 bool has_pair(const std::vector<std::string>& args, const std::string& flag, const std::string& value) {
     for (size_t i = 0; i + 1 < args.size(); i++)

@@ -11,7 +11,10 @@ namespace {
 
 constexpr u32 kRegId = 0x20, kRegTpr = 0x80, kRegEoi = 0xb0, kRegSvr = 0xf0, kRegIcrLow = 0x300,
               kRegIcrHigh = 0x310, kRegLvtTimer = 0x320, kRegInitialCount = 0x380, kRegCurrentCount = 0x390,
-              kRegDivide = 0x3e0;
+              kRegDivide = 0x3e0, kRegLvtLint1 = 0x360;
+// LINT1 in NMI delivery mode, unmasked: the wiring PCs use for external NMIs. QEMU's `nmi`
+// monitor command arrives here (the host's request for a state dump).
+constexpr u32 kLvtNmiMode = 0x400;
 constexpr u32 kSvrEnable = 1u << 8;
 constexpr u32 kLvtMasked = 1u << 16;
 constexpr u32 kDivideBy16 = 0x3;
@@ -97,6 +100,7 @@ Result<void> enable() {
     g_registers = static_cast<volatile u32*>(TRY(paging::map_mmio(phys, 4096)));
     write(kRegTpr, 0);
     write(kRegSvr, kSvrEnable | 0xff);  // spurious vector 0xff
+    write(kRegLvtLint1, kLvtNmiMode);
     return {};
 }
 
@@ -104,6 +108,7 @@ void enable_secondary_cpu() {
     cpu::wrmsr(cpu::msr::kApicBase, cpu::rdmsr(cpu::msr::kApicBase) | kBaseEnable);
     write(kRegTpr, 0);
     write(kRegSvr, kSvrEnable | 0xff);  // spurious vector 0xff
+    write(kRegLvtLint1, kLvtNmiMode);
 }
 
 // The count with the TSC read around it; the narrowest of a few tries (see pit.cc).
@@ -151,6 +156,19 @@ void start_secondary_timer() {
 }
 
 void end_of_interrupt() { write(kRegEoi, 0); }
+// 256 bits each, in eight registers 16 bytes apart.
+bool requested(u8 vector) { return read(0x200 + 0x10 * (vector / 32)) & (1u << (vector % 32)); }
+bool in_service(u8 vector) { return read(0x100 + 0x10 * (vector / 32)) & (1u << (vector % 32)); }
+namespace {
+u8 highest_in(u32 base) {
+    for (int i = 7; i >= 0; i--)
+        if (u32 bits = read(base + 0x10 * i)) return static_cast<u8>(i * 32 + 31 - __builtin_clz(bits));
+    return 0;
+}
+}  // namespace
+u8 highest_requested() { return highest_in(0x200); }
+u8 highest_in_service() { return highest_in(0x100); }
+u32 processor_priority() { return read(0xa0); }
 u64 timer_hz() { return g_timer_hz; }
 u32 id() { return read(kRegId) >> 24; }
 

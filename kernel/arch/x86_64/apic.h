@@ -24,6 +24,14 @@ Result<void> start_timer();
 // Unmasks this CPU's timer (one other than the boot CPU), at the boot CPU's frequency.
 void start_secondary_timer();
 void end_of_interrupt();
+// Whether `vector` waits in this CPU's request register (IRR), or is being handled (ISR):
+// for the state dump.
+bool requested(u8 vector);
+bool in_service(u8 vector);
+// The highest vector requested / in service (0: none), and the processor priority (PPR).
+u8 highest_requested();
+u8 highest_in_service();
+u32 processor_priority();
 // The APIC timer's input frequency after the divider, measured against the TSC.
 u64 timer_hz();
 // Fires kTimerVector once, no earlier than `ns` from now (rounded up to a timer tick).

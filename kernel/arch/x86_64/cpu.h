@@ -70,6 +70,23 @@ inline void enable_interrupts() { asm volatile("sti" ::: "memory"); }
 // leaving the CPU asleep with nothing more to come).
 inline void enable_interrupts_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
 inline void pause() { asm volatile("pause"); }
+
+// One step of waiting for another CPU. Real CPUs want PAUSE in such loops; under QEMU's
+// TCG every PAUSE leaves the translated code and takes the emulator's global lock, so a
+// CPU pausing in a tight loop can starve another whose APIC or port access needs that
+// lock, even the one it waits for (seen: a reschedule IPI's sender held up for a minute
+// behind the CPU spinning on the run-queue lock the sender held). So PAUSE comes once per
+// burst of plain reads.
+class SpinWait {
+public:
+    void once() {
+        if (++m_spins % kBurst == 0) pause();
+    }
+
+private:
+    static constexpr u32 kBurst = 256;
+    u32 m_spins = 0;
+};
 inline u64 read_flags() {
     u64 flags;
     asm volatile("pushfq; popq %0" : "=r"(flags));

@@ -6,6 +6,7 @@
 #include "arch/x86_64/power.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
+#include "sched/state_dump.h"
 #include "mm/address_space.h"
 #include "proc/process.h"
 #include "linux/signals.h"
@@ -124,10 +125,10 @@ bool handle_user_copy_fault(TrapFrame& frame) {
 
 void handle(TrapFrame& frame) {
     if (frame.vector == 2) {
-        // Osprey sends NMIs only to ask a CPU where it is (ipi::sample_state); any other
-        // is noted, and the CPU goes on.
+        // Osprey sends NMIs only to ask a CPU where it is (ipi::sample_state); one from
+        // outside asks for the kernel's state, and the CPU goes on.
         if (ipi::on_nmi(frame)) return;
-        klog::warn("NMI received at {:#x}", frame.rip);
+        state_dump::on_nmi(frame);
         return;
     }
     if (frame.from_user()) {

@@ -91,11 +91,12 @@ void report(u32 cpu, u64 waited_ns) {
 Result<void> post(u32 cpu, Function function, void* argument) {
     Mailbox& m = g_mailboxes[cpu];
     u64 began = cpu::rdtsc();
+    cpu::SpinWait spin;
     for (;;) {
         u32 expected = Free;
         if (m.state.compare_exchange_strong(expected, Claimed, kstd::acquire)) break;
         if (elapsed_ns(began) > kWithdrawAfterNs) return Error(ETIMEDOUT);
-        cpu::pause();
+        spin.once();
     }
     m.function = function;
     m.argument = argument;
@@ -112,6 +113,7 @@ Result<void> wait(u32 cpu) {
     Mailbox& m = g_mailboxes[cpu];
     u64 began = cpu::rdtsc();
     u64 next_report = kReportAfterNs;
+    cpu::SpinWait spin;
     for (;;) {
         if (m.state.load(kstd::acquire) == Done) {
             m.state.store(Free, kstd::release);
@@ -130,7 +132,7 @@ Result<void> wait(u32 cpu) {
             report(cpu, waited);
             next_report = waited + (m.state.load() == Running ? kReportRunningEveryNs : kWithdrawAfterNs);
         }
-        cpu::pause();
+        spin.once();
     }
 }
 
@@ -205,13 +207,14 @@ Result<StateSample> sample_state(u32 cpu) {
         result = Error(sent.error());
     } else {
         u64 began = cpu::rdtsc();
+        cpu::SpinWait spin;
         while (elapsed_ns(began) < kSampleTimeoutNs) {
             if (m.sample_answered.load(kstd::acquire) == ticket) {
                 result = StateSample{m.sample_rip.load(kstd::relaxed), m.sample_rsp.load(kstd::relaxed),
                                      m.sample_rflags.load(kstd::relaxed)};
                 break;
             }
-            cpu::pause();
+            spin.once();
         }
     }
     // A late answer only overwrites the sample of a request nobody waits for.

@@ -66,16 +66,17 @@ void send(const Request& request, u64 cpus) {
     if (!cpus) return;
     bool restore = cpu::interrupts_enabled();
     cpu::disable_interrupts();  // stays on this CPU, answering others while it waits
+    cpu::SpinWait spin;
     while (g_busy.exchange(true, kstd::acquire)) {
         answer();
-        cpu::pause();
+        spin.once();
     }
     g_request = request;
     __atomic_store_n(&g_waiting, cpus, __ATOMIC_RELEASE);
     g_sent.fetch_add(1, kstd::relaxed);
     for (u32 i = 0; i < 64; i++)
         if (cpus & (1ull << i)) (void)apic::send_ipi(smp::cpu(i)->apic_id, kShootdownVector);
-    while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE)) cpu::pause();
+    while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE)) spin.once();
     g_answered.fetch_add(1, kstd::relaxed);
     g_busy.store(false, kstd::release);
     if (restore) cpu::enable_interrupts();

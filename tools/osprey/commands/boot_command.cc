@@ -114,7 +114,7 @@ CommandMain add_boot_command(CLI::App& app) {
             options->vm.kernel_cmdline += arg;
         }
         if (options->dry_run) {
-            ChannelPaths paths{"kernel.log", "control.log", "stdout.log", "stderr.log", std::nullopt, std::nullopt};
+            ChannelPaths paths{"kernel.log", "control.log", "stdout.log", "stderr.log", std::nullopt, std::nullopt, std::nullopt};
             // A person copying this wants to see the kernel log: put COM1 on the terminal.
             auto args = qemu_arguments(options->vm, paths);
             for (auto& a : args)

@@ -55,7 +55,7 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
         if (fd >= 0) close(fd);
         if (!ok) return fail("cannot write " + path + ": " + strerror(errno));
     }
-    ChannelPaths paths{"kernel.log", control, dir.file("stdout"), dir.file("stderr"), std::nullopt, control};
+    ChannelPaths paths{"kernel.log", control, dir.file("stdout"), dir.file("stderr"), std::nullopt, control, std::nullopt};
     auto args = qemu_arguments(vm, paths);
     for (auto& a : args)
         if (a == "file,id=oslog,path=kernel.log") a = "stdio,id=oslog";

@@ -77,8 +77,8 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     if (config.machine == "microvm") add({"-global", "virtio-mmio.force-legacy=false"});
     add({"-m", std::to_string(config.memory_mib) + "M"});
     if (config.cpus > 1) add({"-smp", std::to_string(config.cpus)});
-    // No default devices, no display, no monitor; a reset ends QEMU instead of rebooting,
-    // so a kernel that resets (or triple-faults) can never loop.
+    // No default devices, no display, no monitor but osprey's own; a reset ends QEMU
+    // instead of rebooting, so a kernel that resets (or triple-faults) can never loop.
     add({"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"});
     if (config.deterministic) add({"-icount", "shift=0,sleep=off", "-rtc", "base=2020-01-01T00:00:00,clock=vm"});
 
@@ -89,6 +89,9 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
          "isa-serial,chardev=osctl,index=1"});
     add({"-chardev", chardev("osout", channels.app_stdout), "-device", "isa-serial,chardev=osout,index=2"});
     add({"-chardev", chardev("oserr", channels.app_stderr), "-device", "isa-serial,chardev=oserr,index=3"});
+    if (channels.monitor_socket_fd)
+        add({"-chardev", "socket,id=osmon,fd=" + std::to_string(*channels.monitor_socket_fd), "-mon",
+             "chardev=osmon,mode=readline"});
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
     if (config.network.mode != NetworkConfig::Mode::None)
         add({"-netdev", netdev_spec(config.network), "-device", nic_device_spec(config)});

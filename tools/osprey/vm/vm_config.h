@@ -69,6 +69,9 @@ struct ChannelPaths {
     std::string app_stderr;
     std::optional<int> control_socket_fd;
     std::optional<std::string> control_pipe_base;
+    // QEMU's human monitor on a socket osprey holds the other end of: it asks for the
+    // kernel's state dump ("nmi") when a run times out.
+    std::optional<int> monitor_socket_fd;
 };
 
 std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels);

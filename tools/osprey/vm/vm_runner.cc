@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "vm/stdin_forwarder.h"
@@ -42,21 +43,23 @@ public:
         struct sigaction action {};
         action.sa_handler = on_stop_signal;
         sigemptyset(&action.sa_mask);
-        for (int i = 0; i < 3; i++) sigaction(kSignals[i], &action, &m_saved[i]);
+        for (int i = 0; i < kCount; i++) sigaction(kSignals[i], &action, &m_saved[i]);
         struct sigaction ignore {};
         ignore.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &ignore, &m_saved_pipe);
     }
     ~SignalRedirect() {
-        for (int i = 0; i < 3; i++) sigaction(kSignals[i], &m_saved[i], nullptr);
+        for (int i = 0; i < kCount; i++) sigaction(kSignals[i], &m_saved[i], nullptr);
         sigaction(SIGPIPE, &m_saved_pipe, nullptr);
         for (int& fd : g_signal_pipe)
             if (fd >= 0) close(fd), fd = -1;
     }
 
 private:
-    static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-    struct sigaction m_saved[3];
+    // SIGQUIT (Ctrl-\\) does not stop the run: it asks the guest for its state dump.
+    static constexpr int kCount = 4;
+    static constexpr int kSignals[kCount] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    struct sigaction m_saved[kCount];
     struct sigaction m_saved_pipe;
 };
 
@@ -141,11 +144,16 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
             return outcome;
         }
     }
+    // QEMU's monitor, to ask for the kernel's state when the run times out.
+    Pipe monitor;
+    bool have_monitor = monitor.open_two_way();
     // Fixed descriptor numbers in the child, above anything QEMU opens early.
     constexpr int kChildFd[] = {100, 101, 102, 103};
+    constexpr int kChildMonitorFd = 104;
     auto fd_path = [&](int channel) { return "/dev/fd/" + std::to_string(kChildFd[channel]); };
-    ChannelPaths paths{fd_path(kLog), fd_path(kControl), fd_path(kStdout), fd_path(kStderr), std::nullopt, std::nullopt};
+    ChannelPaths paths{fd_path(kLog), fd_path(kControl), fd_path(kStdout), fd_path(kStderr), std::nullopt, std::nullopt, std::nullopt};
     if (options.forward_stdin) paths.control_socket_fd = kChildFd[kControl];
+    if (have_monitor) paths.monitor_socket_fd = kChildMonitorFd;
     std::vector<std::string> args = qemu_arguments(config, paths);
 
     posix_spawn_file_actions_t actions;
@@ -154,6 +162,7 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
     posix_spawn_file_actions_adddup2(&actions, pipes[kQemuStderr].write_end, 1);
     posix_spawn_file_actions_adddup2(&actions, pipes[kQemuStderr].write_end, 2);
     for (int c = kLog; c <= kStderr; c++) posix_spawn_file_actions_adddup2(&actions, pipes[c].write_end, kChildFd[c]);
+    if (have_monitor) posix_spawn_file_actions_adddup2(&actions, monitor.write_end, kChildMonitorFd);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     // Its own process group: a Ctrl-C at the terminal reaches osprey, which stops QEMU
@@ -161,7 +170,7 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
     posix_spawnattr_setpgroup(&attributes, 0);
     sigset_t default_signals;
     sigemptyset(&default_signals);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&default_signals, s);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) sigaddset(&default_signals, s);
     posix_spawnattr_setsigdefault(&attributes, &default_signals);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
 
@@ -181,20 +190,30 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
     }
     outcome.spawned = std::chrono::steady_clock::now();
     for (auto& p : pipes) p.close_write();
+    monitor.close_write();
     // Frames go into osprey's end of the control socket; it is never shut down, because
     // QEMU's socket backend drops the whole channel (the exit record with it) on EOF.
     std::optional<StdinForwarder> stdin_forwarder;
     if (options.forward_stdin) stdin_forwarder.emplace(STDIN_FILENO, pipes[kControl].read_end);
 
     std::string control;
-    auto deadline = options.timeout_seconds
-                        ? std::optional(std::chrono::steady_clock::now() +
-                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                            std::chrono::duration<double>(*options.timeout_seconds)))
-                        : std::nullopt;
+    bool timed = options.timeout_seconds.has_value();
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(options.timeout_seconds.value_or(0)));
     bool exited = false;
     int status = 0;
     int open_channels = kChannelCount;
+    // Once the time is up, the kernel is asked for its state (an NMI makes every CPU say
+    // what it runs and where each thread stopped); the run ends when the dump is complete,
+    // or after a grace period if the guest does not answer.
+    constexpr std::string_view kDumpEnd = "--- end of state dump ---";
+    constexpr auto kDumpGrace = std::chrono::seconds(3);
+    std::optional<size_t> dump_from;  // where the kernel log stood when the dump was asked
+    // One asked for with SIGQUIT goes to standard error as it arrives, and the run goes on.
+    bool echo_dump = false;
+    std::string echo_line;
+    static constexpr char kAsk[] = "nmi\n";
     char buffer[65536];
 
     // Runs until QEMU has exited and every channel has reached end-of-file (so the last
@@ -226,9 +245,16 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
             }
         }
         int wait_ms = 50;  // also the pace at which QEMU's exit is noticed
-        if (deadline) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now()).count();
-            if (left <= 0) {
+        if (timed) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+            bool dumped = dump_from && outcome.kernel_log.find(kDumpEnd, *dump_from) != std::string::npos;
+            if (left <= 0 && !dump_from && have_monitor && !exited) {
+                write_all(monitor.read_end, kAsk, sizeof kAsk - 1);
+                dump_from = outcome.kernel_log.size();
+                deadline = std::chrono::steady_clock::now() + kDumpGrace;
+                left = std::chrono::duration_cast<std::chrono::milliseconds>(kDumpGrace).count();
+            }
+            if (left <= 0 || dumped) {
                 status = stop_and_reap(pid);
                 outcome.kind = RunOutcome::Kind::TimedOut;
                 return outcome;
@@ -250,7 +276,16 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             if (c < 0) {
                 unsigned char sig = 0;
-                if (read(g_signal_pipe[0], &sig, 1) == 1) {
+                if (read(g_signal_pipe[0], &sig, 1) == 1 && sig == SIGQUIT) {
+                    if (have_monitor && !exited) {
+                        fprintf(stderr, "osprey: asking the guest for its state (SIGQUIT)\n");
+                        write_all(monitor.read_end, kAsk, sizeof kAsk - 1);
+                        echo_dump = true;
+                        echo_line.clear();
+                    }
+                    continue;
+                }
+                if (sig) {
                     outcome.kind = RunOutcome::Kind::Interrupted;
                     outcome.interrupt_signal = sig;
                     if (!exited) stop_and_reap(pid);
@@ -278,6 +313,12 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                     else if (options.verbose)
                         write_all(STDERR_FILENO, buffer, n);
                     append_capped(outcome.kernel_log, buffer, n);
+                    if (echo_dump && !options.verbose && !options.kernel_log_to_stdout) {
+                        write_all(STDERR_FILENO, buffer, n);
+                        echo_line.append(buffer, n);
+                        if (echo_line.find(kDumpEnd) != std::string::npos) echo_dump = false;
+                        if (echo_line.size() > kDumpEnd.size()) echo_line.erase(0, echo_line.size() - kDumpEnd.size());
+                    }
                     break;
             }
         }
