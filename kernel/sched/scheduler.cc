@@ -653,7 +653,8 @@ void print_thread_state(Thread& thread) {
     const CpuScheduler* s = thread.m_cpu;
     klog::print("thread {} '{}': {}{}{}, cpu {}\n", thread.id(), thread.name(), state_name(thread.m_state),
                 on_cpu ? ", on a CPU" : "", thread.m_queued ? ", queued" : "", s ? static_cast<i64>(s->id) : -1);
-    if (on_cpu) return;  // its CPU's line shows where it is
+    // One on a CPU: that CPU's line shows where it is. A dead one is nowhere.
+    if (on_cpu || thread.m_state == ThreadState::Dead) return;
     // switch_context() saved r15, r14, r13, r12, rbx, rbp and rflags below its return
     // address into schedule().
     const u64* saved = reinterpret_cast<const u64*>(thread.m_saved_rsp);

@@ -222,3 +222,19 @@ TEST(QemuCommand, OneCpuGetsNoSmp) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(QemuCommand, TheMonitorSocketIsOsprey_sOnlyWhenGiven) {
+    VmConfig config;
+    config.kernel = "/k/osprey.elf";
+    auto plain = osprey::qemu_arguments(config, test_channels());
+    EXPECT_EQ(std::count(plain.begin(), plain.end(), "-mon"), 0);
+    ChannelPaths channels = test_channels();
+    channels.monitor_socket_fd = 104;
+    auto args = osprey::qemu_arguments(config, channels);
+    EXPECT_TRUE(has_pair(args, "-chardev", "socket,id=osmon,fd=104"));
+    EXPECT_TRUE(has_pair(args, "-mon", "chardev=osmon,mode=readline"));
+}
+
+}  // namespace
