@@ -76,10 +76,11 @@ Result<void> wait(u64 address, u32 expected, u64 deadline_tsc, u32 bitset, bool 
     bucket.waiters.push_back(waiter);
     Timer timeout;
     for (;;) {
+        u32 seen_wakeups = sched::wake_count();
         if (waiter.woken) break;
         if (WaitQueue::signal_pending()) break;
         if (deadline_tsc && static_cast<i64>(cpu::rdtsc() - deadline_tsc) >= 0) break;
-        sched::prepare_to_block();
+        sched::prepare_to_block(seen_wakeups);
         if (deadline_tsc) {
             timeout.callback = wake_on_timeout;
             timeout.context = waiter.thread;

@@ -473,10 +473,13 @@ void yield() {
     if (restore) cpu::enable_interrupts();
 }
 
-void prepare_to_block() {
+u32 wake_count() { return __atomic_load_n(&current_thread()->m_wakeups, __ATOMIC_ACQUIRE); }
+
+void prepare_to_block(u32 seen_wakeups) {
     CpuScheduler& s = local();
     bool restore = s.lock.lock();
-    this_cpu()->current->m_state = ThreadState::Blocked;
+    Thread* self = this_cpu()->current;
+    if (self->m_wakeups == seen_wakeups) self->m_state = ThreadState::Blocked;
     s.lock.unlock(restore);
 }
 
@@ -488,6 +491,7 @@ void block() {
 void wake(Thread* thread) {
     bool restore;
     CpuScheduler& s = lock_cpu_of(thread, restore);
+    __atomic_add_fetch(&thread->m_wakeups, 1, __ATOMIC_RELEASE);
     if (thread->m_state != ThreadState::Blocked) {
         // Running on another CPU: a signal or a stop for it must not wait for that CPU's
         // next interrupt (with nothing else to run there, none may come): the reschedule
@@ -592,7 +596,7 @@ void sleep_until_tsc(u64 deadline_tsc) {
     timer.context = this_cpu()->current;
     // A wake-up for another reason (none today) would return early: loop on the clock.
     while (static_cast<i64>(cpu::rdtsc() - deadline_tsc) < 0) {
-        prepare_to_block();
+        prepare_to_block(wake_count());  // the loop re-checks the clock anyway
         timers::arm(timer, deadline_tsc);
         schedule();
     }

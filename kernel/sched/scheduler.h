@@ -40,9 +40,14 @@ void on_reschedule_interrupt();
 // Gives the CPU to another runnable thread, if any deserves it.
 void yield();
 
+// The current thread's wake-up count (Thread::m_wakeups): note it before checking what
+// the wait is for.
+u32 wake_count();
 // Marks the current thread as about to block. Call it before releasing the lock that
-// orders its wake-up (a wake-up in between then simply cancels the block).
-void prepare_to_block();
+// orders its wake-up (a wake-up in between then simply cancels the block), with the wake
+// count noted before the condition was checked: if a wake-up came since, the thread does
+// not block (block() then only yields) and the caller checks again.
+void prepare_to_block(u32 seen_wakeups);
 // Switches away until woken. Interrupts must be off; they are off again on return.
 void block();
 // Makes a blocked thread runnable. A thread running on another CPU is interrupted there

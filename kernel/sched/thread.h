@@ -66,6 +66,11 @@ public:
     ThreadState m_state = ThreadState::Runnable;
     bool m_on_cpu = false;       // running, or still switching away
     bool m_queued = false;       // in m_cpu's run queue
+    // Bumped by every sched::wake() of the thread: a waiter notes it before it checks its
+    // condition, and prepare_to_block() does not block if it moved since (a waker that
+    // sets the condition without the waiter's lock, as a signal's sender does, would
+    // otherwise be lost between the check and the block on another CPU).
+    u32 m_wakeups = 0;
     // The CPU whose run queue holds the thread, or where it runs or last ran: its lock
     // guards the fields above. Changed only with that lock held (a migration).
     sched::CpuScheduler* m_cpu = nullptr;

@@ -18,11 +18,12 @@ bool WaitQueue::signal_pending() {
 }
 
 Thread* WaitQueue::self() { return current_thread(); }
+u32 WaitQueue::sched_wake_count() { return sched::wake_count(); }
 
 bool WaitQueue::deadline_passed(u64 deadline_tsc) { return static_cast<i64>(cpu::rdtsc() - deadline_tsc) >= 0; }
 
-void WaitQueue::sleep_locked(Waiter& waiter, u64 deadline_tsc) {
-    sched::prepare_to_block();
+void WaitQueue::sleep_locked(Waiter& waiter, u64 deadline_tsc, u32 seen_wakeups) {
+    sched::prepare_to_block(seen_wakeups);
     Timer timeout;
     if (deadline_tsc) {
         timeout.callback = wake_on_timeout;

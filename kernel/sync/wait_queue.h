@@ -64,9 +64,11 @@ private:
 
     // Puts the current thread to sleep on `waiter`; entered and left with m_lock held and
     // interrupts off.
-    void sleep_locked(Waiter& waiter, u64 deadline_tsc);
+    // `seen_wakeups`: sched::wake_count() from before the condition was checked.
+    void sleep_locked(Waiter& waiter, u64 deadline_tsc, u32 seen_wakeups);
     static bool deadline_passed(u64 deadline_tsc);
     static Thread* self();
+    static u32 sched_wake_count();
 
     IrqSpinLock m_lock;
     IntrusiveList<Waiter, &Waiter::node> m_waiters;  // guarded by m_lock
@@ -76,6 +78,7 @@ template <typename Condition>
 Result<void> WaitQueue::wait_until(Condition condition, u64 deadline_tsc) {
     bool restore = m_lock.lock();
     for (;;) {
+        u32 seen_wakeups = sched_wake_count();
         if (condition()) break;
         if (deadline_tsc && deadline_passed(deadline_tsc)) {
             m_lock.unlock(restore);
@@ -83,7 +86,7 @@ Result<void> WaitQueue::wait_until(Condition condition, u64 deadline_tsc) {
         }
         Waiter waiter{self(), {}};
         m_waiters.push_back(waiter);
-        sleep_locked(waiter, deadline_tsc);
+        sleep_locked(waiter, deadline_tsc, seen_wakeups);
         m_waiters.remove(waiter);
     }
     m_lock.unlock(restore);
