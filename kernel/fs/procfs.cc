@@ -165,8 +165,7 @@ void render_stat(Sink& out, u64) {
     u64 boot_seconds = (ktime::realtime_ns() - ktime::monotonic_ns()) / 1000000000;
     usize threads = proc::Process::exists() ? proc::Process::current().thread_count() : 0;
     u32 count = sched::cpu_count();
-    u64 switches = 0;
-    for (u32 id = 0; id < count; id++) switches += sched::cpu_stats(id).context_switches;
+    u64 switches = sched::total_cpu_stats().context_switches;
     text::format_to(out, "cpu  0 0 0 {} 0 0 0 0 0 0\n", idle * count);
     for (u32 id = 0; id < count; id++) text::format_to(out, "cpu{} 0 0 0 {} 0 0 0 0 0 0\n", id, idle);
     text::format_to(out, "intr 0\nctxt {}\nbtime {}\n", switches, boot_seconds);

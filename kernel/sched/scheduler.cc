@@ -43,7 +43,7 @@ struct CpuScheduler {
     // if it stays so (on_kick_overdue).
     bool kick_pending = false;
     Timer kick_check;
-    u64 missed_kicks = 0;            // IPIs sent again because the first went unanswered
+    u64 kicks_resent = 0;            // IPIs sent again because the first went unanswered
     bool preempt_requested = false;  // by the slice timer or a wake-up, for the statistic
     // How many threads wait in the queue: read without the lock by CPUs choosing where a
     // thread goes (a stale figure only makes a worse choice).
@@ -152,7 +152,7 @@ void on_kick_overdue(Timer& timer) {
     s.lock.lock();
     bool again = s.kick_pending;
     if (again) {
-        if (s.missed_kicks++ == 0)
+        if (s.kicks_resent++ == 0)
             klog::info("cpu {} left a reschedule IPI unanswered for {} ms: sent again", s.id, kKickAnswerNs / 1'000'000);
         timers::arm(s.kick_check, cpu::rdtsc() + ktime::ns_to_tsc(kKickAnswerNs));
     }
@@ -393,8 +393,7 @@ void push_work() {
 void idle_loop(void*) {
     for (;;) {
         cpu::disable_interrupts();
-        CpuScheduler& s = local();
-        if (this_cpu()->need_resched || !s.queue.empty() || steal_work()) {
+        if (this_cpu()->need_resched || !local().queue.empty() || steal_work()) {
             schedule();
         } else {
             smp::count_halt();
@@ -649,7 +648,7 @@ void print_cpu_state() {
                 timers::armed(s.slice_timer) ? "armed" : "off", s.interrupt_depth,
                 apic::requested(ipi::kRescheduleVector) ? "requested" : "not requested",
                 apic::in_service(ipi::kRescheduleVector) ? ", in service" : "", apic::highest_requested(),
-                apic::highest_in_service(), apic::processor_priority(), s.missed_kicks);
+                apic::highest_in_service(), apic::processor_priority(), s.kicks_resent);
 }
 
 void print_thread_state(Thread& thread) {
@@ -677,8 +676,23 @@ CpuStats cpu_stats(u32 cpu) {
     if (cpu >= scheduler_count()) return {};
     CpuScheduler& s = *g_schedulers[cpu];
     IrqSpinLockGuard guard(s.lock);
-    return {s.context_switches, s.preemptions, s.steals, s.pushes, s.missed_kicks, static_cast<u32>(s.queue.size()),
+    return {s.context_switches, s.preemptions, s.steals, s.pushes, s.kicks_resent, static_cast<u32>(s.queue.size()),
             busy(s)};
+}
+
+CpuStats total_cpu_stats() {
+    CpuStats total{};
+    for (u32 cpu = 0; cpu < scheduler_count(); cpu++) {
+        CpuStats one = cpu_stats(cpu);
+        total.context_switches += one.context_switches;
+        total.preemptions += one.preemptions;
+        total.steals += one.steals;
+        total.pushes += one.pushes;
+        total.kicks_resent += one.kicks_resent;
+        total.queued += one.queued;
+        total.busy = total.busy || one.busy;
+    }
+    return total;
 }
 
 }  // namespace sched

@@ -89,16 +89,18 @@ struct CpuStats {
     u64 preemptions;
     u64 steals;  // threads taken from another CPU's queue
     u64 pushes;  // threads handed to a less loaded CPU
-    u64 missed_wakeups;  // work found by the idle check that no IPI had woken the CPU for
+    u64 kicks_resent;  // reschedule IPIs sent again, the first unanswered (docs/smp.md)
     u32 queued;
     bool busy;
 };
 CpuStats cpu_stats(u32 cpu);
+// Every CPU's, added up (busy: any CPU is).
+CpuStats total_cpu_stats();
 
 void enter_interrupt();
 void leave_interrupt();
 
-// For the state dump (debug/state_dump.h), as kernel-log lines: this CPU's scheduler (read
+// For the state dump (sched/state_dump.h), as kernel-log lines: this CPU's scheduler (read
 // without its lock: the dump may have interrupted its holder), and one thread that is not
 // running, with the backtrace of where it stopped.
 void print_cpu_state();

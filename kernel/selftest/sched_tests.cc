@@ -36,11 +36,7 @@ void pingpong_side(PingPong& p, u64 parity) {
 }
 
 // Every CPU's: the two sides may run on different CPUs.
-u64 all_context_switches() {
-    u64 total = 0;
-    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).context_switches;
-    return total;
-}
+u64 all_context_switches() { return sched::total_cpu_stats().context_switches; }
 
 bool pingpong() {
     static PingPong p;

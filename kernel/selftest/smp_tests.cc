@@ -304,17 +304,6 @@ void balance_spin(void* slot) {
     }
 }
 
-u64 all_pushes() {
-    u64 total = 0;
-    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).pushes;
-    return total;
-}
-u64 all_steals() {
-    u64 total = 0;
-    for (u32 cpu = 0; cpu < sched::cpu_count(); cpu++) total += sched::cpu_stats(cpu).steals;
-    return total;
-}
-
 u32 workers_on_boot_cpu() {
     u32 n = 0;
     for (auto& where : g_worker_cpu) n += where.load(kstd::relaxed) == 0;
@@ -339,13 +328,14 @@ bool smp_balance() {
         threads[spawned++] = t.value();
     }
     sched::sleep_ns(50'000'000);
-    u64 pushes_before = all_pushes(), steals_before = all_steals();
+    sched::CpuStats before = sched::total_cpu_stats();
     for (u32 i = count - 1; i < spawned; i++) SELFTEST_CHECK(sched::set_affinity(threads[i], sched::cpu_mask()).is_ok());
     // A bound on the wait, not a figure: it takes a few slices.
     u64 deadline = ktime::monotonic_ns() + 20'000'000'000;
     while (workers_on_boot_cpu() > 2 && ktime::monotonic_ns() < deadline) sched::sleep_ns(10'000'000);
     u32 left = workers_on_boot_cpu();
-    u64 pushes = all_pushes() - pushes_before, steals = all_steals() - steals_before;
+    sched::CpuStats after = sched::total_cpu_stats();
+    u64 pushes = after.pushes - before.pushes, steals = after.steals - before.steals;
     g_balance_stop = true;
     for (u32 i = 0; i < spawned; i++) Thread::join(threads[i]);
     klog::print("  {} of {} workers left on cpu 0, {} pushes, {} steals\n", left, kWorkers, pushes, steals);

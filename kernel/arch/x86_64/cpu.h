@@ -87,6 +87,7 @@ private:
     static constexpr u32 kBurst = 256;
     u32 m_spins = 0;
 };
+
 inline u64 read_flags() {
     u64 flags;
     asm volatile("pushfq; popq %0" : "=r"(flags));

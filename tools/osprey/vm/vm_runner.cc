@@ -204,16 +204,22 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
     bool exited = false;
     int status = 0;
     int open_channels = kChannelCount;
-    // Once the time is up, the kernel is asked for its state (an NMI makes every CPU say
-    // what it runs and where each thread stopped); the run ends when the dump is complete,
-    // or after a grace period if the guest does not answer.
+    // The kernel's state dump (an NMI makes every CPU say what it runs and where each
+    // thread stopped), asked for through QEMU's monitor: once the time is up, when the run
+    // ends as the dump completes (or after a grace period if the guest does not answer);
+    // and on SIGQUIT, when it goes to standard error as it arrives and the run goes on.
     constexpr std::string_view kDumpEnd = "--- end of state dump ---";
     constexpr auto kDumpGrace = std::chrono::seconds(3);
-    std::optional<size_t> dump_from;  // where the kernel log stood when the dump was asked
-    // One asked for with SIGQUIT goes to standard error as it arrives, and the run goes on.
-    bool echo_dump = false;
-    std::string echo_line;
-    static constexpr char kAsk[] = "nmi\n";
+    bool dump_asked = false, dump_done = false, dump_echoed = false, timeout_dump_asked = false;
+    std::string dump_tail;  // the kernel log's last bytes while a dump is awaited
+    auto ask_for_dump = [&](bool echo) {
+        static constexpr char kAsk[] = "nmi\n";
+        write_all(monitor.read_end, kAsk, sizeof kAsk - 1);
+        dump_asked = true;
+        dump_done = false;
+        dump_echoed = echo;
+        dump_tail.clear();
+    };
     char buffer[65536];
 
     // Runs until QEMU has exited and every channel has reached end-of-file (so the last
@@ -247,14 +253,13 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
         int wait_ms = 50;  // also the pace at which QEMU's exit is noticed
         if (timed) {
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-            bool dumped = dump_from && outcome.kernel_log.find(kDumpEnd, *dump_from) != std::string::npos;
-            if (left <= 0 && !dump_from && have_monitor && !exited) {
-                write_all(monitor.read_end, kAsk, sizeof kAsk - 1);
-                dump_from = outcome.kernel_log.size();
+            if (left <= 0 && !timeout_dump_asked && have_monitor && !exited) {
+                ask_for_dump(false);
+                timeout_dump_asked = true;
                 deadline = std::chrono::steady_clock::now() + kDumpGrace;
                 left = std::chrono::duration_cast<std::chrono::milliseconds>(kDumpGrace).count();
             }
-            if (left <= 0 || dumped) {
+            if (left <= 0 || (timeout_dump_asked && dump_done)) {
                 status = stop_and_reap(pid);
                 outcome.kind = RunOutcome::Kind::TimedOut;
                 return outcome;
@@ -279,9 +284,7 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                 if (read(g_signal_pipe[0], &sig, 1) == 1 && sig == SIGQUIT) {
                     if (have_monitor && !exited) {
                         fprintf(stderr, "osprey: asking the guest for its state (SIGQUIT)\n");
-                        write_all(monitor.read_end, kAsk, sizeof kAsk - 1);
-                        echo_dump = true;
-                        echo_line.clear();
+                        ask_for_dump(!options.verbose && !options.kernel_log_to_stdout);
                     }
                     continue;
                 }
@@ -313,11 +316,11 @@ RunOutcome run_vm(const VmConfig& config, const RunOptions& options) {
                     else if (options.verbose)
                         write_all(STDERR_FILENO, buffer, n);
                     append_capped(outcome.kernel_log, buffer, n);
-                    if (echo_dump && !options.verbose && !options.kernel_log_to_stdout) {
-                        write_all(STDERR_FILENO, buffer, n);
-                        echo_line.append(buffer, n);
-                        if (echo_line.find(kDumpEnd) != std::string::npos) echo_dump = false;
-                        if (echo_line.size() > kDumpEnd.size()) echo_line.erase(0, echo_line.size() - kDumpEnd.size());
+                    if (dump_asked && !dump_done) {
+                        if (dump_echoed) write_all(STDERR_FILENO, buffer, n);
+                        dump_tail.append(buffer, n);
+                        dump_done = dump_tail.find(kDumpEnd) != std::string::npos;
+                        if (dump_tail.size() > kDumpEnd.size()) dump_tail.erase(0, dump_tail.size() - kDumpEnd.size());
                     }
                     break;
             }
