@@ -37,6 +37,7 @@
 #include "sched/clock.h"
 #include "sched/scheduler.h"
 #include "sched/timer.h"
+#include "sched/watchdog.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -195,6 +196,8 @@ namespace {
     tlb::init();
     std::optional<u32> no_sipi;
     if (auto apic_id = g_cmdline.get_u64("smp.no_sipi"); apic_id.is_ok()) no_sipi = static_cast<u32>(apic_id.value());
+    watchdog::configure(g_cmdline);
+    watchdog::start_this_cpu();
     smp::start_cpus(g_boot_info, no_sipi);
     devices::init(g_cmdline);
 

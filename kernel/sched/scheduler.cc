@@ -9,6 +9,7 @@
 #include "sched/clock.h"
 #include "sched/thread.h"
 #include "sched/timer.h"
+#include "sched/watchdog.h"
 #include "proc/process.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/ipi.h"
@@ -282,6 +283,7 @@ void finish_switch(CpuScheduler& s) {
 void schedule() {
     PerCpu* cpu = this_cpu();
     CpuScheduler& s = local();
+    cpu->progress++;  // the watchdog's sign of life (percpu.h)
     s.lock.lock();
     Thread* previous = cpu->current;
     u64 now = cpu::rdtsc();
@@ -453,6 +455,7 @@ void init(const kernel_stacks::Stack& boot_stack) {
     // Published in order: CPU n's scheduler is there before the count says n + 1.
     g_schedulers[cpu->id] = s;
     g_scheduler_count.store(cpu->id + 1, kstd::release);
+    watchdog::start_this_cpu();
     idle_loop(nullptr);
     panic("cpu {}: its idle loop returned", cpu->id);
 }
@@ -561,6 +564,11 @@ void on_reschedule_interrupt() {
     if (this_cpu()->current != s.idle && !s.queue.empty() && !timers::armed(s.slice_timer))
         timers::arm(s.slice_timer, cpu::rdtsc() + ktime::ns_to_tsc(s.queue.slice_ns(this_cpu()->current->m_entity)));
     s.lock.unlock(false);
+}
+
+bool idle_running() {
+    PerCpu* cpu = this_cpu();
+    return !cpu->scheduler || cpu->current == cpu->scheduler->idle;
 }
 
 void preempt_point() {

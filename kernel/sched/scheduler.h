@@ -65,6 +65,8 @@ inline bool need_resched() {
     asm volatile("movb %%gs:%c1, %0" : "=q"(asked) : "i"(offsetof(PerCpu, need_resched)));
     return asked;
 }
+// Whether this CPU runs its idle thread (or has no scheduler yet).
+bool idle_running();
 // Called on the way out of an interrupt handler (interrupts off).
 void preempt_on_interrupt_exit();
 

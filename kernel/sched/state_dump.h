@@ -12,4 +12,10 @@ namespace state_dump {
 // dump") that the host waits for.
 void on_nmi(const TrapFrame& frame);
 
+// The same dump asked for from inside (the watchdog, sched/watchdog.h), interrupts off:
+// every other CPU is sent an NMI; this CPU prints the header, its own part (a backtrace
+// from here, which runs through the frame it interrupted) and the thread list. Returns
+// once every CPU has answered or the wait for them ran out.
+void dump_everything(const char* cause);
+
 }  // namespace state_dump

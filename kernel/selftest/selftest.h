@@ -32,6 +32,7 @@ std::span<const Test> sched_benchmarks();
 std::span<const Test> virtio_net_tests();
 std::span<const Test> syscall_tests();
 std::span<const Test> smp_tests();
+std::span<const Test> watchdog_tests();
 
 // For tests: reports a failed check with its location and returns false.
 bool fail(const char* what, const char* file, int line);

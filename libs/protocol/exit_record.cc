@@ -20,7 +20,7 @@ u32 checksum(std::string_view text) {
 }
 
 std::optional<ExitReason> parse_reason(std::string_view name) {
-    for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic})
+    for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic, ExitReason::Hang})
         if (exit_reason_name(reason) == name) return reason;
     return std::nullopt;
 }
@@ -76,6 +76,7 @@ std::string_view exit_reason_name(ExitReason reason) {
         case ExitReason::Exited: return "exited";
         case ExitReason::Signaled: return "signaled";
         case ExitReason::Panic: return "panic";
+        case ExitReason::Hang: return "hang";
     }
     return "unknown";
 }
@@ -107,7 +108,8 @@ int host_exit_status(const ExitRecord& record) {
             // may have chosen itself.
             if (record.status == 0 || record.status > 127) return kOspreyFailureStatus;
             return 128 + record.status;
-        case ExitReason::Panic: return kOspreyFailureStatus;
+        case ExitReason::Panic:
+        case ExitReason::Hang: return kOspreyFailureStatus;
     }
     return kOspreyFailureStatus;
 }

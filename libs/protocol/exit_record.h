@@ -18,6 +18,7 @@ enum class ExitReason : u8 {
     Exited,    // the application (or the kernel's own run) ended with a status
     Signaled,  // the application was killed by a signal; status is the signal number
     Panic,     // the kernel stopped itself after an unrecoverable error
+    Hang,      // the kernel's watchdog found a CPU that stopped scheduling (docs/reliability.md)
 };
 
 struct ExitRecord {
@@ -47,7 +48,7 @@ std::optional<ExitRecord> find_exit_record(std::string_view channel);
 std::string_view exit_reason_name(ExitReason reason);
 
 // The status `osprey run` exits with for a record: the status itself, 128+signal for a
-// signal, and kOspreyFailureStatus for a kernel panic (docs/host-guest-contract.md), or for
+// signal, and kOspreyFailureStatus for a kernel panic or hang (docs/host-guest-contract.md), or for
 // a signal number no exit status can carry (0, or above 127; Linux's go up to 64).
 int host_exit_status(const ExitRecord& record);
 

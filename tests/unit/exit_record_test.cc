@@ -15,7 +15,7 @@ std::string encode(ExitRecord record) {
 }
 
 TEST(ExitRecord, RoundTripsEveryReasonAndStatus) {
-    for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic}) {
+    for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic, ExitReason::Hang}) {
         for (int status : {0, 1, 42, 128, 255}) {
             ExitRecord record{reason, static_cast<u8>(status)};
             EXPECT_EQ(protocol::find_exit_record(encode(record)), record);
@@ -52,6 +52,7 @@ TEST(ExitRecord, HostStatusFollowsShellConventions) {
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Exited, 42}), 42);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 11}), 139);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Panic, 0}), protocol::kOspreyFailureStatus);
+    EXPECT_EQ(protocol::host_exit_status({ExitReason::Hang, 0}), protocol::kOspreyFailureStatus);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 127}), 255);
 }
 
@@ -64,7 +65,7 @@ TEST(ExitRecord, SignalNumberNoExitStatusCanCarryIsAFailure) {
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 128}), protocol::kOspreyFailureStatus);
     EXPECT_EQ(protocol::host_exit_status({ExitReason::Signaled, 0}), protocol::kOspreyFailureStatus);
     for (int status = 0; status <= 255; status++)
-        for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic}) {
+        for (auto reason : {ExitReason::Exited, ExitReason::Signaled, ExitReason::Panic, ExitReason::Hang}) {
             int host = protocol::host_exit_status({reason, static_cast<u8>(status)});
             EXPECT_TRUE(host >= 0 && host <= 255) << status;
         }

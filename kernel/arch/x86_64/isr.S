@@ -38,11 +38,16 @@ isr_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
+    incq %gs:32                 /* PerCpu::progress, the watchdog's sign of life */
 1:  PUSH_GENERAL_REGISTERS
     cld
     movq %rsp, %rdi
-    /* Make the interrupted frame the caller of trap_dispatch in backtraces. */
+    /* Make the interrupted frame the caller of trap_dispatch in backtraces. Backtraces
+     * look up a return address minus one (the call before it); the interrupted RIP is the
+     * instruction itself, so it goes in plus one, or a loop at a function's first byte
+     * would be named after the function before. */
     movq 17*8(%rsp), %rax       /* interrupted rip */
+    incq %rax
     pushq %rax
     pushq %rbp
     movq %rsp, %rbp

@@ -28,6 +28,10 @@ struct PerCpu {
     Thread* current;           // %gs:8
     u64 kernel_stack_top;      // %gs:16  the current thread's kernel stack (syscall entry)
     u64 user_rsp_scratch;      // %gs:24  the user stack pointer during syscall entry
+    // %gs:32  bumped on every entry from ring 3 and every context switch: a CPU whose count
+    // stands still while it runs a thread has not left the kernel nor scheduled since
+    // (sched/watchdog.h).
+    u64 progress;
     u32 id;
     bool need_resched;         // set by interrupts and wake-ups, honoured on the way out
     Thread* fpu_owner;         // the thread whose FPU state is in this CPU's registers
@@ -41,6 +45,8 @@ struct PerCpu {
     // loaded here can say so; nullptr until the first activate.
     const paging::PageTable* loaded_table;
 };
+
+static_assert(__builtin_offsetof(PerCpu, progress) == 32, "syscall_entry.S and isr.S use %gs:32");
 
 inline PerCpu* this_cpu() {
     PerCpu* cpu;

@@ -25,7 +25,8 @@ constexpr u8 kI8042PulseReset = 0xfe;
 
     // isa-debug-exit: QEMU exits with (value << 1) | 1. The status itself travels in the
     // exit record; the value only says "orderly end" (0 -> 1) or "kernel failure" (1 -> 3).
-    cpu::outl(kDebugExitPort, record.reason == protocol::ExitReason::Panic ? 1 : 0);
+    bool failed = record.reason == protocol::ExitReason::Panic || record.reason == protocol::ExitReason::Hang;
+    cpu::outl(kDebugExitPort, failed ? 1 : 0);
 
     // pc/q35 without isa-debug-exit (and clouds): ACPI S5. Returns only if that failed.
     acpi::power_off();

@@ -10,6 +10,7 @@
 #define USER_CS (0x20 | 3)
 #define PERCPU_KERNEL_STACK 16
 #define PERCPU_USER_RSP 24
+#define PERCPU_PROGRESS 32
 /* TrapFrame offsets */
 #define FRAME_R10 (5 * 8)
 #define FRAME_R9 (6 * 8)
@@ -36,6 +37,7 @@ syscall_entry:
     swapgs
     movq %rsp, %gs:PERCPU_USER_RSP
     movq %gs:PERCPU_KERNEL_STACK, %rsp
+    incq %gs:PERCPU_PROGRESS          /* the watchdog's sign of life (percpu.h) */
     pushq $USER_DS                    /* ss */
     pushq %gs:PERCPU_USER_RSP         /* rsp */
     pushq %r11                        /* rflags */

@@ -356,6 +356,10 @@ int report_outcome(const RunOutcome& outcome, const RunOptions& options) {
                 show_kernel_log();
                 fprintf(stderr, "osprey: the kernel panicked (see the kernel log above)\n");
             }
+            if (outcome.record->reason == protocol::ExitReason::Hang) {
+                show_kernel_log();
+                fprintf(stderr, "osprey: kernel hang: the kernel's watchdog stopped the VM (see the kernel log above)\n");
+            }
             return protocol::host_exit_status(*outcome.record);
         case RunOutcome::Kind::NoRecord:
             show_kernel_log();
