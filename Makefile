@@ -5,6 +5,7 @@
 #   make run      boot the kernel and show its banner
 #   make check    all tests: unit (host), guest (QEMU)
 #   make check-smp  the guest and application tests again, every VM with two CPUs
+#   make check-lockdep  the guest and application tests on the lock-order-checking kernel
 #   make bench    Osprey side by side with a Linux guest (bench/run.sh, docs/performance.md)
 #   make fuzz     every fuzz target for SECONDS seconds each (default 300; tests/fuzz)
 #   make clean    remove build/
@@ -13,7 +14,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all build run check check-smp bench fuzz clean setup
+.PHONY: all build run check check-smp check-lockdep bench fuzz clean setup
 
 all: build
 
@@ -37,6 +38,13 @@ check: build
 # choose their own count, carry the label cpus-fixed.
 check-smp: build
 	@cd $(BUILD_DIR) && OSPREY_CPUS=2 ctest -L '^(guest|apps)$$' -LE '^cpus-fixed$$' --output-on-failure -j $(JOBS) --timeout 300
+
+# The same tests on osprey_lockdep.elf (docs/reliability.md): any lock taken out of order
+# panics that kernel, so the test that took it fails.
+check-lockdep: build
+	@cd $(BUILD_DIR) && cmake -DOSPREY_TESTS_ON_LOCKDEP=ON . >/dev/null && \
+		ctest -L '^(guest|apps)$$' --output-on-failure -j $(JOBS) --timeout 300; \
+		status=$$?; cmake -DOSPREY_TESTS_ON_LOCKDEP=OFF . >/dev/null; exit $$status
 
 bench: build
 	@bench/run.sh $(BUILD_DIR)

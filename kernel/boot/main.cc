@@ -38,6 +38,7 @@
 #include "sched/scheduler.h"
 #include "sched/timer.h"
 #include "sched/watchdog.h"
+#include "sync/lockdep.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -173,6 +174,9 @@ namespace {
     init_time();
     timers::init();
     sched::init(g_main_stack);
+#ifdef OSPREY_LOCKDEP
+    lockdep::start();  // every CPU's current thread is known from here on
+#endif
     cpu::enable_interrupts();
     u64 startup_tsc = cpu::rdtsc();
     startup::mark(startup::Step::KernelReady);

@@ -50,7 +50,7 @@ private:
     Item* find(int fd, File* file);
     void mark_ready(Item& item);
 
-    Mutex m_items_lock;  // guards m_items and item fields except ready_node
+    Mutex m_items_lock{"epoll items"};  // guards m_items and item fields except ready_node
     IntrusiveList<Item, &Item::all_node> m_items;
     WaitQueue m_changed;  // its lock guards m_ready
     IntrusiveList<Item, &Item::ready_node> m_ready;

@@ -39,7 +39,7 @@ private:
         bool cloexec = false;
     };
     int m_limit = kMaxDescriptors;  // atomic: read without m_lock
-    IrqSpinLock m_lock;  // guards m_entries and m_end
+    IrqSpinLock m_lock{"fd table"};  // guards m_entries and m_end
     Entry m_entries[kMaxDescriptors];
     // One past the highest descriptor ever installed: fork's copy and a process's last
     // close_range stop there instead of walking all 1,024 entries (most programs use a few).

@@ -124,7 +124,7 @@ protected:
 
 private:
     u32 m_status_flags;
-    IrqSpinLock m_observers_lock;
+    IrqSpinLock m_observers_lock{"poll observers"};
     IntrusiveList<PollObserver, &PollObserver::node> m_observers;  // guarded by m_observers_lock
 };
 

@@ -69,7 +69,7 @@ public:
     Filesystem& filesystem() const { return *m_filesystem; }
 
     // Metadata, guarded by m_lock.
-    Mutex m_lock;
+    Mutex m_lock{"inode"};
     u32 m_permissions = 0644;  // the low 12 mode bits
     u32 m_uid = 0, m_gid = 0;
     u64 m_nlink = 1;

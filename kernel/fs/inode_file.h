@@ -19,7 +19,7 @@ public:
     RefPtr<Inode> inode_ref() { return m_inode; }
 
     // lseek, pread/pwrite and getdents64 go through these.
-    Mutex m_offset_lock;  // guards m_offset (and the directory cursor)
+    Mutex m_offset_lock{"file offset"};  // guards m_offset (and the directory cursor)
     u64 m_offset = 0;
 
     Result<void> stat(Stat& out) override { return m_inode->stat(out); }

@@ -70,8 +70,8 @@ private:
     WaitQueue m_changed;
     // One reader and one writer at a time: each copies to or from the ring without the
     // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
-    Mutex m_read_lock;
-    Mutex m_write_lock;
+    Mutex m_read_lock{"pipe read"};
+    Mutex m_write_lock{"pipe write"};
     u8* m_data = nullptr;
     usize m_head = 0;  // next byte to read
     usize m_used = 0;

@@ -20,7 +20,7 @@ struct Mount {
 };
 Mount g_mounts[kMaxMounts];
 usize g_mount_count = 0;
-Mutex g_mounts_lock;
+Mutex g_mounts_lock{"mounts"};
 
 // The inode a directory entry leads to: the root of what is mounted there, if anything.
 RefPtr<Inode> cross_mounts(RefPtr<Inode> inode) {

@@ -13,7 +13,7 @@ struct State {
     crypto::ChaChaRng rng;
     bool seeded = false;
 };
-Guarded<State> g_state;
+Guarded<State> g_state{LockName{"random"}};
 
 bool rdrand(u64& value) {
     for (int i = 0; i < 10; i++) {

@@ -44,7 +44,7 @@ Key key_for(u64 address, bool shared) {
 // Buckets by address hash; each bucket's lock guards its list and the woken flags.
 constexpr usize kBuckets = 256;
 struct Bucket {
-    IrqSpinLock lock;
+    IrqSpinLock lock{"futex bucket"};
     IntrusiveList<Waiter, &Waiter::node> waiters;
 };
 Bucket g_buckets[kBuckets];

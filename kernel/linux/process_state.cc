@@ -6,7 +6,7 @@ namespace linux_abi {
 
 namespace {
 // Guards making a process's state: two threads of one process may race to it.
-IrqSpinLock g_create_lock;
+IrqSpinLock g_create_lock{"process state create"};
 }  // namespace
 
 ProcessState::~ProcessState() {

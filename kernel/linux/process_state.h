@@ -12,7 +12,7 @@ namespace linux_abi {
 
 // ITIMER_REAL. The lock guards the fields; the callback runs in interrupt context.
 struct RealTimer {
-    IrqSpinLock lock;
+    IrqSpinLock lock{"process state"};
     Timer timer;
     bool armed = false;
     u64 deadline_tsc = 0;

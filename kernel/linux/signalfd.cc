@@ -77,7 +77,7 @@ SignalfdSiginfo convert(const SigInfo& info) {
     return out;
 }
 
-IrqSpinLock g_lock;  // guards g_files
+IrqSpinLock g_lock{"signalfd files"};  // guards g_files
 
 class SignalFd final : public fs::File {
 public:

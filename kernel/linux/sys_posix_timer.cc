@@ -71,7 +71,7 @@ struct PosixTimer {
 namespace {
 
 // Guards every process's table of timers (ProcessState::posix) and every timer's fields.
-IrqSpinLock g_lock;
+IrqSpinLock g_lock{"posix timers"};
 
 int add_overrun(int overrun, u64 more) { return overrun + more > kOverrunMax ? kOverrunMax : overrun + static_cast<int>(more); }
 

@@ -190,7 +190,7 @@ private:
     Result<void> back_page(u64 page, const mm::VmaAttrs& attrs, u64 area_start);
 
     u32 m_users = 1;
-    Mutex m_lock;  // guards everything below; never held while touching user memory
+    Mutex m_lock{"address space"};  // guards everything below; never held while touching user memory
     paging::PageTable m_table;  // the user half is this address space's alone
     HeapAllocator m_allocator;
     mm::VmaSet m_areas;

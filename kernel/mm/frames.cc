@@ -12,7 +12,7 @@ namespace {
 
 void on_corruption(const char* what, u64 phys) { panic("frame allocator: {} at {:#x}", what, phys); }
 
-Guarded<mem::FrameAllocator> g_allocator(layout::kDirectMapBase, on_corruption);
+Guarded<mem::FrameAllocator> g_allocator(LockName{"frames"}, layout::kDirectMapBase, on_corruption);
 
 // Extra owners per frame, indexed by frame number (mm/frames.h). Updated with atomics:
 // two address spaces sharing a frame change its count under different locks.

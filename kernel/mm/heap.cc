@@ -26,7 +26,7 @@ public:
 void on_corruption(const char* what, const void* address) { panic("kernel heap: {} at {}", what, address); }
 
 FramePages g_pages;
-Guarded<mem::Heap> g_heap(g_pages, on_corruption);
+Guarded<mem::Heap> g_heap(LockName{"heap"}, g_pages, on_corruption);
 
 }  // namespace
 

@@ -20,7 +20,7 @@ struct Slots {
     usize free_count = 0;
     usize live = 0;           // stacks handed out and not yet freed
 };
-Guarded<Slots> g_slots;
+Guarded<Slots> g_slots{LockName{"kernel stacks"}};
 
 u64 slot_base(u64 slot) { return layout::kKernelStacksBase + slot * kSlotSize; }
 

@@ -47,7 +47,7 @@ struct Work {
 };
 
 struct Engine {
-    Mutex lock;  // the stack lock (see engine.h)
+    Mutex lock{"net stack"};  // the stack lock (see engine.h)
     KernelRandom random;
     Callbacks callbacks;
     NetStack* stack = nullptr;  // guarded by lock

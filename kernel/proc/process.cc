@@ -27,7 +27,7 @@ Process* g_first = nullptr;  // pid 1
 // process's parent, children, state, exit status, group and session (Process's fields
 // marked so); a process's signal lock and threads lock may be taken inside it, never the
 // reverse.
-IrqSpinLock g_table_lock;
+IrqSpinLock g_table_lock{"process table"};
 using ProcessList = IntrusiveList<Process, &Process::m_table_node>;
 alignas(ProcessList) u8 g_table_storage[sizeof(ProcessList)];
 ProcessList* g_table = nullptr;

@@ -216,7 +216,7 @@ public:
 
     // Signal dispositions, guarded by signal_lock (which also guards every thread's
     // UserContext signal fields).
-    IrqSpinLock signal_lock;
+    IrqSpinLock signal_lock{"signal"};
     KernelSigaction actions[kSignalCount + 1] = {};
 
     // Who the process is (credentials(7)): real, effective, saved and file-system ids, and
@@ -233,17 +233,17 @@ public:
             rgid = egid = sgid = fsgid = gid;
         }
     };
-    IrqSpinLock cred_lock;
+    IrqSpinLock cred_lock{"credentials"};
     Credentials cred;
     // The program's path and `start` below: the process's own threads read them freely
     // (only its execve changes them); another process (/proc/<pid>) holds image_lock, which
     // set_exe_path and set_start take to replace them.
-    Mutex image_lock;
+    Mutex image_lock{"process image"};
 
     // Resource limits, guarded by limits_lock (which may be taken inside the process
     // table's lock; only m_resources_lock is taken inside it). RLIMIT_NOFILE's soft value is also the
     // descriptor table's bound, which set_limit keeps equal.
-    IrqSpinLock limits_lock;
+    IrqSpinLock limits_lock{"limits"};
     ResourceLimits limits;
     ResourceLimit limit(int resource);
     // set/getrlimit: returns the old value and sets `updated` when given, unless it raises
@@ -257,7 +257,7 @@ public:
     // execve: the new program's path, a heap string the process owns from now on.
     void set_exe_path(char* owned);
     // The working directory and the file-creation mask, guarded by fs_lock.
-    Mutex fs_lock;
+    Mutex fs_lock{"process fs"};
     RefPtr<fs::Inode> cwd;
     u32 umask = 022;
     RefPtr<fs::Inode> working_directory() {
@@ -432,10 +432,10 @@ private:
     // Guarded by m_resources_lock for readers in other processes (retain_memory, file):
     // finish() and replace_memory() change them under it. The descriptor table's lock is
     // taken inside it; nothing else is. It nests in limits_lock (exchange_limit).
-    IrqSpinLock m_resources_lock;
+    IrqSpinLock m_resources_lock{"process resources"};
     AddressSpace* m_memory = nullptr;
     FdTable* m_fds = nullptr;
-    IrqSpinLock m_threads_lock;  // guards m_threads (taken inside signal_lock)
+    IrqSpinLock m_threads_lock{"process threads"};  // guards m_threads (taken inside signal_lock)
     IntrusiveList<UserContext, &UserContext::node> m_threads;
 };
 

@@ -27,7 +27,7 @@ namespace sched {
 // at once: a thread moves between CPUs with one released before the other is taken, and
 // in between it is Runnable in no queue, which wake() leaves alone.
 struct CpuScheduler {
-    IrqSpinLock lock;
+    IrqSpinLock lock{"run queue"};
     FairQueue queue;
     PerCpu* cpu = nullptr;
     u32 id = 0;
@@ -323,6 +323,9 @@ void schedule() {
     s.context_switches++;
     next->m_on_cpu = true;
     s.switching_from = previous;
+#ifdef OSPREY_LOCKDEP
+    lockdep::hand_over(&s.lock, *previous, *next);  // unlocked below, with `next` current
+#endif
     cpu->current = next;
     cpu->kernel_stack_top = next->m_stack.top;
     gdt::set_kernel_stack(next->m_stack.top);
@@ -657,6 +660,7 @@ void print_cpu_state() {
                 apic::requested(ipi::kRescheduleVector) ? "requested" : "not requested",
                 apic::in_service(ipi::kRescheduleVector) ? ", in service" : "", apic::highest_requested(),
                 apic::highest_in_service(), apic::processor_priority(), s.kicks_resent);
+    lockdep::print_held(*current);
 }
 
 void print_thread_state(Thread& thread) {
@@ -664,6 +668,7 @@ void print_thread_state(Thread& thread) {
     const CpuScheduler* s = thread.m_cpu;
     klog::print("thread {} '{}': {}{}{}, cpu {}\n", thread.id(), thread.name(), state_name(thread.m_state),
                 on_cpu ? ", on a CPU" : "", thread.m_queued ? ", queued" : "", s ? static_cast<i64>(s->id) : -1);
+    lockdep::print_held(thread);
     // One on a CPU: that CPU's line shows where it is. A dead one is nowhere.
     if (on_cpu || thread.m_state == ThreadState::Dead) return;
     // switch_context() saved r15, r14, r13, r12, rbx, rbp and rflags below its return

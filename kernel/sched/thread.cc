@@ -19,7 +19,7 @@ namespace {
 kstd::Atomic<u64> g_next_id{1};
 kstd::Atomic<usize> g_live_threads{0};
 
-IrqSpinLock g_registry_lock;
+IrqSpinLock g_registry_lock{"thread registry"};
 IntrusiveList<Thread, &Thread::m_all_node> g_registry;  // guarded by g_registry_lock
 
 void register_thread(Thread* thread) {

@@ -103,6 +103,11 @@ private:
 
     u64 m_id = 0;
     char m_name[24] = {};
+
+public:
+#ifdef OSPREY_LOCKDEP
+    lockdep::HeldLocks m_held_locks;  // this thread's only (sync/lockdep.h)
+#endif
 };
 
 // The thread running on this CPU: one load through GS (every system call asks several

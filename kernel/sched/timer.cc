@@ -22,7 +22,7 @@ struct ByDeadline {
 // Lock order: a CPU's timer lock may be taken under the run-queue lock, never the reverse
 // (callbacks run with it released).
 struct CpuTimers {
-    IrqSpinLock lock;
+    IrqSpinLock lock{"timers"};
     PairingHeap<Timer, &Timer::node, ByDeadline> heap;  // guarded by lock
     u64 programmed_deadline = 0;                        // guarded by lock; 0 = APIC idle
     Timer* running = nullptr;                           // guarded by lock: the callback now running

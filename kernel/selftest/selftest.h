@@ -18,7 +18,8 @@ struct Test {
     bool (*run)();           // returns true on success; may print why it failed
     bool fatal;              // ends the machine on purpose: never part of "all"
     bool benchmark = false;  // prints figures (bench/); not part of "all" either
-    bool needs_device = false;  // needs hardware a VM may lack (a NIC): run by name only
+    // Needs what not every VM or kernel has (a NIC, the lock-order checker): run by name only.
+    bool needs_device = false;
 };
 
 // Each file of tests registers its table here (selftest/*.cc).
@@ -33,6 +34,7 @@ std::span<const Test> virtio_net_tests();
 std::span<const Test> syscall_tests();
 std::span<const Test> smp_tests();
 std::span<const Test> watchdog_tests();
+std::span<const Test> lockdep_tests();
 
 // For tests: reports a failed check with its location and returns false.
 bool fail(const char* what, const char* file, int line);

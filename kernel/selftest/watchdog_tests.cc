@@ -13,8 +13,8 @@ namespace selftest {
 
 namespace {
 
-Mutex g_held_while_looping;
-IrqSpinLock g_held_while_spinning;
+Mutex g_held_while_looping{"selftest looping"};
+IrqSpinLock g_held_while_spinning{"selftest spinning"};
 
 // A kernel loop that never schedules, interrupts on: what a bug in a system call that
 // waits for a condition without blocking looks like.

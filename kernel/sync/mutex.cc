@@ -3,23 +3,36 @@
 #include "lib/panic.h"
 #include "sched/thread.h"
 
-bool Mutex::try_lock() {
+namespace {
+bool take(kstd::Atomic<Thread*>& owner) {
     Thread* expected = nullptr;
-    return m_owner.compare_exchange_strong(expected, current_thread(), kstd::acquire);
+    return owner.compare_exchange_strong(expected, current_thread(), kstd::acquire);
+}
+}  // namespace
+
+bool Mutex::try_lock() {
+    if (!take(m_owner)) return false;
+    LOCKDEP_ACQUIRED_TRY(this);
+    return true;
 }
 
 void Mutex::lock() {
-    if (try_lock()) return;
-    (void)m_waiters.wait_until([&] { return try_lock(); });
+    LOCKDEP_ACQUIRE(this);
+    if (take(m_owner)) return;
+    (void)m_waiters.wait_until([&] { return take(m_owner); });
 }
 
 Result<void> Mutex::lock_until(u64 deadline_tsc) {
-    if (try_lock()) return {};
-    return m_waiters.wait_until([&] { return try_lock(); }, deadline_tsc);
+    LOCKDEP_ACQUIRE(this);
+    if (take(m_owner)) return {};
+    auto taken = m_waiters.wait_until([&] { return take(m_owner); }, deadline_tsc);
+    if (taken.is_error()) LOCKDEP_RELEASE(this);
+    return taken;
 }
 
 void Mutex::unlock() {
     ASSERT(m_owner.load(kstd::relaxed) == current_thread());
+    LOCKDEP_RELEASE(this);
     m_owner.store(nullptr, kstd::release);
     m_waiters.wake_one();
 }

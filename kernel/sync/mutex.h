@@ -14,6 +14,14 @@ class Thread;
 
 class Mutex {
 public:
+    // `name`: the lock's class for the lock-order checker (sync/lockdep.h).
+#ifdef OSPREY_LOCKDEP
+    explicit Mutex(const char* name = nullptr, std::source_location where = std::source_location::current())
+        : LOCKDEP_INIT_KEY(name, where) {}
+#else
+    explicit Mutex(const char* = nullptr) {}
+#endif
+
     void lock();
     bool try_lock();
     // ETIMEDOUT when the TSC passes deadline_tsc first.
@@ -24,6 +32,7 @@ public:
 private:
     kstd::Atomic<Thread*> m_owner{nullptr};
     WaitQueue m_waiters;
+    LOCKDEP_KEY_MEMBER
 };
 
 class MutexLocker {

@@ -5,16 +5,28 @@
 #pragma once
 
 #include "lib/atomic.h"
+#include "sync/lockdep.h"
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tlb.h"
 
 class IrqSpinLock {
 public:
+    // `name`: the lock's class for the lock-order checker (sync/lockdep.h); unnamed locks
+    // are classed by where they were constructed.
+#ifdef OSPREY_LOCKDEP
+    constexpr explicit IrqSpinLock(const char* name = nullptr,
+                                   std::source_location where = std::source_location::current())
+        : LOCKDEP_INIT_KEY(name, where) {}
+#else
+    constexpr explicit IrqSpinLock(const char* = nullptr) {}
+#endif
+
     // Returns whether interrupts were enabled, to hand back to unlock().
     bool lock() {
         bool were_enabled = cpu::interrupts_enabled();
         cpu::disable_interrupts();
+        LOCKDEP_ACQUIRE(this);
         cpu::SpinWait spin;
         while (m_locked.exchange(true, kstd::acquire))
             while (m_locked.load(kstd::relaxed)) {
@@ -28,11 +40,15 @@ public:
     bool try_lock(bool& restore) {
         restore = cpu::interrupts_enabled();
         cpu::disable_interrupts();
-        if (!m_locked.exchange(true, kstd::acquire)) return true;
+        if (!m_locked.exchange(true, kstd::acquire)) {
+            LOCKDEP_ACQUIRED_TRY(this);
+            return true;
+        }
         if (restore) cpu::enable_interrupts();
         return false;
     }
     void unlock(bool restore_interrupts) {
+        LOCKDEP_RELEASE(this);
         m_locked.store(false, kstd::release);
         if (restore_interrupts) cpu::enable_interrupts();
     }
@@ -40,6 +56,7 @@ public:
 
 private:
     kstd::Atomic<bool> m_locked{false};
+    LOCKDEP_KEY_MEMBER
 };
 
 class IrqSpinLockGuard {
@@ -55,12 +72,18 @@ private:
 };
 
 // Data reachable only while its lock is held:
-//   Guarded<RunQueue> m_runq;  m_runq.with([&](RunQueue& q) { q.push(t); });
+//   m_runq.with([&](RunQueue& q) { q.push(t); });
+//   Guarded<RunQueue> m_runq{LockName{"run queue"}};
+struct LockName {
+    const char* name;
+};
 template <typename T, typename Lock = IrqSpinLock>
 class Guarded {
 public:
+    // The name classes the lock for the lock-order checker (sync/lockdep.h).
     template <typename... Args>
-    constexpr explicit Guarded(Args&&... args) : m_value(static_cast<Args&&>(args)...) {}
+    constexpr explicit Guarded(LockName name, Args&&... args)
+        : m_lock(name.name), m_value(static_cast<Args&&>(args)...) {}
 
     template <typename F>
     decltype(auto) with(F&& f) {

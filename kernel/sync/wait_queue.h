@@ -70,7 +70,7 @@ private:
     static Thread* self();
     static u32 sched_wake_count();
 
-    IrqSpinLock m_lock;
+    IrqSpinLock m_lock{"wait queue"};
     IntrusiveList<Waiter, &Waiter::node> m_waiters;  // guarded by m_lock
 };
 

@@ -23,7 +23,7 @@ constexpr u64 kPage = layout::kPageSize;
 // Allocated on first use (the first process, started by one thread), after the clock has
 // been calibrated.
 u64 g_vvar_frame = 0;
-IrqSpinLock g_publish_lock;  // one writer at a time: the sequence count allows no more
+IrqSpinLock g_publish_lock{"vdso publish"};  // one writer at a time: the sequence count allows no more
 
 vclock::ClockPage& clock_page() { return *static_cast<vclock::ClockPage*>(layout::phys_to_virt(g_vvar_frame)); }
 

@@ -27,7 +27,7 @@ struct IoApic {
     volatile u32* registers;
     u32 gsi_base;
     u32 inputs;
-    IrqSpinLock lock;  // guards the select/window register pair
+    IrqSpinLock lock{"ioapic"};  // guards the select/window register pair
 
     u32 read(u32 reg) {
         registers[kRegisterSelect] = reg;
@@ -52,7 +52,7 @@ usize g_count = 0;
 acpi::Madt g_madt;  // a copy (its overrides); empty without ACPI
 Attached g_attached[kMaxAttached];
 usize g_attached_count = 0;
-IrqSpinLock g_attach_lock;  // guards g_attached; taken before an IoApic's lock
+IrqSpinLock g_attach_lock{"ioapic attach"};  // guards g_attached; taken before an IoApic's lock
 
 void add(u64 address, u32 gsi_base) {
     if (g_count == kMaxIoApics) return;

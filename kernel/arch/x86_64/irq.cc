@@ -25,7 +25,7 @@ constexpr unsigned kDeviceVectors = kLastDeviceVector - kFirstDeviceVector + 1;
 // complete before `used` counts it (and entries are never removed).
 Vector g_vectors[kDeviceVectors];
 unsigned g_next_free = 0;
-IrqSpinLock g_lock;
+IrqSpinLock g_lock{"irq table"};
 
 void dispatch(TrapFrame& frame) {
     Vector& v = g_vectors[frame.vector - kFirstDeviceVector];

@@ -34,7 +34,7 @@ struct WinSize {
 // stdin bytes decoded from the control channel, waiting to be read. Guarded by the mutex
 // of the reader; the UART is only read by a reader.
 struct StdinBuffer {
-    Mutex lock;
+    Mutex lock{"console"};
     protocol::StdinFrameDecoder decoder;
     u8 data[4096];
     usize head = 0, tail = 0;  // data[head, tail) is unread

@@ -12,7 +12,7 @@ constexpr u16 kDataPort = 0xcfc;
 
 // The address/data pair is one shared window: a second user between the two accesses
 // would redirect the first one's data.
-IrqSpinLock g_lock;
+IrqSpinLock g_lock{"pci config"};
 
 void select(Address a, u8 offset) {
     u32 value = (1u << 31) | (u32(a.bus) << 16) | (u32(a.device & 31) << 11) | (u32(a.function & 7) << 8) |

@@ -77,7 +77,7 @@ private:
     Notify m_notify = nullptr;
     void* m_notify_context = nullptr;
 
-    mutable IrqSpinLock m_rx_lock;
+    mutable IrqSpinLock m_rx_lock{"virtio-net rx"};
     Queue m_rx;
     u8* m_rx_memory = nullptr;  // rx_count buffers of m_rx_buffer_size, in frames
     u64 m_rx_memory_phys = 0;
@@ -88,7 +88,7 @@ private:
     usize m_rx_max_packet = 0;   // header + largest frame
     u64 m_rx_packets = 0, m_rx_bytes = 0, m_rx_dropped = 0, m_rx_errors = 0;
 
-    mutable IrqSpinLock m_tx_lock;
+    mutable IrqSpinLock m_tx_lock{"virtio-net tx"};
     Queue m_tx;
     u8* m_tx_memory = nullptr;
     u64 m_tx_memory_phys = 0;

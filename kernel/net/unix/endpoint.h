@@ -55,8 +55,8 @@ public:
     // listener's backlog, senders waiting for room in a datagram queue and accept all
     // wait here; its lock guards the fields below.
     WaitQueue wait;
-    Mutex read_lock;
-    Mutex setup_lock;
+    Mutex read_lock{"unix read"};
+    Mutex setup_lock{"unix setup"};
 
     template <typename F>
     decltype(auto) locked(F&& f) { return wait.locked(static_cast<F&&>(f)); }

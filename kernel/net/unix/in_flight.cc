@@ -19,7 +19,7 @@ kstd::Atomic<bool> g_freeing{false};  // the collector is dropping what it found
 // close a socket whose queue holds records with sockets in it, and so on without bound (a
 // socket in flight inside one in flight inside ...): instead of recursing, a free inside
 // another adds to this list, which the outermost one empties in a loop.
-IrqSpinLock g_pending_lock;
+IrqSpinLock g_pending_lock{"unix in flight"};
 Record* g_pending = nullptr;   // guarded by g_pending_lock
 bool g_draining = false;       // guarded by g_pending_lock
 

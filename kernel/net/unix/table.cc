@@ -11,7 +11,7 @@ namespace net::af_unix::table {
 
 namespace {
 
-Mutex g_lock;
+Mutex g_lock{"unix table"};
 IntrusiveList<Endpoint, &Endpoint::table_node> g_endpoints;  // guarded by g_lock
 u32 g_autobind_next = 0;                                      // guarded by g_lock
 bool g_autobind_seeded = false;
