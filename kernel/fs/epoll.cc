@@ -52,7 +52,7 @@ private:
 
     Mutex m_items_lock{"epoll items"};  // guards m_items and item fields except ready_node
     IntrusiveList<Item, &Item::all_node> m_items;
-    WaitQueue m_changed;  // its lock guards m_ready
+    WaitQueue m_changed{"epoll ready"};  // its lock guards m_ready
     IntrusiveList<Item, &Item::ready_node> m_ready;
 };
 

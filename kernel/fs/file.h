@@ -5,6 +5,7 @@
 
 #include "base/intrusive_list.h"
 #include "base/result.h"
+#include "lib/object_counts.h"
 #include "lib/ref_counted.h"
 #include "net/layers.h"
 #include "sync/spinlock.h"
@@ -126,6 +127,7 @@ private:
     u32 m_status_flags;
     IrqSpinLock m_observers_lock{"poll observers"};
     IntrusiveList<PollObserver, &PollObserver::node> m_observers;  // guarded by m_observers_lock
+    objects::Counted<objects::Kind::File> m_counted;
 };
 
 }  // namespace fs

@@ -12,6 +12,7 @@
 
 #include "fs/file.h"
 #include "lib/atomic.h"
+#include "lib/object_counts.h"
 #include "sync/mutex.h"
 
 namespace fs {
@@ -139,6 +140,7 @@ private:
     Filesystem* m_filesystem;
     InodeType m_type;
     u64 m_ino;
+    objects::Counted<objects::Kind::Inode> m_counted;
 };
 
 // A mounted file system: its root, its name for /proc/mounts, and statfs figures.

@@ -67,7 +67,7 @@ public:
 private:
     void notify(bool reader_side, bool writer_side);
 
-    WaitQueue m_changed;
+    WaitQueue m_changed{"pipe"};
     // One reader and one writer at a time: each copies to or from the ring without the
     // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
     Mutex m_read_lock{"pipe read"};

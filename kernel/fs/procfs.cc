@@ -7,6 +7,7 @@
 #include "fs/synthetic.h"
 #include "net/proc_net.h"
 #include "fs/vfs.h"
+#include "lib/census.h"
 #include "lib/random.h"
 #include "mm/address_space.h"
 #include "proc/process.h"
@@ -14,6 +15,7 @@
 #include "mm/heap.h"
 #include "sched/clock.h"
 #include "sched/scheduler.h"
+#include "sched/thread.h"
 #include "text/proc_format.h"
 #include "version.h"
 
@@ -180,9 +182,9 @@ void render_uptime(Sink& out, u64) {
 }
 
 void render_loadavg(Sink& out, u64) {
-    usize threads = proc::Process::exists() ? proc::Process::current().thread_count() : 0;
+    // As Linux counts them: every thread in the system, the kernel's own included.
     auto stats = sched::stats();
-    text::format_to(out, "0.00 0.00 0.00 {}/{} 1\n", stats.runnable ? stats.runnable : 1, threads);
+    text::format_to(out, "0.00 0.00 0.00 {}/{} 1\n", stats.runnable ? stats.runnable : 1, live_thread_count());
 }
 
 void render_version(Sink& out, u64) {
@@ -311,6 +313,10 @@ Result<void> build_sys(Directory& sys) {
     static constexpr Constant kFs[] = {
         {"file-max", "9223372036854775807"}, {"nr_open", "1048576"}, {"pipe-max-size", "1048576"}};
     TRY(add_constants(*fs_directory, kFs));
+    // Linux's three figures: allocated file handles, free ones (always 0 since 2.6), the maximum.
+    TRY(fs_directory->add_file("file-nr", [](Sink& out, u64) {
+        text::format_to(out, "{}\t0\t9223372036854775807\n", objects::live(objects::Kind::File));
+    }));
 
     return {};
 }
@@ -335,6 +341,9 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_file("loadavg", render_loadavg));
     TRY(root.add_file("version", render_version));
     TRY(root.add_file("filesystems", render_filesystems));
+    // Osprey's own: the kernel's memory and objects, for leak checks (docs/reliability.md).
+    auto* osprey = TRY(root.add_directory("osprey"));
+    TRY(osprey->add_file("objects", [](Sink& out, u64) { census::render(out, census::take()); }));
     TRY(build_sys(*TRY(root.add_directory("sys"))));
     return fs::mount(path, *filesystem);
 }

@@ -29,7 +29,7 @@ struct PollFd {
 };
 
 struct Waiting {
-    WaitQueue queue;
+    WaitQueue queue{"poll waiter"};
     u64 generation = 0;  // guarded by queue's lock; bumped by every notification
 };
 

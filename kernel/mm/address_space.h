@@ -7,6 +7,7 @@
 #include "arch/x86_64/paging.h"
 #include "base/result.h"
 #include "fs/dentry.h"
+#include "lib/object_counts.h"
 #include "mm/vma_set.h"
 #include "sync/mutex.h"
 
@@ -159,6 +160,7 @@ public:
 
 private:
     explicit AddressSpace(paging::PageTable table);
+    objects::Counted<objects::Kind::AddressSpace> m_counted;
 
     class HeapAllocator final : public mm::VmaAllocator {
     public:

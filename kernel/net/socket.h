@@ -11,6 +11,7 @@
 #pragma once
 
 #include "fs/file.h"
+#include "lib/object_counts.h"
 #include "net/layers.h"
 
 namespace net {
@@ -173,6 +174,7 @@ protected:
 private:
     int m_family, m_type, m_protocol;
     u64 m_inode_number;
+    objects::Counted<objects::Kind::Socket> m_counted;
 };
 
 // Whether an EPIPE from writing to `file` comes with SIGPIPE: always for pipes, as the

@@ -12,6 +12,7 @@
 #include <span>
 #include <string_view>
 
+#include "lib/object_counts.h"
 #include "linux/initial_stack.h"
 #include "proc/limits.h"
 #include "sched/thread.h"
@@ -388,6 +389,7 @@ private:
     IntrusiveList<Process, &Process::m_sibling_node> m_children;
     State m_state = State::Running;
     ExitStatus m_exit;
+    objects::Counted<objects::Kind::Process> m_counted;
     int m_pgid = 0;
     int m_sid = 0;
     int m_exec_tid = 0;  // while an execve kills the other threads: its thread

@@ -25,6 +25,16 @@ class Thread;
 
 class WaitQueue {
 public:
+    // `name` classes the queue's lock for the lock-order checker (sync/lockdep.h): queues
+    // with different roles (a pipe's ends, a poller's wake-up) need different names when
+    // one role's lock is held around another's.
+#ifdef OSPREY_LOCKDEP
+    explicit WaitQueue(const char* name = "wait queue", std::source_location where = std::source_location::current())
+        : m_lock(name, where) {}
+#else
+    explicit WaitQueue(const char* = nullptr) {}
+#endif
+
     // Blocks until condition() is true, or until the TSC passes deadline_tsc (0: never):
     // then ETIMEDOUT. The condition runs with the queue's lock held and interrupts off.
     template <typename Condition>
@@ -70,7 +80,7 @@ private:
     static Thread* self();
     static u32 sched_wake_count();
 
-    IrqSpinLock m_lock{"wait queue"};
+    IrqSpinLock m_lock;
     IntrusiveList<Waiter, &Waiter::node> m_waiters;  // guarded by m_lock
 };
 

@@ -4,6 +4,7 @@
 #include "boot/startup.h"
 #include "drivers/acpi/acpi.h"
 #include "drivers/serial/channels.h"
+#include "lib/census.h"
 #include "lib/log.h"
 
 namespace power {
@@ -18,6 +19,7 @@ constexpr u8 kI8042PulseReset = 0xfe;
     cpu::disable_interrupts();
     // bench/ reads this line: under -icount the TSC counts the instructions of the whole run.
     klog::info("power off: {} {}; TSC {}", protocol::exit_reason_name(record.reason), record.status, cpu::rdtsc());
+    census::log("at power-off");
     startup::send_timeline();
     char buffer[protocol::kExitRecordMaxLength];
     channels::control().write(protocol::encode_exit_record(record, buffer, sizeof buffer));
