@@ -42,6 +42,7 @@ record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
 gcc -static -O2 -Wall "$here/programs/bench.c" -o "$work/bench" -lpthread
 gcc -static -O2 -Wall "$here/programs/hello.c" -o "$work/hello"
 gcc -static -O2 -Wall "$here/programs/exit0.c" -o "$work/exit0"
+gcc -static -O2 -Wall "$here/programs/soak.c" -o "$work/soak" -lpthread
 gcc -O2 -Wall "$here/programs/host_tsc_khz.c" -o "$work/host_tsc_khz"
 as --32 "$here/programs/floor.S" -o "$work/floor.o"
 ld -m elf_i386 -Ttext=0x100000 "$work/floor.o" -o "$work/floor.elf"
@@ -347,6 +348,20 @@ for ((i = 0; i < ${#cmd[@]}; i++)); do
     [ "${cmd[i]}" = -initrd ] && record osprey hello_image "$(stat -c %s "${cmd[i + 1]}")"
 done
 record linux hello_image "$(stat -c %s "$(linux_initramfs "$work/hello")")"
+
+# --- soak ------------------------------------------------------------------------------
+
+# bench/programs/soak.c for BENCH_SOAK_SECONDS (default 180) in each guest: how fast the
+# kernel's memory grows while a program maps, threads, pipes, forks and frees in a loop.
+soak_seconds=${BENCH_SOAK_SECONDS:-180}
+for guest in osprey linux; do
+    say "soak: $guest for $soak_seconds s"
+    guest_command "$guest" microvm plain "$memory" "$work/soak" "$soak_seconds"
+    run_vm $((soak_seconds + 180)) "sample *"
+    check_done "$guest" "soak"
+    record "$guest" soak_growth "$(figure soak_kernel_growth.kib_per_hour)"
+    record "$guest" soak_rounds_per_s "$(awk -v s="$soak_seconds" '$1 == "figure" && $2 == "soak_rounds" { printf "%.0f", $3 / s }' "$work/out")"
+done
 
 # --- network ---------------------------------------------------------------------------
 
