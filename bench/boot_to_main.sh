@@ -18,7 +18,7 @@ echo "|---|---|---|"
 for program in "$work"/main_tsc_*; do
     for machine in microvm q35; do
         # stdout and the kernel log apart: merged, a log line can split the program's line.
-        output=$("$build/osprey" run --deterministic --no-aslr -v --machine "$machine" "$program" 2>"$work/log")
+        output=$("$build/osprey" run --deterministic --no-aslr --verbose --machine "$machine" "$program" 2>"$work/log")
         entry=$(sed -n 's/.*TSC at PVH entry \([0-9]*\).*/\1/p' "$work/log")
         main=$(echo "$output" | sed -n 's/^main_tsc \([0-9]*\)$/\1/p')
         echo "| $(basename "$program") | $machine | $((main - entry)) |"

@@ -162,7 +162,7 @@ record_program_figures() {
 # TSC at its PVH entry, which is the same firmware (qboot on microvm, SeaBIOS on q35)
 # running the same way for any PVH kernel. Both guests' boot figure is main's TSC minus it.
 declare -A firmware
-osprey_flags=(-v)  # the kernel log at info level holds the TSC at the PVH entry
+osprey_flags=(--verbose)  # the kernel log at info level holds the TSC at the PVH entry
 for machine in microvm q35; do
     guest_command osprey "$machine" icount "$memory" "$work/hello"
     run_vm 60
@@ -276,7 +276,7 @@ done
 # Osprey runs Debian's /usr/bin/python3 from the image `osprey build` makes (the standard
 # library found by itself). Linux gets that very image as its initramfs, plus /init =
 # run_tsc, which starts python3, waits and prints the TSC. Osprey's kernel logs the TSC at
-# power-off (-v). Both figures count from QEMU's reset, less the firmware's share; the wall
+# power-off (--verbose). Both figures count from QEMU's reset, less the firmware's share; the wall
 # time is QEMU's start to its exit.
 python=/usr/bin/python3
 gcc -static -O2 -Wall "$here/programs/run_tsc.c" -o "$work/run_tsc"
@@ -296,7 +296,7 @@ python_run() {  # GUEST MODE: one run of python3 -c pass on microvm
     run_vm 120
     python_ms=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }')
 }
-osprey_flags=(-v)
+osprey_flags=(--verbose)
 for ((run = 1; run <= icount_runs; run++)); do
     say "-icount run $run/$icount_runs: python3 -c pass"
     python_run osprey icount

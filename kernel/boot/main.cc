@@ -116,6 +116,11 @@ void init_time() {
 [[noreturn]] void run_application() {
     if (auto mounted = fs::mount_standard(); mounted.is_error())
         panic("cannot build the root file system: {}", err::name(mounted.error()));
+    // Host folders (`osprey run -v`): 9p=TAG:PATH:ro|rw,... A program must not start
+    // without the data it was promised.
+    if (auto shares = g_cmdline.get("9p"))
+        if (auto mounted = fs::mount_shared_folders(*shares); mounted.is_error())
+            panic("cannot mount the host folders '{}': {}", *shares, err::name(mounted.error()));
     // After the file systems: an address from ip=...,dns= (or DHCP) writes /etc/resolv.conf.
     net::engine::start(g_cmdline);
     linux_abi::set_tracing(g_cmdline.has("trace"));

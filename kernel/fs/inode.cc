@@ -65,4 +65,21 @@ void Inode::touch_modified() {
 
 void Inode::touch_changed() { m_ctime = now(); }
 
+Result<void> Inode::allocate(u64 offset, u64 length, bool keep_size) {
+    u64 end = offset + length;
+    if (!keep_size && end > size()) TRY(truncate(end));
+    return {};
+}
+
+Result<void> Inode::change_attributes(const AttributeChange& change) {
+    MutexLocker lock(m_lock);
+    if (change.permissions) m_permissions = *change.permissions & 07777;
+    if (change.uid) m_uid = *change.uid;
+    if (change.gid) m_gid = *change.gid;
+    if (change.atime) m_atime = *change.atime;
+    if (change.mtime) m_mtime = *change.mtime;
+    touch_changed();
+    return {};
+}
+
 }  // namespace fs

@@ -7,6 +7,7 @@
 // locked in address order (fs/vfs.cc). Inode locks are Mutexes: never under a spin lock.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -56,6 +57,13 @@ struct Timestamp {
     i64 nanoseconds = 0;
 };
 
+// What chmod, chown and utimensat change (fields left empty stay as they are).
+struct AttributeChange {
+    std::optional<u32> permissions;  // the low 12 mode bits
+    std::optional<u32> uid, gid;
+    std::optional<Timestamp> atime, mtime;
+};
+
 struct DirEntry {
     u64 ino;
     InodeType type;
@@ -103,6 +111,16 @@ public:
     virtual Result<usize> read(u64 offset, const IoBuffer& buffer);
     virtual Result<usize> write(u64 offset, const IoBuffer& buffer);
     virtual Result<void> truncate(u64 size);
+    // fallocate without PUNCH_HOLE: room for [offset, offset + length), the size growing to
+    // cover it unless keep_size. Memory-backed files have no blocks to reserve: only the
+    // size changes. EOPNOTSUPP where the file system cannot (9p).
+    virtual Result<void> allocate(u64 offset, u64 length, bool keep_size);
+    // fsync and fdatasync: the file's data (and, unless data_only, its metadata) on stable
+    // storage. Memory-backed files have nothing to write.
+    virtual Result<void> sync(bool data_only) {
+        (void)data_only;
+        return {};
+    }
 
     // The file's bytes where they already are in memory (the initramfs), if they are.
     virtual std::span<const u8> contents_in_place() { return {}; }
@@ -129,6 +147,11 @@ public:
     // a target, so that a file with no name (deleted, O_TMPFILE) can still be reached.
     // Null for ordinary symlinks.
     virtual RefPtr<File> magic_link() { return nullptr; }
+
+    // Applies `change` and sets ctime, through the file system: one that keeps its metadata
+    // elsewhere (9p: the host) stores it there first and refuses what the store refuses.
+    // Takes m_lock.
+    virtual Result<void> change_attributes(const AttributeChange& change);
 
     void touch_modified();  // mtime and ctime = now
     void touch_changed();   // ctime = now

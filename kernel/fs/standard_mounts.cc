@@ -3,7 +3,9 @@
 #include <new>
 
 #include "fs/devfs.h"
+#include "cmdline/cmdline.h"
 #include "fs/initramfs.h"
+#include "fs/ninep/ninep_fs.h"
 #include "fs/procfs.h"
 #include "fs/sysfs.h"
 #include "fs/ramfs.h"
@@ -61,7 +63,33 @@ Result<void> mount_tmpfs_keeping_content(std::string_view path, u64 device) {
     return mounted;
 }
 
+// Creates a directory and its missing parents.
+Result<void> ensure_all(std::string_view path) {
+    for (usize end = 1; end <= path.size(); end++) {
+        if (end != path.size() && path[end] != '/') continue;
+        TRY(ensure(path.substr(0, end), 0755));
+    }
+    return {};
+}
+
 }  // namespace
+
+Result<void> mount_shared_folders(std::string_view list) {
+    for (std::string_view entry : cmdline::split_list(list)) {
+        usize first = entry.find(':'), second = entry.rfind(':');
+        if (first == std::string_view::npos || second == first) return Error(EINVAL);
+        std::string_view tag = entry.substr(0, first), path = entry.substr(first + 1, second - first - 1),
+                         mode = entry.substr(second + 1);
+        if (tag.empty() || path.empty() || path[0] != '/' || (mode != "ro" && mode != "rw")) return Error(EINVAL);
+        TRY(ensure_all(path));
+        if (auto mounted = ninep::mount(tag, path, mode == "ro"); mounted.is_error()) {
+            klog::error("9p: cannot mount the folder with tag '{}' on {}: {}", tag, path, err::name(mounted.error()));
+            return mounted;
+        }
+        klog::info("9p: the host folder '{}' is on {}{}", tag, path, mode == "ro" ? ", read-only" : "");
+    }
+    return {};
+}
 
 Result<void> mount_standard() {
     TRY(initramfs::populate_root());

@@ -2,10 +2,17 @@
 // on /tmp and /dev/shm; devfs on /dev, procfs on /proc and sysfs on /sys.
 #pragma once
 
+#include <string_view>
+
 #include "base/result.h"
 
 namespace fs {
 
 Result<void> mount_standard();
+
+// Mounts the host folders `osprey run -v` shares: `list` is the kernel command line's
+// `9p=` value, TAG:PATH:ro|rw separated by commas (fs/ninep/). Each PATH is made with its
+// parents when missing. EINVAL for a malformed entry; the first mount's error otherwise.
+Result<void> mount_shared_folders(std::string_view list);
 
 }  // namespace fs

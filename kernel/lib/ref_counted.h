@@ -14,6 +14,14 @@ public:
         if (m_refs.fetch_sub(1, kstd::acq_rel) == 1) delete this;
     }
     u32 ref_count() const { return m_refs.load(kstd::relaxed); }
+    // A new reference, unless the count has already reached zero (the object is being
+    // destroyed): for caches holding plain pointers that objects remove in their destructor.
+    bool try_ref() {
+        u32 count = m_refs.load(kstd::relaxed);
+        while (count)
+            if (m_refs.compare_exchange_strong(count, count + 1, kstd::acquire)) return true;
+        return false;
+    }
 
 protected:
     virtual ~RefCounted() = default;

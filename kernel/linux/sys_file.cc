@@ -195,18 +195,22 @@ Result<u64> sys_fallocate(int fd, int mode, i64 offset, i64 length) {
         return 0;
     }
     if (mode & ~FALLOC_FL_KEEP_SIZE) return Error(EOPNOTSUPP);
-    // Memory-backed files have no blocks to reserve: the size is what changes.
-    u64 end = static_cast<u64>(offset + length);
-    if (!(mode & FALLOC_FL_KEEP_SIZE) && end > f->inode().size()) TRY(f->inode().truncate(end));
+    TRY(f->inode().allocate(static_cast<u64>(offset), static_cast<u64>(length), mode & FALLOC_FL_KEEP_SIZE));
     return 0;
 }
 
-// Data lives in memory only: there is nothing to write back, so these succeed truthfully.
+// The file system writes back what it keeps elsewhere (9p: the host's fsync); files in
+// memory have nothing to write, so for them these succeed truthfully.
 Result<void> sys_fsync(int fd) {
-    TRY(fds().get(fd));
+    auto file = TRY(fds().get(fd));
+    if (auto* f = fs::as_inode_file(*file)) TRY(f->inode().sync(false));
     return {};
 }
-Result<void> sys_fdatasync(int fd) { return sys_fsync(fd); }
+Result<void> sys_fdatasync(int fd) {
+    auto file = TRY(fds().get(fd));
+    if (auto* f = fs::as_inode_file(*file)) TRY(f->inode().sync(true));
+    return {};
+}
 Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
 Result<void> sys_sync() { return {}; }
 

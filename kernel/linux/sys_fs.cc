@@ -285,23 +285,23 @@ Result<u64> do_access(int dirfd, UserPath user_path, int mode, u32 flags) {
 }
 
 Result<u64> do_chmod(RefPtr<fs::Inode> inode, u32 mode) {
-    MutexLocker lock(inode->m_lock);
-    inode->m_permissions = mode & 07777;
-    inode->touch_changed();
+    TRY(inode->change_attributes({.permissions = mode & 07777}));
     return 0;
 }
 
 Result<u64> do_chown(RefPtr<fs::Inode> inode, u32 uid, u32 gid) {
     if (process().cred.euid != 0) return Error(EPERM);
-    MutexLocker lock(inode->m_lock);
-    if (uid != ~0u) inode->m_uid = uid;
-    if (gid != ~0u) inode->m_gid = gid;
+    fs::AttributeChange change;
+    if (uid != ~0u) change.uid = uid;
+    if (gid != ~0u) change.gid = gid;
     // A change of owner drops set-user-ID, and set-group-ID when the group can execute.
     if (inode->type() == fs::InodeType::Regular && (uid != ~0u || gid != ~0u)) {
-        inode->m_permissions &= ~04000u;
-        if (inode->m_permissions & 010) inode->m_permissions &= ~02000u;
+        u32 permissions = inode->mode() & 07777;
+        u32 kept = permissions & ~04000u;
+        if (kept & 010) kept &= ~02000u;
+        if (kept != permissions) change.permissions = kept;
     }
-    inode->touch_changed();
+    TRY(inode->change_attributes(change));
     return 0;
 }
 
@@ -456,16 +456,15 @@ Result<void> sys_utimensat(int dirfd, UserPath path, UserPtr<Timespec> user_time
     // A null path: the descriptor itself (futimens).
     RefPtr<fs::Inode> inode = !path.is_null() ? TRY(lookup_at(dirfd, path, flags))
                                               : TRY(lookup_at(dirfd, UserPath(), AT_EMPTY_PATH));
-    MutexLocker lock(inode->m_lock);
     fs::Timestamp now = fs::now();
-    auto apply = [&](fs::Timestamp& field, const Timespec& t) {
+    fs::AttributeChange change;
+    auto apply = [&](std::optional<fs::Timestamp>& field, const Timespec& t) {
         if (t.tv_nsec == UTIME_OMIT) return;
         field = t.tv_nsec == UTIME_NOW ? now : fs::Timestamp{t.tv_sec, t.tv_nsec};
     };
-    apply(inode->m_atime, times[0]);
-    apply(inode->m_mtime, times[1]);
-    inode->m_ctime = now;
-    return {};
+    apply(change.atime, times[0]);
+    apply(change.mtime, times[1]);
+    return inode->change_attributes(change);
 }
 
 Result<void> sys_truncate(UserPath path, i64 length) {

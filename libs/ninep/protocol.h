@@ -133,6 +133,8 @@ public:
     // received, its tag match, and its type be `expected` or Rlerror, which becomes that
     // errno (EIO when it is no errno at all). EIO for anything malformed.
     static Result<Reader> open(std::span<const u8> message, Type expected, u16 tag);
+    // A reader of nothing (every read fails).
+    static Reader empty() { return Reader({}); }
 
     u8 get8();
     u16 get16();

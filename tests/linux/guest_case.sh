@@ -3,12 +3,18 @@
 # case (run_case.sh stored that): the same exit status and, for "exact" cases, byte-for-byte
 # the same stdout. With --image, through a saved image: `osprey build -o IMAGE` with the
 # case's environment and arguments, then `osprey run IMAGE`.
-#   guest_case.sh [--image] OSPREY STATUS EXPECTED_PREFIX exact|ignore [NAME=VALUE...] -- BINARY [ARGS...]
+# With --share GUEST_PATH, a fresh host folder is shared on GUEST_PATH (`osprey run -v`).
+#   guest_case.sh [--image] [--share GUEST_PATH] OSPREY STATUS EXPECTED_PREFIX exact|ignore [NAME=VALUE...] -- BINARY [ARGS...]
 set -u
 through_image=0
 if [ "$1" = --image ]; then
     through_image=1
     shift
+fi
+share=""
+if [ "$1" = --share ]; then
+    share=$2
+    shift 2
 fi
 osprey=$1 status=$2 prefix=$3 mode=$4
 shift 4
@@ -20,6 +26,10 @@ done
 shift
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if [ -n "$share" ]; then
+    mkdir "$work/share"
+    options+=(-v "$work/share:$share")
+fi
 if [ $through_image -eq 1 ]; then
     if ! "$osprey" build "${options[@]}" -o "$work/image" "$@" 2>"$work/build.err"; then
         echo "FAIL: osprey build failed:" >&2

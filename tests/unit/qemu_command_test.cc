@@ -238,3 +238,17 @@ TEST(QemuCommand, TheMonitorSocketIsOsprey_sOnlyWhenGiven) {
 }
 
 }  // namespace
+
+TEST(QemuCommand, ASharedFolderIsA9pDeviceOnTheMachinesBus) {
+    VmConfig config;
+    config.kernel = "k";
+    config.shared_folders = {{"/home/me/a,b", "/data", "share0", false}, {"/srv", "/srv", "share1", true}};
+    auto args = osprey::qemu_arguments(config, test_channels());
+    // A comma in a path is doubled, as QEMU's option syntax wants.
+    EXPECT_TRUE(has_pair(args, "-fsdev", "local,id=osfs0,path=/home/me/a,,b,security_model=none"));
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-9p-device,fsdev=osfs0,mount_tag=share0"));
+    EXPECT_TRUE(has_pair(args, "-fsdev", "local,id=osfs1,path=/srv,security_model=none,readonly=on"));
+    config.machine = "q35";
+    args = osprey::qemu_arguments(config, test_channels());
+    EXPECT_TRUE(has_pair(args, "-device", "virtio-9p-pci,fsdev=osfs1,mount_tag=share1"));
+}

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,7 +43,7 @@ Parsed parse(std::vector<std::string> words) {
 using Words = std::vector<std::string>;
 
 TEST(RunOptions, OptionsBeforeBinaryAreOspreysAndEverythingAfterIsTheProgramsUntouched) {
-    auto p = parse({"-v", "--memory", "64M", "/bin/busybox", "echo", "--verbose", "-v", "-e", "X=1", "--", "--memory"});
+    auto p = parse({"--verbose", "--memory", "64M", "/bin/busybox", "echo", "--verbose", "-v", "-e", "X=1", "--", "--memory"});
     ASSERT_EQ(p.error, "");
     EXPECT_TRUE(p.args.verbose);
     EXPECT_EQ(p.args.memory, "64M");
@@ -93,7 +94,7 @@ TEST(RunOptions, DefaultsAreMicrovmMaxCpuAutoAccelAndRootWorkdir) {
 }
 
 TEST(RunOptions, DoubleDashBeforeBinaryAllowsABinaryThatLooksLikeAnOption) {
-    auto p = parse({"-v", "--", "-weird", "--x"});
+    auto p = parse({"--verbose", "--", "-weird", "--x"});
     ASSERT_EQ(p.error, "");
     EXPECT_TRUE(p.args.verbose);
     EXPECT_EQ(p.args.command, (Words{"-weird", "--x"}));
@@ -105,7 +106,7 @@ TEST(RunOptions, UnknownOptionBeforeBinaryIsAnError) {
 }
 
 TEST(RunOptions, MissingBinaryIsAnError) {
-    auto p = parse({"-v"});
+    auto p = parse({"--verbose"});
     EXPECT_NE(p.error.find("missing BINARY"), std::string::npos) << p.error;
 }
 
@@ -405,3 +406,35 @@ TEST(RunNetwork, IpErrorsSayWhatIsWrong) {
 }
 
 }  // namespace
+
+TEST(RunOptions, ShareTakesAHostFolderAGuestPathAndAMode) {
+    auto p = parse({"-v", "/tmp:/data", "--share", "/:/host:ro", "prog"});
+    ASSERT_EQ(p.error, "");
+    EXPECT_EQ(p.args.shares, (Words{"/tmp:/data", "/:/host:ro"}));
+    std::string error;
+    auto folders = osprey::parse_shares(p.args.shares, error);
+    ASSERT_TRUE(folders) << error;
+    ASSERT_EQ(folders->size(), 2u);
+    char tmp[PATH_MAX];
+    ASSERT_NE(realpath("/tmp", tmp), nullptr);
+    EXPECT_EQ((*folders)[0], (osprey::SharedFolder{tmp, "/data", "share0", false}));
+    EXPECT_EQ((*folders)[1], (osprey::SharedFolder{"/", "/host", "share1", true}));
+    EXPECT_EQ(osprey::shares_cmdline(*folders), "share0:/data:rw,share1:/host:ro");
+}
+
+TEST(RunOptions, ABadShareSaysWhatIsWrong) {
+    auto refused = [](const std::string& value) {
+        std::string error;
+        EXPECT_FALSE(osprey::parse_shares({value}, error)) << value;
+        return error;
+    };
+    EXPECT_NE(refused("/tmp").find("expected HOST_DIR:GUEST_PATH"), std::string::npos);
+    EXPECT_NE(refused("/tmp:data").find("must be absolute"), std::string::npos);
+    EXPECT_NE(refused("/tmp:/a,b").find("cannot hold"), std::string::npos);
+    EXPECT_NE(refused("/tmp:/").find("root cannot be replaced"), std::string::npos);
+    EXPECT_NE(refused("/no/such/folder:/data").find("No such file or directory"), std::string::npos);
+    EXPECT_NE(refused("/etc/hostname:/data").find("is not a directory"), std::string::npos);
+    std::string error;
+    EXPECT_FALSE(osprey::parse_shares({"/tmp:/data", "/:/data/"}, error));
+    EXPECT_NE(error.find("/data is shared twice"), std::string::npos) << error;
+}

@@ -248,7 +248,12 @@ static inline const char *make_test_dir_in(const char *base) {
         FATAL("chdir %s: %s", g_test_dir, errno_name(errno));
     return g_test_dir;
 }
-static inline const char *make_test_dir(void) { return make_test_dir_in("/tmp"); }
+// In /tmp, or in $OSPREY_FS_TEST_BASE (the guest tests that run these programs on a host
+// folder shared with `osprey run -v` set it).
+static inline const char *make_test_dir(void) {
+    const char *base = getenv("OSPREY_FS_TEST_BASE");
+    return make_test_dir_in(base && *base ? base : "/tmp");
+}
 
 // --- small file helpers ------------------------------------------------------------------------
 

@@ -138,6 +138,9 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     auto cli_network = resolve_network(args.network, args.mac, args.publish, error);
     if (!cli_network) return fail(error);
     if (!check_host_ports_free(cli_network->port_forwards, error)) return fail(error);
+    auto shares = parse_shares(args.shares, error);
+    if (!shares) return fail(error);
+    vm.shared_folders = *shares;
     auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);
     if (!accel) return fail(error);
     vm.accel = *accel;
@@ -198,6 +201,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args, *ip);
+    if (!vm.shared_folders.empty()) vm.kernel_cmdline += " 9p=" + shares_cmdline(vm.shared_folders);
     vm.deterministic = args.deterministic;
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);

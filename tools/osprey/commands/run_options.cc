@@ -2,8 +2,10 @@
 
 #include "net/interface_config.h"
 
+#include <limits.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -86,7 +88,13 @@ void add_run_options(CLI::App& command, RunArguments& args) {
         ->capture_default_str();
     command.add_option("--timeout", args.timeout, "Stop the VM after this many seconds (exit status 124)")
         ->check(CLI::NonNegativeNumber);
-    command.add_flag("-v,--verbose", args.verbose, "Show the kernel log on stderr as it runs");
+    command.add_option("-v,--share", args.shares,
+                       "Share a host folder with the guest over virtio-9p: HOST_DIR:GUEST_PATH[:ro]; what the "
+                       "program writes there is on the host at once; repeatable")
+        ->type_name("HOST_DIR:GUEST_PATH[:ro]")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+    command.add_flag("--verbose", args.verbose, "Show the kernel log on stderr as it runs");
     command.add_flag("--trace", args.trace, "Log every system call the program makes (on stderr, with the kernel log)");
     command.add_flag("--trace-net", args.trace_net,
                      "Log a one-line summary of every packet the guest sends and receives, loopback included "
@@ -239,6 +247,59 @@ std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::str
         forwards.push_back({*host, *guest});
     }
     return forwards;
+}
+
+std::optional<std::vector<SharedFolder>> parse_shares(const std::vector<std::string>& values, std::string& error) {
+    std::vector<SharedFolder> folders;
+    for (const std::string& value : values) {
+        auto bad = [&](const std::string& why) -> std::optional<std::vector<SharedFolder>> {
+            error = "-v " + value + ": " + why;
+            return std::nullopt;
+        };
+        SharedFolder folder;
+        std::string_view text = value;
+        // The guest path holds no ':', so the mode (if any) is after the last one and the
+        // host folder (which may hold ':') before the one ahead of the guest path.
+        size_t last = text.rfind(':');
+        if (last == std::string_view::npos) return bad("expected HOST_DIR:GUEST_PATH[:ro]");
+        std::string_view tail = text.substr(last + 1);
+        if (tail == "ro" || tail == "rw") {
+            folder.read_only = tail == "ro";
+            text = text.substr(0, last);
+            last = text.rfind(':');
+            if (last == std::string_view::npos) return bad("expected HOST_DIR:GUEST_PATH[:ro]");
+        }
+        std::string_view host = text.substr(0, last), guest = text.substr(last + 1);
+        if (host.empty()) return bad("the host folder is missing");
+        if (guest.empty() || guest[0] != '/') return bad("the guest path must be absolute");
+        for (char c : guest)
+            if (c == ',' || std::isspace(static_cast<unsigned char>(c)))
+                return bad("the guest path cannot hold ',' or white space");
+        if (guest == "/") return bad("the guest's root cannot be replaced; choose a directory such as /data");
+        char resolved[PATH_MAX];
+        if (!realpath(std::string(host).c_str(), resolved))
+            return bad(std::string(host) + ": " + std::strerror(errno));
+        struct stat st;
+        if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
+            return bad(std::string(host) + " is not a directory (a disk image goes with --volume)");
+        folder.host_path = resolved;
+        folder.guest_path = guest;
+        while (folder.guest_path.size() > 1 && folder.guest_path.back() == '/') folder.guest_path.pop_back();
+        for (auto& earlier : folders)
+            if (earlier.guest_path == folder.guest_path) return bad(folder.guest_path + " is shared twice");
+        folder.tag = "share" + std::to_string(folders.size());
+        folders.push_back(folder);
+    }
+    return folders;
+}
+
+std::string shares_cmdline(const std::vector<SharedFolder>& folders) {
+    std::string value;
+    for (auto& folder : folders) {
+        if (!value.empty()) value += ',';
+        value += folder.tag + ":" + folder.guest_path + (folder.read_only ? ":ro" : ":rw");
+    }
+    return value;
 }
 
 void add_network_options(CLI::App& command, std::string& network, std::string& mac) {

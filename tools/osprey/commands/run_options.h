@@ -19,6 +19,7 @@ struct RunArguments {
     std::string memory;  // as typed ("64M"); empty: sized from the image
     std::string cpus;    // --cpus as typed; empty: 1 (or the image's default)
     std::vector<std::string> publish;  // -p, in order
+    std::vector<std::string> shares;   // -v HOST_DIR:GUEST_PATH[:ro], in order
     std::string network;               // --network as typed; "" for the default (user)
     std::string mac;                   // --mac as typed; "" for the default
     std::string ip;                    // --ip as typed; "" for the network's default
@@ -83,6 +84,14 @@ std::optional<unsigned> requested_cpus(const std::string& flag, std::string& err
 // suffix), ports 1-65535, each host port once. Forwards stay on the loopback, so any
 // other address is refused. nullopt with a message naming the value otherwise.
 std::optional<std::vector<PortForward>> parse_publish(const std::vector<std::string>& values, std::string& error);
+
+// -v values: HOST_DIR:GUEST_PATH or HOST_DIR:GUEST_PATH:ro (or :rw). The host folder must
+// exist and is made absolute; the guest path must be absolute, without ',' ':' or white
+// space (the kernel command line carries it), and not given twice. Tags are share0,
+// share1... nullopt with a message naming the value otherwise.
+std::optional<std::vector<SharedFolder>> parse_shares(const std::vector<std::string>& values, std::string& error);
+// The kernel's `9p=` value for the folders: TAG:GUEST_PATH:ro|rw, comma-separated.
+std::string shares_cmdline(const std::vector<SharedFolder>& folders);
 
 // --network: "user" (QEMU user networking), "none" (no NIC) or "tap:IFNAME" (a host TAP
 // interface, 1 to 15 characters with no '/', ':' or white space, as Linux allows). Only

@@ -66,6 +66,16 @@ std::string nic_device_spec(const VmConfig& config) {
     return spec;
 }
 
+// QEMU's option syntax: a comma inside a value is written twice.
+std::string option_value(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        out += c;
+        if (c == ',') out += ',';
+    }
+    return out;
+}
+
 }  // namespace
 
 std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPaths& channels) {
@@ -95,6 +105,19 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
     if (config.network.mode != NetworkConfig::Mode::None)
         add({"-netdev", netdev_spec(config.network), "-device", nic_device_spec(config)});
+
+    // Host folders: QEMU's `local` 9P backend with security_model=none, so files the guest
+    // makes belong to the user running osprey, as they would with docker's -v, and the
+    // guest's chown is not refused when it cannot be applied (mapped modes would hide the
+    // real ones in extended attributes that the host's tools do not show).
+    for (size_t i = 0; i < config.shared_folders.size(); i++) {
+        const SharedFolder& folder = config.shared_folders[i];
+        std::string id = "osfs" + std::to_string(i);
+        std::string fsdev = "local,id=" + id + ",path=" + option_value(folder.host_path) + ",security_model=none";
+        if (folder.read_only) fsdev += ",readonly=on";
+        std::string device = config.machine == "microvm" ? "virtio-9p-device" : "virtio-9p-pci";
+        add({"-fsdev", fsdev, "-device", device + ",fsdev=" + id + ",mount_tag=" + folder.tag});
+    }
 
     add({"-kernel", config.kernel});
     if (config.initrd) add({"-initrd", *config.initrd});

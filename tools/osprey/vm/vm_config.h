@@ -33,6 +33,16 @@ struct NetworkConfig {
     bool operator==(const NetworkConfig&) const = default;
 };
 
+// A host folder in the guest (`osprey run -v`): QEMU's 9P server shares `host_path` as a
+// virtio-9p device with mount tag `tag`; the kernel mounts it on `guest_path`.
+struct SharedFolder {
+    std::string host_path;  // absolute
+    std::string guest_path;
+    std::string tag;
+    bool read_only = false;
+    bool operator==(const SharedFolder&) const = default;
+};
+
 struct VmConfig {
     std::string qemu_binary = "qemu-system-x86_64";
     std::string machine = "microvm";  // microvm | pc | q35
@@ -41,6 +51,7 @@ struct VmConfig {
     u64 memory_mib = 128;
     unsigned cpus = 1;  // -smp when more than one (with multi-threaded TCG)
     NetworkConfig network;
+    std::vector<SharedFolder> shared_folders;
     std::string kernel;
     std::optional<std::string> initrd;
     std::string kernel_cmdline;
