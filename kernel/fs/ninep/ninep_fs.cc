@@ -120,6 +120,12 @@ private:
     const u32 m_fid;  // walked to this file, kept until the inode goes
     RefPtr<Inode> m_parent_ref;  // keeps ".." (m_parent) alive
     Mutex m_open_lock{"9p open fids"};
+    // The last piece of a directory listing the server sent (Rreaddir's entries), read
+    // from m_listing_start: getdents asks for one entry at a time.
+    Mutex m_listing_lock{"9p listing"};
+    u8* m_listing = nullptr;
+    u32 m_listing_length = 0;
+    u64 m_listing_start = 0;
     u32 m_read_fid = ::ninep::kNoFid, m_write_fid = ::ninep::kNoFid;  // guarded by m_open_lock
 };
 
@@ -129,6 +135,7 @@ struct NinepFilesystem::Bucket {
 
 NinepInode::~NinepInode() {
     fs().forget(*this);
+    delete[] m_listing;
     if (m_read_fid != ::ninep::kNoFid) client().clunk(m_read_fid);
     if (m_write_fid != ::ninep::kNoFid) client().clunk(m_write_fid);
     if (m_fid != Client::kRootFid) client().clunk(m_fid);
@@ -408,25 +415,56 @@ Result<void> NinepInode::rename(std::string_view name, Inode& target_dir, std::s
 Result<bool> NinepInode::read_dir(u64& cursor, DirEntry& out) {
     if (!is_directory()) return Error(ENOTDIR);
     u32 fid = TRY(open_fid(false));
-    // One entry per call: the VFS asks again with the entry's cookie as the cursor.
-    auto reply = TRY(client().call(Type::Treaddir, Type::Rreaddir, kSmallMessage, kDirectoryChunk + 64,
-                                   [&](Writer& w) { w.put32(fid).put64(cursor).put32(kDirectoryChunk); }));
-    u32 count = reply.reader().get32();
-    auto data = reply.reader().get_bytes(count);
-    if (!reply.reader().ok()) return Error(EIO);
-    ::ninep::DirectoryEntries entries(data);
-    ::ninep::DirectoryEntry entry;
-    if (!entries.next(entry)) return entries.malformed() ? Result<bool>(Error(EIO)) : Result<bool>(false);
-    if (entry.name.size() > kNameMax) return Error(EIO);
-    out.ino = entry.qid.path;
-    out.type = entry.type == 4 ? InodeType::Directory : entry.type == 10 ? InodeType::Symlink
-               : entry.type == 1 ? InodeType::Fifo : entry.type == 2 ? InodeType::CharDevice
-               : entry.type == 6 ? InodeType::BlockDevice : entry.type == 12 ? InodeType::Socket
-               : InodeType::Regular;
-    __builtin_memcpy(out.name, entry.name.data(), entry.name.size());
-    out.name[entry.name.size()] = '\0';
-    cursor = entry.offset;
-    return true;
+    MutexLocker lock(m_listing_lock);
+    // The entry that continues from `cursor`: in the piece of the listing kept from the
+    // last request when it is there (a listing reads on from where it stopped), else in a
+    // new piece asked for from there.
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (attempt == 1 || !m_listing) {
+            if (!m_listing) {
+                m_listing = new (std::nothrow) u8[kDirectoryChunk];
+                if (!m_listing) return Error(ENOMEM);
+            }
+            m_listing_length = 0;
+            auto reply = TRY(client().call(Type::Treaddir, Type::Rreaddir, kSmallMessage, kDirectoryChunk + 64,
+                                           [&](Writer& w) { w.put32(fid).put64(cursor).put32(kDirectoryChunk); }));
+            u32 count = reply.reader().get32();
+            auto data = reply.reader().get_bytes(count);
+            if (!reply.reader().ok() || count > kDirectoryChunk) return Error(EIO);
+            __builtin_memcpy(m_listing, data.data(), count);
+            m_listing_length = count;
+            m_listing_start = cursor;
+        }
+        ::ninep::DirectoryEntries entries({m_listing, m_listing_length});
+        ::ninep::DirectoryEntry entry;
+        u64 starts_at = m_listing_start;
+        bool any = false;
+        while (entries.next(entry)) {
+            any = true;
+            if (starts_at == cursor) {
+                if (entry.name.size() > kNameMax) return Error(EIO);
+                out.ino = entry.qid.path;
+                out.type = entry.type == 4    ? InodeType::Directory
+                           : entry.type == 10 ? InodeType::Symlink
+                           : entry.type == 1  ? InodeType::Fifo
+                           : entry.type == 2  ? InodeType::CharDevice
+                           : entry.type == 6  ? InodeType::BlockDevice
+                           : entry.type == 12 ? InodeType::Socket
+                                              : InodeType::Regular;
+                __builtin_memcpy(out.name, entry.name.data(), entry.name.size());
+                out.name[entry.name.size()] = '\0';
+                cursor = entry.offset;
+                return true;
+            }
+            starts_at = entry.offset;
+        }
+        if (entries.malformed()) return Error(EIO);
+        // A piece fresh from `cursor` with nothing in it: the end of the listing. Otherwise
+        // the cursor lies outside the kept piece: ask the server (it may also have entries
+        // the host added since).
+        if (attempt == 1 || (!any && m_listing_start == cursor)) return false;
+    }
+    return false;
 }
 
 // ---- data ----
