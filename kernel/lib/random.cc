@@ -9,9 +9,16 @@ namespace krandom {
 
 namespace {
 
+// next_u64 hands out keystream made ahead in batches, as Linux's batched entropy does: a
+// value drawn on its own would cost two ChaCha20 blocks (its own and the re-key), and the
+// network stack alone draws 70 at start-up. Each value is wiped from the batch as it goes.
+constexpr usize kBatchBytes = 256;
+
 struct State {
     crypto::ChaChaRng rng;
     bool seeded = false;
+    u8 batch[kBatchBytes];
+    usize batch_used = kBatchBytes;  // bytes of `batch` already handed out (and wiped)
 };
 Guarded<State> g_state{LockName{"random"}};
 
@@ -43,6 +50,9 @@ void add_entropy(const u8* bytes, usize length) {
     g_state.with([&](State& s) {
         if (!s.seeded) seed_locked(s);
         s.rng.seed(bytes, length);
+        // What was made before this entropy came is not handed out after it.
+        __builtin_memset(s.batch, 0, sizeof s.batch);
+        s.batch_used = kBatchBytes;
     });
 }
 
@@ -54,9 +64,18 @@ void fill(void* out, usize length) {
 }
 
 u64 next_u64() {
-    u64 value;
-    fill(&value, sizeof value);
-    return value;
+    return g_state.with([](State& s) {
+        if (!s.seeded) seed_locked(s);
+        if (s.batch_used + sizeof(u64) > kBatchBytes) {
+            s.rng.fill(s.batch, kBatchBytes);
+            s.batch_used = 0;
+        }
+        u64 value;
+        __builtin_memcpy(&value, s.batch + s.batch_used, sizeof value);
+        __builtin_memset(s.batch + s.batch_used, 0, sizeof value);
+        s.batch_used += sizeof value;
+        return value;
+    });
 }
 
 }  // namespace krandom
