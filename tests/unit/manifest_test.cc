@@ -55,6 +55,13 @@ TEST(Manifest, ReadsTheNetworkKeys) {
     EXPECT_EQ(error, "osprey.toml:1: publish: expected an array of strings, found string");
 }
 
+TEST(Manifest, SharesTakeRelativeFoldersFromTheManifestsDirectory) {
+    std::string error;
+    auto m = parse(R"(share = ["out:/data", "/srv:/srv:ro", "conf:/etc/app:rw"])", error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->share, (Words{"/home/me/app/out:/data", "/srv:/srv:ro", "/home/me/app/conf:/etc/app:rw"}));
+}
+
 TEST(Manifest, EverythingIsOptionalAndBareNamesStayForPathLookup) {
     std::string error;
     auto m = parse("program = \"busybox\"\nenv = [\"A=1\", \"HOSTVAR\"]\nmemory = 512\n", error);
@@ -70,7 +77,7 @@ TEST(Manifest, AnUnknownKeyIsAnErrorOnItsLine) {
     std::string error;
     EXPECT_FALSE(parse("program = \"x\"\n\nworkdri = \"/srv\"\n", error));
     EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add, "
-                     "network, mac, publish, ip)");
+                     "network, mac, publish, ip, share)");
 }
 
 TEST(Manifest, AWrongTypeIsAnErrorOnItsLine) {

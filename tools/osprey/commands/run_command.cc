@@ -24,6 +24,7 @@
 #include "image/app_spec.h"
 #include "image/image_builder.h"
 #include "image/image_file.h"
+#include "image/manifest.h"
 #include "image/temp_dir.h"
 #include "protocol/app_config.h"
 #include "protocol/exit_record.h"
@@ -138,7 +139,15 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     auto cli_network = resolve_network(args.network, args.mac, args.publish, error);
     if (!cli_network) return fail(error);
     if (!check_host_ports_free(cli_network->port_forwards, error)) return fail(error);
-    auto shares = parse_shares(args.shares, error);
+    // The manifest's folders first, then the command line's (-v adds, as -p does).
+    std::vector<std::string> share_values;
+    if (!args.manifest.empty()) {
+        auto manifest = load_manifest(args.manifest, error);
+        if (!manifest) return fail(error);
+        share_values = manifest->share;
+    }
+    share_values.insert(share_values.end(), args.shares.begin(), args.shares.end());
+    auto shares = parse_shares(share_values, error);
     if (!shares) return fail(error);
     vm.shared_folders = *shares;
     auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);

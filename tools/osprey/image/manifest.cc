@@ -101,9 +101,19 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
             manifest.publish = strings_of(value, key);
         } else if (key == "ip") {
             manifest.ip = string_of(value, key);
+        } else if (key == "share") {
+            // As -v: a relative host folder is taken from the manifest's directory.
+            for (std::string entry : strings_of(value, key)) {
+                std::string_view rest = entry;
+                if (rest.ends_with(":ro") || rest.ends_with(":rw")) rest.remove_suffix(3);
+                if (!entry.empty() && entry[0] != '/' && rest.find(':') != std::string_view::npos)
+                    entry = base + "/" + entry;
+                manifest.share.push_back(entry);
+            }
         } else {
             refuse(value, "unknown key '" + key +
-                              "' (expected program, args, env, workdir, memory, add, network, mac, publish, ip)");
+                              "' (expected program, args, env, workdir, memory, add, network, mac, publish, ip, "
+                              "share)");
         }
     }
     return manifest;

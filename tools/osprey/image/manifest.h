@@ -11,6 +11,7 @@
 //   network = "user"                   # as --network: user, none, tap:IFNAME
 //   mac     = "52:54:00:12:34:56"      # as --mac
 //   publish = ["8080:80"]              # as -p
+//   share   = ["out:/data"]            # as -v (osprey run -f only)
 //
 // Unknown keys and wrong types are errors that name the file and line, so a typo never
 // passes silently.
@@ -37,6 +38,9 @@ struct Manifest {
     std::optional<std::string> mac;
     std::vector<std::string> publish;
     std::optional<std::string> ip;  // as for --ip
+    // Host folders for runs, as -v (HOST_DIR:GUEST_PATH[:ro]); relative HOST_DIRs from
+    // the manifest's directory. Runs only: an image file carries none.
+    std::vector<std::string> share;
 };
 
 // Parses manifest text. `file_name` names it in messages ("FILE:LINE: ..."); relative paths
