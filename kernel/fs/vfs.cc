@@ -17,6 +17,7 @@ RefPtr<Inode> g_root;
 struct Mount {
     char path[256];
     Filesystem* filesystem;
+    RefPtr<Inode> covered;  // the directory it is mounted on (null for "/")
 };
 Mount g_mounts[kMaxMounts];
 usize g_mount_count = 0;
@@ -153,17 +154,50 @@ RefPtr<Inode> root() { return g_root; }
 
 Result<void> mount(std::string_view path, Filesystem& filesystem) {
     auto directory = TRY(resolve(*g_root, path));
+    return mount_on(directory, filesystem);
+}
+
+Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem) {
     if (!directory->is_directory()) return Error(ENOTDIR);
+    char path[256];
+    usize length = TRY(path_of_directory(*directory, path, sizeof path - 1));
     MutexLocker lock(g_mounts_lock);
-    if (g_mount_count >= kMaxMounts || path.size() >= sizeof g_mounts[0].path) return Error(ENOMEM);
+    if (g_mount_count >= kMaxMounts) return Error(ENOMEM);
+    for (usize i = 0; i < g_mount_count; i++)
+        if (g_mounts[i].filesystem == &filesystem) return Error(EBUSY);  // one place per file system
     RefPtr<Inode> mounted = filesystem.root();
     mounted->m_parent = directory->m_parent ? directory->m_parent : directory.get();
     directory->m_mounted = mounted;
     Mount& m = g_mounts[g_mount_count++];
-    memcpy(m.path, path.data(), path.size());
-    m.path[path.size()] = '\0';
+    memcpy(m.path, path, length);
+    m.path[length] = '\0';
     m.filesystem = &filesystem;
+    m.covered = directory;
     return {};
+}
+
+Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
+    MutexLocker lock(g_mounts_lock);
+    for (usize i = 1; i < g_mount_count; i++) {
+        Mount& m = g_mounts[i];
+        if (m.filesystem->root().get() != &mounted_root) continue;
+        // Another file system mounted inside it (or on top of it) goes first.
+        for (usize j = i + 1; j < g_mount_count; j++)
+            if (&g_mounts[j].covered->filesystem() == m.filesystem || g_mounts[j].covered.get() == &mounted_root)
+                return Error(EBUSY);
+        if (busy && busy(*m.filesystem)) return Error(EBUSY);
+        Filesystem* filesystem = m.filesystem;
+        m.covered->m_mounted = nullptr;
+        for (usize j = i; j + 1 < g_mount_count; j++) {
+            memcpy(g_mounts[j].path, g_mounts[j + 1].path, sizeof g_mounts[j].path);
+            g_mounts[j].filesystem = g_mounts[j + 1].filesystem;
+            g_mounts[j].covered = g_mounts[j + 1].covered;
+        }
+        g_mount_count--;
+        g_mounts[g_mount_count].covered = nullptr;
+        return filesystem;
+    }
+    return Error(EINVAL);  // not a mount point ("/" cannot go)
 }
 
 usize mounts(MountInfo* out, usize capacity) {

@@ -12,8 +12,14 @@ namespace fs {
 // Sets up "/" (the root file system).
 Result<void> init_root(RefPtr<Inode> root);
 RefPtr<Inode> root();
-// Mounts a file system on an existing directory.
+// Mounts a file system on an existing directory (one place per file system: EBUSY).
 Result<void> mount(std::string_view path, Filesystem& filesystem);
+Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem);
+// Takes off the file system whose root is `mounted_root` (what a path to its mount point
+// leads to) and returns it: EINVAL when that is no mount (or is "/"), EBUSY when another
+// mount sits inside or on it, or `busy` says something still uses it. Files open in it
+// keep working; new paths no longer lead there.
+Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem));
 
 struct MountInfo {
     const char* path;

@@ -591,16 +591,22 @@ kstd::Atomic<u64> g_next_device{kFirstDevice};
 }  // namespace
 
 Result<void> mount(std::string_view tag, std::string_view path, bool read_only) {
+    return mount_on(tag, TRY(resolve(*fs::root(), path)), read_only);
+}
+
+Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, bool read_only) {
     virtio::NinepDevice* device = virtio::find_ninep_device(tag);
-    if (!device) return Error(ENODEV);
+    // Linux's answer for a 9p source no transport has.
+    if (!device) return Error(ENOENT);
     auto* filesystem = new (std::nothrow) NinepFilesystem(*device, g_next_device.fetch_add(1), read_only);
     if (!filesystem) return Error(ENOMEM);
     if (auto started = filesystem->start(); started.is_error()) {
         delete filesystem;
         return started;
     }
-    // Mounted file systems stay for the life of the machine, as every other mount does.
-    return fs::mount(path, *filesystem);
+    // A file system once mounted stays allocated for the life of the machine: after an
+    // unmount, files opened in it may still be in use.
+    return fs::mount_on(directory, *filesystem);
 }
 
 }  // namespace fs::ninep
