@@ -1,5 +1,6 @@
 #include "fs/ninep/client.h"
 
+#include "arch/x86_64/cpu.h"
 #include "lib/log.h"
 
 namespace fs::ninep {
@@ -65,7 +66,27 @@ Result<::ninep::Qid> Client::start() {
 }
 
 void Client::clunk(u32 fid) {
+    if (!cpu::interrupts_enabled()) {
+        IrqSpinLockGuard guard(m_deferred_lock);
+        if (m_deferred_count < kDeferredFids)
+            m_deferred[m_deferred_count++] = fid;
+        else
+            klog::warn("9p: fid {} left open on the server (too many waiting to be clunked)", fid);
+        return;
+    }
     (void)call(::ninep::Type::Tclunk, ::ninep::Type::Rclunk, [&](::ninep::Writer& w) { w.put32(fid); });
+}
+
+void Client::clunk_deferred() {
+    for (;;) {
+        u32 fid;
+        {
+            IrqSpinLockGuard guard(m_deferred_lock);
+            if (!m_deferred_count) return;
+            fid = m_deferred[--m_deferred_count];
+        }
+        clunk(fid);
+    }
 }
 
 }  // namespace fs::ninep

@@ -11,6 +11,7 @@
 #include "lib/atomic.h"
 #include "lib/own_ptr.h"
 #include "ninep/protocol.h"
+#include "sync/spinlock.h"
 
 namespace fs::ninep {
 
@@ -52,6 +53,7 @@ public:
     template <typename Build>
     Result<Reply> call(::ninep::Type type, ::ninep::Type expected, usize request_room, usize reply_room,
                        Build&& build) {
+        if (m_deferred_count) clunk_deferred();
         u8* request = new (std::nothrow) u8[request_room];
         if (!request) return Error(ENOMEM);
         u16 tag = next_tag();
@@ -66,10 +68,17 @@ public:
         return call(type, expected, kSmallMessage, kSmallMessage, static_cast<Build&&>(build));
     }
 
-    // Tclunk, ignoring the answer (the fid is gone either way).
+    // Tclunk, ignoring the answer (the fid is gone either way). From a place that cannot
+    // wait (interrupts off: a spinlock held while an inode's last reference went), the fid
+    // is kept and clunked before the next call.
     void clunk(u32 fid);
 
 private:
+    void clunk_deferred();
+    static constexpr usize kDeferredFids = 64;
+    IrqSpinLock m_deferred_lock{"9p deferred clunks"};
+    u32 m_deferred[kDeferredFids];  // guarded by m_deferred_lock
+    usize m_deferred_count = 0;
     u16 next_tag();
     Result<Reply> round_trip(::ninep::Writer& writer, ::ninep::Type expected, u16 tag, usize reply_room);
 
