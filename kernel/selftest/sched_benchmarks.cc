@@ -10,6 +10,7 @@
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "selftest/selftest.h"
+#include "sync/wait_queue.h"
 
 namespace selftest {
 
@@ -106,11 +107,70 @@ bool sleep_lateness() {
     return true;
 }
 
+// Wake-up latency: from a wake() to the woken thread running, for a thread blocked on
+// this CPU (the waker then blocks too) and, with two CPUs or more, on an idle CPU halted
+// in HLT (the reschedule IPI wakes it; no timer interrupt is waited for).
+struct WakeProbe {
+    WaitQueue queue{"bench wake"};
+    bool go = false;         // guarded by queue's lock
+    kstd::Atomic<u64> woken_at{0};
+    kstd::Atomic<bool> waiting{false};
+    kstd::Atomic<bool> quit{false};
+};
+
+void wake_probe_waiter(void* context) {
+    auto& probe = *static_cast<WakeProbe*>(context);
+    while (!probe.quit.load()) {
+        probe.waiting.store(true);
+        (void)probe.queue.wait_until([&] { return probe.go; });
+        probe.woken_at.store(cpu::rdtsc());
+        probe.queue.locked([&] { probe.go = false; });
+    }
+}
+
+// Mean and worst ticks from wake() to the waiter running, the waiter on `cpu`.
+void measure_wake(const char* name, u32 cpu) {
+    constexpr int kRounds = 200;
+    WakeProbe probe;
+    auto waiter = Thread::spawn("wake probe", wake_probe_waiter, &probe, {.affinity = 1ull << cpu});
+    if (waiter.is_error()) return;
+    u64 total = 0, worst = 0;
+    for (int i = 0; i < kRounds; i++) {
+        // Until the waiter is blocked again (and its CPU idle, when it is another one).
+        while (!probe.waiting.load()) sched::sleep_ns(100'000);
+        sched::sleep_ns(200'000);
+        probe.waiting.store(false);
+        probe.woken_at.store(0);
+        u64 start = cpu::rdtsc();
+        probe.queue.locked([&] { probe.go = true; });
+        probe.queue.wake_one();
+        while (!probe.woken_at.load()) sched::yield();
+        u64 latency = probe.woken_at.load() - start;
+        total += latency;
+        if (latency > worst) worst = latency;
+    }
+    probe.quit.store(true);
+    while (!probe.waiting.load()) sched::sleep_ns(100'000);
+    probe.queue.locked([&] { probe.go = true; });
+    probe.queue.wake_one();
+    Thread::join(waiter.value());
+    klog::print("bench {}: {} ticks mean, {} worst ({} ns mean)\n", name, total / kRounds, worst,
+                ktime::tsc_to_ns(total / kRounds));
+}
+
+bool wake_latency() {
+    u32 here = this_cpu()->id;
+    measure_wake("wake_same_cpu", here);
+    if (sched::cpu_count() >= 2) measure_wake("wake_idle_cpu", here == 0 ? 1 : 0);
+    return true;
+}
+
 const Test kBenchmarks[] = {
     {"bench-switch", context_switch, false, true},
     {"bench-switch-fpu", fpu_context_switch, false, true},
     {"bench-create", create_join, false, true},
     {"bench-sleep", sleep_lateness, false, true},
+    {"bench-wake", wake_latency, false, true},
 };
 
 }  // namespace
