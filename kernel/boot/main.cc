@@ -208,6 +208,14 @@ namespace {
     watchdog::configure(g_cmdline);
     watchdog::start_this_cpu();
     smp::start_cpus(g_boot_info, no_sipi);
+    // A CPU counts as online before its run queue is published (run_secondary_cpu): wait
+    // for every one to schedule, so what comes next (the self-tests, the program) sees
+    // them all in sched::cpu_count().
+    u64 give_up = cpu::rdtsc() + ktime::ns_to_tsc(1'000'000'000);
+    cpu::SpinWait spin;
+    while (sched::cpu_count() < smp::online_count() && static_cast<i64>(cpu::rdtsc() - give_up) < 0) spin.once();
+    if (sched::cpu_count() < smp::online_count())
+        klog::warn("smp: {} CPUs online but only {} scheduling after a second", smp::online_count(), sched::cpu_count());
     devices::init(g_cmdline);
 
     if (g_boot_info.module_count > 0) {
