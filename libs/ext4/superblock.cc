@@ -41,6 +41,13 @@ u32 superblock_checksum(std::span<const u8> bytes) {
     return crypto::crc32c_update(~0u, bytes.first(kChecksum));
 }
 
+void set_superblock_free_counts(const Superblock& sb, std::span<u8> bytes, u64 free_blocks, u32 free_inodes) {
+    put32(bytes, kFreeBlocksLo, u32(free_blocks));
+    if (sb.is_64bit()) put32(bytes, kFreeBlocksHi, u32(free_blocks >> 32));
+    put32(bytes, kFreeInodes, free_inodes);
+    if (sb.metadata_csum()) put32(bytes, kChecksum, superblock_checksum(bytes));
+}
+
 u32 Superblock::blocks_in_group(u32 group) const {
     if (group + 1 < group_count) return blocks_per_group;
     return u32(blocks_count - group_first_block(group));

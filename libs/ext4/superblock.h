@@ -151,4 +151,8 @@ Result<Superblock> parse_superblock(std::span<const u8> bytes, Diagnosis* diagno
 // s_checksum over the first 1020 bytes: what a writer stores after changing a field.
 u32 superblock_checksum(std::span<const u8> bytes);
 
+// Stores new free block and inode counts into the superblock's bytes (the 64bit high
+// half too) and, under metadata_csum, its checksum again.
+void set_superblock_free_counts(const Superblock& sb, std::span<u8> bytes, u64 free_blocks, u32 free_inodes);
+
 }  // namespace ext4
