@@ -2,8 +2,9 @@
 // ext4/super.rst). parse_superblock() checks every field the rest of libs/ext4 relies on
 // before anything else is read, so a hostile image is refused here rather than later.
 //
-// Features. Incompatible features this library reads: filetype, extents, 64bit, flex_bg,
-// meta_bg, csum_seed, largedir (htree depth 3). Refused with EINVAL (see Diagnosis):
+// Features. Incompatible features this library reads: filetype, extents (and the ext2/3
+// block maps of files without them), 64bit, flex_bg, meta_bg, csum_seed, largedir (htree
+// depth 3). Refused with EINVAL (see Diagnosis):
 // compression, journal_dev, mmp, ea_inode, dirdata, inline_data, encrypt, casefold and
 // any bit it does not know; "recover" (a journal to replay) is accepted only for a
 // read-only mount (needs_recovery). Read-only-compatible features it understands:

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "ext4/bytes.h"
 #include "ext4/extent.h"
 
 namespace ext4 {
@@ -60,10 +61,42 @@ Result<Inode> Volume::read_inode(u32 number, std::span<u8> scratch) {
     return inode;
 }
 
+// ext2/ext3 block maps: twelve direct pointers in i_block, then one single, one double and
+// one triple indirect block of 32-bit pointers.
+Result<BlockMapping> Volume::map_indirect(const Inode& inode, u64 logical, std::span<u8> buffer) {
+    constexpr u64 kDirect = 12;
+    std::span<const u8> pointers(inode.block, kInodeBlockBytes);
+    if (logical < kDirect) {
+        u32 block = le32(pointers, usize(4 * logical));
+        if (block != 0 && (block < m_sb.first_data_block || block >= m_sb.blocks_count))
+            return refuse("block pointer outside the volume");
+        return BlockMapping{block, 1, false};
+    }
+    u64 per_block = m_sb.block_size / 4;
+    u64 rest = logical - kDirect, span = per_block;
+    int levels = 1;
+    while (rest >= span) {
+        rest -= span;
+        if (++levels > 3) return BlockMapping{0, 1, false};  // past the largest block-mapped file
+        span *= per_block;
+    }
+    u32 block = le32(pointers, usize(4 * (kDirect - 1 + levels)));
+    for (int level = levels; level > 0; level--) {
+        if (block == 0) return BlockMapping{0, span - rest, false};  // a whole missing subtree
+        TRY(read_block(block, buffer));
+        span /= per_block;
+        block = le32(buffer, usize(4 * (rest / span)));
+        rest %= span;
+        if (block != 0 && (block < m_sb.first_data_block || block >= m_sb.blocks_count))
+            return refuse("block pointer outside the volume");
+    }
+    return BlockMapping{block, 1, false};
+}
+
 Result<BlockMapping> Volume::map_block(const Inode& inode, u64 logical, std::span<u8> scratch) {
-    if (!inode.uses_extents()) return refuse("block-mapped (non-extent) files are not supported");
     if (logical >= kLogicalLimit) return BlockMapping{0, 1, false};
     auto buffer = TRY(block_buffer(scratch, 1));
+    if (!inode.uses_extents()) return map_indirect(inode, logical, buffer);
     std::span<const u8> node(inode.block, kInodeBlockBytes);
     u64 end = kLogicalLimit;  // the current node covers logical blocks below this
     int expected_depth = -1;

@@ -69,6 +69,7 @@ public:
     Result<GroupDesc> group(u32 group, std::span<u8> scratch);
     Result<Inode> read_inode(u32 number, std::span<u8> scratch);
 
+    // Through the extent tree, or the block map of a file without extents.
     Result<BlockMapping> map_block(const Inode& inode, u64 logical, std::span<u8> scratch);
     // Copies file bytes from `offset` into `out`; fewer at the end of the file.
     Result<usize> read_file(const Inode& inode, u64 offset, std::span<u8> out, std::span<u8> scratch);
@@ -97,6 +98,7 @@ private:
     Error refuse_with(const Diagnosis& diagnosis);
     Result<void> read_block(u64 block, std::span<u8> out);
     Result<std::span<u8>> block_buffer(std::span<u8> scratch, int index);
+    Result<BlockMapping> map_indirect(const Inode& inode, u64 logical, std::span<u8> buffer);
     Result<u64> directory_blocks(const Inode& dir);
     Result<u64> directory_block(const Inode& dir, u64 logical, std::span<u8> out, std::span<u8> scratch);
     Result<std::optional<u32>> find_in_leaf(std::span<const u8> block, std::string_view name, u32 inode_seed);
