@@ -2,8 +2,9 @@
 // hold). Volume::open(), then a bounded walk of the whole tree from the root: every
 // directory listed and each of its names looked up again (htree where indexed), every
 // inode read, file data read at its start and end, symlink targets, every group's
-// descriptor and bitmaps. The seeds are tiny mke2fs images, one with metadata_csum and one
-// without (so that mutations get past the checksums into the structures).
+// descriptor and bitmaps. The seeds are tiny mke2fs images: with metadata_csum, without
+// it (so that mutations get past the checksums into the structures), and without extents
+// (block maps).
 //
 // Beyond not crashing or looping: every error is EINVAL with a reason or EIO (a read past
 // the input); a name the listing gave is found again by lookup(); reads never return more
