@@ -138,6 +138,7 @@ TEST_P(Ext4Image, SuperblockAgreesWithDumpe2fs) {
     EXPECT_EQ(std::to_string(sb.inode_size), field(header, "Inode size:"));
     EXPECT_EQ(std::to_string(sb.inodes_per_group), field(header, "Inodes per group:"));
     EXPECT_TRUE(sb.writable());
+    EXPECT_EQ(sb.has_ro_compat(ext4::ro_compat::kGdtCsum), std::string(GetParam()).find("uninit_bg") != std::string::npos);
 }
 
 // Every path of the source tree: type, mode, owner, size, mtime, links and contents.
@@ -276,7 +277,8 @@ INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Image,
                          ::testing::Values("-b 4096", "-b 1024", "-b 2048 -O ^metadata_csum", "-O ^64bit",
                                            "-O ^metadata_csum,^64bit,^flex_bg", "-O meta_bg,^resize_inode",
                                            "-I 128 -O ^metadata_csum", "-b 65536",
-                                           "-b 1024 -O ^extents,^64bit,^flex_bg,^metadata_csum"),
+                                           "-b 1024 -O ^extents,^64bit,^flex_bg,^metadata_csum",
+                                           "-O ^metadata_csum,uninit_bg"),
                          [](const auto& info) { return "options" + std::to_string(info.index); });
 
 }  // namespace
