@@ -250,6 +250,25 @@ TEST_F(Ext4Corrupt, GroupDescriptorPointingOutsideIsRefused) {
     EXPECT_STREQ(volume->diagnosis().reason, "group metadata outside the volume");
 }
 
+TEST_F(Ext4Corrupt, GroupFreeCountAboveItsSizeIsRefused) {
+    auto where = ext4::group_desc_location(sb, 0);
+    auto desc = block(where.block).subspan(where.offset, sb.desc_size);
+    ext4::put16(desc, 0xE, u16(sb.inodes_per_group + 1));  // free inodes
+    ext4::put16(desc, 0x1E, ext4::group_desc_checksum(sb, desc, 0));
+    EXPECT_EQ(volume->group(0, scratch).error(), EINVAL);
+    EXPECT_STREQ(volume->diagnosis().reason, "group counts out of range");
+}
+
+TEST_F(Ext4Corrupt, DirectoryWithAHoleIsRefused) {
+    u32 number = inode("dir").number;
+    auto root = i_block(number);
+    ext4::put32(root, 12, 1);  // the directory's only extent now starts at logical block 1
+    fix_inode_checksum(number);
+    ext4::Inode dir = volume->read_inode(number, scratch).value();
+    EXPECT_EQ(volume->lookup(dir, "sub", scratch).error(), EINVAL);
+    EXPECT_STREQ(volume->diagnosis().reason, "hole in a directory");
+}
+
 TEST_F(Ext4Corrupt, TruncatedImageFailsWithEIO) {
     ext4::Inode file = inode("hello.txt");
     reader->bytes.resize(reader->bytes.size() / 4);
