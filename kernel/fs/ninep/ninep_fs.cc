@@ -4,6 +4,7 @@
 
 #include "base/intrusive_list.h"
 #include "fs/inode.h"
+#include "fs/inode_table.h"
 #include "fs/ninep/client.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
@@ -19,7 +20,6 @@ using ::ninep::Writer;
 
 constexpr u64 kV9fsMagic = 0x01021997;  // statfs f_type of Linux's 9p
 constexpr u32 kAtRemoveDir = 0x200;
-constexpr usize kCacheBuckets = 256;
 constexpr u32 kDirectoryChunk = 8192;  // readdir replies are asked for in pieces of this size
 constexpr u64 kFirstDevice = 0x40;     // st_dev of the first 9p mount (tmpfs 0x21, 0x22; memfd 0x30)
 
@@ -35,45 +35,11 @@ InodeType type_of(u32 mode) {
     }
 }
 
-class NinepInode;
-
-class NinepFilesystem final : public Filesystem {
-public:
-    NinepFilesystem(virtio::NinepDevice& device, u64 number, bool read_only)
-        : Filesystem(number), m_client(device), m_read_only(read_only) {}
-    const char* name() const override { return "9p"; }
-    u64 magic() const override { return kV9fsMagic; }
-    RefPtr<Inode> root() override { return m_root; }
-    u64 blocks_total() override { return statfs().blocks; }
-    u64 blocks_free() override { return statfs().blocks_free; }
-
-    Result<void> start();
-    Client& client() { return m_client; }
-    Result<void> writable() const {
-        if (m_read_only) return Error(EROFS);
-        return {};
-    }
-    // The inode of a walked fid, which it takes over: the one already known for the same
-    // file (qid path) when there is one, the fid then clunked; else a new one.
-    Result<RefPtr<Inode>> inode_for(u32 fid, RefPtr<Inode> parent);
-    void forget(NinepInode& inode);
-
-private:
-    ::ninep::FilesystemStats statfs();
-
-    Client m_client;
-    bool m_read_only;
-    RefPtr<Inode> m_root;
-    // Every live inode by the server's qid path, so two lookups of one file (or two names
-    // of it) give one inode: locks, mappings and link counts follow the file.
-    IrqSpinLock m_cache_lock{"9p inode cache"};
-    struct Bucket;
-    Bucket* m_buckets = nullptr;
-};
+class NinepFilesystem;
 
 class NinepInode final : public Inode {
 public:
-    NinepInode(NinepFilesystem& filesystem, InodeType type, u64 ino, u32 fid, RefPtr<Inode> parent)
+    NinepInode(Filesystem& filesystem, InodeType type, u64 ino, u32 fid, RefPtr<Inode> parent)
         : Inode(filesystem, type, ino), m_fid(fid), m_parent_ref(static_cast<RefPtr<Inode>&&>(parent)) {
         m_parent = m_parent_ref.get();
     }
@@ -105,8 +71,8 @@ public:
     u32 fid() const { return m_fid; }
 
 private:
-    NinepFilesystem& fs() { return static_cast<NinepFilesystem&>(filesystem()); }
-    Client& client() { return fs().client(); }
+    NinepFilesystem& fs();
+    Client& client();
     // A new fid for this file, walked from m_fid (never opened: opens change a fid).
     Result<u32> clone_fid();
     // A fid opened for reading (directories: for readdir) or writing, opened on first use.
@@ -129,9 +95,39 @@ private:
     u32 m_read_fid = ::ninep::kNoFid, m_write_fid = ::ninep::kNoFid;  // guarded by m_open_lock
 };
 
-struct NinepFilesystem::Bucket {
-    IntrusiveList<NinepInode, &NinepInode::m_cache_node> inodes;
+class NinepFilesystem final : public Filesystem {
+public:
+    NinepFilesystem(virtio::NinepDevice& device, u64 number, bool read_only)
+        : Filesystem(number), m_client(device), m_read_only(read_only) {}
+    const char* name() const override { return "9p"; }
+    u64 magic() const override { return kV9fsMagic; }
+    RefPtr<Inode> root() override { return m_root; }
+    u64 blocks_total() override { return statfs().blocks; }
+    u64 blocks_free() override { return statfs().blocks_free; }
+
+    Result<void> start();
+    Client& client() { return m_client; }
+    Result<void> writable() const {
+        if (m_read_only) return Error(EROFS);
+        return {};
+    }
+    // The inode of a walked fid, which it takes over: the one already known for the same
+    // file (qid path) when there is one, the fid then clunked; else a new one.
+    Result<RefPtr<Inode>> inode_for(u32 fid, RefPtr<Inode> parent);
+    void forget(NinepInode& inode);
+
+private:
+    ::ninep::FilesystemStats statfs();
+
+    Client m_client;
+    bool m_read_only;
+    RefPtr<Inode> m_root;
+    // Every live inode, by the server's qid path (fs/inode_table.h).
+    InodeTable<NinepInode, &NinepInode::m_cache_node> m_inodes;
 };
+
+NinepFilesystem& NinepInode::fs() { return static_cast<NinepFilesystem&>(filesystem()); }
+Client& NinepInode::client() { return fs().client(); }
 
 NinepInode::~NinepInode() {
     fs().forget(*this);
@@ -144,16 +140,12 @@ NinepInode::~NinepInode() {
 // ---- the file system ----
 
 Result<void> NinepFilesystem::start() {
-    m_buckets = new (std::nothrow) Bucket[kCacheBuckets];
-    if (!m_buckets) return Error(ENOMEM);
+    TRY(m_inodes.init());
     ::ninep::Qid root = TRY(m_client.start());
     auto* inode = new (std::nothrow) NinepInode(*this, InodeType::Directory, root.path, Client::kRootFid, nullptr);
     if (!inode) return Error(ENOMEM);
     m_root = RefPtr<Inode>::adopt(inode);
-    {
-        IrqSpinLockGuard guard(m_cache_lock);
-        m_buckets[root.path % kCacheBuckets].inodes.push_back(*inode);
-    }
+    m_inodes.insert(*inode);
     TRY(inode->refresh());
     return {};
 }
@@ -172,17 +164,7 @@ Result<RefPtr<Inode>> NinepFilesystem::inode_for(u32 fid, RefPtr<Inode> parent) 
         return Error(EIO);
     }
     u64 path = attributes.value().qid.path;
-    Bucket& bucket = m_buckets[path % kCacheBuckets];
-    RefPtr<Inode> found;
-    {
-        IrqSpinLockGuard guard(m_cache_lock);
-        NinepInode* known = nullptr;
-        bucket.inodes.for_each([&](NinepInode& inode) {
-            if (!known && inode.ino() == path && inode.try_ref()) known = &inode;
-        });
-        if (known) found = RefPtr<Inode>::adopt(known);
-    }
-    if (found) {
+    if (RefPtr<Inode> found = m_inodes.find(path)) {
         m_client.clunk(fid);
         (void)static_cast<NinepInode&>(*found).refresh();
         return found;
@@ -193,19 +175,13 @@ Result<RefPtr<Inode>> NinepFilesystem::inode_for(u32 fid, RefPtr<Inode> parent) 
         m_client.clunk(fid);
         return Error(ENOMEM);
     }
-    {
-        IrqSpinLockGuard guard(m_cache_lock);
-        bucket.inodes.push_back(*inode);
-    }
+    m_inodes.insert(*inode);
     RefPtr<Inode> made = RefPtr<Inode>::adopt(inode);
     TRY(inode->refresh());
     return made;
 }
 
-void NinepFilesystem::forget(NinepInode& inode) {
-    IrqSpinLockGuard guard(m_cache_lock);
-    m_buckets[inode.ino() % kCacheBuckets].inodes.remove(inode);
-}
+void NinepFilesystem::forget(NinepInode& inode) { m_inodes.remove(inode); }
 
 ::ninep::FilesystemStats NinepFilesystem::statfs() {
     ::ninep::FilesystemStats none{};
