@@ -49,9 +49,9 @@ while :; do
         >"$log" 2>&1
     status=$?
     now=$(date +%s)
-    echo "  exit status $status after $((now - round_start)) s; trinity says: $(grep -E '^\[main\] Ran ' "$log" | tail -1)"
+    echo "  exit status $status after $((now - round_start)) s; trinity says: $(grep -a -E '^\[main\] Ran ' "$log" | tail -1)"
     if [ "$status" -eq 124 ] || [ "$status" -eq 125 ] ||
-            grep -q -E 'kernel panicked|kernel hang|PANIC' "$log"; then
+            grep -a -q -E 'kernel panicked|kernel hang|PANIC' "$log"; then
         tail -n 80 "$log"
         echo "FAIL: the kernel did not survive trinity (seed $seed, $children children, $operations calls); replay with:"
         echo "  $osprey run --kernel $kernel --timeout $round_limit --memory 512 --cpus 2 -- /usr/bin/trinity --dangerous --arch 64 -l off --disable-fds=sockets -q -s $seed -C $children -N $operations"
