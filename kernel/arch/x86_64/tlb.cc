@@ -8,7 +8,6 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "lib/atomic.h"
-#include "sched/clock.h"
 
 namespace tlb {
 
@@ -25,16 +24,7 @@ struct Request {
 };
 Request g_request;
 kstd::Atomic<bool> g_busy{false};
-kstd::Atomic<u64> g_sent{0}, g_answered{0}, g_resent{0};
-
-// How long a shootdown may go unanswered before its IPI is sent again to the CPUs that have
-// not answered. Under QEMU's TCG an IPI now and then stays requested in a vCPU's APIC
-// without being taken, and a second one wakes it (kKickAnswerNs in sched/scheduler.cc does
-// the same for the reschedule IPI). A trinity run (docs/fuzzing.md) once hung with one CPU
-// in user mode for 30 s, the shootdown vector requested in its APIC, and the other CPU
-// waiting here with interrupts off; whether a lost IPI was the whole cause is not known
-// (the hang did not come back on a replay), so this is the defence, not a proven fix.
-constexpr u64 kShootdownAnswerNs = 5'000'000;
+kstd::Atomic<u64> g_sent{0}, g_answered{0};
 
 u64 online_mask() {
     u32 count = smp::online_count();
@@ -84,21 +74,9 @@ void send(const Request& request, u64 cpus) {
     g_request = request;
     __atomic_store_n(&g_waiting, cpus, __ATOMIC_RELEASE);
     g_sent.fetch_add(1, kstd::relaxed);
-    auto send_to = [](u64 targets) {
-        for (u32 i = 0; i < 64; i++)
-            if (targets & (1ull << i)) (void)apic::send_ipi(smp::cpu(i)->apic_id, kShootdownVector);
-    };
-    send_to(cpus);
-    u64 patience = ktime::ns_to_tsc(kShootdownAnswerNs);
-    u64 resend_at = cpu::rdtsc() + patience;
-    while (u64 waiting = __atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE)) {
-        if (static_cast<i64>(cpu::rdtsc() - resend_at) >= 0) {
-            g_resent.fetch_add(1, kstd::relaxed);
-            send_to(waiting);
-            resend_at = cpu::rdtsc() + patience;
-        }
-        spin.once();
-    }
+    for (u32 i = 0; i < 64; i++)
+        if (cpus & (1ull << i)) (void)apic::send_ipi(smp::cpu(i)->apic_id, kShootdownVector);
+    while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE)) spin.once();
     g_answered.fetch_add(1, kstd::relaxed);
     g_busy.store(false, kstd::release);
     if (restore) cpu::enable_interrupts();
@@ -133,6 +111,6 @@ void flush_others(const paging::PageTable* table, u64 start, u64 end, u64 cpus) 
 
 void drop_others(const paging::PageTable* table, u64 cpus) { send({table, 0, 0, true}, cpus); }
 
-Stats stats() { return {g_sent.load(kstd::relaxed), g_answered.load(kstd::relaxed), g_resent.load(kstd::relaxed)}; }
+Stats stats() { return {g_sent.load(kstd::relaxed), g_answered.load(kstd::relaxed)}; }
 
 }  // namespace tlb

@@ -44,7 +44,6 @@ inline void poll() {
 struct Stats {
     u64 sent;      // requests this kernel made
     u64 answered;  // requests all CPUs answered
-    u64 resent;    // times a request's IPI was sent again to CPUs slow to answer
 };
 Stats stats();
 
