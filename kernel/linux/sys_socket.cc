@@ -476,6 +476,12 @@ Result<void> sys_shutdown(int fd, int how) {
 Result<void> sys_setsockopt(int fd, int level, int name, UserPtr<const u8> user_value, i32 length) {
     auto s = TRY(socket_for(fd));
     if (length < 0) return Error(EINVAL);
+    // Checked before the value is read, in Linux's order: another level on a family without
+    // options of its own, then a SOL_SOCKET value shorter than an int (SO_BINDTODEVICE
+    // takes a name of any length).
+    if (level != net::SOL_SOCKET && !s.socket->has_family_options()) return Error(EOPNOTSUPP);
+    if (level == net::SOL_SOCKET && name != net::SO_BINDTODEVICE && static_cast<usize>(length) < sizeof(int))
+        return Error(EINVAL);
     u8 value[net::Socket::kMaxOption];
     usize n = static_cast<usize>(length) < sizeof value ? static_cast<usize>(length) : sizeof value;
     if (n) TRY(user_value.read_array(value, n));
@@ -486,6 +492,7 @@ Result<void> sys_getsockopt(int fd, int level, int name, UserPtr<u8> user_value,
     auto s = TRY(socket_for(fd));
     i32 room = TRY(user_length.read());
     if (room < 0) return Error(EINVAL);
+    if (level != net::SOL_SOCKET && !s.socket->has_family_options()) return Error(EOPNOTSUPP);
     u8 value[net::Socket::kMaxOption];
     usize got = TRY(s.socket->get_option(level, name, value, sizeof value));
     // As Linux: the value is cut to the caller's length, and the length says what was written.

@@ -61,6 +61,16 @@ int buffer_size(int requested, int minimum) {
     return v < minimum ? minimum : static_cast<int>(v);
 }
 
+bool is_inert_flag(int name) {
+    switch (name) {
+        case SO_DEBUG: case SO_DONTROUTE: case SO_NO_CHECK: case SO_RXQ_OVFL: case SO_WIFI_STATUS:
+        case SO_NOFCS: case SO_LOCK_FILTER: case SO_SELECT_ERR_QUEUE:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 Socket::Socket(int family, int type, int protocol, u32 status_flags)
@@ -112,7 +122,14 @@ Result<void> Socket::set_option(int level, int name, const u8* value, usize leng
         case SO_PRIORITY: m_options.priority = v; break;  // any value: the application is root
         case SO_MARK: m_options.mark = static_cast<u32>(v); break;
         case SO_SNDLOWAT: return Error(ENOPROTOOPT);  // Linux: not changeable
-        default: return set_family_option(level, name, value, length);
+        case SO_BSDCOMPAT: return {};                 // Linux accepts it and ignores it
+        default:
+            if (!is_inert_flag(name)) return set_family_option(level, name, value, length);
+            // A locked filter stays locked (Linux: EPERM), even with no filter to lock.
+            if (name == SO_LOCK_FILTER && !v && (m_options.inert_flags >> SO_LOCK_FILTER & 1)) return Error(EPERM);
+            if (v) m_options.inert_flags |= 1ull << name;
+            else m_options.inert_flags &= ~(1ull << name);
+            return {};
     }
     common_option_changed(name);
     return {};
@@ -143,7 +160,9 @@ Result<usize> Socket::get_option(int level, int name, u8* out, usize capacity) {
         case SO_LINGER: return put(out, capacity, Linger{m_options.linger ? 1 : 0, m_options.linger_seconds});
         case SO_COOKIE: return put(out, capacity, m_inode_number);
         case SO_INCOMING_CPU: return put(out, capacity, 0);
-        default: return get_family_option(level, name, out, capacity);
+        default:
+            if (!is_inert_flag(name)) return get_family_option(level, name, out, capacity);
+            return put(out, capacity, static_cast<int>((m_options.inert_flags >> name) & 1));
     }
 }
 

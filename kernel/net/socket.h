@@ -32,7 +32,8 @@ constexpr int SO_DEBUG = 1, SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_DONT
               SO_PEERCRED = 17, SO_RCVLOWAT = 18, SO_SNDLOWAT = 19, SO_RCVTIMEO = 20, SO_SNDTIMEO = 21,
               SO_BINDTODEVICE = 25, SO_TIMESTAMP = 29, SO_ACCEPTCONN = 30, SO_PEERSEC = 31, SO_SNDBUFFORCE = 32,
               SO_RCVBUFFORCE = 33, SO_PASSSEC = 34, SO_MARK = 36, SO_PROTOCOL = 38, SO_DOMAIN = 39,
-              SO_RXQ_OVFL = 40, SO_PEEK_OFF = 42, SO_BUSY_POLL = 46, SO_INCOMING_CPU = 49, SO_COOKIE = 57,
+              SO_RXQ_OVFL = 40, SO_WIFI_STATUS = 41, SO_PEEK_OFF = 42, SO_NOFCS = 43, SO_LOCK_FILTER = 44,
+              SO_SELECT_ERR_QUEUE = 45, SO_BUSY_POLL = 46, SO_INCOMING_CPU = 49, SO_COOKIE = 57,
               SO_PEERGROUPS = 59, SO_ZEROCOPY = 60;
 constexpr int SCM_RIGHTS = 1, SCM_CREDENTIALS = 2;
 
@@ -141,12 +142,24 @@ public:
         u64 receive_timeout_ns = 0, send_timeout_ns = 0;    // 0: none
         int priority = 0;
         u32 mark = 0;
+        // Flags Linux keeps on every socket that change nothing here (no routing table to
+        // bypass, no checksums or frame check sequence to skip, no packet filter, no
+        // wireless or queue statistics, no error queue): SO_DEBUG, SO_DONTROUTE,
+        // SO_NO_CHECK, SO_RXQ_OVFL, SO_WIFI_STATUS, SO_NOFCS, SO_LOCK_FILTER,
+        // SO_SELECT_ERR_QUEUE; bit N is option N. Kept so that getsockopt reads back what
+        // was set, as on Linux.
+        u64 inert_flags = 0;
     };
     const CommonOptions& options() const { return m_options; }
 
     // The deadline (TSC; 0: none) that a blocking receive or send started now must keep.
     u64 receive_deadline() const;
     u64 send_deadline() const;
+    // Whether the family has options of its own (levels other than SOL_SOCKET). Linux's
+    // AF_UNIX has none: setsockopt and getsockopt at any other level fail with EOPNOTSUPP
+    // before looking at the value.
+    virtual bool has_family_options() const { return true; }
+
     // For blocking operations: whether this call may wait.
     bool may_block(u32 msg_flags) const { return !nonblocking() && !(msg_flags & MSG_DONTWAIT); }
 

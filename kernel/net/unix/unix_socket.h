@@ -43,6 +43,7 @@ public:
     u32 poll_events() override { return m_endpoint->poll_events(); }
     // Only streams raise SIGPIPE with EPIPE (Linux's datagram and seqpacket sends do not).
     bool epipe_raises_sigpipe() const override { return type() == SOCK_STREAM; }
+    bool has_family_options() const override { return false; }
 
     // Guarded by the table lock: how many queued records hold this file, and the
     // collector's bookkeeping (in_flight.cc).
