@@ -3,7 +3,7 @@
 // a panic or a hang as osprey's exit status 125) and give back everything the children
 // took: the census of /proc/osprey/objects after the run must match the one before.
 //
-//   sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--verbose]
+//   sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--verbose]
 //
 // Prints its seed first. A failure prints the seed, the child and each thread's last calls,
 // so `sysfuzz --seed N --verbose` replays it (a child's calls follow from the seed and its
@@ -46,6 +46,10 @@ static uint64_t g_seed = 1;
 static double g_seconds = 20, g_slice = 2;
 static int g_threads = 4;
 static int g_verbose;
+// --only NAME,NAME...: the calls to choose from (all of calls.c without it), to narrow a
+// finding down.
+static int g_chosen[256];
+static int g_chosen_count;
 
 static double now(void) {
     struct timespec t;
@@ -70,7 +74,8 @@ static void *work(void *argument) {
     struct worker *w = argument;
     struct thread_log *log = &g_logs[w->index];
     for (;;) {
-        const struct call *c = &g_calls[rng_below(&w->rng, g_call_count)];
+        const struct call *c = g_chosen_count ? &g_calls[g_chosen[rng_below(&w->rng, g_chosen_count)]]
+                                              : &g_calls[rng_below(&w->rng, g_call_count)];
         struct record *r = &log->ring[log->next % kRing];
         r->number = c->number;
         r->finished = 0;
@@ -243,8 +248,20 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--slice") && i + 1 < argc) g_slice = atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--verbose")) g_verbose = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            char *list = argv[++i];
+            for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+                int found = 0;
+                for (int c = 0; c < g_call_count && g_chosen_count < 256; c++)
+                    if (!strcmp(g_calls[c].name, name)) g_chosen[g_chosen_count++] = c, found = 1;
+                if (!found) {
+                    fprintf(stderr, "sysfuzz: no call %s in calls.c\n", name);
+                    return 2;
+                }
+            }
+        }
         else {
-            fprintf(stderr, "usage: sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--verbose]\n");
+            fprintf(stderr, "usage: sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--verbose]\n");
             return 2;
         }
     }
