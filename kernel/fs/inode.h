@@ -35,6 +35,19 @@ constexpr u32 type_bits(InodeType type) {
     return 0;
 }
 
+// The type an st_mode names (a regular file for bits no type has).
+constexpr InodeType type_from_mode(u32 mode) {
+    switch (mode & S_IFMT) {
+        case S_IFDIR: return InodeType::Directory;
+        case S_IFLNK: return InodeType::Symlink;
+        case S_IFCHR: return InodeType::CharDevice;
+        case S_IFBLK: return InodeType::BlockDevice;
+        case S_IFIFO: return InodeType::Fifo;
+        case S_IFSOCK: return InodeType::Socket;
+        default: return InodeType::Regular;
+    }
+}
+
 // d_type values of getdents64.
 constexpr u8 dirent_type(InodeType type) {
     switch (type) {

@@ -19,18 +19,6 @@ constexpr u64 kExt4Magic = 0xef53;
 constexpr usize kCacheBytes = 1 * MiB;
 constexpr u64 kFirstDevice = 0x60;  // st_dev of the first ext4 mount (9p from 0x40)
 
-InodeType type_of(u16 mode) {
-    switch (mode & S_IFMT) {
-        case S_IFDIR: return InodeType::Directory;
-        case S_IFLNK: return InodeType::Symlink;
-        case S_IFCHR: return InodeType::CharDevice;
-        case S_IFBLK: return InodeType::BlockDevice;
-        case S_IFIFO: return InodeType::Fifo;
-        case S_IFSOCK: return InodeType::Socket;
-        default: return InodeType::Regular;
-    }
-}
-
 InodeType type_of_entry(u8 file_type) {
     // ext4's dirent file types: 1 file, 2 dir, 3 char, 4 block, 5 fifo, 6 socket, 7 symlink.
     switch (file_type) {
@@ -71,7 +59,7 @@ class Ext4Filesystem;
 class Ext4Inode final : public Inode {
 public:
     Ext4Inode(Filesystem& filesystem, const ::ext4::Inode& on_disk, RefPtr<Inode> parent)
-        : Inode(filesystem, type_of(on_disk.mode), on_disk.number), m_disk(on_disk),
+        : Inode(filesystem, type_from_mode(on_disk.mode), on_disk.number), m_disk(on_disk),
           m_parent_ref(static_cast<RefPtr<Inode>&&>(parent)) {
         m_parent = m_parent_ref.get();
         m_permissions = on_disk.mode & 07777;

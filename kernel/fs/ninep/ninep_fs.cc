@@ -23,18 +23,6 @@ constexpr u32 kAtRemoveDir = 0x200;
 constexpr u32 kDirectoryChunk = 8192;  // readdir replies are asked for in pieces of this size
 constexpr u64 kFirstDevice = 0x40;     // st_dev of the first 9p mount (tmpfs 0x21, 0x22; memfd 0x30)
 
-InodeType type_of(u32 mode) {
-    switch (mode & S_IFMT) {
-        case S_IFDIR: return InodeType::Directory;
-        case S_IFLNK: return InodeType::Symlink;
-        case S_IFCHR: return InodeType::CharDevice;
-        case S_IFBLK: return InodeType::BlockDevice;
-        case S_IFIFO: return InodeType::Fifo;
-        case S_IFSOCK: return InodeType::Socket;
-        default: return InodeType::Regular;
-    }
-}
-
 class NinepFilesystem;
 
 class NinepInode final : public Inode {
@@ -169,7 +157,7 @@ Result<RefPtr<Inode>> NinepFilesystem::inode_for(u32 fid, RefPtr<Inode> parent) 
         (void)static_cast<NinepInode&>(*found).refresh();
         return found;
     }
-    auto* inode = new (std::nothrow) NinepInode(*this, type_of(attributes.value().mode), path, fid,
+    auto* inode = new (std::nothrow) NinepInode(*this, type_from_mode(attributes.value().mode), path, fid,
                                                 static_cast<RefPtr<Inode>&&>(parent));
     if (!inode) {
         m_client.clunk(fid);
