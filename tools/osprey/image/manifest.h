@@ -11,6 +11,8 @@
 //   network = "user"                   # as --network: user, none, tap:IFNAME
 //   mac     = "52:54:00:12:34:56"      # as --mac
 //   publish = ["8080:80"]              # as -p
+//   volumes = ["data.img:/data", "ref.img:/srv/ref:ro"]   # as --volume (run only)
+//   volume_size = "2G"                 # as --volume-size
 //
 // Unknown keys and wrong types are errors that name the file and line, so a typo never
 // passes silently.
@@ -37,6 +39,10 @@ struct Manifest {
     std::optional<std::string> mac;
     std::vector<std::string> publish;
     std::optional<std::string> ip;  // as for --ip
+    // --volume values, their host images made absolute from the manifest's directory.
+    // For runs: an image does not keep them (a disk is attached per run).
+    std::vector<std::string> volumes;
+    std::optional<std::string> volume_size;  // as for --volume-size
 };
 
 // Parses manifest text. `file_name` names it in messages ("FILE:LINE: ..."); relative paths
