@@ -201,10 +201,10 @@ Result<u64> sys_fallocate(int fd, int mode, i64 offset, i64 length) {
     return 0;
 }
 
-// Data lives in memory only: there is nothing to write back, so these succeed truthfully.
+// Files in memory have nothing to write back and succeed truthfully; a disk flushes.
 Result<void> sys_fsync(int fd) {
-    TRY(fds().get(fd));
-    return {};
+    auto file = TRY(fds().get(fd));
+    return file->sync();
 }
 Result<void> sys_fdatasync(int fd) { return sys_fsync(fd); }
 Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
