@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/ioapic.h"
 #include "drivers/acpi/acpi.h"
+#include "drivers/block/volumes.h"
 #include "drivers/pci/pci.h"
 #include "drivers/virtio/transport_mmio.h"
 #include "drivers/virtio/transport_pci.h"
@@ -13,6 +14,7 @@ void init(const cmdline::CommandLine& cmdline) {
     pci::enumerate();
     virtio::probe_pci_devices();
     virtio::probe_mmio_devices(cmdline);
+    block::assign_volumes(cmdline);
 }
 
 }  // namespace devices

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "fs/devfs_block.h"
 #include "fs/synthetic.h"
 #include "fs/vfs.h"
 #include "lib/random.h"
@@ -229,6 +230,7 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_static_link("stderr", "/proc/self/fd/2"));
     TRY(root.add_static_link("fd", "/proc/self/fd"));
     TRY(root.add_directory("shm", 01777));
+    TRY(add_block_devices(root));
     return fs::mount(path, *filesystem);
 }
 

@@ -94,6 +94,9 @@ public:
     virtual u32 poll_events() { return 0; }
     // fstat(2). The default describes an anonymous inode (eventfd, epoll), as Linux does.
     virtual Result<void> stat(Stat& out);
+    // fsync(2): what was written through the file is on stable storage when this returns.
+    // Memory-backed files have nothing to write back; a disk (/dev/vda) flushes.
+    virtual Result<void> sync() { return {}; }
 
     // The inode-backed file this is, if any (regular files, directories, devices, /proc).
     virtual InodeFile* inode_file() { return nullptr; }

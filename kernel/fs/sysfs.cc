@@ -1,5 +1,6 @@
 #include "fs/sysfs.h"
 
+#include "drivers/block/block_device.h"
 #include "fs/synthetic.h"
 #include "fs/vfs.h"
 #include "sched/scheduler.h"
@@ -22,6 +23,27 @@ void render_cpu_list(text::Sink& out, u64) {
         out.write("0\n");
     else
         text::format_to(out, "0-{}\n", count - 1);
+}
+
+// /sys/block/NAME's attributes, as Linux writes them: size in 512-byte sectors whatever
+// the block size, ro as 0 or 1.
+const block::BlockDevice& disk_of(u64 argument) { return *reinterpret_cast<const block::BlockDevice*>(argument); }
+void render_disk_size(text::Sink& out, u64 disk) { text::format_to(out, "{}\n", disk_of(disk).size() / 512); }
+void render_disk_ro(text::Sink& out, u64 disk) { out.write(disk_of(disk).read_only() ? "1\n" : "0\n"); }
+void render_disk_block_size(text::Sink& out, u64 disk) { text::format_to(out, "{}\n", disk_of(disk).block_size()); }
+
+Result<void> add_block_devices(fs::synthetic::Directory& root) {
+    auto* directory = TRY(root.add_directory("block", 0755));
+    for (usize i = 0; i < block::device_count(); i++) {
+        block::BlockDevice* disk = block::device(i);
+        u64 argument = reinterpret_cast<u64>(disk);
+        auto* own = TRY(directory->add_directory(disk->name(), 0755));
+        TRY(own->add_file("size", render_disk_size, argument));
+        TRY(own->add_file("ro", render_disk_ro, argument));
+        auto* queue = TRY(own->add_directory("queue", 0755));
+        TRY(queue->add_file("logical_block_size", render_disk_block_size, argument));
+    }
+    return {};
 }
 
 }  // namespace
@@ -49,6 +71,9 @@ Result<void> mount_at(std::string_view path) {
     TRY(thp->add_file("enabled", render_text, text_argument("always madvise [never]\n")));
     TRY(thp->add_file("defrag", render_text, text_argument("always defer defer+madvise madvise [never]\n")));
     TRY(thp->add_file("hpage_pmd_size", render_text, text_argument("2097152\n")));
+
+    // The disks found at boot (the registry never changes after).
+    TRY(add_block_devices(root));
 
     auto* fs_directory = TRY(root.add_directory("fs", 0755));
     TRY(fs_directory->add_directory("cgroup", 0755));

@@ -199,17 +199,18 @@ Result<u64> sys_fallocate(int fd, int mode, i64 offset, i64 length) {
     return 0;
 }
 
-// The file system writes back what it keeps elsewhere (9p: the host's fsync); files in
-// memory have nothing to write, so for them these succeed truthfully.
+// The file system writes back what it keeps elsewhere (9p: the host's fsync), a disk's
+// special file flushes the disk; files in memory have nothing to write, so for them these
+// succeed truthfully.
 Result<void> sys_fsync(int fd) {
     auto file = TRY(fds().get(fd));
     if (auto* f = fs::as_inode_file(*file)) TRY(f->inode().sync(false));
-    return {};
+    return file->sync();
 }
 Result<void> sys_fdatasync(int fd) {
     auto file = TRY(fds().get(fd));
     if (auto* f = fs::as_inode_file(*file)) TRY(f->inode().sync(true));
-    return {};
+    return file->sync();
 }
 Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
 Result<void> sys_sync() { return {}; }

@@ -10,7 +10,7 @@ namespace {
 template <typename F>
 void for_each_test(F&& f) {
     for (auto table : {cxx_tests(), memory_tests(), address_space_tests(), time_tests(), sched_tests(), sched_benchmarks(), fault_tests(),
-                       virtio_net_tests(), syscall_tests(), smp_tests(), watchdog_tests(), lockdep_tests()})
+                       virtio_net_tests(), virtio_blk_tests(), syscall_tests(), smp_tests(), watchdog_tests(), lockdep_tests()})
         for (const Test& test : table) f(test);
 }
 

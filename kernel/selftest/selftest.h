@@ -31,6 +31,7 @@ std::span<const Test> cxx_tests();
 std::span<const Test> sched_tests();
 std::span<const Test> sched_benchmarks();
 std::span<const Test> virtio_net_tests();
+std::span<const Test> virtio_blk_tests();
 std::span<const Test> syscall_tests();
 std::span<const Test> smp_tests();
 std::span<const Test> watchdog_tests();

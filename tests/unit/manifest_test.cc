@@ -77,7 +77,7 @@ TEST(Manifest, AnUnknownKeyIsAnErrorOnItsLine) {
     std::string error;
     EXPECT_FALSE(parse("program = \"x\"\n\nworkdri = \"/srv\"\n", error));
     EXPECT_EQ(error, "osprey.toml:3: unknown key 'workdri' (expected program, args, env, workdir, memory, add, "
-                     "network, mac, publish, ip, share)");
+                     "network, mac, publish, ip, share, volumes, volume_size)");
 }
 
 TEST(Manifest, AWrongTypeIsAnErrorOnItsLine) {

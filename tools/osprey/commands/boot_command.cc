@@ -7,6 +7,7 @@
 #include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
 #include "commands/run_options.h"
+#include "commands/volumes.h"
 #include "protocol/exit_record.h"
 #include "vm/vm_runner.h"
 
@@ -25,6 +26,7 @@ CommandMain add_boot_command(CLI::App& app) {
         std::string network;
         std::string mac;
         std::optional<unsigned> nic_vectors;
+        VolumeOptions volumes;
     };
     auto options = std::make_shared<Options>();
     auto* command = app.add_subcommand("boot", "Boot the bare Osprey kernel and show its log");
@@ -55,6 +57,7 @@ CommandMain add_boot_command(CLI::App& app) {
                         "MSI-X vectors of the PCI network device (pc and q35); 0: no MSI-X, its INTx line instead")
         ->type_name("N")
         ->check(CLI::Range(0, 2048));
+    add_volume_options(*command, options->volumes);
     command->add_option("kernel-args", options->kernel_args, "Kernel command line");
 
     return [options] {
@@ -109,6 +112,14 @@ CommandMain add_boot_command(CLI::App& app) {
                     static_cast<unsigned long long>(minimum_memory_mib(image)));
             return protocol::kOspreyFailureStatus;
         }
+        auto volumes = resolve_volumes(options->volumes, error);
+        if (!volumes) {
+            fprintf(stderr, "osprey: %s\n", error.c_str());
+            return protocol::kOspreyFailureStatus;
+        }
+        options->vm.volumes = *volumes;
+        // The volumes' words first: a test's own arguments may still override them.
+        options->vm.kernel_cmdline = volume_kernel_args(options->vm.volumes);
         for (auto& arg : options->kernel_args) {
             if (!options->vm.kernel_cmdline.empty()) options->vm.kernel_cmdline += ' ';
             options->vm.kernel_cmdline += arg;

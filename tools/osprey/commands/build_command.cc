@@ -43,6 +43,9 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     // A saved image gets no TERM: each run adds the host's when its stdout is a terminal.
     auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);
     if (!merged) return fail(error);
+    if (!merged->volumes.volumes.empty())
+        fprintf(stderr, "osprey: note: an image does not keep volumes; attach them to each run (--volume, or "
+                        "osprey run -f with the manifest)\n");
     if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail(error);
     const NetworkChoice& network = merged->network;
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);

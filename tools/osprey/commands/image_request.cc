@@ -26,6 +26,23 @@ std::optional<std::vector<AddSpec>> parse_add_options(const std::vector<std::str
     return out;
 }
 
+VolumeOptions override_volumes(const VolumeOptions& base, const VolumeOptions& command_line) {
+    VolumeOptions merged;
+    auto guest_path = [](const std::string& value) {
+        std::string error;
+        auto volume = parse_volume(value, error);
+        return volume ? volume->guest_path : value;  // a bad value is reported later, as typed
+    };
+    for (auto& value : base.volumes) {
+        bool replaced = false;
+        for (auto& over : command_line.volumes) replaced |= guest_path(over) == guest_path(value);
+        if (!replaced) merged.volumes.push_back(value);
+    }
+    merged.volumes.insert(merged.volumes.end(), command_line.volumes.begin(), command_line.volumes.end());
+    merged.size = command_line.size.empty() ? base.size : command_line.size;
+    return merged;
+}
+
 std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::vector<std::string> default_env,
                                                  const std::string& cwd, std::string& error) {
     MergedRequest merged;
@@ -59,7 +76,10 @@ std::optional<MergedRequest> merge_image_request(const RunArguments& args, std::
             return std::nullopt;
         }
         merged.network = own;
+        merged.volumes.volumes = manifest->volumes;
+        merged.volumes.size = manifest->volume_size.value_or("");
     }
+    merged.volumes = override_volumes(merged.volumes, args.volumes);
     merged.network = override_network(merged.network, args);
     request.env_options.insert(request.env_options.end(), args.env.begin(), args.env.end());
     auto adds = parse_add_options(args.add, cwd, error);

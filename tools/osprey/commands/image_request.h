@@ -14,7 +14,12 @@ struct MergedRequest {
     ImageRequest request;
     std::string memory;  // --memory, else the manifest's; "" for none
     NetworkChoice network;  // the manifest's network keys with the command line's over them
+    VolumeOptions volumes;  // the manifest's volumes, then --volume's (which win for a guest path)
 };
+
+// The manifest's volumes with the command line's over them: a --volume for a guest path
+// the manifest names replaces its entry, others are added; --volume-size replaces.
+VolumeOptions override_volumes(const VolumeOptions& base, const VolumeOptions& command_line);
 
 // `default_env` is the environment before any -e. false with a message for a manifest
 // that cannot be read, a bad --add or network key, or no program named anywhere.

@@ -72,7 +72,7 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
 
 // The image to boot: a saved one with the run's changes, or a new one from BINARY.
 std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, NetworkChoice& network,
-                                           std::string& error) {
+                                           VolumeOptions& volumes, std::string& error) {
     std::string cwd = current_directory();
     const char* term = std::getenv("TERM");
     bool stdout_tty = isatty(1);
@@ -101,12 +101,14 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
         if (!apply_run_overrides(image, overrides, error)) return std::nullopt;
         memory = args.memory.empty() ? image.info.memory : args.memory;
         network = override_network({image.info.network, image.info.mac, image.info.publish, image.info.ip}, args);
+        volumes = args.volumes;
         return image;
     }
     auto merged = merge_image_request(args, default_environment(stdout_tty, term), cwd, error);
     if (!merged) return std::nullopt;
     memory = merged->memory;
     network = merged->network;
+    volumes = merged->volumes;
     return compose_image(merged->request, cwd, error);
 }
 
@@ -157,7 +159,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     // The program first: a mistake there is the likeliest, and needs no kernel to report.
     std::string memory;
     NetworkChoice network;
-    auto image = prepare_image(args, memory, network, error);
+    VolumeOptions volume_options;
+    auto image = prepare_image(args, memory, network, volume_options, error);
     if (!image) return fail(error);
     // With the image's or the manifest's network options under the command line's.
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);
@@ -211,6 +214,12 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args, *ip);
     if (!vm.shared_folders.empty()) vm.kernel_cmdline += " 9p=" + shares_cmdline(vm.shared_folders);
+    // Last among the checks: an image it creates is then not left behind by a mistake
+    // found after it.
+    auto volumes = resolve_volumes(volume_options, error);
+    if (!volumes) return fail(error);
+    vm.volumes = *volumes;
+    if (!vm.volumes.empty()) vm.kernel_cmdline += " " + volume_kernel_args(vm.volumes);
     vm.deterministic = args.deterministic;
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);

@@ -74,6 +74,7 @@ void add_run_options(CLI::App& command, RunArguments& args) {
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
     add_network_options(command, args.network, args.mac);
+    add_volume_options(command, args.volumes);
     command.add_option("--ip", args.ip,
                        "How eth0 gets its address: dhcp, none, or ADDRESS/PREFIX[,gw=ADDRESS][,dns=ADDRESS...] "
                        "(default: QEMU user networking's 10.0.2.15/24, DHCP on a TAP interface)")

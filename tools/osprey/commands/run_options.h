@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/types.h"
+#include "commands/volumes.h"
 #include "smp/cpu_plan.h"
 #include "vm/vm_config.h"
 
@@ -23,6 +24,7 @@ struct RunArguments {
     std::string network;               // --network as typed; "" for the default (user)
     std::string mac;                   // --mac as typed; "" for the default
     std::string ip;                    // --ip as typed; "" for the network's default
+    VolumeOptions volumes;             // --volume, --volume-size
     std::string machine = "microvm";
     std::string cpu = "max";
     std::string accel = "auto";

@@ -12,6 +12,8 @@
 //   mac     = "52:54:00:12:34:56"      # as --mac
 //   publish = ["8080:80"]              # as -p
 //   share   = ["out:/data"]            # as -v (osprey run -f only)
+//   volumes = ["data.img:/data", "ref.img:/srv/ref:ro"]   # as --volume (run only)
+//   volume_size = "2G"                 # as --volume-size
 //
 // Unknown keys and wrong types are errors that name the file and line, so a typo never
 // passes silently.
@@ -41,6 +43,10 @@ struct Manifest {
     // Host folders for runs, as -v (HOST_DIR:GUEST_PATH[:ro]); relative HOST_DIRs from
     // the manifest's directory. Runs only: an image file carries none.
     std::vector<std::string> share;
+    // --volume values, their host images made absolute from the manifest's directory.
+    // For runs: an image does not keep them (a disk is attached per run).
+    std::vector<std::string> volumes;
+    std::optional<std::string> volume_size;  // as for --volume-size
 };
 
 // Parses manifest text. `file_name` names it in messages ("FILE:LINE: ..."); relative paths

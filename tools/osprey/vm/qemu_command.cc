@@ -66,14 +66,26 @@ std::string nic_device_spec(const VmConfig& config) {
     return spec;
 }
 
-// QEMU's option syntax: a comma inside a value is written twice.
-std::string option_value(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        out += c;
-        if (c == ',') out += ',';
-    }
-    return out;
+// A raw image as a virtio-blk drive, chosen so that the guest's FLUSH means what it says
+// and nothing else is guessed:
+//   format=raw      never probe the format (a raw image whose first bytes look like qcow2
+//                   must not be read as one)
+//   cache=writeback QEMU's default: writes go through the host's page cache and a guest
+//                   FLUSH becomes an fsync, so what the guest flushed survives a host crash;
+//                   cache=none (O_DIRECT) fails on tmpfs, cache=unsafe drops the flushes
+//   discard=unmap   a guest DISCARD punches a hole, so the sparse image stays sparse
+//   serial=volN     how the kernel tells the drives apart (GET_ID), whatever order the
+//                   buses list them in
+std::string drive_spec(const VolumeConfig& volume, const std::string& id) {
+    std::string spec = "file=" + escape(volume.image) + ",format=raw,if=none,id=" + id +
+                       ",cache=writeback,discard=unmap";
+    if (volume.read_only) spec += ",readonly=on";
+    return spec;
+}
+
+std::string disk_device_spec(const VmConfig& config, const VolumeConfig& volume, const std::string& id) {
+    std::string spec = config.machine == "microvm" ? "virtio-blk-device" : "virtio-blk-pci";
+    return spec + ",drive=" + id + ",serial=" + volume.serial;
 }
 
 }  // namespace
@@ -105,6 +117,10 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     if (config.debug_exit_device) add({"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
     if (config.network.mode != NetworkConfig::Mode::None)
         add({"-netdev", netdev_spec(config.network), "-device", nic_device_spec(config)});
+    for (size_t i = 0; i < config.volumes.size(); i++) {
+        std::string id = "osvol" + std::to_string(i);
+        add({"-drive", drive_spec(config.volumes[i], id), "-device", disk_device_spec(config, config.volumes[i], id)});
+    }
 
     // Host folders: QEMU's `local` 9P backend with security_model=none, so files the guest
     // makes belong to the user running osprey, as they would with docker's -v, and the
@@ -113,7 +129,7 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
     for (size_t i = 0; i < config.shared_folders.size(); i++) {
         const SharedFolder& folder = config.shared_folders[i];
         std::string id = "osfs" + std::to_string(i);
-        std::string fsdev = "local,id=" + id + ",path=" + option_value(folder.host_path) + ",security_model=none";
+        std::string fsdev = "local,id=" + id + ",path=" + escape(folder.host_path) + ",security_model=none";
         if (folder.read_only) fsdev += ",readonly=on";
         std::string device = config.machine == "microvm" ? "virtio-9p-device" : "virtio-9p-pci";
         add({"-fsdev", fsdev, "-device", device + ",fsdev=" + id + ",mount_tag=" + folder.tag});

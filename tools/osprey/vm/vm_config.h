@@ -43,6 +43,16 @@ struct SharedFolder {
     bool operator==(const SharedFolder&) const = default;
 };
 
+// A disk image attached as a virtio-blk drive (`--volume`; docs/storage.md). The kernel
+// finds it by its serial number, which the command line maps to a guest path.
+struct VolumeConfig {
+    std::string image;       // host path of a raw image that exists
+    std::string serial;      // vol0, vol1...: at most 20 characters (virtio-blk's GET_ID)
+    std::string guest_path;  // absolute
+    bool read_only = false;
+    bool operator==(const VolumeConfig&) const = default;
+};
+
 struct VmConfig {
     std::string qemu_binary = "qemu-system-x86_64";
     std::string machine = "microvm";  // microvm | pc | q35
@@ -52,6 +62,7 @@ struct VmConfig {
     unsigned cpus = 1;  // -smp when more than one (with multi-threaded TCG)
     NetworkConfig network;
     std::vector<SharedFolder> shared_folders;
+    std::vector<VolumeConfig> volumes;
     std::string kernel;
     std::optional<std::string> initrd;
     std::string kernel_cmdline;
