@@ -199,6 +199,8 @@ Result<u64> do_unlink(int dirfd, UserPath user_path, bool directory) {
     auto base = TRY(base_for(dirfd, *path));
     fs::ParentPath parent;
     TRY(fs::resolve_parent(*base, path->view(), parent));
+    // As Linux: unlink of either is EISDIR; rmdir of "." EINVAL, of ".." ENOTEMPTY.
+    if ((parent.last() == "." || parent.last() == "..") && !directory) return Error(EISDIR);
     if (parent.last() == ".") return Error(EINVAL);
     if (parent.last() == "..") return Error(ENOTEMPTY);
     if (parent.trailing_slash && !directory) {
@@ -235,6 +237,7 @@ Result<u64> do_link(int old_dirfd, UserPath old_user, int new_dirfd, UserPath ne
     auto base = TRY(base_for(new_dirfd, *new_path));
     fs::ParentPath parent;
     TRY(fs::resolve_parent(*base, new_path->view(), parent));
+    if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
     if (parent.trailing_slash) return Error(ENOENT);
     TRY(parent.directory->link(parent.last(), *target));
     return 0;
@@ -246,6 +249,9 @@ Result<u64> do_symlink(UserPath target_user, int dirfd, UserPath link_user) {
     auto base = TRY(base_for(dirfd, *link_path));
     fs::ParentPath parent;
     TRY(fs::resolve_parent(*base, link_path->view(), parent));
+    // "." and ".." always exist (a symlink by either name once made an entry no rmdir
+    // could remove: sysfuzz, docs/fuzzing.md).
+    if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
     if (parent.trailing_slash) return Error(ENOENT);
     TRY(parent.directory->symlink(parent.last(), target->view(), process().cred.fsuid, process().cred.fsgid));
     return 0;

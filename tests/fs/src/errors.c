@@ -45,6 +45,13 @@ int main(int argc, char **argv) {
     ERR(link("file", "dangling"), EEXIST);
     ERR(symlink("x", "file"), EEXIST);
     ERR(syscall(SYS_renameat2, AT_FDCWD, "file", AT_FDCWD, "dangling", RENAME_NOREPLACE), EEXIST);
+    // "." and ".." always exist: nothing can be made under those names (sysfuzz found a
+    // symlink named "." that no rmdir could then remove).
+    ERR(symlink("file", "."), EEXIST);
+    ERR(symlink("file", "dir/.."), EEXIST);
+    ERR(link("file", "."), EEXIST);
+    ERR(link("file", "dir/.."), EEXIST);
+    ERR(mkdir("dir/.", 0755), EEXIST);
     ok("EEXIST: O_EXCL, mkdir over a file, a directory and a symlink, link, symlink, "
        "RENAME_NOREPLACE");
 
@@ -69,6 +76,8 @@ int main(int argc, char **argv) {
     ERR(open("dir", O_RDWR), EISDIR);
     ERR(open("dir", O_WRONLY | O_CREAT, 0644), EISDIR);
     ERR(unlink("dir"), EISDIR);
+    ERR(unlink("."), EISDIR);
+    ERR(unlink("dir/.."), EISDIR);
     ERR(rename("file", "dir"), EISDIR);
     ERR(truncate("dir", 0), EISDIR);
     int dirfd = OK(open("dir", O_RDONLY | O_DIRECTORY));

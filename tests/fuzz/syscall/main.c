@@ -27,6 +27,8 @@
 #include "sysfuzz.h"
 
 enum { kMaxThreads = 8, kRing = 16, kMaxCensus = 32 };
+// A child's exit status when it could not enter its directory.
+enum { kNoScratch = 99 };
 // The children's working directory, emptied after each (the program itself may be /tmp/sysfuzz).
 static const char kScratch[] = "/tmp/sysfuzz-scratch";
 
@@ -93,7 +95,7 @@ static void run_child(uint64_t seed) {
     // Signals that would end the child are what the runner expects; the others must not.
     for (int sig = 1; sig < 32; sig++)
         if (sig != SIGKILL && sig != SIGSTOP && sig != SIGSEGV && sig != SIGBUS) signal(sig, SIG_IGN);
-    if (chdir(kScratch) != 0) _exit(3);
+    if (chdir(kScratch) != 0) _exit(kNoScratch);
     // What the calls write on descriptors 1 and 2 is noise.
     int null = open("/dev/null", O_WRONLY);
     if (null >= 0) dup2(null, 1), dup2(null, 2);
@@ -210,6 +212,30 @@ static long count_reachable(const char *path, int depth) {
     return n;
 }
 
+// An empty scratch directory, whatever the last child made of the old one (it may have
+// renamed, replaced or chmodded it).
+static int fresh_scratch(void) {
+    struct stat st;
+    if (lstat(kScratch, &st) == 0 && !S_ISDIR(st.st_mode)) unlink(kScratch);
+    remove_tree(kScratch);
+    if (mkdir(kScratch, 0755) != 0) {
+        fprintf(stderr, "sysfuzz: FAILED: cannot make %s: %s\n", kScratch, strerror(errno));
+        DIR *dir = opendir(kScratch);
+        struct dirent *entry;
+        while (dir && (entry = readdir(dir))) {
+            char child[512];
+            snprintf(child, sizeof child, "%s/%s", kScratch, entry->d_name);
+            struct stat left;
+            int r = lstat(child, &left);
+            fprintf(stderr, "  left: %s (lstat %d, mode %o); unlink: %s\n", entry->d_name, r, left.st_mode,
+                    unlink(child) == 0 ? "ok" : strerror(errno));
+        }
+        if (dir) closedir(dir);
+        return 1;
+    }
+    return 0;
+}
+
 // Runs one child for a slice; 0 when it ended as expected (killed by the runner, or by
 // its own doing), 1 when it could not be made to end.
 static int one_child(int number) {
@@ -224,7 +250,16 @@ static int one_child(int number) {
     double until = now() + g_slice;
     int status;
     while (now() < until) {
-        if (waitpid(pid, &status, WNOHANG) == pid) return 0;  // it ended by its own doing
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            // It ended by its own doing (a signal it sent itself, a wild handler...), unless
+            // it never started.
+            if (WIFEXITED(status) && WEXITSTATUS(status) == kNoScratch) {
+                fprintf(stderr, "sysfuzz: FAILED: seed=%llu: child %d could not enter %s\n", (unsigned long long)g_seed,
+                        number, kScratch);
+                return 1;
+            }
+            return 0;
+        }
         usleep(20000);
     }
     kill(-pid, SIGKILL);
@@ -290,7 +325,7 @@ int main(int argc, char **argv) {
             reachable_before = count_reachable("/", 0);
             if (!have_census) have_census = -1;
         }
-        mkdir(kScratch, 0755);
+        if (fresh_scratch()) return 1;
         if (one_child(++children)) return 1;
         // (A child's random writes may have hit its own log: a count that cannot be is left out.)
         for (int t = 0; t < g_threads; t++)
