@@ -10,6 +10,7 @@
 #include "linux/signals.h"
 #include "net/socket.h"
 #include "linux/syscall_adapter.h"
+#include "sync/mutex.h"
 #include "mm/heap.h"
 #include "text/format.h"
 
@@ -228,17 +229,30 @@ Result<u64> sys_close_range(u32 first, u32 last, u32 flags) {
     return 0;
 }
 
+namespace {
+// memfd's files live in a tmpfs of their own, made by the first memfd_create; under a lock,
+// as two threads may make their first at once.
+Mutex g_memfd_lock{"memfd"};
+fs::RamFilesystem* g_memfd_fs = nullptr;  // guarded by g_memfd_lock once made
+
+fs::RamFilesystem* memfd_filesystem() {
+    MutexLocker lock(g_memfd_lock);
+    if (!g_memfd_fs) g_memfd_fs = fs::RamFilesystem::create("tmpfs", 0x30);
+    return g_memfd_fs;
+}
+}  // namespace
+
 Result<int> sys_memfd_create(UserPtr<const char> user_name, u32 flags) {
     constexpr u32 MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return Error(EINVAL);
     char name[250];
     TRY(user_memory::copy_string(name, sizeof name, user_name.address()));
-    // An anonymous file: a tmpfs of its own, with the file unlinked right after creation.
-    static fs::RamFilesystem* memfd_fs = fs::RamFilesystem::create("tmpfs", 0x30);
+    // An anonymous file: a file with no name in memfd's tmpfs (two at once once collided
+    // on the name they were made under before their unlink).
+    fs::RamFilesystem* memfd_fs = memfd_filesystem();
     if (!memfd_fs) return Error(ENOMEM);
-    auto inode = TRY(memfd_fs->root()->create("memfd", fs::InodeType::Regular, 0777, Process::current().cred.fsuid,
-                                              Process::current().cred.fsgid));
-    TRY(memfd_fs->root()->unlink("memfd", false));
+    auto inode = TRY(memfd_fs->root()->create_unnamed(0777, Process::current().cred.fsuid,
+                                                      Process::current().cred.fsgid, false));
     auto file = TRY(inode->open(fs::O_RDWR));
     // Linux shows it as "/memfd:NAME (deleted)" (/proc/self/fd, /proc/self/maps).
     char label[fs::kNameMax + 1];
