@@ -121,6 +121,9 @@ void init_time() {
     if (auto shares = g_cmdline.get("9p"))
         if (auto mounted = fs::mount_shared_folders(*shares); mounted.is_error())
             panic("cannot mount the host folders '{}': {}", *shares, err::name(mounted.error()));
+    // Disks with an ext4 file system (`osprey run --volume`).
+    if (auto mounted = fs::mount_volumes(); mounted.is_error())
+        panic("cannot mount the volumes: {}", err::name(mounted.error()));
     // After the file systems: an address from ip=...,dns= (or DHCP) writes /etc/resolv.conf.
     net::engine::start(g_cmdline);
     linux_abi::set_tracing(g_cmdline.has("trace"));

@@ -5,6 +5,8 @@
 #include "fs/devfs.h"
 #include "cmdline/cmdline.h"
 #include "fs/initramfs.h"
+#include "drivers/block/block_device.h"
+#include "fs/ext4/ext4_fs.h"
 #include "fs/ninep/ninep_fs.h"
 #include "fs/procfs.h"
 #include "fs/sysfs.h"
@@ -73,6 +75,76 @@ Result<void> ensure_all(std::string_view path) {
 }
 
 }  // namespace
+
+namespace {
+
+// The block cache's view of a disk. The disk takes only device-visible buffers, and the
+// caller's may be anywhere (the superblock check reads onto a kernel stack): through a
+// bounce buffer of its own.
+class DiskBackend final : public block::Backend {
+public:
+    explicit DiskBackend(block::BlockDevice& disk) : m_disk(disk) {}
+    Result<void> read_block(u64 index, std::span<u8> out) override {
+        TRY(ensure_bounce(out.size()));
+        TRY(m_disk.read(index * out.size(), {m_bounce, out.size()}));
+        __builtin_memcpy(out.data(), m_bounce, out.size());
+        return {};
+    }
+    Result<void> write_block(u64 index, std::span<const u8> data) override {
+        TRY(ensure_bounce(data.size()));
+        __builtin_memcpy(m_bounce, data.data(), data.size());
+        return m_disk.write(index * data.size(), {m_bounce, data.size()});
+    }
+
+private:
+    Result<void> ensure_bounce(usize size) {
+        if (size <= m_bounce_size) return {};
+        delete[] m_bounce;
+        m_bounce = new (std::nothrow) u8[size];
+        m_bounce_size = m_bounce ? size : 0;
+        if (!m_bounce) return Error(ENOMEM);
+        return {};
+    }
+    block::BlockDevice& m_disk;
+    u8* m_bounce = nullptr;  // guarded by the file system's lock: one caller at a time
+    usize m_bounce_size = 0;
+};
+
+bool holds_ext4(block::BlockDevice& disk) {
+    // The superblock's magic, 0xEF53 at byte 56 of the superblock at byte 1024.
+    auto* sector = new (std::nothrow) u8[4096];
+    if (!sector) return false;
+    bool found = disk.size() >= 4096 && disk.read(0, {sector, 4096}).is_ok() && sector[1024 + 56] == 0x53 &&
+                 sector[1024 + 57] == 0xef;
+    delete[] sector;
+    return found;
+}
+
+}  // namespace
+
+Result<void> mount_volumes() {
+    for (usize i = 0; i < block::device_count(); i++) {
+        block::BlockDevice& disk = *block::device(i);
+        std::string_view path = disk.guest_path();
+        if (path.empty()) continue;
+        if (!holds_ext4(disk)) {
+            klog::warn("volume {}: {} holds no ext4 file system; it stays a device, /dev/{}", disk.serial(),
+                       disk.name(), disk.name());
+            continue;
+        }
+        TRY(ensure_all(path));
+        auto* backend = new (std::nothrow) DiskBackend(disk);
+        if (!backend) return Error(ENOMEM);
+        auto directory = TRY(resolve(*root(), path));
+        if (auto mounted = ext4fs::mount_on(*backend, disk.name(), directory); mounted.is_error()) {
+            klog::error("volume {}: cannot mount the ext4 file system of {} on {}: {}", disk.serial(), disk.name(),
+                        path, err::name(mounted.error()));
+            return mounted;
+        }
+        klog::info("volume {}: {} mounted on {} (ext4, read-only)", disk.serial(), disk.name(), path);
+    }
+    return {};
+}
 
 Result<void> mount_shared_folders(std::string_view list) {
     for (std::string_view entry : cmdline::split_list(list)) {

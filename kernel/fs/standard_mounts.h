@@ -15,4 +15,9 @@ Result<void> mount_standard();
 // parents when missing. EINVAL for a malformed entry; the first mount's error otherwise.
 Result<void> mount_shared_folders(std::string_view list);
 
+// Mounts each disk given a guest path (`osprey run --volume`, drivers/block/volumes.h) that
+// holds an ext4 file system there, read-only for now; a disk without one stays a device
+// (/dev/vda...), said on the kernel log. The first mount's error otherwise.
+Result<void> mount_volumes();
+
 }  // namespace fs

@@ -36,7 +36,7 @@ void assign_volumes(const cmdline::CommandLine& cmdline) {
             continue;
         }
         if (const char* path = copy_string(volume.value().guest_path)) disk->set_guest_path(path);
-        klog::info("volume {}: {} for {}, {} bytes, block {}, {} (not mounted: no file system yet)", disk->serial(),
+        klog::info("volume {}: {} for {}, {} bytes, block {}, {}", disk->serial(),
                    disk->name(), disk->guest_path(), disk->size(), disk->block_size(),
                    disk->read_only() ? "read-only" : "read-write");
     }

@@ -1,0 +1,34 @@
+#!/bin/sh
+# An ext4 volume made by Debian's mke2fs from a tree of files, attached with
+# `osprey run --volume` and mounted by the kernel (read-only for now, docs/storage.md):
+# busybox in the guest lists it and checksums every file, and the listing and sums must be
+# the host's own of the same tree; a write is refused with EROFS; e2fsck finds the image
+# clean after the run.
+#   ext4_volume.sh OSPREY KERNEL BUSYBOX
+set -u
+osprey=$1 kernel=$2 busybox=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+tree=$work/tree
+mkdir -p "$tree/sub/deep" "$tree/many"
+echo "hello from ext4" >"$tree/hello.txt"
+head -c 300000 /dev/urandom >"$tree/sub/blob"
+head -c 5000 /dev/urandom >"$tree/sub/deep/small"
+ln -s hello.txt "$tree/link"
+ln -s sub/deep/small "$tree/long-link-$(printf '%070d' 0)"
+ln "$tree/hello.txt" "$tree/hard"
+for i in $(seq 1 400); do echo "$i" >"$tree/many/file-$i"; done  # a directory with an htree
+chmod 600 "$tree/sub/blob"
+mke2fs -q -t ext4 -b 1024 -d "$tree" "$work/disk.img" 32M || fail "mke2fs"
+e2fsck -fyD "$work/disk.img" >/dev/null 2>&1  # index the large directory
+listing='cd /data && find . -name lost+found -prune -o -print | sort && find . -type f | sort | xargs sha256sum && stat -c "%n %a %h %s" hello.txt sub/blob hard && readlink link'
+(cd "$tree" && "$busybox" sh -c "cd $tree && find . -name lost+found -prune -o -print | sort && find . -type f | sort | xargs sha256sum && stat -c '%n %a %h %s' hello.txt sub/blob hard && readlink link") >"$work/host.out"
+"$osprey" run --kernel "$kernel" --timeout 120 --volume "$work/disk.img:/data" "$busybox" sh -c \
+    "$listing; echo x >/data/new 2>/dev/null || echo refused" >"$work/guest.out" 2>"$work/guest.err" ||
+    { cat "$work/guest.err"; fail "the run failed"; }
+grep -qx refused "$work/guest.out" || fail "a write to the read-only ext4 volume was not refused"
+grep -v '^refused$' "$work/guest.out" >"$work/guest.listing"
+diff "$work/host.out" "$work/guest.listing" || fail "the guest's listing and sums differ from the host's (< host, > guest)"
+e2fsck -fn "$work/disk.img" >"$work/fsck.out" 2>&1 || { cat "$work/fsck.out"; fail "e2fsck found something to fix"; }
+echo "ok: the ext4 volume reads as the host's tree (listing, sums, modes, links, an htree directory)"
