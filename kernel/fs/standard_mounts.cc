@@ -136,10 +136,12 @@ Result<void> mount_volumes() {
         auto* backend = new (std::nothrow) DiskBackend(disk);
         if (!backend) return Error(ENOMEM);
         auto directory = TRY(resolve(*root(), path));
+        // A volume libs/ext4 refuses (corrupt, hostile, features it does not read) is left
+        // unmounted, said on the kernel log with the reason: never a crash.
         if (auto mounted = ext4fs::mount_on(*backend, disk.name(), directory); mounted.is_error()) {
-            klog::error("volume {}: cannot mount the ext4 file system of {} on {}: {}", disk.serial(), disk.name(),
-                        path, err::name(mounted.error()));
-            return mounted;
+            klog::error("volume {}: the ext4 file system of {} is refused ({}); not mounted on {}", disk.serial(),
+                        disk.name(), err::name(mounted.error()), path);
+            continue;
         }
         klog::info("volume {}: {} mounted on {} (ext4, read-only)", disk.serial(), disk.name(), path);
     }

@@ -16,8 +16,8 @@ Result<void> mount_standard();
 Result<void> mount_shared_folders(std::string_view list);
 
 // Mounts each disk given a guest path (`osprey run --volume`, drivers/block/volumes.h) that
-// holds an ext4 file system there, read-only for now; a disk without one stays a device
-// (/dev/vda...), said on the kernel log. The first mount's error otherwise.
+// holds an ext4 file system there, read-only for now; a disk without one, or with one
+// libs/ext4 refuses, stays a device (/dev/vda...), said on the kernel log. ENOMEM.
 Result<void> mount_volumes();
 
 }  // namespace fs
