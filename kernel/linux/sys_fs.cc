@@ -220,6 +220,12 @@ Result<u64> do_rename(int old_dirfd, UserPath old_user, int new_dirfd, UserPath 
     TRY(fs::resolve_parent(*old_base, old_path->view(), from));
     TRY(fs::resolve_parent(*new_base, new_path->view(), to));
     if (from.last() == "." || from.last() == ".." || to.last() == "." || to.last() == "..") return Error(EBUSY);
+    // "/" itself, and a directory something is mounted on, cannot move or be replaced
+    // (sysfuzz renamed /tmp's mount point away, and the tmpfs with it).
+    if (from.last().empty() || to.last().empty()) return Error(EBUSY);
+    auto source = TRY(from.directory->lookup(from.last()));
+    if (source->m_mounted) return Error(EBUSY);
+    if (auto target = to.directory->lookup(to.last()); target.is_ok() && target.value()->m_mounted) return Error(EBUSY);
     if (&from.directory->filesystem() != &to.directory->filesystem()) return Error(EXDEV);
     if (from.trailing_slash || to.trailing_slash) {
         auto source = TRY(from.directory->lookup(from.last()));

@@ -86,6 +86,13 @@ int main(int argc, char **argv) {
     ok("EISDIR: opening a directory for writing, unlink, renaming a file over a directory, "
        "truncate, read and pread of a directory");
 
+    // EBUSY: a mount point (/proc is one on Linux and in Osprey) neither moves nor goes
+    // (sysfuzz once renamed /tmp's mount point away).
+    ERR(rename("/proc", "/proc-moved"), EBUSY);
+    ERR(rmdir("/proc"), EBUSY);
+    ERR(rename(".", "elsewhere"), EBUSY);
+    ok("EBUSY: renaming or removing a mount point, renaming \".\"");
+
     // ENOTEMPTY.
     write_file("dir/inside", "x");
     ERR(rmdir("dir"), ENOTEMPTY);
