@@ -252,6 +252,26 @@ Result<void> send_to(Process& process, int tid, int sig, const SigInfo& info) {
         bool wakes = !(target->blocked & sigbit(sig)) || (target->waiting_for & sigbit(sig));
         if (wakes && target->thread && target->thread != current_thread())
             sched::wake(target->thread);
+        // A SIGKILL for the process reaches every thread at once, as Linux's does: the one
+        // chosen may be waiting where no signal interrupts (for a lock another thread holds
+        // while it waits interruptibly), and the process must end all the same. sysfuzz
+        // found a process that SIGKILL could not end that way.
+        if (sig == SIGKILL && tid == 0) {
+            struct Kill {
+                const SigInfo* info;
+                UserContext* first;
+            } kill{&info, target};
+            process.for_each_thread(
+                [](UserContext& user, void* context) {
+                    auto& k = *static_cast<Kill*>(context);
+                    if (&user == k.first || (user.pending & sigbit(SIGKILL))) return;
+                    user.pending_info[SIGKILL - 1] = *k.info;
+                    user.pending |= sigbit(SIGKILL);
+                    user.note_signal_change();
+                    if (user.thread && user.thread != current_thread()) sched::wake(user.thread);
+                },
+                &kill);
+        }
     }
     signalfd::signal_queued(sig);  // readable now for a signalfd watching it
     return {};
