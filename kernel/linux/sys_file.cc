@@ -11,6 +11,7 @@
 #include "net/socket.h"
 #include "linux/syscall_adapter.h"
 #include "sync/mutex.h"
+#include "sync/wait_queue.h"
 #include "mm/heap.h"
 #include "text/format.h"
 
@@ -292,6 +293,13 @@ Result<usize> copy_between(fs::File& in, fs::File& out, UserPtr<i64> in_offset, 
     u64 done = 0;
     Result<void> failure;
     while (done < count) {
+        // A signal ends the copy (EINTR when nothing was copied yet): up to 2 GiB may be
+        // asked for, and a copy that never runs dry (an eventfd into itself) would
+        // otherwise keep its thread in the kernel where not even SIGKILL ends it (sysfuzz).
+        if (WaitQueue::signal_pending()) {
+            if (!done) failure = Error(EINTR);
+            break;
+        }
         u64 want = count - done < 64 * KiB ? count - done : 64 * KiB;
         auto kernel_in = fs::IoBuffer::kernel(chunk, want);
         auto got = use_offset ? in_file->inode().read(offset + done, kernel_in) : in.read(kernel_in);
