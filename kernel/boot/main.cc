@@ -182,9 +182,7 @@ namespace {
     init_time();
     timers::init();
     sched::init(g_main_stack);
-#ifdef OSPREY_LOCKDEP
     lockdep::start();  // every CPU's current thread is known from here on
-#endif
     cpu::enable_interrupts();
     u64 startup_tsc = cpu::rdtsc();
     startup::mark(startup::Step::KernelReady);

@@ -191,6 +191,12 @@ public:
     virtual u64 blocks_total() { return 0; }
     virtual u64 blocks_free() { return 0; }
 
+    // mount(2)'s MS_NOEXEC and MS_NODEV: no program runs from this file system and no
+    // file of it is mapped executable (EACCES, EPERM); no device node of it opens (EACCES).
+    // Set when mounted, before any path leads here.
+    bool no_exec = false;
+    bool no_dev = false;
+
 protected:
     explicit Filesystem(u64 device) : m_device(device) {}
 

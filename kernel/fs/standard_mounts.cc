@@ -5,6 +5,7 @@
 #include "fs/devfs.h"
 #include "cmdline/cmdline.h"
 #include "fs/initramfs.h"
+#include "arch/x86_64/layout.h"
 #include "drivers/block/block_device.h"
 #include "fs/ext4/ext4_fs.h"
 #include "fs/ninep/ninep_fs.h"
@@ -74,29 +75,31 @@ Result<void> ensure_all(std::string_view path) {
     return {};
 }
 
-}  // namespace
-
-namespace {
-
-// The block cache's view of a disk. The disk takes only device-visible buffers, and the
-// caller's may be anywhere (the superblock check reads onto a kernel stack): through a
-// bounce buffer of its own.
+// The block cache's view of a disk. The disk takes only device-visible buffers: the cache's
+// (in the heap) go straight to it; any other (the superblock check reads onto a kernel
+// stack) through a bounce buffer.
 class DiskBackend final : public block::Backend {
 public:
     explicit DiskBackend(block::BlockDevice& disk) : m_disk(disk) {}
     Result<void> read_block(u64 index, std::span<u8> out) override {
+        if (reachable(out.data(), out.size())) return m_disk.read(index * out.size(), out);
         TRY(ensure_bounce(out.size()));
         TRY(m_disk.read(index * out.size(), {m_bounce, out.size()}));
         __builtin_memcpy(out.data(), m_bounce, out.size());
         return {};
     }
     Result<void> write_block(u64 index, std::span<const u8> data) override {
+        if (reachable(data.data(), data.size())) return m_disk.write(index * data.size(), data);
         TRY(ensure_bounce(data.size()));
         __builtin_memcpy(m_bounce, data.data(), data.size());
         return m_disk.write(index * data.size(), {m_bounce, data.size()});
     }
 
 private:
+    static bool reachable(const void* data, usize size) {
+        u64 start = reinterpret_cast<u64>(data);
+        return size && layout::is_direct_mapped(start) && layout::is_direct_mapped(start + size - 1);
+    }
     Result<void> ensure_bounce(usize size) {
         if (size <= m_bounce_size) return {};
         delete[] m_bounce;

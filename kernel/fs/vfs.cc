@@ -157,7 +157,7 @@ Result<void> mount(std::string_view path, Filesystem& filesystem) {
     return mount_on(directory, filesystem);
 }
 
-Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem) {
+Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem, MountFlags flags) {
     if (!directory->is_directory()) return Error(ENOTDIR);
     char path[256];
     usize length = TRY(path_of_directory(*directory, path, sizeof path - 1));
@@ -165,6 +165,8 @@ Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem) {
     if (g_mount_count >= kMaxMounts) return Error(ENOMEM);
     for (usize i = 0; i < g_mount_count; i++)
         if (g_mounts[i].filesystem == &filesystem) return Error(EBUSY);  // one place per file system
+    filesystem.no_exec = flags.no_exec;
+    filesystem.no_dev = flags.no_dev;
     RefPtr<Inode> mounted = filesystem.root();
     mounted->m_parent = directory->m_parent ? directory->m_parent : directory.get();
     directory->m_mounted = mounted;
@@ -176,7 +178,7 @@ Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem) {
     return {};
 }
 
-Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
+Result<void> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
     MutexLocker lock(g_mounts_lock);
     for (usize i = 1; i < g_mount_count; i++) {
         Mount& m = g_mounts[i];
@@ -186,7 +188,6 @@ Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesy
             if (&g_mounts[j].covered->filesystem() == m.filesystem || g_mounts[j].covered.get() == &mounted_root)
                 return Error(EBUSY);
         if (busy && busy(*m.filesystem)) return Error(EBUSY);
-        Filesystem* filesystem = m.filesystem;
         m.covered->m_mounted = nullptr;
         for (usize j = i; j + 1 < g_mount_count; j++) {
             memcpy(g_mounts[j].path, g_mounts[j + 1].path, sizeof g_mounts[j].path);
@@ -195,7 +196,7 @@ Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesy
         }
         g_mount_count--;
         g_mounts[g_mount_count].covered = nullptr;
-        return filesystem;
+        return {};
     }
     return Error(EINVAL);  // not a mount point ("/" cannot go)
 }

@@ -12,14 +12,21 @@ namespace fs {
 // Sets up "/" (the root file system).
 Result<void> init_root(RefPtr<Inode> root);
 RefPtr<Inode> root();
+// How a mount behaves (mount(2)'s flags). read_only is the file system's own to carry out
+// (9p takes it when made); no_exec and no_dev are set on it here (Filesystem::no_exec).
+struct MountFlags {
+    bool read_only = false;
+    bool no_exec = false;
+    bool no_dev = false;
+};
 // Mounts a file system on an existing directory (one place per file system: EBUSY).
 Result<void> mount(std::string_view path, Filesystem& filesystem);
-Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem);
+Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem, MountFlags flags = {});
 // Takes off the file system whose root is `mounted_root` (what a path to its mount point
-// leads to) and returns it: EINVAL when that is no mount (or is "/"), EBUSY when another
-// mount sits inside or on it, or `busy` says something still uses it. Files open in it
-// keep working; new paths no longer lead there.
-Result<Filesystem*> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem));
+// leads to): EINVAL when that is no mount (or is "/"), EBUSY when another mount sits
+// inside or on it, or `busy` says something still uses it. Files open in it keep working;
+// new paths no longer lead there.
+Result<void> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem));
 
 struct MountInfo {
     const char* path;

@@ -54,11 +54,12 @@ Result<std::span<const u8>> program_bytes(fs::Inode& start, std::string_view pat
     return file_bytes(TRY(fs::resolve(start, path, true, &name)));
 }
 
-// The bytes of a file to run: EACCES unless it is a regular file someone may execute.
+// The bytes of a file to run: EACCES unless it is a regular file someone may execute, on a
+// file system mounted without MS_NOEXEC.
 Result<std::span<const u8>> file_bytes(RefPtr<fs::Inode> inode) {
     if (inode->is_directory()) return Error(EACCES);
     if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
-    if (!(inode->m_permissions & 0111)) return Error(EACCES);
+    if (!(inode->m_permissions & 0111) || inode->filesystem().no_exec) return Error(EACCES);
     auto bytes = inode->contents_in_place();
     if (!bytes.empty()) return bytes;
     u64 size = inode->size();

@@ -147,7 +147,7 @@ Result<bool> read_shebang(RefPtr<fs::Inode> inode, Shebang& out) {
     if (inode->type() != fs::InodeType::Regular) return false;  // the loader says why
     usize got = TRY(inode->read(0, fs::IoBuffer::kernel(out.line, sizeof out.line - 1)));
     if (got < 2 || out.line[0] != '#' || out.line[1] != '!') return false;
-    if (!(inode->m_permissions & 0111)) return Error(EACCES);
+    if (!(inode->m_permissions & 0111) || inode->filesystem().no_exec) return Error(EACCES);
     usize end = 2;
     while (end < got && out.line[end] != '\n') end++;
     if (end == got && got == sizeof out.line - 1) return Error(ENOEXEC);  // a line too long to hold

@@ -10,6 +10,7 @@
 #include "linux/signals.h"
 #include "net/socket.h"
 #include "linux/syscall_adapter.h"
+#include "drivers/block/block_device.h"
 #include "sync/mutex.h"
 #include "sync/wait_queue.h"
 #include "mm/heap.h"
@@ -215,7 +216,13 @@ Result<void> sys_fdatasync(int fd) {
     return file->sync();
 }
 Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
-Result<void> sys_sync() { return {}; }
+// Everything written reaches stable storage: memory-backed files and 9p (which writes
+// through) have nothing waiting; each disk's write cache is flushed (a failure is not
+// reported: sync(2) has no error to give).
+Result<void> sys_sync() {
+    for (usize i = 0; i < block::device_count(); i++) (void)block::device(i)->flush();
+    return {};
+}
 
 Result<u64> sys_close_range(u32 first, u32 last, u32 flags) {
     constexpr u32 CLOSE_RANGE_CLOEXEC = 4, CLOSE_RANGE_UNSHARE = 2;

@@ -126,6 +126,8 @@ Result<u64> do_open(int dirfd, UserPath user_path, u32 flags, u32 mode) {
         if ((flags & fs::O_TRUNC) && inode->type() == fs::InodeType::Regular && !created)
             TRY(inode->truncate(0));
     }
+    bool device = inode->type() == fs::InodeType::CharDevice || inode->type() == fs::InodeType::BlockDevice;
+    if (device && inode->filesystem().no_dev && !(flags & fs::O_PATH)) return Error(EACCES);  // MS_NODEV
     auto file = TRY(inode->open(flags & kKeptFlags));
     name_open_file(*file, static_cast<RefPtr<fs::Dentry>&&>(name));
     return static_cast<u64>(TRY(process().fds().allocate(file, flags & fs::O_CLOEXEC)));
@@ -227,10 +229,7 @@ Result<u64> do_rename(int old_dirfd, UserPath old_user, int new_dirfd, UserPath 
     if (source->m_mounted) return Error(EBUSY);
     if (auto target = to.directory->lookup(to.last()); target.is_ok() && target.value()->m_mounted) return Error(EBUSY);
     if (&from.directory->filesystem() != &to.directory->filesystem()) return Error(EXDEV);
-    if (from.trailing_slash || to.trailing_slash) {
-        auto source = TRY(from.directory->lookup(from.last()));
-        if (!source->is_directory()) return Error(ENOTDIR);
-    }
+    if ((from.trailing_slash || to.trailing_slash) && !source->is_directory()) return Error(ENOTDIR);
     TRY(from.directory->rename(from.last(), *to.directory, to.last(), flags));
     return 0;
 }

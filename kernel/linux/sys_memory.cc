@@ -59,6 +59,7 @@ Result<u64> sys_mmap(u64 address, u64 length, u32 prot, u32 flags, int fd, u64 o
         u32 access = file->status_flags() & fs::O_ACCMODE;
         if (access == fs::O_WRONLY || (file->status_flags() & fs::O_PATH)) return Error(EACCES);
         if ((flags & MAP_TYPE) != MAP_PRIVATE && (prot & 2) && access != fs::O_RDWR) return Error(EACCES);
+        if ((prot & 4) && inode_file->inode().filesystem().no_exec) return Error(EPERM);  // MS_NOEXEC
         // The backing lives as long as some area maps it: the address space deletes it with
         // the last one (and with it the file's last reference, if it was removed).
         RefPtr<fs::Dentry> name = inode_file->dentry_ref();

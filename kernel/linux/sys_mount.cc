@@ -22,12 +22,14 @@ constexpr u64 MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNC
               MS_NODIRATIME = 2048, MS_BIND = 4096, MS_MOVE = 8192, MS_REC = 16384, MS_SILENT = 32768,
               MS_RELATIME = 1 << 21, MS_STRICTATIME = 1 << 24, MS_LAZYTIME = 1 << 25;
 constexpr u64 MS_MGC_MASK = 0xffff0000, MS_MGC_VAL = 0xc0ed0000;
-// Flags that only tune how a mount behaves: accepted (the kernel has no setuid programs, no
-// device files a mount could add, and keeps no access times on disk to relax).
+// MS_RDONLY, MS_NOEXEC and MS_NODEV are carried out (Filesystem::no_exec, no_dev). The
+// others are true of every mount here already: no program runs set-user-ID, tmpfs and 9p
+// write through at once, no access times are kept to relax, and mandatory locks are gone
+// from Linux too.
 constexpr u64 kAcceptedFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_DIRSYNC |
                                MS_NOSYMFOLLOW | MS_NOATIME | MS_NODIRATIME | MS_SILENT | MS_RELATIME |
                                MS_STRICTATIME | MS_LAZYTIME | MS_MANDLOCK;
-constexpr u32 MNT_FORCE = 1, MNT_DETACH = 2, MNT_EXPIRE = 4, UMOUNT_NOFOLLOW = 8;
+constexpr u32 MNT_FORCE = 1, MNT_DETACH = 2, UMOUNT_NOFOLLOW = 8;
 
 bool is_admin() { return Process::current().cred.euid == 0; }
 
@@ -72,17 +74,20 @@ Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, Us
     TRY(read_string(user_source, source, sizeof source));
     TRY(read_string(user_data, data, sizeof data));
     std::string_view kind = type;
+    fs::MountFlags options{(flags & MS_RDONLY) != 0, (flags & MS_NOEXEC) != 0, (flags & MS_NODEV) != 0};
     static kstd::Atomic<u64> g_next_tmpfs_device{0x50};
     if (kind == "tmpfs") {
+        // tmpfs keeps no read-only mode: refused rather than mounted writable.
+        if (options.read_only) return Error(EINVAL);
         auto* tmpfs = fs::RamFilesystem::create("tmpfs", g_next_tmpfs_device.fetch_add(1));
         if (!tmpfs) return Error(ENOMEM);
         tmpfs->root()->m_permissions = 01777;
-        return fs::mount_on(target, *tmpfs);
+        return fs::mount_on(target, *tmpfs, options);
     }
     if (kind == "9p") {
         // The source is the mount tag; the options Linux's 9p takes (trans=virtio,
         // version=9p2000.L, msize=...) describe what this client always does.
-        return fs::ninep::mount_on(source, target, flags & MS_RDONLY);
+        return fs::ninep::mount_on(source, target, options);
     }
     if (kind.empty()) return Error(EINVAL);
     return Error(ENODEV);
@@ -90,8 +95,9 @@ Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, Us
 
 Result<void> sys_umount2(UserPath user_target, u32 flags) {
     if (!is_admin()) return Error(EPERM);
-    if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) return Error(EINVAL);
-    if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH))) return Error(EINVAL);
+    // MNT_EXPIRE (mark now, unmount at a second call if unused in between) is not kept:
+    // refused rather than done at once. MNT_FORCE changes nothing for tmpfs and 9p.
+    if (flags & ~(MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW)) return Error(EINVAL);
     auto target = TRY(lookup_at(AT_FDCWD, user_target, (flags & UMOUNT_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0));
     // MNT_DETACH: gone from the tree at once; what is open in it keeps working.
     TRY(fs::unmount(*target, (flags & MNT_DETACH) ? nullptr : in_use));

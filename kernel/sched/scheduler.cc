@@ -323,9 +323,7 @@ void schedule() {
     s.context_switches++;
     next->m_on_cpu = true;
     s.switching_from = previous;
-#ifdef OSPREY_LOCKDEP
     lockdep::hand_over(&s.lock, *previous, *next);  // unlocked below, with `next` current
-#endif
     cpu->current = next;
     cpu->kernel_stack_top = next->m_stack.top;
     gdt::set_kernel_stack(next->m_stack.top);

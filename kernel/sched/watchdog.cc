@@ -36,8 +36,6 @@ struct CpuWatch {
 CpuWatch g_watch[smp::kMaxCpus];
 u64 g_threshold_tsc = 0;  // 0: off; set before any CPU's watchdog starts
 u64 g_period_tsc = 0;
-u64 g_threshold_ms = 0;
-kstd::Atomic<u64> g_ticks{0};
 kstd::Atomic<bool> g_reporting{false};
 
 [[noreturn]] void report_and_power_off(const char* cause) {
@@ -85,7 +83,6 @@ void on_tick(Timer& timer) {
     auto& watch = *static_cast<CpuWatch*>(timer.context);
     u64 now = cpu::rdtsc();
     watch.last_tick.store(now, kstd::release);
-    g_ticks.fetch_add(1, kstd::relaxed);
     if (!g_reporting.load(kstd::acquire)) {
         check_this_cpu(watch, now);
         check_other_cpus(this_cpu()->id, now);
@@ -102,7 +99,6 @@ void configure(const cmdline::CommandLine& cmdline) {
     else if (cmdline.has("watchdog"))
         klog::warn("watchdog: '{}' is not a number of seconds; using {}", cmdline.get("watchdog").value_or(""), seconds);
     if (seconds > 24 * 3600) seconds = 24 * 3600;
-    g_threshold_ms = seconds * 1000;
     g_threshold_tsc = ktime::ns_to_tsc(seconds * 1'000'000'000);
     g_period_tsc = g_threshold_tsc / kChecksPerThreshold;
     if (!seconds) klog::info("watchdog: off");
@@ -119,7 +115,5 @@ void start_this_cpu() {
     watch.last_tick.store(now, kstd::release);
     timers::arm(watch.timer, now + g_period_tsc);
 }
-
-Stats stats() { return {g_threshold_ms, g_ticks.load(kstd::relaxed)}; }
 
 }  // namespace watchdog

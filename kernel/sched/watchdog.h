@@ -30,10 +30,4 @@ void configure(const cmdline::CommandLine& cmdline);
 // Starts this CPU's watchdog timer (after its timers and scheduler are up).
 void start_this_cpu();
 
-struct Stats {
-    u64 threshold_ms;  // 0: off
-    u64 ticks;         // watchdog timer runs, all CPUs
-};
-Stats stats();
-
 }  // namespace watchdog

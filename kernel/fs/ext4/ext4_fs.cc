@@ -2,8 +2,6 @@
 
 #include <new>
 
-#include "base/intrusive_list.h"
-#include "block/cache.h"
 #include "ext4/volume.h"
 #include "fs/inode_table.h"
 #include "fs/vfs.h"

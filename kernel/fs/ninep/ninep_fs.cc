@@ -2,13 +2,10 @@
 
 #include <new>
 
-#include "base/intrusive_list.h"
 #include "fs/inode.h"
 #include "fs/inode_table.h"
 #include "fs/ninep/client.h"
 #include "fs/vfs.h"
-#include "lib/log.h"
-#include "sync/spinlock.h"
 #include "text/format.h"
 
 namespace fs::ninep {
@@ -55,7 +52,7 @@ public:
 
     // Takes the server's attributes into the inode's fields.
     Result<::ninep::Attributes> refresh();
-    ListNode m_cache_node;
+    ListNode m_table_node;
     u32 fid() const { return m_fid; }
 
 private:
@@ -111,7 +108,7 @@ private:
     bool m_read_only;
     RefPtr<Inode> m_root;
     // Every live inode, by the server's qid path (fs/inode_table.h).
-    InodeTable<NinepInode, &NinepInode::m_cache_node> m_inodes;
+    InodeTable<NinepInode, &NinepInode::m_table_node> m_inodes;
 };
 
 NinepFilesystem& NinepInode::fs() { return static_cast<NinepFilesystem&>(filesystem()); }
@@ -408,13 +405,7 @@ Result<bool> NinepInode::read_dir(u64& cursor, DirEntry& out) {
             if (starts_at == cursor) {
                 if (entry.name.size() > kNameMax) return Error(EIO);
                 out.ino = entry.qid.path;
-                out.type = entry.type == 4    ? InodeType::Directory
-                           : entry.type == 10 ? InodeType::Symlink
-                           : entry.type == 1  ? InodeType::Fifo
-                           : entry.type == 2  ? InodeType::CharDevice
-                           : entry.type == 6  ? InodeType::BlockDevice
-                           : entry.type == 12 ? InodeType::Socket
-                                              : InodeType::Regular;
+                out.type = type_from_mode(u32(entry.type) << 12);  // a d_type is st_mode's type >> 12
                 __builtin_memcpy(out.name, entry.name.data(), entry.name.size());
                 out.name[entry.name.size()] = '\0';
                 cursor = entry.offset;
@@ -555,14 +546,14 @@ kstd::Atomic<u64> g_next_device{kFirstDevice};
 }  // namespace
 
 Result<void> mount(std::string_view tag, std::string_view path, bool read_only) {
-    return mount_on(tag, TRY(resolve(*fs::root(), path)), read_only);
+    return mount_on(tag, TRY(resolve(*fs::root(), path)), {.read_only = read_only});
 }
 
-Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, bool read_only) {
+Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, MountFlags flags) {
     virtio::NinepDevice* device = virtio::find_ninep_device(tag);
     // Linux's answer for a 9p source no transport has.
     if (!device) return Error(ENOENT);
-    auto* filesystem = new (std::nothrow) NinepFilesystem(*device, g_next_device.fetch_add(1), read_only);
+    auto* filesystem = new (std::nothrow) NinepFilesystem(*device, g_next_device.fetch_add(1), flags.read_only);
     if (!filesystem) return Error(ENOMEM);
     if (auto started = filesystem->start(); started.is_error()) {
         delete filesystem;
@@ -570,7 +561,7 @@ Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, bool read_o
     }
     // A file system once mounted stays allocated for the life of the machine: after an
     // unmount, files opened in it may still be in use.
-    return fs::mount_on(directory, *filesystem);
+    return fs::mount_on(directory, *filesystem, flags);
 }
 
 }  // namespace fs::ninep

@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "fs/inode.h"
+#include "fs/vfs.h"
 
 namespace fs::ninep {
 
@@ -16,7 +17,7 @@ namespace fs::ninep {
 // missing). ENODEV when no device has that tag; EPROTONOSUPPORT when its server does not
 // speak 9P2000.L. `read_only`: every change is refused with EROFS.
 Result<void> mount(std::string_view tag, std::string_view path, bool read_only);
-// The same on a directory already found (mount(2)).
-Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, bool read_only);
+// The same on a directory already found, with mount(2)'s flags.
+Result<void> mount_on(std::string_view tag, RefPtr<Inode> directory, MountFlags flags);
 
 }  // namespace fs::ninep

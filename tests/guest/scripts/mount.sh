@@ -18,3 +18,7 @@ cat <&3
 mount -t ext2 /dev/vda /mnt/h 2>/dev/null || echo "ext2: refused"
 mount -t 9p nosuchtag /mnt/h 2>/dev/null || echo "unknown tag: refused"
 umount / 2>/dev/null || echo "root stays"
+mount -t tmpfs -o ro none /mnt/t 2>/dev/null || echo "read-only tmpfs: refused"
+mount -t tmpfs -o noexec none /mnt/t && cp /bin/busybox /mnt/t/bb && chmod 755 /mnt/t/bb
+/mnt/t/bb true 2>/dev/null || echo "noexec: the program does not run"
+umount /mnt/t
