@@ -39,41 +39,15 @@ const std::vector<u8>& pristine() {
     return bytes;
 }
 
-class Ext4Corrupt : public ::testing::Test {
+class Ext4Corrupt : public ::testing::Test, public ImageInMemory {
 protected:
     void SetUp() override {
         if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
         ASSERT_FALSE(pristine().empty());
-        reader = std::make_unique<MemoryReader>(pristine());
-        reopen();
+        load(pristine());
     }
 
-    void reopen() {
-        auto opened = ext4::Volume::open(*reader);
-        ASSERT_TRUE(opened.is_ok()) << opened.error();
-        volume.emplace(opened.release_value());
-        sb = volume->superblock();
-        scratch.assign(volume->scratch_size(), 0);
-    }
 
-    std::span<u8> bytes_at(u64 offset, usize length) { return std::span<u8>(reader->bytes).subspan(offset, length); }
-    std::span<u8> block(u64 number) { return bytes_at(number * sb.block_size, sb.block_size); }
-    std::span<u8> superblock_bytes() { return bytes_at(ext4::kSuperblockOffset, ext4::kSuperblockSize); }
-    void fix_superblock_checksum() { ext4::put32(superblock_bytes(), 0x3FC, ext4::superblock_checksum(superblock_bytes())); }
-
-    ext4::Inode inode(const std::string& path) {
-        u32 number = volume->resolve(path, scratch).value_or(0);
-        auto parsed = volume->read_inode(number, scratch);
-        EXPECT_TRUE(parsed.is_ok()) << path;
-        return parsed.value_or(ext4::Inode{});
-    }
-
-    // The inode's bytes in the image.
-    std::span<u8> inode_bytes(u32 number) {
-        u32 group = (number - 1) / sb.inodes_per_group;
-        u64 table = volume->group(group, scratch).value().inode_table;
-        return bytes_at(table * sb.block_size + u64((number - 1) % sb.inodes_per_group) * sb.inode_size, sb.inode_size);
-    }
     std::span<u8> i_block(u32 number) { return inode_bytes(number).subspan(0x28, 60); }
     void fix_inode_checksum(u32 number) {
         auto raw = inode_bytes(number);
@@ -83,11 +57,6 @@ protected:
     }
 
     u64 physical(const ext4::Inode& file, u64 logical) { return volume->map_block(file, logical, scratch).value().physical; }
-
-    std::unique_ptr<MemoryReader> reader;
-    std::optional<ext4::Volume> volume;
-    ext4::Superblock sb;
-    std::vector<u8> scratch;
 };
 
 TEST_F(Ext4Corrupt, PristineImageReads) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ext4/bytes.h"
 #include "ext4/volume.h"
 
 namespace ext4_test {
@@ -114,6 +118,46 @@ public:
         return {};
     }
     std::vector<u8> bytes;
+};
+
+// An image held in memory and the volume open on it, for tests that change the image's
+// bytes themselves: reopen() after a change; block() and bytes_at() are views into it.
+class ImageInMemory {
+public:
+    void load(std::vector<u8> image) {
+        reader = std::make_unique<MemoryReader>(std::move(image));
+        reopen();
+    }
+    void reopen() {
+        auto opened = ext4::Volume::open(*reader);
+        ASSERT_TRUE(opened.is_ok()) << opened.error();
+        volume.emplace(opened.release_value());
+        sb = volume->superblock();
+        scratch.assign(volume->scratch_size(), 0);
+    }
+    std::span<u8> bytes_at(u64 offset, usize length) { return std::span<u8>(reader->bytes).subspan(offset, length); }
+    std::span<u8> block(u64 number) { return bytes_at(number * sb.block_size, sb.block_size); }
+    std::span<u8> superblock_bytes() { return bytes_at(ext4::kSuperblockOffset, ext4::kSuperblockSize); }
+    void fix_superblock_checksum() {
+        ext4::put32(superblock_bytes(), 0x3FC, ext4::superblock_checksum(superblock_bytes()));
+    }
+    ext4::Inode inode(const std::string& path) {
+        u32 number = volume->resolve(path, scratch).value_or(0);
+        auto parsed = volume->read_inode(number, scratch);
+        EXPECT_TRUE(parsed.is_ok()) << path;
+        return parsed.value_or(ext4::Inode{});
+    }
+    // The inode's bytes in the image.
+    std::span<u8> inode_bytes(u32 number) {
+        u32 group = (number - 1) / sb.inodes_per_group;
+        u64 table = volume->group(group, scratch).value().inode_table;
+        return bytes_at(table * sb.block_size + u64((number - 1) % sb.inodes_per_group) * sb.inode_size, sb.inode_size);
+    }
+
+    std::unique_ptr<MemoryReader> reader;
+    std::optional<ext4::Volume> volume;
+    ext4::Superblock sb;
+    std::vector<u8> scratch;
 };
 
 }  // namespace ext4_test

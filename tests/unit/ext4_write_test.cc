@@ -12,7 +12,7 @@ namespace {
 
 using namespace ext4_test;
 
-class Ext4Write : public ::testing::TestWithParam<const char*> {
+class Ext4Write : public ::testing::TestWithParam<const char*>, public ImageInMemory {
 protected:
     void SetUp() override {
         if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
@@ -21,20 +21,9 @@ protected:
         std::ofstream(source / "hello.txt") << "hello\n";
         image = temp.path() / "ext4.img";
         ASSERT_TRUE(make_image(source, image, GetParam(), "16M"));
-        reader = std::make_unique<MemoryReader>(read_bytes(image));
-        reopen();
+        load(read_bytes(image));
     }
 
-    void reopen() {
-        auto opened = ext4::Volume::open(*reader);
-        ASSERT_TRUE(opened.is_ok()) << opened.error();
-        volume.emplace(opened.release_value());
-        sb = volume->superblock();
-        scratch.assign(volume->scratch_size(), 0);
-    }
-
-    std::span<u8> bytes_at(u64 offset, usize length) { return std::span<u8>(reader->bytes).subspan(offset, length); }
-    std::span<u8> block(u64 number) { return bytes_at(number * sb.block_size, sb.block_size); }
     std::span<u8> desc_bytes(u32 group) {
         auto where = ext4::group_desc_location(sb, group);
         return block(where.block).subspan(where.offset, sb.desc_size);
@@ -90,12 +79,7 @@ protected:
     void save() { write_bytes(image, reader->bytes); }
 
     TempDir temp;
-    fs::path image;
-    std::unique_ptr<MemoryReader> reader;
-    std::optional<ext4::Volume> volume;
-    ext4::Superblock sb;
-    std::vector<u8> scratch;
-};
+    fs::path image;};
 
 TEST_P(Ext4Write, NewFileIsCleanForE2fsckAndReadsBack) {
     auto [number, data_block] = allocate(false);
