@@ -141,11 +141,14 @@ void Pipe::close_end(PipeEndLink& end) {
 
 Result<usize> Pipe::read(const net::ByteSink& sink, usize length, bool nonblocking) {
     if (length == 0) return 0;
-    MutexLocker serialized(m_read_lock);
     usize done = 0;
     Result<void> status;
     for (;;) {
+        // The wait is outside the read lock, as on Linux: a reader waiting for data must
+        // not keep another reader of the pipe waiting for the lock, where no signal but
+        // SIGKILL reaches it (docs/fuzzing.md).
         if (!nonblocking) TRY(m_changed.wait_interruptible([&] { return m_used > 0 || m_writers == 0; }));
+        MutexLocker serialized(m_read_lock);
         // Copy out without holding the spin lock (the copy may fault in user pages):
         // take a snapshot of a contiguous run, copy, then consume it.
         usize head, run;
@@ -179,16 +182,18 @@ Result<usize> Pipe::read(const net::ByteSink& sink, usize length, bool nonblocki
 
 Result<usize> Pipe::write(const net::ByteSource& source, usize length, bool nonblocking) {
     if (length == 0) return 0;
-    MutexLocker serialized(m_write_lock);
     usize done = 0;
     while (done < length) {
         usize want = length - done;
         // A write of at most PIPE_BUF bytes goes in whole or waits until it can.
         usize need = want <= Pipe::kAtomicWrite ? want : 1;
+        // As for reads, the wait is outside the write lock; a longer write may then
+        // interleave with others between its pieces, as on Linux.
         if (!nonblocking) {
             auto waited = m_changed.wait_interruptible([&] { return Pipe::kCapacity - m_used >= need || m_readers == 0; });
             if (waited.is_error()) return done ? Result<usize>(done) : Result<usize>(Error(waited.error()));
         }
+        MutexLocker serialized(m_write_lock);
         usize tail, free;
         bool broken;
         m_changed.locked([&] {

@@ -70,6 +70,7 @@ private:
     WaitQueue m_changed{"pipe"};
     // One reader and one writer at a time: each copies to or from the ring without the
     // spin lock held (a copy may fault in user pages), so two of a kind must not overlap.
+    // Held only for the copy, never across a wait for data or room.
     Mutex m_read_lock{"pipe read"};
     Mutex m_write_lock{"pipe write"};
     u8* m_data = nullptr;

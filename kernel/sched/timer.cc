@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tlb.h"
 #include "sched/clock.h"
 #include "sync/spinlock.h"
 
@@ -52,6 +53,7 @@ void program_locked(CpuTimers& t) {
 
 void on_apic_timer(TrapFrame&) {
     apic::end_of_interrupt();
+    tlb::poll_from_timer();  // one load when no shootdown waits for this CPU
     on_interrupt();
 }
 

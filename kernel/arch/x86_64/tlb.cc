@@ -8,6 +8,8 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
 #include "lib/atomic.h"
+#include "lib/log.h"
+#include "sched/clock.h"
 
 namespace tlb {
 
@@ -23,7 +25,9 @@ struct Request {
     bool drop;
 };
 Request g_request;
+u64 g_request_tsc = 0;  // when g_request was sent; written with it
 kstd::Atomic<bool> g_busy{false};
+kstd::Atomic<bool> g_told_late{false};
 kstd::Atomic<u64> g_sent{0}, g_answered{0};
 
 u64 online_mask() {
@@ -72,6 +76,7 @@ void send(const Request& request, u64 cpus) {
         spin.once();
     }
     g_request = request;
+    g_request_tsc = cpu::rdtsc();
     __atomic_store_n(&g_waiting, cpus, __ATOMIC_RELEASE);
     g_sent.fetch_add(1, kstd::relaxed);
     for (u32 i = 0; i < 64; i++)
@@ -103,6 +108,19 @@ void answer() {
     Request request = g_request;
     apply(request);
     __atomic_fetch_and(&g_waiting, ~bit, __ATOMIC_RELEASE);
+}
+
+void poll_from_timer() {
+    u64 bit = 1ull << this_cpu()->id;
+    if (!(__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE) & bit)) return;
+    // Read before answering: once every CPU has, the next request may overwrite it.
+    u64 sent = g_request_tsc;
+    answer();
+    constexpr u64 kLateNs = 10'000'000;  // an IPI arrives in microseconds
+    u64 waited = ktime::tsc_to_ns(cpu::rdtsc() - sent);
+    if (waited > kLateNs && !g_told_late.exchange(true, kstd::relaxed))
+        klog::warn("tlb: cpu {} answered a shootdown from its timer interrupt after {} ms: the IPI was not delivered",
+                   this_cpu()->id, waited / 1'000'000);
 }
 
 void flush_others(const paging::PageTable* table, u64 start, u64 end, u64 cpus) {

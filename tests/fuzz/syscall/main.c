@@ -3,11 +3,13 @@
 // a panic or a hang as osprey's exit status 125) and give back everything the children
 // took: the census of /proc/osprey/objects after the run must match the one before.
 //
-//   sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--verbose]
+//   sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--child C]
+//           [--verbose]
 //
 // Prints its seed first. A failure prints the seed, the child and each thread's last calls,
-// so `sysfuzz --seed N --verbose` replays it (a child's calls follow from the seed and its
-// number; which thread runs when does not, so a replay is close, not exact).
+// so `sysfuzz --seed N --child C --verbose` replays it: child C's calls again and again for
+// the run's seconds (a child's calls follow from the seed and its number; which thread runs
+// when does not, so a replay is close, not exact).
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +50,7 @@ static uint64_t g_seed = 1;
 static double g_seconds = 20, g_slice = 2;
 static int g_threads = 4;
 static int g_verbose;
+static int g_child;  // --child C: only child C, again and again
 // --only NAME,NAME...: the calls to choose from (all of calls.c without it), to narrow a
 // finding down.
 static int g_chosen[256];
@@ -270,8 +273,10 @@ static int one_child(int number) {
         if (done == pid) return 0;
         usleep(20000);
     }
-    fprintf(stderr, "sysfuzz: FAILED: seed=%llu child %d (seed %llu) did not end 20 s after SIGKILL\n",
-            (unsigned long long)g_seed, number, (unsigned long long)seed);
+    fprintf(stderr,
+            "sysfuzz: FAILED: seed=%llu child %d (seed %llu) did not end 20 s after SIGKILL "
+            "(replay: sysfuzz --seed %llu --child %d)\n",
+            (unsigned long long)g_seed, number, (unsigned long long)seed, (unsigned long long)g_seed, number);
     print_last_calls(g_threads);
     return 1;
 }
@@ -283,6 +288,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--slice") && i + 1 < argc) g_slice = atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--verbose")) g_verbose = 1;
+        else if (!strcmp(argv[i], "--child") && i + 1 < argc) g_child = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             char *list = argv[++i];
             for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
@@ -296,7 +302,7 @@ int main(int argc, char **argv) {
             }
         }
         else {
-            fprintf(stderr, "usage: sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--verbose]\n");
+            fprintf(stderr, "usage: sysfuzz [--seed N] [--seconds S] [--slice S] [--threads T] [--only CALL,...] [--child C] [--verbose]\n");
             return 2;
         }
     }
@@ -326,7 +332,8 @@ int main(int argc, char **argv) {
             if (!have_census) have_census = -1;
         }
         if (fresh_scratch()) return 1;
-        if (one_child(++children)) return 1;
+        ++children;
+        if (one_child(g_child > 0 ? g_child : children)) return 1;
         // (A child's random writes may have hit its own log: a count that cannot be is left out.)
         for (int t = 0; t < g_threads; t++)
             if (g_logs[t].next < 100000000) calls += g_logs[t].next;
