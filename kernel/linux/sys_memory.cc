@@ -22,8 +22,9 @@ namespace {
 // /proc/self/maps names the mapping by the name the file was opened by.
 class InodeBacking final : public Backing {
 public:
-    InodeBacking(RefPtr<fs::Inode> inode, RefPtr<fs::Dentry> name)
-        : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)), m_name(static_cast<RefPtr<fs::Dentry>&&>(name)) {}
+    InodeBacking(RefPtr<fs::Inode> inode, RefPtr<fs::Dentry> name, bool opened_for_writing)
+        : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)), m_name(static_cast<RefPtr<fs::Dentry>&&>(name)),
+          m_opened_for_writing(opened_for_writing) {}
     Result<void> fill(u64 offset, u8* page) override {
         usize got = TRY(m_inode->read(offset, fs::IoBuffer::kernel(page, 4096)));
         __builtin_memset(page + got, 0, 4096 - got);
@@ -33,10 +34,13 @@ public:
     Result<u64> lendable_frame(u64 offset) override { return m_inode->lendable_frame(offset); }
     fs::Dentry* dentry() const override { return m_name.get(); }
     bool freed_with_last_mapping() const override { return true; }
+    bool may_exec() const override { return !m_inode->filesystem().no_exec; }
+    bool may_write_shared() const override { return m_opened_for_writing; }
 
 private:
     RefPtr<fs::Inode> m_inode;
     RefPtr<fs::Dentry> m_name;  // never null unless out of memory
+    bool m_opened_for_writing;  // O_RDWR: a shared mapping may become writable
 };
 
 }  // namespace
@@ -64,7 +68,7 @@ Result<u64> sys_mmap(u64 address, u64 length, u32 prot, u32 flags, int fd, u64 o
         // the last one (and with it the file's last reference, if it was removed).
         RefPtr<fs::Dentry> name = inode_file->dentry_ref();
         if (!name) name = fs::Dentry::create(nullptr, "", inode_file->inode_ref());  // its path is searched for
-        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name);
+        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name, access == fs::O_RDWR);
         if (!backing) return Error(ENOMEM);
         auto mapped = Process::current().memory().mmap(address, length, prot, flags, backing, offset);
         if (mapped.is_error()) delete backing;  // no area took it

@@ -241,13 +241,20 @@ Result<void> AddressSpace::munmap(u64 address, u64 length) {
 Result<void> AddressSpace::mprotect(u64 address, u64 length, u32 prot) {
     if (prot & ~(mm::kProtRead | mm::kProtWrite | mm::kProtExec)) return Error(EINVAL);
     MutexLocker lock(m_lock);
-    if (prot & mm::kProtWrite) {
-        // The time page is the kernel's, in every process: it never becomes writable.
+    if (prot & (mm::kProtWrite | mm::kProtExec)) {
+        // Checked for the whole range before anything changes. The time page is the
+        // kernel's, in every process: it never becomes writable.
         u64 end = address + align_up(length, kPage);
         for (u64 v = address; v < end && v >= address;) {
             const mm::Vma* area = m_areas.find(v);
             if (!area) break;
-            if (area->attrs().tag == kTagVvar) return Error(EACCES);
+            const mm::VmaAttrs& attrs = area->attrs();
+            if ((prot & mm::kProtWrite) && attrs.tag == kTagVvar) return Error(EACCES);
+            if (attrs.file_backed()) {
+                auto* backing = reinterpret_cast<const Backing*>(attrs.object);
+                if ((prot & mm::kProtExec) && !backing->may_exec()) return Error(EACCES);
+                if ((prot & mm::kProtWrite) && attrs.shared() && !backing->may_write_shared()) return Error(EACCES);
+            }
             v = area->end();
         }
     }

@@ -31,6 +31,11 @@ public:
     // True when even a private mapping maps shared_frame's pages in place instead of
     // copies: the vDSO's time page, which only the kernel writes.
     virtual bool maps_in_place() const { return false; }
+    // What mprotect may give an area mapping it later (Linux's VM_MAYEXEC, VM_MAYWRITE):
+    // never PROT_EXEC for a file on a noexec mount, never PROT_WRITE in a shared mapping
+    // of a file not opened for writing. EACCES otherwise.
+    virtual bool may_exec() const { return true; }
+    virtual bool may_write_shared() const { return true; }
     // What /proc/self/maps names the area by: the file mapped (its inode, and the name it
     // was opened by), or for the kernel's own images a label ("[vdso]").
     virtual fs::Dentry* dentry() const { return nullptr; }
@@ -113,7 +118,8 @@ public:
 
     Result<u64> mmap(u64 address, u64 length, u32 prot, u32 flags, Backing* file, u64 offset);
     Result<void> munmap(u64 address, u64 length);
-    // EACCES for write access to the vDSO's time page, as Linux.
+    // EACCES for write access to the vDSO's time page, as Linux, and for what a file
+    // mapping's backing does not allow (Backing::may_exec, may_write_shared).
     Result<void> mprotect(u64 address, u64 length, u32 prot);
     Result<u64> mremap(u64 old_address, u64 old_length, u64 new_length, u32 flags, u64 new_address);
     Result<void> madvise(u64 address, u64 length, int advice);
