@@ -1,6 +1,7 @@
 #include "fs/inode_file.h"
 
 #include "fs/locks.h"
+#include "fs/pipe.h"
 
 #include <new>
 
@@ -57,6 +58,7 @@ public:
 Result<RefPtr<File>> open_inode_file(Inode& inode, u32 flags) {
     // A socket's name is for connect(2): opening it is ENXIO, as on Linux.
     if (inode.type() == InodeType::Socket && !(flags & O_PATH)) return Error(ENXIO);
+    if (inode.type() == InodeType::Fifo && !(flags & O_PATH)) return open_fifo(inode, flags);
     File* file;
     if (flags & O_PATH)
         file = new (std::nothrow) PathFile(RefPtr<Inode>(&inode), flags);

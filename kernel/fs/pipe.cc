@@ -29,28 +29,39 @@ public:
 };
 PipeFilesystem g_pipefs;
 
+void forget_fifo_open(Inode& inode);
+
+// An open end of a pipe: its read side, its write side, or both (a FIFO or a pipe's
+// /proc/self/fd/N opened O_RDWR). A FIFO's end keeps the FIFO's inode, which fstat
+// reports, as Linux does.
 class PipeEnd final : public File {
 public:
-    PipeEnd(Pipe* pipe, bool reader, u32 flags) : File((reader ? O_RDONLY : O_WRONLY) | flags), m_pipe(pipe) {
+    PipeEnd(Pipe* pipe, u32 access, u32 flags, RefPtr<Inode> named = nullptr)
+        : File(access | flags), m_pipe(pipe), m_named(static_cast<RefPtr<Inode>&&>(named)) {
         m_pipe->ref();
-        m_link.file = this;
-        m_link.reader = reader;
-        m_pipe->attach_end(m_link);
+        m_read_link.file = m_write_link.file = this;
+        m_read_link.reader = true;
+        if (access != O_WRONLY) m_pipe->attach_end(m_read_link);
+        if (access != O_RDONLY) m_pipe->attach_end(m_write_link);
     }
     ~PipeEnd() override {
-        m_pipe->close_end(m_link);
+        if (reads()) m_pipe->close_end(m_read_link);
+        if (writes()) m_pipe->close_end(m_write_link);
+        if (m_named) forget_fifo_open(*m_named);
         m_pipe->unref();
     }
     const char* kind() const override { return "pipe"; }
     Result<usize> read(const IoBuffer& buffer) override {
-        if (!m_link.reader) return Error(EBADF);
+        if (!reads()) return Error(EBADF);
         return m_pipe->read(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
     Result<usize> write(const IoBuffer& buffer) override {
-        if (m_link.reader) return Error(EBADF);
+        if (!writes()) return Error(EBADF);
         return m_pipe->write(IoBufferBytes(buffer), buffer.length, nonblocking());
     }
-    u32 poll_events() override { return m_link.reader ? m_pipe->read_events() : m_pipe->write_events(); }
+    u32 poll_events() override {
+        return (reads() ? m_pipe->read_events() : 0) | (writes() ? m_pipe->write_events() : 0);
+    }
     Result<u64> ioctl(u32 request, u64 argument) override {
         constexpr u32 FIONREAD = 0x541b;
         if (request != FIONREAD) return Error(ENOTTY);
@@ -59,6 +70,7 @@ public:
         return 0;
     }
     Result<void> stat(Stat& out) override {
+        if (m_named) return m_named->stat(out);
         out = {};
         out.st_dev = kPipefsDevice;
         out.st_ino = pipe_ino(m_pipe);
@@ -70,12 +82,18 @@ public:
     RefPtr<Inode> reopen_target() override;
 
 private:
+    u32 access() const { return status_flags() & O_ACCMODE; }
+    bool reads() const { return access() != O_WRONLY; }
+    bool writes() const { return access() != O_RDONLY; }
+
     Pipe* m_pipe;
-    PipeEndLink m_link;
+    RefPtr<Inode> m_named;  // the FIFO opened, or null for pipe(2)'s ends
+    PipeEndLink m_read_link, m_write_link;
 };
 
 // What /proc/self/fd/N of a pipe end leads to, as Linux's pipefs inode: open(2) of it is a
-// new open file of the same pipe, its read or its write end as the access mode asks.
+// new open file of the same pipe, its read end, its write end or both as the access mode
+// asks.
 class PipeInode final : public Inode {
 public:
     explicit PipeInode(Pipe* pipe) : Inode(g_pipefs, InodeType::Fifo, pipe_ino(pipe)), m_pipe(pipe) {
@@ -84,10 +102,7 @@ public:
     }
     ~PipeInode() override { m_pipe->unref(); }
     Result<RefPtr<File>> open(u32 flags) override {
-        // FIXME: O_RDWR gives Linux one file that is both ends; a PipeEnd is one of them.
-        u32 mode = flags & O_ACCMODE;
-        if (mode == O_RDWR) return Error(EINVAL);
-        auto* end = new (std::nothrow) PipeEnd(m_pipe, mode == O_RDONLY, flags & O_NONBLOCK);
+        auto* end = new (std::nothrow) PipeEnd(m_pipe, flags & O_ACCMODE, flags & O_NONBLOCK);
         if (!end) return Error(ENFILE);
         return RefPtr<File>::adopt(end);
     }
@@ -97,8 +112,38 @@ private:
 };
 
 RefPtr<Inode> PipeEnd::reopen_target() {
+    if (m_named) return m_named;
     auto* inode = new (std::nothrow) PipeInode(m_pipe);
     return inode ? RefPtr<Inode>::adopt(inode) : nullptr;
+}
+
+// The pipes of the FIFOs open now, one per FIFO inode: made by the first open, dropped
+// when its last end closes (what was left in it goes with it, as on Linux).
+struct OpenFifo {
+    Inode* inode;
+    Pipe* pipe;  // holds a reference
+    u32 ends;    // PipeEnds open on it
+    OpenFifo* next;
+};
+Mutex g_fifos_lock{"fifo table"};
+OpenFifo* g_fifos = nullptr;  // guarded by g_fifos_lock
+
+void forget_fifo_open(Inode& inode) {
+    Pipe* dropped = nullptr;
+    {
+        MutexLocker lock(g_fifos_lock);
+        for (OpenFifo** at = &g_fifos; *at; at = &(*at)->next) {
+            OpenFifo* fifo = *at;
+            if (fifo->inode != &inode) continue;
+            if (--fifo->ends == 0) {
+                *at = fifo->next;
+                dropped = fifo->pipe;
+                delete fifo;
+            }
+            break;
+        }
+    }
+    if (dropped) dropped->unref();
 }
 
 }  // namespace
@@ -119,9 +164,11 @@ void Pipe::notify(bool reader_side, bool writer_side) {
 void Pipe::attach_end(PipeEndLink& end) {
     m_changed.locked([&] {
         (end.reader ? m_readers : m_writers)++;
+        (end.reader ? m_reader_opens : m_writer_opens)++;
         end.next = m_ends;
         m_ends = &end;
     });
+    m_changed.wake_all();  // a FIFO's open waiting for this side
     // A new reader or writer ends a POLLHUP or POLLERR the other side saw.
     notify(true, true);
 }
@@ -226,8 +273,8 @@ Result<PipeEnds> create_pipe(u32 flags) {
     Pipe* pipe = Pipe::create();
     if (!pipe) return Error(ENFILE);
     // Each end holds a reference; this one goes when they have theirs.
-    auto* reader = new (std::nothrow) PipeEnd(pipe, true, flags & O_NONBLOCK);
-    auto* writer = new (std::nothrow) PipeEnd(pipe, false, flags & O_NONBLOCK);
+    auto* reader = new (std::nothrow) PipeEnd(pipe, O_RDONLY, flags & O_NONBLOCK);
+    auto* writer = new (std::nothrow) PipeEnd(pipe, O_WRONLY, flags & O_NONBLOCK);
     pipe->unref();
     if (!reader || !writer) {
         delete reader;
@@ -235,6 +282,53 @@ Result<PipeEnds> create_pipe(u32 flags) {
         return Error(ENFILE);
     }
     return PipeEnds{RefPtr<File>::adopt(reader), RefPtr<File>::adopt(writer)};
+}
+
+Result<void> Pipe::wait_for_other_side(bool reader) {
+    u32 seen = m_changed.locked([&] { return reader ? m_writer_opens : m_reader_opens; });
+    // An open of the other side since we looked counts even if it closed again at once.
+    return m_changed.wait_interruptible([&] {
+        return reader ? m_writers > 0 || m_writer_opens != seen : m_readers > 0 || m_reader_opens != seen;
+    });
+}
+
+Result<RefPtr<File>> open_fifo(Inode& inode, u32 flags) {
+    u32 access = flags & O_ACCMODE;
+    bool nonblocking = flags & O_NONBLOCK;
+    RefPtr<File> file;
+    Pipe* pipe = nullptr;
+    {
+        MutexLocker lock(g_fifos_lock);
+        OpenFifo* fifo = g_fifos;
+        while (fifo && fifo->inode != &inode) fifo = fifo->next;
+        // A writer that would not wait needs a reader there already.
+        bool has_reader = fifo && fifo->pipe->has_readers();
+        if (access == O_WRONLY && nonblocking && !has_reader) return Error(ENXIO);
+        if (!fifo) {
+            fifo = new (std::nothrow) OpenFifo{&inode, Pipe::create(), 0, g_fifos};
+            if (!fifo || !fifo->pipe) {
+                delete fifo;
+                return Error(ENFILE);
+            }
+            g_fifos = fifo;
+        }
+        auto* end = new (std::nothrow) PipeEnd(fifo->pipe, access, flags & O_NONBLOCK, RefPtr<Inode>(&inode));
+        if (!end) {
+            if (fifo->ends == 0) {
+                g_fifos = fifo->next;  // just made: still first
+                fifo->pipe->unref();
+                delete fifo;
+            }
+            return Error(ENFILE);
+        }
+        fifo->ends++;
+        file = RefPtr<File>::adopt(end);
+        pipe = fifo->pipe;
+    }
+    // Linux's rendezvous: a reader waits for a writer and a writer for a reader, unless
+    // it asked not to wait or opened both sides. A signal ends the wait (the end closes).
+    if (access != O_RDWR && !nonblocking) TRY(pipe->wait_for_other_side(access == O_RDONLY));
+    return file;
 }
 
 }  // namespace fs

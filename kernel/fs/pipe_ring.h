@@ -63,6 +63,10 @@ public:
     // An end counts as a reader or writer from attach_end to close_end.
     void attach_end(PipeEndLink& end);
     void close_end(PipeEndLink& end);
+    bool has_readers() { return m_changed.locked([&] { return m_readers > 0; }); }
+    // A FIFO's open: waits until the other side is open, or has been opened since the
+    // call (a reader waits for a writer, a writer for a reader). EINTR/ERESTARTSYS.
+    Result<void> wait_for_other_side(bool reader);
 
 private:
     void notify(bool reader_side, bool writer_side);
@@ -77,6 +81,7 @@ private:
     usize m_head = 0;  // next byte to read
     usize m_used = 0;
     u32 m_readers = 0, m_writers = 0;
+    u32 m_reader_opens = 0, m_writer_opens = 0;  // ever attached: a FIFO's open waits for a change
     PipeEndLink* m_ends = nullptr;  // the open ends, guarded by m_changed's lock
 };
 

@@ -2,6 +2,8 @@
 #include "fs/fd_table.h"
 #include "fs/inode_file.h"
 #include "fs/vfs.h"
+#include "lib/atomic.h"
+#include "lib/log.h"
 #include "linux/abi_types.h"
 #include "linux/path_args.h"
 #include "proc/process.h"
@@ -262,6 +264,38 @@ Result<u64> do_symlink(UserPath target_user, int dirfd, UserPath link_user) {
     return 0;
 }
 
+// Regular files, FIFOs and socket names, as Linux. Device nodes are refused with EPERM,
+// as in a container without CAP_MKNOD: a node here would reach no driver (/dev has the
+// devices there are), said once on the kernel log.
+Result<u64> do_mknod(int dirfd, UserPath user_path, u32 mode, u64 device) {
+    (void)device;
+    fs::InodeType type;
+    switch (mode & fs::S_IFMT) {
+        case 0:
+        case fs::S_IFREG: type = fs::InodeType::Regular; break;
+        case fs::S_IFIFO: type = fs::InodeType::Fifo; break;
+        case fs::S_IFSOCK: type = fs::InodeType::Socket; break;
+        case fs::S_IFCHR:
+        case fs::S_IFBLK: {
+            static kstd::Atomic<bool> told{false};
+            if (!told.exchange(true, kstd::relaxed))
+                klog::warn("mknod: device nodes are not made (a node would reach no driver; /dev has the devices): EPERM");
+            return Error(EPERM);
+        }
+        case fs::S_IFDIR: return Error(EPERM);  // mkdir makes directories
+        default: return Error(EINVAL);
+    }
+    auto path = TRY(read_path(user_path));
+    auto base = TRY(base_for(dirfd, *path));
+    fs::ParentPath parent;
+    TRY(fs::resolve_parent(*base, path->view(), parent));
+    if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
+    if (parent.trailing_slash) return Error(ENOENT);
+    TRY(parent.directory->create(parent.last(), type, mode & ~current_umask() & 07777, process().cred.fsuid,
+                                 process().cred.fsgid));
+    return 0;
+}
+
 Result<usize> do_readlink(int dirfd, UserPath user_path, UserPtr<char> buffer, i64 size) {
     if (size <= 0) return Error(EINVAL);
     auto inode = TRY(lookup_at(dirfd, user_path, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH));
@@ -417,6 +451,8 @@ Result<u64> sys_linkat(int old_dirfd, UserPath old_path, int new_dirfd, UserPath
     return do_link(old_dirfd, old_path, new_dirfd, new_path, flags);
 }
 Result<u64> sys_link(UserPath old_path, UserPath new_path) { return do_link(AT_FDCWD, old_path, AT_FDCWD, new_path, 0); }
+Result<u64> sys_mknodat(int dirfd, UserPath path, u32 mode, u64 device) { return do_mknod(dirfd, path, mode, device); }
+Result<u64> sys_mknod(UserPath path, u32 mode, u64 device) { return do_mknod(AT_FDCWD, path, mode, device); }
 Result<u64> sys_symlinkat(UserPath target, int dirfd, UserPath link) { return do_symlink(target, dirfd, link); }
 Result<u64> sys_symlink(UserPath target, UserPath link) { return do_symlink(target, AT_FDCWD, link); }
 // Linux takes the size as an int; Osprey checks all 64 bits (a size >= 2^31 is not negative).
@@ -563,6 +599,6 @@ OSPREY_CALLS(open, openat, creat, stat, lstat, newfstatat, statx, statfs, fstatf
              rmdir, renameat2, renameat, rename, linkat, link, symlinkat, symlink, readlinkat, readlink, faccessat,
              faccessat2, access, chmod, fchmodat, fchmod, chown, lchown, fchownat, fchown, utimensat, truncate, chdir,
              fchdir, getcwd, getxattr, lgetxattr, fgetxattr, listxattr, llistxattr, flistxattr, setxattr, lsetxattr,
-             fsetxattr)
+             fsetxattr, mknodat, mknod)
 
 }  // namespace linux_abi

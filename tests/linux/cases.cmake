@@ -73,7 +73,7 @@ foreach(variant IN LISTS _variants)
   osprey_linux_case(process_files.${variant} BINARY process_files_${variant})
   osprey_linux_case(proc_pids.${variant} BINARY proc_pids_${variant})
   foreach(process_case rlimits pdeathsig execveat job_control syscall_return socket_options kill_blocked
-                       pipe_waiters_signal)
+                       pipe_waiters_signal fifo)
     osprey_linux_case(${process_case}.${variant} BINARY ${process_case}_${variant})
   endforeach()
   osprey_linux_case(pipe_reopen.${variant} BINARY pipe_reopen_${variant})

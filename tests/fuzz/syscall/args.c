@@ -141,6 +141,11 @@ long arg_make(enum arg_kind kind, uint64_t *rng) {
             if (rng_below(rng, 8) == 0) return pointer(rng);
             return (long)(g_writable + (kScratchPages / 2 + rng_below(rng, kScratchPages / 2)) * kPage);
         case A_MODE: return (long)(rng_next(rng) & 07777);
+        case A_NODE_MODE: {
+            // mknod's: permission bits and a file type, mostly one mknod makes.
+            static const long kTypes[] = {0, 0100000, 0010000, 0140000, 0020000, 0060000, 0040000, 0170000};
+            return kTypes[rng_below(rng, 8)] | (long)(rng_next(rng) & 07777);
+        }
         case A_TIME: return rng_below(rng, 4) ? (long)g_short_time : pointer(rng);
     }
     return 0;

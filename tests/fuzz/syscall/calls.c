@@ -114,6 +114,7 @@ const struct call g_calls[] = {
     C(kill, A_PID, A_SIG),
     C(openat, A_FD, A_PATH, A_FLAGS, A_MODE),
     C(mkdirat, A_FD, A_PATH, A_MODE),
+    C(mknodat, A_FD, A_PATH, A_NODE_MODE, A_INT),
     C(newfstatat, A_FD, A_PATH, A_BUF, A_FLAGS),
     C(unlinkat, A_FD, A_PATH, A_FLAGS),
     C(renameat2, A_FD, A_PATH, A_FD, A_PATH, A_FLAGS),

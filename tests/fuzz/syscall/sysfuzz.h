@@ -29,6 +29,7 @@ enum arg_kind {
     A_SIG,     // 0..64 and beyond
     A_ADDR,    // an address for mmap/munmap/mprotect: inside the fuzzer's own scratch area
     A_MODE,    // permission bits
+    A_NODE_MODE,  // mknod's: a file type and permission bits
     A_TIME,    // a pointer to a short timespec (or a bad pointer)
 };
 
