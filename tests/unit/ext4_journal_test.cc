@@ -1,0 +1,465 @@
+// The jbd2 journal of libs/ext4 on volumes from Debian's mke2fs. A transaction is the set
+// of blocks `debugfs -w` changed to add a file and a directory (so old and new image are
+// both clean ext4), plus free blocks of chosen contents. Crashes are simulated by a device
+// that keeps only some of the writes it was given; e2fsck is the reference for replay.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "ext4/journal.h"
+#include "ext4_test_support.h"
+
+namespace {
+
+using namespace ext4_test;
+
+// An image in memory that records every write and flush, and can drop writes: the crash.
+class MemoryDevice final : public ext4::BlockDevice {
+public:
+    explicit MemoryDevice(std::vector<u8> image) : bytes(std::move(image)) {}
+    Result<void> read(u64 offset, std::span<u8> out) override {
+        if (offset > bytes.size() || out.size() > bytes.size() - offset) return Error(EIO);
+        std::memcpy(out.data(), bytes.data() + offset, out.size());
+        return {};
+    }
+    Result<void> write(u64 offset, std::span<const u8> in) override {
+        if (offset > bytes.size() || in.size() > bytes.size() - offset) return Error(EIO);
+        log.push_back({offset, std::vector<u8>(in.begin(), in.end()), flushes});
+        if (flushes >= flushes_before_crash) return {};  // the crash: acknowledged, lost
+        std::memcpy(bytes.data() + offset, in.data(), in.size());
+        return {};
+    }
+    Result<void> flush() override {
+        flushes++;
+        return {};
+    }
+    struct Write {
+        u64 offset;
+        std::vector<u8> data;
+        u64 epoch;  // flushes before it
+    };
+    std::vector<u8> bytes;
+    std::vector<Write> log;
+    u64 flushes = 0;
+    u64 flushes_before_crash = ~u64(0);
+};
+
+struct Images {
+    std::vector<u8> old_image, new_image;
+    u32 block_size = 0;
+    std::vector<bool> journal;  // blocks of the journal inode (and its superblock)
+    std::vector<ext4::DirtyBlock> transaction;
+    std::vector<std::vector<u8>> extra;  // contents of the free blocks in the transaction
+};
+
+std::span<const u8> block_of(const std::vector<u8>& image, u32 block_size, u64 block) {
+    return std::span<const u8>(image).subspan(block * block_size, block_size);
+}
+
+class Ext4Journal : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
+        fs::path source = temp.path() / "tree";
+        fs::create_directories(source / "dir");
+        std::ofstream(source / "hello.txt") << "hello\n";
+        std::ofstream(temp.path() / "payload") << std::string(5000, 'x');
+        old_path = temp.path() / "old.img";
+        ASSERT_TRUE(make_image(source, old_path, GetParam(), "8M"));
+        fs::path new_path = temp.path() / "new.img";
+        fs::copy_file(old_path, new_path);
+        std::string commands = "write " + (temp.path() / "payload").string() + " payload\nmkdir newdir\n";
+        std::ofstream(temp.path() / "commands") << commands;
+        run("debugfs -w -f " + quote(temp.path() / "commands") + " " + quote(new_path) + " >/dev/null 2>&1");
+        std::string report;
+        ASSERT_TRUE(fsck_clean(new_path, &report)) << report;
+        images.old_image = read_bytes(old_path);
+        images.new_image = read_bytes(new_path);
+        ASSERT_EQ(images.old_image.size(), images.new_image.size());
+        load_layout();
+    }
+
+    // The journal's blocks and a few free blocks, from the volume as libs/ext4 reads it.
+    void load_layout() {
+        MemoryReader reader(images.old_image);
+        auto volume = ext4::Volume::open(reader).value();
+        images.block_size = volume.superblock().block_size;
+        std::vector<u8> scratch(volume.scratch_size());
+        u64 blocks = images.old_image.size() / images.block_size;
+        images.journal.assign(blocks, false);
+        auto journal = volume.read_inode(volume.superblock().journal_inode, scratch).value();
+        for (u64 logical = 0; logical < journal.size / images.block_size; logical++)
+            images.journal[volume.map_block(journal, logical, scratch).value().physical] = true;
+        std::vector<u8> bitmap(images.block_size);
+        for (u32 group = 0; group < volume.superblock().group_count; group++) {
+            ASSERT_TRUE(volume.read_block_bitmap(group, bitmap, scratch).is_ok());
+            for (u32 bit = 0; bit < volume.superblock().blocks_in_group(group); bit++) {
+                u64 block = volume.superblock().group_first_block(group) + bit;
+                bool free_in_both = !(bitmap[bit / 8] & (1 << (bit % 8))) &&
+                                    std::memcmp(block_of(images.old_image, images.block_size, block).data(),
+                                                block_of(images.new_image, images.block_size, block).data(),
+                                                images.block_size) == 0;
+                if (free_in_both && block > 100) free_blocks.push_back(block);
+            }
+        }
+    }
+
+    // The transaction: every block debugfs changed, plus `extra` free blocks with a pattern
+    // (the first one starting with the jbd2 magic, so it must be escaped in the log).
+    void build_transaction(usize extra) {
+        ASSERT_GE(free_blocks.size(), extra + 10);
+        u64 blocks = images.old_image.size() / images.block_size;
+        for (u64 block = 0; block < blocks; block++) {
+            if (std::memcmp(block_of(images.old_image, images.block_size, block).data(),
+                            block_of(images.new_image, images.block_size, block).data(), images.block_size) != 0)
+                images.transaction.push_back({block, block_of(images.new_image, images.block_size, block)});
+        }
+        ASSERT_GT(images.transaction.size(), 3u);
+        images.extra.resize(extra);
+        for (usize i = 0; i < extra; i++) {
+            u64 block = free_blocks[free_blocks.size() - 1 - i];
+            auto& data = images.extra[i];
+            data.assign(images.block_size, u8(0x40 + i));
+            if (i == 0) ext4::jbd2::put_be32(data, 0, ext4::jbd2::kMagic);
+            std::memcpy(images.new_image.data() + block * images.block_size, data.data(), data.size());
+            images.transaction.push_back({block, data});
+        }
+    }
+
+    // Whether `image` matches `reference` in every block outside the journal. With
+    // `e2fsck_fields`, the superblock fields e2fsck updates whenever it writes one
+    // (times, mount count, lifetime writes, and so the checksum) are not compared.
+    bool same_outside_journal(const std::vector<u8>& image, const std::vector<u8>& reference,
+                              std::string* first_difference = nullptr, bool e2fsck_fields = false) {
+        for (u64 block = 0; block < images.journal.size(); block++) {
+            if (images.journal[block]) continue;
+            auto mine = block_of(image, images.block_size, block);
+            auto theirs = block_of(reference, images.block_size, block);
+            if (e2fsck_fields && block * images.block_size <= ext4::kSuperblockOffset &&
+                ext4::kSuperblockOffset < (block + 1) * images.block_size) {
+                std::vector<u8> a(mine.begin(), mine.end()), b(theirs.begin(), theirs.end());
+                usize sb = ext4::kSuperblockOffset - block * images.block_size;
+                for (auto [at, length] : {std::pair<usize, usize>{0x2C, 10}, {0x40, 4}, {0x178, 8}, {0x3FC, 4}}) {
+                    std::fill_n(a.begin() + std::ptrdiff_t(sb + at), length, 0);
+                    std::fill_n(b.begin() + std::ptrdiff_t(sb + at), length, 0);
+                }
+                if (a != b) {
+                    if (first_difference) *first_difference = "superblock";
+                    return false;
+                }
+                continue;
+            }
+            if (std::memcmp(mine.data(), theirs.data(), images.block_size) != 0) {
+                if (first_difference) *first_difference = "block " + std::to_string(block);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // start, commit the transaction, stop: the writes, recorded on a copy of the old image.
+    MemoryDevice commit_all(u64 flushes_before_crash = ~u64(0)) {
+        MemoryDevice device(images.old_image);
+        device.flushes_before_crash = flushes_before_crash;
+        auto journal = ext4::Journal::open(device);
+        EXPECT_TRUE(journal.is_ok()) << journal.error();
+        if (journal.is_error()) return device;
+        EXPECT_TRUE(journal.value().start().is_ok());
+        auto committed = journal.value().commit(images.transaction, {1700000000, 5});
+        EXPECT_TRUE(committed.is_ok()) << journal.value().diagnosis().reason;
+        EXPECT_TRUE(journal.value().stop().is_ok());
+        return device;
+    }
+
+    // Writes that landed outside the journal.
+    usize device_writes_outside_journal(const MemoryDevice& device) {
+        usize count = 0;
+        for (const auto& w : device.log)
+            if (w.epoch < device.flushes_before_crash && !images.journal[w.offset / images.block_size]) count++;
+        return count;
+    }
+
+    fs::path write_temp(const std::string& name, const std::vector<u8>& bytes) {
+        fs::path path = temp.path() / name;
+        write_bytes(path, bytes);
+        return path;
+    }
+
+    bool needs_recovery(const std::vector<u8>& image) {
+        MemoryReader reader(image);
+        auto volume = ext4::Volume::open(reader);
+        return volume.is_error() || volume.value().superblock().needs_recovery();
+    }
+
+    TempDir temp;
+    fs::path old_path;
+    Images images;
+    std::vector<u64> free_blocks;
+};
+
+TEST_P(Ext4Journal, OpensTheJournalMke2fsMade) {
+    MemoryDevice device(images.old_image);
+    ext4::Diagnosis why;
+    auto journal = ext4::Journal::open(device, &why);
+    ASSERT_TRUE(journal.is_ok()) << why.reason;
+    const auto& jsb = journal.value().superblock();
+    EXPECT_EQ(jsb.block_size, images.block_size);
+    EXPECT_EQ(jsb.block_type, ext4::jbd2::block_type::kSuperblockV2);
+    EXPECT_EQ(jsb.first, 1u);
+    EXPECT_TRUE(jsb.empty());
+    EXPECT_FALSE(journal.value().needs_recovery());
+    u64 journal_blocks = std::count(images.journal.begin(), images.journal.end(), true);
+    EXPECT_EQ(jsb.maxlen, journal_blocks);
+    EXPECT_GT(journal.value().max_transaction_blocks(), jsb.maxlen * 9 / 10);
+}
+
+TEST_P(Ext4Journal, CommitWritesEveryBlockHomeAndLeavesACleanVolume) {
+    build_transaction(70);  // more tags than one descriptor block holds with 1 KiB blocks
+    MemoryDevice device = commit_all();
+    std::string where;
+    EXPECT_TRUE(same_outside_journal(device.bytes, images.new_image, &where)) << where;
+    EXPECT_FALSE(needs_recovery(device.bytes));
+    std::string report;
+    EXPECT_TRUE(fsck_clean(write_temp("committed.img", device.bytes), &report)) << report;
+}
+
+// Every prefix of the writes of start, commit and stop, and, inside the flush interval the
+// crash falls in, every suffix too (a disk may write in any order between flushes): after
+// replay each block of the transaction is old, or each is new, and e2fsck agrees.
+TEST_P(Ext4Journal, CrashAfterAnyWriteReplaysToAllOldOrAllNew) {
+    build_transaction(3);
+    MemoryDevice recorded = commit_all();
+    const auto& log = recorded.log;
+    ASSERT_GT(log.size(), images.transaction.size() * 2);
+    int old_states = 0, new_states = 0, fscked = 0;
+    for (usize k = 0; k <= log.size(); k++) {
+        for (int order = 0; order < 2; order++) {
+            std::vector<u8> image = images.old_image;
+            u64 epoch = k < log.size() ? log[k].epoch : ~u64(0);
+            // order 0: writes [0, k). order 1: the writes before k's flush interval, then
+            // those of that interval from k on (the ones before k lost instead).
+            for (usize i = 0; i < log.size(); i++) {
+                bool kept = order == 0 ? i < k : (log[i].epoch < epoch || (log[i].epoch == epoch && i >= k));
+                if (kept) std::memcpy(image.data() + log[i].offset, log[i].data.data(), log[i].data.size());
+            }
+            MemoryDevice device(image);
+            ext4::Diagnosis why;
+            auto replayed = ext4::replay_journal(device, &why);
+            ASSERT_TRUE(replayed.is_ok()) << "crash at write " << k << ": " << why.reason;
+            bool is_old = same_outside_journal(device.bytes, images.old_image);
+            bool is_new = same_outside_journal(device.bytes, images.new_image);
+            EXPECT_TRUE(is_old || is_new) << "crash at write " << k << " order " << order;
+            EXPECT_FALSE(needs_recovery(device.bytes)) << "crash at write " << k;
+            old_states += is_old;
+            new_states += is_new;
+            if (order == 0 && k % 3 == 0) {
+                std::string report;
+                EXPECT_TRUE(fsck_clean(write_temp("crashed.img", device.bytes), &report)) << "write " << k << report;
+                fscked++;
+            }
+        }
+    }
+    EXPECT_GT(old_states, 0);
+    EXPECT_GT(new_states, 0);
+    EXPECT_GT(fscked, 3);
+}
+
+// Crash after the commit block is durable and before any block is home: e2fsck's replay
+// (Debian's) and ours must write the same bytes, and both the new image.
+TEST_P(Ext4Journal, ReplayMatchesE2fsckAfterACrashBeforeCheckpoint) {
+    build_transaction(70);
+    // start() flushes twice; commit() after the log and after the commit block.
+    MemoryDevice crashed = commit_all(4);
+    ASSERT_TRUE(needs_recovery(crashed.bytes));
+    EXPECT_EQ(device_writes_outside_journal(crashed), 1u);  // the superblock's needs_recovery
+
+    fs::path theirs = write_temp("theirs.img", crashed.bytes);
+    int status = -1;
+    std::string output = run("e2fsck -y -E journal_only " + quote(theirs) + " 2>&1", &status);
+    ASSERT_LE(status, 1) << output;
+    MemoryDevice ours(crashed.bytes);
+    ext4::Diagnosis why;
+    auto report = ext4::replay_journal(ours, &why);
+    ASSERT_TRUE(report.is_ok()) << why.reason;
+    EXPECT_EQ(report.value().transactions, 1u);
+    EXPECT_EQ(report.value().blocks_replayed, images.transaction.size());
+    EXPECT_STREQ(report.value().stopped_by, "end of log");
+
+    std::string where;
+    auto their_bytes = read_bytes(theirs);
+    EXPECT_TRUE(same_outside_journal(ours.bytes, their_bytes, &where, true)) << where;
+    EXPECT_TRUE(same_outside_journal(ours.bytes, images.new_image, &where)) << where;
+    EXPECT_FALSE(needs_recovery(ours.bytes));
+    EXPECT_FALSE(needs_recovery(their_bytes));
+    std::string fsck;
+    EXPECT_TRUE(fsck_clean(write_temp("ours.img", ours.bytes), &fsck)) << fsck;
+}
+
+// Transactions written by e2fsprogs' own journal writer (debugfs jo/jw/jc), the second
+// revoking a block of the first: replayed like e2fsck replays them.
+TEST_P(Ext4Journal, ReplaysDebugfsTransactionsLikeE2fsck) {
+    ASSERT_GE(free_blocks.size(), 8u);
+    std::vector<u8> payload(4 * images.block_size);
+    for (usize i = 0; i < payload.size(); i++) payload[i] = u8(i * 7 + i / images.block_size);
+    ext4::jbd2::put_be32(payload, images.block_size, ext4::jbd2::kMagic);  // escaped in the log
+    fs::path payload_path = write_temp("payload.bin", payload);
+    auto b = [&](int i) { return std::to_string(free_blocks[free_blocks.size() - 1 - usize(i)]); };
+    std::string journal_flags = std::string(GetParam()).find("^metadata_csum") == std::string::npos ? "-c" : "";
+    std::string commands = "jo " + journal_flags + "\n" +
+                           "jw -b " + b(0) + "," + b(1) + "," + b(2) + " " + payload_path.string() + "\n" +
+                           "jw -b " + b(3) + "," + b(4) + " -r " + b(1) + " " + payload_path.string() + "\n" + "jc\n";
+    std::ofstream(temp.path() / "journal_commands") << commands;
+    fs::path image = write_temp("debugfs.img", images.old_image);
+    run("debugfs -w -f " + quote(temp.path() / "journal_commands") + " " + quote(image) + " >/dev/null 2>&1");
+    auto written = read_bytes(image);
+    ASSERT_TRUE(needs_recovery(written));
+
+    fs::path theirs = write_temp("theirs.img", written);
+    int status = -1;
+    std::string output = run("e2fsck -y -E journal_only " + quote(theirs) + " 2>&1", &status);
+    ASSERT_LE(status, 1) << output;
+    MemoryDevice ours(written);
+    ext4::Diagnosis why;
+    auto report = ext4::replay_journal(ours, &why);
+    ASSERT_TRUE(report.is_ok()) << why.reason;
+    EXPECT_EQ(report.value().transactions, 2u) << report.value().stopped_by;
+    EXPECT_EQ(report.value().blocks_revoked, 1u);
+    EXPECT_EQ(report.value().blocks_replayed, 4u);
+    std::string where;
+    auto their_bytes = read_bytes(theirs);
+    EXPECT_TRUE(same_outside_journal(ours.bytes, their_bytes, &where, true)) << where;
+    // The revoked block stayed old; the escaped one got its magic back.
+    EXPECT_EQ(0, std::memcmp(block_of(ours.bytes, images.block_size, std::stoull(b(1))).data(),
+                             block_of(images.old_image, images.block_size, std::stoull(b(1))).data(),
+                             images.block_size));
+    EXPECT_EQ(ext4::jbd2::be32(block_of(ours.bytes, images.block_size, std::stoull(b(4))), 0), ext4::jbd2::kMagic);
+}
+
+// Damage to any block of a committed transaction in the log (with checksums on, every
+// such block is covered) leaves the volume all old; damage elsewhere changes nothing.
+TEST_P(Ext4Journal, DamagedLogNeverReplaysHalfATransaction) {
+    build_transaction(3);
+    MemoryDevice crashed = commit_all(4);
+    std::vector<u64> journal_blocks;
+    for (u64 block = 0; block < images.journal.size(); block++)
+        if (images.journal[block]) journal_blocks.push_back(block);
+    bool checksums = std::string(GetParam()).find("^metadata_csum") == std::string::npos;
+    usize logged = images.transaction.size() + 3;  // descriptor, copies, commit block
+    std::mt19937 random(15);
+    for (int round = 0; round < 60; round++) {
+        std::vector<u8> image = crashed.bytes;
+        // Mostly the transaction's blocks (1 .. logged), sometimes the ones after it.
+        u64 index = 1 + random() % (logged + 2);
+        u64 block = journal_blocks[index];
+        usize offset = round < 20 ? random() % 16 : random() % images.block_size;
+        image[block * images.block_size + offset] ^= u8(1 + random() % 255);
+        MemoryDevice device(image);
+        auto replayed = ext4::replay_journal(device);
+        if (replayed.is_error()) continue;  // refusing is safe too
+        bool is_old = same_outside_journal(device.bytes, images.old_image);
+        bool is_new = same_outside_journal(device.bytes, images.new_image);
+        if (checksums) {
+            EXPECT_TRUE(is_old || is_new) << "round " << round << " journal block " << index << " offset " << offset;
+        } else if (index >= logged) {
+            EXPECT_TRUE(is_new) << "round " << round;  // beyond the commit block: unread
+        }
+        EXPECT_FALSE(needs_recovery(device.bytes));
+    }
+    // The commit block itself, with checksums: any flipped byte drops the transaction.
+    if (checksums) {
+        std::vector<u8> image = crashed.bytes;
+        u64 commit = journal_blocks[images.transaction.size() / 1 + 2];
+        image[commit * images.block_size + 100] ^= 1;
+        MemoryDevice device(image);
+        auto report = ext4::replay_journal(device);
+        ASSERT_TRUE(report.is_ok());
+        EXPECT_STREQ(report.value().stopped_by, "commit block checksum mismatch");
+        EXPECT_TRUE(same_outside_journal(device.bytes, images.old_image));
+    }
+}
+
+TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
+    MemoryDevice device(images.old_image);
+    auto journal = ext4::Journal::open(device).value();
+    ASSERT_TRUE(journal.start().is_ok());
+    u64 too_many = journal.max_transaction_blocks() + 1;
+    std::vector<u8> zeros(images.block_size);
+    std::vector<ext4::DirtyBlock> blocks;
+    for (u64 i = 0; i < too_many; i++) blocks.push_back({free_blocks[i % free_blocks.size()], zeros});
+    usize writes = device.log.size();
+    auto result = journal.commit(blocks);
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error(), E2BIG);
+    EXPECT_EQ(device.log.size(), writes);
+    blocks.pop_back();
+    EXPECT_TRUE(journal.commit(blocks).is_ok()) << journal.diagnosis().reason;
+    EXPECT_TRUE(journal.stop().is_ok());
+}
+
+TEST_P(Ext4Journal, ReplayOfACleanJournalWritesNothing) {
+    MemoryDevice device(images.old_image);
+    auto report = ext4::replay_journal(device);
+    ASSERT_TRUE(report.is_ok());
+    EXPECT_TRUE(report.value().was_empty);
+    EXPECT_TRUE(device.log.empty());
+}
+
+TEST_P(Ext4Journal, StartRefusesAJournalThatNeedsRecovery) {
+    build_transaction(1);
+    MemoryDevice crashed = commit_all(4);
+    MemoryDevice device(crashed.bytes);
+    auto journal = ext4::Journal::open(device).value();
+    EXPECT_TRUE(journal.needs_recovery());
+    auto started = journal.start();
+    ASSERT_TRUE(started.is_error());
+    EXPECT_EQ(started.error(), EINVAL);
+    EXPECT_STREQ(journal.diagnosis().reason, "journal needs recovery");
+    ASSERT_TRUE(journal.replay().is_ok());
+    EXPECT_TRUE(journal.start().is_ok());
+    EXPECT_TRUE(journal.stop().is_ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Journal,
+                         ::testing::Values("", "-b 4096", "-O ^metadata_csum", "-O ^metadata_csum,^64bit",
+                                           "-b 4096 -O ^metadata_csum,^64bit"));
+
+TEST(Ext4JournalAbsent, VolumeWithoutAJournalIsENOENT) {
+    if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
+    TempDir temp;
+    fs::create_directories(temp.path() / "tree");
+    fs::path image = temp.path() / "nojournal.img";
+    ASSERT_TRUE(make_image(temp.path() / "tree", image, "-O ^has_journal", "8M"));
+    MemoryDevice device(read_bytes(image));
+    ext4::Diagnosis why;
+    auto journal = ext4::Journal::open(device, &why);
+    ASSERT_TRUE(journal.is_error());
+    EXPECT_EQ(journal.error(), ENOENT);
+    EXPECT_STREQ(why.reason, "volume has no journal");
+}
+
+TEST(Ext4JournalFormat, TagLayoutsFollowTheFeatures) {
+    ext4::jbd2::JournalSuperblock jsb;
+    EXPECT_EQ(jsb.tag_size(), 8u);
+    jsb.feature_incompat = ext4::jbd2::incompat::k64Bit;
+    EXPECT_EQ(jsb.tag_size(), 12u);
+    jsb.feature_incompat |= ext4::jbd2::incompat::kCsumV2;
+    EXPECT_EQ(jsb.tag_size(), 14u);
+    jsb.feature_incompat = ext4::jbd2::incompat::kCsumV3;
+    EXPECT_EQ(jsb.tag_size(), 16u);
+    u8 bytes[16] = {};
+    ext4::jbd2::write_tag(jsb, {0x123456789ull, ext4::jbd2::kFlagLastTag, 0xDEADBEEF}, bytes);
+    auto tag = ext4::jbd2::read_tag(jsb, bytes);
+    EXPECT_EQ(tag.block, 0x23456789ull);  // no 64bit feature: the high half is not read
+    EXPECT_EQ(tag.flags, ext4::jbd2::kFlagLastTag);
+    EXPECT_EQ(tag.checksum, 0xDEADBEEFu);
+}
+
+TEST(Ext4JournalFormat, Crc32BeMatchesTheKnownCheckValue) {
+    // CRC-32/BZIP2 of "123456789" is 0xFC891918: init ~0, final inversion.
+    const char* text = "123456789";
+    u32 crc = ~ext4::jbd2::crc32_be(~0u, std::span<const u8>(reinterpret_cast<const u8*>(text), 9));
+    EXPECT_EQ(crc, 0xFC891918u);
+}
+
+}  // namespace
