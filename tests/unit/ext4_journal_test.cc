@@ -57,6 +57,50 @@ std::span<const u8> block_of(const std::vector<u8>& image, u32 block_size, u64 b
     return std::span<const u8>(image).subspan(block * block_size, block_size);
 }
 
+// Whether `image` matches `reference` in every block outside the journal. With
+// `e2fsck_fields`, the superblock fields e2fsck updates whenever it writes one (times,
+// mount count, lifetime writes, and so the checksum) are not compared.
+bool same_blocks_outside(const std::vector<u8>& image, const std::vector<u8>& reference, u32 block_size,
+                         const std::vector<bool>& journal, std::string* first_difference, bool e2fsck_fields) {
+    for (u64 block = 0; block < journal.size(); block++) {
+        if (journal[block]) continue;
+        auto mine = block_of(image, block_size, block);
+        auto theirs = block_of(reference, block_size, block);
+        if (e2fsck_fields && block * block_size <= ext4::kSuperblockOffset &&
+            ext4::kSuperblockOffset < (block + 1) * block_size) {
+            std::vector<u8> a(mine.begin(), mine.end()), b(theirs.begin(), theirs.end());
+            usize sb = ext4::kSuperblockOffset - block * block_size;
+            for (auto [at, length] : {std::pair<usize, usize>{0x2C, 10}, {0x40, 4}, {0x178, 8}, {0x3FC, 4}}) {
+                std::fill_n(a.begin() + std::ptrdiff_t(sb + at), length, 0);
+                std::fill_n(b.begin() + std::ptrdiff_t(sb + at), length, 0);
+            }
+            if (a != b) {
+                if (first_difference) *first_difference = "superblock";
+                return false;
+            }
+            continue;
+        }
+        if (std::memcmp(mine.data(), theirs.data(), block_size) != 0) {
+            if (first_difference) *first_difference = "block " + std::to_string(block);
+            return false;
+        }
+    }
+    return true;
+}
+
+// Which blocks of the volume hold its journal (the journal inode's blocks).
+std::vector<bool> journal_map(const std::vector<u8>& image) {
+    MemoryReader reader(image);
+    auto volume = ext4::Volume::open(reader).value();
+    u32 block_size = volume.superblock().block_size;
+    std::vector<u8> scratch(volume.scratch_size());
+    std::vector<bool> journal(image.size() / block_size, false);
+    auto inode = volume.read_inode(volume.superblock().journal_inode, scratch).value();
+    for (u64 logical = 0; logical < inode.size / block_size; logical++)
+        journal[volume.map_block(inode, logical, scratch).value().physical] = true;
+    return journal;
+}
+
 class Ext4Journal : public ::testing::TestWithParam<const char*> {
 protected:
     void SetUp() override {
@@ -86,11 +130,7 @@ protected:
         auto volume = ext4::Volume::open(reader).value();
         images.block_size = volume.superblock().block_size;
         std::vector<u8> scratch(volume.scratch_size());
-        u64 blocks = images.old_image.size() / images.block_size;
-        images.journal.assign(blocks, false);
-        auto journal = volume.read_inode(volume.superblock().journal_inode, scratch).value();
-        for (u64 logical = 0; logical < journal.size / images.block_size; logical++)
-            images.journal[volume.map_block(journal, logical, scratch).value().physical] = true;
+        images.journal = journal_map(images.old_image);
         std::vector<u8> bitmap(images.block_size);
         for (u32 group = 0; group < volume.superblock().group_count; group++) {
             ASSERT_TRUE(volume.read_block_bitmap(group, bitmap, scratch).is_ok());
@@ -127,35 +167,10 @@ protected:
         }
     }
 
-    // Whether `image` matches `reference` in every block outside the journal. With
-    // `e2fsck_fields`, the superblock fields e2fsck updates whenever it writes one
-    // (times, mount count, lifetime writes, and so the checksum) are not compared.
     bool same_outside_journal(const std::vector<u8>& image, const std::vector<u8>& reference,
                               std::string* first_difference = nullptr, bool e2fsck_fields = false) {
-        for (u64 block = 0; block < images.journal.size(); block++) {
-            if (images.journal[block]) continue;
-            auto mine = block_of(image, images.block_size, block);
-            auto theirs = block_of(reference, images.block_size, block);
-            if (e2fsck_fields && block * images.block_size <= ext4::kSuperblockOffset &&
-                ext4::kSuperblockOffset < (block + 1) * images.block_size) {
-                std::vector<u8> a(mine.begin(), mine.end()), b(theirs.begin(), theirs.end());
-                usize sb = ext4::kSuperblockOffset - block * images.block_size;
-                for (auto [at, length] : {std::pair<usize, usize>{0x2C, 10}, {0x40, 4}, {0x178, 8}, {0x3FC, 4}}) {
-                    std::fill_n(a.begin() + std::ptrdiff_t(sb + at), length, 0);
-                    std::fill_n(b.begin() + std::ptrdiff_t(sb + at), length, 0);
-                }
-                if (a != b) {
-                    if (first_difference) *first_difference = "superblock";
-                    return false;
-                }
-                continue;
-            }
-            if (std::memcmp(mine.data(), theirs.data(), images.block_size) != 0) {
-                if (first_difference) *first_difference = "block " + std::to_string(block);
-                return false;
-            }
-        }
-        return true;
+        return same_blocks_outside(image, reference, images.block_size, images.journal, first_difference,
+                                   e2fsck_fields);
     }
 
     // start, commit the transaction, stop: the writes, recorded on a copy of the old image.
@@ -423,6 +438,37 @@ TEST_P(Ext4Journal, StartRefusesAJournalThatNeedsRecovery) {
 INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Journal,
                          ::testing::Values("", "-b 4096", "-O ^metadata_csum", "-O ^metadata_csum,^64bit",
                                            "-b 4096 -O ^metadata_csum,^64bit"));
+
+// A journal Linux wrote: a volume copied while mounted (data/make_ext4_linux_journal.sh),
+// two transactions, the second with a revoke block. Replayed as e2fsck replays it.
+TEST(Ext4JournalLinux, ReplaysWhatLinuxLeftLikeE2fsck) {
+    if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
+    TempDir temp;
+    fs::path data = fs::path(__FILE__).parent_path() / "data" / "ext4_linux_journal.img.gz";
+    fs::path theirs = temp.path() / "theirs.img";
+    int status = -1;
+    run("gzip -dc " + quote(data) + " > " + quote(theirs), &status);
+    ASSERT_EQ(status, 0);
+    std::vector<u8> image = read_bytes(theirs);
+    ASSERT_EQ(image.size(), 8u << 20);
+    std::string output = run("e2fsck -y -E journal_only " + quote(theirs) + " 2>&1", &status);
+    ASSERT_LE(status, 1) << output;
+
+    MemoryDevice ours(image);
+    auto journal = ext4::Journal::open(ours).value();
+    EXPECT_TRUE(journal.needs_recovery());
+    EXPECT_TRUE(journal.superblock().has_incompat(ext4::jbd2::incompat::kCsumV3));
+    auto report = journal.replay();
+    ASSERT_TRUE(report.is_ok()) << journal.diagnosis().reason;
+    EXPECT_EQ(report.value().transactions, 2u);
+    EXPECT_GT(report.value().revoke_records, 0u);
+    EXPECT_GT(report.value().blocks_revoked, 0u);
+    EXPECT_GT(report.value().blocks_replayed, 20u);
+    EXPECT_STREQ(report.value().stopped_by, "end of log");
+    std::string where;
+    EXPECT_TRUE(same_blocks_outside(ours.bytes, read_bytes(theirs), 1024, journal_map(image), &where, true)) << where;
+    EXPECT_FALSE(ext4::Journal::open(ours).value().needs_recovery());
+}
 
 TEST(Ext4JournalAbsent, VolumeWithoutAJournalIsENOENT) {
     if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
