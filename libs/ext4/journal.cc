@@ -140,6 +140,12 @@ void Journal::mark_superblock_copy(u64 block, std::span<u8> copy) const {
     if (!(le32(sb, kSuperblockIncompat) & incompat::kRecover)) set_recover_flag(sb, true);
 }
 
+bool Journal::inside_journal(u64 block) const {
+    for (const Run& run : m_runs.span())
+        if (block >= run.physical && block - run.physical < run.length) return true;
+    return false;
+}
+
 u32 Journal::advance(u32 journal_block) const {
     journal_block++;
     return journal_block >= m_jsb.last() ? m_jsb.first : journal_block;
@@ -206,6 +212,7 @@ Result<void> Journal::commit(std::span<const DirtyBlock> blocks, CommitTime time
     for (const DirtyBlock& dirty : blocks) {
         if (dirty.bytes.size() != m_sb.block_size) return refuse(EINVAL, "dirty block of the wrong size");
         if (dirty.block >= m_sb.blocks_count) return refuse(EINVAL, "dirty block outside the volume");
+        if (inside_journal(dirty.block)) return refuse(EINVAL, "dirty block inside the journal");
         if (!m_sb.is_64bit() && !m_jsb.is_64bit() && dirty.block > 0xFFFFFFFFu)
             return refuse(EINVAL, "dirty block beyond 32 bits");
     }

@@ -98,7 +98,8 @@ public:
     // EINVAL if the journal still needs recovery or is v1; EIO if s_errno is set.
     Result<void> start();
     // Atomically writes `blocks` home (later entries win when a block appears twice).
-    // EINVAL before start() or for a block outside the volume or of the wrong size;
+    // EINVAL before start() or for a block outside the volume, inside the journal or of
+    // the wrong size;
     // E2BIG, with nothing written, when they do not fit the journal. A failed write
     // aborts the journal: every later commit() and stop() fails with EIO.
     Result<void> commit(std::span<const DirtyBlock> blocks, CommitTime time = {});
@@ -125,6 +126,7 @@ private:
     Result<void> write_transaction(std::span<const DirtyBlock> blocks, CommitTime time);
     void mark_superblock_copy(u64 block, std::span<u8> copy) const;
     u32 advance(u32 journal_block) const;
+    bool inside_journal(u64 block) const;
     usize tags_per_descriptor() const;
     Result<void> walk(Pass pass, Walk& state);
     // One log block of each kind, in a walk; false ends the log there.

@@ -195,6 +195,14 @@ protected:
         return count;
     }
 
+    // The journal's blocks in logical order (mke2fs makes the journal contiguous).
+    std::vector<u64> journal_block_list() {
+        std::vector<u64> blocks;
+        for (u64 block = 0; block < images.journal.size(); block++)
+            if (images.journal[block]) blocks.push_back(block);
+        return blocks;
+    }
+
     fs::path write_temp(const std::string& name, const std::vector<u8>& bytes) {
         fs::path path = temp.path() / name;
         write_bytes(path, bytes);
@@ -356,9 +364,7 @@ TEST_P(Ext4Journal, ReplaysDebugfsTransactionsLikeE2fsck) {
 TEST_P(Ext4Journal, DamagedLogNeverReplaysHalfATransaction) {
     build_transaction(3);
     MemoryDevice crashed = commit_all(4);
-    std::vector<u64> journal_blocks;
-    for (u64 block = 0; block < images.journal.size(); block++)
-        if (images.journal[block]) journal_blocks.push_back(block);
+    std::vector<u64> journal_blocks = journal_block_list();
     bool checksums = std::string(GetParam()).find("^metadata_csum") == std::string::npos;
     usize logged = images.transaction.size() + 3;  // descriptor, copies, commit block
     std::mt19937 random(15);
@@ -392,6 +398,100 @@ TEST_P(Ext4Journal, DamagedLogNeverReplaysHalfATransaction) {
         EXPECT_STREQ(report.value().stopped_by, "commit block checksum mismatch");
         EXPECT_TRUE(same_outside_journal(device.bytes, images.old_image));
     }
+}
+
+// The commit block's logical position in the journal (the log starting at block 1) of a
+// volume our writer crashed on before checkpoint.
+u64 commit_position(const std::vector<u8>& image, u32 block_size, const std::vector<u64>& journal_blocks) {
+    for (u64 logical = 1; logical < journal_blocks.size(); logical++) {
+        ext4::jbd2::Header header;
+        if (ext4::jbd2::read_header(block_of(image, block_size, journal_blocks[logical]), &header) &&
+            header.type == ext4::jbd2::block_type::kCommit)
+            return logical;
+    }
+    return 0;
+}
+
+// e2fsck -E journal_only on a copy of `image`: its result.
+std::vector<u8> e2fsck_replay(const fs::path& path, const std::vector<u8>& image) {
+    write_bytes(path, image);
+    int status = -1;
+    std::string output = run("e2fsck -y -E journal_only " + quote(path) + " 2>&1", &status);
+    EXPECT_LE(status, 1) << output;
+    return read_bytes(path);
+}
+
+// A log that runs past the end of the ring and on at its first block: the transaction
+// moved so that it starts half its length before the end.
+TEST_P(Ext4Journal, ReplayFollowsTheLogAroundTheEndOfTheRing) {
+    build_transaction(70);
+    MemoryDevice crashed = commit_all(4);
+    std::vector<u64> journal_blocks = journal_block_list();
+    u64 length = commit_position(crashed.bytes, images.block_size, journal_blocks);
+    ASSERT_GT(length, 3u);
+    u64 ring_end = journal_blocks.size();  // no fast-commit area: last == maxlen
+    u64 start = ring_end - length / 2;
+    std::vector<u8> image = crashed.bytes;
+    for (u64 logical = 1; logical < ring_end; logical++)
+        std::memset(image.data() + journal_blocks[logical] * images.block_size, 0, images.block_size);
+    for (u64 i = 0; i < length; i++) {
+        u64 to = start + i < ring_end ? start + i : start + i - ring_end + 1;
+        std::memcpy(image.data() + journal_blocks[to] * images.block_size,
+                    crashed.bytes.data() + journal_blocks[1 + i] * images.block_size, images.block_size);
+    }
+    auto jsb = std::span<u8>(image).subspan(journal_blocks[0] * images.block_size, 1024);
+    ext4::jbd2::put_be32(jsb, 0x1C, u32(start));
+    if (ext4::jbd2::be32(jsb, 0x28) & (ext4::jbd2::incompat::kCsumV2 | ext4::jbd2::incompat::kCsumV3))
+        ext4::jbd2::put_be32(jsb, 0xFC, ext4::jbd2::journal_superblock_checksum(jsb));
+
+    auto theirs = e2fsck_replay(temp.path() / "theirs.img", image);
+    MemoryDevice ours(image);
+    auto report = ext4::replay_journal(ours);
+    ASSERT_TRUE(report.is_ok());
+    EXPECT_EQ(report.value().transactions, 1u);
+    std::string where;
+    EXPECT_TRUE(same_outside_journal(ours.bytes, images.new_image, &where)) << where;
+    EXPECT_TRUE(same_outside_journal(ours.bytes, theirs, &where, true)) << where;
+}
+
+// Checksum v1 (a crc32 of the transaction in the commit block, from kernels mounted with
+// journal_checksum before metadata_csum): our log given one, then replayed, and with a
+// damaged copy not replayed at all.
+TEST_P(Ext4Journal, ChecksumV1TransactionIsCheckedLikeE2fsck) {
+    if (std::string(GetParam()).find("^metadata_csum") == std::string::npos)
+        GTEST_SKIP() << "v1 and v3 checksums exclude each other";
+    build_transaction(70);
+    MemoryDevice crashed = commit_all(4);
+    std::vector<u64> journal_blocks = journal_block_list();
+    u64 commit = commit_position(crashed.bytes, images.block_size, journal_blocks);
+    ASSERT_GT(commit, 3u);
+    std::vector<u8> image = crashed.bytes;
+    u32 crc = ~0u;
+    for (u64 logical = 1; logical < commit; logical++)
+        crc = ext4::jbd2::crc32_be(crc, block_of(image, images.block_size, journal_blocks[logical]));
+    auto commit_block = std::span<u8>(image).subspan(journal_blocks[commit] * images.block_size, images.block_size);
+    commit_block[ext4::jbd2::kCommitChecksumType] = ext4::jbd2::kCrc32ChecksumType;
+    commit_block[ext4::jbd2::kCommitChecksumSize] = ext4::jbd2::kCrc32ChecksumSize;
+    ext4::jbd2::put_be32(commit_block, ext4::jbd2::kCommitChecksum, crc);
+    auto jsb = std::span<u8>(image).subspan(journal_blocks[0] * images.block_size, 1024);
+    ext4::jbd2::put_be32(jsb, 0x24, ext4::jbd2::be32(jsb, 0x24) | ext4::jbd2::compat::kChecksum);
+
+    auto theirs = e2fsck_replay(temp.path() / "theirs.img", image);
+    MemoryDevice ours(image);
+    auto report = ext4::replay_journal(ours);
+    ASSERT_TRUE(report.is_ok());
+    EXPECT_EQ(report.value().transactions, 1u) << report.value().stopped_by;
+    std::string where;
+    EXPECT_TRUE(same_outside_journal(ours.bytes, images.new_image, &where)) << where;
+    EXPECT_TRUE(same_outside_journal(ours.bytes, theirs, &where, true)) << where;
+
+    image[journal_blocks[2] * images.block_size + 7] ^= 0x10;  // a logged copy damaged
+    MemoryDevice damaged(image);
+    report = ext4::replay_journal(damaged);
+    ASSERT_TRUE(report.is_ok());
+    EXPECT_EQ(report.value().transactions, 0u);
+    EXPECT_STREQ(report.value().stopped_by, "transaction crc32 mismatch");
+    EXPECT_TRUE(same_outside_journal(damaged.bytes, images.old_image, &where)) << where;
 }
 
 TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
