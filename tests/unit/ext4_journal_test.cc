@@ -570,6 +570,59 @@ TEST(Ext4JournalLinux, ReplaysWhatLinuxLeftLikeE2fsck) {
     EXPECT_FALSE(ext4::Journal::open(ours).value().needs_recovery());
 }
 
+// A journal Linux set up for fast commits: the ring ends before the fast-commit area,
+// which the writer leaves alone; a crash there is refused for replay, since the
+// fast commits after the last full one would need ext4's own replay.
+TEST(Ext4JournalFastCommit, WriterStaysOutOfTheFastCommitAreaAndReplayRefuses) {
+    if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
+    TempDir temp;
+    fs::create_directories(temp.path() / "tree");
+    fs::path path = temp.path() / "fc.img";
+    ASSERT_TRUE(make_image(temp.path() / "tree", path, "-O fast_commit", "8M"));
+    std::vector<u8> image = read_bytes(path);
+    std::vector<bool> journal_blocks = journal_map(image);
+    std::vector<u64> journal;
+    for (u64 block = 0; block < journal_blocks.size(); block++)
+        if (journal_blocks[block]) journal.push_back(block);
+    // What Linux's mount does to the journal superblock (the feature; mke2fs set the length).
+    auto jsb = std::span<u8>(image).subspan(journal[0] * 1024, 1024);
+    ext4::jbd2::put_be32(jsb, 0x28, ext4::jbd2::be32(jsb, 0x28) | ext4::jbd2::incompat::kFastCommit);
+    u32 fast_blocks = ext4::jbd2::be32(jsb, 0x54);
+    ASSERT_GT(fast_blocks, 0u);
+
+    MemoryDevice device(image);
+    auto opened = ext4::Journal::open(device);
+    ASSERT_TRUE(opened.is_ok());
+    auto& writer = opened.value();
+    EXPECT_EQ(writer.superblock().last(), journal.size() - fast_blocks);
+    ASSERT_TRUE(writer.start().is_ok());
+    // As large a transaction as fits: zeroed blocks near the end of the volume, all free.
+    std::vector<u8> zeros(1024);
+    std::vector<ext4::DirtyBlock> blocks;
+    u64 volume_blocks = image.size() / 1024;
+    for (u64 i = 0; i < writer.max_transaction_blocks(); i++) blocks.push_back({volume_blocks - 1 - i, zeros});
+    ASSERT_TRUE(writer.commit(blocks).is_ok()) << writer.diagnosis().reason;
+    for (const auto& w : device.log)
+        for (u64 i = journal.size() - fast_blocks; i < journal.size(); i++)
+            EXPECT_NE(w.offset, journal[i] * 1024) << "wrote into the fast-commit area";
+    ASSERT_TRUE(writer.stop().is_ok());
+    std::string report;
+    write_bytes(path, device.bytes);
+    EXPECT_TRUE(fsck_clean(path, &report)) << report;
+
+    MemoryDevice crashing(image);
+    crashing.flushes_before_crash = 4;  // after the commit block, before the checkpoint
+    auto second = ext4::Journal::open(crashing).value();
+    ASSERT_TRUE(second.start().is_ok());
+    ASSERT_TRUE(second.commit(std::span(blocks).first(3)).is_ok());
+    MemoryDevice after(crashing.bytes);
+    ext4::Diagnosis why;
+    auto replayed = ext4::replay_journal(after, &why);
+    ASSERT_TRUE(replayed.is_error());
+    EXPECT_EQ(replayed.error(), EINVAL);
+    EXPECT_STREQ(why.reason, "journal with fast commits needs ext4's fast-commit replay (not supported)");
+}
+
 TEST(Ext4JournalAbsent, VolumeWithoutAJournalIsENOENT) {
     if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
     TempDir temp;
