@@ -213,7 +213,7 @@ Result<void> Journal::commit(std::span<const DirtyBlock> blocks, CommitTime time
         if (dirty.bytes.size() != m_sb.block_size) return refuse(EINVAL, "dirty block of the wrong size");
         if (dirty.block >= m_sb.blocks_count) return refuse(EINVAL, "dirty block outside the volume");
         if (inside_journal(dirty.block)) return refuse(EINVAL, "dirty block inside the journal");
-        if (!m_sb.is_64bit() && !m_jsb.is_64bit() && dirty.block > 0xFFFFFFFFu)
+        if (!m_jsb.is_64bit() && dirty.block > 0xFFFFFFFFu)
             return refuse(EINVAL, "dirty block beyond 32 bits");
     }
     if (blocks.size() > max_transaction_blocks()) return refuse(E2BIG, "transaction larger than the journal");

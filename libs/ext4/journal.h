@@ -34,6 +34,9 @@
 // transaction is replayed whole or not at all; a descriptor or revoke block that fails its
 // checksum ends the log too (the kernel looks at commit times to tell stale from corrupt).
 //
+// A journal holding transactions on a volume whose superblock does not say needs_recovery
+// is emptied without replay, as Linux's ext4_load_journal does (e2fsck asks first).
+//
 // Refused (EINVAL, diagnosis() says why): an external journal device, a journal
 // superblock v1 for writing, unknown incompatible journal features, and replaying a
 // non-empty journal with fast commits (ext4's own replay of those is not written).
@@ -71,6 +74,8 @@ struct ReplayReport {
     u32 first_transaction = 0;     // s_sequence found
     u32 end_transaction = 0;       // the first transaction not replayed
     u32 transactions = 0;          // complete transactions replayed
+    u32 discarded = 0;             // complete transactions dropped: the volume did not say
+                                   // needs_recovery (Linux drops them too)
     u64 blocks_replayed = 0;
     u64 blocks_revoked = 0;        // logged copies skipped for a revoke record
     u64 revoke_records = 0;

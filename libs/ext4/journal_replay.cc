@@ -45,6 +45,7 @@ Result<bool> Journal::scan_descriptor(Pass pass, Walk& state, std::span<const u8
 
         if (pass == Pass::Scan) {
             if (tag.block >= m_sb.blocks_count) return state.stop("tag names a block outside the volume");
+            if (inside_journal(tag.block)) return state.stop("tag names a block of the journal");
             if (m_jsb.csum_v2or3() || v1) {
                 TRY(read_log(logged_at, data));
                 if (m_jsb.csum_v2or3()) {
@@ -170,13 +171,22 @@ Result<ReplayReport> Journal::replay() {
     TRY(walk(Pass::Scan, state));
     state.report.end_transaction = state.end;
     const char* stopped_by = state.report.stopped_by;
-    if (state.report.revoke_records > 0) {
-        state.revokes = TRY(jbd2::RevokeTable::create(state.report.revoke_records));
-        TRY(walk(Pass::Revoke, state));
+    if (!m_sb.needs_recovery()) {
+        // The volume does not ask for recovery: Linux (ext4_load_journal, then
+        // jbd2_journal_wipe) drops the log unreplayed, and so does this. e2fsck asks
+        // instead and, told yes, replays.
+        state.report.discarded = state.report.transactions;
+        state.report.transactions = 0;
+    } else {
+        if (state.report.revoke_records > 0) {
+            state.revokes = TRY(jbd2::RevokeTable::create(state.report.revoke_records));
+            TRY(walk(Pass::Revoke, state));
+        }
+        TRY(walk(Pass::Replay, state));
+        TRY(m_device->flush());
+        state.report.stopped_by = stopped_by;  // the later passes stop where the scan said
     }
-    TRY(walk(Pass::Replay, state));
-    TRY(m_device->flush());
-    state.report.stopped_by = stopped_by;  // the later passes stop where the scan said
+
 
     // The journal empty, past every transaction seen (and the one cut short), and only
     // then the flag cleared: a crash in between replays again, which is harmless.

@@ -494,6 +494,28 @@ TEST_P(Ext4Journal, ChecksumV1TransactionIsCheckedLikeE2fsck) {
     EXPECT_TRUE(same_outside_journal(damaged.bytes, images.old_image, &where)) << where;
 }
 
+// A log on a volume that does not say needs_recovery is dropped, not replayed, as Linux's
+// mount does: the volume stays as it was.
+TEST_P(Ext4Journal, LogWithoutNeedsRecoveryIsDiscarded) {
+    build_transaction(3);
+    MemoryDevice crashed = commit_all(4);
+    std::vector<u8> image = crashed.bytes;
+    auto sb = std::span<u8>(image).subspan(ext4::kSuperblockOffset, ext4::kSuperblockSize);
+    ext4::put32(sb, 0x60, ext4::le32(sb, 0x60) & ~ext4::incompat::kRecover);
+    if (ext4::le32(sb, 0x64) & ext4::ro_compat::kMetadataCsum) ext4::put32(sb, 0x3FC, ext4::superblock_checksum(sb));
+    MemoryDevice device(image);
+    auto report = ext4::replay_journal(device);
+    ASSERT_TRUE(report.is_ok());
+    EXPECT_EQ(report.value().discarded, 1u);
+    EXPECT_EQ(report.value().transactions, 0u);
+    EXPECT_EQ(report.value().blocks_replayed, 0u);
+    std::string where;
+    EXPECT_TRUE(same_outside_journal(device.bytes, images.old_image, &where)) << where;
+    auto reopened = ext4::Journal::open(device);
+    ASSERT_TRUE(reopened.is_ok());
+    EXPECT_TRUE(reopened.value().superblock().empty());
+}
+
 TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
     MemoryDevice device(images.old_image);
     auto journal = ext4::Journal::open(device).value();
