@@ -32,7 +32,9 @@
 // scan reads and checks every logged copy's tag checksum, and a mismatch ends the log
 // before that transaction (the kernel replays the rest and fails the mount), so a
 // transaction is replayed whole or not at all; a descriptor or revoke block that fails its
-// checksum ends the log too (the kernel looks at commit times to tell stale from corrupt).
+// checksum ends the log too (the kernel looks at commit times to tell stale from corrupt),
+// and so does a commit block that fails its checksum under async_commit (where the kernel
+// moves on to the next transaction).
 //
 // A journal holding transactions on a volume whose superblock does not say needs_recovery
 // is emptied without replay, as Linux's ext4_load_journal does (e2fsck asks first).
