@@ -24,7 +24,7 @@ public:
         return {};
     }
     Result<void> write(u64 offset, std::span<const u8> in) override {
-        if (offset > bytes.size() || in.size() > bytes.size() - offset) return Error(EIO);
+        if (failing || offset > bytes.size() || in.size() > bytes.size() - offset) return Error(EIO);
         log.push_back({offset, std::vector<u8>(in.begin(), in.end()), flushes});
         if (flushes >= flushes_before_crash) return {};  // the crash: acknowledged, lost
         std::memcpy(bytes.data() + offset, in.data(), in.size());
@@ -43,6 +43,7 @@ public:
     std::vector<Write> log;
     u64 flushes = 0;
     u64 flushes_before_crash = ~u64(0);
+    bool failing = false;  // every write fails with EIO
 };
 
 struct Images {
@@ -183,6 +184,7 @@ protected:
         EXPECT_TRUE(journal.value().start().is_ok());
         auto committed = journal.value().commit(images.transaction, {1700000000, 5});
         EXPECT_TRUE(committed.is_ok()) << journal.value().diagnosis().reason;
+        flushes_when_committed = device.flushes;
         EXPECT_TRUE(journal.value().stop().is_ok());
         return device;
     }
@@ -215,6 +217,7 @@ protected:
         return volume.is_error() || volume.value().superblock().needs_recovery();
     }
 
+    u64 flushes_when_committed = 0;  // by the time commit() returned, in commit_all()
     TempDir temp;
     fs::path old_path;
     Images images;
@@ -273,6 +276,11 @@ TEST_P(Ext4Journal, CrashAfterAnyWriteReplaysToAllOldOrAllNew) {
             bool is_old = same_outside_journal(device.bytes, images.old_image);
             bool is_new = same_outside_journal(device.bytes, images.new_image);
             EXPECT_TRUE(is_old || is_new) << "crash at write " << k << " order " << order;
+            // Once commit() has returned (fsync did), every write it made before its last
+            // flush is durable: a crash after it, in whatever order the rest landed, is new.
+            bool durable = order == 0 ? (k == log.size() || log[k].epoch >= flushes_when_committed)
+                                      : epoch >= flushes_when_committed;
+            if (durable) EXPECT_TRUE(is_new) << "crash at write " << k << " after commit returned";
             EXPECT_FALSE(needs_recovery(device.bytes)) << "crash at write " << k;
             old_states += is_old;
             new_states += is_new;
@@ -514,6 +522,26 @@ TEST_P(Ext4Journal, LogWithoutNeedsRecoveryIsDiscarded) {
     auto reopened = ext4::Journal::open(device);
     ASSERT_TRUE(reopened.is_ok());
     EXPECT_TRUE(reopened.value().superblock().empty());
+}
+
+// A write that fails part way through a commit aborts the journal: later commits and
+// stop() fail with EIO, needs_recovery stays, and the next mount's replay sorts it out.
+TEST_P(Ext4Journal, FailedWriteAbortsTheJournal) {
+    build_transaction(3);
+    MemoryDevice device(images.old_image);
+    auto journal = ext4::Journal::open(device).value();
+    ASSERT_TRUE(journal.start().is_ok());
+    device.failing = true;
+    EXPECT_EQ(journal.commit(images.transaction).error(), EIO);
+    device.failing = false;
+    EXPECT_EQ(journal.commit(images.transaction).error(), EIO);
+    EXPECT_EQ(journal.stop().error(), EIO);
+    EXPECT_STREQ(journal.diagnosis().reason, "journal aborted after a failed write");
+    EXPECT_TRUE(needs_recovery(device.bytes));
+    auto report = ext4::replay_journal(device);
+    ASSERT_TRUE(report.is_ok());
+    std::string where;
+    EXPECT_TRUE(same_outside_journal(device.bytes, images.old_image, &where)) << where;
 }
 
 TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
