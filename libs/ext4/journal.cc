@@ -10,18 +10,21 @@ namespace ext4 {
 
 namespace {
 
-constexpr usize kSuperblockIncompat = 0x60, kSuperblockRoCompat = 0x64, kSuperblockChecksum = 0x3FC;
+constexpr usize kSuperblockState = 0x3A, kSuperblockIncompat = 0x60, kSuperblockRoCompat = 0x64, kSuperblockChecksum = 0x3FC;
+constexpr u16 kStateErrors = 0x2;  // s_state: errors detected (EXT4_ERROR_FS)
 constexpr int kJournalSuperblockBuffer = 0, kMetaBuffer = 1, kDataBuffer = 2, kBufferCount = 3;
 
 // Where the ext4 superblock's 1024 bytes lie: block 1 with 1 KiB blocks, else inside block 0.
 u64 superblock_block(u32 block_size) { return block_size == 1024 ? 1 : 0; }
 usize superblock_offset(u32 block_size) { return block_size == 1024 ? 0 : usize(kSuperblockOffset); }
 
-// Sets or clears INCOMPAT_RECOVER in the superblock's bytes, its checksum redone.
-void set_recover_flag(std::span<u8> sb, bool on) {
+// Sets or clears INCOMPAT_RECOVER in the superblock's bytes, perhaps sets the "errors"
+// state, and redoes the checksum.
+void set_recover_flag(std::span<u8> sb, bool on, bool mark_errors = false) {
     u32 incompat = le32(sb, kSuperblockIncompat);
     incompat = on ? incompat | incompat::kRecover : incompat & ~incompat::kRecover;
     put32(sb, kSuperblockIncompat, incompat);
+    if (mark_errors) put16(sb, kSuperblockState, u16(le16(sb, kSuperblockState) | kStateErrors));
     if (le32(sb, kSuperblockRoCompat) & ro_compat::kMetadataCsum)
         put32(sb, kSuperblockChecksum, superblock_checksum(sb));
 }
@@ -124,11 +127,11 @@ Result<void> Journal::write_journal_superblock() {
     return write_log(0, bytes);
 }
 
-Result<void> Journal::set_needs_recovery(bool on) {
+Result<void> Journal::set_needs_recovery(bool on, bool mark_errors) {
     auto block = buffer(kMetaBuffer);
     u64 number = superblock_block(m_sb.block_size);
     TRY(m_device->read(number * m_sb.block_size, block));
-    set_recover_flag(block.subspan(superblock_offset(m_sb.block_size), kSuperblockSize), on);
+    set_recover_flag(block.subspan(superblock_offset(m_sb.block_size), kSuperblockSize), on, mark_errors);
     TRY(m_device->write(number * m_sb.block_size, block));
     return m_device->flush();
 }
@@ -167,6 +170,7 @@ u64 Journal::max_transaction_blocks() const {
 }
 
 Result<void> Journal::start() {
+    if (m_aborted) return refuse(EIO, "journal aborted after a failed write");
     if (m_started) return {};
     if (!m_jsb.empty()) return refuse(EINVAL, "journal needs recovery");
     if (m_jsb.errno_value != 0) return refuse(EIO, "journal was aborted (s_errno set): run e2fsck");
@@ -183,15 +187,19 @@ Result<void> Journal::start() {
     }
 
     // needs_recovery first: a journal with a start but no flag is what e2fsck calls corrupt.
-    TRY(set_needs_recovery(true));
     // One past the recorded sequence, as jbd2 does: stale blocks of an interrupted
     // transaction may still carry that one.
     m_jsb.sequence++;
     m_jsb.start = m_jsb.first;
-    TRY(write_journal_superblock());
-    TRY(m_device->flush());
-    m_started = true;
-    return {};
+    auto started = [&]() -> Result<void> {
+        TRY(set_needs_recovery(true));
+        TRY(write_journal_superblock());
+        return m_device->flush();
+    }();
+    // Half started, the disk may say either; the next mount's replay knows which.
+    if (started.is_error()) m_aborted = true;
+    m_started = started.is_ok();
+    return started;
 }
 
 Result<void> Journal::stop() {

@@ -82,6 +82,9 @@ struct ReplayReport {
     u64 blocks_revoked = 0;        // logged copies skipped for a revoke record
     u64 revoke_records = 0;
     const char* stopped_by = "";   // why the scan ended: "end of log" when nothing was wrong
+    bool corrupt = false;          // it ended at a commit block that failed its checksum:
+                                   // Linux refuses the mount (EFSCORRUPTED), e2fsck and this
+                                   // replay what came before and mark the volume with errors
     i32 journal_errno = 0;         // s_errno: jbd2 aborted before the crash (the kernel
                                    // should mount read-only and ask for e2fsck)
 };
@@ -129,7 +132,7 @@ private:
     Result<void> read_log(u32 journal_block, std::span<u8> out);
     Result<void> write_log(u32 journal_block, std::span<const u8> bytes);
     Result<void> write_journal_superblock();
-    Result<void> set_needs_recovery(bool on);
+    Result<void> set_needs_recovery(bool on, bool mark_errors = false);
     Result<void> write_transaction(std::span<const DirtyBlock> blocks, CommitTime time);
     void mark_superblock_copy(u64 block, std::span<u8> copy) const;
     u32 advance(u32 journal_block) const;

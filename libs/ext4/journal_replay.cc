@@ -21,6 +21,12 @@ struct Journal::Walk {
         report.stopped_by = reason;
         return false;
     }
+    // Ends the scan at a commit block that is there but wrong: with the log flushed before
+    // each commit block, not what a crash leaves.
+    bool corrupt(const char* reason) {
+        report.corrupt = true;
+        return stop(reason);
+    }
 };
 
 Result<bool> Journal::scan_descriptor(Pass pass, Walk& state, std::span<const u8> descriptor, u32 sequence,
@@ -74,13 +80,13 @@ Result<bool> Journal::scan_commit(Pass pass, Walk& state, std::span<const u8> bl
     if (pass != Pass::Scan) return true;
     if (m_jsb.csum_v2or3() &&
         jbd2::commit_block_checksum(m_jsb.checksum_seed(), block) != jbd2::be32(block, jbd2::kCommitChecksum))
-        return state.stop("commit block checksum mismatch");
+        return state.corrupt("commit block checksum mismatch");
     if (m_jsb.feature_compat & jbd2::compat::kChecksum) {
         u8 type = block[jbd2::kCommitChecksumType], size = block[jbd2::kCommitChecksumSize];
         u32 found = jbd2::be32(block, jbd2::kCommitChecksum);
         bool matches = type == jbd2::kCrc32ChecksumType && size == jbd2::kCrc32ChecksumSize && found == state.crc;
         bool unused = type == 0 && size == 0 && found == 0;
-        if (!matches && !unused) return state.stop("transaction crc32 mismatch");
+        if (!matches && !unused) return state.corrupt("transaction crc32 mismatch");
         state.crc = ~0u;
     }
     state.report.transactions++;
@@ -194,7 +200,9 @@ Result<ReplayReport> Journal::replay() {
     m_jsb.start = 0;
     TRY(write_journal_superblock());
     TRY(m_device->flush());
-    TRY(set_needs_recovery(false));
+    // A corrupt transaction marks the volume as having errors, as e2fsck does, so that the
+    // next check is a full one.
+    TRY(set_needs_recovery(false, state.report.corrupt && !state.report.discarded));
     m_sb.feature_incompat &= ~incompat::kRecover;
     return state.report;
 }
