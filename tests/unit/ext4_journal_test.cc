@@ -289,7 +289,9 @@ TEST_P(Ext4Journal, CrashAfterAnyWriteReplaysToAllOldOrAllNew) {
             // flush is durable: a crash after it, in whatever order the rest landed, is new.
             bool durable = order == 0 ? (k == log.size() || log[k].epoch >= flushes_when_committed)
                                       : epoch >= flushes_when_committed;
-            if (durable) EXPECT_TRUE(is_new) << "crash at write " << k << " after commit returned";
+            if (durable) {
+                EXPECT_TRUE(is_new) << "crash at write " << k << " after commit returned";
+            }
             EXPECT_FALSE(needs_recovery(device.bytes)) << "crash at write " << k;
             old_states += is_old;
             new_states += is_new;
