@@ -577,6 +577,28 @@ TEST_P(Ext4Journal, FailedWriteAbortsTheJournal) {
     EXPECT_TRUE(same_outside_journal(device.bytes, images.old_image, &where)) << where;
 }
 
+// Linux replays what our writer leaves: a crash after the commit block, then a loop mount.
+// Needs root and loop devices, so it runs only when OSPREY_EXT4_LOOP_MOUNT=1.
+TEST_P(Ext4Journal, LinuxReplaysOurJournal) {
+    if (!std::getenv("OSPREY_EXT4_LOOP_MOUNT") || geteuid() != 0) GTEST_SKIP() << "set OSPREY_EXT4_LOOP_MOUNT=1, as root";
+    build_transaction(3);
+    MemoryDevice crashed = commit_all(4);
+    fs::path image = write_temp("crashed.img", crashed.bytes);
+    fs::path mount_point = temp.path() / "mnt";
+    fs::create_directories(mount_point);
+    int status = -1;
+    std::string output = run("mount -o loop " + quote(image) + " " + quote(mount_point) + " 2>&1", &status);
+    ASSERT_EQ(status, 0) << output;
+    std::string payload = run("cat " + quote(mount_point / "payload"));
+    bool has_directory = fs::is_directory(mount_point / "newdir");
+    run("umount " + quote(mount_point), &status);
+    ASSERT_EQ(status, 0);
+    EXPECT_EQ(payload, std::string(5000, 'x'));
+    EXPECT_TRUE(has_directory);
+    std::string report;
+    EXPECT_TRUE(fsck_clean(image, &report)) << report;
+}
+
 TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
     MemoryDevice device(images.old_image);
     auto journal = ext4::Journal::open(device).value();
