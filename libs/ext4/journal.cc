@@ -59,37 +59,52 @@ Result<Journal> Journal::open(BlockDevice& device, Diagnosis* diagnosis) {
     if (!inode.is_regular() || inode_blocks == 0) return fail(EINVAL, "journal inode is not a file");
     if (inode_blocks > (u64(1) << 32)) return fail(EINVAL, "journal inode too large");
 
-    // The journal's map, as runs of contiguous blocks: counted first, then kept.
-    for (int round = 0; round < 2; round++) {
-        usize runs = 0;
-        for (u64 logical = 0; logical < inode_blocks;) {
-            auto mapped = volume.map_block(inode, logical, scratch.span());
-            if (mapped.is_error()) return fail(mapped.error(), volume.diagnosis().ok() ? "journal unmappable" : volume.diagnosis().reason);
-            BlockMapping m = mapped.value();
-            if (m.is_hole() || m.unwritten) return fail(EINVAL, "journal inode has a hole");
-            u64 length = m.length < inode_blocks - logical ? m.length : inode_blocks - logical;
-            if (m.physical >= sb.blocks_count || length > sb.blocks_count - m.physical)
-                return fail(EINVAL, "journal block outside the volume");
-            bool extends = runs > 0 && round == 1 &&
-                           journal.m_runs[runs - 1].physical + journal.m_runs[runs - 1].length == m.physical;
-            if (round == 1 && extends) {
-                journal.m_runs[runs - 1].length += length;
-            } else if (round == 1) {
-                if (runs >= journal.m_runs.size()) return fail(EIO, "journal map changed while read");
-                journal.m_runs[runs++] = Run{logical, m.physical, length};
-            } else {
-                runs++;
-            }
-            logical += length;
-        }
-        if (round == 0) journal.m_runs = TRY(HeapArray<Run>::create(runs));
-    }
+    // The journal's map as runs of contiguous blocks: counted, then kept.
+    Diagnosis why;
+    auto counted = collect_runs(volume, inode, inode_blocks, scratch.span(), {}, &why);
+    if (counted.is_error()) return fail(counted.error(), why.reason);
+    journal.m_runs = TRY(HeapArray<Run>::create(counted.value()));
+    auto kept = collect_runs(volume, inode, inode_blocks, scratch.span(), journal.m_runs.span(), &why);
+    if (kept.is_error()) return fail(kept.error(), why.reason);
+    if (kept.value() != counted.value()) return fail(EIO, "journal map changed while read");
 
     journal.m_buffers = TRY(HeapArray<u8>::create(kBufferCount * usize(sb.block_size)));
     auto jsb_bytes = journal.buffer(kJournalSuperblockBuffer);
     TRY(journal.read_log(0, jsb_bytes));
     journal.m_jsb = TRY(jbd2::parse_journal_superblock(jsb_bytes, sb.block_size, inode_blocks, diagnosis));
     return journal;
+}
+
+Result<usize> Journal::collect_runs(Volume& volume, const Inode& inode, u64 blocks, std::span<u8> scratch,
+                                    std::span<Run> runs, Diagnosis* why) {
+    auto fail = [&](int code, const char* reason) {
+        why->reason = volume.diagnosis().ok() ? reason : volume.diagnosis().reason;
+        return Error(code);
+    };
+    const Superblock& sb = volume.superblock();
+    usize count = 0;
+    Run last;
+    for (u64 logical = 0; logical < blocks;) {
+        auto mapped = volume.map_block(inode, logical, scratch);
+        if (mapped.is_error()) return fail(mapped.error(), "journal unmappable");
+        BlockMapping m = mapped.value();
+        if (m.is_hole() || m.unwritten) return fail(EINVAL, "journal inode has a hole");
+        u64 length = m.length < blocks - logical ? m.length : blocks - logical;
+        if (m.physical >= sb.blocks_count || length > sb.blocks_count - m.physical)
+            return fail(EINVAL, "journal block outside the volume");
+        if (count > 0 && last.physical + last.length == m.physical) {
+            last.length += length;
+        } else {
+            count++;
+            last = Run{logical, m.physical, length};
+        }
+        if (!runs.empty()) {
+            if (count > runs.size()) return fail(EIO, "journal map changed while read");
+            runs[count - 1] = last;
+        }
+        logical += length;
+    }
+    return count;
 }
 
 Result<u64> Journal::physical(u32 journal_block) const {

@@ -56,6 +56,7 @@
 #include "ext4/heap_array.h"
 #include "ext4/jbd2_format.h"
 #include "ext4/superblock.h"
+#include "ext4/volume.h"
 
 namespace ext4 {
 
@@ -126,6 +127,10 @@ private:
     struct Walk;
 
     Journal(BlockDevice& device, const Superblock& sb) : m_device(&device), m_sb(sb) {}
+    // The journal inode's first `blocks` blocks as runs of contiguous blocks, neighbours
+    // merged, into `runs`; with `runs` empty, only their count.
+    static Result<usize> collect_runs(Volume& volume, const Inode& inode, u64 blocks, std::span<u8> scratch,
+                                      std::span<Run> runs, Diagnosis* why);
     Error refuse(int code, const char* reason);
     std::span<u8> buffer(int index);
     Result<u64> physical(u32 journal_block) const;
