@@ -17,6 +17,11 @@
 // FIXME: no asynchronous checkpoint. Linux lets committed transactions pile up in the
 // ring and writes them home later; doing so here needs revoke records and the wrap.
 //
+// File data is not journaled (Linux's data=ordered): the caller writes a file's data
+// blocks to the device before the commit() of the metadata that points at them. commit()
+// flushes before it writes the commit block, so that data is durable before any metadata
+// naming it can be replayed; and once commit() returns both are, which is what fsync needs.
+//
 // Between start() and stop() the ext4 superblock carries needs_recovery (INCOMPAT_RECOVER)
 // and the journal superblock a non-zero start, as under a Linux rw mount, so e2fsck and
 // Linux replay after a crash. A logged copy of the block that holds the ext4 superblock
