@@ -307,6 +307,65 @@ TEST_P(Ext4Journal, CrashAfterAnyWriteReplaysToAllOldOrAllNew) {
     EXPECT_GT(fscked, 3);
 }
 
+// data=ordered: a file's data written to the device before the commit of its metadata
+// (not journaled) is on disk in every crash state where that metadata is.
+TEST_P(Ext4Journal, DataWrittenBeforeCommitIsThereWheneverItsMetadataIs) {
+    build_transaction(0);
+    // The payload's data blocks, from the new image.
+    MemoryReader reader(images.new_image);
+    auto volume = ext4::Volume::open(reader).value();
+    std::vector<u8> scratch(volume.scratch_size());
+    auto inode = volume.read_inode(volume.resolve("payload", scratch).value(), scratch).value();
+    std::vector<bool> data_blocks(images.journal.size(), false);
+    for (u64 logical = 0; logical * images.block_size < inode.size; logical++)
+        data_blocks[volume.map_block(inode, logical, scratch).value().physical] = true;
+    std::vector<ext4::DirtyBlock> metadata;
+    for (const auto& dirty : images.transaction)
+        if (!data_blocks[dirty.block]) metadata.push_back(dirty);
+    ASSERT_LT(metadata.size(), images.transaction.size());
+
+    MemoryDevice recorded(images.old_image);
+    auto journal = ext4::Journal::open(recorded).value();
+    ASSERT_TRUE(journal.start().is_ok());
+    // After start(), so that only commit()'s own flush orders them.
+    for (const auto& dirty : images.transaction) {
+        if (data_blocks[dirty.block]) {
+            ASSERT_TRUE(recorded.write(dirty.block * images.block_size, dirty.bytes).is_ok());
+        }
+    }
+    ASSERT_TRUE(journal.commit(metadata).is_ok());
+    ASSERT_TRUE(journal.stop().is_ok());
+
+    std::vector<bool> skip_data = images.journal;  // metadata only: the journal and the data left out
+    for (u64 block = 0; block < skip_data.size(); block++) skip_data[block] = skip_data[block] || data_blocks[block];
+    std::vector<bool> only_data(images.journal.size(), true);
+    for (u64 block = 0; block < only_data.size(); block++) only_data[block] = !data_blocks[block];
+    const auto& log = recorded.log;
+    int new_states = 0;
+    for (usize k = 0; k <= log.size(); k++) {
+        for (int order = 0; order < 2; order++) {
+            std::vector<u8> image = images.old_image;
+            u64 epoch = k < log.size() ? log[k].epoch : ~u64(0);
+            for (usize i = 0; i < log.size(); i++) {
+                bool kept = order == 0 ? i < k : (log[i].epoch < epoch || (log[i].epoch == epoch && i >= k));
+                if (kept) std::memcpy(image.data() + log[i].offset, log[i].data.data(), log[i].data.size());
+            }
+            MemoryDevice device(image);
+            ASSERT_TRUE(ext4::replay_journal(device).is_ok());
+            std::string where;
+            bool is_old = same_blocks_outside(device.bytes, images.old_image, images.block_size, skip_data, &where, false);
+            bool is_new = same_blocks_outside(device.bytes, images.new_image, images.block_size, skip_data, &where, false);
+            EXPECT_TRUE(is_old || is_new) << "crash at write " << k;
+            if (is_new) {
+                new_states++;
+                EXPECT_TRUE(same_blocks_outside(device.bytes, images.new_image, images.block_size, only_data, &where, false))
+                    << "metadata without its data after a crash at write " << k << ": " << where;
+            }
+        }
+    }
+    EXPECT_GT(new_states, 0);
+}
+
 // Crash after the commit block is durable and before any block is home: e2fsck's replay
 // (Debian's) and ours must write the same bytes, and both the new image.
 TEST_P(Ext4Journal, ReplayMatchesE2fsckAfterACrashBeforeCheckpoint) {
