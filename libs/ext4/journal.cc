@@ -1,6 +1,7 @@
 // Opening the journal and writing transactions; replay is in journal_replay.cc.
 #include "ext4/journal.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ext4/bytes.h"
@@ -239,16 +240,41 @@ Result<void> Journal::commit(std::span<const DirtyBlock> blocks, CommitTime time
         if (!m_jsb.is_64bit() && dirty.block > 0xFFFFFFFFu)
             return refuse(EINVAL, "dirty block beyond 32 bits");
     }
-    if (blocks.size() > max_transaction_blocks()) return refuse(E2BIG, "transaction larger than the journal");
+    // Batched operations may name a block more than once: only its last copy is logged.
+    auto latest = TRY(latest_copies(blocks));
+    if (latest.size() > max_transaction_blocks()) return refuse(E2BIG, "transaction larger than the journal");
     // Past this point a failure leaves the ring in a state only a replay understands (a
     // retry under the same sequence could mix with the half-written one): like jbd2's
     // abort, refuse every later write and leave needs_recovery set.
-    auto written = write_transaction(blocks, time);
+    auto written = write_transaction(blocks, latest.span(), time);
     if (written.is_error()) m_aborted = true;
     return written;
 }
 
-Result<void> Journal::write_transaction(std::span<const DirtyBlock> blocks, CommitTime time) {
+Result<HeapArray<usize>> Journal::latest_copies(std::span<const DirtyBlock> blocks) {
+    auto order = TRY(HeapArray<usize>::create(blocks.size()));
+    for (usize i = 0; i < blocks.size(); i++) order[i] = i;
+    auto view = order.span();
+    std::sort(view.begin(), view.end(), [&](usize a, usize b) {
+        return blocks[a].block != blocks[b].block ? blocks[a].block < blocks[b].block : a < b;
+    });
+    auto superseded = TRY(HeapArray<bool>::create(blocks.size()));
+    usize kept = blocks.size();
+    for (usize i = 0; i + 1 < blocks.size(); i++) {
+        if (blocks[order[i]].block == blocks[order[i + 1]].block) {
+            superseded[order[i]] = true;
+            kept--;
+        }
+    }
+    auto latest = TRY(HeapArray<usize>::create(kept));
+    for (usize i = 0, k = 0; i < blocks.size(); i++)
+        if (!superseded[i]) latest[k++] = i;
+    return latest;
+}
+
+Result<void> Journal::write_transaction(std::span<const DirtyBlock> all, std::span<const usize> latest,
+                                        CommitTime time) {
+    auto block = [&](usize i) -> const DirtyBlock& { return all[latest[i]]; };
 
     const u32 sequence = m_jsb.sequence;
     const u32 seed = m_jsb.checksum_seed();
@@ -260,15 +286,15 @@ Result<void> Journal::write_transaction(std::span<const DirtyBlock> blocks, Comm
 
     // The log: each descriptor block is written after the copies it names, once its tags
     // are known; only the flush below orders anything.
-    for (usize i = 0; i < blocks.size();) {
-        usize count = blocks.size() - i < per ? blocks.size() - i : per;
+    for (usize i = 0; i < latest.size();) {
+        usize count = latest.size() - i < per ? latest.size() - i : per;
         std::memset(descriptor.data(), 0, descriptor.size());
         jbd2::write_header(descriptor, jbd2::block_type::kDescriptor, sequence);
         u32 descriptor_position = position;
         position = advance(position);
         usize offset = jbd2::kHeaderSize;
         for (usize k = 0; k < count; k++) {
-            const DirtyBlock& dirty = blocks[i + k];
+            const DirtyBlock& dirty = block(i + k);
             std::memcpy(logged.data(), dirty.bytes.data(), logged.size());
             mark_superblock_copy(dirty.block, logged);
             jbd2::Tag tag{dirty.block, 0, 0};
@@ -307,7 +333,8 @@ Result<void> Journal::write_transaction(std::span<const DirtyBlock> blocks, Comm
     TRY(m_device->flush());
 
     // Checkpoint: every block home, then the journal superblock past the transaction.
-    for (const DirtyBlock& dirty : blocks) {
+    for (usize i = 0; i < latest.size(); i++) {
+        const DirtyBlock& dirty = block(i);
         std::memcpy(logged.data(), dirty.bytes.data(), logged.size());
         mark_superblock_copy(dirty.block, logged);
         TRY(m_device->write(dirty.block * m_sb.block_size, logged));

@@ -113,7 +113,8 @@ public:
     Result<ReplayReport> replay();
     // EINVAL if the journal still needs recovery or is v1; EIO if s_errno is set.
     Result<void> start();
-    // Atomically writes `blocks` home (later entries win when a block appears twice).
+    // Atomically writes `blocks` home. A block may appear more than once (operations
+    // batched into one commit): its last copy is the one logged and written.
     // EINVAL before start() or for a block outside the volume, inside the journal or of
     // the wrong size;
     // E2BIG, with nothing written, when they do not fit the journal. A failed write
@@ -143,7 +144,9 @@ private:
     Result<void> write_log(u32 journal_block, std::span<const u8> bytes);
     Result<void> write_journal_superblock();
     Result<void> set_needs_recovery(bool on, bool mark_errors = false);
-    Result<void> write_transaction(std::span<const DirtyBlock> blocks, CommitTime time);
+    // The indices of the blocks to log, in order: the last copy of each block number.
+    static Result<HeapArray<usize>> latest_copies(std::span<const DirtyBlock> blocks);
+    Result<void> write_transaction(std::span<const DirtyBlock> all, std::span<const usize> latest, CommitTime time);
     void mark_superblock_copy(u64 block, std::span<u8> copy) const;
     u32 advance(u32 journal_block) const;
     bool inside_journal(u64 block) const;
