@@ -46,6 +46,20 @@ public:
     bool failing = false;  // every write fails with EIO
 };
 
+// Reads bytes it does not own (MemoryReader copies them).
+class SpanReader final : public ext4::BlockReader {
+public:
+    explicit SpanReader(std::span<const u8> bytes) : m_bytes(bytes) {}
+    Result<void> read(u64 offset, std::span<u8> out) override {
+        if (offset > m_bytes.size() || out.size() > m_bytes.size() - offset) return Error(EIO);
+        std::memcpy(out.data(), m_bytes.data() + offset, out.size());
+        return {};
+    }
+
+private:
+    std::span<const u8> m_bytes;
+};
+
 struct Images {
     std::vector<u8> old_image, new_image;
     u32 block_size = 0;
@@ -221,7 +235,7 @@ protected:
     }
 
     bool needs_recovery(const std::vector<u8>& image) {
-        MemoryReader reader(image);
+        SpanReader reader(image);
         auto volume = ext4::Volume::open(reader);
         return volume.is_error() || volume.value().superblock().needs_recovery();
     }
@@ -278,7 +292,7 @@ TEST_P(Ext4Journal, CrashAfterAnyWriteReplaysToAllOldOrAllNew) {
                 bool kept = order == 0 ? i < k : (log[i].epoch < epoch || (log[i].epoch == epoch && i >= k));
                 if (kept) std::memcpy(image.data() + log[i].offset, log[i].data.data(), log[i].data.size());
             }
-            MemoryDevice device(image);
+            MemoryDevice device(std::move(image));
             ext4::Diagnosis why;
             auto replayed = ext4::replay_journal(device, &why);
             ASSERT_TRUE(replayed.is_ok()) << "crash at write " << k << ": " << why.reason;
@@ -350,7 +364,7 @@ TEST_P(Ext4Journal, DataWrittenBeforeCommitIsThereWheneverItsMetadataIs) {
                 bool kept = order == 0 ? i < k : (log[i].epoch < epoch || (log[i].epoch == epoch && i >= k));
                 if (kept) std::memcpy(image.data() + log[i].offset, log[i].data.data(), log[i].data.size());
             }
-            MemoryDevice device(image);
+            MemoryDevice device(std::move(image));
             ASSERT_TRUE(ext4::replay_journal(device).is_ok());
             std::string where;
             bool is_old = same_blocks_outside(device.bytes, images.old_image, images.block_size, skip_data, &where, false);
@@ -472,7 +486,7 @@ TEST_P(Ext4Journal, DamagedLogNeverReplaysHalfATransaction) {
         u64 block = journal_blocks[index];
         usize offset = round < 20 ? random() % 16 : random() % images.block_size;
         image[block * images.block_size + offset] ^= u8(1 + random() % 255);
-        MemoryDevice device(image);
+        MemoryDevice device(std::move(image));
         auto replayed = ext4::replay_journal(device);
         if (replayed.is_error()) continue;  // refusing is safe too
         // A damaged commit block also marks the volume with errors (as e2fsck does).
