@@ -33,7 +33,9 @@
 // Replay follows the kernel's fs/jbd2/recovery.c: a scan pass finds the end of the log
 // (the first block whose magic or sequence is not the next expected, or whose checksum
 // fails), a revoke pass collects revoke records, a replay pass writes home every logged
-// copy of a complete transaction that no later revoke record covers. Differences: the
+// copy of a complete transaction that no revoke record of the same or a later transaction
+// covers. A commit block that fails its checksum makes the report say corrupt and marks
+// the volume with errors (as e2fsck does; Linux refuses the mount). Differences: the
 // scan reads and checks every logged copy's tag checksum, and a mismatch ends the log
 // before that transaction (the kernel replays the rest and fails the mount), so a
 // transaction is replayed whole or not at all; a descriptor or revoke block that fails its
@@ -46,9 +48,10 @@
 //
 // Refused (EINVAL, diagnosis() says why): an external journal device, a journal
 // superblock v1 for writing, unknown incompatible journal features, and replaying a
-// non-empty journal with fast commits (ext4's own replay of those is not written).
-// A journal with fast commits that is empty may be written; its fast-commit area is left
-// alone.
+// non-empty journal with fast commits. A journal with fast commits that is empty may be
+// written; its fast-commit area is left alone.
+// FIXME: no fast-commit replay (ext4's own log of inode changes after the last full
+// commit): such a volume cannot be mounted after a crash until e2fsck or Linux replays it.
 //
 // Not thread-safe: the caller serialises every call (one journal per volume).
 #pragma once
