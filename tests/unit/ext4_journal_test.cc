@@ -24,7 +24,11 @@ public:
         return {};
     }
     Result<void> write(u64 offset, std::span<const u8> in) override {
-        if (failing || offset > bytes.size() || in.size() > bytes.size() - offset) return Error(EIO);
+        if (offset > bytes.size() || in.size() > bytes.size() - offset) {
+            out_of_range++;
+            return Error(EIO);
+        }
+        if (failing) return Error(EIO);
         log.push_back({offset, std::vector<u8>(in.begin(), in.end()), flushes});
         if (flushes >= flushes_before_crash) return {};  // the crash: acknowledged, lost
         std::memcpy(bytes.data() + offset, in.data(), in.size());
@@ -44,6 +48,7 @@ public:
     u64 flushes = 0;
     u64 flushes_before_crash = ~u64(0);
     bool failing = false;  // every write fails with EIO
+    u64 out_of_range = 0;  // writes past the end of the image (EIO)
 };
 
 // Reads bytes it does not own (MemoryReader copies them).
@@ -691,6 +696,66 @@ TEST_P(Ext4Journal, BlockNamedTwiceInACommitEndsAsItsLastCopy) {
         EXPECT_EQ(0, std::memcmp(block_of(after.bytes, images.block_size, a).data(), second.data(), images.block_size));
         EXPECT_EQ(0, std::memcmp(block_of(after.bytes, images.block_size, b).data(), other.data(), images.block_size));
     }
+}
+
+// Random transactions, well formed (checksums right when the journal has them) and then
+// often damaged, whose tags name any block, the journal's own among them: replay ends,
+// and writes only inside the volume and outside the journal (its superblock aside).
+TEST_P(Ext4Journal, RandomTransactionsNeverWriteOutsideTheVolumeOrIntoTheJournal) {
+    std::vector<u64> journal_blocks = journal_block_list();
+    const u64 volume_blocks = images.journal.size();
+    const u32 bs = images.block_size;
+    std::mt19937 random(16);
+    int replayed_some = 0;
+    for (int round = 0; round < 40; round++) {
+        MemoryDevice writer(images.old_image);
+        auto journal = ext4::Journal::open(writer).value();
+        ASSERT_TRUE(journal.start().is_ok());  // sets the features and needs_recovery
+        const auto jsb = journal.superblock();
+        const u32 seed = jsb.checksum_seed();
+        std::vector<u8> image = std::move(writer.bytes);
+        auto log_block = [&](u64 logical) { return std::span<u8>(image).subspan(journal_blocks[logical] * bs, bs); };
+        u64 position = jsb.first;
+        for (u32 t = 0; t < 3; t++) {
+            u32 sequence = jsb.sequence + t;
+            auto descriptor = log_block(position++);
+            std::fill(descriptor.begin(), descriptor.end(), 0);
+            ext4::jbd2::write_header(descriptor, ext4::jbd2::block_type::kDescriptor, sequence);
+            usize tags = 1 + random() % 4, at = ext4::jbd2::kHeaderSize;
+            for (usize i = 0; i < tags; i++) {
+                auto data = log_block(position++);
+                for (auto& byte : data) byte = u8(random());
+                u64 target = random() % 2 ? journal_blocks[random() % journal_blocks.size()] : random() % volume_blocks;
+                u32 flags = (i ? ext4::jbd2::kFlagSameUuid : 0) | (i + 1 == tags ? ext4::jbd2::kFlagLastTag : 0);
+                u32 sum = ext4::jbd2::data_block_checksum(seed, sequence, data);
+                if (!jsb.has_incompat(ext4::jbd2::incompat::kCsumV3)) sum &= 0xFFFF;
+                ext4::jbd2::write_tag(jsb, {target, flags, sum}, descriptor.subspan(at));
+                at += jsb.tag_size() + (i ? 0 : 16);
+            }
+            if (jsb.csum_v2or3())
+                ext4::jbd2::put_be32(descriptor, bs - 4, ext4::jbd2::block_tail_checksum(seed, descriptor));
+            auto commit = log_block(position++);
+            std::fill(commit.begin(), commit.end(), 0);
+            ext4::jbd2::write_header(commit, ext4::jbd2::block_type::kCommit, sequence);
+            if (jsb.csum_v2or3())
+                ext4::jbd2::put_be32(commit, ext4::jbd2::kCommitChecksum, ext4::jbd2::commit_block_checksum(seed, commit));
+        }
+        if (round % 2) {
+            for (int flips = 0; flips < 3; flips++) log_block(1 + random() % (position - 1))[random() % 64] ^= u8(1 + random() % 255);
+        }
+        MemoryDevice device(std::move(image));
+        auto replayed = ext4::replay_journal(device);
+        EXPECT_EQ(device.out_of_range, 0u) << "round " << round;
+        if (replayed.is_error()) continue;
+        replayed_some += replayed.value().blocks_replayed > 0;
+        for (const auto& w : device.log) {
+            u64 block = w.offset / bs;
+            if (block != journal_blocks[0]) {
+                EXPECT_FALSE(images.journal[block]) << "round " << round << " wrote journal block " << block;
+            }
+        }
+    }
+    EXPECT_GT(replayed_some, 0);
 }
 
 TEST_P(Ext4Journal, TransactionLargerThanTheJournalIsE2BIGAndWritesNothing) {
