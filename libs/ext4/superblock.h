@@ -7,7 +7,7 @@
 // depth 3). Refused with EINVAL (see Diagnosis):
 // compression, journal_dev, mmp, ea_inode, dirdata, inline_data, encrypt, casefold and
 // any bit it does not know; "recover" (a journal to replay) is accepted only for a
-// read-only mount (needs_recovery). Read-only-compatible features it understands:
+// read-only mount (needs_recovery) until journal.h has replayed the journal. Read-only-compatible features it understands:
 // sparse_super, large_file, huge_file, gdt_csum, dir_nlink, extra_isize, metadata_csum,
 // btree_dir, quota, project, orphan_present; any other forces read-only (writable() false).
 #pragma once
@@ -122,7 +122,8 @@ struct Superblock {
     bool has_compat(u32 bit) const { return (feature_compat & bit) != 0; }
     bool metadata_csum() const { return has_ro_compat(ro_compat::kMetadataCsum); }
     bool is_64bit() const { return has_incompat(incompat::k64Bit); }
-    // A journal must be replayed before the volume may be written.
+    // A journal must be replayed (ext4::replay_journal, journal.h) before the volume may be
+    // written.
     bool needs_recovery() const { return has_incompat(incompat::kRecover); }
     // False when a read-only-compatible feature this library does not understand is on
     // (or the readonly feature): the volume may be read but never written.
