@@ -1,0 +1,363 @@
+// ext4::Writer on images made by mke2fs at test time: each operation one transaction,
+// written home when it succeeded and dropped when it failed (as the kernel will do with
+// its journal), then judged by `e2fsck -fn`, read back with ext4::Volume and `debugfs`,
+// and compared with an in-memory model of what the operations should have made.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ext4/bytes.h"
+#include "ext4/extent.h"
+#include "ext4/transaction.h"
+#include "ext4/writer.h"
+#include "ext4_test_support.h"
+
+namespace {
+
+using namespace ext4_test;
+
+class MemoryDevice final : public ext4::BlockDevice {
+public:
+    Result<void> read(u64 offset, std::span<u8> out) override {
+        if (offset > bytes.size() || out.size() > bytes.size() - offset) return Error(EIO);
+        std::copy_n(bytes.begin() + std::ptrdiff_t(offset), out.size(), out.begin());
+        return {};
+    }
+    Result<void> write(u64 block, std::span<const u8> data) override {
+        u64 offset = block * block_size;
+        if (offset > bytes.size() || data.size() > bytes.size() - offset) return Error(EIO);
+        std::copy(data.begin(), data.end(), bytes.begin() + std::ptrdiff_t(offset));
+        return {};
+    }
+    std::vector<u8> bytes;
+    u32 block_size = 0;
+};
+
+std::span<const u8> as_bytes(const std::string& text) {
+    return {reinterpret_cast<const u8*>(text.data()), text.size()};
+}
+
+// An image, a transaction and a writer over it.
+class WriterImage {
+public:
+    // false when mke2fs failed.
+    bool make(const std::string& options, const std::string& size, const fs::path& source = {}) {
+        fs::path tree = source.empty() ? temp.path() / "empty" : source;
+        fs::create_directories(tree);
+        image = temp.path() / "ext4.img";
+        if (!make_image(tree, image, options, size)) return false;
+        device.bytes = read_bytes(image);
+        return open();
+    }
+    bool open() {
+        MemoryReader probe(device.bytes);
+        auto volume = ext4::Volume::open(probe);
+        if (volume.is_error()) return false;
+        sb = volume.value().superblock();
+        device.block_size = sb.block_size;
+        tx_memory.assign(ext4::Transaction::memory_for(kSlots, sb.block_size) / 8 + 1, 0);
+        tx.emplace(device, sb.block_size, std::span<u8>(reinterpret_cast<u8*>(tx_memory.data()), tx_memory.size() * 8));
+        writer_memory.assign(ext4::Writer::memory_size(sb.block_size), 0);
+        auto opened = ext4::Writer::open(*tx, writer_memory);
+        if (opened.is_error()) return false;
+        writer.emplace(opened.release_value());
+        return true;
+    }
+    // Ends the operation's transaction: written home (after checking the list the journal
+    // would get) when it succeeded, dropped when it failed.
+    template <typename T>
+    Result<T> run(Result<T> result) {
+        if (result.is_error()) {
+            tx->abort();
+            return result;
+        }
+        std::vector<ext4::DirtyBlock> list(tx->dirty_count());
+        auto listed = tx->dirty_blocks(list);
+        EXPECT_TRUE(listed.is_ok());
+        for (usize i = 1; i < listed.value().size(); i++) EXPECT_LT(listed.value()[i - 1].block, listed.value()[i].block);
+        EXPECT_TRUE(tx->write_home().is_ok());
+        tx->clear();
+        return result;
+    }
+    bool fsck(std::string* report) {
+        write_bytes(image, device.bytes);
+        return fsck_clean(image, report);
+    }
+    std::string debugfs(const std::string& request) {
+        write_bytes(image, device.bytes);
+        return run_command("debugfs -R '" + request + "' " + quote(image) + " 2>/dev/null");
+    }
+    static std::string run_command(const std::string& command) { return ext4_test::run(command); }
+    ext4::Superblock current_superblock() {
+        return ext4::parse_superblock(std::span<const u8>(device.bytes).subspan(1024, 1024)).value_or(ext4::Superblock{});
+    }
+    std::string read_file(u32 number) {
+        ext4::Volume& volume = writer->volume();
+        std::vector<u8> scratch(volume.scratch_size());
+        auto inode = volume.read_inode(number, scratch);
+        EXPECT_TRUE(inode.is_ok()) << number;
+        if (inode.is_error()) return {};
+        std::string out(inode.value().size, '\0');
+        auto n = volume.read_file(inode.value(), 0, std::span<u8>(reinterpret_cast<u8*>(out.data()), out.size()), scratch);
+        EXPECT_TRUE(n.is_ok()) << number << " " << volume.diagnosis().reason;
+        return out;
+    }
+    std::map<std::string, u32> entries(u32 dir) {
+        struct Lister final : ext4::DirVisitor {
+            bool visit(const ext4::DirEntry& e) override {
+                names[std::string(e.name)] = e.inode;
+                return true;
+            }
+            std::map<std::string, u32> names;
+        } lister;
+        ext4::Volume& volume = writer->volume();
+        std::vector<u8> scratch(volume.scratch_size());
+        auto inode = volume.read_inode(dir, scratch);
+        EXPECT_TRUE(inode.is_ok());
+        EXPECT_TRUE(volume.for_each_entry(inode.value(), lister, scratch).is_ok()) << volume.diagnosis().reason;
+        return lister.names;
+    }
+    ext4::Inode inode(u32 number) {
+        auto n = writer->inode(number);
+        EXPECT_TRUE(n.is_ok()) << number;
+        return n.value_or(ext4::Inode{});
+    }
+
+    static constexpr u32 kSlots = 4096;
+    TempDir temp;
+    fs::path image;
+    MemoryDevice device;
+    ext4::Superblock sb;
+    std::vector<u64> tx_memory;  // 8-byte aligned for the slots
+    std::optional<ext4::Transaction> tx;
+    std::vector<u8> writer_memory;
+    std::optional<ext4::Writer> writer;
+};
+
+ext4::NewInode file_mode(u16 mode, i64 seconds = 1700000000) { return {mode, 1000, 1000, {seconds, 5}, 0, 0}; }
+
+class Ext4Writer : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
+    }
+};
+
+TEST_P(Ext4Writer, EveryKindOfInodeIsCleanAndReadsBack) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "16M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 7};
+    u32 dir = img.run(w.mkdir(ext4::kRootInode, "dir", file_mode(0755))).value_or(0);
+    ASSERT_NE(dir, 0u);
+    u32 file = img.run(w.create(dir, "file.txt", file_mode(ext4::kTypeRegular | 0644))).value_or(0);
+    ASSERT_NE(file, 0u);
+    const std::string text = "written by ext4::Writer\n";
+    ASSERT_TRUE(img.run(w.write(file, 0, as_bytes(text), now)).is_ok());
+    const std::string fast = "file.txt", slow(300, 's');
+    ASSERT_TRUE(img.run(w.symlink(dir, "fast", fast, file_mode(0))).is_ok());
+    ASSERT_TRUE(img.run(w.symlink(dir, "slow", slow, file_mode(0))).is_ok());
+    ext4::NewInode device = file_mode(0020000 | 0600);
+    device.device_major = 4;
+    device.device_minor = 300;  // needs the new encoding
+    ASSERT_TRUE(img.run(w.create(dir, "tty", device)).is_ok());
+    ASSERT_TRUE(img.run(w.create(dir, "fifo", file_mode(0010000 | 0600))).is_ok());
+    ASSERT_TRUE(img.run(w.link(ext4::kRootInode, "hard", file, now)).is_ok());
+    EXPECT_EQ(img.run(w.create(dir, "file.txt", file_mode(ext4::kTypeRegular | 0644))).error(), EEXIST);
+    EXPECT_EQ(img.run(w.mkdir(dir, "file.txt", file_mode(0755))).error(), EEXIST);
+    EXPECT_EQ(img.run(w.rmdir(ext4::kRootInode, "dir", now)).error(), ENOTEMPTY);
+    EXPECT_EQ(img.run(w.unlink(ext4::kRootInode, "dir", now)).error(), EISDIR);
+    EXPECT_EQ(img.run(w.unlink(ext4::kRootInode, "missing", now)).error(), ENOENT);
+    EXPECT_EQ(img.run(w.rename(ext4::kRootInode, "dir", dir, "inside", now)).error(), EINVAL);
+    EXPECT_EQ(img.tx->dirty_count(), 0u);
+
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.read_file(file), text);
+    EXPECT_EQ(img.inode(file).links_count, 2u);
+    EXPECT_EQ(img.inode(dir).links_count, 2u);
+    EXPECT_EQ(img.debugfs("cat /hard"), text);
+    EXPECT_EQ(img.debugfs("cat /dir/slow"), slow);
+    EXPECT_NE(img.debugfs("stat /dir/slow").find("Type: symlink"), std::string::npos);
+    EXPECT_NE(img.debugfs("stat /dir/fast").find("Fast link dest: \"file.txt\""), std::string::npos)
+        << img.debugfs("stat /dir/fast");
+    std::string tty = img.debugfs("stat /dir/tty");
+    EXPECT_NE(tty.find("Device major/minor number: 04:300"), std::string::npos) << tty;
+    EXPECT_NE(img.debugfs("stat /dir/fifo").find("Type: FIFO"), std::string::npos);
+
+    // Attributes, then everything removed again: back to the free counts of the start.
+    ext4::Attributes change;
+    change.mode = 0600;
+    change.uid = 123456;
+    change.now = now;
+    ASSERT_TRUE(img.run(w.set_attributes(file, change)).is_ok());
+    EXPECT_EQ(img.inode(file).mode, ext4::kTypeRegular | 0600);
+    EXPECT_EQ(img.inode(file).uid, 123456u);
+    for (const char* name : {"file.txt", "fast", "slow", "tty", "fifo"})
+        ASSERT_TRUE(img.run(w.unlink(dir, name, now)).is_ok()) << name;
+    EXPECT_EQ(img.inode(file).links_count, 1u);
+    ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, "hard", now)).is_ok());
+    ASSERT_TRUE(img.run(w.rmdir(ext4::kRootInode, "dir", now)).is_ok());
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    ext4::Superblock after = img.current_superblock();
+    EXPECT_EQ(after.free_blocks, img.sb.free_blocks);
+    EXPECT_EQ(after.free_inodes, img.sb.free_inodes);
+}
+
+// Every other block written, in a shuffled order: one extent each, enough to need index
+// levels, with leaves split in the middle and first entries changed. Then cut in steps.
+TEST_P(Ext4Writer, FragmentedFileGrowsAndShrinksItsExtentTree) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "32M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    u32 file = img.run(w.create(ext4::kRootInode, "sparse", file_mode(ext4::kTypeRegular | 0644))).value_or(0);
+    ASSERT_NE(file, 0u);
+    u32 bs = img.sb.block_size;
+    const u32 extents = 1500;
+    std::vector<u32> order(extents);
+    for (u32 i = 0; i < extents; i++) order[i] = i;
+    std::mt19937 random(42);
+    std::shuffle(order.begin(), order.end(), random);
+    std::string model;
+    for (u32 k = 0; k < extents; k++) {
+        u64 logical = 2 * u64(order[k]);
+        std::string block(bs, char('a' + order[k] % 26));
+        block[0] = char(k);
+        ASSERT_TRUE(img.run(w.write(file, logical * bs, as_bytes(block), now)).is_ok()) << k;
+        if (model.size() < (logical + 1) * bs) model.resize((logical + 1) * bs, '\0');
+        model.replace(logical * bs, bs, block);
+    }
+    ext4::Inode inode = img.inode(file);
+    u16 depth = ext4::le16(std::span<const u8>(inode.block, 60), 6);
+    EXPECT_GE(depth, 2u);
+    EXPECT_EQ(inode.size, model.size());
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.read_file(file), model);
+    EXPECT_EQ(img.debugfs("cat /sparse"), model);
+
+    for (u64 size : {u64(2000) * bs + 17, u64(601) * bs, u64(3) * bs + 1, u64(0)}) {
+        ASSERT_TRUE(img.run(w.truncate(file, size, now)).is_ok()) << size;
+        model.resize(size);
+        EXPECT_TRUE(img.fsck(&report)) << size << report;
+        EXPECT_EQ(img.read_file(file), model) << size;
+    }
+    inode = img.inode(file);
+    EXPECT_EQ(inode.blocks_512, 0u);
+    EXPECT_EQ(ext4::le16(std::span<const u8>(inode.block, 60), 6), 0u);
+    // Growing again reads zeros where the old bytes were.
+    ASSERT_TRUE(img.run(w.truncate(file, 5 * u64(bs), now)).is_ok());
+    EXPECT_EQ(img.read_file(file), std::string(5 * bs, '\0'));
+    ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, "sparse", now)).is_ok());
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.current_superblock().free_blocks, img.sb.free_blocks);
+}
+
+// Files written chunk by chunk (one transaction each) until the disk is full: the
+// failing chunk changes nothing, nothing committed before is lost, and freeing it all
+// gives every block back.
+TEST_P(Ext4Writer, FillingTheDiskEndsInEnospcAndLosesNothing) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "8M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    std::map<u32, std::string> files;
+    std::map<u32, std::string> names;
+    std::mt19937 random(7);
+    bool full = false;
+    for (int n = 0; n < 1000 && !full; n++) {
+        std::string name = "file" + std::to_string(n);
+        auto created = img.run(w.create(ext4::kRootInode, name, file_mode(ext4::kTypeRegular | 0644)));
+        if (created.is_error()) {
+            EXPECT_EQ(created.error(), ENOSPC);
+            break;
+        }
+        u32 number = created.value();
+        names[number] = name;
+        files[number];
+        for (int chunk = 0; chunk < 6; chunk++) {
+            std::string data(std::uniform_int_distribution<usize>(1, 70000)(random), char('A' + n % 26));
+            ext4::Superblock before = img.current_superblock();
+            auto written = img.run(w.write(number, files[number].size(), as_bytes(data), now));
+            if (written.is_error()) {
+                EXPECT_EQ(written.error(), ENOSPC);
+                ext4::Superblock after = img.current_superblock();
+                EXPECT_EQ(after.free_blocks, before.free_blocks);
+                EXPECT_EQ(after.free_inodes, before.free_inodes);
+                full = true;
+                break;
+            }
+            files[number] += data;
+        }
+    }
+    ASSERT_TRUE(full);
+    // Empty files until the inodes or the directory's room run out.
+    for (int n = 0;; n++) {
+        auto created = img.run(w.create(ext4::kRootInode, "empty" + std::to_string(n), file_mode(ext4::kTypeRegular | 0644)));
+        if (created.is_error()) {
+            EXPECT_EQ(created.error(), ENOSPC);
+            break;
+        }
+        names[created.value()] = "empty" + std::to_string(n);
+        files[created.value()];
+    }
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    for (auto& [number, data] : files) ASSERT_EQ(img.read_file(number), data) << names[number];
+    auto first = files.begin();
+    EXPECT_EQ(img.debugfs("cat /" + names[first->first]), first->second);
+
+    for (auto& [number, name] : names) ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, name, now)).is_ok()) << name;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    ext4::Superblock after = img.current_superblock();
+    EXPECT_EQ(after.free_inodes, img.sb.free_inodes);
+    // The root directory keeps the blocks it grew by.
+    u64 root_growth = img.inode(ext4::kRootInode).blocks_512 / (img.sb.block_size / 512) - 1;
+    EXPECT_EQ(after.free_blocks + root_growth, img.sb.free_blocks);
+}
+
+// An htree directory (indexed by e2fsck -D) gains entries: it turns linear and stays
+// valid; every old name is still found.
+TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
+    WriterImage img;
+    fs::path source = img.temp.path() / "tree";
+    fs::create_directories(source / "big" / "sub");
+    for (int i = 0; i < 600; i++) std::ofstream(source / "big" / ("entry-with-a-long-name-" + std::to_string(i)));
+    ASSERT_TRUE(make_image(source, img.temp.path() / "ext4.img", GetParam(), "16M"));
+    img.image = img.temp.path() / "ext4.img";
+    run("e2fsck -fyD " + quote(img.image) + " >/dev/null 2>&1");
+    img.device.bytes = read_bytes(img.image);
+    ASSERT_TRUE(img.open());
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    std::vector<u8> scratch(w.volume().scratch_size());
+    u32 big = w.volume().resolve("big", scratch).value_or(0);
+    ASSERT_TRUE(img.inode(big).flags & ext4::kFlagIndex);
+    // A removal keeps the index; an addition makes the directory linear.
+    ASSERT_TRUE(img.run(w.unlink(big, "entry-with-a-long-name-7", now)).is_ok());
+    EXPECT_TRUE(img.inode(big).flags & ext4::kFlagIndex);
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    ASSERT_TRUE(img.run(w.create(big, "added", file_mode(ext4::kTypeRegular | 0644))).is_ok());
+    EXPECT_FALSE(img.inode(big).flags & ext4::kFlagIndex);
+    // A subdirectory moved out gets its "..": and its old parent loses a link.
+    u32 sub = w.volume().resolve("big/sub", scratch).value_or(0);
+    ASSERT_TRUE(img.run(w.rename(big, "sub", ext4::kRootInode, "moved", now)).is_ok());
+    EXPECT_EQ(img.inode(big).links_count, 2u);
+    EXPECT_EQ(img.entries(sub).at(".."), ext4::kRootInode);
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    auto names = img.entries(big);
+    EXPECT_EQ(names.size(), 600u + 2);  // 599 old, "added", "." and ".."
+    for (int i = 0; i < 600; i++)
+        EXPECT_EQ(names.count("entry-with-a-long-name-" + std::to_string(i)), i == 7 ? 0u : 1u) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Writer, ::testing::Values("-b 4096", "-b 1024 -O ^metadata_csum,^64bit"),
+                         [](const auto& info) { return "options" + std::to_string(info.index); });
+
+}  // namespace
