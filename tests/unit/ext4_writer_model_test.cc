@@ -303,7 +303,11 @@ TEST_P(Ext4WriterModel, ThousandsOfRandomOperationsMatchTheModel) {
     EXPECT_EQ(now.free_blocks + root_growth, img.sb.free_blocks);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4WriterModel, ::testing::Values("-b 4096", "-b 1024 -O ^metadata_csum,^64bit"),
+// 4 KiB blocks with metadata_csum and 64bit, in groups small enough that a test image
+// has several (BLOCK_UNINIT ones among them); 1 KiB blocks with neither, and with gdt_csum
+// (uninit_bg) for its crc16 and the UNINIT flags.
+INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4WriterModel, ::testing::Values("-b 4096 -g 4096", "-b 1024 -O ^metadata_csum,^64bit",
+                                           "-b 1024 -O ^metadata_csum,^64bit,uninit_bg"),
                          [](const auto& info) { return "options" + std::to_string(info.index); });
 
 }  // namespace

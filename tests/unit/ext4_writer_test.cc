@@ -233,7 +233,11 @@ TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
         EXPECT_EQ(names.count("entry-with-a-long-name-" + std::to_string(i)), i == 7 ? 0u : 1u) << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Writer, ::testing::Values("-b 4096", "-b 1024 -O ^metadata_csum,^64bit"),
+// 4 KiB blocks with metadata_csum and 64bit, in groups small enough that a test image
+// has several (BLOCK_UNINIT ones among them); 1 KiB blocks with neither, and with gdt_csum
+// (uninit_bg) for its crc16 and the UNINIT flags.
+INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Writer, ::testing::Values("-b 4096 -g 4096", "-b 1024 -O ^metadata_csum,^64bit",
+                                           "-b 1024 -O ^metadata_csum,^64bit,uninit_bg"),
                          [](const auto& info) { return "options" + std::to_string(info.index); });
 
 }  // namespace
