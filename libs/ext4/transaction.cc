@@ -70,7 +70,7 @@ Result<std::span<u8>> Transaction::get_new(u64 block) {
 
 Result<void> Transaction::write_data(u64 block, std::span<const u8> bytes) {
     forget(block);  // a copy of what the block held before must not go home over the data
-    return m_device.write(block, bytes.first(m_block_size));
+    return m_device.write(block * m_block_size, bytes.first(m_block_size));
 }
 
 void Transaction::forget(u64 block) {
@@ -109,7 +109,7 @@ Result<std::span<DirtyBlock>> Transaction::dirty_blocks(std::span<DirtyBlock> ou
 
 Result<void> Transaction::write_home() {
     for (u32 i = 0; i < m_used; i++)
-        if (m_slots[i].dirty) TRY(m_device.write(m_slots[i].block, std::span<const u8>(m_slots[i].data, m_block_size)));
+        if (m_slots[i].dirty) TRY(m_device.write(m_slots[i].block * m_block_size, std::span<const u8>(m_slots[i].data, m_block_size)));
     return {};
 }
 

@@ -1,44 +1,43 @@
 // How the ext4 writer reaches the disk: every metadata block it changes goes through a
 // BlockStore, which hands out a modifiable copy and remembers it as dirty; file data goes
 // straight to the device (ordered mode: data reaches the disk before the metadata that
-// points at it is committed). One writer operation's dirty blocks are one transaction: the
-// journal (journal.h) takes exactly that list of (block number, bytes) and commits it
-// atomically, then the copies are written home and the transaction is cleared.
+// points at it is committed). One writer operation's dirty blocks are one transaction
+// (or several operations' blocks, batched): the journal takes exactly that list of
+// (block number, bytes) and commits it atomically, and then the copies are dropped.
 //
 //   ext4::Transaction tx(device, block_size, memory);     // memory: memory_for(slots, bs)
 //   ext4::Writer writer = TRY(ext4::Writer::open(tx, writer_memory));
-//   auto done = writer.create(dir, "name", 0100644, owner, now);
-//   if (done.is_error()) { tx.abort(); return done.error(); }  // nothing reached the disk
-//   TRY(journal.commit(tx.dirty_blocks(list)));           // then home, then:
+//   auto made = writer.create(dir, "name", {0100644, uid, gid, now});
+//   if (made.is_error()) { tx.abort(); return made.error(); }  // the volume is unchanged
+//   TRY(journal.commit(TRY(tx.dirty_blocks(list))));      // logged, then written home
 //   tx.clear();
+//   // without a journal: TRY(tx.write_home()); tx.clear();
 //
 // Why a failed operation is simply dropped: the writer changes nothing but the copies and
-// fresh data blocks (blocks it allocated in this very transaction), so abort() leaves the
-// volume exactly as it was. Data written in place into blocks a file already owns is the
-// one exception, as in Linux's ordered mode.
+// fresh data blocks (blocks it allocated in this very transaction, still free on disk),
+// so abort() leaves the volume as it was. Data written in place into blocks a file
+// already owns is the one exception, as in Linux's ordered mode.
+//
+// Freed blocks: forget() drops a held copy, so a metadata block freed and reused as file
+// data in the same transaction is not written over the data. A block freed here that an
+// earlier transaction logged needs a revoke record only if the journal keeps committed
+// transactions unwritten (journal.h checkpoints each at once, so it does not).
 #pragma once
 
 #include <span>
 
 #include "base/result.h"
 #include "base/types.h"
+#include "ext4/block_device.h"
 #include "ext4/volume.h"
 
 namespace ext4 {
 
-// One block of a transaction as the journal takes it.
+// One block of a transaction as the journal takes it. (The journal's branch declares the
+// same struct in journal.h; one of the two goes when they meet.)
 struct DirtyBlock {
     u64 block = 0;
     std::span<const u8> bytes;  // block_size bytes, valid until the transaction is cleared
-};
-
-// The device under a transaction: BlockReader's reads, plus writes of whole blocks.
-class BlockDevice : public BlockReader {
-public:
-    virtual Result<void> write(u64 block, std::span<const u8> bytes) = 0;
-
-protected:
-    ~BlockDevice() = default;
 };
 
 // What the writer goes through. Reads (BlockReader) see the blocks this transaction has
@@ -84,7 +83,8 @@ public:
     // Fills `out` with the dirty blocks in ascending order (the journal writes them in
     // that order); E2BIG when `out` is too short.
     Result<std::span<DirtyBlock>> dirty_blocks(std::span<DirtyBlock> out) const;
-    // After the journal committed: the copies are written to their home blocks.
+    // The copies written to their home blocks, for a volume without a journal (and the
+    // tests); a journal writes them home itself.
     Result<void> write_home();
     // The transaction is over: every copy dropped (after write_home, or to abort).
     void clear() { m_used = 0; }

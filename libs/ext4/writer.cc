@@ -68,7 +68,10 @@ Writer::Writer(BlockStore& store, const Volume& volume, std::span<u8> memory)
 Result<Writer> Writer::open(BlockStore& store, std::span<u8> memory) {
     Volume volume = TRY(Volume::open(store));
     const Superblock& sb = volume.superblock();
-    if (!sb.writable()) return Error(EROFS);
+    // An unknown read-only-compatible feature forbids writing. A journal waiting for
+    // replay does too, but that flag is also what a live journal sets while mounted
+    // read-write (journal.h), so replaying first is the caller's part.
+    if ((sb.feature_ro_compat & ~ro_compat::kUnderstood) != 0) return Error(EROFS);
     if (memory.size() < memory_size(sb.block_size)) return Error(E2BIG);
     return Writer(store, volume, memory);
 }

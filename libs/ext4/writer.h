@@ -63,7 +63,9 @@ class Writer {
 public:
     // Scratch the writer needs: the Volume's two blocks and one for file data.
     static usize memory_size(u32 block_size) { return 3 * usize(block_size); }
-    // EROFS when the volume may not be written (Superblock::writable()).
+    // EROFS when a read-only-compatible feature this library does not know is on. The
+    // journal must have been replayed before (needs_recovery is not checked here: a live
+    // journal sets it too).
     static Result<Writer> open(BlockStore& store, std::span<u8> memory);
 
     const Superblock& superblock() const { return m_volume.superblock(); }

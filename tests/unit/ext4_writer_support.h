@@ -21,8 +21,8 @@ public:
         std::copy_n(bytes.begin() + std::ptrdiff_t(offset), out.size(), out.begin());
         return {};
     }
-    Result<void> write(u64 block, std::span<const u8> data) override {
-        u64 offset = block * block_size;
+    Result<void> flush() override { return {}; }
+    Result<void> write(u64 offset, std::span<const u8> data) override {
         if (offset > bytes.size() || data.size() > bytes.size() - offset) return Error(EIO);
         std::copy(data.begin(), data.end(), bytes.begin() + std::ptrdiff_t(offset));
         return {};

@@ -1,0 +1,24 @@
+// A BlockReader that can also write: what journal replay and the journal's writer need.
+// Writes, like reads, are whole blocks at block-aligned offsets. flush() returns once every
+// write before it is durable (virtio-blk's FLUSH): the journal's only ordering tool, so a
+// device that reorders writes between flushes is fine and one that loses a flushed write
+// is not.
+#pragma once
+
+#include <span>
+
+#include "base/result.h"
+#include "ext4/volume.h"
+
+namespace ext4 {
+
+class BlockDevice : public BlockReader {
+public:
+    virtual Result<void> write(u64 offset, std::span<const u8> bytes) = 0;
+    virtual Result<void> flush() = 0;
+
+protected:
+    ~BlockDevice() = default;  // never deleted through this interface
+};
+
+}  // namespace ext4
