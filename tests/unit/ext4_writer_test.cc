@@ -134,6 +134,57 @@ TEST_P(Ext4Writer, FragmentedFileGrowsAndShrinksItsExtentTree) {
     EXPECT_EQ(img.current_superblock().free_blocks, img.sb.free_blocks);
 }
 
+// A sparse file mke2fs made (its extent tree built by libext2fs, deeper than the root)
+// has its holes filled in a shuffled order, is cut, and goes: the writer works on trees
+// it did not build.
+TEST_P(Ext4Writer, FillsTheHolesOfAFileMke2fsMade) {
+    WriterImage img;
+    fs::path source = img.temp.path() / "tree";
+    fs::create_directories(source);
+    const u64 chunk = 4096, chunks = 800;
+    std::string model(2 * chunk * chunks, '\0');
+    {
+        std::ofstream out(source / "holes", std::ios::binary);
+        for (u64 i = 0; i < chunks; i++) {
+            std::string data(chunk, char('A' + i % 26));
+            out.seekp(std::streamoff(2 * i * chunk));
+            out.write(data.data(), std::streamsize(data.size()));
+            model.replace(2 * i * chunk, chunk, data);
+        }
+    }
+    ASSERT_TRUE(img.make(GetParam(), "32M", source));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    std::vector<u8> scratch(w.volume().scratch_size());
+    u32 file = w.volume().resolve("holes", scratch).value_or(0);
+    ASSERT_NE(file, 0u);
+    ext4::Inode before = img.inode(file);
+    ASSERT_GE(ext4::le16(std::span<const u8>(before.block, 60), 6), 1u);
+    ASSERT_EQ(img.read_file(file), model.substr(0, before.size));
+    model.resize(before.size);
+    std::vector<u64> holes;
+    for (u64 i = 0; 2 * i * chunk + chunk < model.size(); i++) holes.push_back(i);
+    std::mt19937 random(3);
+    std::shuffle(holes.begin(), holes.end(), random);
+    for (usize k = 0; k < holes.size(); k++) {
+        std::string data(chunk, char('a' + k % 26));
+        u64 offset = (2 * holes[k] + 1) * chunk;
+        ASSERT_TRUE(img.run(w.write(file, offset, as_bytes(data), now)).is_ok()) << k;
+        model.replace(offset, chunk, data);
+    }
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.read_file(file), model);
+    EXPECT_EQ(img.debugfs("cat /holes"), model);
+    ASSERT_TRUE(img.run(w.truncate(file, model.size() / 3 + 5, now)).is_ok());
+    model.resize(model.size() / 3 + 5);
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.read_file(file), model);
+    ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, "holes", now)).is_ok());
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.current_superblock().free_blocks, img.sb.free_blocks + before.blocks_512 / (img.sb.block_size / 512));
+}
+
 // Files written chunk by chunk (one transaction each) until the disk is full: the
 // failing chunk changes nothing, nothing committed before is lost, and freeing it all
 // gives every block back.
