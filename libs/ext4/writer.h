@@ -16,10 +16,17 @@
 // ones): valid ext4 that e2fsck accepts, and `e2fsck -fD` indexes again. Removing from an
 // htree directory leaves the index in place (an entry's removal does not move others).
 //
+// The store must hold every block an operation changes (ENOMEM otherwise, and the
+// operation is dropped): a few tens for most, but removing or truncating a file touches
+// each leaf of its extent tree and the bitmap of each group it had blocks in. FIXME:
+// Linux truncates a large file over several transactions, keeping the inode on the orphan
+// list meanwhile; without that the kernel must size its store for its largest file.
+//
 // Not handled: files without extents (ext2/3 block maps: EOPNOTSUPP on write, truncate
 // and on freeing their blocks), unwritten extents inside a write (EOPNOTSUPP), extended
 // attributes (an inode's xattr block is not freed), huge_file block counts, dir_nlink
-// past 65000 links (EMLINK). FIXME: no orphan list: a file unlinked while still open is
+// past 65000 links (EMLINK), setting large_file for a file past 2 GiB (mke2fs -t ext4
+// sets it). FIXME: no orphan list: a file unlinked while still open is
 // freed at once here; the kernel must keep such an inode alive (and on the orphan list,
 // for a crash) and only then call unlink's freeing part.
 #pragma once

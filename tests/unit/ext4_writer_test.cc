@@ -286,9 +286,11 @@ TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
 
 // 4 KiB blocks with metadata_csum and 64bit, in groups small enough that a test image
 // has several (BLOCK_UNINIT ones among them); 1 KiB blocks with neither, and with gdt_csum
-// (uninit_bg) for its crc16 and the UNINIT flags.
+// (uninit_bg) for its crc16 and the UNINIT flags; meta_bg, whose descriptor blocks lie
+// in the groups themselves.
 INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Writer, ::testing::Values("-b 4096 -g 4096", "-b 1024 -O ^metadata_csum,^64bit",
-                                           "-b 1024 -O ^metadata_csum,^64bit,uninit_bg"),
+                                           "-b 1024 -O ^metadata_csum,^64bit,uninit_bg",
+                                           "-b 1024 -O meta_bg,^resize_inode"),
                          [](const auto& info) { return "options" + std::to_string(info.index); });
 
 }  // namespace
