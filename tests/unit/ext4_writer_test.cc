@@ -248,14 +248,21 @@ TEST_P(Ext4Writer, FillingTheDiskEndsInEnospcAndLosesNothing) {
     EXPECT_EQ(after.free_blocks + root_growth, img.sb.free_blocks);
 }
 
-// An htree directory (indexed by e2fsck -D) gains entries: it turns linear and stays
-// valid; every old name is still found.
+// htree directories (indexed by e2fsck -D; with 1 KiB blocks, "big" needs dx_node blocks
+// below its root) gain entries: they turn linear and stay valid, every old name still
+// found. An indexed directory moved elsewhere gets its ".." (its dx_root checksum covers
+// it, so it turns linear too).
 TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
     WriterImage img;
     fs::path source = img.temp.path() / "tree";
     fs::create_directories(source / "big" / "sub");
-    for (int i = 0; i < 600; i++) std::ofstream(source / "big" / ("entry-with-a-long-name-" + std::to_string(i)));
-    ASSERT_TRUE(make_image(source, img.temp.path() / "ext4.img", GetParam(), "16M"));
+    fs::create_directories(source / "moving");
+    fs::create_directories(source / "other");
+    auto long_name = [](int i) { return "entry-with-a-rather-long-name-to-fill-blocks-" + std::to_string(i); };
+    const int count = 3000;
+    for (int i = 0; i < count; i++) std::ofstream(source / "big" / long_name(i));
+    for (int i = 0; i < 300; i++) std::ofstream(source / "moving" / long_name(i));
+    ASSERT_TRUE(make_image(source, img.temp.path() / "ext4.img", GetParam(), "32M"));
     img.image = img.temp.path() / "ext4.img";
     run("e2fsck -fyD " + quote(img.image) + " >/dev/null 2>&1");
     img.device.bytes = read_bytes(img.image);
@@ -264,24 +271,36 @@ TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
     const ext4::Timestamp now{1700000000, 0};
     std::vector<u8> scratch(w.volume().scratch_size());
     u32 big = w.volume().resolve("big", scratch).value_or(0);
+    u32 moving = w.volume().resolve("moving", scratch).value_or(0);
+    u32 other = w.volume().resolve("other", scratch).value_or(0);
     ASSERT_TRUE(img.inode(big).flags & ext4::kFlagIndex);
+    ASSERT_TRUE(img.inode(moving).flags & ext4::kFlagIndex);
+    if (img.sb.block_size == 1024) {
+        u64 root_block = w.volume().map_block(img.inode(big), 0, scratch).value().physical;
+        EXPECT_GE(img.device.bytes[root_block * 1024 + 0x1E], 1) << "no dx_node level";
+    }
     // A removal keeps the index; an addition makes the directory linear.
-    ASSERT_TRUE(img.run(w.unlink(big, "entry-with-a-long-name-7", now)).is_ok());
+    ASSERT_TRUE(img.run(w.unlink(big, long_name(7), now)).is_ok());
     EXPECT_TRUE(img.inode(big).flags & ext4::kFlagIndex);
     std::string report;
     EXPECT_TRUE(img.fsck(&report)) << report;
     ASSERT_TRUE(img.run(w.create(big, "added", file_mode(ext4::kTypeRegular | 0644))).is_ok());
     EXPECT_FALSE(img.inode(big).flags & ext4::kFlagIndex);
-    // A subdirectory moved out gets its "..": and its old parent loses a link.
+    // A subdirectory moved out gets its "..", and its old parent loses a link.
     u32 sub = w.volume().resolve("big/sub", scratch).value_or(0);
     ASSERT_TRUE(img.run(w.rename(big, "sub", ext4::kRootInode, "moved", now)).is_ok());
     EXPECT_EQ(img.inode(big).links_count, 2u);
     EXPECT_EQ(img.entries(sub).at(".."), ext4::kRootInode);
+    ASSERT_TRUE(img.run(w.rename(ext4::kRootInode, "moving", other, "moved-in", now)).is_ok());
+    EXPECT_FALSE(img.inode(moving).flags & ext4::kFlagIndex);
+    EXPECT_EQ(img.entries(moving).at(".."), other);
+    EXPECT_EQ(img.inode(other).links_count, 3u);
     EXPECT_TRUE(img.fsck(&report)) << report;
     auto names = img.entries(big);
-    EXPECT_EQ(names.size(), 600u + 2);  // 599 old, "added", "." and ".."
-    for (int i = 0; i < 600; i++)
-        EXPECT_EQ(names.count("entry-with-a-long-name-" + std::to_string(i)), i == 7 ? 0u : 1u) << i;
+    EXPECT_EQ(names.size(), usize(count) + 2);  // count - 1 old, "added", "." and ".."
+    for (int i = 0; i < count; i++) EXPECT_EQ(names.count(long_name(i)), i == 7 ? 0u : 1u) << i;
+    EXPECT_EQ(img.entries(moving).size(), 302u);
+    for (int i = 0; i < 300; i++) EXPECT_EQ(w.volume().resolve("other/moved-in/" + long_name(i), scratch).is_ok(), true);
 }
 
 // 4 KiB blocks with metadata_csum and 64bit, in groups small enough that a test image
