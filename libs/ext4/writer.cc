@@ -229,7 +229,21 @@ Result<void> Writer::release(Inode& node, Timestamp now) {
     return allocator().free_inode(node.number, node.is_directory());
 }
 
-Result<void> Writer::unlink(u32 dir_number, std::string_view name, Timestamp now) {
+// One link fewer; the last one frees the inode, or leaves it for free_unlinked().
+Result<void> Writer::drop_link(Inode& node, Timestamp now, bool keep_unlinked) {
+    node.ctime = now;
+    if (node.links_count > 0) node.links_count--;
+    if (node.links_count == 0 && !keep_unlinked) return release(node, now);
+    return store_inode(node);
+}
+
+Result<void> Writer::free_unlinked(u32 number, Timestamp now) {
+    Inode node = TRY(inode(number));
+    if (node.links_count != 0 || node.is_directory()) return Error(EINVAL);
+    return release(node, now);
+}
+
+Result<void> Writer::unlink(u32 dir_number, std::string_view name, Timestamp now, bool keep_unlinked) {
     TRY(check_name(name));
     if (name == "." || name == "..") return Error(EISDIR);
     Inode dir = TRY(load_directory(dir_number));
@@ -240,10 +254,7 @@ Result<void> Writer::unlink(u32 dir_number, std::string_view name, Timestamp now
     TRY(remove_entry(dir, name));
     dir.mtime = dir.ctime = now;
     TRY(store_inode(dir));
-    target.ctime = now;
-    if (target.links_count > 0) target.links_count--;
-    if (target.links_count == 0) return release(target, now);  // FIXME: orphan list (writer.h)
-    return store_inode(target);
+    return drop_link(target, now, keep_unlinked);
 }
 
 Result<void> Writer::rmdir(u32 dir_number, std::string_view name, Timestamp now) {
@@ -277,7 +288,7 @@ Result<bool> Writer::below(u32 directory, u32 ancestor) {
 }
 
 Result<void> Writer::rename(u32 from_number, std::string_view from_name, u32 to_number, std::string_view to_name,
-                            Timestamp now) {
+                            Timestamp now, bool keep_unlinked) {
     TRY(check_name(from_name));
     TRY(check_name(to_name));
     if (from_name == "." || from_name == ".." || to_name == "." || to_name == "..") return Error(EINVAL);
@@ -306,11 +317,7 @@ Result<void> Writer::rename(u32 from_number, std::string_view from_name, u32 to_
             if (to.links_count > 2) to.links_count--;
             TRY(release(target, now));
         } else {
-            if (target.links_count > 0) target.links_count--;
-            if (target.links_count == 0)
-                TRY(release(target, now));  // FIXME: orphan list (writer.h)
-            else
-                TRY(store_inode(target));
+            TRY(drop_link(target, now, keep_unlinked));
         }
     }
     TRY(add_entry(to, to_name, *source_number, file_type_of(source.mode)));

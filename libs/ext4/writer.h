@@ -26,9 +26,9 @@
 // and on freeing their blocks), unwritten extents inside a write (EOPNOTSUPP), extended
 // attributes (an inode's xattr block is not freed), huge_file block counts, dir_nlink
 // past 65000 links (EMLINK), setting large_file for a file past 2 GiB (mke2fs -t ext4
-// sets it). FIXME: no orphan list: a file unlinked while still open is
-// freed at once here; the kernel must keep such an inode alive (and on the orphan list,
-// for a crash) and only then call unlink's freeing part.
+// sets it). FIXME: no orphan list. unlink and rename can keep an inode whose last link
+// went (keep_unlinked, for a file still open) until free_unlinked() at its last close,
+// but nothing records it on disk meanwhile: after a crash e2fsck finds it unattached.
 #pragma once
 
 #include <optional>
@@ -87,14 +87,18 @@ public:
     // init.mode are ignored (a symlink's mode is 0777).
     Result<u32> symlink(u32 dir, std::string_view name, std::string_view target, const NewInode& init);
     Result<void> link(u32 dir, std::string_view name, u32 inode, Timestamp now);
-    // The entry goes; the inode and its blocks are freed when its last link went.
-    Result<void> unlink(u32 dir, std::string_view name, Timestamp now);
+    // The entry goes; the inode and its blocks are freed when its last link went, unless
+    // `keep_unlinked` (the file is still open: free_unlinked() at its last close).
+    Result<void> unlink(u32 dir, std::string_view name, Timestamp now, bool keep_unlinked = false);
+    // Frees an inode kept with no links. EINVAL if it still has links.
+    Result<void> free_unlinked(u32 inode, Timestamp now);
     Result<void> rmdir(u32 dir, std::string_view name, Timestamp now);
     // Replaces an existing target (a file by a file, an empty directory by a directory);
     // a directory moved to another parent gets its ".." and both parents' link counts
     // changed. EINVAL when a directory would move below itself.
+    // `keep_unlinked` as for unlink, for a replaced file that is still open.
     Result<void> rename(u32 from_dir, std::string_view from_name, u32 to_dir, std::string_view to_name,
-                        Timestamp now);
+                        Timestamp now, bool keep_unlinked = false);
 
     // Writes `data` at `offset` of a regular file, allocating what is not mapped (holes
     // before it stay holes). All or nothing: the caller splits large writes into
@@ -114,6 +118,7 @@ private:
     Inode fresh_inode(u32 number, u16 mode, const NewInode& init);
     Result<u32> make_node(u32 dir, std::string_view name, const NewInode& init, std::string_view symlink_target);
     Result<void> release(Inode& inode, Timestamp now);
+    Result<void> drop_link(Inode& inode, Timestamp now, bool keep_unlinked);
     Result<u64> goal_for(const Inode& inode, u64 logical);
 
     // writer_directory.cc

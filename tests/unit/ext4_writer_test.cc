@@ -84,6 +84,29 @@ TEST_P(Ext4Writer, EveryKindOfInodeIsCleanAndReadsBack) {
     EXPECT_EQ(after.free_inodes, img.sb.free_inodes);
 }
 
+// A file unlinked while open keeps its inode and blocks (no links) until freed at its
+// last close. (e2fsck would call it unattached in between: no orphan list yet.)
+TEST_P(Ext4Writer, AnUnlinkedFileKeptOpenIsFreedLater) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "16M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    u32 file = img.run(w.create(ext4::kRootInode, "open", file_mode(ext4::kTypeRegular | 0644))).value_or(0);
+    ASSERT_NE(file, 0u);
+    const std::string data(50000, 'o');
+    ASSERT_TRUE(img.run(w.write(file, 0, as_bytes(data), now)).is_ok());
+    EXPECT_EQ(img.run(w.free_unlinked(file, now)).error(), EINVAL);
+    ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, "open", now, true)).is_ok());
+    EXPECT_EQ(img.inode(file).links_count, 0u);
+    EXPECT_EQ(img.read_file(file), data);
+    EXPECT_LT(img.current_superblock().free_blocks, img.sb.free_blocks);
+    ASSERT_TRUE(img.run(w.free_unlinked(file, now)).is_ok());
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+    EXPECT_EQ(img.current_superblock().free_blocks, img.sb.free_blocks);
+    EXPECT_EQ(img.current_superblock().free_inodes, img.sb.free_inodes);
+}
+
 // Every other block written, in a shuffled order: one extent each, enough to need index
 // levels, with leaves split in the middle and first entries changed. Then cut in steps.
 TEST_P(Ext4Writer, FragmentedFileGrowsAndShrinksItsExtentTree) {
@@ -223,6 +246,8 @@ TEST_P(Ext4Writer, FillingTheDiskEndsInEnospcAndLosesNothing) {
         }
     }
     ASSERT_TRUE(full);
+    // Full for real: less room left than the chunk that failed wanted.
+    EXPECT_LT(img.current_superblock().free_blocks, 70000 / img.sb.block_size + 2);
     // Empty files until the inodes or the directory's room run out.
     for (int n = 0;; n++) {
         auto created = img.run(w.create(ext4::kRootInode, "empty" + std::to_string(n), file_mode(ext4::kTypeRegular | 0644)));
