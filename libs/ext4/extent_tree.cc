@@ -202,7 +202,7 @@ Result<void> ExtentTree::insert(Inode& inode, const Extent& extent) {
     return {};
 }
 
-Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 first) {
+Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 first, Budget& budget) {
     ExtentHeader header = TRY(check_extent_node(m_sb, node, u64(1) << 32));
     u64 per_block = m_sb.block_size / 512;
     if (header.depth == 0) {
@@ -210,9 +210,15 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
             Extent e = extent_at(node, i);
             u64 end = u64(e.logical) + e.length;
             if (end <= first) break;
+            if (budget.left == 0) {
+                budget.stopped = true;
+                break;
+            }
+            budget.left--;
             u32 keep = e.logical >= first ? 0 : u32(first - e.logical);
             TRY(m_allocator.free_blocks(e.physical + keep, e.length - keep));
             inode.blocks_512 -= (e.length - keep) * per_block;
+            budget.unmapped = e.logical + keep;
             if (keep == 0) {
                 std::memset(node.data() + at(i), 0, kExtentEntrySize);
                 put16(node, kEntries, i);
@@ -228,7 +234,7 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
             auto child = TRY(m_store.get(index.child));
             if (m_sb.metadata_csum() && extent_block_checksum(child, inode.checksum_seed) != stored_extent_checksum(child))
                 return Error(EINVAL);
-            TRY(trim(inode, child, false, first));
+            TRY(trim(inode, child, false, first, budget));
             if (entries_of(child) == 0) {
                 TRY(m_allocator.free_blocks(index.child, 1));
                 inode.blocks_512 -= per_block;
@@ -237,16 +243,24 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
             } else if (m_sb.metadata_csum()) {
                 set_extent_block_checksum(child, inode.checksum_seed);
             }
-            if (index.logical <= first) break;
+            if (budget.stopped || index.logical <= first) break;
         }
     }
     if (root && entries_of(node) == 0) init_extent_root(node);
     return {};
 }
 
-Result<void> ExtentTree::truncate(Inode& inode, u64 first) {
+Result<u64> ExtentTree::truncate_some(Inode& inode, u64 first, u32 max_extents) {
     if (!inode.uses_extents()) return Error(EOPNOTSUPP);
-    return trim(inode, std::span<u8>(inode.block, kInodeBlockBytes), true, first);
+    if (max_extents == 0) return Error(EINVAL);  // each call must get somewhere
+    Budget budget{max_extents, first};
+    TRY(trim(inode, std::span<u8>(inode.block, kInodeBlockBytes), true, first, budget));
+    return budget.stopped ? budget.unmapped : first;
+}
+
+Result<void> ExtentTree::truncate(Inode& inode, u64 first) {
+    TRY(truncate_some(inode, first, ~0u));
+    return {};
 }
 
 }  // namespace ext4

@@ -29,6 +29,11 @@ public:
     // this empties; a tree left empty becomes an empty root of depth 0 again.
     Result<void> truncate(Inode& inode, u64 first);
 
+    // The same, from the end, but stopping after `max_extents` extents were removed or
+    // cut, so that one transaction stays small. Returns the logical block from which on
+    // nothing is mapped any more: `first` (or less) when done, more when it stopped.
+    Result<u64> truncate_some(Inode& inode, u64 first, u32 max_extents);
+
 private:
     struct Level {
         std::span<u8> node;
@@ -42,7 +47,12 @@ private:
     Result<void> grow(Inode& inode, Level* path, int& leaf_level, u64 goal);
     void fix_parent_index(const Inode& inode, Level* path, int level);
     Result<u64> new_tree_block(Inode& inode, u64 goal);
-    Result<void> trim(Inode& inode, std::span<u8> node, bool root, u64 first);
+    struct Budget {
+        u32 left;        // extents still to remove or cut
+        u64 unmapped;    // nothing is mapped from this logical block on
+        bool stopped = false;
+    };
+    Result<void> trim(Inode& inode, std::span<u8> node, bool root, u64 first, Budget& budget);
     void seal(const Inode& inode, const Level& level);
 
     BlockStore& m_store;

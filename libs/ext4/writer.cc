@@ -418,6 +418,32 @@ Result<void> Writer::truncate(u32 number, u64 size, Timestamp now) {
     return store_inode(node);
 }
 
+Result<bool> Writer::truncate_some(u32 number, u64 size, u32 max_extents, Timestamp now) {
+    const Superblock& sb = superblock();
+    Inode node = TRY(inode(number));
+    if (node.is_directory()) return Error(EISDIR);
+    if (!node.is_regular()) return Error(EINVAL);
+    if (size >= node.size) {
+        TRY(truncate(number, size, now));
+        return true;
+    }
+    if (!node.uses_extents()) return Error(EOPNOTSUPP);
+    Allocator alloc = allocator();
+    ExtentTree tree(m_store, sb, alloc);
+    u64 first = (size + sb.block_size - 1) / sb.block_size;
+    u64 unmapped = TRY(tree.truncate_some(node, first, max_extents));
+    if (unmapped <= first) {
+        TRY(store_inode(node));
+        TRY(truncate(number, size, now));  // nothing left to free: the size and the last block
+        return true;
+    }
+    u64 reached = unmapped * sb.block_size;
+    if (reached < node.size) node.size = reached;
+    node.mtime = node.ctime = now;
+    TRY(store_inode(node));
+    return false;
+}
+
 Result<void> Writer::set_attributes(u32 number, const Attributes& a) {
     Inode node = TRY(inode(number));
     if (a.mode) node.mode = u16((node.mode & kTypeMask) | (*a.mode & kPermissionMask));

@@ -18,17 +18,18 @@
 //
 // The store must hold every block an operation changes (ENOMEM otherwise, and the
 // operation is dropped): a few tens for most, but removing or truncating a file touches
-// each leaf of its extent tree and the bitmap of each group it had blocks in. FIXME:
-// Linux truncates a large file over several transactions, keeping the inode on the orphan
-// list meanwhile; without that the kernel must size its store for its largest file.
+// each leaf of its extent tree and the bitmap of each group it had blocks in. For large
+// files truncate_some() does it over several transactions (as Linux does, keeping the
+// inode on the orphan list meanwhile: FIXME below).
 //
 // Not handled: files without extents (ext2/3 block maps: EOPNOTSUPP on write, truncate
 // and on freeing their blocks), unwritten extents inside a write (EOPNOTSUPP), extended
 // attributes (an inode's xattr block is not freed), huge_file block counts, dir_nlink
 // past 65000 links (EMLINK), setting large_file for a file past 2 GiB (mke2fs -t ext4
 // sets it). FIXME: no orphan list. unlink and rename can keep an inode whose last link
-// went (keep_unlinked, for a file still open) until free_unlinked() at its last close,
-// but nothing records it on disk meanwhile: after a crash e2fsck finds it unattached.
+// went (keep_unlinked, for a file still open or to empty it in steps) until
+// free_unlinked(), but nothing records it on disk meanwhile: after a crash e2fsck finds
+// it unattached.
 #pragma once
 
 #include <optional>
@@ -107,6 +108,11 @@ public:
     // Shrinks (freeing blocks past the end and zeroing the rest of the last block) or
     // grows (a hole) a regular file.
     Result<void> truncate(u32 inode, u64 size, Timestamp now);
+    // A shrink in bounded transactions: removes or cuts at most `max_extents` extents
+    // from the end, the size following what is still mapped, so each step leaves a
+    // consistent (shorter) file. True once the file is `size` bytes long. For large
+    // truncates, and to empty an unlinked file before free_unlinked().
+    Result<bool> truncate_some(u32 inode, u64 size, u32 max_extents, Timestamp now);
     Result<void> set_attributes(u32 inode, const Attributes& attributes);
 
 private:
