@@ -2,7 +2,9 @@
 // superblock's free counts changed together, with their checksums (crc32c under
 // metadata_csum, crc16 under gdt_csum), through a BlockStore. A group whose bitmap was
 // never initialised (*_UNINIT) gets the bitmap Linux would build the first time it is
-// used. ENOSPC when nothing is free; a call that fails changes nothing.
+// used. ENOSPC when nothing is free, found before anything is changed; after any other
+// failure (the store's, or a bitmap that disagrees with its descriptor: EINVAL) the
+// caller drops the transaction.
 #pragma once
 
 #include "base/result.h"
