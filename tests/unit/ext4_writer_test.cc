@@ -351,6 +351,46 @@ TEST_P(Ext4Writer, AddingToAnHtreeDirectoryKeepsItValid) {
     for (int i = 0; i < 300; i++) EXPECT_EQ(w.volume().resolve("other/moved-in/" + long_name(i), scratch).is_ok(), true);
 }
 
+// Malformed metadata met on the way is refused (EINVAL), the operation dropped, and the
+// rest of the volume left as it was.
+TEST_P(Ext4Writer, MalformedMetadataIsRefusedAndNothingElseChanges) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "16M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    u32 file = img.run(w.create(ext4::kRootInode, "victim", file_mode(ext4::kTypeRegular | 0644))).value_or(0);
+    ASSERT_NE(file, 0u);
+    ASSERT_TRUE(img.run(w.write(file, 0, as_bytes(std::string(3 * img.sb.block_size, 'v')), now)).is_ok());
+    u32 dir = img.run(w.mkdir(ext4::kRootInode, "dir", file_mode(0755))).value_or(0);
+    ASSERT_NE(dir, 0u);
+    std::vector<u8> scratch(w.volume().scratch_size());
+
+    // A directory block whose first rec_len is 0.
+    u64 dir_block = w.volume().map_block(img.inode(dir), 0, scratch).value().physical;
+    ext4::put16(std::span<u8>(img.device.bytes).subspan(dir_block * img.sb.block_size, img.sb.block_size), 4, 0);
+    std::vector<u8> before = img.device.bytes;
+    ext4::Superblock counts = img.current_superblock();
+    EXPECT_EQ(img.run(w.create(dir, "x", file_mode(ext4::kTypeRegular | 0644))).error(), EINVAL);
+    EXPECT_EQ(img.device.bytes, before);
+    EXPECT_EQ(img.current_superblock().free_inodes, counts.free_inodes);
+
+    // An extent root with a bad magic (the inode's checksum redone, so only the tree is
+    // wrong).
+    ext4::Inode victim = img.inode(file);
+    victim.block[0] = 0;
+    {
+        u64 table = w.volume().group(0, scratch).value().inode_table;
+        auto raw = std::span<u8>(img.device.bytes).subspan(table * img.sb.block_size + u64(file - 1) * img.sb.inode_size,
+                                                            img.sb.inode_size);
+        ext4::encode_inode(img.sb, victim, raw);
+    }
+    before = img.device.bytes;
+    EXPECT_EQ(img.run(w.write(file, 0, as_bytes(std::string(10, 'w')), now)).error(), EINVAL);
+    EXPECT_EQ(img.run(w.truncate(file, 1, now)).error(), EINVAL);
+    EXPECT_EQ(img.run(w.unlink(ext4::kRootInode, "victim", now)).error(), EINVAL);
+    EXPECT_EQ(img.device.bytes, before);
+}
+
 // 4 KiB blocks with metadata_csum and 64bit, in groups small enough that a test image
 // has several (BLOCK_UNINIT ones among them); 1 KiB blocks with neither, and with gdt_csum
 // (uninit_bg) for its crc16 and the UNINIT flags; meta_bg, whose descriptor blocks lie
