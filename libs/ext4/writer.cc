@@ -338,6 +338,19 @@ Result<void> Writer::rename(u32 from_number, std::string_view from_name, u32 to_
     return {};
 }
 
+// Zeroes the bytes of the block holding byte `from` that lie past it, if that block is
+// mapped: whatever a file's last block held past its end must read as zeros once the file
+// grows over it (a block mke2fs or another writer filled need not be clean there).
+Result<void> Writer::zero_tail(const Inode& node, u64 from) {
+    const Superblock& sb = superblock();
+    if (from % sb.block_size == 0) return {};
+    BlockMapping mapping = TRY(m_volume.map_block(node, from / sb.block_size, m_scratch));
+    if (mapping.is_hole() || mapping.unwritten) return {};
+    TRY(m_store.read(mapping.physical * sb.block_size, m_buffer));
+    std::memset(m_buffer.data() + from % sb.block_size, 0, sb.block_size - from % sb.block_size);
+    return m_store.write_data(mapping.physical, m_buffer);
+}
+
 Result<usize> Writer::write(u32 number, u64 offset, std::span<const u8> data, Timestamp now) {
     const Superblock& sb = superblock();
     Inode node = TRY(inode(number));
@@ -347,6 +360,7 @@ Result<usize> Writer::write(u32 number, u64 offset, std::span<const u8> data, Ti
     if (data.empty()) return usize(0);
     u64 end = offset + data.size();
     if (end < offset || (end + sb.block_size - 1) / sb.block_size > (u64(1) << 32)) return Error(EFBIG);
+    if (offset > node.size) TRY(zero_tail(node, node.size));
     Allocator alloc = allocator();
     ExtentTree tree(m_store, sb, alloc);
     u64 position = offset;
@@ -403,15 +417,9 @@ Result<void> Writer::truncate(u32 number, u64 size, Timestamp now) {
         Allocator alloc = allocator();
         ExtentTree tree(m_store, sb, alloc);
         TRY(tree.truncate(node, (size + sb.block_size - 1) / sb.block_size));
-        // The rest of the new last block reads as zeros if the file grows again.
-        if (size % sb.block_size) {
-            BlockMapping mapping = TRY(m_volume.map_block(node, size / sb.block_size, m_scratch));
-            if (!mapping.is_hole() && !mapping.unwritten) {
-                TRY(m_store.read(mapping.physical * sb.block_size, m_buffer));
-                std::memset(m_buffer.data() + size % sb.block_size, 0, sb.block_size - size % sb.block_size);
-                TRY(m_store.write_data(mapping.physical, m_buffer));
-            }
-        }
+        TRY(zero_tail(node, size));  // so that the rest reads as zeros if the file grows again
+    } else if (size > node.size) {
+        TRY(zero_tail(node, node.size));
     }
     node.size = size;
     node.mtime = node.ctime = now;

@@ -126,6 +126,7 @@ private:
     Result<void> release(Inode& inode, Timestamp now);
     Result<void> drop_link(Inode& inode, Timestamp now, bool keep_unlinked);
     Result<u64> goal_for(const Inode& inode, u64 logical);
+    Result<void> zero_tail(const Inode& inode, u64 from);
 
     // writer_directory.cc
     Result<void> add_entry(Inode& dir, std::string_view name, u32 inode, FileType type);

@@ -84,6 +84,35 @@ TEST_P(Ext4Writer, EveryKindOfInodeIsCleanAndReadsBack) {
     EXPECT_EQ(after.free_inodes, img.sb.free_inodes);
 }
 
+// Bytes a file's last block holds past its end (left by whoever wrote it) read as zeros
+// once the file grows over them, by truncate or by a write further on.
+TEST_P(Ext4Writer, GrowingAFileOverItsLastBlockReadsZeros) {
+    WriterImage img;
+    ASSERT_TRUE(img.make(GetParam(), "16M"));
+    auto& w = *img.writer;
+    const ext4::Timestamp now{1700000000, 0};
+    u32 bs = img.sb.block_size;
+    std::vector<u8> scratch(w.volume().scratch_size());
+    for (bool by_write : {false, true}) {
+        std::string name = by_write ? "by-write" : "by-truncate";
+        u32 file = img.run(w.create(ext4::kRootInode, name, file_mode(ext4::kTypeRegular | 0644))).value_or(0);
+        ASSERT_NE(file, 0u);
+        ASSERT_TRUE(img.run(w.write(file, 0, as_bytes("ten bytes!"), now)).is_ok());
+        u64 block = w.volume().map_block(img.inode(file), 0, scratch).value().physical;
+        std::fill_n(img.device.bytes.begin() + std::ptrdiff_t(block * bs + 10), bs - 10, u8(0xEE));
+        std::string expected = "ten bytes!" + std::string(2 * bs - 10, '\0');
+        if (by_write) {
+            ASSERT_TRUE(img.run(w.write(file, 2 * bs - 1, as_bytes("!"), now)).is_ok());
+            expected.back() = '!';
+        } else {
+            ASSERT_TRUE(img.run(w.truncate(file, 2 * bs, now)).is_ok());
+        }
+        EXPECT_EQ(img.read_file(file), expected) << name;
+    }
+    std::string report;
+    EXPECT_TRUE(img.fsck(&report)) << report;
+}
+
 // A file unlinked while open keeps its inode and blocks (no links) until freed at its
 // last close. (e2fsck would call it unattached in between: no orphan list yet.)
 TEST_P(Ext4Writer, AnUnlinkedFileKeptOpenIsFreedLater) {
