@@ -183,7 +183,17 @@ protected:
             auto f = model.file();
             if (!f) return;
             u64 size = model.pick(150000);
-            ASSERT_TRUE(img.run(w.truncate(*f, size, now)).is_ok()) << what << "truncate";
+            if (model.pick(2)) {
+                ASSERT_TRUE(img.run(w.truncate(*f, size, now)).is_ok()) << what << "truncate";
+            } else {  // in steps of a few extents, each its own transaction
+                u32 per_step = 1 + model.pick(3);
+                for (int steps = 0;; steps++) {
+                    ASSERT_LT(steps, 1000) << what;
+                    auto done = img.run(w.truncate_some(*f, size, per_step, now));
+                    ASSERT_TRUE(done.is_ok()) << what << "truncate_some " << done.error();
+                    if (done.value()) break;
+                }
+            }
             model.nodes[*f].data.resize(size, '\0');
         } else if (roll < 64) {  // unlink
             auto e = model.entry();
@@ -191,8 +201,11 @@ protected:
             auto [d, name] = *e;
             u32 number = model.nodes[d].entries[name];
             bool dir = model.nodes[number].dir;
-            ASSERT_EQ(img.run(w.unlink(d, name, now)).error(), dir ? EISDIR : 0) << what << "unlink " << name;
+            bool keep = model.pick(5) == 0;  // as if still open: freed in a second transaction
+            ASSERT_EQ(img.run(w.unlink(d, name, now, keep)).error(), dir ? EISDIR : 0) << what << "unlink " << name;
             if (dir) return;
+            if (keep && model.nodes[number].links == 1)
+                ASSERT_TRUE(img.run(w.free_unlinked(number, now)).is_ok()) << what << "free_unlinked";
             model.nodes[d].entries.erase(name);
             model.drop_link(number);
         } else if (roll < 71) {  // rmdir
