@@ -204,8 +204,9 @@ protected:
             bool keep = model.pick(5) == 0;  // as if still open: freed in a second transaction
             ASSERT_EQ(img.run(w.unlink(d, name, now, keep)).error(), dir ? EISDIR : 0) << what << "unlink " << name;
             if (dir) return;
-            if (keep && model.nodes[number].links == 1)
+            if (keep && model.nodes[number].links == 1) {
                 ASSERT_TRUE(img.run(w.free_unlinked(number, now)).is_ok()) << what << "free_unlinked";
+            }
             model.nodes[d].entries.erase(name);
             model.drop_link(number);
         } else if (roll < 71) {  // rmdir

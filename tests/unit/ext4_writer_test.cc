@@ -191,7 +191,9 @@ TEST_P(Ext4Writer, FragmentedFileGrowsAndShrinksItsExtentTree) {
             u64 now_size = img.inode(file).size;
             ASSERT_GE(now_size, size);
             ASSERT_EQ(img.read_file(file), model.substr(0, now_size)) << steps;
-            if (steps % 10 == 0) EXPECT_TRUE(img.fsck(&report)) << size << " step " << steps << report;
+            if (steps % 10 == 0) {
+                EXPECT_TRUE(img.fsck(&report)) << size << " step " << steps << report;
+            }
             if (done.value()) break;
         }
         model.resize(size);
