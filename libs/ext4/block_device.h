@@ -12,6 +12,13 @@
 
 namespace ext4 {
 
+// One metadata block of a transaction: its home block number and block_size bytes. The
+// writer's Transaction lists them; the journal logs them.
+struct DirtyBlock {
+    u64 block = 0;
+    std::span<const u8> bytes;
+};
+
 class BlockDevice : public BlockReader {
 public:
     virtual Result<void> write(u64 offset, std::span<const u8> bytes) = 0;

@@ -1,6 +1,7 @@
 #include "ext4/group_desc.h"
 
 #include "crypto/crc32c.h"
+#include "ext4/bitmap.h"
 #include "ext4/bytes.h"
 
 namespace ext4 {
@@ -143,6 +144,50 @@ u32 block_bitmap_checksum(const Superblock& sb, std::span<const u8> bitmap) {
 
 u32 inode_bitmap_checksum(const Superblock& sb, std::span<const u8> bitmap) {
     return crypto::crc32c_update(sb.checksum_seed, bitmap.first(sb.inodes_per_group / 8));
+}
+
+namespace {
+
+// Blocks at the start of `group` that hold the superblock copy and descriptors
+// (Linux's ext4_num_base_meta_clusters).
+u32 base_metadata_blocks(const Superblock& sb, u32 group) {
+    u32 count = sb.group_has_superblock(group) ? 1 : 0;
+    u32 per_block = sb.descriptors_per_block();
+    if (!sb.has_incompat(incompat::kMetaBg) || group < sb.first_meta_bg * per_block) {
+        if (count) {
+            u32 old_style = sb.has_incompat(incompat::kMetaBg) ? sb.first_meta_bg : sb.group_descriptor_blocks();
+            count += old_style + sb.reserved_gdt_blocks;
+        }
+        return count;
+    }
+    // meta_bg: the first, second and last group of each run of per_block groups hold the
+    // run's descriptor block.
+    u32 within = group % per_block;
+    if (within == 0 || within == 1 || within == per_block - 1) count++;
+    return count;
+}
+
+}  // namespace
+
+void fill_uninit_block_bitmap(const Superblock& sb, u32 group, const GroupDesc& desc, std::span<u8> bitmap) {
+    for (u8& byte : bitmap.first(sb.block_size)) byte = 0;
+    u32 in_group = sb.blocks_in_group(group);
+    for (u32 bit = in_group; bit < sb.block_size * 8; bit++) set_bit(bitmap, bit);
+    u32 base = base_metadata_blocks(sb, group);
+    for (u32 bit = 0; bit < base && bit < in_group; bit++) set_bit(bitmap, bit);
+    u64 first = sb.group_first_block(group);
+    auto mark = [&](u64 start, u64 count) {
+        for (u64 block = start; block < start + count; block++)
+            if (block >= first && block < first + in_group) set_bit(bitmap, u32(block - first));
+    };
+    mark(desc.block_bitmap, 1);
+    mark(desc.inode_bitmap, 1);
+    mark(desc.inode_table, inode_table_blocks(sb));
+}
+
+void fill_uninit_inode_bitmap(const Superblock& sb, std::span<u8> bitmap) {
+    for (u8& byte : bitmap.first(sb.block_size)) byte = 0;
+    for (u32 bit = sb.inodes_per_group; bit < sb.block_size * 8; bit++) set_bit(bitmap, bit);
 }
 
 }  // namespace ext4

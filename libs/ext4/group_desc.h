@@ -55,6 +55,19 @@ u16 group_desc_checksum(const Superblock& sb, std::span<const u8> bytes, u32 gro
 u32 block_bitmap_checksum(const Superblock& sb, std::span<const u8> bitmap);
 u32 inode_bitmap_checksum(const Superblock& sb, std::span<const u8> bitmap);
 
+// What a group's bitmaps hold while the *_UNINIT flags say they were never written, as
+// Linux builds them when it first allocates there: the block bitmap marks the group's
+// superblock copy, descriptor and reserved descriptor blocks, its own bitmaps and inode
+// table when they lie inside it, and the bits past the group's last block; the inode
+// bitmap marks only the bits past inodes_per_group. `bitmap` is block_size bytes.
+void fill_uninit_block_bitmap(const Superblock& sb, u32 group, const GroupDesc& desc, std::span<u8> bitmap);
+void fill_uninit_inode_bitmap(const Superblock& sb, std::span<u8> bitmap);
+
+// Whether the *_UNINIT flags mean anything: only with gdt_csum or metadata_csum.
+inline bool uninit_flags_apply(const Superblock& sb) {
+    return sb.metadata_csum() || sb.has_ro_compat(ro_compat::kGdtCsum);
+}
+
 // Blocks one group's inode table takes.
 inline u32 inode_table_blocks(const Superblock& sb) {
     return u32((u64(sb.inodes_per_group) * sb.inode_size + sb.block_size - 1) / sb.block_size);

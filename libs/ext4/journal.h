@@ -68,12 +68,6 @@
 
 namespace ext4 {
 
-// A metadata block to write: its home block number and block_size bytes.
-struct DirtyBlock {
-    u64 block = 0;
-    std::span<const u8> bytes;
-};
-
 // Stored in the commit block; Linux uses it to tell stale commit blocks from new ones.
 struct CommitTime {
     u64 seconds = 0;

@@ -184,8 +184,8 @@ Result<usize> Volume::read_symlink(const Inode& inode, std::span<char> out, std:
 Result<bool> Volume::read_block_bitmap(u32 group_index, std::span<u8> out, std::span<u8> scratch) {
     GroupDesc desc = TRY(group(group_index, scratch));
     if (out.size() < m_sb.block_size) return Error(E2BIG);
-    if ((m_sb.metadata_csum() || m_sb.has_ro_compat(ro_compat::kGdtCsum)) && (desc.flags & kGroupBlockUninit)) {
-        std::memset(out.data(), 0, m_sb.block_size);
+    if (uninit_flags_apply(m_sb) && (desc.flags & kGroupBlockUninit)) {
+        fill_uninit_block_bitmap(m_sb, group_index, desc, out);
         return false;
     }
     TRY(read_block(desc.block_bitmap, out));
@@ -198,8 +198,8 @@ Result<bool> Volume::read_block_bitmap(u32 group_index, std::span<u8> out, std::
 Result<bool> Volume::read_inode_bitmap(u32 group_index, std::span<u8> out, std::span<u8> scratch) {
     GroupDesc desc = TRY(group(group_index, scratch));
     if (out.size() < m_sb.block_size) return Error(E2BIG);
-    if ((m_sb.metadata_csum() || m_sb.has_ro_compat(ro_compat::kGdtCsum)) && (desc.flags & kGroupInodeUninit)) {
-        std::memset(out.data(), 0, m_sb.block_size);
+    if (uninit_flags_apply(m_sb) && (desc.flags & kGroupInodeUninit)) {
+        fill_uninit_inode_bitmap(m_sb, out);
         return false;
     }
     TRY(read_block(desc.inode_bitmap, out));

@@ -87,8 +87,9 @@ public:
     Result<u32> resolve(std::string_view path, std::span<u8> scratch);
 
     // A group's bitmap (block_size bytes) into `out`, its checksum checked. A group whose
-    // bitmap was never initialised (the *_UNINIT flags) reads as all free; returns false
-    // then. FIXME: an uninitialised block bitmap leaves out the group's own metadata blocks.
+    // bitmap was never initialised (the *_UNINIT flags) reads as what Linux would build
+    // for it (fill_uninit_*_bitmap: its own metadata blocks in use, the rest free);
+    // returns false then.
     Result<bool> read_block_bitmap(u32 group, std::span<u8> out, std::span<u8> scratch);
     Result<bool> read_inode_bitmap(u32 group, std::span<u8> out, std::span<u8> scratch);
 
