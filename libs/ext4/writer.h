@@ -137,6 +137,7 @@ private:
     Result<void> make_linear(Inode& dir);
     Result<u64> directory_block(const Inode& dir, u64 logical);
     Result<std::optional<u64>> block_holding(const Inode& dir, std::string_view name);
+    Result<std::optional<u64>> leaf_holding(const Inode& dir, const std::string_view* name);
     Result<bool> below(u32 directory, u32 ancestor);
 
     BlockStore& m_store;

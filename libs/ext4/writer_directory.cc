@@ -25,8 +25,9 @@ Result<std::optional<u32>> Writer::find(Inode& dir, std::string_view name) {
     return m_volume.lookup(dir, name, m_scratch);
 }
 
-// The physical block of the leaf that holds `name` (read into m_buffer), or nullopt.
-Result<std::optional<u64>> Writer::block_holding(const Inode& dir, std::string_view name) {
+// The physical block of the first leaf with an entry `name` (read into m_buffer); with
+// `name` null, the first leaf with any entry but "." and "..". nullopt when none has.
+Result<std::optional<u64>> Writer::leaf_holding(const Inode& dir, const std::string_view* name) {
     const Superblock& sb = superblock();
     bool indexed = is_indexed(sb, dir);
     u64 blocks = dir.size / sb.block_size;
@@ -36,26 +37,21 @@ Result<std::optional<u64>> Writer::block_holding(const Inode& dir, std::string_v
         if (indexed && is_dx_node_block(sb, m_buffer)) continue;
         u32 end = TRY(dir_block_entries_end(sb, m_buffer, dir.checksum_seed));
         DirBlockReader reader(sb, m_buffer, end);
-        while (auto entry = TRY(reader.next()))
-            if (entry->inode != 0 && entry->name == name) return std::optional<u64>(physical);
+        while (auto entry = TRY(reader.next())) {
+            if (entry->inode == 0) continue;
+            bool match = name ? entry->name == *name : entry->name != "." && entry->name != "..";
+            if (match) return std::optional<u64>(physical);
+        }
     }
     return std::optional<u64>();
 }
 
+Result<std::optional<u64>> Writer::block_holding(const Inode& dir, std::string_view name) {
+    return leaf_holding(dir, &name);
+}
+
 Result<bool> Writer::is_empty(Inode& dir) {
-    const Superblock& sb = superblock();
-    bool indexed = is_indexed(sb, dir);
-    u64 blocks = dir.size / sb.block_size;
-    for (u64 logical = indexed ? 1 : 0; logical < blocks; logical++) {
-        u64 physical = TRY(directory_block(dir, logical));
-        TRY(m_store.read(physical * sb.block_size, m_buffer));
-        if (indexed && is_dx_node_block(sb, m_buffer)) continue;
-        u32 end = TRY(dir_block_entries_end(sb, m_buffer, dir.checksum_seed));
-        DirBlockReader reader(sb, m_buffer, end);
-        while (auto entry = TRY(reader.next()))
-            if (entry->inode != 0 && entry->name != "." && entry->name != "..") return false;
-    }
-    return true;
+    return !TRY(leaf_holding(dir, nullptr)).has_value();
 }
 
 // The htree goes: block 0 becomes a linear block holding "." and "..", interior dx_node
