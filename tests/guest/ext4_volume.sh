@@ -1,9 +1,9 @@
 #!/bin/sh
 # An ext4 volume made by Debian's mke2fs from a tree of files, attached with
-# `osprey run --volume` and mounted by the kernel (read-only for now, docs/storage.md):
-# busybox in the guest lists it and checksums every file, and the listing and sums must be
-# the host's own of the same tree; a write is refused with EROFS; e2fsck finds the image
-# clean after the run.
+# `osprey run --volume ...:ro` and mounted by the kernel (docs/storage.md): busybox in the
+# guest lists it and checksums every file, and the listing and sums must be the host's own
+# of the same tree; the disk being read-only, the kernel mounts it read-only, says why, and
+# refuses a write; e2fsck finds the image clean after the run. (Writing: ext4_write.sh.)
 #   ext4_volume.sh OSPREY KERNEL BUSYBOX
 set -u
 osprey=$1 kernel=$2 busybox=$3
@@ -24,10 +24,12 @@ mke2fs -q -t ext4 -b 1024 -d "$tree" "$work/disk.img" 32M || fail "mke2fs"
 e2fsck -fyD "$work/disk.img" >/dev/null 2>&1  # index the large directory
 listing='cd /data && find . -name lost+found -prune -o -print | sort && find . -type f | sort | xargs sha256sum && stat -c "%n %a %h %s" hello.txt sub/blob hard && readlink link'
 (cd "$tree" && "$busybox" sh -c "cd $tree && find . -name lost+found -prune -o -print | sort && find . -type f | sort | xargs sha256sum && stat -c '%n %a %h %s' hello.txt sub/blob hard && readlink link") >"$work/host.out"
-"$osprey" run --kernel "$kernel" --timeout 120 --volume "$work/disk.img:/data" "$busybox" sh -c \
+"$osprey" run --kernel "$kernel" --timeout 120 --verbose --volume "$work/disk.img:/data:ro" "$busybox" sh -c \
     "$listing; echo x >/data/new 2>/dev/null || echo refused" >"$work/guest.out" 2>"$work/guest.err" ||
     { cat "$work/guest.err"; fail "the run failed"; }
 grep -qx refused "$work/guest.out" || fail "a write to the read-only ext4 volume was not refused"
+grep -q "mounted read-only: the disk is read-only" "$work/guest.err" ||
+    { cat "$work/guest.err"; fail "the kernel did not say why the volume is read-only"; }
 grep -v '^refused$' "$work/guest.out" >"$work/guest.listing"
 diff "$work/host.out" "$work/guest.listing" || fail "the guest's listing and sums differ from the host's (< host, > guest)"
 e2fsck -fn "$work/disk.img" >"$work/fsck.out" 2>&1 || { cat "$work/fsck.out"; fail "e2fsck found something to fix"; }

@@ -137,6 +137,10 @@ public:
     }
     // A kept (unlinked, once open) regular file emptied in bounded steps, then freed.
     Result<void> free_kept(u32 number);
+    // The inodes kept unlinked, so that stop() frees those still open at power-off or
+    // unmount (no orphan list would find them after). Volume lock held.
+    void note_kept(u32 number);
+    bool take_kept(u32 number);
     // Locked variants for the inode operations that look before they change.
     Mutex& volume_lock() { return m_volume_lock; }
     ::ext4::Volume& volume() { return *m_volume; }
@@ -174,6 +178,9 @@ private:
     usize m_writer_memory_size = 0;
     ::ext4::DirtyBlock* m_dirty = nullptr;  // the commit's list, m_slots long
     u32 m_slots = 0;
+    static constexpr usize kMaxKept = 64;
+    u32 m_kept[kMaxKept] = {};
+    usize m_kept_count = 0;
     RefPtr<Inode> m_root;
     InodeTable<Ext4Inode, &Ext4Inode::m_table_node> m_inodes;
 };

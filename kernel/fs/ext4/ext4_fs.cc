@@ -258,10 +258,30 @@ Result<void> Ext4Filesystem::free_kept(u32 number) {
     return commit();
 }
 
+void Ext4Filesystem::note_kept(u32 number) {
+    if (m_kept_count < kMaxKept) {
+        m_kept[m_kept_count++] = number;
+        return;
+    }
+    // FIXME: past kMaxKept, a file still open at power-off stays allocated with no name
+    // (e2fsck then finds an unattached inode).
+    klog::warn("ext4: {}: more than {} files unlinked while open", m_device.name(), kMaxKept);
+}
+
+bool Ext4Filesystem::take_kept(u32 number) {
+    for (usize i = 0; i < m_kept_count; i++) {
+        if (m_kept[i] != number) continue;
+        m_kept[i] = m_kept[--m_kept_count];
+        return true;
+    }
+    return false;
+}
+
 void Ext4Filesystem::release(Ext4Inode& inode) {
     MutexLocker lock(m_volume_lock);
     if (inode.m_in_table) forget(inode);
-    if (!inode.m_kept_unlinked) return;
+    // Not kept, or already freed by stop().
+    if (!inode.m_kept_unlinked || !take_kept(static_cast<u32>(inode.ino()))) return;
     if (!m_writable) {
         klog::warn("ext4: {}: inode {} unlinked while open stays allocated (read-only now)", m_device.name(),
                    inode.ino());
@@ -274,6 +294,14 @@ void Ext4Filesystem::release(Ext4Inode& inode) {
 
 void Ext4Filesystem::stop() {
     MutexLocker lock(m_volume_lock);
+    // Files unlinked but still open are freed now: nothing could find them later. Reads
+    // of them after this see freed blocks (only after an unmount with the file open).
+    while (m_writable && m_kept_count) {
+        u32 number = m_kept[--m_kept_count];
+        if (auto freed = free_kept(number); freed.is_error())
+            klog::error("ext4: {}: inode {} unlinked while open could not be freed: {}", m_device.name(), number,
+                        err::name(freed.error()));
+    }
     if (m_journal && m_journal->started()) {
         if (auto stopped = m_journal->stop(); stopped.is_error())
             klog::error("ext4: {}: the journal did not stop cleanly ({}): the next mount replays it",

@@ -101,6 +101,7 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
         auto* live = again.held[1] ? static_cast<Ext4Inode*>(again.held[1].get()) : nullptr;
         if (live) {
             live->m_kept_unlinked = live->m_disk.links_count == 0;
+            if (live->m_kept_unlinked) fs().note_kept(number);
             return {};
         }
         return fs().free_kept(number);
@@ -113,6 +114,7 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
         if (gone.m_disk.links_count != 0) continue;
         if (kept) {
             gone.m_kept_unlinked = true;
+            fs().note_kept(number);
         } else {
             // Freed: its number may be given to a new file, so this inode leaves the
             // table; whoever still holds it (a removed directory as a cwd) finds nothing.
@@ -167,6 +169,7 @@ Result<void> Ext4Inode::rename(std::string_view name, Inode& target_dir, std::st
         if (touched.numbers[i] == replaced && replaced && inode.m_disk.links_count == 0) {
             if (kept) {
                 inode.m_kept_unlinked = true;
+                fs().note_kept(replaced);
             } else {
                 inode.m_dead = true;
                 if (inode.m_in_table) fs().forget(inode);
