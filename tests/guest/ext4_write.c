@@ -307,6 +307,40 @@ static void fill_to_enospc(void) {
     }
 }
 
+// Files of thousands of extents (a byte in every other block, so an extent tree of two
+// levels): one cut to nothing, another unlinked. Every block comes back (statfs).
+static void fragmented(void) {
+    struct stat st;
+    if (stat(root, &st)) fail("stat", root);
+    long extents = 3000;
+    uint64_t before = free_blocks();
+    const char* names[2] = {"fragmented-cut", "fragmented-unlinked"};
+    for (int f = 0; f < 2; f++) {
+        char path[256];
+        at(path, names[f]);
+        int fd = open(path, O_CREAT | O_RDWR, 0644);
+        if (fd < 0) fail("create", path);
+        for (long i = 0; i < extents; i++) {
+            uint8_t b = (uint8_t)(i + 1);
+            if (pwrite(fd, &b, 1, (off_t)(2 * i * st.st_blksize)) != 1) fail("pwrite", path);
+        }
+        uint8_t b;
+        if (pread(fd, &b, 1, (off_t)(2 * 777 * st.st_blksize)) != 1 || b != (uint8_t)778) fail("read back", path);
+        if (f == 0) {
+            if (ftruncate(fd, 0)) fail("ftruncate to nothing", path);
+            if (fstat(fd, &st) || st.st_size != 0 || st.st_blocks != 0) fail("the cut file keeps blocks", path);
+        }
+        close(fd);
+        if (unlink(path)) fail("unlink", path);
+    }
+    if (free_blocks() != before) {
+        fprintf(stderr, "FAIL: %llu free blocks after the fragmented files, %llu before\n",
+                (unsigned long long)free_blocks(), (unsigned long long)before);
+        exit(1);
+    }
+    printf("fragmented: %ld extents a file, freed\n", extents);
+}
+
 // ---- checking ----
 
 static int compare_file(const struct file* f) {
@@ -434,6 +468,7 @@ int main(int argc, char** argv) {
         printf("populated\n");
         tree_and_links();
         unlinked_while_open();
+        fragmented();
         fill_to_enospc();
         sync();
         memset(files, 0, sizeof files);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # ext4 written by the guest (docs/storage.md): ext4_write.c populates a fresh volume
 # (thousands of files and directories created, written, renamed, truncated, linked and
-# removed; one unlinked while open; the disk filled to ENOSPC and emptied) and checks it
+# removed; one unlinked while open; files of 3000 extents cut and removed; the disk filled
+# to ENOSPC and emptied) and checks it
 # in the guest; then the host judges the image: e2fsck -fn clean, and the tree debugfs
 # copies out equal to the same program's model. A second VM run of the same image reads
 # it all back (the restart), then removes everything, listing as it deletes; e2fsck is
@@ -20,7 +21,7 @@ free_counts() { dumpe2fs -h "$1" 2>/dev/null | grep -E '^Free (blocks|inodes):';
 free_counts "$image" >"$work/free.fresh"
 run() {  # run NAME ARGS...: the program in a VM with the volume on /data
     name=$1; shift
-    "$osprey" run --kernel "$kernel" --timeout 900 --volume "$image:/data" "$program" "$@" \
+    "$osprey" run --kernel "$kernel" --timeout 900 --verbose --volume "$image:/data" "$program" "$@" \
         >"$work/$name.out" 2>"$work/$name.err" || { cat "$work/$name.out" "$work/$name.err"; fail "the $name run failed"; }
     cat "$work/$name.out"
 }

@@ -237,6 +237,7 @@ Result<void> Ext4Filesystem::free_kept(u32 number) {
     // Emptied in steps that each fit a transaction, then freed. Volume lock held.
     // FIXME: no orphan list: a crash between the steps leaves an unattached inode for
     // e2fsck to find (docs/ext4.md).
+    u32 steps = 0;
     for (;;) {
         auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
         auto node = writer.inode(number);
@@ -248,8 +249,10 @@ Result<void> Ext4Filesystem::free_kept(u32 number) {
             return Error(done.error());
         }
         TRY(commit());
+        steps++;
         if (done.value()) break;
     }
+    if (steps > 1) klog::info("ext4: {}: inode {} freed in {} steps", m_device.name(), number, steps);
     auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
     if (auto freed = writer.free_unlinked(number, disk_time(now())); freed.is_error()) {
         m_transaction->abort();

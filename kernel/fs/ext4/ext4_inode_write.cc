@@ -2,6 +2,7 @@
 // transaction (Ext4Filesystem::change): committed whole, or dropped whole on an error,
 // ENOSPC included, so nothing already on the disk is lost.
 #include "fs/ext4/ext4_filesystem.h"
+#include "lib/log.h"
 
 namespace fs::ext4fs {
 
@@ -98,10 +99,11 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
             return w.unlink(static_cast<u32>(ino()), name, disk_time(now()), true);
         }));
         MutexLocker lock(fs().volume_lock());
-        auto* live = again.held[1] ? static_cast<Ext4Inode*>(again.held[1].get()) : nullptr;
-        if (live) {
-            live->m_kept_unlinked = live->m_disk.links_count == 0;
-            if (live->m_kept_unlinked) fs().note_kept(number);
+        auto on_disk = TRY(fs().volume().read_inode(number, fs().scratch()));
+        if (on_disk.links_count != 0) return {};  // other names remain: nothing to free
+        if (auto* live = static_cast<Ext4Inode*>(again.held[1].get())) {
+            live->m_kept_unlinked = true;  // freed at its last reference
+            fs().note_kept(number);
             return {};
         }
         return fs().free_kept(number);
@@ -230,6 +232,7 @@ Result<void> Ext4Inode::truncate(u64 size) {
     // More extents to free than a transaction holds: in steps, each leaving a shorter,
     // consistent file. FIXME: without an orphan list a crash between steps leaves the
     // file part way (longer than asked, never corrupt).
+    klog::info("ext4: inode {} is cut in steps (too large for one transaction)", ino());
     for (;;) {
         Touched step;
         step.add(static_cast<u32>(ino()));
