@@ -6,10 +6,13 @@
 //                             (pwrite in pieces, holes), renamed (within and across
 //                             directories, over existing files, a directory tree moved),
 //                             truncated (shrunk, grown), linked, unlinked (one while
-//                             open), chmod, utimens; the disk filled to ENOSPC and
-//                             emptied again (statfs counts checked); then verify
+//                             open), chmod, utimens; files of 3000 extents cut and
+//                             removed; the disk filled to ENOSPC and emptied again
+//                             (statfs counts checked); then verify
 //   ext4_write verify DIR     the tree is exactly what populate leaves (names, sizes,
 //                             every byte, modes, symlinks, times): from the same model
+//   ext4_write verify-host DIR  the same, without the link counts (debugfs rdump copies
+//                             a hard link as two files)
 //   ext4_write remove DIR     everything under DIR removed, listing while deleting
 //
 // Every file's bytes come from its seed (a position-addressable generator), so the model
