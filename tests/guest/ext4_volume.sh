@@ -41,4 +41,21 @@ printf '\377\377' | dd of="$work/bad.img" bs=1 seek=$((1024 + 0x60)) conv=notrun
     >"$work/bad.out" 2>&1 || { cat "$work/bad.out"; fail "the run with a refused volume failed"; }
 grep -q "unsupported incompatible feature" "$work/bad.out" && grep -q "is refused (EINVAL); not mounted on /data" "$work/bad.out" ||
     { cat "$work/bad.out"; fail "a refused volume was not said so"; }
-echo "ok: the ext4 volume reads as the host's tree (listing, sums, modes, links, an htree directory); a refused one is said so"
+# Read-write: a file written; the superblock on the disk (read raw through /dev/vda)
+# says needs_recovery while the journal is live, and no longer once umount has stopped
+# it; the image is clean with the file in it, and what is written after the umount lands
+# in the root file system instead.
+cp "$work/disk.img" "$work/rw.img"
+incompat='dd if=/dev/vda bs=1024 skip=1 count=1 2>/dev/null | od -An -tx1 -j96 -N1 | tr -d " "'
+"$osprey" run --kernel "$kernel" --timeout 120 --verbose --volume "$work/rw.img:/data" "$busybox" sh -c \
+    "echo written >/data/new && live=\$($incompat) && umount /data && stopped=\$($incompat) &&
+     echo flags \$live \$stopped && echo later >/data/later" \
+    >"$work/rw.out" 2>"$work/rw.err" || { cat "$work/rw.out" "$work/rw.err"; fail "the read-write run failed"; }
+grep -q "read-write, journaled" "$work/rw.err" || { cat "$work/rw.err"; fail "the volume was not mounted read-write"; }
+set -- $(grep '^flags ' "$work/rw.out")
+[ $# = 3 ] && [ $((0x$2 & 4)) = 4 ] && [ $((0x$3 & 4)) = 0 ] ||
+    { cat "$work/rw.out"; fail "needs_recovery was not set while mounted and cleared by umount"; }
+[ "$(debugfs -R 'cat /new' "$work/rw.img" 2>/dev/null)" = written ] || fail "the file written before umount is not on the disk"
+debugfs -R 'stat /later' "$work/rw.img" 2>&1 | grep -q "not found" || fail "a file written after umount reached the disk"
+e2fsck -fn "$work/rw.img" >"$work/fsck.out" 2>&1 || { cat "$work/fsck.out"; fail "e2fsck after umount"; }
+echo "ok: the ext4 volume reads as the host's tree (listing, sums, modes, links, an htree directory); a refused one is said so; umount leaves a written one clean"

@@ -309,6 +309,8 @@ void Ext4Filesystem::stop() {
         if (auto stopped = m_journal->stop(); stopped.is_error())
             klog::error("ext4: {}: the journal did not stop cleanly ({}): the next mount replays it",
                         m_device.name(), err::name(stopped.error()));
+        else
+            klog::info("ext4: {}: journal stopped; the volume is clean", m_device.name());
     }
     if (m_writable) (void)m_device.flush();
     m_writable = false;
