@@ -190,6 +190,13 @@ public:
     u64 allocate_ino() { return m_next_ino.fetch_add(1); }
     virtual u64 blocks_total() { return 0; }
     virtual u64 blocks_free() { return 0; }
+    // What an unprivileged user may still take (free less the blocks reserved for root).
+    virtual u64 blocks_available() { return blocks_free(); }
+    // statfs's f_files and f_ffree: file systems without an inode table count blocks.
+    virtual u64 inodes_total() { return blocks_total(); }
+    virtual u64 inodes_free() { return blocks_free(); }
+    // Taken off the tree by umount (files still open in it may go on being used).
+    virtual void unmounted() {}
 
     // mount(2)'s MS_NOEXEC and MS_NODEV: no program runs from this file system and no
     // file of it is mapped executable (EACCES, EPERM); no device node of it opens (EACCES).

@@ -141,12 +141,12 @@ Result<void> mount_volumes() {
         auto directory = TRY(resolve(*root(), path));
         // A volume libs/ext4 refuses (corrupt, hostile, features it does not read) is left
         // unmounted, said on the kernel log with the reason: never a crash.
-        if (auto mounted = ext4fs::mount_on(*backend, disk.name(), directory); mounted.is_error()) {
+        if (auto mounted = ext4fs::mount_on(*backend, disk, directory); mounted.is_error()) {
             klog::error("volume {}: the ext4 file system of {} is refused ({}); not mounted on {}", disk.serial(),
                         disk.name(), err::name(mounted.error()), path);
             continue;
         }
-        klog::info("volume {}: {} mounted on {} (ext4, read-only)", disk.serial(), disk.name(), path);
+        klog::info("volume {}: {} mounted on {} (ext4)", disk.serial(), disk.name(), path);
     }
     return {};
 }
@@ -183,5 +183,7 @@ Result<void> mount_standard() {
     TRY(mount_tmpfs("/dev/shm", 0x22));
     return {};
 }
+
+void stop_volumes() { ext4fs::stop_all(); }
 
 }  // namespace fs

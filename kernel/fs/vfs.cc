@@ -178,7 +178,8 @@ Result<void> mount_on(RefPtr<Inode> directory, Filesystem& filesystem, MountFlag
     return {};
 }
 
-Result<void> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
+namespace {
+Result<Filesystem*> take_off(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
     MutexLocker lock(g_mounts_lock);
     for (usize i = 1; i < g_mount_count; i++) {
         Mount& m = g_mounts[i];
@@ -194,11 +195,20 @@ Result<void> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) 
             g_mounts[j].filesystem = g_mounts[j + 1].filesystem;
             g_mounts[j].covered = g_mounts[j + 1].covered;
         }
+        Filesystem* gone = m.filesystem;
         g_mount_count--;
         g_mounts[g_mount_count].covered = nullptr;
-        return {};
+        return gone;
     }
     return Error(EINVAL);  // not a mount point ("/" cannot go)
+}
+}  // namespace
+
+Result<void> unmount(Inode& mounted_root, bool (*busy)(Filesystem& filesystem)) {
+    // Told outside the mounts lock: a disk's file system writes and flushes then.
+    Filesystem* gone = TRY(take_off(mounted_root, busy));
+    gone->unmounted();
+    return {};
 }
 
 usize mounts(MountInfo* out, usize capacity) {

@@ -178,9 +178,9 @@ Result<void> write_statfs(UserPtr<StatFs> user, fs::Inode& inode) {
     s.f_frsize = 4096;
     s.f_blocks = static_cast<i64>(filesystem.blocks_total());
     s.f_bfree = static_cast<i64>(filesystem.blocks_free());
-    s.f_bavail = s.f_bfree;
-    s.f_files = s.f_blocks;
-    s.f_ffree = s.f_bfree;
+    s.f_bavail = static_cast<i64>(filesystem.blocks_available());
+    s.f_files = static_cast<i64>(filesystem.inodes_total());
+    s.f_ffree = static_cast<i64>(filesystem.inodes_free());
     s.f_fsid[0] = static_cast<i32>(filesystem.device());
     s.f_namelen = fs::kNameMax;
     s.f_flags = 0x20;  // ST_NOATIME... relatime-like: reported as in /proc/mounts

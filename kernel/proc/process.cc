@@ -9,6 +9,7 @@
 #include "arch/x86_64/trap_frame.h"
 #include "drivers/console/console.h"
 #include "fs/fd_table.h"
+#include "fs/standard_mounts.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
@@ -655,7 +656,9 @@ void Process::tell_parent_of_job_change(int code, int status) {
 
 [[noreturn]] void Process::end(ExitStatus status) {
     if (m_pid == 1) {
-        // The application osprey started: its end is the VM's.
+        // The application osprey started: its end is the VM's. The disks are left clean
+        // first (their journals stopped, as at an unmount).
+        fs::stop_volumes();
         if (status.signaled) {
             klog::info("application killed by signal {}", linux_abi::signal_name(status.code));
             power::shutdown({protocol::ExitReason::Signaled, static_cast<u8>(status.code)});

@@ -155,6 +155,20 @@ void Cache::forget(u64 block) {
     slot->used = slot->dirty = false;
 }
 
+Result<void> Cache::write_through(u64 block, std::span<const u8> data) {
+    if (!m_capacity || data.size() != m_block_size) return Error(EINVAL);
+    auto written = m_backend.write_block(block, data);
+    if (written.is_error()) {
+        forget(block);
+        return written;
+    }
+    if (Slot* slot = find(block)) {
+        for (u32 i = 0; i < m_block_size; i++) slot->data[i] = data[i];
+        slot->dirty = false;
+    }
+    return {};
+}
+
 usize Cache::dirty_count() const {
     usize n = 0;
     for (usize i = 0; i < m_capacity; i++) n += m_slots[i].used && m_slots[i].dirty;

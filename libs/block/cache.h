@@ -57,6 +57,12 @@ public:
     Result<void> flush();
     // Drops a block without writing it (its contents no longer matter: freed space).
     void forget(u64 block);
+    // Writes a whole block to the device now, and updates the copy held, if any (then
+    // clean: it matches the disk). For writers that go around the cache (ext4's journal
+    // writing its checkpoint home), so that no later read sees the block as it was.
+    // Nothing is cached when the block is not: a stream of writes does not evict what
+    // readers use. On a device error the copy held is dropped (the disk's state is unknown).
+    Result<void> write_through(u64 block, std::span<const u8> data);
 
     usize capacity() const { return m_capacity; }
     usize dirty_count() const;

@@ -29,6 +29,7 @@ struct DirEntry {
     u8 file_type = 0;
     std::string_view name;  // points into the block
     u32 offset = 0;         // of the entry inside the block
+    u64 block = 0;          // the directory's logical block (Volume::for_each_entry)
 };
 
 // Room an entry with a name of `name_len` bytes needs: header and name, rounded up to 4.

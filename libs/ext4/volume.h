@@ -76,7 +76,10 @@ public:
     // A symlink's target (fast: inside the inode; slow: in its data block), cut to `out`.
     Result<usize> read_symlink(const Inode& inode, std::span<char> out, std::span<u8> scratch);
 
-    Result<void> for_each_entry(const Inode& dir, DirVisitor& visitor, std::span<u8> scratch);
+    // The used entries in on-disk order, from the directory's block `first_block` on (a
+    // listing resumed where it stopped: an entry's block and offset do not change while
+    // others come and go, so they make a stable position).
+    Result<void> for_each_entry(const Inode& dir, DirVisitor& visitor, std::span<u8> scratch, u64 first_block = 0);
     // The inode `name` names in `dir`, or nullopt. lookup() uses the htree when the
     // directory has one (and falls back to a linear scan if that tree is malformed).
     Result<std::optional<u32>> lookup(const Inode& dir, std::string_view name, std::span<u8> scratch);

@@ -43,11 +43,11 @@ Result<u64> Volume::directory_block(const Inode& dir, u64 logical, std::span<u8>
     return mapping.physical;
 }
 
-Result<void> Volume::for_each_entry(const Inode& dir, DirVisitor& visitor, std::span<u8> scratch) {
+Result<void> Volume::for_each_entry(const Inode& dir, DirVisitor& visitor, std::span<u8> scratch, u64 first_block) {
     u64 blocks = TRY(directory_blocks(dir));
     auto buffer = TRY(block_buffer(scratch, 0));
     bool indexed = is_indexed(m_sb, dir);
-    for (u64 logical = 0; logical < blocks; logical++) {
+    for (u64 logical = first_block; logical < blocks; logical++) {
         TRY(directory_block(dir, logical, buffer, scratch));
         u32 end = m_sb.block_size;  // an htree root holds "." and ".." over the whole block
         if (indexed && logical > 0 && is_dx_node_block(m_sb, buffer)) continue;
@@ -63,7 +63,10 @@ Result<void> Volume::for_each_entry(const Inode& dir, DirVisitor& visitor, std::
             auto next = reader.next(&why);
             if (next.is_error()) return refuse_with(why);
             if (!next.value()) break;
-            if (next.value()->inode != 0 && !visitor.visit(*next.value())) return {};
+            if (next.value()->inode == 0) continue;
+            DirEntry entry = *next.value();
+            entry.block = logical;
+            if (!visitor.visit(entry)) return {};
         }
     }
     return {};

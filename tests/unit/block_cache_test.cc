@@ -118,6 +118,46 @@ TEST_F(BlockCacheTest, ForgetDropsAChangeThatNoLongerMatters) {
     EXPECT_TRUE(disk.writes.empty());
 }
 
+TEST_F(BlockCacheTest, WriteThroughUpdatesTheHeldCopyAndReachesTheDiskAtOnce) {
+    ASSERT_TRUE(cache.read(5).is_ok());
+    std::vector<u8> fresh(kBlock, 0xab);
+    ASSERT_TRUE(cache.write_through(5, fresh).is_ok());
+    EXPECT_EQ(disk.writes, std::vector<u64>{5});
+    u64 reads = disk.reads;
+    EXPECT_EQ(cache.read(5).value()[0], 0xab);  // not the stale copy
+    EXPECT_EQ(disk.reads, reads);
+    EXPECT_EQ(cache.dirty_count(), 0u);
+}
+
+TEST_F(BlockCacheTest, WriteThroughOverADirtyCopyLeavesItClean) {
+    cache.modify(3).value()[0] = 1;
+    std::vector<u8> fresh(kBlock, 7);
+    ASSERT_TRUE(cache.write_through(3, fresh).is_ok());
+    EXPECT_EQ(cache.dirty_count(), 0u);
+    ASSERT_TRUE(cache.flush().is_ok());
+    EXPECT_EQ(disk.writes, std::vector<u64>{3});  // once, by write_through
+    EXPECT_EQ(disk.blocks[3][0], 7);
+}
+
+TEST_F(BlockCacheTest, WriteThroughOfAnUncachedBlockCachesNothing) {
+    std::vector<u8> fresh(kBlock, 9);
+    ASSERT_TRUE(cache.write_through(8, fresh).is_ok());
+    u64 reads = disk.reads;
+    EXPECT_EQ(cache.read(8).value()[0], 9);
+    EXPECT_EQ(disk.reads, reads + 1);
+}
+
+TEST_F(BlockCacheTest, AFailedWriteThroughDropsTheHeldCopy) {
+    ASSERT_TRUE(cache.read(2).is_ok());
+    disk.fail_writes = true;
+    std::vector<u8> fresh(kBlock, 4);
+    EXPECT_EQ(cache.write_through(2, fresh).error(), EIO);
+    disk.fail_writes = false;
+    u64 reads = disk.reads;
+    ASSERT_TRUE(cache.read(2).is_ok());
+    EXPECT_EQ(disk.reads, reads + 1);  // read again: the disk may hold either
+}
+
 TEST(BlockCache, TooLittleMemoryRefusesEveryCall) {
     FakeDisk disk;
     std::vector<u8> memory(kBlock);

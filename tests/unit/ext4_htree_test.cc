@@ -4,6 +4,8 @@
 
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "ext4/htree.h"
 #include "ext4_test_support.h"
@@ -84,6 +86,24 @@ TEST_P(Ext4Htree, LookupAgreesWithTheLinearScan) {
     } counter;
     ASSERT_TRUE(volume.for_each_entry(big.value(), counter, scratch).is_ok()) << volume.diagnosis().reason;
     EXPECT_EQ(counter.count, kFiles + 2);
+
+    // Each entry's position (block, offset) is unique and increasing, and a walk started
+    // at a block sees exactly the entries of that block and after (the kernel resumes a
+    // listing that way).
+    struct Positions final : ext4::DirVisitor {
+        bool visit(const ext4::DirEntry& e) override { return at.push_back({e.block, e.offset}), true; }
+        std::vector<std::pair<u64, u32>> at;
+    } all;
+    ASSERT_TRUE(volume.for_each_entry(big.value(), all, scratch).is_ok());
+    ASSERT_EQ(all.at.size(), size_t(kFiles + 2));
+    for (size_t i = 1; i < all.at.size(); i++) EXPECT_LT(all.at[i - 1], all.at[i]);
+    u64 middle = all.at[all.at.size() / 2].first;
+    Positions later;
+    ASSERT_TRUE(volume.for_each_entry(big.value(), later, scratch, middle).is_ok());
+    size_t expected = 0;
+    for (auto& p : all.at) expected += p.first >= middle;
+    EXPECT_EQ(later.at.size(), expected);
+    EXPECT_EQ(later.at.front().first, middle);
 }
 
 INSTANTIATE_TEST_SUITE_P(Mke2fs, Ext4Htree, ::testing::Values("-b 4096", "-b 1024", "-b 1024 -O ^metadata_csum"),

@@ -1,145 +1,23 @@
+// Mounting an ext4 volume, and the way every change reaches its disk: one libs/ext4
+// transaction per operation, committed through the journal (logged, flushed, then written
+// home through the block cache) or, on a volume without a journal, written home at once.
 #include "fs/ext4/ext4_fs.h"
 
-#include <new>
-
-#include "ext4/volume.h"
-#include "fs/inode_table.h"
+#include "fs/ext4/ext4_filesystem.h"
 #include "fs/vfs.h"
 #include "lib/atomic.h"
 #include "lib/log.h"
-#include "sync/mutex.h"
+#include "sync/spinlock.h"
 
 namespace fs::ext4fs {
 
 namespace {
 
-constexpr u64 kExt4Magic = 0xef53;
-constexpr usize kCacheBytes = 1 * MiB;
+constexpr usize kCacheBytes = 2 * MiB;
 constexpr u64 kFirstDevice = 0x60;  // st_dev of the first ext4 mount (9p from 0x40)
-
-InodeType type_of_entry(u8 file_type) {
-    // ext4's dirent file types: 1 file, 2 dir, 3 char, 4 block, 5 fifo, 6 socket, 7 symlink.
-    switch (file_type) {
-        case 2: return InodeType::Directory;
-        case 3: return InodeType::CharDevice;
-        case 4: return InodeType::BlockDevice;
-        case 5: return InodeType::Fifo;
-        case 6: return InodeType::Socket;
-        case 7: return InodeType::Symlink;
-        default: return InodeType::Regular;
-    }
-}
-
-// libs/ext4 reads whole blocks (and the superblock once, 1 KiB at 1 KiB) through the cache.
-class CachedReader final : public ::ext4::BlockReader {
-public:
-    CachedReader(block::Cache& cache, u32 block_size) : m_cache(cache), m_block_size(block_size) {}
-    Result<void> read(u64 offset, std::span<u8> out) override {
-        usize done = 0;
-        while (done < out.size()) {
-            u64 at = offset + done;
-            const u8* block = TRY(m_cache.read(at / m_block_size));
-            usize within = at % m_block_size;
-            usize n = m_block_size - within < out.size() - done ? m_block_size - within : out.size() - done;
-            __builtin_memcpy(out.data() + done, block + within, n);
-            done += n;
-        }
-        return {};
-    }
-
-private:
-    block::Cache& m_cache;
-    u32 m_block_size;
-};
-
-class Ext4Filesystem;
-
-class Ext4Inode final : public Inode {
-public:
-    Ext4Inode(Filesystem& filesystem, const ::ext4::Inode& on_disk, RefPtr<Inode> parent)
-        : Inode(filesystem, type_from_mode(on_disk.mode), on_disk.number), m_disk(on_disk),
-          m_parent_ref(static_cast<RefPtr<Inode>&&>(parent)) {
-        m_parent = m_parent_ref.get();
-        m_permissions = on_disk.mode & 07777;
-        m_uid = on_disk.uid;
-        m_gid = on_disk.gid;
-        m_nlink = on_disk.links_count;
-        m_atime = {on_disk.atime.seconds, on_disk.atime.nanoseconds};
-        m_mtime = {on_disk.mtime.seconds, on_disk.mtime.nanoseconds};
-        m_ctime = {on_disk.ctime.seconds, on_disk.ctime.nanoseconds};
-    }
-    ~Ext4Inode() override;
-
-    u64 size() override { return m_disk.size; }
-    Result<void> stat(Stat& out) override {
-        TRY(Inode::stat(out));
-        out.st_blocks = static_cast<i64>(m_disk.blocks_512);
-        return {};
-    }
-    Result<RefPtr<Inode>> lookup(std::string_view name) override;
-    Result<bool> read_dir(u64& cursor, DirEntry& out) override;
-    Result<usize> read(u64 offset, const IoBuffer& buffer) override;
-    Result<usize> readlink(char* out, usize capacity) override;
-
-    // Read-only for now.
-    Result<RefPtr<Inode>> create(std::string_view, InodeType, u32, u32, u32) override { return Error(EROFS); }
-    Result<RefPtr<Inode>> symlink(std::string_view, std::string_view, u32, u32) override { return Error(EROFS); }
-    Result<void> link(std::string_view, Inode&) override { return Error(EROFS); }
-    Result<void> unlink(std::string_view, bool) override { return Error(EROFS); }
-    Result<void> rename(std::string_view, Inode&, std::string_view, u32) override { return Error(EROFS); }
-    Result<usize> write(u64, const IoBuffer&) override { return Error(EROFS); }
-    Result<void> truncate(u64) override { return Error(EROFS); }
-    Result<void> allocate(u64, u64, bool) override { return Error(EROFS); }
-    Result<void> change_attributes(const AttributeChange&) override { return Error(EROFS); }
-
-    ListNode m_table_node;
-
-private:
-    Ext4Filesystem& fs();
-
-    const ::ext4::Inode m_disk;
-    RefPtr<Inode> m_parent_ref;  // keeps ".." (m_parent) alive
-};
-
-class Ext4Filesystem final : public Filesystem {
-public:
-    Ext4Filesystem(block::Backend& disk, u64 number) : Filesystem(number), m_disk(disk) {}
-    const char* name() const override { return "ext4"; }
-    u64 magic() const override { return kExt4Magic; }
-    RefPtr<Inode> root() override { return m_root; }
-    u64 blocks_total() override { return in_4k(m_volume->superblock().blocks_count); }
-    u64 blocks_free() override { return in_4k(m_volume->superblock().free_blocks); }
-
-    Result<void> start(const char* name);
-    // The inode `number`: the live one when there is one, else read from the disk.
-    Result<RefPtr<Inode>> inode(u32 number, RefPtr<Inode> parent);
-    void forget(Ext4Inode& inode) { m_inodes.remove(inode); }
-
-    // The volume, one caller at a time, with a scratch buffer for its calls.
-    template <typename F>
-    auto with_volume(F&& f) {
-        MutexLocker lock(m_volume_lock);
-        return f(*m_volume, std::span<u8>(m_scratch, m_volume->scratch_size()));
-    }
-
-private:
-    u64 in_4k(u64 blocks) const { return blocks * m_volume->superblock().block_size / 4096; }
-
-    block::Backend& m_disk;
-    // Guards the cache, the volume and the scratch buffer. Made once by start(), then kept
-    // for as long as the machine runs (files may stay open after an unmount).
-    Mutex m_volume_lock{"ext4 volume"};
-    block::Cache* m_cache = nullptr;
-    CachedReader* m_reader = nullptr;
-    ::ext4::Volume* m_volume = nullptr;
-    u8* m_scratch = nullptr;
-    RefPtr<Inode> m_root;
-    InodeTable<Ext4Inode, &Ext4Inode::m_table_node> m_inodes;
-};
-
-Ext4Filesystem& Ext4Inode::fs() { return static_cast<Ext4Filesystem&>(filesystem()); }
-
-Ext4Inode::~Ext4Inode() { fs().forget(*this); }
+// Copies one transaction may hold: a write of 64 KiB, or a create in a large directory,
+// needs tens; larger cuts go in steps (truncate_some). Capped by the journal's size.
+constexpr u32 kTransactionSlots = 256;
 
 // A superblock read before the cache's block size is known.
 class SuperblockReader final : public ::ext4::BlockReader {
@@ -155,7 +33,47 @@ private:
     block::Backend& m_disk;
 };
 
-Result<void> Ext4Filesystem::start(const char* name) {
+// The mounted volumes, for stop_all() at power-off.
+constexpr usize kMaxVolumes = 16;
+IrqSpinLock g_volumes_lock{"ext4 volumes"};
+Ext4Filesystem* g_volumes[kMaxVolumes];  // guarded by g_volumes_lock; never removed
+usize g_volume_count = 0;
+
+kstd::Atomic<u64> g_next_device{kFirstDevice};
+
+}  // namespace
+
+// ---- the disk through the cache ----
+
+Result<void> CachedDisk::read(u64 offset, std::span<u8> out) {
+    usize done = 0;
+    while (done < out.size()) {
+        u64 at = offset + done;
+        const u8* block = TRY(m_cache.read(at / m_block_size));
+        usize within = at % m_block_size;
+        usize n = m_block_size - within < out.size() - done ? m_block_size - within : out.size() - done;
+        __builtin_memcpy(out.data() + done, block + within, n);
+        done += n;
+    }
+    return {};
+}
+
+Result<void> CachedDisk::write(u64 offset, std::span<const u8> bytes) {
+    if (offset % m_block_size || bytes.size() % m_block_size) return Error(EINVAL);
+    for (usize done = 0; done < bytes.size(); done += m_block_size)
+        TRY(m_cache.write_through((offset + done) / m_block_size, bytes.subspan(done, m_block_size)));
+    return {};
+}
+
+// ---- mounting ----
+
+void Ext4Filesystem::say_read_only(const char* why) {
+    klog::warn("ext4: {}: mounted read-only: {}", m_device.name(), why);
+    m_writable = false;
+}
+
+Result<void> Ext4Filesystem::start() {
+    const char* name = m_device.name();
     TRY(m_inodes.init());
     // First the superblock alone, for the block size; then the cache in those blocks.
     SuperblockReader first(m_disk);
@@ -165,15 +83,34 @@ Result<void> Ext4Filesystem::start(const char* name) {
         klog::error("ext4: {}: not a volume this kernel can mount: {}", name, diagnosis.reason);
         return Error(probe.error());
     }
-    u32 block_size = probe.value().superblock().block_size;
+    m_block_size = probe.value().superblock().block_size;
     usize memory = kCacheBytes;
-    if (block::Cache::capacity_for(memory, block_size) < 16) memory = 16 * (block_size + 64);
+    if (block::Cache::capacity_for(memory, m_block_size) < 16) memory = 16 * (m_block_size + 64);
     u8* cache_memory = new (std::nothrow) u8[memory];
     if (!cache_memory) return Error(ENOMEM);
-    m_cache = new (std::nothrow) block::Cache(m_disk, block_size, {cache_memory, memory});
-    m_reader = m_cache ? new (std::nothrow) CachedReader(*m_cache, block_size) : nullptr;
-    if (!m_reader) return Error(ENOMEM);
-    auto volume = ::ext4::Volume::open(*m_reader, &diagnosis);
+    m_cache = new (std::nothrow) block::Cache(m_disk, m_block_size, {cache_memory, memory});
+    m_io = m_cache ? new (std::nothrow) CachedDisk(*m_cache, m_device, m_block_size) : nullptr;
+    if (!m_io) return Error(ENOMEM);
+
+    // A crash left the journal to replay: done before anything reads the volume (replay
+    // may rewrite any metadata block; it writes through the cache, which stays true).
+    bool replay_refused = false;
+    if (probe.value().superblock().needs_recovery()) {
+        if (m_device.read_only()) {
+            replay_refused = true;
+        } else {
+            auto report = ::ext4::replay_journal(*m_io, &diagnosis);
+            if (report.is_error()) {
+                klog::error("ext4: {}: the journal cannot be replayed: {} ({})", name, diagnosis.reason,
+                            err::name(report.error()));
+                return Error(EINVAL);
+            }
+            klog::info("ext4: {}: journal replayed: {} transactions, {} blocks{}", name, report.value().transactions,
+                       report.value().blocks_replayed, report.value().corrupt ? "; it was corrupt" : "");
+            if (report.value().corrupt) replay_refused = true;
+        }
+    }
+    auto volume = ::ext4::Volume::open(*m_io, &diagnosis);
     if (volume.is_error()) {
         klog::error("ext4: {}: {}", name, diagnosis.reason);
         return Error(volume.error());
@@ -182,105 +119,270 @@ Result<void> Ext4Filesystem::start(const char* name) {
     m_scratch = m_volume ? new (std::nothrow) u8[m_volume->scratch_size()] : nullptr;
     if (!m_scratch) return Error(ENOMEM);
     m_root = TRY(inode(::ext4::kRootInode, nullptr));
+
     const auto& sb = m_volume->superblock();
-    klog::info("ext4: {}: '{}', {} blocks of {} bytes, {} free; read-only", name, sb.volume_name, sb.blocks_count,
-               block_size, sb.free_blocks);
+    if (m_device.read_only())
+        say_read_only(replay_refused ? "the disk is read-only, and its journal waits for recovery (what the last "
+                                       "transactions changed is not seen)"
+                                     : "the disk is read-only");
+    else if (replay_refused)
+        say_read_only("the journal's last commit block failed its checksum (run e2fsck)");
+    else if (!sb.writable())
+        say_read_only("a read-only-compatible feature this kernel does not write is on");
+    else
+        TRY(open_for_writing());
+    klog::info("ext4: {}: '{}', {} blocks of {} bytes, {} free; {}", name, sb.volume_name, sb.blocks_count,
+               m_block_size, sb.free_blocks,
+               m_writable ? (m_journal ? "read-write, journaled" : "read-write, no journal") : "read-only");
     return {};
 }
 
-Result<RefPtr<Inode>> Ext4Filesystem::inode(u32 number, RefPtr<Inode> parent) {
-    if (RefPtr<Inode> known = m_inodes.find(number)) return known;
-    auto on_disk = TRY(with_volume([&](::ext4::Volume& v, std::span<u8> scratch) { return v.read_inode(number, scratch); }));
-    auto* made = new (std::nothrow) Ext4Inode(*this, on_disk, static_cast<RefPtr<Inode>&&>(parent));
-    if (!made) return Error(ENOMEM);
-    m_inodes.insert(*made);
-    return RefPtr<Inode>::adopt(made);
-}
-
-// ---- the inodes ----
-
-Result<RefPtr<Inode>> Ext4Inode::lookup(std::string_view name) {
-    if (!is_directory()) return Error(ENOTDIR);
-    if (name == ".") return RefPtr<Inode>(this);
-    if (name == "..") return RefPtr<Inode>(m_parent ? m_parent : this);
-    if (name.size() > kNameMax) return Error(ENAMETOOLONG);
-    auto found = TRY(fs().with_volume([&](::ext4::Volume& v, std::span<u8> scratch) { return v.lookup(m_disk, name, scratch); }));
-    if (!found) return Error(ENOENT);
-    return fs().inode(*found, RefPtr<Inode>(this));
-}
-
-Result<bool> Ext4Inode::read_dir(u64& cursor, DirEntry& out) {
-    if (!is_directory()) return Error(ENOTDIR);
-    // The cursor counts the entries in on-disk order (a listing is read on from the one
-    // after the last it got).
-    struct Nth final : ::ext4::DirVisitor {
-        u64 wanted, seen = 0;
-        DirEntry* out;
-        bool found = false;
-        bool visit(const ::ext4::DirEntry& entry) override {
-            if (seen++ != wanted) return true;
-            if (entry.name.size() > kNameMax) return false;
-            out->ino = entry.inode;
-            out->type = type_of_entry(entry.file_type);
-            __builtin_memcpy(out->name, entry.name.data(), entry.name.size());
-            out->name[entry.name.size()] = '\0';
-            found = true;
-            return false;
+Result<void> Ext4Filesystem::open_for_writing() {
+    const auto& sb = m_volume->superblock();
+    u32 slots = kTransactionSlots;
+    if (sb.has_compat(::ext4::compat::kHasJournal)) {
+        ::ext4::Diagnosis why;
+        auto journal = ::ext4::Journal::open(*m_io, &why);
+        if (journal.is_error()) {
+            klog::warn("ext4: {}: the journal cannot be written: {}", m_device.name(), why.reason);
+            say_read_only("its journal is one this kernel does not write");
+            return {};
         }
-    } nth;
-    nth.wanted = cursor;
-    nth.out = &out;
-    TRY(fs().with_volume([&](::ext4::Volume& v, std::span<u8> scratch) { return v.for_each_entry(m_disk, nth, scratch); }));
-    if (!nth.found) return false;
-    cursor++;
-    return true;
-}
-
-Result<usize> Ext4Inode::read(u64 offset, const IoBuffer& buffer) {
-    if (is_directory()) return Error(EISDIR);
-    constexpr usize kChunk = 16 * KiB;
-    u8* bounce = new (std::nothrow) u8[kChunk];
-    if (!bounce) return Error(ENOMEM);
-    usize done = 0;
-    Result<usize> result = usize(0);
-    while (done < buffer.length) {
-        usize want = buffer.length - done < kChunk ? buffer.length - done : kChunk;
-        auto got = fs().with_volume([&](::ext4::Volume& v, std::span<u8> scratch) {
-            return v.read_file(m_disk, offset + done, {bounce, want}, scratch);
-        });
-        if (got.is_error()) {
-            if (!done) result = Error(got.error());
-            break;
+        m_journal = new (std::nothrow) ::ext4::Journal(static_cast<::ext4::Journal&&>(journal.value()));
+        if (!m_journal) return Error(ENOMEM);
+        // Room for the descriptor blocks next to the copies.
+        u64 fits = m_journal->max_transaction_blocks();
+        if (fits < 32) {
+            say_read_only("its journal is too small");
+            return {};
         }
-        if (auto copied = buffer.copy_out(done, bounce, got.value()); copied.is_error()) {
-            if (!done) result = Error(copied.error());
-            break;
-        }
-        done += got.value();
-        if (got.value() < want) break;  // the end of the file
+        if (fits - 8 < slots) slots = static_cast<u32>(fits - 8);
+    } else {
+        // FIXME: no journal, no ordering: a crash in the middle of a change leaves what
+        // e2fsck must repair, as with ext2 under Linux.
+        klog::warn("ext4: {}: no journal: changes are written in place", m_device.name());
     }
-    delete[] bounce;
-    if (result.is_error()) return result;
-    return done;
+    usize tx_bytes = ::ext4::Transaction::memory_for(slots, m_block_size);
+    u8* tx_memory = new (std::nothrow) u8[tx_bytes];
+    m_writer_memory_size = ::ext4::Writer::memory_size(m_block_size);
+    m_writer_memory = new (std::nothrow) u8[m_writer_memory_size];
+    m_dirty = new (std::nothrow)::ext4::DirtyBlock[slots];
+    if (!tx_memory || !m_writer_memory || !m_dirty) return Error(ENOMEM);
+    m_transaction = new (std::nothrow)::ext4::Transaction(*m_io, m_block_size, {tx_memory, tx_bytes});
+    if (!m_transaction) return Error(ENOMEM);
+    m_slots = slots;
+    if (m_journal) {
+        if (auto started = m_journal->start(); started.is_error()) {
+            klog::warn("ext4: {}: the journal cannot start: {} ({})", m_device.name(),
+                       m_journal->diagnosis().reason, err::name(started.error()));
+            say_read_only("its journal cannot start");
+            return {};
+        }
+    }
+    m_writable = true;
+    return {};
 }
 
-Result<usize> Ext4Inode::readlink(char* out, usize capacity) {
-    if (type() != InodeType::Symlink) return Error(EINVAL);
-    return fs().with_volume(
-        [&](::ext4::Volume& v, std::span<u8> scratch) { return v.read_symlink(m_disk, {out, capacity}, scratch); });
+Result<void> Ext4Filesystem::writable() const {
+    if (!m_writable) return Error(EROFS);
+    return {};
 }
 
-kstd::Atomic<u64> g_next_device{kFirstDevice};
+// ---- changes ----
 
-}  // namespace
+Result<void> Ext4Filesystem::commit() {
+    if (m_transaction->dirty_count() == 0) return {};  // nothing changed (a rename onto itself)
+    if (m_journal) {
+        auto blocks = m_transaction->dirty_blocks({m_dirty, m_slots});
+        if (blocks.is_error()) {
+            m_transaction->abort();
+            return Error(ENOMEM);
+        }
+        Timestamp t = now();
+        auto committed = m_journal->commit(blocks.value(), {static_cast<u64>(t.seconds), static_cast<u32>(t.nanoseconds)});
+        if (committed.is_error()) {
+            m_transaction->abort();
+            // E2BIG: more than the journal holds, nothing written; the caller may go in
+            // smaller steps. Anything else aborted the journal: Linux's errors=remount-ro.
+            if (committed.error() == E2BIG) return Error(ENOMEM);
+            klog::error("ext4: {}: a commit failed ({}); read-only from now on", m_device.name(),
+                        err::name(committed.error()));
+            m_writable = false;
+            return Error(EIO);
+        }
+    } else if (auto home = m_transaction->write_home(); home.is_error()) {
+        m_transaction->abort();
+        klog::error("ext4: {}: a write failed ({}); read-only from now on", m_device.name(), err::name(home.error()));
+        m_writable = false;
+        return Error(EIO);
+    }
+    m_transaction->clear();
+    // The free counts statfs reports, and the geometry reads use, as the disk has them now.
+    if (auto reopened = ::ext4::Volume::open(*m_io); reopened.is_ok()) *m_volume = reopened.value();
+    return {};
+}
 
-Result<void> mount_on(block::Backend& disk, const char* name, RefPtr<Inode> directory) {
-    auto* filesystem = new (std::nothrow) Ext4Filesystem(disk, g_next_device.fetch_add(1));
+void Ext4Filesystem::refresh(Touched& touched) {
+    for (usize i = 0; i < touched.count; i++) {
+        RefPtr<Inode> found = m_inodes.find(touched.numbers[i]);
+        if (!found) continue;
+        auto& inode = static_cast<Ext4Inode&>(*found);
+        touched.held[i] = static_cast<RefPtr<Inode>&&>(found);
+        auto on_disk = m_volume->read_inode(inode.ino(), scratch());
+        if (on_disk.is_ok()) inode.take(on_disk.value());
+    }
+}
+
+Result<void> Ext4Filesystem::free_kept(u32 number) {
+    // Emptied in steps that each fit a transaction, then freed. Volume lock held.
+    // FIXME: no orphan list: a crash between the steps leaves an unattached inode for
+    // e2fsck to find (docs/ext4.md).
+    u32 steps = 0;
+    for (;;) {
+        auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
+        auto node = writer.inode(number);
+        if (node.is_error()) return Error(node.error());
+        if (!node.value().is_regular()) break;
+        auto done = writer.truncate_some(number, 0, 16, disk_time(now()));
+        if (done.is_error()) {
+            m_transaction->abort();
+            return Error(done.error());
+        }
+        TRY(commit());
+        steps++;
+        if (done.value()) break;
+    }
+    if (steps > 1) klog::info("ext4: {}: inode {} freed in {} steps", m_device.name(), number, steps);
+    auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
+    if (auto freed = writer.free_unlinked(number, disk_time(now())); freed.is_error()) {
+        m_transaction->abort();
+        return freed;
+    }
+    return commit();
+}
+
+void Ext4Filesystem::note_kept(u32 number) {
+    if (m_kept_count < kMaxKept) {
+        m_kept[m_kept_count++] = number;
+        return;
+    }
+    // FIXME: past kMaxKept, a file still open at power-off stays allocated with no name
+    // (e2fsck then finds an unattached inode).
+    klog::warn("ext4: {}: more than {} files unlinked while open", m_device.name(), kMaxKept);
+}
+
+bool Ext4Filesystem::take_kept(u32 number) {
+    for (usize i = 0; i < m_kept_count; i++) {
+        if (m_kept[i] != number) continue;
+        m_kept[i] = m_kept[--m_kept_count];
+        return true;
+    }
+    return false;
+}
+
+void Ext4Filesystem::release(Ext4Inode& inode) {
+    MutexLocker lock(m_volume_lock);
+    if (inode.m_in_table) forget(inode);
+    // Not kept, or already freed by stop().
+    if (!inode.m_kept_unlinked || !take_kept(static_cast<u32>(inode.ino()))) return;
+    if (!m_writable) {
+        klog::warn("ext4: {}: inode {} unlinked while open stays allocated (read-only now)", m_device.name(),
+                   inode.ino());
+        return;
+    }
+    if (auto freed = free_kept(static_cast<u32>(inode.ino())); freed.is_error())
+        klog::error("ext4: {}: inode {} unlinked while open could not be freed: {}", m_device.name(), inode.ino(),
+                    err::name(freed.error()));
+}
+
+void Ext4Filesystem::stop() {
+    MutexLocker lock(m_volume_lock);
+    // Files unlinked but still open are freed now: nothing could find them later. Reads
+    // of them after this see freed blocks (only after an unmount with the file open).
+    while (m_writable && m_kept_count) {
+        u32 number = m_kept[--m_kept_count];
+        if (auto freed = free_kept(number); freed.is_error())
+            klog::error("ext4: {}: inode {} unlinked while open could not be freed: {}", m_device.name(), number,
+                        err::name(freed.error()));
+    }
+    if (m_journal && m_journal->started()) {
+        if (auto stopped = m_journal->stop(); stopped.is_error())
+            klog::error("ext4: {}: the journal did not stop cleanly ({}): the next mount replays it",
+                        m_device.name(), err::name(stopped.error()));
+        else
+            klog::info("ext4: {}: journal stopped; the volume is clean", m_device.name());
+    }
+    if (m_writable) (void)m_device.flush();
+    m_writable = false;
+}
+
+// ---- inodes by number ----
+
+Result<RefPtr<Inode>> Ext4Filesystem::inode(u32 number, RefPtr<Inode> parent) {
+    // Found or made under the volume lock, so two lookups never make two inodes.
+    RefPtr<Inode> made;
+    {
+        MutexLocker lock(m_volume_lock);
+        if (RefPtr<Inode> known = m_inodes.find(number)) {
+            made = static_cast<RefPtr<Inode>&&>(known);
+        } else {
+            auto on_disk = TRY(m_volume->read_inode(number, scratch()));
+            if (on_disk.links_count == 0) return Error(ENOENT);  // a stale entry
+            auto* fresh = new (std::nothrow) Ext4Inode(*this, on_disk, static_cast<RefPtr<Inode>&&>(parent));
+            if (!fresh) return Error(ENOMEM);
+            m_inodes.insert(*fresh);
+            made = RefPtr<Inode>::adopt(fresh);
+        }
+    }
+    return made;  // `parent`, if not taken, is dropped here, outside the lock
+}
+
+// ---- statfs, in the VFS's 4 KiB blocks ----
+
+u64 Ext4Filesystem::blocks_total() {
+    return with_volume([](::ext4::Volume& v, std::span<u8>) {
+        return v.superblock().blocks_count * v.superblock().block_size / 4096;
+    });
+}
+u64 Ext4Filesystem::blocks_free() {
+    return with_volume([](::ext4::Volume& v, std::span<u8>) {
+        return v.superblock().free_blocks * v.superblock().block_size / 4096;
+    });
+}
+u64 Ext4Filesystem::blocks_available() {
+    return with_volume([](::ext4::Volume& v, std::span<u8>) {
+        const auto& sb = v.superblock();
+        u64 free = sb.free_blocks > sb.reserved_blocks ? sb.free_blocks - sb.reserved_blocks : 0;
+        return free * sb.block_size / 4096;
+    });
+}
+u64 Ext4Filesystem::inodes_total() {
+    return with_volume([](::ext4::Volume& v, std::span<u8>) { return u64(v.superblock().inodes_count); });
+}
+u64 Ext4Filesystem::inodes_free() {
+    return with_volume([](::ext4::Volume& v, std::span<u8>) { return u64(v.superblock().free_inodes); });
+}
+
+Result<void> mount_on(block::Backend& disk, block::BlockDevice& device, RefPtr<Inode> directory) {
+    auto* filesystem = new (std::nothrow) Ext4Filesystem(disk, device, g_next_device.fetch_add(1));
     if (!filesystem) return Error(ENOMEM);
     // Kept even when start() fails part way (the pieces are small and a failed mount is
     // rare); a mounted one stays for the life of the machine.
-    TRY(filesystem->start(name));
-    return fs::mount_on(directory, *filesystem);
+    TRY(filesystem->start());
+    TRY(fs::mount_on(directory, *filesystem));
+    IrqSpinLockGuard guard(g_volumes_lock);
+    if (g_volume_count < kMaxVolumes) g_volumes[g_volume_count++] = filesystem;
+    return {};
+}
+
+void stop_all() {
+    usize count;
+    {
+        IrqSpinLockGuard guard(g_volumes_lock);
+        count = g_volume_count;
+    }
+    // The array only grows, and a slot once set never changes.
+    for (usize i = 0; i < count; i++) g_volumes[i]->stop();
 }
 
 }  // namespace fs::ext4fs
