@@ -65,9 +65,8 @@ protected:
         std::vector<u8> scratch(w().volume().scratch_size());
         u32 group = (number - 1) / img.sb.inodes_per_group;
         u64 table = w().volume().group(group, scratch).value().inode_table;
-        auto raw = std::span<u8>(img.device.bytes)
-                       .subspan(table * img.sb.block_size + u64((number - 1) % img.sb.inodes_per_group) * img.sb.inode_size,
-                                img.sb.inode_size);
+        u64 at = table * img.sb.block_size + u64((number - 1) % img.sb.inodes_per_group) * img.sb.inode_size;
+        auto raw = std::span<u8>(img.device.bytes).subspan(at, img.sb.inode_size);
         ext4::encode_inode(img.sb, node, raw);
     }
 
@@ -131,7 +130,8 @@ protected:
 TEST_P(Ext4Orphan, KeptFilesAreOnTheListUntilFreed) {
     EXPECT_EQ(w().orphan_head().value_or(1), 0u);
     u32 a = file_with("a", 5000), b = file_with("b", 70000), c = file_with("c", 1), d = file_with("d", 300);
-    for (const char* name : {"a", "b", "c", "d"}) ASSERT_TRUE(img.run(w().unlink(ext4::kRootInode, name, kNow, true)).is_ok());
+    for (const char* name : {"a", "b", "c", "d"})
+        ASSERT_TRUE(img.run(w().unlink(ext4::kRootInode, name, kNow, true)).is_ok());
     EXPECT_EQ(list(), (std::vector<u32>{d, c, b, a}));
     EXPECT_EQ(img.current_superblock().last_orphan, d);
     EXPECT_EQ(u32(img.inode(d).dtime.seconds), c);
@@ -294,7 +294,8 @@ TEST_P(Ext4Orphan, UnlinkAndRenameDuringATruncateKeepTheListWhole) {
 // and orphan_clear() leaves a volume e2fsck -fy repairs.
 TEST_P(Ext4Orphan, HostileListsEndInEuclean) {
     u32 a = file_with("a", 3000), b = file_with("b", 3000), c = file_with("c", 3000);
-    for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(img.run(w().unlink(ext4::kRootInode, name, kNow, true)).is_ok());
+    for (const char* name : {"a", "b", "c"})
+        ASSERT_TRUE(img.run(w().unlink(ext4::kRootInode, name, kNow, true)).is_ok());
     ASSERT_EQ(list(), (std::vector<u32>{c, b, a}));
     std::vector<u8> good = img.device.bytes;
 
