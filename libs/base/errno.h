@@ -229,6 +229,11 @@
 #ifndef ETOOMANYREFS
 #define ETOOMANYREFS 109
 #endif
+// Linux's EFSCORRUPTED: a file system structure that cannot be right (ext4's orphan list
+// looping or pointing out of range).
+#ifndef EUCLEAN
+#define EUCLEAN 117
+#endif
 // Kernel-internal, never seen by applications: a blocking call interrupted by a signal
 // before it did anything; it is restarted after a handler with SA_RESTART (or when the
 // signal is ignored), else it fails with EINTR (linux/signals.cc).

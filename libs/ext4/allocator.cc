@@ -22,9 +22,6 @@ std::optional<u32> find_clear(std::span<const u8> bitmap, u32 from, u32 to) {
     return std::nullopt;
 }
 
-u64 superblock_block(const Superblock& sb) { return sb.block_size == 1024 ? 1 : 0; }
-usize superblock_offset(const Superblock& sb) { return sb.block_size == 1024 ? 0 : usize(kSuperblockOffset); }
-
 }  // namespace
 
 Result<GroupDesc> Allocator::read_desc(u32 group) {
@@ -44,8 +41,8 @@ Result<void> Allocator::write_desc(u32 group, const GroupDesc& desc) {
 }
 
 Result<void> Allocator::adjust_free_counts(i64 blocks, i64 inodes) {
-    auto block = TRY(m_store.get(superblock_block(m_sb)));
-    auto bytes = block.subspan(superblock_offset(m_sb), kSuperblockSize);
+    auto block = TRY(m_store.get(m_sb.superblock_block()));
+    auto bytes = block.subspan(m_sb.superblock_offset_in_block(), kSuperblockSize);
     Superblock now = TRY(parse_superblock(bytes));
     set_superblock_free_counts(now, bytes, u64(i64(now.free_blocks) + blocks), u32(i64(now.free_inodes) + inodes));
     return {};

@@ -204,6 +204,9 @@ Result<void> ExtentTree::insert(Inode& inode, const Extent& extent) {
 
 Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 first, Budget& budget) {
     ExtentHeader header = TRY(check_extent_node(m_sb, node, u64(1) << 32));
+    // Each level one less deep than its parent: an index naming its own node (or one
+    // above) would otherwise recurse without end on a hostile tree.
+    if (!root && header.depth + 1 != budget.parent_depth) return Error(EINVAL);
     u64 per_block = m_sb.block_size / 512;
     if (header.depth == 0) {
         for (u16 i = header.entries; i-- > 0;) {
@@ -234,6 +237,7 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
             auto child = TRY(m_store.get(index.child));
             if (m_sb.metadata_csum() && extent_block_checksum(child, inode.checksum_seed) != stored_extent_checksum(child))
                 return Error(EINVAL);
+            budget.parent_depth = header.depth;
             TRY(trim(inode, child, false, first, budget));
             if (entries_of(child) == 0) {
                 TRY(m_allocator.free_blocks(index.child, 1));

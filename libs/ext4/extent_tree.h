@@ -51,6 +51,7 @@ private:
         u32 left;        // extents still to remove or cut
         u64 unmapped;    // nothing is mapped from this logical block on
         bool stopped = false;
+        u16 parent_depth = 0;  // of the node whose child trim() is entering
     };
     Result<void> trim(Inode& inode, std::span<u8> node, bool root, u64 first, Budget& budget);
     void seal(const Inode& inode, const Level& level);

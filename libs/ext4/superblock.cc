@@ -15,7 +15,7 @@ constexpr usize kInodesCount = 0x0, kBlocksCountLo = 0x4, kRBlocksCountLo = 0x8,
                 kMagicAt = 0x38, kState = 0x3A, kRevLevel = 0x4C, kFirstIno = 0x54,
                 kInodeSize = 0x58, kFeatureCompat = 0x5C, kFeatureIncompat = 0x60,
                 kFeatureRoCompat = 0x64, kUuid = 0x68, kVolumeName = 0x78,
-                kReservedGdtBlocks = 0xCE, kJournalInum = 0xE0, kHashSeed = 0xEC,
+                kReservedGdtBlocks = 0xCE, kJournalInum = 0xE0, kLastOrphan = 0xE8, kHashSeed = 0xEC,
                 kDefHashVersion = 0xFC, kDescSize = 0xFE, kFirstMetaBg = 0x104,
                 kMkfsTime = 0x108, kBlocksCountHi = 0x150, kRBlocksCountHi = 0x154,
                 kFreeBlocksHi = 0x158, kMinExtraIsize = 0x15C, kWantExtraIsize = 0x15E,
@@ -45,6 +45,11 @@ void set_superblock_free_counts(const Superblock& sb, std::span<u8> bytes, u64 f
     put32(bytes, kFreeBlocksLo, u32(free_blocks));
     if (sb.is_64bit()) put32(bytes, kFreeBlocksHi, u32(free_blocks >> 32));
     put32(bytes, kFreeInodes, free_inodes);
+    if (sb.metadata_csum()) put32(bytes, kChecksum, superblock_checksum(bytes));
+}
+
+void set_superblock_last_orphan(const Superblock& sb, std::span<u8> bytes, u32 inode) {
+    put32(bytes, kLastOrphan, inode);
     if (sb.metadata_csum()) put32(bytes, kChecksum, superblock_checksum(bytes));
 }
 
@@ -145,6 +150,7 @@ Result<Superblock> parse_superblock(std::span<const u8> b, Diagnosis* diagnosis)
     for (int i = 0; i < 16; i++) sb.volume_name[i] = char(b[kVolumeName + i]);
     sb.reserved_gdt_blocks = le16(b, kReservedGdtBlocks);
     sb.journal_inode = le32(b, kJournalInum);
+    sb.last_orphan = le32(b, kLastOrphan);
     for (int i = 0; i < 4; i++) sb.hash_seed[i] = le32(b, kHashSeed + 4 * i);
     sb.default_hash_version = b[kDefHashVersion];
     sb.mkfs_time = le32(b, kMkfsTime);

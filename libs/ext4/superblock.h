@@ -71,6 +71,10 @@ constexpr u32 kUnderstood = kSparseSuper | kLargeFile | kBtreeDir | kHugeFile | 
                             kOrphanPresent;
 }  // namespace ro_compat
 
+// s_state
+constexpr u16 kStateClean = 0x1;
+constexpr u16 kStateErrors = 0x2;  // errors were found: the orphan list is not to be trusted
+
 // s_flags: which char signedness the directory hashes use (the host that ran mke2fs's).
 constexpr u32 kFlagSignedHash = 0x1;
 constexpr u32 kFlagUnsignedHash = 0x2;
@@ -105,6 +109,10 @@ struct Superblock {
     char volume_name[17] = {};  // NUL-terminated copy
     u16 reserved_gdt_blocks = 0;
     u32 journal_inode = 0;
+    // s_last_orphan: the first inode of the orphan list (0 when empty), each inode's
+    // i_dtime naming the next (Linux's ext4_orphan_add). Not checked here: whoever walks
+    // the list checks each number (writer.h).
+    u32 last_orphan = 0;
     u32 hash_seed[4] = {};
     u8 default_hash_version = 0;
     u16 desc_size = 32;  // 32, or 64..1024 with the 64bit feature
@@ -131,6 +139,9 @@ struct Superblock {
         return (feature_ro_compat & ~ro_compat::kUnderstood) == 0 && !needs_recovery();
     }
     bool hash_unsigned() const { return (flags & kFlagUnsignedHash) != 0; }
+    // Where the superblock lives: block 1 with 1 KiB blocks, else byte 1024 of block 0.
+    u64 superblock_block() const { return block_size == 1024 ? 1 : 0; }
+    usize superblock_offset_in_block() const { return block_size == 1024 ? 0 : usize(kSuperblockOffset); }
     u32 descriptors_per_block() const { return block_size / desc_size; }
     u32 group_descriptor_blocks() const {
         return (group_count + descriptors_per_block() - 1) / descriptors_per_block();
@@ -156,5 +167,9 @@ u32 superblock_checksum(std::span<const u8> bytes);
 // Stores new free block and inode counts into the superblock's bytes (the 64bit high
 // half too) and, under metadata_csum, its checksum again.
 void set_superblock_free_counts(const Superblock& sb, std::span<u8> bytes, u64 free_blocks, u32 free_inodes);
+
+// Stores a new head of the orphan list (s_last_orphan) and, under metadata_csum, the
+// checksum again.
+void set_superblock_last_orphan(const Superblock& sb, std::span<u8> bytes, u32 inode);
 
 }  // namespace ext4

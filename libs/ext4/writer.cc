@@ -212,9 +212,11 @@ Result<void> Writer::link(u32 dir_number, std::string_view name, u32 number, Tim
     return store_inode(dir);
 }
 
-// The last link is gone: the blocks and the inode are freed. The inode keeps its mode
-// and gets a deletion time, as Linux leaves it.
+// The last link is gone: the blocks and the inode are freed, and it leaves the orphan
+// list if it was on it (its i_dtime was the list's link). The inode keeps its mode and
+// gets a deletion time, as Linux leaves it.
 Result<void> Writer::release(Inode& node, Timestamp now) {
+    TRY(orphan_remove(node.number));
     if (node.uses_extents()) {
         Allocator alloc = allocator();
         ExtentTree tree(m_store, superblock(), alloc);
@@ -229,17 +231,21 @@ Result<void> Writer::release(Inode& node, Timestamp now) {
     return allocator().free_inode(node.number, node.is_directory());
 }
 
-// One link fewer; the last one frees the inode, or leaves it for free_unlinked().
+// One link fewer; the last one frees the inode, or puts it on the orphan list until
+// free_unlinked() (Linux's ext4_orphan_add in the unlink's own transaction).
 Result<void> Writer::drop_link(Inode& node, Timestamp now, bool keep_unlinked) {
     node.ctime = now;
     if (node.links_count > 0) node.links_count--;
     if (node.links_count == 0 && !keep_unlinked) return release(node, now);
+    if (node.links_count == 0) TRY(orphan_add_node(node));
     return store_inode(node);
 }
 
+// A directory with no links is accepted too: Linux's rmdir of a directory still in use
+// leaves one on the orphan list.
 Result<void> Writer::free_unlinked(u32 number, Timestamp now) {
     Inode node = TRY(inode(number));
-    if (node.links_count != 0 || node.is_directory()) return Error(EINVAL);
+    if (node.links_count != 0) return Error(EINVAL);
     return release(node, now);
 }
 
@@ -306,19 +312,16 @@ Result<void> Writer::rename(u32 from_number, std::string_view from_name, u32 to_
     if (moving_dir && !same_dir && TRY(below(to_number, *source_number))) return Error(EINVAL);
     if (moving_dir && !target_number && to.links_count >= kMaxLinks && !same_dir) return Error(EMLINK);
 
+    std::optional<Inode> replaced;
     if (target_number) {
-        Inode target = TRY(inode(*target_number));
+        replaced = TRY(inode(*target_number));
+        Inode& target = *replaced;
         if (moving_dir && !target.is_directory()) return Error(ENOTDIR);
         if (!moving_dir && target.is_directory()) return Error(EISDIR);
         if (target.is_directory() && !TRY(is_empty(target))) return Error(ENOTEMPTY);
         TRY(remove_entry(to, to_name));
         target.ctime = now;
-        if (target.is_directory()) {
-            if (to.links_count > 2) to.links_count--;
-            TRY(release(target, now));
-        } else {
-            TRY(drop_link(target, now, keep_unlinked));
-        }
+        if (target.is_directory() && to.links_count > 2) to.links_count--;
     }
     TRY(add_entry(to, to_name, *source_number, file_type_of(source.mode)));
     TRY(remove_entry(from, from_name));
@@ -335,7 +338,12 @@ Result<void> Writer::rename(u32 from_number, std::string_view from_name, u32 to_
         to.mtime = to.ctime = now;
         TRY(store_inode(to));
     }
-    return {};
+    // The replaced inode last: freeing it may rewrite another inode's orphan link (the
+    // source's, if a truncate in steps put it on the list), which the copies stored
+    // above would otherwise overwrite.
+    if (!replaced) return {};
+    if (replaced->is_directory()) return release(*replaced, now);
+    return drop_link(*replaced, now, keep_unlinked);
 }
 
 // Zeroes the bytes of the block holding byte `from` that lie past it, if that block is
@@ -431,10 +439,11 @@ Result<bool> Writer::truncate_some(u32 number, u64 size, u32 max_extents, Timest
     Inode node = TRY(inode(number));
     if (node.is_directory()) return Error(EISDIR);
     if (!node.is_regular()) return Error(EINVAL);
-    if (size >= node.size) {
+    if (size > node.size) {
         TRY(truncate(number, size, now));
         return true;
     }
+    // `size` equal to the file's: a truncate start_truncate() began, blocks left past it.
     if (!node.uses_extents()) return Error(EOPNOTSUPP);
     Allocator alloc = allocator();
     ExtentTree tree(m_store, sb, alloc);
@@ -443,6 +452,9 @@ Result<bool> Writer::truncate_some(u32 number, u64 size, u32 max_extents, Timest
     if (unmapped <= first) {
         TRY(store_inode(node));
         TRY(truncate(number, size, now));  // nothing left to free: the size and the last block
+        // Done: a file that still has links leaves the orphan list (one still open after
+        // its unlink stays on it until free_unlinked).
+        if (node.links_count > 0) TRY(orphan_remove(number));
         return true;
     }
     u64 reached = unmapped * sb.block_size;
@@ -450,6 +462,19 @@ Result<bool> Writer::truncate_some(u32 number, u64 size, u32 max_extents, Timest
     node.mtime = node.ctime = now;
     TRY(store_inode(node));
     return false;
+}
+
+Result<void> Writer::start_truncate(u32 number, u64 size, Timestamp now) {
+    Inode node = TRY(inode(number));
+    if (node.is_directory()) return Error(EISDIR);
+    if (!node.is_regular()) return Error(EINVAL);
+    if (size >= node.size) return {};
+    if (!node.uses_extents()) return Error(EOPNOTSUPP);
+    TRY(orphan_add_node(node));
+    TRY(zero_tail(node, size));  // so that the rest reads as zeros if the file grows again
+    node.size = size;
+    node.mtime = node.ctime = now;
+    return store_inode(node);
 }
 
 Result<void> Writer::set_attributes(u32 number, const Attributes& a) {

@@ -19,17 +19,24 @@
 // The store must hold every block an operation changes (ENOMEM otherwise, and the
 // operation is dropped): a few tens for most, but removing or truncating a file touches
 // each leaf of its extent tree and the bitmap of each group it had blocks in. For large
-// files truncate_some() does it over several transactions (as Linux does, keeping the
-// inode on the orphan list meanwhile: FIXME below).
+// files truncate_some() does it over several transactions, as Linux does, with the inode
+// on the orphan list meanwhile (start_truncate).
+//
+// The orphan list (Linux's, fs/ext4/orphan.c): s_last_orphan names its first inode and
+// each inode's i_dtime the next. An inode whose last link goes while it is still in use
+// (unlink or rename with keep_unlinked) is put on it in the same transaction, and so is a
+// file whose truncate runs in steps; free_unlinked(), or the last step, takes it off. A
+// crash in between leaves the list for the next mount, which finishes the work one
+// clean_orphan() step per transaction (Linux's ext4_orphan_cleanup), or for e2fsck.
+// Walks of the list are bounded (inodes_count, and a loop is seen as soon as it closes):
+// a hostile list is EUCLEAN, never a hang.
 //
 // Not handled: files without extents (ext2/3 block maps: EOPNOTSUPP on write, truncate
 // and on freeing their blocks), unwritten extents inside a write (EOPNOTSUPP), extended
 // attributes (an inode's xattr block is not freed), huge_file block counts, dir_nlink
 // past 65000 links (EMLINK), setting large_file for a file past 2 GiB (mke2fs -t ext4
-// sets it). FIXME: no orphan list. unlink and rename can keep an inode whose last link
-// went (keep_unlinked, for a file still open or to empty it in steps) until
-// free_unlinked(), but nothing records it on disk meanwhile: after a crash e2fsck finds
-// it unattached.
+// sets it), the orphan file (the orphan_file feature: its inodes are neither read nor
+// written; Linux and e2fsck use s_last_orphan too when it is on).
 #pragma once
 
 #include <optional>
@@ -67,6 +74,18 @@ struct Attributes {
     Timestamp now;
 };
 
+// What one clean_orphan() step did to the list's first inode.
+enum class OrphanStep : u8 {
+    Empty,      // the list is empty: nothing done
+    Progress,   // part of its blocks freed; call again
+    Freed,      // it had no links: emptied, freed and off the list
+    Truncated,  // it has links: cut to its i_size and off the list
+};
+struct OrphanCleaned {
+    u32 inode = 0;
+    OrphanStep step = OrphanStep::Empty;
+};
+
 class Writer {
 public:
     // Scratch the writer needs: the Volume's two blocks and one for file data.
@@ -91,7 +110,8 @@ public:
     // The entry goes; the inode and its blocks are freed when its last link went, unless
     // `keep_unlinked` (the file is still open: free_unlinked() at its last close).
     Result<void> unlink(u32 dir, std::string_view name, Timestamp now, bool keep_unlinked = false);
-    // Frees an inode kept with no links. EINVAL if it still has links.
+    // Frees an inode kept with no links (blocks, inode), taking it off the orphan list.
+    // EINVAL if it still has links.
     Result<void> free_unlinked(u32 inode, Timestamp now);
     Result<void> rmdir(u32 dir, std::string_view name, Timestamp now);
     // Replaces an existing target (a file by a file, an empty directory by a directory);
@@ -109,11 +129,42 @@ public:
     // grows (a hole) a regular file.
     Result<void> truncate(u32 inode, u64 size, Timestamp now);
     // A shrink in bounded transactions: removes or cuts at most `max_extents` extents
-    // from the end, the size following what is still mapped, so each step leaves a
-    // consistent (shorter) file. True once the file is `size` bytes long. For large
-    // truncates, and to empty an unlinked file before free_unlinked().
+    // past `size` from the end, the size following what is still mapped, so each step
+    // leaves a consistent (shorter) file. True once the file is `size` bytes long and
+    // nothing is mapped past it; then a file with links is taken off the orphan list
+    // (Linux's ext4_truncate). For large truncates, and to empty an unlinked file before
+    // free_unlinked(). An inode on the orphan list keeps its place (i_dtime) throughout.
     Result<bool> truncate_some(u32 inode, u64 size, u32 max_extents, Timestamp now);
+    // The first transaction of a shrink done in steps, as Linux does it: the inode goes
+    // on the orphan list and its size becomes `size` at once (the rest of its last block
+    // zeroed); truncate_some() with the same size then frees the blocks past it and takes
+    // it off the list. After a crash in between, the next mount (clean_orphan) or e2fsck
+    // frees what is left past the size. Nothing when `size` is not below the file's size.
+    Result<void> start_truncate(u32 inode, u64 size, Timestamp now);
     Result<void> set_attributes(u32 inode, const Attributes& attributes);
+
+    // writer_orphan.cc: the orphan list, read through the store (so within this
+    // transaction). The first inode on it, 0 when empty.
+    Result<u32> orphan_head();
+    // The list in order, up to out.size() inodes into `out`; returns its length. EUCLEAN
+    // for a number out of range or a loop.
+    Result<usize> orphans(std::span<u32> out);
+    // Puts an inode on the list (at its head, i_dtime naming the old head); nothing when
+    // it is there already.
+    Result<void> orphan_add(u32 inode);
+    // Takes an inode off the list (a new head, or the i_dtime of the inode before it
+    // rewritten) and zeroes its i_dtime; nothing when it is not on the list.
+    Result<void> orphan_remove(u32 inode);
+    // The list dropped whole (s_last_orphan 0), what Linux and e2fsck do with a list they
+    // cannot trust; the inodes on it are left for e2fsck.
+    Result<void> orphan_clear();
+    // One bounded step of the mount-time cleanup on the list's first inode: with no links,
+    // emptied by up to `max_extents` extents a step, then freed; with links (a truncate
+    // cut short), the blocks past its i_size freed the same way, then taken off the list.
+    // EUCLEAN when the first inode is not one a list may hold (out of range, not in use,
+    // a next pointer out of range, a linked inode other than a regular file): the caller
+    // drops the step and, as Linux does, the list (orphan_clear).
+    Result<OrphanCleaned> clean_orphan(u32 max_extents, Timestamp now);
 
 private:
     Writer(BlockStore& store, const Volume& volume, std::span<u8> memory);
@@ -127,6 +178,17 @@ private:
     Result<void> drop_link(Inode& inode, Timestamp now, bool keep_unlinked);
     Result<u64> goal_for(const Inode& inode, u64 logical);
     Result<void> zero_tail(const Inode& inode, u64 from);
+
+    // writer_orphan.cc
+    struct OrphanPlace {
+        bool found = false;
+        u32 previous = 0;  // the inode before it on the list; 0: it is the head
+        usize length = 0;  // inodes walked
+    };
+    Result<OrphanPlace> walk_orphans(u32 target, std::span<u32> out);
+    Result<void> set_orphan_head(u32 inode);
+    // Puts `node` (not stored: the caller stores it) on the list.
+    Result<void> orphan_add_node(Inode& node);
 
     // writer_directory.cc
     Result<void> add_entry(Inode& dir, std::string_view name, u32 inode, FileType type);

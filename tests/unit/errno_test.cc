@@ -15,11 +15,13 @@ TEST(Errno, ValuesAgreeWithTheHostLinuxHeaders) {
     EXPECT_EQ(ENOSYS, 38);
     EXPECT_EQ(ETIMEDOUT, 110);
     EXPECT_EQ(EINPROGRESS, 115);
+    EXPECT_EQ(EUCLEAN, 117);
 }
 
 TEST(Errno, NamesAreSymbolic) {
     EXPECT_STREQ(err::name(ENOENT), "ENOENT");
     EXPECT_STREQ(err::name(EAGAIN), "EAGAIN");
+    EXPECT_STREQ(err::name(EUCLEAN), "EUCLEAN");
     EXPECT_STREQ(err::name(9999), "E?");
 }
 

@@ -114,7 +114,7 @@ TEST_P(Ext4Writer, GrowingAFileOverItsLastBlockReadsZeros) {
 }
 
 // A file unlinked while open keeps its inode and blocks (no links) until freed at its
-// last close. (e2fsck would call it unattached in between: no orphan list yet.)
+// last close, on the orphan list meanwhile (ext4_orphan_test.cc has more).
 TEST_P(Ext4Writer, AnUnlinkedFileKeptOpenIsFreedLater) {
     WriterImage img;
     ASSERT_TRUE(img.make(GetParam(), "16M"));
@@ -127,9 +127,11 @@ TEST_P(Ext4Writer, AnUnlinkedFileKeptOpenIsFreedLater) {
     EXPECT_EQ(img.run(w.free_unlinked(file, now)).error(), EINVAL);
     ASSERT_TRUE(img.run(w.unlink(ext4::kRootInode, "open", now, true)).is_ok());
     EXPECT_EQ(img.inode(file).links_count, 0u);
+    EXPECT_EQ(img.current_superblock().last_orphan, file);
     EXPECT_EQ(img.read_file(file), data);
     EXPECT_LT(img.current_superblock().free_blocks, img.sb.free_blocks);
     ASSERT_TRUE(img.run(w.free_unlinked(file, now)).is_ok());
+    EXPECT_EQ(img.current_superblock().last_orphan, 0u);
     std::string report;
     EXPECT_TRUE(img.fsck(&report)) << report;
     EXPECT_EQ(img.current_superblock().free_blocks, img.sb.free_blocks);

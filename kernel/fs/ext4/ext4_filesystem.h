@@ -1,5 +1,6 @@
-// The kernel's ext4 file system, shared by ext4_fs.cc (mount, transactions, the journal)
-// and the inode operations (ext4_inode.cc reads, ext4_inode_write.cc changes).
+// The kernel's ext4 file system, shared by ext4_fs.cc (mount, transactions, the journal),
+// ext4_orphans.cc (the orphan list: files unlinked while open, truncates in steps) and the
+// inode operations (ext4_inode.cc reads, ext4_inode_write.cc changes).
 //
 // Locking: one Mutex per mounted volume, m_volume_lock, guards the block cache, the
 // Volume, the scratch buffers, the transaction, the journal, and every Ext4Inode's on-disk
@@ -70,7 +71,7 @@ public:
     // Guarded by the volume lock.
     ::ext4::Inode m_disk;
     bool m_in_table = true;
-    bool m_kept_unlinked = false;  // no links left, kept for its users: freed at the last
+    bool m_kept_unlinked = false;  // no links, on the orphan list: freed at the last reference
     bool m_dead = false;           // freed (a removed directory still someone's cwd)
     RefPtr<Inode> m_parent_ref;    // keeps ".." (m_parent) alive
 
@@ -125,6 +126,13 @@ public:
     auto change(Touched& touched, F&& op) -> decltype(op(*static_cast<::ext4::Writer*>(nullptr))) {
         MutexLocker lock(m_volume_lock);
         TRY(writable());
+        auto result = in_transaction(static_cast<F&&>(op));
+        if (result.is_ok()) refresh(touched);
+        return result;
+    }
+    // `op(writer)` in a transaction of its own, committed or dropped. Volume lock held.
+    template <typename F>
+    auto in_transaction(F&& op) -> decltype(op(*static_cast<::ext4::Writer*>(nullptr))) {
         auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
         auto result = op(writer);
         if (result.is_error()) {
@@ -132,15 +140,11 @@ public:
             return result;
         }
         TRY(commit());
-        refresh(touched);
         return result;
     }
-    // A kept (unlinked, once open) regular file emptied in bounded steps, then freed.
+    // ext4_orphans.cc. An unlinked file (on the orphan list since its unlink) emptied in
+    // bounded steps, then freed and taken off the list. Volume lock held.
     Result<void> free_kept(u32 number);
-    // The inodes kept unlinked, so that stop() frees those still open at power-off or
-    // unmount (no orphan list would find them after). Volume lock held.
-    void note_kept(u32 number);
-    bool take_kept(u32 number);
     // Locked variants for the inode operations that look before they change.
     Mutex& volume_lock() { return m_volume_lock; }
     ::ext4::Volume& volume() { return *m_volume; }
@@ -160,6 +164,10 @@ private:
     void refresh(Touched& touched);
     Result<void> open_for_writing();
     void say_read_only(const char* why);
+    // ext4_orphans.cc: every inode on the orphan list finished (Linux's
+    // ext4_orphan_cleanup), at a read-write mount and at stop(). Volume lock held.
+    void clean_orphans();
+    void drop_orphans(const char* why);
 
     block::Backend& m_disk;
     block::BlockDevice& m_device;
@@ -172,15 +180,13 @@ private:
     ::ext4::Volume* m_volume = nullptr;
     u8* m_scratch = nullptr;
     bool m_writable = false;
+    bool m_stopped = false;  // stop() ran: the orphan list was emptied then
     ::ext4::Journal* m_journal = nullptr;  // null without a journal (changes go home)
     ::ext4::Transaction* m_transaction = nullptr;
     u8* m_writer_memory = nullptr;
     usize m_writer_memory_size = 0;
     ::ext4::DirtyBlock* m_dirty = nullptr;  // the commit's list, m_slots long
     u32 m_slots = 0;
-    static constexpr usize kMaxKept = 64;
-    u32 m_kept[kMaxKept] = {};
-    usize m_kept_count = 0;
     RefPtr<Inode> m_root;
     InodeTable<Ext4Inode, &Ext4Inode::m_table_node> m_inodes;
 };

@@ -131,6 +131,13 @@ Result<void> Ext4Filesystem::start() {
         say_read_only("a read-only-compatible feature this kernel does not write is on");
     else
         TRY(open_for_writing());
+    if (m_writable) {
+        MutexLocker lock(m_volume_lock);
+        clean_orphans();
+    } else if (sb.last_orphan != 0) {
+        klog::info("ext4: {}: the orphan list (first inode {}) is left for a read-write mount or e2fsck", name,
+                   sb.last_orphan);
+    }
     klog::info("ext4: {}: '{}', {} blocks of {} bytes, {} free; {}", name, sb.volume_name, sb.blocks_count,
                m_block_size, sb.free_blocks,
                m_writable ? (m_journal ? "read-write, journaled" : "read-write, no journal") : "read-only");
@@ -233,78 +240,14 @@ void Ext4Filesystem::refresh(Touched& touched) {
     }
 }
 
-Result<void> Ext4Filesystem::free_kept(u32 number) {
-    // Emptied in steps that each fit a transaction, then freed. Volume lock held.
-    // FIXME: no orphan list: a crash between the steps leaves an unattached inode for
-    // e2fsck to find (docs/ext4.md).
-    u32 steps = 0;
-    for (;;) {
-        auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
-        auto node = writer.inode(number);
-        if (node.is_error()) return Error(node.error());
-        if (!node.value().is_regular()) break;
-        auto done = writer.truncate_some(number, 0, 16, disk_time(now()));
-        if (done.is_error()) {
-            m_transaction->abort();
-            return Error(done.error());
-        }
-        TRY(commit());
-        steps++;
-        if (done.value()) break;
-    }
-    if (steps > 1) klog::info("ext4: {}: inode {} freed in {} steps", m_device.name(), number, steps);
-    auto writer = TRY(::ext4::Writer::open(*m_transaction, {m_writer_memory, m_writer_memory_size}));
-    if (auto freed = writer.free_unlinked(number, disk_time(now())); freed.is_error()) {
-        m_transaction->abort();
-        return freed;
-    }
-    return commit();
-}
-
-void Ext4Filesystem::note_kept(u32 number) {
-    if (m_kept_count < kMaxKept) {
-        m_kept[m_kept_count++] = number;
-        return;
-    }
-    // FIXME: past kMaxKept, a file still open at power-off stays allocated with no name
-    // (e2fsck then finds an unattached inode).
-    klog::warn("ext4: {}: more than {} files unlinked while open", m_device.name(), kMaxKept);
-}
-
-bool Ext4Filesystem::take_kept(u32 number) {
-    for (usize i = 0; i < m_kept_count; i++) {
-        if (m_kept[i] != number) continue;
-        m_kept[i] = m_kept[--m_kept_count];
-        return true;
-    }
-    return false;
-}
-
-void Ext4Filesystem::release(Ext4Inode& inode) {
-    MutexLocker lock(m_volume_lock);
-    if (inode.m_in_table) forget(inode);
-    // Not kept, or already freed by stop().
-    if (!inode.m_kept_unlinked || !take_kept(static_cast<u32>(inode.ino()))) return;
-    if (!m_writable) {
-        klog::warn("ext4: {}: inode {} unlinked while open stays allocated (read-only now)", m_device.name(),
-                   inode.ino());
-        return;
-    }
-    if (auto freed = free_kept(static_cast<u32>(inode.ino())); freed.is_error())
-        klog::error("ext4: {}: inode {} unlinked while open could not be freed: {}", m_device.name(), inode.ino(),
-                    err::name(freed.error()));
-}
-
 void Ext4Filesystem::stop() {
     MutexLocker lock(m_volume_lock);
-    // Files unlinked but still open are freed now: nothing could find them later. Reads
-    // of them after this see freed blocks (only after an unmount with the file open).
-    while (m_writable && m_kept_count) {
-        u32 number = m_kept[--m_kept_count];
-        if (auto freed = free_kept(number); freed.is_error())
-            klog::error("ext4: {}: inode {} unlinked while open could not be freed: {}", m_device.name(), number,
-                        err::name(freed.error()));
-    }
+    // Files unlinked but still open are freed now, and a truncate in steps finished: the
+    // orphan list would have the next mount do it, but a clean volume is what e2fsck -fn
+    // and other systems expect. Reads of such a file after this see freed blocks (only
+    // after an unmount with the file open).
+    if (m_writable) clean_orphans();
+    m_stopped = true;
     if (m_journal && m_journal->started()) {
         if (auto stopped = m_journal->stop(); stopped.is_error())
             klog::error("ext4: {}: the journal did not stop cleanly ({}): the next mount replays it",

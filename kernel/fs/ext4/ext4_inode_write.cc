@@ -83,7 +83,8 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
         touched.add(number);
         if (directory) return w.rmdir(static_cast<u32>(ino()), name, disk_time(now()));
         // A regular file someone still has (open, mapped, a cwd's name) keeps its inode
-        // and blocks until the last reference goes (Ext4Filesystem::release).
+        // and blocks until the last reference goes (Ext4Filesystem::release), on the
+        // orphan list meanwhile.
         RefPtr<Inode> live = fs().live(number);
         kept = live && live->type() == InodeType::Regular;
         touched.held[Touched::kMax] = static_cast<RefPtr<Inode>&&>(live);
@@ -91,7 +92,8 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
     });
     if (removed.is_error() && removed.error() == ENOMEM && !directory && number) {
         // Freeing every block at once needs more than one transaction holds (a large,
-        // fragmented file): the name goes first, then the blocks in steps.
+        // fragmented file): the name goes first, the inode onto the orphan list with it,
+        // then the blocks in steps (a crash in between: the next mount finishes).
         Touched again;
         again.add(static_cast<u32>(ino()));
         again.add(number);
@@ -103,7 +105,6 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
         if (on_disk.links_count != 0) return {};  // other names remain: nothing to free
         if (auto* live = static_cast<Ext4Inode*>(again.held[1].get())) {
             live->m_kept_unlinked = true;  // freed at its last reference
-            fs().note_kept(number);
             return {};
         }
         return fs().free_kept(number);
@@ -116,7 +117,6 @@ Result<void> Ext4Inode::unlink(std::string_view name, bool directory) {
         if (gone.m_disk.links_count != 0) continue;
         if (kept) {
             gone.m_kept_unlinked = true;
-            fs().note_kept(number);
         } else {
             // Freed: its number may be given to a new file, so this inode leaves the
             // table; whoever still holds it (a removed directory as a cwd) finds nothing.
@@ -171,7 +171,6 @@ Result<void> Ext4Inode::rename(std::string_view name, Inode& target_dir, std::st
         if (touched.numbers[i] == replaced && replaced && inode.m_disk.links_count == 0) {
             if (kept) {
                 inode.m_kept_unlinked = true;
-                fs().note_kept(replaced);
             } else {
                 inode.m_dead = true;
                 if (inode.m_in_table) fs().forget(inode);
@@ -229,14 +228,16 @@ Result<void> Ext4Inode::truncate(u64 size) {
         return w.truncate(static_cast<u32>(ino()), size, disk_time(now()));
     });
     if (cut.is_ok() || cut.error() != ENOMEM) return cut;
-    // More extents to free than a transaction holds: in steps, each leaving a shorter,
-    // consistent file. FIXME: without an orphan list a crash between steps leaves the
-    // file part way (longer than asked, never corrupt).
+    // More extents to free than a transaction holds: in steps, as Linux does. The first
+    // puts the inode on the orphan list and gives it its new size; each step then frees
+    // blocks past it, the last takes it off the list. A crash in between leaves the rest
+    // to the next mount (or to stop() at power-off).
     klog::info("ext4: inode {} is cut in steps (too large for one transaction)", ino());
-    for (;;) {
+    for (bool first = true;; first = false) {
         Touched step;
         step.add(static_cast<u32>(ino()));
-        bool finished = TRY(fs().change(step, [&](::ext4::Writer& w) {
+        bool finished = TRY(fs().change(step, [&](::ext4::Writer& w) -> Result<bool> {
+            if (first) TRY(w.start_truncate(static_cast<u32>(ino()), size, disk_time(now())));
             return w.truncate_some(static_cast<u32>(ino()), size, 16, disk_time(now()));
         }));
         if (finished) return {};
