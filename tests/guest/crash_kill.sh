@@ -44,6 +44,7 @@ draw() {  # 16 random bits into $r
 }
 
 image=$work/disk.img
+: >"$image"  # there already: mke2fs says nothing
 mke2fs -q -t ext4 -b "$block_size" -L crash "$image" 64M || fail "mke2fs"
 : >"$work/log"  # every run's stdout, in order: the W/S/D lines the check reads
 
