@@ -42,8 +42,9 @@ Result<RefPtr<fs::Inode>> create_through_link(RefPtr<fs::Inode> directory, RefPt
         auto next = parent.directory->lookup(parent.last());
         if (next.is_error()) {
             if (next.error() != ENOENT) return Error(next.error());
-            return parent.directory->create(parent.last(), fs::InodeType::Regular, mode, Process::current().cred.fsuid,
-                                            Process::current().cred.fsgid);
+            auto owner = Process::current().new_inode_owner(*parent.directory, false, mode);
+            return parent.directory->create(parent.last(), fs::InodeType::Regular, owner.permissions,
+                                            Process::current().cred.fsuid, owner.gid);
         }
         if (next.value()->type() != fs::InodeType::Symlink) return next.value();
         directory = parent.directory;
@@ -66,8 +67,8 @@ Result<u64> open_tmpfile(int dirfd, UserPath user_path, u32 flags, u32 mode) {
     auto base = TRY(base_for(dirfd, *path));
     auto directory = TRY(fs::resolve(*base, path->view(), true));
     if (!directory->is_directory()) return Error(ENOTDIR);
-    auto inode = TRY(directory->create_unnamed(mode & ~current_umask() & 07777, process().cred.fsuid, process().cred.fsgid,
-                                               !(flags & fs::O_EXCL)));
+    auto owner = process().new_inode_owner(*directory, false, mode & ~current_umask() & 07777);
+    auto inode = TRY(directory->create_unnamed(owner.permissions, process().cred.fsuid, owner.gid, !(flags & fs::O_EXCL)));
     auto file = TRY(inode->open(flags & (kKeptFlags | O_TMPFILE_ONLY)));
     // Linux names it "#ino" in the directory, and it reads as deleted.
     char name[24];
@@ -107,8 +108,9 @@ Result<u64> do_open(int dirfd, UserPath user_path, u32 flags, u32 mode) {
             }
         } else if (existing.error() == ENOENT) {
             if (parent.last() == "." || parent.last() == "..") return Error(EISDIR);
-            inode = TRY(parent.directory->create(parent.last(), fs::InodeType::Regular, mode & ~current_umask() & 07777,
-                                                 process().cred.fsuid, process().cred.fsgid));
+            auto owner = process().new_inode_owner(*parent.directory, false, mode & ~current_umask() & 07777);
+            inode = TRY(parent.directory->create(parent.last(), fs::InodeType::Regular, owner.permissions,
+                                                 process().cred.fsuid, owner.gid));
             created = true;
         } else {
             return Error(existing.error());
@@ -193,8 +195,9 @@ Result<u64> do_mkdir(int dirfd, UserPath user_path, u32 mode) {
     fs::ParentPath parent;
     TRY(fs::resolve_parent(*base, path->view(), parent));
     if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
-    TRY(parent.directory->create(parent.last(), fs::InodeType::Directory, mode & ~current_umask() & 07777,
-                                 process().cred.fsuid, process().cred.fsgid));
+    auto owner = process().new_inode_owner(*parent.directory, true, mode & ~current_umask() & 07777);
+    TRY(parent.directory->create(parent.last(), fs::InodeType::Directory, owner.permissions, process().cred.fsuid,
+                                 owner.gid));
     return 0;
 }
 
@@ -260,7 +263,8 @@ Result<u64> do_symlink(UserPath target_user, int dirfd, UserPath link_user) {
     // could remove: sysfuzz, docs/fuzzing.md).
     if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
     if (parent.trailing_slash) return Error(ENOENT);
-    TRY(parent.directory->symlink(parent.last(), target->view(), process().cred.fsuid, process().cred.fsgid));
+    auto owner = process().new_inode_owner(*parent.directory, false, 0777);
+    TRY(parent.directory->symlink(parent.last(), target->view(), process().cred.fsuid, owner.gid));
     return 0;
 }
 
@@ -291,8 +295,8 @@ Result<u64> do_mknod(int dirfd, UserPath user_path, u32 mode, u64 device) {
     TRY(fs::resolve_parent(*base, path->view(), parent));
     if (parent.last() == "." || parent.last() == "..") return Error(EEXIST);
     if (parent.trailing_slash) return Error(ENOENT);
-    TRY(parent.directory->create(parent.last(), type, mode & ~current_umask() & 07777, process().cred.fsuid,
-                                 process().cred.fsgid));
+    auto owner = process().new_inode_owner(*parent.directory, false, mode & ~current_umask() & 07777);
+    TRY(parent.directory->create(parent.last(), type, owner.permissions, process().cred.fsuid, owner.gid));
     return 0;
 }
 

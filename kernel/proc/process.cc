@@ -843,5 +843,11 @@ int current_tid() {
     return t && t->m_user ? t->m_user->tid : 0;
 }
 
+fs::NewInodeOwner Process::new_inode_owner(const fs::Inode& parent, bool directory, u32 permissions) {
+    // Under cred_lock: setgroups frees the array it replaces.
+    IrqSpinLockGuard guard(cred_lock);
+    fs::Creator creator{cred.fsuid, cred.fsgid, {cred.groups, cred.group_count}};
+    return fs::new_inode_owner(parent.m_permissions, parent.m_gid, directory, permissions, creator);
+}
 
 }  // namespace proc

@@ -9,6 +9,7 @@
 #include "base/intrusive_list.h"
 #include "base/result.h"
 #include "fs/inode.h"
+#include "fs/new_inode.h"
 #include <span>
 #include <string_view>
 
@@ -236,6 +237,9 @@ public:
     };
     IrqSpinLock cred_lock{"credentials"};
     Credentials cred;
+    // The mode bits and group of an inode this process makes in `parent`, with the umask
+    // already applied to `permissions`: set-group-ID directories (libs/fs/new_inode.h).
+    fs::NewInodeOwner new_inode_owner(const fs::Inode& parent, bool directory, u32 permissions);
     // The program's path and `start` below: the process's own threads read them freely
     // (only its execve changes them); another process (/proc/<pid>) holds image_lock, which
     // set_exe_path and set_start take to replace them.

@@ -98,7 +98,7 @@ Result<bool> Ext4Inode::read_dir(u64& cursor, DirEntry& out) {
     next.block_size = block_size;
     next.out = &out;
     TRY(fs().with_volume([&](::ext4::Volume& v, std::span<u8> scratch) -> Result<void> {
-        if (m_dead) return {};
+        if (m_dead) return Error(ENOENT);  // removed while open: as Linux (and tmpfs) say
         return v.for_each_entry(m_disk, next, scratch, cursor / block_size);
     }));
     if (!next.found) return false;

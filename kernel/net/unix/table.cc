@@ -76,8 +76,9 @@ Result<void> bind_path(Endpoint& endpoint, const Name& name) {
         MutexLocker lock(process.fs_lock);
         umask = process.umask;
     }
+    auto owner = process.new_inode_owner(*parent.directory, false, 0777 & ~umask);
     auto created =
-        parent.directory->create(parent.last(), fs::InodeType::Socket, 0777 & ~umask, process.cred.fsuid, process.cred.fsgid);
+        parent.directory->create(parent.last(), fs::InodeType::Socket, owner.permissions, process.cred.fsuid, owner.gid);
     if (created.is_error()) return Error(created.error() == EEXIST ? EADDRINUSE : created.error());
     auto address = Address::create(name.bytes, name.length, created.value());
     if (!address) {

@@ -101,6 +101,34 @@ int main(void) {
     EQ(mode_of("suid") & 07777, 0755);
     ok("chown clears the setuid and setgid bits of an executable");
 
+    // A set-group-ID directory: what is made in it takes the directory's group, and a new
+    // directory the bit as well, so it carries down; elsewhere the creator's group.
+    gid_t shared = geteuid() == 0 ? 5678 : getgid();
+    OK(mkdir("sg", 0755));
+    OK(chown("sg", -1, shared));
+    OK(chmod("sg", 02775));
+    OK(mkdir("sg/sub", 0755));
+    OK(stat("sg/sub", &st));
+    EQ(st.st_mode & 07777, 02755);
+    EQ(st.st_gid, shared);
+    OK(mkdir("sg/sub/deeper", 0700));
+    OK(stat("sg/sub/deeper", &st));
+    EQ(st.st_mode & 07777, 02700);
+    EQ(st.st_gid, shared);
+    write_file("sg/sub/file", "f");
+    OK(stat("sg/sub/file", &st));
+    EQ(st.st_mode & 07777, 0644);
+    EQ(st.st_gid, shared);
+    OK(symlink("file", "sg/sub/link"));
+    OK(lstat("sg/sub/link", &st));
+    EQ(st.st_gid, shared);
+    OK(mkdir("plain", 0755));
+    OK(stat("plain", &st));
+    EQ(st.st_mode & 07777, 0755);
+    EQ(st.st_gid, getegid());
+    ok("in a set-group-ID directory new files, links and directories take its group and "
+       "new directories the bit; elsewhere the creator's group");
+
     // access by mode bits.
     write_file("ax", "#!/bin/true\n");
     OK(chmod("ax", 0644));
