@@ -28,6 +28,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "volume_program.h"
+
 #define MAX_SIZE (400 * 1024)            // a file's final size
 #define MAX_EXTENT (MAX_SIZE + 64 * 1024)  // garbage and overshoot go past it
 #define MAX_OPS 1024
@@ -37,17 +39,6 @@
 static const char* dir;
 static uint64_t churn_state;  // the churn's random source, from SEED
 
-static void die(const char* what, const char* path) {
-    fprintf(stderr, "FAIL: %s: %s: %s\n", what, path, strerror(errno));
-    exit(1);
-}
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 static uint64_t next_random(uint64_t* state) { return mix(*state += 0x632be59bd9b4e019ull); }
 static uint64_t below(uint64_t* state, uint64_t n) { return n ? next_random(state) % n : 0; }
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -64,7 +55,7 @@ static void say(const char* format, ...) {
     va_start(args, format);
     int n = vsnprintf(line, sizeof line, format, args);
     va_end(args);
-    if (write(1, line, (size_t)n) != n) die("write", "stdout");
+    if (write(1, line, (size_t)n) != n) fail("write", "stdout");
 }
 
 // ---- a file's plan: the same steps in the guest and in the check ----
@@ -169,28 +160,28 @@ static uint8_t buffer[MAX_EXTENT];
 
 static void full_write(int fd, const uint8_t* data, uint64_t length, const char* path) {
     ssize_t n = write(fd, data, length);
-    if (n != (ssize_t)length) die("write", path);
+    if (n != (ssize_t)length) fail("write", path);
 }
 
 static void do_op(int fd, uint64_t seq, const struct op* op, const char* path) {
     if (op->kind == OP_TRUNCATE) {
-        if (ftruncate(fd, (off_t)op->offset)) die("ftruncate", path);
+        if (ftruncate(fd, (off_t)op->offset)) fail("ftruncate", path);
         return;
     }
     for (uint64_t i = 0; i < op->length; i++)
         buffer[i] = op->kind == OP_GARBAGE ? garbage_byte(seq, op->offset + i) : content_byte(seq, op->offset + i);
     switch (op->kind) {
         case OP_SEEK_WRITE:
-            if (lseek(fd, (off_t)op->offset, SEEK_SET) != (off_t)op->offset) die("lseek", path);
+            if (lseek(fd, (off_t)op->offset, SEEK_SET) != (off_t)op->offset) fail("lseek", path);
             full_write(fd, buffer, op->length, path);
             break;
         case OP_APPEND:
-            if (fcntl(fd, F_SETFL, O_APPEND)) die("fcntl O_APPEND", path);
+            if (fcntl(fd, F_SETFL, O_APPEND)) fail("fcntl O_APPEND", path);
             full_write(fd, buffer, op->length, path);
-            if (fcntl(fd, F_SETFL, 0)) die("fcntl", path);
+            if (fcntl(fd, F_SETFL, 0)) fail("fcntl", path);
             break;
         default:
-            if (pwrite(fd, buffer, op->length, (off_t)op->offset) != (ssize_t)op->length) die("pwrite", path);
+            if (pwrite(fd, buffer, op->length, (off_t)op->offset) != (ssize_t)op->length) fail("pwrite", path);
     }
 }
 
@@ -229,7 +220,7 @@ static void scribble(int fd, const char* path, uint64_t max) {
     random_fill(length);
     for (uint64_t done = 0; done < length;) {
         uint64_t n = min_u64(length - done, 1 + below(&churn_state, 70000));
-        if (pwrite(fd, buffer + done, n, (off_t)(at + done)) != (ssize_t)n) die("pwrite", path);
+        if (pwrite(fd, buffer + done, n, (off_t)(at + done)) != (ssize_t)n) fail("pwrite", path);
         done += n;
     }
 }
@@ -238,7 +229,7 @@ static void drop(unsigned* list, int* count, int i) { list[i] = list[--*count]; 
 
 static void close_one_open(void) {
     int i = (int)below(&churn_state, (uint64_t)open_count);
-    if (close(open_fds[i])) die("close", "an unlinked file");
+    if (close(open_fds[i])) fail("close", "an unlinked file");
     open_fds[i] = open_fds[--open_count];
 }
 
@@ -252,9 +243,9 @@ static void churn_once(void) {
             unsigned id = next_id++;
             name_of(a, 's', id);
             int fd = open(a, O_CREAT | O_EXCL | O_WRONLY, 0644);
-            if (fd < 0) die("create", a);
+            if (fd < 0) fail("create", a);
             scribble(fd, a, 128 * 1024);
-            if (close(fd)) die("close", a);
+            if (close(fd)) fail("close", a);
             scratch[scratch_count++] = id;
             return;
         }
@@ -264,18 +255,18 @@ static void churn_once(void) {
             if (i == j) {
                 unsigned id = next_id++;
                 name_of(b, 's', id);
-                if (rename(a, b)) die("rename", a);
+                if (rename(a, b)) fail("rename", a);
                 scratch[i] = id;
                 return;
             }
             name_of(b, 's', scratch[j]);
-            if (rename(a, b)) die("rename over", a);
+            if (rename(a, b)) fail("rename over", a);
             drop(scratch, &scratch_count, i);
             return;
         }
         case 2: {  // cut or grown
             name_of(a, 's', scratch[below(&churn_state, (uint64_t)scratch_count)]);
-            if (truncate(a, (off_t)below(&churn_state, 200 * 1024))) die("truncate", a);
+            if (truncate(a, (off_t)below(&churn_state, 200 * 1024))) fail("truncate", a);
             return;
         }
         case 3: {  // a second name
@@ -283,7 +274,7 @@ static void churn_once(void) {
             unsigned id = next_id++;
             name_of(a, 's', scratch[below(&churn_state, (uint64_t)scratch_count)]);
             name_of(b, 'h', id);
-            if (link(a, b)) die("link", b);
+            if (link(a, b)) fail("link", b);
             links_[link_count++] = id;
             return;
         }
@@ -291,13 +282,13 @@ static void churn_once(void) {
             if (link_count && below(&churn_state, 2)) {
                 int i = (int)below(&churn_state, (uint64_t)link_count);
                 name_of(a, 'h', links_[i]);
-                if (unlink(a)) die("unlink", a);
+                if (unlink(a)) fail("unlink", a);
                 drop(links_, &link_count, i);
                 return;
             }
             int i = (int)below(&churn_state, (uint64_t)scratch_count);
             name_of(a, 's', scratch[i]);
-            if (unlink(a)) die("unlink", a);
+            if (unlink(a)) fail("unlink", a);
             drop(scratch, &scratch_count, i);
             return;
         }
@@ -307,15 +298,15 @@ static void churn_once(void) {
             d->id = next_id++;
             d->count = 0;
             name_of(a, 'd', d->id);
-            if (mkdir(a, 0755)) die("mkdir", a);
+            if (mkdir(a, 0755)) fail("mkdir", a);
             dir_count++;
             for (int n = 1 + (int)below(&churn_state, 3); n > 0; n--) {
                 unsigned e = next_id++;
                 entry_of(b, d->id, e);
                 int fd = open(b, O_CREAT | O_EXCL | O_WRONLY, 0600);
-                if (fd < 0) die("create", b);
+                if (fd < 0) fail("create", b);
                 scribble(fd, b, 16 * 1024);
-                if (close(fd)) die("close", b);
+                if (close(fd)) fail("close", b);
                 d->entries[d->count++] = e;
             }
             return;
@@ -328,14 +319,14 @@ static void churn_once(void) {
                 unsigned id = next_id++;
                 name_of(a, 'd', from->id);
                 name_of(b, 'd', id);
-                if (rename(a, b)) die("rename a directory", a);
+                if (rename(a, b)) fail("rename a directory", a);
                 from->id = id;
                 return;
             }
             int i = (int)below(&churn_state, (uint64_t)from->count);
             entry_of(a, from->id, from->entries[i]);
             entry_of(b, to->id, from->entries[i]);
-            if (rename(a, b)) die("rename across directories", a);
+            if (rename(a, b)) fail("rename across directories", a);
             to->entries[to->count++] = from->entries[i];
             drop(from->entries, &from->count, i);
             return;
@@ -346,10 +337,10 @@ static void churn_once(void) {
             struct subdir* d = &dirs[i];
             for (int e = 0; e < d->count; e++) {
                 entry_of(a, d->id, d->entries[e]);
-                if (unlink(a)) die("unlink", a);
+                if (unlink(a)) fail("unlink", a);
             }
             name_of(a, 'd', d->id);
-            if (rmdir(a)) die("rmdir", a);
+            if (rmdir(a)) fail("rmdir", a);
             dirs[i] = dirs[--dir_count];
             return;
         }
@@ -357,12 +348,12 @@ static void churn_once(void) {
             int i = (int)below(&churn_state, (uint64_t)scratch_count);
             name_of(a, 's', scratch[i]);
             int fd = open(a, O_RDWR);
-            if (fd < 0) die("open", a);
-            if (unlink(a)) die("unlink an open file", a);
+            if (fd < 0) fail("open", a);
+            if (unlink(a)) fail("unlink an open file", a);
             drop(scratch, &scratch_count, i);
             scribble(fd, a, 256 * 1024);
             if (open_count == OPEN_MAX || below(&churn_state, 3) == 0) {
-                if (close(fd)) die("close", a);
+                if (close(fd)) fail("close", a);
             } else {
                 open_fds[open_count++] = fd;
             }
@@ -376,17 +367,17 @@ static void churn_once(void) {
             else if (below(&churn_state, 2))
                 scribble(fd, "an unlinked file", 256 * 1024);
             else if (ftruncate(fd, (off_t)below(&churn_state, 128 * 1024)))
-                die("ftruncate", "an unlinked file");
+                fail("ftruncate", "an unlinked file");
             return;
         }
         default: {  // appended to
             name_of(a, 's', scratch[below(&churn_state, (uint64_t)scratch_count)]);
             int fd = open(a, O_WRONLY | O_APPEND);
-            if (fd < 0) die("open", a);
+            if (fd < 0) fail("open", a);
             uint64_t length = below(&churn_state, 30000);
             random_fill(length);
             full_write(fd, buffer, length, a);
-            if (close(fd)) die("close", a);
+            if (close(fd)) fail("close", a);
             return;
         }
     }
@@ -402,15 +393,15 @@ static int parse_seq(const char* name, uint64_t* seq) {
 
 static void remove_tree(int parent, const char* name) {
     if (unlinkat(parent, name, 0) == 0) return;
-    if (errno != EISDIR && errno != EPERM) die("unlink", name);
+    if (errno != EISDIR && errno != EPERM) fail("unlink", name);
     int fd = openat(parent, name, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) die("open", name);
+    if (fd < 0) fail("open", name);
     DIR* d = fdopendir(fd);
-    if (!d) die("fdopendir", name);
+    if (!d) fail("fdopendir", name);
     for (struct dirent* e; (e = readdir(d));)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) remove_tree(fd, e->d_name);
     closedir(d);
-    if (unlinkat(parent, name, AT_REMOVEDIR)) die("rmdir", name);
+    if (unlinkat(parent, name, AT_REMOVEDIR)) fail("rmdir", name);
 }
 
 static int compare_u64(const void* a, const void* b) {
@@ -426,32 +417,32 @@ static void write_synced(uint64_t seq) {
     plan_of(seq, &the_plan);
     say("W %llu\n", (unsigned long long)seq);
     int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
-    if (fd < 0) die("create", path);
+    if (fd < 0) fail("create", path);
     for (int i = 0; i < the_plan.count; i++) {
         if (below(&churn_state, 6) == 0) churn_once();
         do_op(fd, seq, &the_plan.ops[i], path);
     }
-    if (fsync(fd)) die("fsync", path);
-    if (close(fd)) die("close", path);
+    if (fsync(fd)) fail("fsync", path);
+    if (close(fd)) fail("close", path);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd < 0) die("open", dir);
-    if (fsync(dfd)) die("fsync", dir);
+    if (dfd < 0) fail("open", dir);
+    if (fsync(dfd)) fail("fsync", dir);
     close(dfd);
     say("S %llu\n", (unsigned long long)seq);
 }
 
 static _Noreturn void run(uint64_t seed, uint64_t seq) {
     churn_state = seed;
-    if (mkdir(dir, 0755) && errno != EEXIST) die("mkdir", dir);
+    if (mkdir(dir, 0755) && errno != EEXIST) fail("mkdir", dir);
     say("crash workload: started (seed %llu)\n", (unsigned long long)seed);
     // What the last run left: its f files stay (the oldest deleted in turn, as ours are);
     // its churn goes.
     static uint64_t live[4096];
     int live_count = 0;
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0) die("open", dir);
+    if (fd < 0) fail("open", dir);
     DIR* d = fdopendir(fd);
-    if (!d) die("fdopendir", dir);
+    if (!d) fail("fdopendir", dir);
     for (struct dirent* e; (e = readdir(d));) {
         uint64_t n;
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
@@ -473,7 +464,7 @@ static _Noreturn void run(uint64_t seed, uint64_t seq) {
             char path[256];
             snprintf(path, sizeof path, "%s/f%llu", dir, (unsigned long long)live[i]);
             say("D %llu\n", (unsigned long long)live[i]);
-            if (unlink(path)) die("unlink", path);
+            if (unlink(path)) fail("unlink", path);
             memmove(live + i, live + i + 1, (size_t)(live_count - i - 1) * sizeof live[0]);
             live_count--;
         }
@@ -507,7 +498,7 @@ static struct record* record_of(uint64_t seq) {
         uint64_t count = record_count ? record_count : 1024;
         while (count <= seq) count *= 2;
         records = realloc(records, count * sizeof *records);
-        if (!records) die("realloc", "records");
+        if (!records) fail("realloc", "records");
         memset(records + record_count, 0, (count - record_count) * sizeof *records);
         record_count = count;
     }
@@ -516,7 +507,7 @@ static struct record* record_of(uint64_t seq) {
 
 static void read_log(const char* log) {
     FILE* f = fopen(log, "r");
-    if (!f) die("open", log);
+    if (!f) fail("open", log);
     char line[256];
     while (fgets(line, sizeof line, f)) {
         char what;
@@ -540,17 +531,17 @@ static void read_log(const char* log) {
 // Reads the file into `actual`; its size, or -1.
 static int64_t read_file(const char* path, uint64_t seq) {
     struct stat st;
-    if (lstat(path, &st)) die("lstat", path);
+    if (lstat(path, &st)) fail("lstat", path);
     if (!S_ISREG(st.st_mode)) {
         complain(seq, "not a regular file (mode %o)", st.st_mode);
         return -1;
     }
     int fd = open(path, O_RDONLY);
-    if (fd < 0) die("open", path);
+    if (fd < 0) fail("open", path);
     uint64_t size = 0;
     for (;;) {
         ssize_t n = read(fd, actual + size, sizeof actual - size);
-        if (n < 0) die("read", path);
+        if (n < 0) fail("read", path);
         if (n == 0 || size + (uint64_t)n == sizeof actual) {
             size += (uint64_t)n;
             break;
@@ -588,7 +579,7 @@ static uint64_t simulate(uint64_t seq, uint64_t* final_size) {
 static int check(const char* log) {
     read_log(log);
     DIR* d = opendir(dir);
-    if (!d) die("opendir", dir);
+    if (!d) fail("opendir", dir);
     unsigned synced = 0, deleted_there = 0, unfinished = 0;
     uint64_t bytes = 0;
     for (struct dirent* e; (e = readdir(d));) {

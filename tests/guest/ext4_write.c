@@ -30,6 +30,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "volume_program.h"
+
 #define FILES 2400
 #define DIRS 30
 #define TREE_DIRS 600
@@ -38,17 +40,6 @@
 static const char* root;
 static int in_guest;  // checks that only the guest's own file system can answer (links)
 
-static void fail(const char* what, const char* path) {
-    fprintf(stderr, "FAIL: %s: %s: %s\n", what, path, strerror(errno));
-    exit(1);
-}
-
-static uint64_t mix(uint64_t x) {
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 static uint8_t byte_of(uint64_t seed, uint64_t at) { return (uint8_t)(mix(seed * 1000003u + at / 8) >> (8 * (at % 8))); }
 
 struct file {
