@@ -9,14 +9,14 @@ namespace {
 
 using Words = std::vector<std::string>;
 
-struct Parsed {
+struct BuildParsed {
     osprey::RunArguments args;
     std::string error;
     bool parse_failed = false;
 };
 
-Parsed parse(const std::string& subcommand, Words words) {
-    Parsed parsed;
+BuildParsed parse(const std::string& subcommand, Words words) {
+    BuildParsed parsed;
     CLI::App app{"test", "osprey"};
     osprey::configure_root_app(app);
     auto* command = app.add_subcommand(subcommand, "");

@@ -61,17 +61,17 @@ void make_tree(const fs::path& root) {
     chmod((root / "dir").c_str(), 0750);
 }
 
-struct Image {
+struct MadeImage {
     TempDir temp;
     fs::path source, file;
     bool made = false;
 };
 
-const Image& image_for(const std::string& options) {
-    static std::map<std::string, std::unique_ptr<Image>> images;
+const MadeImage& image_for(const std::string& options) {
+    static std::map<std::string, std::unique_ptr<MadeImage>> images;
     auto& image = images[options];
     if (!image) {
-        image = std::make_unique<Image>();
+        image = std::make_unique<MadeImage>();
         image->source = image->temp.path() / "tree";
         image->file = image->temp.path() / "ext4.img";
         make_tree(image->source);
@@ -84,7 +84,7 @@ class Ext4Image : public ::testing::TestWithParam<const char*> {
 protected:
     void SetUp() override {
         if (!have_e2fsprogs()) GTEST_SKIP() << "e2fsprogs not installed";
-        const Image& image = image_for(GetParam());
+        const MadeImage& image = image_for(GetParam());
         ASSERT_TRUE(image.made) << "mke2fs " << GetParam();
         source = image.source;
         file = image.file;

@@ -22,7 +22,7 @@ protected:
         memory.assign(ext4::Transaction::memory_for(slots, kBlockSize) / 8, 0);
         return ext4::Transaction(device, kBlockSize, std::span<u8>(reinterpret_cast<u8*>(memory.data()), memory.size() * 8));
     }
-    MemoryDevice device;
+    ext4_test::MemoryDevice device;
     std::vector<u64> memory;
 };
 

@@ -17,8 +17,8 @@ namespace {
 using mem::Heap;
 using mem::kPageSize;
 
-std::vector<std::string> g_reports;
-void record_report(const char* what, const void*) { g_reports.push_back(what); }
+std::vector<std::string> g_heap_reports;
+void record_heap_report(const char* what, const void*) { g_heap_reports.push_back(what); }
 
 // Pages from the host, checked on return: a wrong pointer or count fails the test.
 class FakePages final : public mem::PageProvider {
@@ -67,7 +67,7 @@ bool check(const void* p, usize size, u8 seed) {
 
 class HeapTest : public ::testing::Test {
 protected:
-    HeapTest() : heap(pages, record_report) { g_reports.clear(); }
+    HeapTest() : heap(pages, record_heap_report) { g_heap_reports.clear(); }
     FakePages pages;
     Heap heap;
 };
@@ -93,7 +93,7 @@ TEST_F(HeapTest, SmallAndLargeAllocationsAreAlignedAndDistinct) {
     for (usize i = 1; i < blocks.size(); i++)
         EXPECT_LE(blocks[i - 1].p + std::max<usize>(blocks[i - 1].size, 1), blocks[i].p);
     for (const Block& b : blocks) heap.free(b.p);
-    EXPECT_TRUE(g_reports.empty());
+    EXPECT_TRUE(g_heap_reports.empty());
     EXPECT_EQ(heap.allocated_bytes(), 0u);
 }
 
@@ -110,7 +110,7 @@ TEST_F(HeapTest, AlignmentLargerThanTheSizeClassIsHonoured) {
     }
     for (void* p : live) heap.free(p);
     heap.trim();
-    EXPECT_TRUE(g_reports.empty());
+    EXPECT_TRUE(g_heap_reports.empty());
     EXPECT_EQ(pages.outstanding(), 0u);
 }
 
@@ -129,7 +129,7 @@ TEST_F(HeapTest, ZeroSizeAllocationsAreDistinct) {
     heap.free(a);
     heap.free(b);
     heap.free(nullptr);
-    EXPECT_TRUE(g_reports.empty());
+    EXPECT_TRUE(g_heap_reports.empty());
 }
 
 TEST_F(HeapTest, AllocatedBytesCountsRoundedSizes) {
@@ -181,8 +181,8 @@ TEST_F(HeapTest, DoubleFreeOfSmallObjectIsDetected) {
     void* b = heap.allocate(48).value();
     heap.free(a);
     heap.free(a);
-    ASSERT_EQ(g_reports.size(), 1u);
-    EXPECT_EQ(g_reports[0], "heap: double free");
+    ASSERT_EQ(g_heap_reports.size(), 1u);
+    EXPECT_EQ(g_heap_reports[0], "heap: double free");
     EXPECT_EQ(heap.live_allocations(), 1u);
     // The heap is still consistent: the slot is handed out once, not twice.
     void* c = heap.allocate(48).value();
@@ -197,7 +197,7 @@ TEST_F(HeapTest, DoubleFreeOfLargeBlockIsDetected) {
     heap.free(p);
     usize outstanding = pages.outstanding();
     heap.free(p);
-    EXPECT_EQ(g_reports.size(), 1u);
+    EXPECT_EQ(g_heap_reports.size(), 1u);
     EXPECT_EQ(pages.outstanding(), outstanding);
 }
 
@@ -205,7 +205,7 @@ TEST_F(HeapTest, DoubleFreeIntoTheCachedEmptySlabIsDetected) {
     void* p = heap.allocate(64).value();
     heap.free(p);  // its slab is now the class's cached empty slab
     heap.free(p);
-    EXPECT_EQ(g_reports.size(), 1u);
+    EXPECT_EQ(g_heap_reports.size(), 1u);
     EXPECT_EQ(heap.live_allocations(), 0u);
 }
 
@@ -217,14 +217,14 @@ TEST_F(HeapTest, FreeOfPointerNotFromTheHeapIsDetected) {
     auto* object = static_cast<u8*>(heap.allocate(64).value());
     heap.free(object + 16);                                   // inside a live object
     FakePages other_pages;
-    Heap other(other_pages, record_report);
+    Heap other(other_pages, record_heap_report);
     void* others = other.allocate(64).value();
     heap.free(others);                                        // another heap's object
-    EXPECT_EQ(g_reports.size(), 4u);
+    EXPECT_EQ(g_heap_reports.size(), 4u);
     EXPECT_EQ(heap.live_allocations(), 1u);
     other.free(others);
     heap.free(object);
-    EXPECT_EQ(g_reports.size(), 4u);
+    EXPECT_EQ(g_heap_reports.size(), 4u);
     std::free(foreign_page);
 }
 
@@ -282,7 +282,7 @@ TEST_F(HeapTest, MemoryReturnsToBaselineAfterStress) {
         ASSERT_TRUE(check(l.p, l.size, l.seed));
         heap.free(l.p);
     }
-    EXPECT_TRUE(g_reports.empty());
+    EXPECT_TRUE(g_heap_reports.empty());
     EXPECT_EQ(heap.allocated_bytes(), 0u);
     EXPECT_LE(heap.pages_held(), Heap::kClassCount);  // at most one cached slab per class
     heap.trim();

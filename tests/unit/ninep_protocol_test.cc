@@ -30,7 +30,7 @@ void put(std::vector<u8>& out, u64 value, int size) {
 
 TEST(NinepWriter, WalkIsLaidOutAsTheProtocolSays) {
     u8 buffer[64];
-    Writer w(buffer, Type::Twalk, 0x1234);
+    ninep::Writer w(buffer, Type::Twalk, 0x1234);
     w.put32(1).put32(2).put16(1).put_string("etc");
     auto message = w.finish();
     ASSERT_TRUE(message.is_ok());
@@ -41,7 +41,7 @@ TEST(NinepWriter, WalkIsLaidOutAsTheProtocolSays) {
 
 TEST(NinepWriter, AMessageThatDoesNotFitIsRefused) {
     u8 buffer[12];
-    Writer w(buffer, Type::Twalk, 1);
+    ninep::Writer w(buffer, Type::Twalk, 1);
     w.put32(1).put32(2).put16(1).put_string("a-long-name");
     auto message = w.finish();
     ASSERT_TRUE(message.is_error());
@@ -51,7 +51,7 @@ TEST(NinepWriter, AMessageThatDoesNotFitIsRefused) {
 TEST(NinepWriter, ANameLongerThanAStringCanSayIsRefused) {
     std::vector<u8> buffer(70000);
     std::string name(65536, 'x');
-    Writer w(buffer, Type::Twalk, 1);
+    ninep::Writer w(buffer, Type::Twalk, 1);
     w.put32(1).put32(2).put16(1).put_string(name);
     auto message = w.finish();
     ASSERT_TRUE(message.is_error());

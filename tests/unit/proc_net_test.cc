@@ -7,7 +7,7 @@
 using namespace text::proc;
 
 namespace {
-class StringSink final : public text::Sink {
+class ProcTextSink final : public text::Sink {
 public:
     void write(std::string_view bytes) override { text.append(bytes); }
     std::string text;
@@ -20,7 +20,7 @@ std::string padded(std::string s, size_t width) {
 
 // Expected lines are copied from a Linux 6.x host's own /proc/net files.
 TEST(ProcNet, TcpHeaderAndListeningLineMatchLinux) {
-    StringSink out;
+    ProcTextSink out;
     format_tcp_header(out);
     SocketRow row;
     row.local_port = 2024;
@@ -37,7 +37,7 @@ TEST(ProcNet, TcpHeaderAndListeningLineMatchLinux) {
 }
 
 TEST(ProcNet, TcpAddressesPrintInNetworkOrderAsANativeNumber) {
-    StringSink out;
+    ProcTextSink out;
     SocketRow row;
     row.local_ipv4 = 0x7f000001;
     row.local_port = 8080;
@@ -60,13 +60,13 @@ TEST(ProcNet, TcpAddressesPrintInNetworkOrderAsANativeNumber) {
 }
 
 TEST(ProcNet, UdpHeaderMatchesLinux) {
-    StringSink out;
+    ProcTextSink out;
     format_udp_header(out);
     EXPECT_EQ(out.text, padded("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops", 127));
 }
 
 TEST(ProcNet, DevLinesMatchLinux) {
-    StringSink out;
+    ProcTextSink out;
     format_dev_header(out);
     DevCounters c;
     c.rx_bytes = c.tx_bytes = 3267;
@@ -81,7 +81,7 @@ TEST(ProcNet, DevLinesMatchLinux) {
 }
 
 TEST(ProcNet, RouteLinesMatchLinux) {
-    StringSink out;
+    ProcTextSink out;
     format_route_header(out);
     format_route_line(out, {"eth0", 0, 0xc0000201, 0, 3, 0, 0});
     format_route_line(out, {"eth0", 0xc0000200, 0, 0xffffff00, 1, 0, 0});

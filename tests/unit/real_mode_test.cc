@@ -7,7 +7,7 @@ namespace {
 using boot::MemoryRegion;
 using boot::MemoryType;
 
-boot::BootInfo info_with(std::initializer_list<MemoryRegion> regions) {
+boot::BootInfo boot_info_with(std::initializer_list<MemoryRegion> regions) {
     boot::BootInfo info;
     for (const auto& region : regions) info.memory_regions[info.memory_region_count++] = region;
     return info;
@@ -15,7 +15,7 @@ boot::BootInfo info_with(std::initializer_list<MemoryRegion> regions) {
 
 // As qboot and SeaBIOS describe low memory: RAM to 639 KiB, the EBDA's KiB reserved.
 boot::BootInfo pc_like() {
-    return info_with({{0, 0x9fc00, MemoryType::Ram},
+    return boot_info_with({{0, 0x9fc00, MemoryType::Ram},
                       {0x9fc00, 0x400, MemoryType::Reserved},
                       {0xf0000, 0x10000, MemoryType::Reserved},
                       {0x100000, 0x7f00000, MemoryType::Ram}});
@@ -36,15 +36,15 @@ TEST(RealModePages, RangesTheBootHandedOverAreAvoided) {
 }
 
 TEST(RealModePages, OverlappingEntriesWinOverRam) {
-    auto info = info_with({{0, 0xa0000, MemoryType::Ram}, {0x90000, 0x10000, MemoryType::AcpiNvs}});
+    auto info = boot_info_with({{0, 0xa0000, MemoryType::Ram}, {0x90000, 0x10000, MemoryType::AcpiNvs}});
     EXPECT_EQ(boot::find_real_mode_pages(info, 1), 0x8f000u);
 }
 
 TEST(RealModePages, NeverPageZeroNorAboveTheArea) {
-    auto info = info_with({{0, 0x2000, MemoryType::Ram}, {0x100000, 0x100000, MemoryType::Ram}});
+    auto info = boot_info_with({{0, 0x2000, MemoryType::Ram}, {0x100000, 0x100000, MemoryType::Ram}});
     EXPECT_EQ(boot::find_real_mode_pages(info, 1), 0x1000u);
     EXPECT_EQ(boot::find_real_mode_pages(info, 2), std::nullopt) << "page 0 holds the IVT and BIOS data";
-    auto high_only = info_with({{0xa0000, 0x60000, MemoryType::Ram}, {0x100000, 0x100000, MemoryType::Ram}});
+    auto high_only = boot_info_with({{0xa0000, 0x60000, MemoryType::Ram}, {0x100000, 0x100000, MemoryType::Ram}});
     EXPECT_EQ(boot::find_real_mode_pages(high_only, 1), std::nullopt);
 }
 

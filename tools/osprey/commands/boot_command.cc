@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "commands/command_failure.h"
 #include "commands/commands.h"
 #include "commands/kernel_image.h"
 #include "commands/kernel_locator.h"
@@ -65,28 +66,18 @@ CommandMain add_boot_command(CLI::App& app) {
         if (!options->memory.empty()) {
             std::string error;
             auto mib = parse_memory_mib(options->memory, error);
-            if (!mib) {
-                fprintf(stderr, "osprey: %s\n", error.c_str());
-                return protocol::kOspreyFailureStatus;
-            }
+            if (!mib) return fail_command(error);
             options->vm.memory_mib = *mib;
         }
         std::string error;
         auto cpus = requested_cpus(options->cpus, error);
-        if (!error.empty()) {
-            fprintf(stderr, "osprey: %s\n", error.c_str());
-            return protocol::kOspreyFailureStatus;
-        }
+        if (!error.empty()) return fail_command(error);
         if (cpus) options->vm.cpus = *cpus;
         auto network = resolve_network(options->network, options->mac, {}, error);
-        if (!network) {
-            fprintf(stderr, "osprey: %s\n", error.c_str());
-            return protocol::kOspreyFailureStatus;
-        }
+        if (!network) return fail_command(error);
         if (options->nic_vectors) {
             if (options->vm.machine == "microvm" || network->mode == NetworkConfig::Mode::None) {
-                fprintf(stderr, "osprey: --nic-vectors needs a PCI network device (--machine pc or q35, and a network)\n");
-                return protocol::kOspreyFailureStatus;
+                return fail_command("--nic-vectors needs a PCI network device (--machine pc or q35, and a network)");
             }
             network->pci_msix_vectors = *options->nic_vectors;
         }
@@ -100,10 +91,7 @@ CommandMain add_boot_command(CLI::App& app) {
         }
         options->vm.kernel = *search.found;
         KernelImage image;
-        if (!inspect_kernel(options->vm.kernel, image, error)) {
-            fprintf(stderr, "osprey: %s\n", error.c_str());
-            return protocol::kOspreyFailureStatus;
-        }
+        if (!inspect_kernel(options->vm.kernel, image, error)) return fail_command(error);
         if (options->vm.memory_mib < minimum_memory_mib(image)) {
             fprintf(stderr,
                     "osprey: --memory %llu is too small: the kernel is loaded up to %.1f MiB and needs memory "
@@ -113,10 +101,7 @@ CommandMain add_boot_command(CLI::App& app) {
             return protocol::kOspreyFailureStatus;
         }
         auto volumes = resolve_volumes(options->volumes, error);
-        if (!volumes) {
-            fprintf(stderr, "osprey: %s\n", error.c_str());
-            return protocol::kOspreyFailureStatus;
-        }
+        if (!volumes) return fail_command(error);
         options->vm.volumes = *volumes;
         // The volumes' words first: a test's own arguments may still override them.
         options->vm.kernel_cmdline = volume_kernel_args(options->vm.volumes);

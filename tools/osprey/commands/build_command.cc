@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "commands/command_failure.h"
 #include "commands/commands.h"
 #include "commands/usage_formatter.h"
 #include "commands/image_request.h"
@@ -20,38 +21,31 @@ namespace osprey {
 
 namespace {
 
-constexpr int kFailure = protocol::kOspreyFailureStatus;
-
-int fail(const std::string& message) {
-    fprintf(stderr, "osprey: %s\n", message.c_str());
-    return kFailure;
-}
-
 int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     StopSignalLatch stop_signals;
     std::string error;
-    if (!collect_program_command(app, command, args, error)) return fail(error);
+    if (!collect_program_command(app, command, args, error)) return fail_command(error);
     if (args.workdir.empty() || args.workdir[0] != '/')
-        return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
+        return fail_command("--workdir " + args.workdir + ": must be an absolute path in the guest");
     unsigned cpus = 1;
     if (!args.cpus.empty()) {
         auto parsed = parse_cpus(args.cpus, error);
-        if (!parsed) return fail(error);
+        if (!parsed) return fail_command(error);
         cpus = *parsed;
     }
     std::string cwd = current_directory();
     // A saved image gets no TERM: each run adds the host's when its stdout is a terminal.
     auto merged = merge_image_request(args, default_environment(false, nullptr), cwd, error);
-    if (!merged) return fail(error);
+    if (!merged) return fail_command(error);
     if (!merged->volumes.volumes.empty())
         fprintf(stderr, "osprey: note: an image does not keep volumes; attach them to each run (--volume, or "
                         "osprey run -f with the manifest)\n");
-    if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail(error);
+    if (!merged->memory.empty() && !parse_memory_mib(merged->memory, error)) return fail_command(error);
     const NetworkChoice& network = merged->network;
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);
-    if (!resolved || !resolve_ip(network.ip, *resolved, error)) return fail(error);
+    if (!resolved || !resolve_ip(network.ip, *resolved, error)) return fail_command(error);
     auto image = compose_image(merged->request, cwd, error);
-    if (!image) return fail(error);
+    if (!image) return fail_command(error);
     image->spec.has_random = false;
     image->info.memory = merged->memory;
     image->info.cpus = cpus;
@@ -59,7 +53,7 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     image->info.mac = network.mac;
     image->info.publish = network.publish;
     image->info.ip = network.ip;
-    if (!finish_image(*image, error)) return fail(error);
+    if (!finish_image(*image, error)) return fail_command(error);
 
     // Written beside the target and renamed into place, so a failed or interrupted build
     // leaves neither a half image nor a temporary file.
@@ -72,10 +66,10 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         unlink(partial.c_str());
         return report_stop_signal(signal);
     }
-    if (!written) return fail(error);
+    if (!written) return fail_command(error);
     if (rename(partial.c_str(), args.output.c_str()) != 0) {
         unlink(partial.c_str());
-        return fail("cannot write " + args.output + ": " + strerror(errno));
+        return fail_command("cannot write " + args.output + ": " + strerror(errno));
     }
     u64 files = 0;
     for (auto& [path, node] : image->tree.nodes()) files += node.type == ImageNode::Type::File;

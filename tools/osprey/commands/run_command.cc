@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "commands/command_failure.h"
 #include "commands/commands.h"
 #include "commands/usage_formatter.h"
 #include "commands/kernel_image.h"
@@ -35,13 +36,6 @@ namespace osprey {
 
 namespace {
 
-constexpr int kFailure = protocol::kOspreyFailureStatus;
-
-int fail(const std::string& message) {
-    fprintf(stderr, "osprey: %s\n", message.c_str());
-    return kFailure;
-}
-
 // The QEMU command line a person can copy: the kernel log on the terminal; the program's
 // stdout and stderr, the control channel's output (the exit record) and its input (the
 // framed stdin: here only the end-of-file frame) as files beside the image.
@@ -54,7 +48,7 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
         int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         bool ok = fd >= 0 && write(fd, kEndOfFile, bytes) == bytes;
         if (fd >= 0) close(fd);
-        if (!ok) return fail("cannot write " + path + ": " + strerror(errno));
+        if (!ok) return fail_command("cannot write " + path + ": " + strerror(errno));
     }
     ChannelPaths paths{"kernel.log", control, dir.file("stdout"), dir.file("stderr"), std::nullopt, control, std::nullopt};
     auto args = qemu_arguments(vm, paths);
@@ -120,7 +114,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     HostTimes host_times;
     StopSignalLatch stop_signals;
     std::string error;
-    if (!collect_program_command(app, command, args, error)) return fail(error);
+    if (!collect_program_command(app, command, args, error)) return fail_command(error);
 
     VmConfig vm;
     vm.machine = args.machine;
@@ -130,30 +124,30 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     else if (const char* qemu = std::getenv("OSPREY_QEMU"); qemu && *qemu)
         vm.qemu_binary = qemu;
     if (args.workdir.empty() || args.workdir[0] != '/')
-        return fail("--workdir " + args.workdir + ": must be an absolute path in the guest");
+        return fail_command("--workdir " + args.workdir + ": must be an absolute path in the guest");
     std::optional<u64> memory_mib;
-    if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail(error);
+    if (!args.memory.empty() && !(memory_mib = parse_memory_mib(args.memory, error))) return fail_command(error);
     // Over the image's default when given.
     std::optional<unsigned> cpus = requested_cpus(args.cpus, error);
-    if (!error.empty()) return fail(error);
+    if (!error.empty()) return fail_command(error);
     // The command line's network options, before the image is built: a mistake or a taken
     // port is refused at once.
     auto cli_network = resolve_network(args.network, args.mac, args.publish, error);
-    if (!cli_network) return fail(error);
-    if (!check_host_ports_free(cli_network->port_forwards, error)) return fail(error);
+    if (!cli_network) return fail_command(error);
+    if (!check_host_ports_free(cli_network->port_forwards, error)) return fail_command(error);
     // The manifest's folders first, then the command line's (-v adds, as -p does).
     std::vector<std::string> share_values;
     if (!args.manifest.empty()) {
         auto manifest = load_manifest(args.manifest, error);
-        if (!manifest) return fail(error);
+        if (!manifest) return fail_command(error);
         share_values = manifest->share;
     }
     share_values.insert(share_values.end(), args.shares.begin(), args.shares.end());
     auto shares = parse_shares(share_values, error);
-    if (!shares) return fail(error);
+    if (!shares) return fail_command(error);
     vm.shared_folders = *shares;
     auto accel = choose_accel(args.accel, args.accel == "tcg" ? KvmProbe{} : probe_kvm(), error);
-    if (!accel) return fail(error);
+    if (!accel) return fail_command(error);
     vm.accel = *accel;
 
     // The program first: a mistake there is the likeliest, and needs no kernel to report.
@@ -161,16 +155,16 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     NetworkChoice network;
     VolumeOptions volume_options;
     auto image = prepare_image(args, memory, network, volume_options, error);
-    if (!image) return fail(error);
+    if (!image) return fail_command(error);
     // With the image's or the manifest's network options under the command line's.
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);
-    if (!resolved) return fail(error);
+    if (!resolved) return fail_command(error);
     if (resolved->port_forwards != cli_network->port_forwards && !check_host_ports_free(resolved->port_forwards, error))
-        return fail(error);
+        return fail_command(error);
     vm.network = *resolved;
     auto ip = resolve_ip(network.ip, vm.network, error);
-    if (!ip) return fail(error);
-    if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail(error);
+    if (!ip) return fail_command(error);
+    if (!memory.empty() && !(memory_mib = parse_memory_mib(memory, error))) return fail_command(error);
     // The CPUs all start; the note says the program still runs on the first.
     vm.cpus = cpus.value_or(image->info.cpus);
 
@@ -179,37 +173,37 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         fprintf(stderr, "osprey: kernel image not found; looked for:\n");
         for (auto& path : search.tried) fprintf(stderr, "  %s\n", path.c_str());
         fprintf(stderr, "build it with 'make', or name it with --kernel\n");
-        return kFailure;
+        return protocol::kOspreyFailureStatus;
     }
     vm.kernel = *search.found;
     KernelImage kernel;
-    if (!inspect_kernel(vm.kernel, kernel, error)) return fail(error);
+    if (!inspect_kernel(vm.kernel, kernel, error)) return fail_command(error);
 
     AppSpec& spec = image->spec;
     for (int fd = 0; fd < 3; fd++) spec.tty[fd] = isatty(fd);
     auto random = host_random_bytes();
-    if (!random) return fail("cannot read /dev/urandom");
+    if (!random) return fail_command("cannot read /dev/urandom");
     spec.random = *random;
     spec.has_random = true;
-    if (!finish_image(*image, error)) return fail(error);
+    if (!finish_image(*image, error)) return fail_command(error);
     host_times.image_ready = ms_since_start(std::chrono::steady_clock::now());
 
     auto dir = TempDir::create("osprey", error);
-    if (!dir) return fail(error);
+    if (!dir) return fail_command(error);
     if (args.dry_run || args.keep_image) dir->keep();
     std::string image_path = dir->file("initramfs.cpio");
     u64 image_bytes = 0;
     bool written = write_image_file(image->tree, image_path, true, image_bytes, error,
                                     [&stop_signals] { return stop_signals.signal() != 0; });
     if (int signal = stop_signals.signal()) return report_stop_signal(signal);
-    if (!written) return fail(error);
+    if (!written) return fail_command(error);
     host_times.image_written = ms_since_start(std::chrono::steady_clock::now());
     vm.initrd = image_path;
 
     u64 minimum = minimum_run_memory_mib(minimum_memory_mib(kernel), image_bytes);
     vm.memory_mib = memory_mib.value_or(default_memory_mib(image_bytes));
     if (vm.memory_mib < minimum)
-        return fail("--memory " + (args.memory.empty() ? memory : args.memory) + " is too small for this image (" +
+        return fail_command("--memory " + (args.memory.empty() ? memory : args.memory) + " is too small for this image (" +
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args, *ip);
@@ -217,7 +211,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     // Last among the checks: an image it creates is then not left behind by a mistake
     // found after it.
     auto volumes = resolve_volumes(volume_options, error);
-    if (!volumes) return fail(error);
+    if (!volumes) return fail_command(error);
     vm.volumes = *volumes;
     if (!vm.volumes.empty()) vm.kernel_cmdline += " " + volume_kernel_args(vm.volumes);
     vm.deterministic = args.deterministic;

@@ -22,7 +22,7 @@ constexpr const char* kCUtf8Locale = "/usr/lib/locale/C.utf8";
 // Linux runs a script's interpreter that is itself a script this many times over.
 constexpr int kMaxScriptDepth = 4;
 
-bool under(const std::string& path, const std::string& directory) {
+bool at_or_under(const std::string& path, const std::string& directory) {
     return directory == "/" || path == directory ||
            (path.size() > directory.size() && path.compare(0, directory.size(), directory) == 0 &&
             path[directory.size()] == '/');
@@ -129,7 +129,7 @@ public:
             bool executable = node.permissions & 0111;
             if (!shared && !executable) continue;
             if (std::none_of(m_scan.directories.begin(), m_scan.directories.end(),
-                             [&](const std::string& d) { return under(path, d); }))
+                             [&](const std::string& d) { return at_or_under(path, d); }))
                 continue;
             FileKind kind = kind_of(node, head);
             if (kind == FileKind::Elf) (shared ? objects : programs).push_back(path);
