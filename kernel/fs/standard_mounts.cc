@@ -94,6 +94,14 @@ public:
         __builtin_memcpy(m_bounce, data.data(), data.size());
         return m_disk.write(index * data.size(), {m_bounce, data.size()});
     }
+    Result<void> read_blocks(u64 first, u32 block_size, std::span<u8> out) override {
+        if (reachable(out.data(), out.size())) return m_disk.read(first * block_size, out);
+        return Backend::read_blocks(first, block_size, out);
+    }
+    Result<void> write_blocks(u64 first, u32 block_size, std::span<const u8> data) override {
+        if (reachable(data.data(), data.size())) return m_disk.write(first * block_size, data);
+        return Backend::write_blocks(first, block_size, data);
+    }
 
 private:
     static bool reachable(const void* data, usize size) {

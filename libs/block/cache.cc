@@ -155,18 +155,39 @@ void Cache::forget(u64 block) {
     slot->used = slot->dirty = false;
 }
 
-Result<void> Cache::write_through(u64 block, std::span<const u8> data) {
-    if (!m_capacity || data.size() != m_block_size) return Error(EINVAL);
-    auto written = m_backend.write_block(block, data);
-    if (written.is_error()) {
-        forget(block);
-        return written;
-    }
-    if (Slot* slot = find(block)) {
-        for (u32 i = 0; i < m_block_size; i++) slot->data[i] = data[i];
-        slot->dirty = false;
-    }
+Result<void> Backend::write_blocks(u64 first, u32 block_size, std::span<const u8> data) {
+    for (usize done = 0; done < data.size(); done += block_size)
+        TRY(write_block(first + done / block_size, data.subspan(done, block_size)));
     return {};
+}
+
+Result<void> Backend::read_blocks(u64 first, u32 block_size, std::span<u8> out) {
+    for (usize done = 0; done < out.size(); done += block_size)
+        TRY(read_block(first + done / block_size, out.subspan(done, block_size)));
+    return {};
+}
+
+Result<void> Cache::read_around(u64 block, std::span<u8> out) {
+    if (!m_capacity || out.empty() || out.size() % m_block_size) return Error(EINVAL);
+    TRY(m_backend.read_blocks(block, m_block_size, out));
+    for (u64 i = 0; i < out.size() / m_block_size; i++)
+        if (Slot* slot = find(block + i)) __builtin_memcpy(out.data() + i * m_block_size, slot->data, m_block_size);
+    return {};
+}
+
+Result<void> Cache::write_through(u64 block, std::span<const u8> data) {
+    if (!m_capacity || data.empty() || data.size() % m_block_size) return Error(EINVAL);
+    u64 count = data.size() / m_block_size;
+    auto written = m_backend.write_blocks(block, m_block_size, data);
+    for (u64 i = 0; i < count; i++) {
+        if (written.is_error()) {
+            forget(block + i);
+        } else if (Slot* slot = find(block + i)) {
+            __builtin_memcpy(slot->data, data.data() + i * m_block_size, m_block_size);
+            slot->dirty = false;
+        }
+    }
+    return written;
 }
 
 usize Cache::dirty_count() const {

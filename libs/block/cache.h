@@ -25,6 +25,12 @@ class Backend {
 public:
     virtual Result<void> read_block(u64 block, std::span<u8> out) = 0;
     virtual Result<void> write_block(u64 block, std::span<const u8> data) = 0;
+    // Whole blocks from `first` on (`block_size` bytes each), in one transfer where the
+    // backend can; by default a read_block each.
+    virtual Result<void> read_blocks(u64 first, u32 block_size, std::span<u8> out);
+    // Whole blocks from `first` on (`block_size` bytes each), in one transfer where the
+    // backend can; by default a write_block each.
+    virtual Result<void> write_blocks(u64 first, u32 block_size, std::span<const u8> data);
 
 protected:
     ~Backend() = default;
@@ -57,12 +63,17 @@ public:
     Result<void> flush();
     // Drops a block without writing it (its contents no longer matter: freed space).
     void forget(u64 block);
-    // Writes a whole block to the device now, and updates the copy held, if any (then
-    // clean: it matches the disk). For writers that go around the cache (ext4's journal
-    // writing its checkpoint home), so that no later read sees the block as it was.
-    // Nothing is cached when the block is not: a stream of writes does not evict what
-    // readers use. On a device error the copy held is dropped (the disk's state is unknown).
+    // Writes whole blocks (from `block` on) to the device now, in one backend transfer, and
+    // updates the copies held, if any (then clean: they match the disk). For writers that
+    // go around the cache (file data; ext4's journal writing its checkpoint home), so that
+    // no later read sees a block as it was. Nothing is cached that was not: a stream of
+    // writes does not evict what readers use. On a device error the copies held are
+    // dropped (the disk's state is unknown).
     Result<void> write_through(u64 block, std::span<const u8> data);
+    // Reads whole blocks (from `block` on) from the device in one backend transfer, with
+    // the copies held, which are as new as the disk or newer, laid over them. Caches
+    // nothing: a long sequential read does not evict the metadata the cache is for.
+    Result<void> read_around(u64 block, std::span<u8> out);
 
     usize capacity() const { return m_capacity; }
     usize dirty_count() const;

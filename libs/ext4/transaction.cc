@@ -69,8 +69,10 @@ Result<std::span<u8>> Transaction::get_new(u64 block) {
 }
 
 Result<void> Transaction::write_data(u64 block, std::span<const u8> bytes) {
-    forget(block);  // a copy of what the block held before must not go home over the data
-    return m_device.write(block * m_block_size, bytes.first(m_block_size));
+    if (bytes.empty() || bytes.size() % m_block_size) return Error(EINVAL);
+    // A copy of what a block held before must not go home over the data.
+    for (u64 i = 0; i < bytes.size() / m_block_size; i++) forget(block + i);
+    return m_device.write(block * m_block_size, bytes);
 }
 
 void Transaction::forget(u64 block) {

@@ -42,7 +42,8 @@ public:
     virtual Result<std::span<u8>> get(u64 block) = 0;
     // A metadata block just allocated: zeroed rather than read, remembered as dirty.
     virtual Result<std::span<u8>> get_new(u64 block) = 0;
-    // A file data block (or a slow symlink's): written to the device now, never journaled.
+    // File data (or a slow symlink's block): `bytes`, whole blocks, written to the device
+    // now from `block` on, in one request when the device takes it; never journaled.
     virtual Result<void> write_data(u64 block, std::span<const u8> bytes) = 0;
     // A block freed by this transaction: whatever copy is held must not be written home
     // (the block may become file data in this same transaction).

@@ -32,6 +32,13 @@ Result<void> Volume::read_block(u64 block, std::span<u8> out) {
     return m_device->read(block * m_sb.block_size, out.first(m_sb.block_size));
 }
 
+Result<void> Volume::read_blocks(u64 first, std::span<u8> out) {
+    u64 count = out.size() / m_sb.block_size;
+    if (first < m_sb.first_data_block || first >= m_sb.blocks_count || count > m_sb.blocks_count - first)
+        return refuse("block outside the volume");
+    return m_device->read(first * m_sb.block_size, out.first(count * m_sb.block_size));
+}
+
 Result<std::span<u8>> Volume::block_buffer(std::span<u8> scratch, int index) {
     if (scratch.size() < scratch_size()) return Error(E2BIG);
     return scratch.subspan(usize(index) * m_sb.block_size, m_sb.block_size);
@@ -157,14 +164,24 @@ Result<usize> Volume::read_file(const Inode& inode, u64 offset, std::span<u8> ou
             done += chunk;
             continue;
         }
-        // One block at a time through the scratch buffer, up to the end of this run.
-        for (u64 block = mapping.physical; chunk > 0; block++) {
+        // The blocks the read covers whole go straight into `out`, the run in one device
+        // read; a block it covers in part goes through the scratch buffer.
+        for (u64 block = mapping.physical; chunk > 0;) {
             u32 within = u32((offset + done) % m_sb.block_size);
+            if (within == 0 && chunk >= m_sb.block_size) {
+                usize whole = chunk / m_sb.block_size;
+                TRY(read_blocks(block, out.subspan(done, whole * m_sb.block_size)));
+                block += whole;
+                done += whole * m_sb.block_size;
+                chunk -= whole * m_sb.block_size;
+                continue;
+            }
             usize piece = m_sb.block_size - within < chunk ? m_sb.block_size - within : chunk;
             TRY(read_block(block, buffer));
             std::memcpy(out.data() + done, buffer.data() + within, piece);
             done += piece;
             chunk -= piece;
+            block++;
         }
     }
     return usize(want);

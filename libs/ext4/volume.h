@@ -101,6 +101,8 @@ private:
     Error refuse(const char* reason);
     Error refuse_with(const Diagnosis& diagnosis);
     Result<void> read_block(u64 block, std::span<u8> out);
+    // Whole blocks from `first` on, into `out` (a multiple of the block size), in one read.
+    Result<void> read_blocks(u64 first, std::span<u8> out);
     Result<std::span<u8>> block_buffer(std::span<u8> scratch, int index);
     Result<BlockMapping> map_indirect(const Inode& inode, u64 logical, std::span<u8> buffer);
     Result<u64> directory_blocks(const Inode& dir);

@@ -387,6 +387,26 @@ Result<usize> Writer::write(u32 number, u64 offset, std::span<const u8> data, Ti
         position = to;
         return {};
     };
+    // Blocks [logical, logical + count) of the file, at `physical` on: a block the write
+    // covers only in part goes through m_buffer; a run of whole blocks goes from `data` to
+    // the device in one write (one request, not one a block).
+    auto put = [&](u64 logical, u64 physical, u64 count, bool keep_old) -> Result<void> {
+        for (u64 i = 0; i < count;) {
+            u64 block_start = (logical + i) * sb.block_size;
+            if (position != block_start || end - block_start < sb.block_size) {
+                TRY(fill(logical + i, keep_old, physical + i));
+                TRY(m_store.write_data(physical + i, m_buffer));
+                i++;
+                continue;
+            }
+            u64 whole = (end - block_start) / sb.block_size;
+            if (whole > count - i) whole = count - i;
+            TRY(m_store.write_data(physical + i, data.subspan(usize(block_start - offset), usize(whole * sb.block_size))));
+            position = block_start + whole * sb.block_size;
+            i += whole;
+        }
+        return {};
+    };
     while (position < end) {
         u64 logical = position / sb.block_size;
         u64 last = (end - 1) / sb.block_size;
@@ -394,18 +414,12 @@ Result<usize> Writer::write(u32 number, u64 offset, std::span<const u8> data, Ti
         if (mapping.unwritten) return Error(EOPNOTSUPP);
         u64 blocks = last - logical + 1 < mapping.length ? last - logical + 1 : mapping.length;
         if (!mapping.is_hole()) {
-            for (u64 i = 0; i < blocks; i++) {
-                TRY(fill(logical + i, true, mapping.physical + i));
-                TRY(m_store.write_data(mapping.physical + i, m_buffer));
-            }
+            TRY(put(logical, mapping.physical, blocks, true));
             continue;
         }
         u32 want = u32(blocks < kMaxInitExtentLength ? blocks : kMaxInitExtentLength);
         BlockRun run = TRY(alloc.allocate_blocks(TRY(goal_for(node, logical)), want));
-        for (u32 i = 0; i < run.count; i++) {
-            TRY(fill(logical + i, false, 0));
-            TRY(m_store.write_data(run.start + i, m_buffer));
-        }
+        TRY(put(logical, run.start, run.count, false));
         TRY(tree.insert(node, {u32(logical), run.count, run.start, false}));
     }
     if (end > node.size) node.size = end;

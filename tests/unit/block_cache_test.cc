@@ -28,6 +28,18 @@ struct FakeDisk final : block::Backend {
         blocks[block].assign(data.begin(), data.end());
         return {};
     }
+    // Several blocks in one transfer when `multi` (as the kernel's disk does); the base
+    // class's block-at-a-time loop otherwise.
+    bool multi = false;
+    std::vector<std::pair<u64, usize>> transfers;  // (first block, bytes)
+    Result<void> write_blocks(u64 first, u32 block_size, std::span<const u8> data) override {
+        if (!multi) return block::Backend::write_blocks(first, block_size, data);
+        if (fail_writes) return Error(EIO);
+        transfers.push_back({first, data.size()});
+        for (usize i = 0; i < data.size() / block_size; i++)
+            blocks[first + i].assign(data.begin() + i * block_size, data.begin() + (i + 1) * block_size);
+        return {};
+    }
 };
 
 struct BlockCacheTest : ::testing::Test {
@@ -156,6 +168,43 @@ TEST_F(BlockCacheTest, AFailedWriteThroughDropsTheHeldCopy) {
     u64 reads = disk.reads;
     ASSERT_TRUE(cache.read(2).is_ok());
     EXPECT_EQ(disk.reads, reads + 1);  // read again: the disk may hold either
+}
+
+TEST_F(BlockCacheTest, WriteThroughOfSeveralBlocksIsOneTransferAndRefreshesTheCopiesHeld) {
+    disk.multi = true;
+    ASSERT_TRUE(cache.read(11).is_ok());
+    cache.modify(12).value()[0] = 1;
+    std::vector<u8> fresh(3 * kBlock);
+    for (usize i = 0; i < fresh.size(); i++) fresh[i] = static_cast<u8>(i / kBlock + 0x40);
+    ASSERT_TRUE(cache.write_through(10, fresh).is_ok());
+    ASSERT_EQ(disk.transfers.size(), 1u);
+    EXPECT_EQ(disk.transfers[0], (std::pair<u64, usize>{10, 3 * kBlock}));
+    EXPECT_EQ(cache.read(11).value()[0], 0x41);
+    EXPECT_EQ(cache.read(12).value()[kBlock - 1], 0x42);
+    EXPECT_EQ(cache.dirty_count(), 0u);  // the dirty copy of 12 was overwritten, now clean
+    EXPECT_EQ(disk.blocks[10][0], 0x40);
+}
+
+TEST_F(BlockCacheTest, WriteThroughOfSeveralBlocksByABlockBackendWritesEach) {
+    std::vector<u8> fresh(2 * kBlock, 3);
+    ASSERT_TRUE(cache.write_through(20, fresh).is_ok());
+    EXPECT_EQ(disk.writes, (std::vector<u64>{20, 21}));
+    EXPECT_EQ(cache.write_through(20, std::span<const u8>(fresh).first(kBlock + 1)).error(), EINVAL);
+    EXPECT_EQ(cache.write_through(20, {}).error(), EINVAL);
+}
+
+TEST_F(BlockCacheTest, AFailedWriteThroughOfSeveralBlocksDropsEveryCopyHeld) {
+    disk.multi = true;
+    ASSERT_TRUE(cache.read(30).is_ok());
+    ASSERT_TRUE(cache.read(31).is_ok());
+    disk.fail_writes = true;
+    std::vector<u8> fresh(2 * kBlock, 5);
+    EXPECT_EQ(cache.write_through(30, fresh).error(), EIO);
+    disk.fail_writes = false;
+    u64 reads = disk.reads;
+    ASSERT_TRUE(cache.read(30).is_ok());
+    ASSERT_TRUE(cache.read(31).is_ok());
+    EXPECT_EQ(disk.reads, reads + 2);
 }
 
 TEST(BlockCache, TooLittleMemoryRefusesEveryCall) {

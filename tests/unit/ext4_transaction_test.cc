@@ -81,6 +81,22 @@ TEST_F(Ext4Transaction, DataWrittenOverAFreedMetadataBlockIsNotOverwrittenByTheO
     EXPECT_EQ(device.bytes[8 * kBlockSize], 0x22);
 }
 
+TEST_F(Ext4Transaction, DataOfSeveralBlocksGoesInOneWriteAndDropsTheCopiesItCovers) {
+    ext4::Transaction tx = make(4);
+    tx.get(9).value()[0] = 0x11;
+    tx.get(10).value()[0] = 0x22;
+    tx.get(12).value()[0] = 0x33;
+    std::vector<u8> data(2 * kBlockSize, 0x55);
+    ASSERT_TRUE(tx.write_data(9, data).is_ok());
+    EXPECT_EQ(tx.dirty_count(), 1u);  // 12 only
+    EXPECT_EQ(device.bytes[9 * kBlockSize], 0x55);
+    EXPECT_EQ(device.bytes[10 * kBlockSize + kBlockSize - 1], 0x55);
+    ASSERT_TRUE(tx.write_home().is_ok());
+    EXPECT_EQ(device.bytes[10 * kBlockSize], 0x55);
+    EXPECT_EQ(device.bytes[12 * kBlockSize], 0x33);
+    EXPECT_EQ(tx.write_data(9, std::span<const u8>(data).first(kBlockSize - 1)).error(), EINVAL);
+}
+
 TEST_F(Ext4Transaction, AFullStoreRefusesWithEnomem) {
     ext4::Transaction tx = make(2);
     ASSERT_TRUE(tx.get(1).is_ok());

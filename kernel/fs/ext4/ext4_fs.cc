@@ -14,6 +14,8 @@ namespace fs::ext4fs {
 namespace {
 
 constexpr usize kCacheBytes = 2 * MiB;
+// Reads of at least this many whole blocks go around the cache in one request.
+constexpr usize kAroundBlocks = 4;
 constexpr u64 kFirstDevice = 0x60;  // st_dev of the first ext4 mount (9p from 0x40)
 // Copies one transaction may hold: a write of 64 KiB, or a create in a large directory,
 // needs tens; larger cuts go in steps (truncate_some). Capped by the journal's size.
@@ -46,6 +48,10 @@ kstd::Atomic<u64> g_next_device{kFirstDevice};
 // ---- the disk through the cache ----
 
 Result<void> CachedDisk::read(u64 offset, std::span<u8> out) {
+    // File data read in runs of several whole blocks: one device request for the run,
+    // around the cache (metadata, and small files' blocks, stay in it).
+    if (offset % m_block_size == 0 && out.size() % m_block_size == 0 && out.size() >= kAroundBlocks * m_block_size)
+        return m_cache.read_around(offset / m_block_size, out);
     usize done = 0;
     while (done < out.size()) {
         u64 at = offset + done;
@@ -60,9 +66,7 @@ Result<void> CachedDisk::read(u64 offset, std::span<u8> out) {
 
 Result<void> CachedDisk::write(u64 offset, std::span<const u8> bytes) {
     if (offset % m_block_size || bytes.size() % m_block_size) return Error(EINVAL);
-    for (usize done = 0; done < bytes.size(); done += m_block_size)
-        TRY(m_cache.write_through((offset + done) / m_block_size, bytes.subspan(done, m_block_size)));
-    return {};
+    return m_cache.write_through(offset / m_block_size, bytes);
 }
 
 // ---- mounting ----

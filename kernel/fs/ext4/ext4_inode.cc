@@ -108,7 +108,9 @@ Result<bool> Ext4Inode::read_dir(u64& cursor, DirEntry& out) {
 
 Result<usize> Ext4Inode::read(u64 offset, const IoBuffer& buffer) {
     if (is_directory()) return Error(EISDIR);
-    constexpr usize kChunk = 16 * KiB;
+    // Reads of up to 64 KiB go in one piece (the whole blocks in one device request).
+    constexpr usize kMaxChunk = 64 * KiB;
+    const usize kChunk = buffer.length < kMaxChunk ? (buffer.length ? buffer.length : 1) : kMaxChunk;
     u8* bounce = new (std::nothrow) u8[kChunk];
     if (!bounce) return Error(ENOMEM);
     usize done = 0;
