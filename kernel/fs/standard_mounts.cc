@@ -5,7 +5,6 @@
 #include "fs/devfs.h"
 #include "cmdline/cmdline.h"
 #include "fs/initramfs.h"
-#include "arch/x86_64/layout.h"
 #include "drivers/block/block_device.h"
 #include "fs/ext4/ext4_fs.h"
 #include "fs/ninep/ninep_fs.h"
@@ -104,10 +103,7 @@ public:
     }
 
 private:
-    static bool reachable(const void* data, usize size) {
-        u64 start = reinterpret_cast<u64>(data);
-        return size && layout::is_direct_mapped(start) && layout::is_direct_mapped(start + size - 1);
-    }
+    static bool reachable(const void* data, usize size) { return block::device_visible(data, size); }
     Result<void> ensure_bounce(usize size) {
         if (size <= m_bounce_size) return {};
         delete[] m_bounce;

@@ -149,8 +149,10 @@ void measure_wake(const char* name, u32 cpu) {
         total += latency;
         if (latency > worst) worst = latency;
     }
+    // The waiter may see `quit` before it says it waits again and so never wait: no
+    // waiting for it to wait (that hung once in twelve runs on a loaded host). `go` set
+    // before the wake-up ends any wait it is in or about to begin.
     probe.quit.store(true);
-    while (!probe.waiting.load()) sched::sleep_ns(100'000);
     probe.queue.locked([&] { probe.go = true; });
     probe.queue.wake_one();
     Thread::join(waiter.value());

@@ -177,17 +177,23 @@ Result<void> Cache::read_around(u64 block, std::span<u8> out) {
 
 Result<void> Cache::write_through(u64 block, std::span<const u8> data) {
     if (!m_capacity || data.empty() || data.size() % m_block_size) return Error(EINVAL);
-    u64 count = data.size() / m_block_size;
-    auto written = m_backend.write_blocks(block, m_block_size, data);
-    for (u64 i = 0; i < count; i++) {
-        if (written.is_error()) {
-            forget(block + i);
-        } else if (Slot* slot = find(block + i)) {
+    auto result = m_backend.write_blocks(block, m_block_size, data);
+    if (result.is_ok()) {
+        written(block, data);
+    } else {
+        for (u64 i = 0; i < data.size() / m_block_size; i++) forget(block + i);
+    }
+    return result;
+}
+
+void Cache::written(u64 block, std::span<const u8> data) {
+    if (!m_capacity) return;
+    for (u64 i = 0; i < data.size() / m_block_size; i++) {
+        if (Slot* slot = find(block + i)) {
             __builtin_memcpy(slot->data, data.data() + i * m_block_size, m_block_size);
             slot->dirty = false;
         }
     }
-    return written;
 }
 
 usize Cache::dirty_count() const {

@@ -70,6 +70,9 @@ public:
     // writes does not evict what readers use. On a device error the copies held are
     // dropped (the disk's state is unknown).
     Result<void> write_through(u64 block, std::span<const u8> data);
+    // The device now holds `data` (whole blocks from `block` on), written around the
+    // cache: the copies held take it and are clean.
+    void written(u64 block, std::span<const u8> data);
     // Reads whole blocks (from `block` on) from the device in one backend transfer, with
     // the copies held, which are as new as the disk or newer, laid over them. Caches
     // nothing: a long sequential read does not evict the metadata the cache is for.

@@ -19,9 +19,23 @@ struct DirtyBlock {
     std::span<const u8> bytes;
 };
 
+// One write of BlockDevice::write_all: whole blocks at a block-aligned offset.
+struct BlockWrite {
+    u64 offset = 0;
+    std::span<const u8> bytes;
+};
+
 class BlockDevice : public BlockReader {
 public:
     virtual Result<void> write(u64 offset, std::span<const u8> bytes) = 0;
+    // Writes that may reach the disk in any order among themselves (no two overlap): in
+    // flight together where the device allows, so that a commit waits for the device once
+    // rather than once a block. The first error is returned; what the other writes did is
+    // then unknown, as after any failed write. By default, one after another.
+    virtual Result<void> write_all(std::span<const BlockWrite> writes) {
+        for (const BlockWrite& w : writes) TRY(write(w.offset, w.bytes));
+        return {};
+    }
     virtual Result<void> flush() = 0;
 
 protected:

@@ -279,23 +279,40 @@ Result<void> Journal::write_transaction(std::span<const DirtyBlock> all, std::sp
     const u32 sequence = m_jsb.sequence;
     const u32 seed = m_jsb.checksum_seed();
     const bool checksums = m_jsb.csum_v2or3();
-    auto descriptor = buffer(kMetaBuffer);
-    auto logged = buffer(kDataBuffer);
+    const usize size = m_sb.block_size;
     const usize per = tags_per_descriptor();
-    u32 position = m_jsb.first;
+    const usize log_blocks = latest.size() + (latest.size() + per - 1) / per;
 
-    // The log: each descriptor block is written after the copies it names, once its tags
-    // are known; only the flush below orders anything.
+    // The log as it lies in the ring, built whole in `image` (each descriptor block, then
+    // the copies it names) and written in one batch: the requests are in flight together,
+    // and blocks next to each other both on disk and in `image` go as one. Only the flush
+    // below orders anything.
+    auto image = TRY(HeapArray<u8>::create(log_blocks * size));
+    auto writes = TRY(HeapArray<BlockWrite>::create(log_blocks > latest.size() ? log_blocks : latest.size()));
+    usize write_count = 0;
+    auto add_write = [&](u64 offset, std::span<const u8> bytes) {
+        if (write_count > 0) {
+            BlockWrite& last = writes[write_count - 1];
+            if (last.offset + last.bytes.size() == offset && last.bytes.data() + last.bytes.size() == bytes.data()) {
+                last.bytes = {last.bytes.data(), last.bytes.size() + bytes.size()};
+                return;
+            }
+        }
+        writes[write_count++] = {offset, bytes};
+    };
+    u32 position = m_jsb.first;
+    usize used = 0;  // blocks of `image` filled
     for (usize i = 0; i < latest.size();) {
         usize count = latest.size() - i < per ? latest.size() - i : per;
-        std::memset(descriptor.data(), 0, descriptor.size());
+        std::span<u8> descriptor = image.span().subspan(used++ * size, size);
         jbd2::write_header(descriptor, jbd2::block_type::kDescriptor, sequence);
-        u32 descriptor_position = position;
+        add_write(TRY(physical(position)) * size, descriptor);
         position = advance(position);
         usize offset = jbd2::kHeaderSize;
         for (usize k = 0; k < count; k++) {
             const DirtyBlock& dirty = block(i + k);
-            std::memcpy(logged.data(), dirty.bytes.data(), logged.size());
+            std::span<u8> logged = image.span().subspan(used++ * size, size);
+            std::memcpy(logged.data(), dirty.bytes.data(), size);
             mark_superblock_copy(dirty.block, logged);
             jbd2::Tag tag{dirty.block, 0, 0};
             if (jbd2::be32(logged, 0) == jbd2::kMagic) {
@@ -313,32 +330,42 @@ Result<void> Journal::write_transaction(std::span<const DirtyBlock> all, std::sp
                 std::memcpy(descriptor.data() + offset, m_jsb.uuid, 16);
                 offset += 16;
             }
-            TRY(write_log(position, logged));
+            add_write(TRY(physical(position)) * size, logged);
             position = advance(position);
         }
         if (checksums)
             jbd2::put_be32(descriptor, descriptor.size() - 4, jbd2::block_tail_checksum(seed, descriptor));
-        TRY(write_log(descriptor_position, descriptor));
         i += count;
     }
+    TRY(m_device->write_all({writes.span().data(), write_count}));
     TRY(m_device->flush());
 
     // The commit block: once it is on disk the transaction happened.
-    std::memset(descriptor.data(), 0, descriptor.size());
-    jbd2::write_header(descriptor, jbd2::block_type::kCommit, sequence);
-    jbd2::put_be64(descriptor, jbd2::kCommitSeconds, time.seconds);
-    jbd2::put_be32(descriptor, jbd2::kCommitNanoseconds, time.nanoseconds);
-    if (checksums) jbd2::put_be32(descriptor, jbd2::kCommitChecksum, jbd2::commit_block_checksum(seed, descriptor));
-    TRY(write_log(position, descriptor));
+    auto commit = buffer(kMetaBuffer);
+    std::memset(commit.data(), 0, commit.size());
+    jbd2::write_header(commit, jbd2::block_type::kCommit, sequence);
+    jbd2::put_be64(commit, jbd2::kCommitSeconds, time.seconds);
+    jbd2::put_be32(commit, jbd2::kCommitNanoseconds, time.nanoseconds);
+    if (checksums) jbd2::put_be32(commit, jbd2::kCommitChecksum, jbd2::commit_block_checksum(seed, commit));
+    TRY(write_log(position, commit));
     TRY(m_device->flush());
 
-    // Checkpoint: every block home, then the journal superblock past the transaction.
+    // Checkpoint: every block home, in one batch, from the transaction's own copies (not
+    // the logged ones, which may be escaped); the superblock's block with the recover flag
+    // its logged copy has, from a buffer of its own.
+    write_count = 0;
+    auto superblock = buffer(kDataBuffer);
     for (usize i = 0; i < latest.size(); i++) {
         const DirtyBlock& dirty = block(i);
-        std::memcpy(logged.data(), dirty.bytes.data(), logged.size());
-        mark_superblock_copy(dirty.block, logged);
-        TRY(m_device->write(dirty.block * m_sb.block_size, logged));
+        std::span<const u8> home = dirty.bytes.first(size);
+        if (dirty.block == superblock_block(m_sb.block_size)) {
+            std::memcpy(superblock.data(), dirty.bytes.data(), size);
+            mark_superblock_copy(dirty.block, superblock);
+            home = superblock;
+        }
+        writes[write_count++] = {dirty.block * size, home};
     }
+    TRY(m_device->write_all({writes.span().data(), write_count}));
     TRY(m_device->flush());
     // Not flushed here: until it is durable, a crash replays this transaction again,
     // which rewrites the same bytes; the next commit's first flush carries it.

@@ -20,7 +20,11 @@ using namespace ext4_test;
 // An image in memory that records every write and flush, and can drop writes: the crash.
 class MemoryDevice final : public ext4::BlockDevice {
 public:
-    explicit MemoryDevice(std::vector<u8> image) : bytes(std::move(image)) {}
+    explicit MemoryDevice(std::vector<u8> image) : bytes(std::move(image)) {
+        // The volume's block size (s_log_block_size): a write of several blocks is
+        // recorded block by block, as a disk may keep any of them after a crash.
+        if (bytes.size() >= 2048) block_size = 1024u << bytes[1024 + 24];
+    }
     Result<void> read(u64 offset, std::span<u8> out) override {
         if (offset > bytes.size() || out.size() > bytes.size() - offset) return Error(EIO);
         std::memcpy(out.data(), bytes.data() + offset, out.size());
@@ -32,10 +36,18 @@ public:
             return Error(EIO);
         }
         if (failing) return Error(EIO);
-        log.push_back({offset, std::vector<u8>(in.begin(), in.end()), flushes});
-        if (flushes >= flushes_before_crash) return {};  // the crash: acknowledged, lost
-        std::memcpy(bytes.data() + offset, in.data(), in.size());
+        writes++;
+        for (usize done = 0; done < in.size(); done += block_size) {
+            usize n = in.size() - done < block_size ? in.size() - done : block_size;
+            log.push_back({offset + done, std::vector<u8>(in.begin() + done, in.begin() + done + n), flushes});
+            if (flushes >= flushes_before_crash) continue;  // the crash: acknowledged, lost
+            std::memcpy(bytes.data() + offset + done, in.data() + done, n);
+        }
         return {};
+    }
+    Result<void> write_all(std::span<const ext4::BlockWrite> list) override {
+        batches++;
+        return ext4::BlockDevice::write_all(list);
     }
     Result<void> flush() override {
         flushes++;
@@ -47,7 +59,10 @@ public:
         u64 epoch;  // flushes before it
     };
     std::vector<u8> bytes;
-    std::vector<Write> log;
+    u32 block_size = 1024;
+    std::vector<Write> log;  // block by block
+    u64 writes = 0;          // write() calls: requests, when a device takes one each
+    u64 batches = 0;         // write_all() calls: each one wait for the device
     u64 flushes = 0;
     u64 flushes_before_crash = ~u64(0);
     bool failing = false;  // every write fails with EIO

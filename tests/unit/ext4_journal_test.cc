@@ -35,6 +35,27 @@ TEST_P(Ext4JournalWrite, CommitWritesEveryBlockHomeAndLeavesACleanVolume) {
     EXPECT_TRUE(fsck_clean(write_temp("committed.img", device.bytes), &report)) << report;
 }
 
+// The device is waited for a handful of times a commit, not once a block: the log in one
+// batch (one request per run of blocks contiguous on disk), the home blocks in another.
+TEST_P(Ext4JournalWrite, ACommitWritesTheLogAndTheHomeBlocksInTwoBatches) {
+    build_transaction(70);
+    MemoryDevice device(images.old_image);
+    auto journal = ext4::Journal::open(device);
+    ASSERT_TRUE(journal.is_ok());
+    ASSERT_TRUE(journal.value().start().is_ok());
+    u64 writes_before = device.writes;
+    ASSERT_TRUE(journal.value().commit(images.transaction, {1700000000, 5}).is_ok());
+    EXPECT_EQ(device.batches, 2u);
+    // The log (descriptors and copies) in a request per run of the journal on disk (a
+    // small image's journal may lie in two or three), then the commit block, one request
+    // per home block and the journal superblock: block by block it was 2 x home + 3.
+    u64 home = images.transaction.size();
+    EXPECT_LE(device.writes - writes_before, home + 6);
+    std::string where;
+    ASSERT_TRUE(journal.value().stop().is_ok());
+    EXPECT_TRUE(same_outside_journal(device.bytes, images.new_image, &where)) << where;
+}
+
 // Every prefix of the writes of start, commit and stop, and, inside the flush interval the
 // crash falls in, every suffix too (a disk may write in any order between flushes): after
 // replay each block of the transaction is old, or each is new, and e2fsck agrees.

@@ -1,5 +1,6 @@
 #include "drivers/block/block_device.h"
 
+#include "arch/x86_64/layout.h"
 #include "sync/spinlock.h"
 
 namespace block {
@@ -14,6 +15,16 @@ usize g_count = 0;
 usize g_virtio_names = 0;
 
 }  // namespace
+
+bool device_visible(const void* data, usize size) {
+    u64 start = reinterpret_cast<u64>(data);
+    return size && start + size > start && layout::is_direct_mapped(start) && layout::is_direct_mapped(start + size - 1);
+}
+
+Result<void> BlockDevice::write_all(std::span<const Write> writes) {
+    for (const Write& w : writes) TRY(write(w.offset, w.data));
+    return {};
+}
 
 void register_device(BlockDevice& device) {
     IrqSpinLockGuard guard(g_lock);

@@ -25,6 +25,12 @@
 
 namespace block {
 
+// One write of BlockDevice::write_all.
+struct Write {
+    u64 offset;
+    std::span<const u8> data;
+};
+
 class BlockDevice {
 public:
     virtual ~BlockDevice() = default;
@@ -38,6 +44,10 @@ public:
 
     virtual Result<void> read(u64 offset, std::span<u8> buffer) = 0;
     virtual Result<void> write(u64 offset, std::span<const u8> data) = 0;
+    // Writes in no order among themselves (no two overlap), in flight together where the
+    // driver can: one wait for the lot. The first error is returned; what the others did
+    // is then unknown. By default, one after another.
+    virtual Result<void> write_all(std::span<const Write> writes);
     // Returns once everything written before it is on stable storage.
     virtual Result<void> flush() = 0;
     // Tells the device the range's contents are no longer needed (reads of it may then
@@ -51,6 +61,10 @@ public:
 private:
     const char* m_guest_path = "";
 };
+
+// Whether [data, data + size) is memory a device can reach (the direct map: the heap,
+// frames, the kernel image), as every buffer given to a BlockDevice must be.
+bool device_visible(const void* data, usize size);
 
 // The registry, filled as drivers find devices (at boot; never shrinks).
 void register_device(BlockDevice& device);

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "arch/x86_64/layout.h"
 #include "lib/log.h"
 #include "sched/clock.h"
 
@@ -24,13 +23,6 @@ constexpr u32 kMaxRequestBytes = 256 * KiB;
 constexpr u64 kIdentifyTimeoutNs = 10'000'000'000;
 
 bool data_is_writable(BlkRequest type) { return type == BlkRequest::In || type == BlkRequest::GetId; }
-
-// Whether [data, data + length) is in the direct map, hence physically contiguous and
-// reachable by the device.
-bool device_reachable(const void* data, u64 length) {
-    u64 start = reinterpret_cast<u64>(data);
-    return layout::is_direct_mapped(start) && layout::is_direct_mapped(start + length - 1) && start + length > start;
-}
 
 }  // namespace
 
@@ -164,7 +156,7 @@ Result<void> VirtioBlock::discard(u64 offset, u64 length) {
 Result<void> VirtioBlock::read_sectors_unchecked(u64 sector, std::span<u8> buffer) {
     if (buffer.empty() || buffer.size() % kSectorSize || buffer.size() > block::max_request_bytes(m_limits))
         return Error(EINVAL);
-    if (!device_reachable(buffer.data(), buffer.size())) return Error(EFAULT);
+    if (!block::device_visible(buffer.data(), buffer.size())) return Error(EFAULT);
     Batch batch;
     auto submitted = submit(batch, BlkRequest::In, sector, buffer.data(), buffer.size());
     TRY(wait(batch));
@@ -173,20 +165,41 @@ Result<void> VirtioBlock::read_sectors_unchecked(u64 sector, std::span<u8> buffe
     return {};
 }
 
-Result<void> VirtioBlock::transfer(BlkRequest type, u64 offset, const u8* data, u64 length) {
+Result<void> VirtioBlock::check_transfer(BlkRequest type, u64 offset, const u8* data, u64 length) const {
     bool writes = type == BlkRequest::Out || type == BlkRequest::Discard;
     if (writes && read_only()) return Error(EROFS);
     TRY(block::check_range(offset, length, m_size, m_limits.block_size));
-    if (data && !device_reachable(data, length)) return Error(EFAULT);
+    if (data && !block::device_visible(data, length)) return Error(EFAULT);
+    return {};
+}
+
+Result<void> VirtioBlock::submit_transfer(Batch& batch, BlkRequest type, u64 offset, const u8* data, u64 length) {
     u64 most = type == BlkRequest::Discard ? m_max_discard_bytes : block::max_request_bytes(m_limits);
+    for (block::Pieces pieces(length, most); auto piece = pieces.next();)
+        TRY(submit(batch, type, (offset + piece->offset) / kSectorSize, data ? data + piece->offset : nullptr,
+                   piece->length));
+    return {};
+}
+
+Result<void> VirtioBlock::transfer(BlkRequest type, u64 offset, const u8* data, u64 length) {
+    TRY(check_transfer(type, offset, data, length));
+    Batch batch;
+    auto submitted = submit_transfer(batch, type, offset, data, length);
+    // Even after a failed submission: the requests already queued use the batch.
+    TRY(wait(batch));
+    TRY(submitted);
+    if (int error = batch.error.load()) return Error(error);
+    return {};
+}
+
+Result<void> VirtioBlock::write_all(std::span<const block::Write> writes) {
+    for (const block::Write& w : writes) TRY(check_transfer(BlkRequest::Out, w.offset, w.data.data(), w.data.size()));
     Batch batch;
     Result<void> submitted{};
-    for (block::Pieces pieces(length, most); auto piece = pieces.next();) {
-        submitted = submit(batch, type, (offset + piece->offset) / kSectorSize, data ? data + piece->offset : nullptr,
-                           piece->length);
+    for (const block::Write& w : writes) {
+        submitted = submit_transfer(batch, BlkRequest::Out, w.offset, w.data.data(), w.data.size());
         if (submitted.is_error()) break;
     }
-    // Even after a failed submission: the requests already queued use the batch.
     TRY(wait(batch));
     TRY(submitted);
     if (int error = batch.error.load()) return Error(error);

@@ -41,6 +41,7 @@ public:
 
     Result<void> read(u64 offset, std::span<u8> buffer) override;
     Result<void> write(u64 offset, std::span<const u8> data) override;
+    Result<void> write_all(std::span<const block::Write> writes) override;
     Result<void> flush() override;
     Result<void> discard(u64 offset, u64 length) override;
 
@@ -79,6 +80,10 @@ private:
 
     // Splits a transfer of whole blocks into requests and waits for them all.
     Result<void> transfer(BlkRequest type, u64 offset, const u8* data, u64 length);
+    // Checks a transfer (read-only device, range, reachable buffer) before any request.
+    Result<void> check_transfer(BlkRequest type, u64 offset, const u8* data, u64 length) const;
+    // Adds a checked transfer's requests to `batch`.
+    Result<void> submit_transfer(Batch& batch, BlkRequest type, u64 offset, const u8* data, u64 length);
     // Adds one request of `batch` to the queue (waiting for room when it is full); the
     // device sees it at the next kick.
     Result<void> submit(Batch& batch, BlkRequest type, u64 sector, const u8* data, u64 length);

@@ -33,6 +33,7 @@ public:
         : m_cache(cache), m_device(device), m_block_size(block_size) {}
     Result<void> read(u64 offset, std::span<u8> out) override;
     Result<void> write(u64 offset, std::span<const u8> bytes) override;
+    Result<void> write_all(std::span<const ::ext4::BlockWrite> writes) override;
     Result<void> flush() override { return m_device.flush(); }
 
 private:

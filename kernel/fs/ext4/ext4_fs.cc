@@ -69,6 +69,30 @@ Result<void> CachedDisk::write(u64 offset, std::span<const u8> bytes) {
     return m_cache.write_through(offset / m_block_size, bytes);
 }
 
+Result<void> CachedDisk::write_all(std::span<const ::ext4::BlockWrite> writes) {
+    bool direct = true;
+    for (const auto& w : writes) {
+        if (w.offset % m_block_size || w.bytes.size() % m_block_size) return Error(EINVAL);
+        direct = direct && block::device_visible(w.bytes.data(), w.bytes.size());
+    }
+    // A buffer the device cannot reach goes through the cache's backend, which bounces it.
+    if (!direct || writes.size() == 1) return ::ext4::BlockDevice::write_all(writes);
+    auto* list = new (std::nothrow) block::Write[writes.size()];
+    if (!list) return Error(ENOMEM);
+    for (usize i = 0; i < writes.size(); i++) list[i] = {writes[i].offset, writes[i].bytes};
+    auto result = m_device.write_all({list, writes.size()});
+    delete[] list;
+    for (const auto& w : writes) {
+        if (result.is_ok()) {
+            m_cache.written(w.offset / m_block_size, w.bytes);
+        } else {
+            // What the disk holds is unknown: no copy may stand for it.
+            for (usize i = 0; i < w.bytes.size() / m_block_size; i++) m_cache.forget(w.offset / m_block_size + i);
+        }
+    }
+    return result;
+}
+
 // ---- mounting ----
 
 void Ext4Filesystem::say_read_only(const char* why) {
