@@ -159,7 +159,7 @@ void render_meminfo(Sink& out, u64) {
     format_meminfo_kb(out, "DirectMap2M", total);
 }
 
-void render_stat(Sink& out, u64) {
+void render_system_stat(Sink& out, u64) {
     // FIXME: the scheduler does not account CPU time yet; the CPU counts its whole uptime
     // as idle.
     u64 idle = uptime_ticks();
@@ -336,7 +336,7 @@ Result<void> mount_at(std::string_view path) {
     TRY(root.add_static_link("net", "self/net"));
     TRY(root.add_file("cpuinfo", render_cpuinfo));
     TRY(root.add_file("meminfo", render_meminfo));
-    TRY(root.add_file("stat", render_stat));
+    TRY(root.add_file("stat", render_system_stat));
     TRY(root.add_file("uptime", render_uptime));
     TRY(root.add_file("loadavg", render_loadavg));
     TRY(root.add_file("version", render_version));

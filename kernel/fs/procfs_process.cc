@@ -24,7 +24,7 @@ using proc::Process;
 using text::Sink;
 
 constexpr u64 kPage = 4096;
-constexpr u64 kUserHz = 100;  // the clock ticks of /proc/<pid>/stat's times
+constexpr u64 kProcessUserHz = 100;  // the clock ticks of /proc/<pid>/stat's times
 constexpr usize kFirstMountId = 21;  // mountinfo's first mount id
 
 // A heap buffer of kPathMax bytes for the length of a scope (kernel stacks are small).
@@ -428,7 +428,7 @@ Result<void> render_stat(Sink& out, Process& p, int tid) {
     // FIXME: no per-thread CPU time is kept yet; utime and stime read 0.
     usize threads = r.zombie ? 1 : p.thread_count();
     text::format_to(out, "0 0 0 0 20 0 {} 0 {} {} {} 18446744073709551615 ", threads,
-                    p.start_ns / (1'000'000'000 / kUserHz), m.size, m.resident_pages);
+                    p.start_ns / (1'000'000'000 / kProcessUserHz), m.size, m.resident_pages);
     // startcode endcode startstack kstkesp kstkeip signal blocked sigignore sigcatch wchan nswap
     // cnswap exit_signal processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time
     u64 hidden = memory ? 1 : 0;

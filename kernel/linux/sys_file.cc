@@ -6,6 +6,7 @@
 #include "fs/inode_file.h"
 #include "fs/ramfs.h"
 #include "linux/abi_types.h"
+#include "linux/descriptors.h"
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "net/socket.h"
@@ -26,7 +27,6 @@ Result<usize> sys_writev(int fd, UserPtr<IoVec> iov, u64 count);
 
 namespace {
 
-fs::FdTable& fds() { return Process::current().fds(); }
 
 Result<fs::InodeFile*> seekable(fs::File& file) {
     auto* inode_file = fs::as_inode_file(file);
@@ -34,8 +34,6 @@ Result<fs::InodeFile*> seekable(fs::File& file) {
     return inode_file;
 }
 
-bool readable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY && !(f.status_flags() & fs::O_PATH); }
-bool writable(const fs::File& f) { return (f.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY && !(f.status_flags() & fs::O_PATH); }
 
 // pread/pwrite (`address` is the buffer, `count` its length) and preadv/pwritev (the
 // vector and its length).

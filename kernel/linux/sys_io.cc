@@ -7,6 +7,7 @@
 #include "fs/locks.h"
 #include "fs/pipe.h"
 #include "linux/abi_types.h"
+#include "linux/descriptors.h"
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscall_adapter.h"
@@ -17,11 +18,8 @@ using proc::Process;
 
 namespace {
 
-fs::FdTable& fds() { return Process::current().fds(); }
 
 
-bool readable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_WRONLY; }
-bool writable(const fs::File& file) { return (file.status_flags() & fs::O_ACCMODE) != fs::O_RDONLY; }
 
 Result<usize> vectored(int fd, UserPtr<IoVec> iov, u64 count, bool write) {
     auto file = TRY(fds().get(fd));

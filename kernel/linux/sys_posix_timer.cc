@@ -26,7 +26,7 @@ constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID 
 constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 constexpr int SI_TIMER = -2;
 constexpr u32 TIMER_ABSTIME = 1;
-constexpr u64 kNsPerSecond = 1'000'000'000;
+constexpr u64 kTimerNsPerSecond = 1'000'000'000;
 constexpr int kMaxTimers = kMaxPosixTimers;
 constexpr int kOverrunMax = 0x7fffffff;  // DELAYTIMER_MAX
 
@@ -75,7 +75,7 @@ IrqSpinLock g_lock{"posix timers"};
 
 int add_overrun(int overrun, u64 more) { return overrun + more > kOverrunMax ? kOverrunMax : overrun + static_cast<int>(more); }
 
-void on_expiry(Timer& timer) {
+void on_posix_timer_expiry(Timer& timer) {
     auto* self = static_cast<PosixTimer*>(timer.context);
     u64 next = 0;
     bool send = false;
@@ -125,12 +125,12 @@ Result<PosixTimer*> find(u64 id) {
 }
 
 Result<u64> to_ns(const Timespec& t) {
-    if (t.tv_sec < 0 || t.tv_nsec < 0 || static_cast<u64>(t.tv_nsec) >= kNsPerSecond) return Error(EINVAL);
-    if (static_cast<u64>(t.tv_sec) > (1ull << 62) / kNsPerSecond) return (1ull << 62);
-    return static_cast<u64>(t.tv_sec) * kNsPerSecond + static_cast<u64>(t.tv_nsec);
+    if (t.tv_sec < 0 || t.tv_nsec < 0 || static_cast<u64>(t.tv_nsec) >= kTimerNsPerSecond) return Error(EINVAL);
+    if (static_cast<u64>(t.tv_sec) > (1ull << 62) / kTimerNsPerSecond) return (1ull << 62);
+    return static_cast<u64>(t.tv_sec) * kTimerNsPerSecond + static_cast<u64>(t.tv_nsec);
 }
 
-Timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / kNsPerSecond), static_cast<i64>(ns % kNsPerSecond)}; }
+Timespec to_timespec(u64 ns) { return {static_cast<i64>(ns / kTimerNsPerSecond), static_cast<i64>(ns % kTimerNsPerSecond)}; }
 
 // What timer_gettime reports: the time left (at least 1 ns while armed) and the interval.
 ItimerSpec current_locked(const PosixTimer& t) {
@@ -193,7 +193,7 @@ Result<void> sys_timer_create(int clock, UserPtr<SigEvent> user_event, UserPtr<i
     timer->signo = event.signo;
     timer->tid = event.tid;
     timer->value = defaulted ? static_cast<u64>(id) : event.value;  // sival_int = the ID, as Linux
-    timer->timer.callback = on_expiry;
+    timer->timer.callback = on_posix_timer_expiry;
     timer->timer.context = timer;
     if (auto written = user_id.write(id); written.is_error()) {
         IrqSpinLockGuard guard(g_lock);

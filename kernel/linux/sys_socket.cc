@@ -5,6 +5,7 @@
 
 #include "fs/fd_table.h"
 #include "linux/abi_types.h"
+#include "linux/descriptors.h"
 #include "proc/process.h"
 #include "linux/signals.h"
 #include "linux/syscall_adapter.h"
@@ -20,7 +21,6 @@ using proc::Process;
 
 namespace {
 
-fs::FdTable& fds() { return Process::current().fds(); }
 
 // struct msghdr and struct mmsghdr (x86-64).
 struct MsgHdr {

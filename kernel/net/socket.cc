@@ -25,13 +25,6 @@ struct Linger {
     i32 seconds;
 };
 
-Result<int> read_int(const u8* value, usize length) {
-    if (length < sizeof(int)) return Error(EINVAL);
-    int v;
-    memcpy(&v, value, sizeof v);
-    return v;
-}
-
 template <typename T>
 usize put(u8* out, usize capacity, const T& value) {
     usize n = sizeof(T) < capacity ? sizeof(T) : capacity;

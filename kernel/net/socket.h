@@ -16,6 +16,14 @@
 
 namespace net {
 
+// A socket option's int value (setsockopt), as Linux reads it: EINVAL when shorter.
+inline Result<int> read_int(const u8* value, usize length) {
+    if (length < sizeof(int)) return Error(EINVAL);
+    int v;
+    __builtin_memcpy(&v, value, sizeof v);
+    return v;
+}
+
 // Families, types and flags (include/linux/socket.h, net.h).
 constexpr int AF_UNSPEC = 0, AF_UNIX = 1, AF_INET = 2, AF_INET6 = 10, AF_NETLINK = 16, AF_PACKET = 17;
 constexpr int SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_RDM = 4, SOCK_SEQPACKET = 5, SOCK_PACKET = 10;

@@ -101,12 +101,12 @@ bool fork_copies_on_write() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kAddressSpaceTests[] = {
     {"cow", fork_copies_on_write, false},
 };
 
 }  // namespace
 
-std::span<const Test> address_space_tests() { return kTests; }
+std::span<const Test> address_space_tests() { return kAddressSpaceTests; }
 
 }  // namespace selftest

@@ -36,10 +36,10 @@ bool cxx_runtime() {
     return true;
 }
 
-const Test kTests[] = {{"cxx", cxx_runtime, false}};
+const Test kCxxTests[] = {{"cxx", cxx_runtime, false}};
 
 }  // namespace
 
-std::span<const Test> cxx_tests() { return kTests; }
+std::span<const Test> cxx_tests() { return kCxxTests; }
 
 }  // namespace selftest

@@ -61,7 +61,7 @@ bool hang() {
     cpu::halt_forever();
 }
 
-const Test kTests[] = {
+const Test kFaultTests[] = {
     {"hang", hang, true},
     {"pagefault", page_fault, true},
     {"nullderef", null_dereference, true},
@@ -74,6 +74,6 @@ const Test kTests[] = {
 
 }  // namespace
 
-std::span<const Test> fault_tests() { return kTests; }
+std::span<const Test> fault_tests() { return kFaultTests; }
 
 }  // namespace selftest

@@ -59,13 +59,13 @@ bool lockdep_consistent() {
 bool lockdep_consistent() { return built_in(); }
 #endif
 
-constexpr Test kTests[] = {
+constexpr Test kLockdepTests[] = {
     {"lockdep", lockdep_consistent, false, false, true},
     {"lockdep-inversion", lockdep_inversion, true},
 };
 
 }  // namespace
 
-std::span<const Test> lockdep_tests() { return kTests; }
+std::span<const Test> lockdep_tests() { return kLockdepTests; }
 
 }  // namespace selftest

@@ -149,13 +149,13 @@ bool heap_stress() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kMemoryTests[] = {
     {"frames", frames_stress, false},
     {"heap", heap_stress, false},
 };
 
 }  // namespace
 
-std::span<const Test> memory_tests() { return kTests; }
+std::span<const Test> memory_tests() { return kMemoryTests; }
 
 }  // namespace selftest

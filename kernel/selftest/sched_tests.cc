@@ -258,7 +258,7 @@ bool priorities() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kSchedTests[] = {
     {"pingpong", pingpong, false},
     {"threads", many_threads, false},
     {"mutex", mutex_contention, false},
@@ -270,6 +270,6 @@ const Test kTests[] = {
 
 }  // namespace
 
-std::span<const Test> sched_tests() { return kTests; }
+std::span<const Test> sched_tests() { return kSchedTests; }
 
 }  // namespace selftest

@@ -344,7 +344,7 @@ bool smp_balance() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kSmpTests[] = {
     {"smp-cpus", smp_cpus, false, false, true},
     {"smp-call", smp_call, false, false, true},
     {"smp-wake", smp_wake, false, false, true},
@@ -356,6 +356,6 @@ const Test kTests[] = {
 
 }  // namespace
 
-std::span<const Test> smp_tests() { return kTests; }
+std::span<const Test> smp_tests() { return kSmpTests; }
 
 }  // namespace selftest

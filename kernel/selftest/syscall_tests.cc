@@ -76,10 +76,10 @@ bool syscall_adapter() {
     return true;
 }
 
-const Test kTests[] = {{"syscall-adapter", syscall_adapter, false}};
+const Test kSyscallTests[] = {{"syscall-adapter", syscall_adapter, false}};
 
 }  // namespace
 
-std::span<const Test> syscall_tests() { return kTests; }
+std::span<const Test> syscall_tests() { return kSyscallTests; }
 
 }  // namespace selftest

@@ -78,13 +78,13 @@ bool clock_advances() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kTimeTests[] = {
     {"timer", timer_interrupts, false},
     {"clock", clock_advances, false},
 };
 
 }  // namespace
 
-std::span<const Test> time_tests() { return kTests; }
+std::span<const Test> time_tests() { return kTimeTests; }
 
 }  // namespace selftest

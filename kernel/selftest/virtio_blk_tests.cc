@@ -211,13 +211,13 @@ bool virtio_blk_benchmark() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kVirtioBlkTests[] = {
     {"virtio-blk", virtio_blk, false, false, true},
     {"bench-virtio-blk", virtio_blk_benchmark, false, true, true},
 };
 
 }  // namespace
 
-std::span<const Test> virtio_blk_tests() { return kTests; }
+std::span<const Test> virtio_blk_tests() { return kVirtioBlkTests; }
 
 }  // namespace selftest

@@ -235,13 +235,13 @@ bool virtio_net_benchmark() {
     return true;
 }
 
-const Test kTests[] = {
+const Test kVirtioNetTests[] = {
     {"virtio-net", virtio_net, false, false, true},
     {"bench-virtio-net", virtio_net_benchmark, false, true, true},
 };
 
 }  // namespace
 
-std::span<const Test> virtio_net_tests() { return kTests; }
+std::span<const Test> virtio_net_tests() { return kVirtioNetTests; }
 
 }  // namespace selftest

@@ -47,13 +47,13 @@ bool watchdog_interrupts_off() {
     for (;;) sched::sleep_ns(1'000'000'000);
 }
 
-constexpr Test kTests[] = {
+constexpr Test kWatchdogTests[] = {
     {"watchdog-loop", watchdog_loop, true},
     {"watchdog-irqoff", watchdog_interrupts_off, true},
 };
 
 }  // namespace
 
-std::span<const Test> watchdog_tests() { return kTests; }
+std::span<const Test> watchdog_tests() { return kWatchdogTests; }
 
 }  // namespace selftest

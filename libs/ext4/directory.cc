@@ -10,11 +10,6 @@ namespace {
 constexpr usize kInode = 0, kRecLen = 4, kNameLen = 6, kFileType = 7;
 constexpr u8 kTailFileType = 0xDE;
 
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
-
 bool has_filetype(const Superblock& sb) { return sb.has_incompat(incompat::kFiletype); }
 
 u32 entries_end(const Superblock& sb) { return sb.block_size - (sb.metadata_csum() ? kDirTailSize : 0); }

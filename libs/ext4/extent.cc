@@ -10,11 +10,6 @@ namespace {
 constexpr usize kMagicAt = 0, kEntries = 2, kMax = 4, kDepth = 6;
 constexpr usize kRootEntries = 4;  // i_block holds a header and four entries
 
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
-
 usize entry_offset(u16 index) { return kExtentEntrySize * (usize(index) + 1); }
 
 }  // namespace

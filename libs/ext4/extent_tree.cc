@@ -8,11 +8,11 @@ namespace ext4 {
 
 namespace {
 
-constexpr usize kEntries = 2, kMax = 4, kDepth = 6;
+constexpr usize kTreeEntries = 2, kTreeMax = 4, kTreeDepth = 6;
 
-u16 entries_of(std::span<const u8> node) { return le16(node, kEntries); }
-u16 max_of(std::span<const u8> node) { return le16(node, kMax); }
-u16 depth_of(std::span<const u8> node) { return le16(node, kDepth); }
+u16 entries_of(std::span<const u8> node) { return le16(node, kTreeEntries); }
+u16 max_of(std::span<const u8> node) { return le16(node, kTreeMax); }
+u16 depth_of(std::span<const u8> node) { return le16(node, kTreeDepth); }
 usize at(u16 index) { return kExtentEntrySize * (usize(index) + 1); }
 // Leaf extents and indexes both start with their first logical block.
 u32 first_logical(std::span<const u8> node, u16 index) { return le32(node, at(index)); }
@@ -37,14 +37,14 @@ void insert_raw(std::span<u8> node, u16 position, const u8* entry) {
     u16 count = entries_of(node);
     std::memmove(node.data() + at(u16(position + 1)), node.data() + at(position), (count - position) * kExtentEntrySize);
     std::memcpy(node.data() + at(position), entry, kExtentEntrySize);
-    put16(node, kEntries, u16(count + 1));
+    put16(node, kTreeEntries, u16(count + 1));
 }
 
 void init_node(std::span<u8> node, u16 max, u16 depth) {
     put16(node, 0, kExtentMagic);
-    put16(node, kEntries, 0);
-    put16(node, kMax, max);
-    put16(node, kDepth, depth);
+    put16(node, kTreeEntries, 0);
+    put16(node, kTreeMax, max);
+    put16(node, kTreeDepth, depth);
     put32(node, 8, 0);  // eh_generation
 }
 
@@ -103,11 +103,11 @@ Result<void> ExtentTree::grow(Inode& inode, Level* path, int& leaf_level, u64 go
     u16 count = entries_of(root), depth = depth_of(root);
     init_node(child, u16((m_sb.block_size - kExtentEntrySize) / kExtentEntrySize), depth);
     std::memcpy(child.data() + at(0), root.data() + at(0), count * kExtentEntrySize);
-    put16(child, kEntries, count);
+    put16(child, kTreeEntries, count);
     u32 first = count ? first_logical(child, 0) : 0;
     std::memset(root.data() + at(0), 0, root.size() - at(0));
-    put16(root, kEntries, 0);
-    put16(root, kDepth, u16(depth + 1));
+    put16(root, kTreeEntries, 0);
+    put16(root, kTreeDepth, u16(depth + 1));
     u8 entry[kExtentEntrySize];
     put_index(entry, first, block);
     insert_raw(root, 0, entry);
@@ -145,9 +145,9 @@ Result<void> ExtentTree::insert_entry(Inode& inode, Level* path, int& leaf_level
     } else {
         u16 middle = u16(count / 2);
         std::memcpy(sibling.node.data() + at(0), node.data() + at(middle), (count - middle) * kExtentEntrySize);
-        put16(sibling.node, kEntries, u16(count - middle));
+        put16(sibling.node, kTreeEntries, u16(count - middle));
         std::memset(node.data() + at(middle), 0, (count - middle) * kExtentEntrySize);
-        put16(node, kEntries, middle);
+        put16(node, kTreeEntries, middle);
         if (position <= middle) {
             insert_raw(node, position, entry);
             if (position == 0) fix_parent_index(inode, path, level);
@@ -224,7 +224,7 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
             budget.unmapped = e.logical + keep;
             if (keep == 0) {
                 std::memset(node.data() + at(i), 0, kExtentEntrySize);
-                put16(node, kEntries, i);
+                put16(node, kTreeEntries, i);
             } else {
                 e.length = keep;
                 put_extent(node.data() + at(i), e);
@@ -243,7 +243,7 @@ Result<void> ExtentTree::trim(Inode& inode, std::span<u8> node, bool root, u64 f
                 TRY(m_allocator.free_blocks(index.child, 1));
                 inode.blocks_512 -= per_block;
                 std::memset(node.data() + at(i), 0, kExtentEntrySize);
-                put16(node, kEntries, i);
+                put16(node, kTreeEntries, i);
             } else if (m_sb.metadata_csum()) {
                 set_extent_block_checksum(child, inode.checksum_seed);
             }

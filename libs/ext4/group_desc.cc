@@ -26,11 +26,6 @@ u16 crc16(u16 crc, std::span<const u8> bytes) {
     return crc;
 }
 
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
-
 bool wide(const Superblock& sb) { return sb.desc_size >= 64; }
 
 }  // namespace

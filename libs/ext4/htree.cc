@@ -8,14 +8,9 @@ namespace ext4 {
 
 namespace {
 
-constexpr u32 kRootInfo = 0x18, kRootEntries = 0x20, kNodeEntries = 0x8;
+constexpr u32 kRootInfo = 0x18, kHtreeRootEntries = 0x20, kNodeEntries = 0x8;
 constexpr u32 kDxEntrySize = 8, kDxTailSize = 8;
 constexpr u8 kRootInfoLength = 8;
-
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
 
 Result<DxNode> parse_entries(const Superblock& sb, std::span<const u8> block, u32 inode_seed, DxNode node,
                              Diagnosis* diagnosis) {
@@ -70,7 +65,7 @@ Result<DxNode> parse_dx_root(const Superblock& sb, std::span<const u8> block, u3
         block[12 + 8] != '.' || block[12 + 9] != '.')
         return refuse(diagnosis, "htree root without '..'");
     DxNode node;
-    node.entries_offset = kRootEntries;
+    node.entries_offset = kHtreeRootEntries;
     node.hash_version = block[kRootInfo + 4];
     node.indirect_levels = block[kRootInfo + 6];
     if (le32(block, kRootInfo) != 0 || block[kRootInfo + 5] != kRootInfoLength)

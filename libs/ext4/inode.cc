@@ -11,17 +11,12 @@ namespace {
 
 constexpr usize kMode = 0x0, kUid = 0x2, kSizeLo = 0x4, kAtime = 0x8, kCtime = 0xC,
                 kMtime = 0x10, kDtime = 0x14, kGid = 0x18, kLinks = 0x1A, kBlocksLo = 0x1C,
-                kFlags = 0x20, kBlock = 0x28, kGeneration = 0x64, kFileAclLo = 0x68,
+                kInodeFlagsOffset = 0x20, kBlock = 0x28, kGeneration = 0x64, kFileAclLo = 0x68,
                 kSizeHigh = 0x6C, kBlocksHi = 0x74, kFileAclHi = 0x76, kUidHi = 0x78,
                 kGidHi = 0x7A, kChecksumLo = 0x7C, kExtraIsize = 0x80, kChecksumHi = 0x82,
                 kCtimeExtra = 0x84, kMtimeExtra = 0x88, kAtimeExtra = 0x8C, kCrtime = 0x90,
                 kCrtimeExtra = 0x94;
 constexpr usize kBaseSize = 128;
-
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
 
 // Whether the extra part holds the field ending at byte `end`.
 bool has_extra(usize inode_size, u16 extra_isize, usize end) {
@@ -84,7 +79,7 @@ Result<Inode> parse_inode(const Superblock& sb, std::span<const u8> b, u32 numbe
     n.gid = le16(b, kGid) | (u32(le16(b, kGidHi)) << 16);
     n.size = le32(b, kSizeLo) | (u64(le32(b, kSizeHigh)) << 32);
     n.links_count = le16(b, kLinks);
-    n.flags = le32(b, kFlags);
+    n.flags = le32(b, kInodeFlagsOffset);
     n.generation = le32(b, kGeneration);
     n.file_acl = le32(b, kFileAclLo) | (u64(le16(b, kFileAclHi)) << 32);
     n.blocks_512 = le32(b, kBlocksLo);
@@ -123,7 +118,7 @@ void encode_inode(const Superblock& sb, const Inode& n, std::span<u8> b) {
     put32(b, kSizeLo, u32(n.size));
     put32(b, kSizeHigh, u32(n.size >> 32));
     put16(b, kLinks, u16(n.links_count));
-    put32(b, kFlags, n.flags & ~kFlagHugeFile);  // i_blocks always in 512-byte units here
+    put32(b, kInodeFlagsOffset, n.flags & ~kFlagHugeFile);  // i_blocks always in 512-byte units here
     put32(b, kGeneration, n.generation);
     put32(b, kFileAclLo, u32(n.file_acl));
     put16(b, kFileAclHi, u16(n.file_acl >> 32));

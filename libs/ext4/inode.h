@@ -60,6 +60,11 @@ struct Inode {
 // Parses sb.inode_size bytes of inode `number`. EINVAL with `diagnosis` on a checksum
 // mismatch (metadata_csum), a bad i_extra_isize, inline data or an extent flag without
 // the extents feature.
+// A directory whose blocks carry an htree index (and the volume allows one).
+inline bool is_indexed(const Superblock& sb, const Inode& dir) {
+    return sb.has_compat(compat::kDirIndex) && (dir.flags & kFlagIndex);
+}
+
 Result<Inode> parse_inode(const Superblock& sb, std::span<const u8> bytes, u32 number,
                           Diagnosis* diagnosis = nullptr);
 

@@ -13,11 +13,6 @@ constexpr usize kBlockSize = 0xC, kMaxlen = 0x10, kFirst = 0x14, kSequence = 0x1
 
 constexpr u32 kCrc32BePolynomial = 0x04C11DB7;
 
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
-
 // crc32c of `bytes` with the four bytes at `hole` taken as zeros.
 u32 crc32c_with_hole(u32 seed, std::span<const u8> bytes, usize hole) {
     static constexpr u8 kZeros[4] = {};

@@ -6,7 +6,7 @@
 namespace ext4 {
 
 namespace {
-constexpr int kMetaBuffer = 1, kDataBuffer = 2;
+constexpr int kReplayMetaBuffer = 1, kReplayDataBuffer = 2;
 }
 
 struct Journal::Walk {
@@ -39,7 +39,7 @@ Result<bool> Journal::scan_descriptor(Pass pass, Walk& state, std::span<const u8
             return state.stop("descriptor block checksum mismatch");
         if (v1) state.crc = jbd2::crc32_be(state.crc, descriptor);
     }
-    auto data = buffer(kDataBuffer);
+    auto data = buffer(kReplayDataBuffer);
     for (usize offset = jbd2::kHeaderSize; offset + m_jsb.tag_size() <= descriptor.size() - tail;) {
         jbd2::Tag tag = jbd2::read_tag(m_jsb, descriptor.subspan(offset));
         offset += m_jsb.tag_size();
@@ -116,7 +116,7 @@ Result<void> Journal::walk(Pass pass, Walk& state) {
     u32 position = m_jsb.start;
     state.budget = m_jsb.last() - m_jsb.first;
     state.crc = ~0u;
-    auto block = buffer(kMetaBuffer);
+    auto block = buffer(kReplayMetaBuffer);
     for (;;) {
         if (pass != Pass::Scan && !jbd2::tid_after(state.end, sequence)) break;
         if (state.budget == 0) {

@@ -25,11 +25,6 @@ constexpr usize kInodesCount = 0x0, kBlocksCountLo = 0x4, kRBlocksCountLo = 0x8,
 constexpr u32 kGoodOldInodeSize = 128;
 constexpr u32 kMaxLogBlockSize = 6;  // 64 KiB
 
-Error refuse(Diagnosis* diagnosis, const char* reason) {
-    if (diagnosis) diagnosis->reason = reason;
-    return Error(EINVAL);
-}
-
 bool is_power_of(u32 group, u32 base) {
     while (group > 1 && group % base == 0) group /= base;
     return group == 1;

@@ -85,6 +85,12 @@ struct Diagnosis {
     bool ok() const { return reason[0] == '\0'; }
 };
 
+// EINVAL with `reason` in the diagnosis, when there is one: how the parsers refuse.
+inline Error refuse(Diagnosis* diagnosis, const char* reason) {
+    if (diagnosis) diagnosis->reason = reason;
+    return Error(EINVAL);
+}
+
 struct Superblock {
     u32 inodes_count = 0;
     u64 blocks_count = 0;

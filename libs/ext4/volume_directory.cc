@@ -23,9 +23,6 @@ private:
     std::string_view m_name;
 };
 
-bool is_indexed(const Superblock& sb, const Inode& dir) {
-    return sb.has_compat(compat::kDirIndex) && (dir.flags & kFlagIndex);
-}
 
 }  // namespace
 

@@ -9,9 +9,6 @@ namespace ext4 {
 
 namespace {
 
-bool is_indexed(const Superblock& sb, const Inode& dir) {
-    return sb.has_compat(compat::kDirIndex) && (dir.flags & kFlagIndex);
-}
 
 }  // namespace
 

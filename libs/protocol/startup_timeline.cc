@@ -6,9 +6,9 @@ namespace protocol {
 
 namespace {
 
-constexpr std::string_view kPrefix = "OSPREY-STARTUP v1 ";
+constexpr std::string_view kTimelinePrefix = "OSPREY-STARTUP v1 ";
 
-std::optional<u64> parse_decimal(std::string_view digits) {
+std::optional<u64> parse_timeline_decimal(std::string_view digits) {
     if (digits.empty() || digits.size() > 19) return std::nullopt;
     u64 value = 0;
     for (char c : digits) {
@@ -26,11 +26,11 @@ std::optional<u64> field(std::string_view line, usize& at, std::string_view name
     usize end = line.find(' ', start);
     if (end == std::string_view::npos) end = line.size();
     at = end + 1;
-    return parse_decimal(line.substr(start, end - start));
+    return parse_timeline_decimal(line.substr(start, end - start));
 }
 
-std::optional<StartupTimeline> parse_line(std::string_view line) {
-    usize at = kPrefix.size();
+std::optional<StartupTimeline> parse_timeline_line(std::string_view line) {
+    usize at = kTimelinePrefix.size();
     StartupTimeline t;
     auto khz = field(line, at, "khz");
     auto pvh = field(line, at, "pvh");
@@ -48,7 +48,7 @@ std::optional<StartupTimeline> parse_line(std::string_view line) {
 
 std::string_view encode_startup_timeline(const StartupTimeline& t, char* buffer, usize capacity) {
     text::BufferSink sink(buffer, capacity);
-    text::format_to(sink, "{}khz={} pvh={} ready={} exec={} output={}\n", kPrefix, t.tsc_khz, t.pvh_entry,
+    text::format_to(sink, "{}khz={} pvh={} ready={} exec={} output={}\n", kTimelinePrefix, t.tsc_khz, t.pvh_entry,
                     t.kernel_ready, t.program_start, t.first_output);
     return sink.view();
 }
@@ -56,10 +56,10 @@ std::string_view encode_startup_timeline(const StartupTimeline& t, char* buffer,
 std::optional<StartupTimeline> find_startup_timeline(std::string_view channel) {
     std::optional<StartupTimeline> found;
     usize at = 0;
-    while ((at = channel.find(kPrefix, at)) != std::string_view::npos) {
+    while ((at = channel.find(kTimelinePrefix, at)) != std::string_view::npos) {
         usize end = channel.find('\n', at);
         if (end == std::string_view::npos) break;  // cut off: not a whole line
-        if (auto parsed = parse_line(channel.substr(at, end - at))) found = parsed;
+        if (auto parsed = parse_timeline_line(channel.substr(at, end - at))) found = parsed;
         at = end + 1;
     }
     return found;

@@ -21,7 +21,7 @@ constexpr u16 kSmallReceiveBuffers = 32, kSmallTransmitBuffers = 16;
 constexpr usize kSmallMachine = 32 * MiB;
 constexpr u32 kMergedBufferSize = 2048;
 
-constexpr u64 kWantedFeatures = net_feature::kCsum | net_feature::kGuestCsum | net_feature::kMtu |
+constexpr u64 kNetWantedFeatures = net_feature::kCsum | net_feature::kGuestCsum | net_feature::kMtu |
                                 net_feature::kMac | net_feature::kMrgRxbuf | net_feature::kStatus |
                                 feature::kEventIdx;
 
@@ -50,7 +50,7 @@ Result<void> VirtioNet::probe(OwnPtr<Transport> transport) {
 
 Result<void> VirtioNet::start() {
     Transport& t = *m_transport;
-    m_features = TRY(begin_init(t, kWantedFeatures));
+    m_features = TRY(begin_init(t, kNetWantedFeatures));
 
     // The device's MTU bounds what it sends us: the receive path is sized for it (a
     // packet spanning merged buffers is joined in a scratch buffer). What we send, and

@@ -14,7 +14,7 @@ namespace {
 constexpr u64 kMountTagFeature = 1ull << 0;  // VIRTIO_9P_MOUNT_TAG: the tag is in the config
 constexpr u32 kConfigTagLength = 0, kConfigTag = 2;
 constexpr usize kMaxTag = 64;
-constexpr u16 kQueueSize = 64;
+constexpr u16 kNinepQueueSize = 64;
 constexpr usize kMaxDevices = 8;
 
 class Virtio9p final : public NinepDevice {
@@ -64,7 +64,7 @@ Result<void> Virtio9p::start() {
     });
     TRY(t.setup_interrupts(1, {on_queue_interrupt, nullptr, this}));
     m_interrupts_connected = true;
-    TRY(m_queue.init(t, 0, kQueueSize, false));
+    TRY(m_queue.init(t, 0, kNinepQueueSize, false));
     finish_init(t);
     klog::info("9p: virtio-9p on {}, mount tag '{}', interrupts {}", t.location(), tag(), t.interrupt_mode());
     return {};

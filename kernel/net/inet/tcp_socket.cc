@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "linux/ioctl_numbers.h"
 #include "mm/user_memory.h"
 #include "net/inet/inet_socket.h"
 #include "net/tcp/socket.h"
@@ -15,7 +16,7 @@ namespace net {
 
 namespace {
 
-constexpr u32 FIONREAD = 0x541b, SIOCOUTQ = 0x5411, SIOCOUTQNSD = 0x894b;
+using linux_abi::ioctl::FIONREAD, linux_abi::ioctl::SIOCOUTQ, linux_abi::ioctl::SIOCOUTQNSD;
 constexpr int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_CORK = 3, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6,
               TCP_SYNCNT = 7, TCP_LINGER2 = 8, TCP_DEFER_ACCEPT = 9, TCP_WINDOW_CLAMP = 10, TCP_INFO = 11,
               TCP_QUICKACK = 12, TCP_CONGESTION = 13, TCP_USER_TIMEOUT = 18, TCP_NOTSENT_LOWAT = 25;
@@ -72,13 +73,6 @@ class DiscardSink final : public ByteSink {
 public:
     Result<void> copy_out(usize, const u8*, usize) const override { return {}; }
 };
-
-Result<int> read_int(const u8* value, usize length) {
-    if (length < sizeof(int)) return Error(EINVAL);
-    int v;
-    memcpy(&v, value, sizeof v);
-    return v;
-}
 
 usize put_int(u8* out, usize capacity, int v) {
     usize n = capacity < sizeof v ? capacity : sizeof v;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "linux/ioctl_numbers.h"
 #include "mm/user_memory.h"
 #include "net/inet/inet_socket.h"
 #include "net/udp/socket.h"
@@ -13,7 +14,6 @@ namespace net {
 
 namespace {
 
-constexpr u32 FIONREAD = 0x541b, SIOCOUTQ = 0x5411;
 constexpr int IP_MTU_DISCOVER = 10, IP_PMTUDISC_DONT = 0, IP_PMTUDISC_WANT = 1, IP_PMTUDISC_DO = 2,
               IP_PMTUDISC_PROBE = 3;
 
@@ -172,9 +172,9 @@ protected:
         int value;
         {
             StackAccess stack;
-            if (request == FIONREAD)
+            if (request == linux_abi::ioctl::FIONREAD)
                 value = static_cast<int>(m_udp->next_datagram_length());
-            else if (request == SIOCOUTQ)
+            else if (request == linux_abi::ioctl::SIOCOUTQ)
                 value = 0;  // sent datagrams leave at once
             else
                 return Error(ENOTTY);

@@ -68,7 +68,7 @@ void Endpoint::address_into(SocketAddress& out, bool empty_when_unnamed) {
 }
 
 Credentials current_credentials() {
-    auto& process = proc::Process::current();
+    auto& process = ::proc::Process::current();
     return {process.pid(), process.cred.euid, process.cred.egid};
 }
 
@@ -79,7 +79,7 @@ Credentials no_credentials() {
 
 Result<void> check_sent_credentials(const Credentials& sent) {
     if (sent.uid == ~0u || sent.gid == ~0u) return Error(EINVAL);
-    auto& process = proc::Process::current();
+    auto& process = ::proc::Process::current();
     bool root = process.cred.euid == 0;
     if (!root && (sent.pid != process.pid() || sent.uid != process.cred.euid || sent.gid != process.cred.egid)) return Error(EPERM);
     bool exists = sent.pid == process.pid();

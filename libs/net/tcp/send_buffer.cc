@@ -5,7 +5,7 @@
 namespace net::tcp {
 
 namespace {
-constexpr usize kGranule = 4096;
+constexpr usize kSendGranule = 4096;
 }
 
 void SendBuffer::release() {
@@ -18,10 +18,10 @@ void SendBuffer::release() {
 
 bool SendBuffer::make_room(usize needed) {
     if (needed <= m_size) return true;
-    usize size = m_size ? m_size * 2 : kGranule;
+    usize size = m_size ? m_size * 2 : kSendGranule;
     while (size < needed) size *= 2;
     usize limit = m_capacity > needed ? m_capacity : needed;
-    limit = (limit + kGranule - 1) / kGranule * kGranule;
+    limit = (limit + kSendGranule - 1) / kSendGranule * kSendGranule;
     if (size > limit) size = limit;
     u8* data = new (std::nothrow) u8[size];
     if (!data) return false;
