@@ -137,7 +137,7 @@ guest_command() {
         *:stdio,id=oslog) cmd+=("file,id=oslog,path=$work/$guest.log") ;;
         osprey:file,id=osout,*) cmd+=("file,id=osout,path=$work/osprey.out") ;;
         osprey:file,id=oserr,*) cmd+=("file,id=oserr,path=$work/osprey.err") ;;
-        linux:microvm,acpi=off) cmd+=(microvm,acpi=on) ;;
+        linux:microvm,acpi=off) cmd+=("microvm,acpi=on") ;;
         linux:-kernel) cmd+=(-kernel "$vmlinux"); i=$((i + 1)) ;;
         linux:-initrd) cmd+=(-initrd "$work/linux.cpio"); i=$((i + 1)) ;;
         linux:-append) cmd+=(-append "$append"); i=$((i + 1)) ;;
@@ -174,7 +174,7 @@ measure() {
     rm -f "$work/$guest.log" "$work/osprey.out" "$work/osprey.err"
     guest_command "$guest"
     timeout 600 "${cmd[@]}" </dev/null >"$work/qemu.out" 2>&1 || status=$?
-    if ! guest_output "$guest" | grep -qx done; then
+    if ! guest_output "$guest" | grep -qx "done"; then
         say "$guest, run $run/$runs: the program did not finish (QEMU's status $status)"
         show_guest "$guest"
         return 1
@@ -190,6 +190,10 @@ measure() {
         summary="$summary $key $value $unit;"
     done < <(guest_output "$guest" | awk '$1 == "figure" { print $2, $3, $4 }')
     say "$guest, run $run/$runs ($((SECONDS - start))s):$summary"
+    # The program's notes (whether the page cache could be dropped), once per guest.
+    if [ "$run" = 1 ]; then
+        guest_output "$guest" | sed -n "s/^note /bench: $guest: /p" >&2
+    fi
 }
 
 # --- the runs ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ while [ -n "$left" ]; do
             next="$next $module"
         fi
     done
+    # shellcheck disable=SC2086,SC2116  # echo without quotes: the list with single spaces
     if [ "$next" = " $(echo $left)" ]; then
         for module in $next; do
             echo "linux_modules: $module.ko depends on $(strings -a "$modules/$module.ko" | sed -n 's/^depends=//p')" >&2
