@@ -37,8 +37,8 @@ static const struct {
     const char *name;
     int rows, per_transaction;
 } kSqliteRuns[] = {
-    {"sqlite_insert_tx1000", 20000, 1000},
-    {"sqlite_insert_tx10", 1000, 10},
+    {"sqlite_insert_tx1000.rows", 20000, 1000},
+    {"sqlite_insert_tx10.rows", 1000, 10},
 };
 
 static const char *dir;
