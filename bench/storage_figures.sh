@@ -16,9 +16,12 @@
 # inode tables and the journal zeroed now, so that Linux's mount starts no background
 # zeroing of its own), copied afresh before every run; after each run `e2fsck -fn` of the
 # copy must be clean (a run that leaves a damaged file system measured something else).
-# The copies live in a directory of the host's disk by default, so a guest's flush costs
-# what an fsync costs there (QEMU's cache=writeback turns FLUSH into fdatasync);
-# BENCH_STORAGE_DIR=/dev/shm takes the host's disk out of the figures.
+# The copies live in host memory (/dev/shm) by default: a guest's flush then costs QEMU an
+# fdatasync on tmpfs, next to nothing, so the figures are the guests' own work and not the
+# speed of the host's disk (on this project's machines a virtual disk shared with other
+# builds, where a flush takes milliseconds and varies widely). BENCH_STORAGE_DIR=/var/tmp
+# puts them on the host's disk, where every flush a kernel asks for costs a host fdatasync
+# (QEMU's cache=writeback): slower, noisier, and what a real disk would charge.
 #
 # Same flags: the QEMU command line is the one `osprey run --dry-run --volume
 # COPY:/data` prints; for Linux only -kernel, -initrd and -append change (and, on microvm,
@@ -39,8 +42,8 @@
 #                          warm-up run: every run is a fresh VM on a fresh disk anyway
 #   BENCH_STORAGE_GROUPS   the program's groups (default all: seq rand small sqlite)
 #   BENCH_STORAGE_MACHINE  q35 or microvm (default q35)
-#   BENCH_STORAGE_DIR      where the images are kept during the runs (default: a new
-#                          directory under TMPDIR or /tmp)
+#   BENCH_STORAGE_DIR      where the images are kept during the runs, in a new directory
+#                          (default /dev/shm; TMPDIR or /tmp when /dev/shm is not writable)
 #   BENCH_CACHE            as for bench/run.sh
 #   BENCH_RESULTS          when set, the results file to append to (bench/run.sh sets it
 #                          and prints the whole table); otherwise the figures go to
@@ -75,8 +78,13 @@ started=$SECONDS
 say() { echo "bench: [$((SECONDS - started))s] $*" >&2; }
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
 
-work=$(mktemp -d ${BENCH_STORAGE_DIR:+-p "$BENCH_STORAGE_DIR"})
-trap 'rm -rf "$work"' EXIT
+# The programs stay out of /dev/shm: inside Osprey's guest /dev is devfs, so a program
+# taken from a host path under /dev would not be found at that path in the image.
+work=$(mktemp -d)
+storage_dir=${BENCH_STORAGE_DIR:-/dev/shm}
+[ -d "$storage_dir" ] && [ -w "$storage_dir" ] || storage_dir=${TMPDIR:-/tmp}
+disks=$(mktemp -d -p "$storage_dir")
+trap 'rm -rf "$work" "$disks"' EXIT
 export TMPDIR=$work  # osprey run --dry-run keeps its images in here
 
 # --- the programs, the disk and the Linux guest ---------------------------------------
@@ -94,10 +102,10 @@ modules=${vmlinux%.vmlinux}.modules
 host_khz=$("$work/host_tsc_khz")
 
 # mke2fs would pick 1 KiB blocks for a volume this small (its "small" type): 4 KiB asked.
-pristine=$work/pristine.img
+pristine=$disks/pristine.img
 truncate -s "${image_mib}M" "$pristine"
 mke2fs -q -t ext4 -b 4096 -E lazy_itable_init=0,lazy_journal_init=0 -F "$pristine"
-disk=$work/disk.img  # each run's copy; the same path for both guests
+disk=$disks/disk.img  # each run's copy; the same path for both guests
 
 mkdir -p "$work/linux-root/bench"
 cp "$work/storage_init" "$work/linux-root/init"
@@ -199,7 +207,7 @@ measure() {
 # --- the runs ------------------------------------------------------------------------------
 
 say "storage figures on $machine: Osprey $("$build/osprey" --version 2>/dev/null | head -n 1 || true)," \
-    "Linux $(basename "$vmlinux" .vmlinux); $runs runs each on fresh copies of a ${image_mib} MiB ext4 image in $work"
+    "Linux $(basename "$vmlinux" .vmlinux); $runs runs each on fresh copies of a ${image_mib} MiB ext4 image in $disks"
 [ "$machine" = microvm ] && say "note: on microvm the Linux guest gets acpi=on (its kernel finds virtio-mmio devices only through ACPI)"
 osprey_ok=1
 for ((run = 1; run <= runs; run++)); do
