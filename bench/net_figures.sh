@@ -132,33 +132,10 @@ free_port() {
 
 # --- the Linux guest's /init and modules ---------------------------------------------
 
-# The modules in an order that loads (each after those its `depends=` names).
-wanted="virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net"
-mkdir -p "$work/netinit/bench-modules"
+mkdir -p "$work/netinit"
 cp "$work/net_init" "$work/netinit/init"
-loaded=" " left=$wanted
-while [ -n "$left" ]; do
-    next=""
-    for module in $left; do
-        [ -f "$modules/$module.ko" ] || { echo "net_figures: no $module.ko in $modules" >&2; exit 1; }
-        ready=1
-        for dependency in $(strings -a "$modules/$module.ko" | sed -n 's/^depends=//p' | tr ',' ' '); do
-            case "$loaded" in *" $dependency "*) ;; *) ready=0 ;; esac
-        done
-        if [ "$ready" = 1 ]; then
-            cp "$modules/$module.ko" "$work/netinit/bench-modules/"
-            echo "$module.ko" >>"$work/netinit/bench-modules/order"
-            loaded="$loaded$module "
-        else
-            next="$next $module"
-        fi
-    done
-    if [ "$next" = " $(echo $left)" ]; then
-        echo "net_figures: cannot order the modules:$next (a dependency outside: $wanted)" >&2
-        exit 1
-    fi
-    left=$next
-done
+"$here/lib/linux_modules.sh" "$modules" "$work/netinit/bench-modules" \
+    virtio_ring virtio virtio_mmio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net
 (cd "$work/netinit" && find . -mindepth 1 | cpio -o -H newc --quiet) >"$work/netinit.cpio"
 
 # --- the servers -------------------------------------------------------------------------

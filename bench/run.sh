@@ -10,7 +10,8 @@
 # run), BENCH_ICOUNT_RUNS runs under -icount (default 3; they repeat exactly),
 # BENCH_CACHE where Debian's kernel is kept (default BUILD_DIR/bench-cache), BENCH_NET=0
 # to leave out the network figures (bench/net_figures.sh, which has its own BENCH_NET_*
-# settings). The raw figures and the table are also left in BUILD_DIR/bench/.
+# settings), BENCH_STORAGE=0 the storage figures (bench/storage_figures.sh, with its own
+# BENCH_STORAGE_* settings). The raw figures and the table are also left in BUILD_DIR/bench/.
 #
 # Same flags: the QEMU command line of each run is the one `osprey run --dry-run` prints;
 # for the Linux guest only -kernel, -initrd and -append change (its console is the serial
@@ -373,12 +374,22 @@ if [ "${BENCH_NET:-1}" != 0 ]; then
     net_note=" Network figures on ${BENCH_NET_MACHINE:-q35} with -netdev user, loads from the host."
 fi
 
+# --- storage ---------------------------------------------------------------------------
+
+# A benchmark program on an ext4 volume in both guests, each run on a fresh copy of one
+# disk image (bench/storage_figures.sh; BENCH_STORAGE=0 leaves them out).
+storage_note=""
+if [ "${BENCH_STORAGE:-1}" != 0 ]; then
+    BENCH_RESULTS=$results BENCH_CACHE=$cache "$here/storage_figures.sh" "$build"
+    storage_note=" Storage figures on ${BENCH_STORAGE_MACHINE:-q35} with a 256 MiB ext4 volume."
+fi
+
 say "done"
 {
     echo "Osprey $(git -C "$here/.." describe --always --dirty 2>/dev/null || echo '?') against" \
         "Debian's $(basename "$vmlinux" .vmlinux), $(qemu-system-x86_64 --version | head -n 1)," \
         "TCG, -cpu max, ${memory} MiB; $runs timed runs after a warm-up, $icount_runs under -icount;" \
-        "host load average $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs at the end.$net_note"
+        "host load average $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs at the end.$net_note$storage_note"
     echo
     awk -F '\t' -f "$here/lib/table.awk" "$here/figures.tsv" "$results"
 } | tee "$out_dir/table.md"

@@ -12,13 +12,14 @@ set -eu
 # The networking tests' servers and clients (tests/netapps): redis-server with redis-tools,
 # nginx-light, memcached, iperf3, curl, wrk, nodejs.
 # The interop tier (tests/interop): iproute2 (ip netns, ip tuntap, tc, nstat) with curl and python3.
-# Benchmarks: xz-utils unpacks Debian's kernel for the Linux guest (bench/lib/linux_guest.sh).
+# Benchmarks: xz-utils unpacks Debian's kernel for the Linux guest (bench/lib/linux_guest.sh);
+# libsqlite3-dev's static libsqlite3.a goes into the storage benchmark (bench/programs/storage.c).
 # Fuzzing: clang with its libFuzzer and sanitizer runtimes (tests/fuzz); trinity, run inside
 # Osprey (tests/fuzz/trinity).
 PACKAGES="g++ cmake ninja-build binutils libgtest-dev libgmock-dev libcli11-dev \
 nlohmann-json3-dev libtoml11-dev qemu-system-x86 qemu-utils cpio e2fsprogs busybox-static musl-tools \
 golang-go xz-utils coreutils bash make gcc libc6-dev python3 sqlite3 lua5.4 perl cargo openjdk-17-jdk-headless \
-clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs iproute2 trinity"
+clang-14 libclang-rt-14-dev redis-server redis-tools nginx-light memcached iperf3 curl wrk nodejs iproute2 trinity libsqlite3-dev"
 
 missing=""
 for package in $PACKAGES; do

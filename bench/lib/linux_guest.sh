@@ -4,9 +4,11 @@
 # depends on, `dpkg-deb` to take /boot/vmlinuz out of it, and the ELF vmlinux (with its PVH
 # note, so QEMU's -kernel boots it directly, as it boots Osprey) unpacked from the XZ
 # stream inside the bzImage. Prints the path of vmlinux; a second call reuses the cache.
-# Beside it, PACKAGE.modules/ holds the modules the network figures need (Debian builds the
-# virtio transports, virtio_net and its failover helpers as modules; they are plain,
-# uncompressed .ko files in Debian 12), taken from the same package.
+# Beside it, PACKAGE.modules/ holds the modules the network and storage figures need, taken
+# from the same package (plain, uncompressed .ko files in Debian 12): Debian builds the
+# virtio transports, virtio_net and its failover helpers, virtio_blk, ext4 and what ext4
+# loads (jbd2, mbcache, crc16, crc32c) as modules. PACKAGE.modules/wanted records the
+# list it was made from; a cache made from another list is made again.
 #
 #   bench/lib/linux_guest.sh CACHE_DIR
 set -eu
@@ -27,7 +29,11 @@ if [ -z "$package" ]; then
     echo "linux_guest: apt-cache knows no linux-image-amd64 (run apt-get update?)" >&2
     exit 1
 fi
-if [ -s "$package.vmlinux" ] && [ -d "$package.modules" ]; then
+# The modules, as paths under /lib/modules/VERSION/kernel/ in the package.
+wanted="drivers/virtio/virtio*.ko drivers/net/virtio_net.ko drivers/net/net_failover.ko
+net/core/failover.ko drivers/block/virtio_blk.ko fs/ext4/ext4.ko fs/jbd2/jbd2.ko fs/mbcache.ko
+lib/crc16.ko crypto/crc32c_generic.ko arch/x86/crypto/crc32c-intel.ko"
+if [ -s "$package.vmlinux" ] && [ "$(cat "$package.modules/wanted" 2>/dev/null)" = "$wanted" ]; then
     echo "$cache/$package.vmlinux"
     exit 0
 fi
@@ -40,9 +46,13 @@ deb=$(ls "$package"_*.deb | head -n 1)
 dpkg-deb --fsys-tarfile "$deb" | tar -x --wildcards -O './boot/vmlinuz-*' >"$package.vmlinuz"
 rm -rf "$package.modules" "$package.modules.tmp"
 mkdir "$package.modules.tmp"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$package.modules.tmp" --wildcards --transform='s,.*/,,' \
-    './lib/modules/*/kernel/drivers/virtio/virtio*.ko*' './lib/modules/*/kernel/drivers/net/virtio_net.ko*' \
-    './lib/modules/*/kernel/drivers/net/net_failover.ko*' './lib/modules/*/kernel/net/core/failover.ko*'
+set -f  # the patterns are tar's, not the shell's
+patterns=""
+for path in $wanted; do patterns="$patterns ./lib/modules/*/kernel/$path*"; done
+# shellcheck disable=SC2086  # each word a pattern
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$package.modules.tmp" --wildcards --transform='s,.*/,,' $patterns
+set +f
+echo "$wanted" >"$package.modules.tmp/wanted"
 mv "$package.modules.tmp" "$package.modules"
 rm -f "$deb"
 

@@ -19,82 +19,17 @@
 // 4. Starts PROGRAM with Osprey's default environment, waits for it, reports how it ended
 //    and, with --poweroff, resets the VM (QEMU runs with -no-reboot; microvm has no ACPI).
 //    The servers of the benchmark never end by themselves: the harness stops QEMU.
-// Every step that fails prints `error ...` on the console and ends the VM.
-#define _GNU_SOURCE
+// Steps 2 and 4 and the failures are linux_init.h's, shared with storage_init.c.
+#include "linux_init.h"
+
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-static int poweroff;
-
-static void finish(int status) {
-    fflush(stdout);
-    if (poweroff) reboot(RB_AUTOBOOT);
-    exit(status);
-}
-
-static void fail(const char *what) {
-    printf("error net_init: %s: %s\n", what, strerror(errno));
-    finish(1);
-}
-
-static void mount_at(const char *type, const char *path) {
-    mkdir(path, 0755);
-    if (mount(type, path, type, 0, NULL) < 0) fail(path);
-}
-
-// The `virtio_mmio.device=...` words of the kernel command line, as virtio_mmio's own
-// options: "device=512@0xfeb00e00:12 device=...".
-static void virtio_mmio_options(char *out, size_t size) {
-    static const char kPrefix[] = "virtio_mmio.";
-    char line[4096] = "";
-    FILE *f = fopen("/proc/cmdline", "r");
-    if (f) {
-        if (!fgets(line, sizeof line, f)) line[0] = 0;
-        fclose(f);
-    }
-    out[0] = 0;
-    for (char *word = strtok(line, " \n"); word; word = strtok(NULL, " \n")) {
-        if (strncmp(word, kPrefix, sizeof kPrefix - 1) != 0) continue;
-        if (strlen(out) + strlen(word) + 2 > size) break;
-        if (out[0]) strcat(out, " ");
-        strcat(out, word + sizeof kPrefix - 1);
-    }
-}
-
-static void load_modules(void) {
-    char mmio[1024], name[256];
-    virtio_mmio_options(mmio, sizeof mmio);
-    FILE *order = fopen("/bench-modules/order", "r");
-    if (!order) fail("/bench-modules/order");
-    while (fgets(name, sizeof name, order)) {
-        name[strcspn(name, "\n")] = 0;
-        if (!name[0]) continue;
-        char path[512];
-        snprintf(path, sizeof path, "/bench-modules/%s", name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) fail(path);
-        const char *options = strcmp(name, "virtio_mmio.ko") == 0 ? mmio : "";
-        if (syscall(SYS_finit_module, fd, options, 0) < 0 && errno != EEXIST) fail(path);
-        close(fd);
-    }
-    fclose(order);
-}
 
 static void set_address(int s, unsigned long request, const char *device, const char *address) {
     struct ifreq r;
@@ -146,15 +81,8 @@ static void configure_network(void) {
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    // QEMU's microvm appends its virtio_mmio.device= words to the kernel command line,
-    // after the `--` that starts init's arguments: they are the kernel's, not the program's.
-    while (argc > 1 && strncmp(argv[argc - 1], "virtio_mmio.", 12) == 0) argv[--argc] = NULL;
-    poweroff = argc > 1 && strcmp(argv[argc - 1], "--poweroff") == 0;
-    if (poweroff) argv[--argc] = NULL;
-    if (argc < 2) {
-        printf("error usage: net_init PROGRAM [ARGS...] [--poweroff]\n");
-        finish(2);
-    }
+    init_name = "net_init";
+    init_arguments(argc, argv);
     mount_at("proc", "/proc");
     mount_at("devtmpfs", "/dev");
     mkdir("/tmp", 01777);
@@ -162,16 +90,8 @@ int main(int argc, char **argv) {
     configure_network();
     printf("net_init: eth0 10.0.2.15/24 via 10.0.2.2; starting %s\n", argv[1]);
 
-    pid_t child = fork();
-    if (child < 0) fail("fork");
-    if (child == 0) {
-        char *environment[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL};
-        execve(argv[1], argv + 1, environment);
-        printf("error net_init: cannot run %s: %s\n", argv[1], strerror(errno));
-        _exit(127);
-    }
     int status = 0;
-    waitpid(child, &status, 0);
+    waitpid(start_program(argv + 1), &status, 0);
     printf("error net_init: %s ended with status %#x\n", argv[1], status);
     finish(1);
 }
