@@ -185,7 +185,9 @@ Result<void> write_statfs(UserPtr<StatFs> user, fs::Inode& inode) {
     s.f_ffree = static_cast<i64>(filesystem.inodes_free());
     s.f_fsid[0] = static_cast<i32>(filesystem.device());
     s.f_namelen = fs::kNameMax;
-    s.f_flags = 0x20;  // ST_NOATIME... relatime-like: reported as in /proc/mounts
+    // ST_VALID, and the mount's flags as Linux reports them (ST_RDONLY, ST_NODEV, ST_NOEXEC).
+    s.f_flags = 0x20 | (filesystem.mounted_read_only() ? 1 : 0) | (filesystem.no_dev ? 4 : 0) |
+                (filesystem.no_exec ? 8 : 0);
     return user.write(s);
 }
 

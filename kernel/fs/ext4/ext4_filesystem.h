@@ -106,6 +106,8 @@ public:
     u64 inodes_free() override;
     // ext4_mount.cc: stopped, out of the mounted list, and the disk given back.
     void unmounted() override;
+    const char* mount_source() const override { return m_source; }
+    bool mounted_read_only() const override { return m_mounted_read_only; }
 
     Result<void> start();
     // Stops the journal (empty, flag cleared) and flushes; read-only from then on.
@@ -174,6 +176,8 @@ private:
     block::Backend& m_disk;
     block::BlockDevice& m_device;
     const bool m_read_only_asked;
+    char m_source[16] = "/dev/";  // "/dev/vda": set at start()
+    bool m_mounted_read_only = false;  // set at start(), before any path leads here
     u32 m_block_size = 0;
     // Guards everything below (see the top of this file). Made once by start(), then kept
     // for as long as the machine runs (files may stay open after an unmount).

@@ -67,6 +67,7 @@ void Ext4Filesystem::say_read_only(const char* why) {
 
 Result<void> Ext4Filesystem::start() {
     const char* name = m_device.name();
+    for (usize i = 0; name[i] && 5 + i + 1 < sizeof m_source; i++) m_source[5 + i] = name[i];
     TRY(m_inodes.init());
     // First the superblock alone, for the block size; then the cache in those blocks.
     SuperblockReader first(m_disk);
@@ -127,6 +128,7 @@ Result<void> Ext4Filesystem::start() {
         say_read_only("a read-only-compatible feature this kernel does not write is on");
     else
         TRY(open_for_writing());
+    m_mounted_read_only = !m_writable;
     if (m_writable) {
         MutexLocker lock(m_volume_lock);
         clean_orphans();
