@@ -12,6 +12,7 @@
 
 #include <new>
 
+#include "block/cache.h"
 #include "ext4/journal.h"
 #include "ext4/transaction.h"
 #include "ext4/volume.h"
