@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "commands/image_request.h"
 #include "commands/volumes.h"
 #include "vm/vm_config.h"
 
@@ -54,6 +55,14 @@ TEST(VolumeOption, UnmountedDisksMayBeSeveralAndGetNoKernelWord) {
     EXPECT_EQ(configs[2], (osprey::VolumeConfig{"c.img", "vol2", "", true}));
     // The drives keep their serials in order; only the mounted one is named to the kernel.
     EXPECT_EQ(osprey::volume_kernel_args(configs), "volume=vol1:/data");
+}
+
+TEST(VolumeOption, TheCommandLineReplacesAManifestsUnmountedDiskOfTheSameImage) {
+    osprey::VolumeOptions manifest{{"/srv/raw.img", "/srv/other.img", "/srv/d.img:/data"}, ""};
+    osprey::VolumeOptions command_line{{"/srv/./raw.img:ro", "/srv/new.img"}, ""};
+    auto merged = osprey::override_volumes(manifest, command_line);
+    EXPECT_EQ(merged.volumes,
+              (std::vector<std::string>{"/srv/other.img", "/srv/d.img:/data", "/srv/./raw.img:ro", "/srv/new.img"}));
 }
 
 TEST(VolumeOption, BadSpecsAreRefusedWithTheReason) {
