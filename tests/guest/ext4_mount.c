@@ -204,8 +204,10 @@ int main(int argc, char** argv) {
     write_all("/mnt2/after-boot.txt", kKept, sizeof kKept - 1, O_TRUNC);
     // Left mounted: the kernel stops its journal when the program ends.
 
-    // A third mount, read-write again, after a read-only one.
-    MUST(mount(data, "/mnt", "ext4", 0, NULL));
+    // A third mount, read-write again, after a read-only one; through a symlink to the
+    // device, which is followed as Linux does.
+    MUST(symlink(data, "/tmp/data-disk"));
+    MUST(mount("/tmp/data-disk", "/mnt", "ext4", 0, NULL));
     write_all("/mnt/kept.txt", kThird, sizeof kThird - 1, O_APPEND);
     MUST(umount2("/mnt", 0));
     printf("the boot volume remounted by the program; a third mount appended\n");

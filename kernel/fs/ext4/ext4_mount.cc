@@ -24,14 +24,14 @@ Mutex g_volumes_lock{"ext4 volumes"};
 Ext4Filesystem* g_volumes[kMaxVolumes];  // guarded by g_volumes_lock
 usize g_volume_count = 0;                // guarded by g_volumes_lock
 
-bool remember(Ext4Filesystem& filesystem) {
+bool add_mounted(Ext4Filesystem& filesystem) {
     MutexLocker lock(g_volumes_lock);
     if (g_volume_count == kMaxVolumes) return false;
     g_volumes[g_volume_count++] = &filesystem;
     return true;
 }
 
-void forget(Ext4Filesystem& filesystem) {
+void remove_mounted(Ext4Filesystem& filesystem) {
     MutexLocker lock(g_volumes_lock);
     for (usize i = 0; i < g_volume_count; i++) {
         if (g_volumes[i] != &filesystem) continue;
@@ -70,12 +70,12 @@ Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, Mount
                     : nullptr;
         if (!filesystem) return Error(ENOMEM);
         TRY(filesystem->start());
-        if (!remember(*filesystem)) {
+        if (!add_mounted(*filesystem)) {
             filesystem->stop();
             return Error(ENOMEM);
         }
         if (auto on = fs::mount_on(directory, *filesystem, flags); on.is_error()) {
-            forget(*filesystem);
+            remove_mounted(*filesystem);
             filesystem->stop();  // its journal started: stopped again, the disk left clean
             return on;
         }
@@ -86,7 +86,7 @@ Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, Mount
 }
 
 void Ext4Filesystem::unmounted() {
-    forget(*this);
+    remove_mounted(*this);
     stop();
     // The journal is stopped and the disk flushed: the next mount finds it clean. Files
     // still open here (MNT_DETACH) read through this mount's cache and cannot write.
