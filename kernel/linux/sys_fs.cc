@@ -126,6 +126,11 @@ Result<u64> do_open(int dirfd, UserPath user_path, u32 flags, u32 mode) {
         if (inode->is_directory() && (wants_write(flags) || (flags & fs::O_CREAT && !created))) {
             if (wants_write(flags)) return Error(EISDIR);
         }
+        // A read-only mount's files and directories open for reading only, as Linux's
+        // may_open says (device nodes, FIFOs and sockets on it still open for writing).
+        bool plain = inode->type() == fs::InodeType::Regular || inode->is_directory();
+        if (plain && (wants_write(flags) || (flags & fs::O_TRUNC)) && inode->filesystem().mounted_read_only())
+            return Error(EROFS);
         // Linux truncates even for O_RDONLY when the caller could write the file.
         if ((flags & fs::O_TRUNC) && inode->type() == fs::InodeType::Regular && !created)
             TRY(inode->truncate(0));
