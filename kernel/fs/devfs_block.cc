@@ -15,6 +15,7 @@ using fs::synthetic::Node;
 using fs::synthetic::SyntheticFilesystem;
 
 constexpr u32 kVirtioBlockMajor = 254;
+constexpr u32 kMinorsPerDisk = 16;  // room for partitions, as Linux's virtio-blk leaves
 constexpr usize kBounceBytes = 64 * KiB;
 
 class DiskNode final : public Node {
@@ -126,10 +127,17 @@ Result<RefPtr<fs::File>> DiskNode::open(u32 flags) {
 
 }  // namespace
 
+block::BlockDevice* disk_of_device_number(u64 rdev) {
+    for (usize i = 0; i < block::device_count(); i++)
+        if (text::proc::encode_dev(kVirtioBlockMajor, u32(i * kMinorsPerDisk)) == rdev) return block::device(i);
+    return nullptr;
+}
+
 Result<void> add_block_devices(fs::synthetic::Directory& directory) {
     auto& filesystem = static_cast<SyntheticFilesystem&>(directory.filesystem());
     for (usize i = 0; i < block::device_count(); i++) {
-        auto* node = new (std::nothrow) DiskNode(filesystem, filesystem.allocate_ino(), *block::device(i), u32(i * 16));
+        auto* node = new (std::nothrow)
+            DiskNode(filesystem, filesystem.allocate_ino(), *block::device(i), u32(i * kMinorsPerDisk));
         if (!node) return Error(ENOMEM);
         directory.add_node(*node);
         node->unref();

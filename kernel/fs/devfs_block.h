@@ -9,6 +9,7 @@
 #pragma once
 
 #include "base/result.h"
+#include "drivers/block/block_device.h"
 #include "fs/synthetic.h"
 
 namespace devfs {
@@ -16,5 +17,10 @@ namespace devfs {
 // Adds a node for every disk found at boot to `directory`. Major 254 as Linux gives
 // virtio-blk dynamically; minor 16 per disk (vda 0, vdb 16...).
 Result<void> add_block_devices(fs::synthetic::Directory& directory);
+
+// The disk a block special file's device number names (its st_rdev, wherever the node
+// is: /dev, or a node on a volume), or null when no disk has that number: mount(2)
+// answers ENXIO then, as Linux does. A minor within a disk's 16 (a partition) is none.
+block::BlockDevice* disk_of_device_number(u64 rdev);
 
 }  // namespace devfs

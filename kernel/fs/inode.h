@@ -197,6 +197,10 @@ public:
     virtual u64 inodes_free() { return blocks_free(); }
     // Taken off the tree by umount (files still open in it may go on being used).
     virtual void unmounted() {}
+    // /proc/mounts' first field when the file system is on a device ("/dev/vda"), else
+    // null (the type is shown); and whether it was mounted read-only (its "ro").
+    virtual const char* mount_source() const { return nullptr; }
+    virtual bool mounted_read_only() const { return false; }
 
     // mount(2)'s MS_NOEXEC and MS_NODEV: no program runs from this file system and no
     // file of it is mapped executable (EACCES, EPERM); no device node of it opens (EACCES).

@@ -193,7 +193,7 @@ void render_version(Sink& out, u64) {
 
 void render_filesystems(Sink& out, u64) {
     out.write("nodev\tsysfs\nnodev\ttmpfs\nnodev\tbdev\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tramfs\n"
-              "nodev\tpipefs\nnodev\tanon_inodefs\nnodev\tsockfs\n");
+              "nodev\tpipefs\nnodev\tanon_inodefs\nnodev\tsockfs\nnodev\t9p\n\text4\n");
 }
 
 // ---- /proc/sys ----

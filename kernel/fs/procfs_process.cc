@@ -486,7 +486,9 @@ Result<void> render_oom_score_adj(Sink& out, Process& p, int) {
 
 namespace {
 
-const char* mount_source(const char* type) {
+const char* mount_source(const fs::Filesystem& filesystem) {
+    if (const char* device = filesystem.mount_source()) return device;
+    const char* type = filesystem.name();
     std::string_view t(type);
     if (t == "devtmpfs") return "udev";
     // The image in memory is the root device; as "rootfs" tools like df skip it (they
@@ -502,9 +504,10 @@ Result<void> render_mounts(Sink& out, Process&, int) {
     usize count = fs::mounts(mounts, 32);
     for (usize i = 0; i < count; i++) {
         const char* type = mounts[i].filesystem->name();
-        text::format_to(out, "{} ", mount_source(type));
+        const char* mode = mounts[i].filesystem->mounted_read_only() ? "ro" : "rw";
+        text::format_to(out, "{} ", mount_source(*mounts[i].filesystem));
         text::proc::format_escaped_path(out, mounts[i].path);
-        text::format_to(out, " {} rw,relatime 0 0\n", type);
+        text::format_to(out, " {} {},relatime 0 0\n", type, mode);
     }
     return {};
 }
@@ -526,7 +529,8 @@ Result<void> render_mountinfo(Sink& out, Process&, int) {
         const char* type = mounts[i].filesystem->name();
         text::format_to(out, "{} {} {}:{} / ", kFirstMountId + i, kFirstMountId + parent, device >> 8, device & 0xff);
         text::proc::format_escaped_path(out, path);
-        text::format_to(out, " rw,relatime - {} {} rw\n", type, mount_source(type));
+        const char* mode = mounts[i].filesystem->mounted_read_only() ? "ro" : "rw";
+        text::format_to(out, " {},relatime - {} {} {}\n", mode, type, mount_source(*mounts[i].filesystem), mode);
     }
     return {};
 }

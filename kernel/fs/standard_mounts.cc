@@ -74,78 +74,24 @@ Result<void> ensure_all(std::string_view path) {
     return {};
 }
 
-// The block cache's view of a disk. The disk takes only device-visible buffers: the cache's
-// (in the heap) go straight to it; any other (the superblock check reads onto a kernel
-// stack) through a bounce buffer.
-class DiskBackend final : public block::Backend {
-public:
-    explicit DiskBackend(block::BlockDevice& disk) : m_disk(disk) {}
-    Result<void> read_block(u64 index, std::span<u8> out) override {
-        if (reachable(out.data(), out.size())) return m_disk.read(index * out.size(), out);
-        TRY(ensure_bounce(out.size()));
-        TRY(m_disk.read(index * out.size(), {m_bounce, out.size()}));
-        __builtin_memcpy(out.data(), m_bounce, out.size());
-        return {};
-    }
-    Result<void> write_block(u64 index, std::span<const u8> data) override {
-        if (reachable(data.data(), data.size())) return m_disk.write(index * data.size(), data);
-        TRY(ensure_bounce(data.size()));
-        __builtin_memcpy(m_bounce, data.data(), data.size());
-        return m_disk.write(index * data.size(), {m_bounce, data.size()});
-    }
-    Result<void> read_blocks(u64 first, u32 block_size, std::span<u8> out) override {
-        if (reachable(out.data(), out.size())) return m_disk.read(first * block_size, out);
-        return Backend::read_blocks(first, block_size, out);
-    }
-    Result<void> write_blocks(u64 first, u32 block_size, std::span<const u8> data) override {
-        if (reachable(data.data(), data.size())) return m_disk.write(first * block_size, data);
-        return Backend::write_blocks(first, block_size, data);
-    }
-
-private:
-    static bool reachable(const void* data, usize size) { return block::device_visible(data, size); }
-    Result<void> ensure_bounce(usize size) {
-        if (size <= m_bounce_size) return {};
-        delete[] m_bounce;
-        m_bounce = new (std::nothrow) u8[size];
-        m_bounce_size = m_bounce ? size : 0;
-        if (!m_bounce) return Error(ENOMEM);
-        return {};
-    }
-    block::BlockDevice& m_disk;
-    u8* m_bounce = nullptr;  // guarded by the file system's lock: one caller at a time
-    usize m_bounce_size = 0;
-};
-
-bool holds_ext4(block::BlockDevice& disk) {
-    // The superblock's magic, 0xEF53 at byte 56 of the superblock at byte 1024.
-    auto* sector = new (std::nothrow) u8[4096];
-    if (!sector) return false;
-    bool found = disk.size() >= 4096 && disk.read(0, {sector, 4096}).is_ok() && sector[1024 + 56] == 0x53 &&
-                 sector[1024 + 57] == 0xef;
-    delete[] sector;
-    return found;
-}
-
 }  // namespace
 
 Result<void> mount_volumes() {
     for (usize i = 0; i < block::device_count(); i++) {
         block::BlockDevice& disk = *block::device(i);
         std::string_view path = disk.guest_path();
-        if (path.empty()) continue;
-        if (!holds_ext4(disk)) {
+        if (path.empty()) continue;  // attached without a mount point: a program may mount it
+        if (!ext4fs::holds_ext4(disk)) {
             klog::warn("volume {}: {} holds no ext4 file system; it stays a device, /dev/{}", disk.serial(),
                        disk.name(), disk.name());
             continue;
         }
         TRY(ensure_all(path));
-        auto* backend = new (std::nothrow) DiskBackend(disk);
-        if (!backend) return Error(ENOMEM);
         auto directory = TRY(resolve(*root(), path));
         // A volume libs/ext4 refuses (corrupt, hostile, features it does not read) is left
         // unmounted, said on the kernel log with the reason: never a crash.
-        if (auto mounted = ext4fs::mount_on(*backend, disk, directory); mounted.is_error()) {
+        if (auto mounted = ext4fs::mount_disk(disk, directory, {}); mounted.is_error()) {
+            if (mounted.error() == ENOMEM) return mounted;
             klog::error("volume {}: the ext4 file system of {} is refused ({}); not mounted on {}", disk.serial(),
                         disk.name(), err::name(mounted.error()), path);
             continue;

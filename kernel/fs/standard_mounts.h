@@ -18,7 +18,8 @@ Result<void> mount_shared_folders(std::string_view list);
 // Mounts each disk given a guest path (`osprey run --volume`, drivers/block/volumes.h) that
 // holds an ext4 file system there: read-write when the volume and the disk allow it,
 // else read-only with the reason on the kernel log; a disk without one, or with one
-// libs/ext4 refuses, stays a device (/dev/vda...), said on the kernel log. ENOMEM.
+// libs/ext4 refuses, stays a device (/dev/vda...), said on the kernel log. A disk without
+// a guest path is left alone, for the program to mount(2). ENOMEM.
 Result<void> mount_volumes();
 
 // Before the machine powers off: the journals of the mounted volumes stopped and their

@@ -26,11 +26,14 @@ void render_cpu_list(text::Sink& out, u64) {
 }
 
 // /sys/block/NAME's attributes, as Linux writes them: size in 512-byte sectors whatever
-// the block size, ro as 0 or 1.
+// the block size, ro as 0 or 1, serial.
 const block::BlockDevice& disk_of(u64 argument) { return *reinterpret_cast<const block::BlockDevice*>(argument); }
 void render_disk_size(text::Sink& out, u64 disk) { text::format_to(out, "{}\n", disk_of(disk).size() / 512); }
 void render_disk_ro(text::Sink& out, u64 disk) { out.write(disk_of(disk).read_only() ? "1\n" : "0\n"); }
 void render_disk_block_size(text::Sink& out, u64 disk) { text::format_to(out, "{}\n", disk_of(disk).block_size()); }
+// virtio-blk's serial number, as Linux shows it: how a program finds the disk osprey
+// attached as volN whatever order the buses listed the disks in.
+void render_disk_serial(text::Sink& out, u64 disk) { text::format_to(out, "{}\n", disk_of(disk).serial()); }
 
 Result<void> add_block_devices(fs::synthetic::Directory& root) {
     auto* directory = TRY(root.add_directory("block", 0755));
@@ -40,6 +43,7 @@ Result<void> add_block_devices(fs::synthetic::Directory& root) {
         auto* own = TRY(directory->add_directory(disk->name(), 0755));
         TRY(own->add_file("size", render_disk_size, argument));
         TRY(own->add_file("ro", render_disk_ro, argument));
+        TRY(own->add_file("serial", render_disk_serial, argument));
         auto* queue = TRY(own->add_directory("queue", 0755));
         TRY(queue->add_file("logical_block_size", render_disk_block_size, argument));
     }

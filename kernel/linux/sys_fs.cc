@@ -126,6 +126,11 @@ Result<u64> do_open(int dirfd, UserPath user_path, u32 flags, u32 mode) {
         if (inode->is_directory() && (wants_write(flags) || (flags & fs::O_CREAT && !created))) {
             if (wants_write(flags)) return Error(EISDIR);
         }
+        // A read-only mount's files and directories open for reading only, as Linux's
+        // may_open says (device nodes, FIFOs and sockets on it still open for writing).
+        bool plain = inode->type() == fs::InodeType::Regular || inode->is_directory();
+        if (plain && (wants_write(flags) || (flags & fs::O_TRUNC)) && inode->filesystem().mounted_read_only())
+            return Error(EROFS);
         // Linux truncates even for O_RDONLY when the caller could write the file.
         if ((flags & fs::O_TRUNC) && inode->type() == fs::InodeType::Regular && !created)
             TRY(inode->truncate(0));
@@ -185,7 +190,9 @@ Result<void> write_statfs(UserPtr<StatFs> user, fs::Inode& inode) {
     s.f_ffree = static_cast<i64>(filesystem.inodes_free());
     s.f_fsid[0] = static_cast<i32>(filesystem.device());
     s.f_namelen = fs::kNameMax;
-    s.f_flags = 0x20;  // ST_NOATIME... relatime-like: reported as in /proc/mounts
+    // ST_VALID, and the mount's flags as Linux reports them (ST_RDONLY, ST_NODEV, ST_NOEXEC).
+    s.f_flags = 0x20 | (filesystem.mounted_read_only() ? 1 : 0) | (filesystem.no_dev ? 4 : 0) |
+                (filesystem.no_exec ? 8 : 0);
     return user.write(s);
 }
 

@@ -1,6 +1,9 @@
 // mount(2) and umount2: file systems a program mounts itself (docs/storage.md). The ones
-// the kernel can make are tmpfs and 9p (a host folder the VM was given, by its mount tag);
-// the others Linux knows answer ENODEV, as for a file system the kernel was built without.
+// the kernel can make are tmpfs, 9p (a host folder the VM was given, by its mount tag) and
+// ext4 (on a disk, named by its block special file); the others Linux knows answer
+// ENODEV, as for a file system the kernel was built without.
+#include "fs/devfs_block.h"
+#include "fs/ext4/ext4_fs.h"
 #include "fs/inode_file.h"
 #include "fs/ninep/ninep_fs.h"
 #include "fs/ramfs.h"
@@ -24,8 +27,8 @@ constexpr u64 MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNC
 constexpr u64 MS_MGC_MASK = 0xffff0000, MS_MGC_VAL = 0xc0ed0000;
 // MS_RDONLY, MS_NOEXEC and MS_NODEV are carried out (Filesystem::no_exec, no_dev). The
 // others are true of every mount here already: no program runs set-user-ID, tmpfs and 9p
-// write through at once, no access times are kept to relax, and mandatory locks are gone
-// from Linux too.
+// write through at once and ext4 commits every call, no access times are kept to relax,
+// and mandatory locks are gone from Linux too.
 constexpr u64 kAcceptedFlags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_DIRSYNC |
                                MS_NOSYMFOLLOW | MS_NOATIME | MS_NODIRATIME | MS_SILENT | MS_RELATIME |
                                MS_STRICTATIME | MS_LAZYTIME | MS_MANDLOCK;
@@ -59,6 +62,26 @@ bool in_use(fs::Filesystem& filesystem) {
     return false;
 }
 
+// ext4 on the disk `user_source` names, as Linux's mount_bdev finds it: ENOENT for a
+// source that does not exist (EINVAL for none at all), ENOTBLK for one that is not a
+// block special file, EACCES for one on a MS_NODEV mount, ENXIO for a device number no
+// disk has, EACCES for a writable mount of a read-only disk (util-linux's mount then
+// retries with MS_RDONLY), EBUSY for a disk mounted already, EINVAL for one without ext4.
+Result<void> mount_ext4(UserPtr<const char> user_source, RefPtr<fs::Inode> target, fs::MountFlags options) {
+    if (user_source.is_null()) return Error(EINVAL);
+    auto source = TRY(read_path(user_source));
+    auto start = TRY(base_for(AT_FDCWD, *source));
+    auto node = TRY(fs::resolve(*start, source->view()));
+    if (node->type() != fs::InodeType::BlockDevice) return Error(ENOTBLK);
+    if (node->filesystem().no_dev) return Error(EACCES);
+    fs::Stat st;
+    TRY(node->stat(st));
+    block::BlockDevice* disk = devfs::disk_of_device_number(st.st_rdev);
+    if (!disk) return Error(ENXIO);
+    if (disk->read_only() && !options.read_only) return Error(EACCES);
+    return fs::ext4fs::mount_disk(*disk, target, options);
+}
+
 }  // namespace
 
 Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, UserPtr<const char> user_type,
@@ -69,9 +92,8 @@ Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, Us
     if (!target->is_directory()) return Error(ENOTDIR);
     if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_REC)) return Error(EINVAL);  // not supported yet
     if (flags & ~kAcceptedFlags) return Error(EINVAL);
-    char type[32], source[128], data[256];
+    char type[32], data[256];
     TRY(read_string(user_type, type, sizeof type));
-    TRY(read_string(user_source, source, sizeof source));
     TRY(read_string(user_data, data, sizeof data));
     std::string_view kind = type;
     fs::MountFlags options{(flags & MS_RDONLY) != 0, (flags & MS_NOEXEC) != 0, (flags & MS_NODEV) != 0};
@@ -87,8 +109,13 @@ Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, Us
     if (kind == "9p") {
         // The source is the mount tag; the options Linux's 9p takes (trans=virtio,
         // version=9p2000.L, msize=...) describe what this client always does.
+        char source[128];
+        TRY(read_string(user_source, source, sizeof source));
         return fs::ninep::mount_on(source, target, options);
     }
+    // ext4's options (data) are not read: what they tune (commit=, barrier, data=...) is
+    // fixed here (docs/storage.md).
+    if (kind == "ext4") return mount_ext4(user_source, target, options);
     if (kind.empty()) return Error(EINVAL);
     return Error(ENODEV);
 }
@@ -96,7 +123,7 @@ Result<void> sys_mount(UserPtr<const char> user_source, UserPath user_target, Us
 Result<void> sys_umount2(UserPath user_target, u32 flags) {
     if (!is_admin()) return Error(EPERM);
     // MNT_EXPIRE (mark now, unmount at a second call if unused in between) is not kept:
-    // refused rather than done at once. MNT_FORCE changes nothing for tmpfs and 9p.
+    // refused rather than done at once. MNT_FORCE changes nothing for tmpfs, 9p and ext4.
     if (flags & ~(MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW)) return Error(EINVAL);
     auto target = TRY(lookup_at(AT_FDCWD, user_target, (flags & UMOUNT_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0));
     // MNT_DETACH: gone from the tree at once; what is open in it keeps working.

@@ -37,6 +37,13 @@ add = ["site:/srv/site", { host = "/etc/app.ini", guest = "/etc/app.ini" }, "dat
     EXPECT_EQ(m->add[2].guest, "/home/me/app/data");
 }
 
+TEST(Manifest, VolumesWithAndWithoutAGuestPathTakeTheManifestsDirectory) {
+    std::string error;
+    auto m = parse("volumes = [\"data.img:/data\", \"raw.img\", \"/abs/ref.img:ro\"]\n", error);
+    ASSERT_TRUE(m) << error;
+    EXPECT_EQ(m->volumes, (Words{"/home/me/app/data.img:/data", "/home/me/app/raw.img", "/abs/ref.img:ro"}));
+}
+
 TEST(Manifest, ReadsTheNetworkKeys) {
     std::string error;
     auto m = parse("network = \"tap:tap0\"\nmac = \"52:54:00:00:00:01\"\npublish = [\"8080:80\", \"9000:9000\"]\n"

@@ -22,6 +22,7 @@
 
 #include "base/result.h"
 #include "base/types.h"
+#include "lib/atomic.h"
 
 namespace block {
 
@@ -58,8 +59,16 @@ public:
     const char* guest_path() const { return m_guest_path; }
     void set_guest_path(const char* path) { m_guest_path = path; }
 
+    // One file system at a time on a disk (mounted at boot or by mount(2)): a second
+    // mount of it is refused with EBUSY until the first is unmounted. claim() says
+    // whether the caller got the disk; release() gives it back.
+    bool claim() { return !m_claimed.exchange(true); }
+    void release() { m_claimed.store(false); }
+    bool claimed() const { return m_claimed.load(); }
+
 private:
     const char* m_guest_path = "";
+    kstd::Atomic<bool> m_claimed{false};
 };
 
 // Whether [data, data + size) is memory a device can reach (the direct map: the heap,

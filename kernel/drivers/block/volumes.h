@@ -1,7 +1,7 @@
 // Which disk is meant for which guest path: the `volume=SERIAL:GUEST_PATH` words the host
-// tool puts on the command line (libs/block/volume_arg.h, docs/storage.md). For now each
-// match is recorded on the device and logged; mounting a file system there comes with
-// ext4.
+// tool puts on the command line (libs/block/volume_arg.h, docs/storage.md). Each match is
+// recorded on the device and logged; fs/standard_mounts.cc mounts the ext4 there. A disk
+// named by no word (`--volume IMAGE` without a path) is left for mount(2).
 #pragma once
 
 #include "cmdline/cmdline.h"

@@ -12,6 +12,7 @@
 
 #include <new>
 
+#include "block/cache.h"
 #include "ext4/journal.h"
 #include "ext4/transaction.h"
 #include "ext4/volume.h"
@@ -94,8 +95,9 @@ struct Touched {
 
 class Ext4Filesystem final : public Filesystem {
 public:
-    Ext4Filesystem(block::Backend& disk, block::BlockDevice& device, u64 number)
-        : Filesystem(number), m_disk(disk), m_device(device) {}
+    // read_only: mounted so (MS_RDONLY) whatever the disk and the volume allow.
+    Ext4Filesystem(block::Backend& disk, block::BlockDevice& device, u64 number, bool read_only)
+        : Filesystem(number), m_disk(disk), m_device(device), m_read_only_asked(read_only) {}
     const char* name() const override { return "ext4"; }
     u64 magic() const override { return 0xef53; }
     RefPtr<Inode> root() override { return m_root; }
@@ -104,7 +106,10 @@ public:
     u64 blocks_available() override;
     u64 inodes_total() override;
     u64 inodes_free() override;
-    void unmounted() override { stop(); }
+    // ext4_mount.cc: stopped, out of the mounted list, and the disk given back.
+    void unmounted() override;
+    const char* mount_source() const override { return m_source; }
+    bool mounted_read_only() const override { return m_mounted_read_only; }
 
     Result<void> start();
     // Stops the journal (empty, flag cleared) and flushes; read-only from then on.
@@ -172,6 +177,9 @@ private:
 
     block::Backend& m_disk;
     block::BlockDevice& m_device;
+    const bool m_read_only_asked;
+    char m_source[16] = "/dev/";  // "/dev/vda": set at start()
+    bool m_mounted_read_only = false;  // set at start(), before any path leads here
     u32 m_block_size = 0;
     // Guards everything below (see the top of this file). Made once by start(), then kept
     // for as long as the machine runs (files may stay open after an unmount).

@@ -5,9 +5,7 @@
 
 #include "fs/ext4/ext4_filesystem.h"
 #include "fs/vfs.h"
-#include "lib/atomic.h"
 #include "lib/log.h"
-#include "sync/spinlock.h"
 
 namespace fs::ext4fs {
 
@@ -16,7 +14,6 @@ namespace {
 constexpr usize kCacheBytes = 2 * MiB;
 // Reads of at least this many whole blocks go around the cache in one request.
 constexpr usize kAroundBlocks = 4;
-constexpr u64 kFirstDevice = 0x60;  // st_dev of the first ext4 mount (9p from 0x40)
 // Copies one transaction may hold: a write of 64 KiB, or a create in a large directory,
 // needs tens; larger cuts go in steps (truncate_some). Capped by the journal's size.
 constexpr u32 kTransactionSlots = 256;
@@ -34,14 +31,6 @@ public:
 private:
     block::Backend& m_disk;
 };
-
-// The mounted volumes, for stop_all() at power-off.
-constexpr usize kMaxVolumes = 16;
-IrqSpinLock g_volumes_lock{"ext4 volumes"};
-Ext4Filesystem* g_volumes[kMaxVolumes];  // guarded by g_volumes_lock; never removed
-usize g_volume_count = 0;
-
-kstd::Atomic<u64> g_next_device{kFirstDevice};
 
 }  // namespace
 
@@ -102,6 +91,7 @@ void Ext4Filesystem::say_read_only(const char* why) {
 
 Result<void> Ext4Filesystem::start() {
     const char* name = m_device.name();
+    for (usize i = 0; name[i] && 5 + i + 1 < sizeof m_source; i++) m_source[5 + i] = name[i];
     TRY(m_inodes.init());
     // First the superblock alone, for the block size; then the cache in those blocks.
     SuperblockReader first(m_disk);
@@ -153,12 +143,16 @@ Result<void> Ext4Filesystem::start() {
         say_read_only(replay_refused ? "the disk is read-only, and its journal waits for recovery (what the last "
                                        "transactions changed is not seen)"
                                      : "the disk is read-only");
+    else if (m_read_only_asked)
+        klog::info("ext4: {}: mounted read-only, as asked{}", name,
+                   replay_refused ? " (the journal's last commit block failed its checksum: run e2fsck)" : "");
     else if (replay_refused)
         say_read_only("the journal's last commit block failed its checksum (run e2fsck)");
     else if (!sb.writable())
         say_read_only("a read-only-compatible feature this kernel does not write is on");
     else
         TRY(open_for_writing());
+    m_mounted_read_only = !m_writable;
     if (m_writable) {
         MutexLocker lock(m_volume_lock);
         clean_orphans();
@@ -332,28 +326,6 @@ u64 Ext4Filesystem::inodes_total() {
 }
 u64 Ext4Filesystem::inodes_free() {
     return with_volume([](::ext4::Volume& v, std::span<u8>) { return u64(v.superblock().free_inodes); });
-}
-
-Result<void> mount_on(block::Backend& disk, block::BlockDevice& device, RefPtr<Inode> directory) {
-    auto* filesystem = new (std::nothrow) Ext4Filesystem(disk, device, g_next_device.fetch_add(1));
-    if (!filesystem) return Error(ENOMEM);
-    // Kept even when start() fails part way (the pieces are small and a failed mount is
-    // rare); a mounted one stays for the life of the machine.
-    TRY(filesystem->start());
-    TRY(fs::mount_on(directory, *filesystem));
-    IrqSpinLockGuard guard(g_volumes_lock);
-    if (g_volume_count < kMaxVolumes) g_volumes[g_volume_count++] = filesystem;
-    return {};
-}
-
-void stop_all() {
-    usize count;
-    {
-        IrqSpinLockGuard guard(g_volumes_lock);
-        count = g_volume_count;
-    }
-    // The array only grows, and a slot once set never changes.
-    for (usize i = 0; i < count; i++) g_volumes[i]->stop();
 }
 
 }  // namespace fs::ext4fs

@@ -89,6 +89,7 @@ public:
     RefPtr<Inode> root() override { return m_root; }
     u64 blocks_total() override { return statfs().blocks; }
     u64 blocks_free() override { return statfs().blocks_free; }
+    bool mounted_read_only() const override { return m_read_only; }
 
     Result<void> start();
     Client& client() { return m_client; }

@@ -28,14 +28,19 @@ std::optional<std::vector<AddSpec>> parse_add_options(const std::vector<std::str
 
 VolumeOptions override_volumes(const VolumeOptions& base, const VolumeOptions& command_line) {
     VolumeOptions merged;
-    auto guest_path = [](const std::string& value) {
+    // What a volume is for: its guest path, or for a disk left unmounted its image.
+    auto purpose = [](const std::string& value) {
         std::string error;
         auto volume = parse_volume(value, error);
-        return volume ? volume->guest_path : value;  // a bad value is reported later, as typed
+        if (!volume) return value;  // a bad value is reported later, as typed
+        if (!volume->guest_path.empty()) return volume->guest_path;
+        std::error_code ec;
+        auto image = std::filesystem::absolute(volume->host_path, ec).lexically_normal();
+        return "image " + (ec ? volume->host_path : image.string());
     };
     for (auto& value : base.volumes) {
         bool replaced = false;
-        for (auto& over : command_line.volumes) replaced |= guest_path(over) == guest_path(value);
+        for (auto& over : command_line.volumes) replaced |= purpose(over) == purpose(value);
         if (!replaced) merged.volumes.push_back(value);
     }
     merged.volumes.insert(merged.volumes.end(), command_line.volumes.begin(), command_line.volumes.end());

@@ -18,7 +18,8 @@ struct MergedRequest {
 };
 
 // The manifest's volumes with the command line's over them: a --volume for a guest path
-// the manifest names replaces its entry, others are added; --volume-size replaces.
+// the manifest names replaces its entry (for a disk without a guest path: one for the
+// same image), others are added; --volume-size replaces.
 VolumeOptions override_volumes(const VolumeOptions& base, const VolumeOptions& command_line);
 
 // `default_env` is the environment before any -e. false with a message for a manifest

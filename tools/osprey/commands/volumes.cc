@@ -28,11 +28,12 @@ std::optional<VolumeSpec> parse_volume(std::string_view text, std::string& error
         }
     }
     size_t colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return bad("expected HOST_IMAGE:GUEST_PATH or HOST_IMAGE:GUEST_PATH:ro");
-    volume.host_path = std::string(rest.substr(0, colon));
-    volume.guest_path = std::string(rest.substr(colon + 1));
-    if (volume.host_path.empty()) return bad("the host image is missing (HOST_IMAGE:GUEST_PATH)");
+    // Without a guest path the disk is attached and not mounted: the program mounts it.
+    volume.host_path = std::string(colon == std::string_view::npos ? rest : rest.substr(0, colon));
+    if (colon != std::string_view::npos) volume.guest_path = std::string(rest.substr(colon + 1));
+    if (volume.host_path.empty()) return bad("the host image is missing (HOST_IMAGE[:GUEST_PATH])");
     if (volume.host_path.find('\0') != std::string::npos) return bad("the host image's name holds a NUL byte");
+    if (colon == std::string_view::npos) return volume;
     if (volume.guest_path.empty() || volume.guest_path[0] != '/')
         return bad("the guest path must be absolute, e.g. " + volume.host_path + ":/data");
     if (volume.guest_path == "/" || volume.guest_path.find_first_not_of('/') == std::string::npos)
@@ -51,7 +52,7 @@ std::optional<std::vector<VolumeSpec>> parse_volumes(const std::vector<std::stri
         auto volume = parse_volume(value, error);
         if (!volume) return std::nullopt;
         for (auto& earlier : volumes)
-            if (earlier.guest_path == volume->guest_path) {
+            if (!volume->guest_path.empty() && earlier.guest_path == volume->guest_path) {
                 error = "--volume " + value + ": " + volume->guest_path + " is already given a volume";
                 return std::nullopt;
             }
@@ -117,7 +118,8 @@ bool prepare_volume_image(const VolumeSpec& volume, u64 new_size, bool& created,
     created = false;
     const std::string& path = volume.host_path;
     auto fail = [&](const std::string& why) {
-        error = "--volume " + path + ":" + volume.guest_path + (volume.read_only ? ":ro" : "") + ": " + why;
+        error = "--volume " + path + (volume.guest_path.empty() ? "" : ":" + volume.guest_path) +
+                (volume.read_only ? ":ro" : "") + ": " + why;
         return false;
     };
     struct stat st{};
@@ -147,7 +149,8 @@ bool prepare_volume_image(const VolumeSpec& volume, u64 new_size, bool& created,
         return fail(std::string("cannot size ") + path + ": " + strerror(saved));
     }
     close(fd);
-    // A new volume holds an ext4 file system, which the kernel mounts on GUEST_PATH.
+    // A new volume holds an ext4 file system, which the kernel mounts on GUEST_PATH (or the
+    // program does, given none).
     // Lazy inode tables and journal: mke2fs leaves them unwritten, so the image stays sparse.
     if (!make_ext4(path)) {
         unlink(path.c_str());
@@ -168,6 +171,7 @@ std::vector<VolumeConfig> volume_configs(const std::vector<VolumeSpec>& volumes)
 std::string volume_kernel_args(const std::vector<VolumeConfig>& volumes) {
     std::string args;
     for (auto& volume : volumes) {
+        if (volume.guest_path.empty()) continue;  // not mounted at boot: nothing to say
         if (!args.empty()) args += ' ';
         args += "volume=" + volume.serial + ":" + volume.guest_path;
     }
@@ -176,9 +180,10 @@ std::string volume_kernel_args(const std::vector<VolumeConfig>& volumes) {
 
 void add_volume_options(CLI::App& command, VolumeOptions& options) {
     command.add_option("--volume", options.volumes,
-                       "Attach a raw disk image as a virtio-blk drive meant for GUEST_PATH (created sparse when "
-                       "missing, of --volume-size); :ro attaches it read-only; repeatable")
-        ->type_name("HOST_IMAGE:GUEST_PATH[:ro]")
+                       "Attach a raw disk image as a virtio-blk drive (/dev/vda...), its ext4 mounted on GUEST_PATH "
+                       "(without GUEST_PATH: not mounted, for the program to mount); created sparse when missing, of "
+                       "--volume-size; :ro attaches it read-only; repeatable")
+        ->type_name("HOST_IMAGE[:GUEST_PATH][:ro]")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
         ->allow_extra_args(false);
     command.add_option("--volume-size", options.size, "Size of the images --volume creates (default 1G)")
@@ -199,7 +204,8 @@ std::optional<std::vector<VolumeConfig>> resolve_volumes(const VolumeOptions& op
         if (!prepare_volume_image(volume, size, created, error)) return std::nullopt;
         if (created)
             fprintf(stderr, "osprey: created %s (%llu MiB, sparse) for %s\n", volume.host_path.c_str(),
-                    static_cast<unsigned long long>(size >> 20), volume.guest_path.c_str());
+                    static_cast<unsigned long long>(size >> 20),
+                    volume.guest_path.empty() ? "the program to mount" : volume.guest_path.c_str());
     }
     return volume_configs(*volumes);
 }

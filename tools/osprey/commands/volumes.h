@@ -1,5 +1,6 @@
-// `--volume HOST_IMAGE:GUEST_PATH[:ro]` (docs/cli.md, docs/storage.md): a disk image on the
-// host attached as a virtio-blk drive and meant for GUEST_PATH in the guest. The parsing
+// `--volume HOST_IMAGE[:GUEST_PATH][:ro]` (docs/cli.md, docs/storage.md): a disk image on
+// the host attached as a virtio-blk drive, its ext4 mounted on GUEST_PATH in the guest at
+// boot, or, without one, left for the program to mount (mount(2) of /dev/vdX). The parsing
 // is pure (unit-tested); preparing the image touches the host's file system.
 #pragma once
 
@@ -21,7 +22,7 @@ constexpr u64 kDefaultVolumeBytes = u64{1} << 30;
 
 struct VolumeSpec {
     std::string host_path;   // as typed (relative to the current directory, or absolute)
-    std::string guest_path;  // absolute
+    std::string guest_path;  // absolute, or "" for a disk the kernel does not mount
     bool read_only = false;
     bool operator==(const VolumeSpec&) const = default;
 };
@@ -29,10 +30,13 @@ struct VolumeSpec {
 // One --volume value. The host path may itself contain ':' (the guest path is after the
 // last one, an optional ":ro" or ":rw" after that). The guest path must be absolute, not
 // "/", and free of white space, '"' and ',' (it travels on the kernel command line).
-// nullopt with a message naming the value otherwise.
+// Without a ':' there is none: "disk.img" and "disk.img:ro" attach a disk not mounted at
+// boot (a host path holding ':' then needs a guest path). nullopt with a message naming
+// the value otherwise.
 std::optional<VolumeSpec> parse_volume(std::string_view text, std::string& error);
 
-// Every --volume value; a guest path given twice is refused too.
+// Every --volume value; a guest path given twice is refused too (an image given twice is
+// refused by QEMU's lock on it).
 std::optional<std::vector<VolumeSpec>> parse_volumes(const std::vector<std::string>& values, std::string& error);
 
 // --volume-size: "1G", "512M", "4096K", "1T" (powers of 1024; a bare number is bytes), a
@@ -49,7 +53,8 @@ bool prepare_volume_image(const VolumeSpec& volume, u64 new_size, bool& created,
 // The drives for the VM: serial numbers vol0, vol1... in order.
 std::vector<VolumeConfig> volume_configs(const std::vector<VolumeSpec>& volumes);
 
-// The kernel command line's words for them: "volume=vol0:/data volume=vol1:/logs".
+// The kernel command line's words for them: "volume=vol0:/data volume=vol1:/logs"; none
+// for a volume without a guest path (the drive is there, with its serial, unmounted).
 std::string volume_kernel_args(const std::vector<VolumeConfig>& volumes);
 
 // --volume and --volume-size as typed on a command (run and boot).

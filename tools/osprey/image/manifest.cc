@@ -113,14 +113,15 @@ Manifest interpret(const toml::value& root, const std::string& base, std::string
                 manifest.share.push_back(entry);
             }
         } else if (key == "volumes") {
-            if (!value.is_array()) refuse(value, "volumes: expected an array of \"HOST_IMAGE:GUEST_PATH[:ro]\"");
+            if (!value.is_array()) refuse(value, "volumes: expected an array of \"HOST_IMAGE[:GUEST_PATH][:ro]\"");
             for (auto& item : value.as_array()) {
                 std::string volume_error;
                 auto volume = parse_volume(string_of(item, "volumes item"), volume_error);
                 if (!volume) refuse(item, "volumes: " + volume_error);
                 std::string host = volume->host_path;
                 if (host[0] != '/') host = (std::filesystem::path(base) / host).lexically_normal().string();
-                manifest.volumes.push_back(host + ":" + volume->guest_path + (volume->read_only ? ":ro" : ""));
+                std::string guest = volume->guest_path.empty() ? "" : ":" + volume->guest_path;
+                manifest.volumes.push_back(host + guest + (volume->read_only ? ":ro" : ""));
             }
         } else if (key == "volume_size") {
             std::string size = string_of(value, key), size_error;
