@@ -63,23 +63,9 @@ osprey_ready=${BENCH_NET_READY:-30}
 cache=${BENCH_CACHE:-$build/bench-cache}
 memory=256
 out_dir=$build/bench
-mkdir -p "$out_dir"
-if [ -n "${BENCH_RESULTS:-}" ]; then
-    results=$BENCH_RESULTS
-    own_table=0
-else
-    results=$out_dir/net_results.tsv
-    : >"$results"
-    own_table=1
-fi
-case "$machine" in
-q35 | microvm) ;;
-*) echo "net_figures: BENCH_NET_MACHINE must be q35 or microvm, not $machine" >&2; exit 2 ;;
-esac
-
-started=$SECONDS
-say() { echo "bench: [$((SECONDS - started))s] $*" >&2; }
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
+# shellcheck source=lib/figures_common.sh
+. "$here/lib/figures_common.sh"
+figures_common net "$machine"
 
 # Every QEMU this script starts is in vm_pid (one at a time); it is stopped on any exit.
 work=$(mktemp -d)

@@ -60,23 +60,9 @@ cache=${BENCH_CACHE:-$build/bench-cache}
 memory=256
 image_mib=256
 out_dir=$build/bench
-mkdir -p "$out_dir"
-if [ -n "${BENCH_RESULTS:-}" ]; then
-    results=$BENCH_RESULTS
-    own_table=0
-else
-    results=$out_dir/storage_results.tsv
-    : >"$results"
-    own_table=1
-fi
-case "$machine" in
-q35 | microvm) ;;
-*) echo "storage_figures: BENCH_STORAGE_MACHINE must be q35 or microvm, not $machine" >&2; exit 2 ;;
-esac
-
-started=$SECONDS
-say() { echo "bench: [$((SECONDS - started))s] $*" >&2; }
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
+# shellcheck source=lib/figures_common.sh
+. "$here/lib/figures_common.sh"
+figures_common storage "$machine"
 
 # The programs stay out of /dev/shm: inside Osprey's guest /dev is devfs, so a program
 # taken from a host path under /dev would not be found at that path in the image.
