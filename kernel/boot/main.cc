@@ -114,7 +114,7 @@ void init_time() {
 // `osprey run`: the application's exit (or death) ends the VM; this boot thread's work is
 // done once it has started.
 [[noreturn]] void run_application() {
-    if (auto mounted = fs::mount_standard(); mounted.is_error())
+    if (auto mounted = fs::mount_standard(g_cmdline.get("root")); mounted.is_error())
         panic("cannot build the root file system: {}", err::name(mounted.error()));
     // Host folders (`osprey run -v`): 9p=TAG:PATH:ro|rw,... A program must not start
     // without the data it was promised.

@@ -211,4 +211,87 @@ Result<void> populate_root() {
     return {};
 }
 
+namespace {
+
+// One archive entry copied onto the root disk: what is there by that name is replaced
+// (a file's content, a symlink), a directory kept (its mode set).
+Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_view path) {
+    usize slash = path.rfind('/');
+    std::string_view parent_path = slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
+    std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    auto parent = TRY(ensure_directory(root, parent_path));
+    auto existing = parent->lookup(name);
+    fs::AttributeChange times;
+    times.atime = times.mtime = fs::Timestamp{entry.mtime, 0};
+    if (entry.is_directory()) {
+        RefPtr<fs::Inode> dir = existing.is_ok() ? existing.value()
+                                                 : TRY(parent->create(name, fs::InodeType::Directory, entry.permissions(), entry.uid, entry.gid));
+        if (!dir->is_directory()) return Error(ENOTDIR);
+        fs::AttributeChange mode;
+        mode.permissions = entry.permissions();
+        return dir->change_attributes(mode);
+    }
+    if (entry.is_symlink()) {
+        if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
+        auto link = TRY(parent->symlink(name, entry.symlink_target(), entry.uid, entry.gid));
+        return link->change_attributes(times);
+    }
+    if (!entry.is_regular()) return {};  // devfs provides the devices
+    if (entry.nlink > 1) {
+        if (fs::Inode* first = find_linked(entry.ino)) {
+            if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
+            TRY(parent->link(name, *first));
+            if (entry.data.empty()) return {};
+            TRY(first->truncate(0));
+            TRY(first->write(0, fs::IoBuffer::kernel(const_cast<u8*>(entry.data.data()), entry.data.size())));
+            return first->change_attributes(times);
+        }
+    }
+    RefPtr<fs::Inode> file;
+    if (existing.is_ok() && existing.value()->type() == fs::InodeType::Regular) {
+        file = existing.value();
+        TRY(file->truncate(0));
+        fs::AttributeChange mode;
+        mode.permissions = entry.permissions();
+        TRY(file->change_attributes(mode));
+    } else {
+        if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
+        file = TRY(parent->create(name, fs::InodeType::Regular, entry.permissions(), entry.uid, entry.gid));
+    }
+    if (entry.nlink > 1) TRY(remember_linked(entry.ino, *file));
+    for (usize done = 0; done < entry.data.size();) {
+        usize n = TRY(file->write(done, fs::IoBuffer::kernel(const_cast<u8*>(entry.data.data()) + done,
+                                                              entry.data.size() - done)));
+        if (n == 0) return Error(EIO);
+        done += n;
+    }
+    return file->change_attributes(times);
+}
+
+}  // namespace
+
+Result<void> copy_onto_root() {
+    RefPtr<fs::Inode> root = fs::root();
+    cpio::Reader reader(g_archive);
+    usize entries = 0;
+    for (;;) {
+        auto next = reader.next();
+        if (next.is_error()) return Error(EIO);
+        if (!next.value()) break;
+        const cpio::Entry& entry = *next.value();
+        auto relative = cpio::relative_path(entry.name);
+        if (!relative || relative->empty()) continue;
+        if (auto copied = copy_entry(*root, entry, *relative); copied.is_error()) {
+            forget_linked();
+            klog::error("rootfs: cannot copy /{} from the initramfs onto the root disk: {}", *relative,
+                        err::name(copied.error()));
+            return copied;
+        }
+        entries++;
+    }
+    forget_linked();
+    klog::info("rootfs: {} entries of the initramfs copied onto the root disk", entries);
+    return {};
+}
+
 }  // namespace initramfs

@@ -31,4 +31,9 @@ Result<FileData> find(std::string_view path);
 // created (mode 0755).
 Result<void> populate_root();
 
+// Copies the archive's entries onto a root file system mounted from a disk (osprey build
+// --format ext4): the run's /.osprey files and what `osprey run --add` added. Files and
+// symlinks there are replaced; directories kept.
+Result<void> copy_onto_root();
+
 }  // namespace initramfs

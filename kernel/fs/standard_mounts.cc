@@ -118,14 +118,42 @@ Result<void> mount_shared_folders(std::string_view list) {
     return {};
 }
 
-Result<void> mount_standard() {
-    TRY(initramfs::populate_root());
+namespace {
+
+// The ext4 disk whose serial number root= names, as "/", with the initramfs's entries
+// copied onto it. A disk that is missing or refused is said on the kernel log.
+Result<void> mount_root_disk(std::string_view serial) {
+    block::BlockDevice* disk = nullptr;
+    for (usize i = 0; i < block::device_count() && !disk; i++)
+        if (serial == block::device(i)->serial()) disk = block::device(i);
+    if (!disk) {
+        klog::error("root={}: no disk has that serial number", serial);
+        return Error(ENODEV);
+    }
+    if (auto mounted = ext4fs::mount_root(*disk); mounted.is_error()) {
+        klog::error("root={}: the ext4 file system of {} is refused ({})", serial, disk->name(),
+                    err::name(mounted.error()));
+        return mounted;
+    }
+    klog::info("rootfs: {} (ext4) mounted as /", disk->name());
+    return initramfs::copy_onto_root();
+}
+
+}  // namespace
+
+Result<void> mount_standard(std::optional<std::string_view> root_disk) {
+    if (root_disk) {
+        TRY(mount_root_disk(*root_disk));
+    } else {
+        TRY(initramfs::populate_root());
+    }
     TRY(ensure("/dev", 0755));
     TRY(ensure("/proc", 0555));
     TRY(ensure("/sys", 0555));
     // /tmp is a tmpfs. What the image has there (a program built in /tmp on the host)
-    // is grafted into it, so mounting hides nothing.
-    TRY(mount_tmpfs_keeping_content("/tmp", 0x21));
+    // is grafted into it, so mounting hides nothing. On a root disk it stays the disk's
+    // directory, as on a Debian system.
+    if (!root_disk) TRY(mount_tmpfs_keeping_content("/tmp", 0x21));
     TRY(devfs::mount_at("/dev"));  // it has the /dev/shm directory the tmpfs goes on
     TRY(procfs::mount_at("/proc"));
     TRY(sysfs::mount_at("/sys"));

@@ -1,14 +1,19 @@
-// The file-system layout every application finds: the root from the initramfs, and tmpfs
-// on /tmp and /dev/shm; devfs on /dev, procfs on /proc and sysfs on /sys.
+// The file-system layout every application finds: the root from the initramfs (or from an
+// ext4 disk), and tmpfs on /tmp and /dev/shm; devfs on /dev, procfs on /proc and sysfs on
+// /sys.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "base/result.h"
 
 namespace fs {
 
-Result<void> mount_standard();
+// root_disk: the serial number of the disk to mount as "/" (the kernel command line's
+// root=, osprey build --format ext4), the initramfs's entries copied onto it; /tmp then
+// stays a directory of that disk. Without it, the root is the initramfs.
+Result<void> mount_standard(std::optional<std::string_view> root_disk);
 
 // Mounts the host folders `osprey run -v` shares: `list` is the kernel command line's
 // `9p=` value, TAG:PATH:ro|rw separated by commas (fs/ninep/). Each PATH is made with its

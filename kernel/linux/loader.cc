@@ -18,6 +18,7 @@
 namespace linux_abi {
 
 using mm::AddressSpace;
+using mm::Backing;
 using mm::FileImage;
 using mm::kTagImage;
 using mm::kTagStack;
@@ -45,42 +46,112 @@ Error failed(LoadedProgram& out, int error, std::string_view format, const Args&
     return Error(error);
 }
 
-// A program's bytes: in place in the initramfs when the file was never written, else read
-// into kernel memory (kept: the mappings copy from it).
-// name: the name the file was reached by (for /proc/self/maps).
-Result<std::span<const u8>> file_bytes(RefPtr<fs::Inode> inode);
+// A program's file. In the initramfs and never written, its bytes are in place and its
+// segments map them; anywhere else (a disk, a file written since boot) only its head is
+// read at exec, and its segments are filled from the file as they are touched, so a
+// program of any size runs and nothing of it stays in kernel memory after its last
+// mapping. Linux refuses writes to a running program (ETXTBSY); Osprey does not yet, so a
+// page not yet touched would see such a write.
+class ProgramFile {
+public:
+    ProgramFile() = default;
+    ProgramFile(const ProgramFile&) = delete;
+    ProgramFile& operator=(const ProgramFile&) = delete;
+    ~ProgramFile() { heap::free(m_head_buffer); }
 
-Result<std::span<const u8>> program_bytes(fs::Inode& start, std::string_view path, RefPtr<fs::Dentry>& name) {
-    return file_bytes(TRY(fs::resolve(start, path, true, &name)));
+    // EACCES unless `inode` is a regular file someone may execute, on a file system
+    // mounted without MS_NOEXEC.
+    Result<void> open(RefPtr<fs::Inode> inode) {
+        if (inode->is_directory()) return Error(EACCES);
+        if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
+        if (!(inode->m_permissions & 0111) || inode->filesystem().no_exec) return Error(EACCES);
+        m_inode = inode;
+        m_in_place = inode->contents_in_place();
+        m_size = m_in_place.empty() ? inode->size() : m_in_place.size();
+        return {};
+    }
+
+    // Parsed from the bytes in place, or from a head read from the file: its first 64 KiB,
+    // or its first 1 MiB when the program headers or PT_INTERP lie past those.
+    Result<elf::ElfFile> parse(elf::Diagnosis& diagnosis) {
+        if (!m_in_place.empty()) return elf::ElfFile::parse(m_in_place, &diagnosis);
+        for (u64 limit : {64 * KiB, 1 * MiB}) {
+            u64 length = m_size < limit ? m_size : limit;
+            TRY(read_head(length));
+            auto parsed = elf::ElfFile::parse_head(m_head, m_size, &diagnosis);
+            bool may_need_more = diagnosis.problem == elf::Problem::TruncatedProgramHeaders ||
+                                 diagnosis.problem == elf::Problem::BadInterpreter;
+            if (parsed.is_ok() || !may_need_more || length == m_size) return parsed;
+        }
+        return Error(ENOEXEC);
+    }
+
+    // The pages of a segment's file bytes, [0, end) of the file.
+    Backing* segment_pages(u64 end, RefPtr<fs::Dentry> name);
+
+private:
+    Result<void> read_head(u64 length) {
+        heap::free(m_head_buffer);
+        m_head_buffer = nullptr;
+        m_head = {};
+        m_head_buffer = TRY(heap::allocate(length ? length : 1));
+        usize got = TRY(m_inode->read(0, fs::IoBuffer::kernel(m_head_buffer, length)));
+        m_head = {static_cast<const u8*>(m_head_buffer), got};
+        return {};
+    }
+
+    RefPtr<fs::Inode> m_inode;
+    std::span<const u8> m_in_place;
+    u64 m_size = 0;
+    void* m_head_buffer = nullptr;
+    std::span<const u8> m_head;
+};
+
+// A segment's pages read from the program's file when touched (a private mapping: the
+// process writes to its own copies), bytes past `end` reading as zeros.
+class ProgramPages final : public Backing {
+public:
+    ProgramPages(RefPtr<fs::Inode> inode, u64 end, RefPtr<fs::Dentry> name)
+        : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)), m_end(end), m_name(static_cast<RefPtr<fs::Dentry>&&>(name)) {}
+    Result<void> fill(u64 offset, u8* page) override {
+        usize got = 0;
+        if (offset < m_end) {
+            u64 wanted = m_end - offset < kPage ? m_end - offset : kPage;
+            got = TRY(m_inode->read(offset, fs::IoBuffer::kernel(page, wanted)));
+        }
+        memset(page + got, 0, kPage - got);
+        return {};
+    }
+    fs::Dentry* dentry() const override { return m_name.get(); }
+    bool freed_with_last_mapping() const override { return true; }
+
+private:
+    RefPtr<fs::Inode> m_inode;
+    u64 m_end;
+    RefPtr<fs::Dentry> m_name;
+};
+
+Backing* ProgramFile::segment_pages(u64 end, RefPtr<fs::Dentry> name) {
+    if (!m_in_place.empty()) return new (std::nothrow) FileImage(m_in_place.data(), end, name);
+    return new (std::nothrow) ProgramPages(m_inode, end, name);
 }
 
-// The bytes of a file to run: EACCES unless it is a regular file someone may execute, on a
-// file system mounted without MS_NOEXEC.
-Result<std::span<const u8>> file_bytes(RefPtr<fs::Inode> inode) {
-    if (inode->is_directory()) return Error(EACCES);
-    if (inode->type() != fs::InodeType::Regular) return Error(EACCES);
-    if (!(inode->m_permissions & 0111) || inode->filesystem().no_exec) return Error(EACCES);
-    auto bytes = inode->contents_in_place();
-    if (!bytes.empty()) return bytes;
-    u64 size = inode->size();
-    auto buffer = heap::allocate(size ? size : 1);
-    if (buffer.is_error()) return Error(ENOMEM);
-    usize got = TRY(inode->read(0, fs::IoBuffer::kernel(buffer.value(), size)));
-    return std::span<const u8>(static_cast<const u8*>(buffer.value()), got);
+Result<void> open_program(fs::Inode& start, std::string_view path, RefPtr<fs::Dentry>& name, ProgramFile& out) {
+    return out.open(TRY(fs::resolve(start, path, true, &name)));
 }
 
 // Maps each segment as Linux does: its file pages as a private mapping of the file at the
 // segment's offset (the rest of the last page reading as zeros), then the bss beyond them
 // as anonymous memory.
-Result<void> map_image(AddressSpace& memory, std::span<const u8> bytes, const elf::LoadPlan& plan,
+Result<void> map_image(AddressSpace& memory, ProgramFile& program, const elf::LoadPlan& plan,
                        RefPtr<fs::Dentry> name) {
     for (const auto& segment : plan.segments()) {
         u64 file_end = segment.file_size ? align_up(segment.start + segment.file_size, kPage) : segment.start;
         if (file_end > segment.end) file_end = segment.end;
         if (file_end > segment.start) {
-            auto* image = new (std::nothrow) FileImage(bytes.data(), segment.file_offset + segment.file_size, name);
-            if (!image) return Error(ENOMEM);
-            TRY(memory.map_fixed(segment.start, file_end - segment.start, segment.prot, image, segment.file_offset,
+            Backing* pages = program.segment_pages(segment.file_offset + segment.file_size, name);
+            if (!pages) return Error(ENOMEM);
+            TRY(memory.map_fixed(segment.start, file_end - segment.start, segment.prot, pages, segment.file_offset,
                                  kTagImage));
         }
         if (file_end < segment.end)
@@ -108,11 +179,14 @@ Result<void> write_backed(const AddressSpace& memory, u64 address, const u8* byt
 // Everything after the address space exists; `memory` is freed by the caller on error.
 Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedProgram& out) {
     RefPtr<fs::Dentry> exe_name = request.file_name;
-    auto exe = request.file ? file_bytes(request.file) : program_bytes(*request.directory, request.path, exe_name);
-    if (exe.is_error()) return failed(out, exe.error(), "{}: {}", request.path, err::name(exe.error()));
+    ProgramFile exe;
+    auto opened = request.file ? exe.open(request.file) : open_program(*request.directory, request.path, exe_name, exe);
+    if (opened.is_error()) return failed(out, opened.error(), "{}: {}", request.path, err::name(opened.error()));
     out.exe = exe_name;
     elf::Diagnosis diagnosis{};
-    auto file = elf::ElfFile::parse(exe.value(), &diagnosis);
+    auto file = exe.parse(diagnosis);
+    if (file.is_error() && file.error() != ENOEXEC)
+        return failed(out, file.error(), "{}: {}", request.path, err::name(file.error()));
     if (file.is_error()) return failed(out, ENOEXEC, "{}: {}", request.path, diagnosis.reason);
     u64 bias = elf::kDefaultPieBias + random_pages(request.aslr, kPieRandomPages);
     elf::LoadDiagnosis load_diagnosis{};
@@ -121,21 +195,20 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
     const elf::LoadPlan& plan = planned.value();
 
     // A dynamic program: its interpreter (ld.so) is loaded too, and started first.
-    std::span<const u8> interpreter_bytes;
+    ProgramFile interpreter;
     RefPtr<fs::Dentry> interpreter_name;
     std::string_view interpreter_path;
     if (plan.interpreter) {
         interpreter_path = std::string_view(plan.interpreter->data(), plan.interpreter->size());
-        auto bytes = program_bytes(*request.directory, interpreter_path, interpreter_name);
-        if (bytes.is_error())
-            return failed(out, bytes.error(), "{}: its interpreter {}: {}", request.path, interpreter_path,
-                          err::name(bytes.error()));
-        interpreter_bytes = bytes.value();
+        auto found = open_program(*request.directory, interpreter_path, interpreter_name, interpreter);
+        if (found.is_error())
+            return failed(out, found.error(), "{}: its interpreter {}: {}", request.path, interpreter_path,
+                          err::name(found.error()));
     }
 
     // The image: each segment is a private mapping of its bytes, the rest of its last
     // page and its bss reading as zeros.
-    if (map_image(memory, exe.value(), plan, exe_name).is_error())
+    if (map_image(memory, exe, plan, exe_name).is_error())
         return failed(out, ENOMEM, "out of memory loading {}", request.path);
 
     // Layout: stack at the top, mmap area below it, brk after the image; each randomized.
@@ -152,7 +225,10 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
     if (plan.interpreter) {
         // The interpreter goes at the top of the mmap area, like Linux's first mmap.
         elf::Diagnosis interpreter_diagnosis{};
-        auto interpreter_file = elf::ElfFile::parse(interpreter_bytes, &interpreter_diagnosis);
+        auto interpreter_file = interpreter.parse(interpreter_diagnosis);
+        if (interpreter_file.is_error() && interpreter_file.error() != ENOEXEC)
+            return failed(out, interpreter_file.error(), "{}: interpreter {}: {}", request.path, interpreter_path,
+                          err::name(interpreter_file.error()));
         if (interpreter_file.is_error())
             return failed(out, ENOEXEC, "{}: interpreter {}: {}", request.path, interpreter_path,
                           interpreter_diagnosis.reason);
@@ -165,7 +241,7 @@ Result<void> load_into(AddressSpace& memory, const LoadRequest& request, LoadedP
         auto interpreter_plan = elf::plan_load(interpreter_file.value(), interpreter_base, &load_diagnosis);
         if (interpreter_plan.is_error())
             return failed(out, ENOEXEC, "{}: interpreter {}: {}", request.path, interpreter_path, load_diagnosis.reason);
-        if (map_image(memory, interpreter_bytes, interpreter_plan.value(), interpreter_name).is_error())
+        if (map_image(memory, interpreter, interpreter_plan.value(), interpreter_name).is_error())
             return failed(out, ENOMEM, "out of memory loading {}", interpreter_path);
         out.entry = interpreter_plan.value().entry;
         mmap_top = interpreter_base + (probe.value().image_start - elf::kDefaultPieBias) - kPage;

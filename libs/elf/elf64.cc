@@ -110,7 +110,16 @@ Symbol SymbolTable::operator[](usize index) const {
 
 Result<ElfFile> ElfFile::parse(std::span<const u8> file, Diagnosis* diagnosis) {
     ElfFile elf;
-    Diagnosis result = elf.load(file);
+    Diagnosis result = elf.load(file, file.size(), false);
+    if (diagnosis) *diagnosis = result;
+    if (!result.ok()) return Error(ENOEXEC);
+    return elf;
+}
+
+Result<ElfFile> ElfFile::parse_head(std::span<const u8> head, u64 file_size, Diagnosis* diagnosis) {
+    ElfFile elf;
+    Diagnosis result =
+        head.size() > file_size ? failure(Problem::TruncatedHeader) : elf.load(head, file_size, true);
     if (diagnosis) *diagnosis = result;
     if (!result.ok()) return Error(ENOEXEC);
     return elf;
@@ -122,9 +131,12 @@ Diagnosis diagnose(std::span<const u8> file) {
     return diagnosis;
 }
 
-Diagnosis ElfFile::load(std::span<const u8> file) {
+Diagnosis ElfFile::load(std::span<const u8> file, u64 file_size, bool head_only) {
+    // Headers and tables are read from what is at hand; segments are checked against the
+    // whole file.
     const u64 size = file.size();
     m_file = file;
+    m_file_size = file_size;
 
     // Identification first: its 16 bytes are laid out the same for every class, so a
     // 32-bit or big-endian file is named as such even when it is shorter than an Ehdr.
@@ -156,7 +168,7 @@ Diagnosis ElfFile::load(std::span<const u8> file) {
         // A segment without file bytes has no file range to check: GNU ld gives a PT_TLS
         // holding only .tbss the offset .tdata would have had, past the end of a file that
         // ends before it, and Linux runs such a program.
-        if (phdr.p_filesz != 0 && !range_in_file(size, phdr.p_offset, phdr.p_filesz))
+        if (phdr.p_filesz != 0 && !range_in_file(file_size, phdr.p_offset, phdr.p_filesz))
             return failure(Problem::TruncatedSegment);
         if (phdr.p_type == PT_LOAD && phdr.p_filesz > phdr.p_memsz)
             return failure(Problem::SegmentFileSizeExceedsMemSize);
@@ -172,7 +184,7 @@ Diagnosis ElfFile::load(std::span<const u8> file) {
     }
 
     // e_shoff == 0 means "no section headers" whatever e_shnum says (sstrip'ed files).
-    if (m_header.e_shoff == 0) return {};
+    if (m_header.e_shoff == 0 || head_only) return {};
     if (m_header.e_shentsize != sizeof(Shdr)) return failure(Problem::BadSectionHeaderSize);
     // With 0xff00 sections or more, e_shnum is 0 and e_shstrndx SHN_XINDEX; the real values
     // live in section 0's sh_size and sh_link.
@@ -198,6 +210,10 @@ Result<std::span<const u8>> ElfFile::segment_data(const Phdr& phdr) const {
     if (phdr.p_filesz == 0) return std::span<const u8>{};
     if (!range_in_file(m_file.size(), phdr.p_offset, phdr.p_filesz)) return Error(ENOEXEC);
     return m_file.subspan(phdr.p_offset, phdr.p_filesz);
+}
+
+bool ElfFile::segment_in_file(const Phdr& phdr) const {
+    return phdr.p_filesz == 0 || range_in_file(m_file_size, phdr.p_offset, phdr.p_filesz);
 }
 
 std::optional<std::string_view> ElfFile::section_name(const Shdr& shdr) const {

@@ -280,6 +280,12 @@ public:
     // PT_INTERP) and the section header table. Every failure is ENOEXEC; pass `diagnosis`
     // to learn why.
     static Result<ElfFile> parse(std::span<const u8> file, Diagnosis* diagnosis = nullptr);
+    // The same checks for a file of `file_size` bytes of which only the first ones, `head`,
+    // are at hand (a program the kernel reads from a disk as it is touched): the ELF and
+    // program headers and PT_INTERP must lie in the head (TruncatedProgramHeaders,
+    // BadInterpreter otherwise), segments in the file. The section headers are not read:
+    // section_headers() is empty, and segment_data() holds only what lies in the head.
+    static Result<ElfFile> parse_head(std::span<const u8> head, u64 file_size, Diagnosis* diagnosis = nullptr);
 
     std::span<const u8> bytes() const { return m_file; }
     const Ehdr& header() const { return m_header; }
@@ -290,6 +296,8 @@ public:
     // obtained from this file, checked again here for any Phdr. Empty when p_filesz is 0,
     // whatever p_offset says.
     Result<std::span<const u8>> segment_data(const Phdr& phdr) const;
+    // Whether the segment's file range (p_offset, p_filesz) lies in the file.
+    bool segment_in_file(const Phdr& phdr) const;
     // The PT_INTERP path without its NUL ("/lib64/ld-linux-x86-64.so.2"), if any.
     std::optional<std::string_view> interpreter() const { return m_interpreter; }
 
@@ -306,9 +314,10 @@ public:
 
 private:
     ElfFile() = default;
-    Diagnosis load(std::span<const u8> file);
+    Diagnosis load(std::span<const u8> file, u64 file_size, bool head_only);
 
-    std::span<const u8> m_file;
+    std::span<const u8> m_file;  // the whole file, or its head (parse_head)
+    u64 m_file_size = 0;
     Ehdr m_header{};
     Table<Phdr> m_program_headers;
     Table<Shdr> m_section_headers;

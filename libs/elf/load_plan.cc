@@ -96,7 +96,7 @@ private:
             return Failure{LoadProblem::MisalignedSegment, index};
         if (phdr.p_filesz > phdr.p_memsz)
             return Failure{LoadProblem::SegmentFileSizeExceedsMemSize, index};
-        if (!m_file.segment_data(phdr).is_ok()) return Failure{LoadProblem::SegmentBeyondFile, index};
+        if (!m_file.segment_in_file(phdr)) return Failure{LoadProblem::SegmentBeyondFile, index};
         // Linux maps nothing for an empty segment.
         if (phdr.p_memsz == 0) return std::nullopt;
 

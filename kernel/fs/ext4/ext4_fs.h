@@ -26,6 +26,10 @@ bool holds_ext4(block::BlockDevice& disk);
 // cannot be replayed; ENOMEM.
 Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, MountFlags flags);
 
+// The volume on `disk` as the root file system, read-write (osprey build --format ext4:
+// QEMU keeps its writes in an overlay). Errors as mount_disk's.
+Result<void> mount_root(block::BlockDevice& disk);
+
 // Before power-off: every mounted volume's journal stopped (empty, needs_recovery
 // cleared) and its disk flushed, so the image is clean for e2fsck and the next mount.
 // Later changes fail with EROFS.

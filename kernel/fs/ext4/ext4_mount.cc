@@ -52,28 +52,38 @@ bool holds_ext4(block::BlockDevice& disk) {
     return found;
 }
 
+namespace {
+
+// The file system on a claimed disk, started (its journal replayed) and on the list
+// stop_all() goes through. The caller puts it in the tree.
+Result<Ext4Filesystem*> open_volume(block::BlockDevice& disk, bool read_only) {
+    if (!holds_ext4(disk)) {
+        klog::warn("ext4: {}: no ext4 file system (no superblock magic)", disk.name());
+        return Error(EINVAL);
+    }
+    // FIXME: the backend, the file system and its 2 MiB block cache stay allocated for
+    // the life of the machine, unmounted or not (files may stay open after an unmount,
+    // and inodes refer to the file system): a program that mounts and unmounts in a
+    // loop runs out of memory after some hundreds of rounds.
+    auto* backend = new (std::nothrow) DiskBackend(disk);
+    auto* filesystem =
+        backend ? new (std::nothrow) Ext4Filesystem(*backend, disk, g_next_device.fetch_add(1), read_only) : nullptr;
+    if (!filesystem) return Error(ENOMEM);
+    TRY(filesystem->start());
+    if (!add_mounted(*filesystem)) {
+        filesystem->stop();
+        return Error(ENOMEM);
+    }
+    return filesystem;
+}
+
+}  // namespace
+
 Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, MountFlags flags) {
     // Claimed first: two mounts racing for one disk cannot both read its journal.
     if (!disk.claim()) return Error(EBUSY);
     auto mounted = [&]() -> Result<void> {
-        if (!holds_ext4(disk)) {
-            klog::warn("ext4: {}: no ext4 file system (no superblock magic)", disk.name());
-            return Error(EINVAL);
-        }
-        // FIXME: the backend, the file system and its 2 MiB block cache stay allocated for
-        // the life of the machine, unmounted or not (files may stay open after an unmount,
-        // and inodes refer to the file system): a program that mounts and unmounts in a
-        // loop runs out of memory after some hundreds of rounds.
-        auto* backend = new (std::nothrow) DiskBackend(disk);
-        auto* filesystem =
-            backend ? new (std::nothrow) Ext4Filesystem(*backend, disk, g_next_device.fetch_add(1), flags.read_only)
-                    : nullptr;
-        if (!filesystem) return Error(ENOMEM);
-        TRY(filesystem->start());
-        if (!add_mounted(*filesystem)) {
-            filesystem->stop();
-            return Error(ENOMEM);
-        }
+        Ext4Filesystem* filesystem = TRY(open_volume(disk, flags.read_only));
         if (auto on = fs::mount_on(directory, *filesystem, flags); on.is_error()) {
             remove_mounted(*filesystem);
             filesystem->stop();  // its journal started: stopped again, the disk left clean
@@ -83,6 +93,16 @@ Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, Mount
     }();
     if (mounted.is_error()) disk.release();
     return mounted;
+}
+
+Result<void> mount_root(block::BlockDevice& disk) {
+    if (!disk.claim()) return Error(EBUSY);
+    auto opened = open_volume(disk, false);
+    if (opened.is_error()) {
+        disk.release();
+        return Error(opened.error());
+    }
+    return fs::init_root(opened.value()->root());
 }
 
 void Ext4Filesystem::unmounted() {

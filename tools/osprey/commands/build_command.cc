@@ -14,6 +14,7 @@
 #include "commands/run_options.h"
 #include "commands/stop_signals.h"
 #include "image/app_spec.h"
+#include "image/disk_image.h"
 #include "image/image_builder.h"
 #include "protocol/exit_record.h"
 
@@ -53,20 +54,27 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     image->info.mac = network.mac;
     image->info.publish = network.publish;
     image->info.ip = network.ip;
+
+    image->info.root = args.format;
     if (!finish_image(*image, error)) return fail_command(error);
 
     // Written beside the target and renamed into place, so a failed or interrupted build
     // leaves neither a half image nor a temporary file.
     std::string partial = args.output + ".partial-" + std::to_string(getpid());
+    auto stopped = [&stop_signals] { return stop_signals.signal() != 0; };
     u64 bytes = 0;
-    bool written = write_image_file(image->tree, partial, false, bytes, error,
-                                    [&stop_signals] { return stop_signals.signal() != 0; });
+    DiskImageFigures disk;
+    bool written = args.format == "ext4" ? write_disk_image(image->tree, partial, disk, error, stopped)
+                                         : write_image_file(image->tree, partial, false, bytes, error, stopped);
     // A Ctrl-C ends the write early; either way the partial file is gone.
     if (int signal = stop_signals.signal()) {
         unlink(partial.c_str());
         return report_stop_signal(signal);
     }
-    if (!written) return fail_command(error);
+    if (!written) {
+        unlink(partial.c_str());
+        return fail_command(error);
+    }
     if (rename(partial.c_str(), args.output.c_str()) != 0) {
         unlink(partial.c_str());
         return fail_command("cannot write " + args.output + ": " + strerror(errno));
@@ -77,7 +85,10 @@ int build(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!image->info.libraries.empty())
         libraries = ", " + std::to_string(image->info.libraries.size()) + " shared librar" +
                     (image->info.libraries.size() == 1 ? "y" : "ies");
-    fprintf(stderr, "osprey: wrote %s: %s, %llu files%s\n", args.output.c_str(), human_size(bytes).c_str(),
+    std::string what = args.format == "ext4" ? "an ext4 disk of " + human_size(disk.size) + " (" +
+                                                   human_size(disk.allocated) + " on the host's disk)"
+                                             : human_size(bytes);
+    fprintf(stderr, "osprey: wrote %s: %s, %llu files%s\n", args.output.c_str(), what.c_str(),
             static_cast<unsigned long long>(files), libraries.c_str());
     return 0;
 }
@@ -96,6 +107,7 @@ CommandMain add_build_command(CLI::App& app) {
         "  osprey build -o hello.osprey /bin/busybox echo hello\n"
         "  osprey build -o site.osprey --add ./public:/srv -w /srv -e PORT=80 ./server\n"
         "  osprey build -o app.osprey -f osprey.toml\n"
+        "  osprey build --format ext4 -o java.img /usr/bin/java -version\n"
         "See docs/cli.md.");
     return [&app, command, args] { return build(app, *command, *args); };
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/commands.h"
+#include "image/disk_image.h"
 #include "image/image_builder.h"
 #include "image/image_file.h"
 #include "protocol/exit_record.h"
@@ -34,7 +35,16 @@ const char* type_name(ImageNode::Type type) {
 
 int inspect(const std::string& path, bool json_output) {
     std::string error;
-    auto image = load_image(path, error);
+    std::optional<LoadedImage> image;
+    u64 disk_used = 0;
+    if (looks_like_disk_image(path)) {
+        if (auto disk = load_disk_image(path, true, error)) {
+            disk_used = disk->used_bytes;
+            image = LoadedImage{nullptr, disk->file_size, std::move(disk->tree), std::move(disk->spec), std::move(disk->info)};
+        }
+    } else {
+        image = load_image(path, error);
+    }
     if (!image) {
         fprintf(stderr, "osprey: %s\n", error.c_str());
         return protocol::kOspreyFailureStatus;
@@ -50,6 +60,8 @@ int inspect(const std::string& path, bool json_output) {
         nlohmann::ordered_json out;
         out["image"] = path;
         out["size"] = image->file_size;
+        out["root"] = image->info.root;
+        if (image->info.root == "ext4") out["disk_used"] = disk_used;
         out["content_size"] = image->tree.content_bytes();
         out["exe"] = spec.exe;
         out["argv"] = spec.argv;
@@ -76,6 +88,8 @@ int inspect(const std::string& path, bool json_output) {
     }
     printf("Image:       %s (%llu bytes, %s)\n", path.c_str(), static_cast<unsigned long long>(image->file_size),
            human_size(image->file_size).c_str());
+    if (image->info.root == "ext4")
+        printf("Root:        an ext4 disk, %s in use (osprey build --format ext4)\n", human_size(disk_used).c_str());
     printf("Contents:    %llu files (%llu bytes, %s), %llu directories, %llu symlinks\n",
            static_cast<unsigned long long>(files), static_cast<unsigned long long>(image->tree.content_bytes()),
            human_size(image->tree.content_bytes()).c_str(), static_cast<unsigned long long>(directories),

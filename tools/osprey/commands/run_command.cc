@@ -23,6 +23,7 @@
 #include "commands/image_request.h"
 #include "commands/stop_signals.h"
 #include "image/app_spec.h"
+#include "image/disk_image.h"
 #include "image/image_builder.h"
 #include "image/image_file.h"
 #include "image/manifest.h"
@@ -64,21 +65,43 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
     return 0;
 }
 
+// A saved image's root disk (osprey build --format ext4): the drive the kernel mounts as /.
+struct RootDisk {
+    std::string path;
+    u64 used_bytes = 0;
+};
+
+// A saved image, an initramfs (its tree, whose file views point into the mapped file) or
+// a disk (nothing in the tree: the run's initramfs carries only what the run changes).
+std::optional<ComposedImage> load_saved_image(const std::string& path, std::optional<RootDisk>& root_disk,
+                                              std::string& error) {
+    if (looks_like_disk_image(path)) {
+        auto loaded = load_disk_image(path, false, error);
+        if (!loaded) return std::nullopt;
+        root_disk = RootDisk{path, loaded->used_bytes};
+        return ComposedImage{ImageTree(), std::move(loaded->spec), std::move(loaded->info), nullptr};
+    }
+    auto loaded = load_image(path, error);
+    if (!loaded) return std::nullopt;
+    return ComposedImage{std::move(loaded->tree), std::move(loaded->spec), std::move(loaded->info), loaded->mapping};
+}
+
 // The image to boot: a saved one with the run's changes, or a new one from BINARY.
 std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, NetworkChoice& network,
-                                           VolumeOptions& volumes, std::string& error) {
+                                           VolumeOptions& volumes, std::optional<RootDisk>& root_disk,
+                                           std::string& error) {
     std::string cwd = current_directory();
     const char* term = std::getenv("TERM");
     bool stdout_tty = isatty(1);
-    if (!args.command.empty() && args.command[0].find('\0') == std::string::npos && looks_like_image(args.command[0])) {
+    if (!args.command.empty() && args.command[0].find('\0') == std::string::npos &&
+        (looks_like_image(args.command[0]) || looks_like_disk_image(args.command[0]))) {
         if (!args.manifest.empty()) {
             error = "-f builds a new image; it cannot be used with the image " + args.command[0];
             return std::nullopt;
         }
-        auto loaded = load_image(args.command[0], error);
+        auto loaded = load_saved_image(args.command[0], root_disk, error);
         if (!loaded) return std::nullopt;
-        ComposedImage image{std::move(loaded->tree), std::move(loaded->spec), std::move(loaded->info),
-                            loaded->mapping};
+        ComposedImage image = std::move(*loaded);
         RunOverrides overrides;
         overrides.args.assign(args.command.begin() + 1, args.command.end());
         if (stdout_tty && term && *term) {
@@ -154,7 +177,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     std::string memory;
     NetworkChoice network;
     VolumeOptions volume_options;
-    auto image = prepare_image(args, memory, network, volume_options, error);
+    std::optional<RootDisk> root_disk;
+    auto image = prepare_image(args, memory, network, volume_options, root_disk, error);
     if (!image) return fail_command(error);
     // With the image's or the manifest's network options under the command line's.
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);
@@ -201,7 +225,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     vm.initrd = image_path;
 
     u64 minimum = minimum_run_memory_mib(minimum_memory_mib(kernel), image_bytes);
-    vm.memory_mib = memory_mib.value_or(default_memory_mib(image_bytes));
+    // A root disk's files are read as they are needed; what is mapped is copied in.
+    vm.memory_mib = memory_mib.value_or(default_memory_mib(image_bytes + (root_disk ? root_disk->used_bytes / 2 : 0)));
     if (vm.memory_mib < minimum)
         return fail_command("--memory " + (args.memory.empty() ? memory : args.memory) + " is too small for this image (" +
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
@@ -214,6 +239,11 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!volumes) return fail_command(error);
     vm.volumes = *volumes;
     if (!vm.volumes.empty()) vm.kernel_cmdline += " " + volume_kernel_args(vm.volumes);
+    if (root_disk) {
+        // First, so it is /dev/vda as a Linux root disk would be; its writes are the run's own.
+        vm.volumes.insert(vm.volumes.begin(), VolumeConfig{root_disk->path, kRootDiskSerial, "", false, true});
+        vm.kernel_cmdline += std::string(" root=") + kRootDiskSerial;
+    }
     vm.deterministic = args.deterministic;
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);

@@ -58,6 +58,11 @@ void add_cpus_option(CLI::App& command, RunArguments& args, const char* help) {
 void add_build_options(CLI::App& command, RunArguments& args) {
     add_image_options(command, args);
     command.add_option("-o,--output", args.output, "The image file to write")->required();
+    command.add_option("--format", args.format,
+                       "initramfs: a cpio archive the guest holds in memory; ext4: a disk image the guest reads "
+                       "as it needs, for large applications (runs do not change it)")
+        ->check(CLI::IsMember({"initramfs", "ext4"}))
+        ->capture_default_str();
     command.add_option("-m,--memory", args.memory, "Default guest memory for runs of this image, e.g. 256M");
     add_cpus_option(command, args, "Default number of CPUs for runs of this image (default 1; programs run on the first until SMP scheduling)");
 }

@@ -40,6 +40,7 @@ struct RunArguments {
     double discover_seconds = 10;  // --discover-time
     std::string manifest;          // -f FILE
     std::string output;            // build: -o IMAGE
+    std::string format = "initramfs";  // build: --format initramfs|ext4
     bool no_aslr = false;
     bool deterministic = false;
     std::optional<std::string> kernel;

@@ -1,8 +1,8 @@
 #include "commands/volumes.h"
 
+#include "image/ext4_format.h"
+
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,28 +92,6 @@ std::optional<u64> parse_volume_size(std::string_view text, std::string& error) 
     return bytes;
 }
 
-namespace {
-
-// Debian's mke2fs on `path`, its output discarded; whether it succeeded.
-bool make_ext4(const std::string& path) {
-    const char* argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-L", "osprey", "-E",
-                          "lazy_itable_init=1,lazy_journal_init=1", path.c_str(), nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, const_cast<char* const*>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) return false;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-}  // namespace
-
 bool prepare_volume_image(const VolumeSpec& volume, u64 new_size, bool& created, std::string& error) {
     created = false;
     const std::string& path = volume.host_path;
@@ -152,10 +130,9 @@ bool prepare_volume_image(const VolumeSpec& volume, u64 new_size, bool& created,
     // A new volume holds an ext4 file system, which the kernel mounts on GUEST_PATH (or the
     // program does, given none).
     // Lazy inode tables and journal: mke2fs leaves them unwritten, so the image stays sparse.
-    if (!make_ext4(path)) {
+    if (!make_ext4(path, {"-L", "osprey", "-E", "lazy_itable_init=1,lazy_journal_init=1"})) {
         unlink(path.c_str());
-        return fail("cannot make an ext4 file system in " + path +
-                    " with mke2fs (e2fsprogs; scripts/setup.sh installs it)");
+        return fail("cannot make an ext4 file system in " + path + " " + kMke2fsHint);
     }
     created = true;
     return true;

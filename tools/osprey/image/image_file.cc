@@ -32,6 +32,7 @@ std::string encode_image_info(const ImageInfo& info) {
     for (auto& [name, path] : info.libraries) json["libraries"].push_back({{"name", name}, {"path", path}});
     if (!info.runtime.empty()) json["runtime"] = {{"name", info.runtime}, {"directories", info.runtime_directories}};
     if (!info.discovered.empty()) json["discovered"] = info.discovered;
+    if (info.root != "initramfs") json["root"] = info.root;
     return json.dump(2) + "\n";
 }
 
@@ -44,9 +45,7 @@ bool looks_like_image(const std::string& path) {
     return image;
 }
 
-namespace {
-
-bool decode_info(std::string_view text, ImageInfo& info) {
+bool decode_image_info(std::string_view text, ImageInfo& info) {
     auto json = nlohmann::json::parse(text, nullptr, false);
     if (json.is_discarded() || !json.is_object() || json.value("format", "") != "osprey-image-v1") return false;
     info.program = json.value("program", "");
@@ -74,10 +73,11 @@ bool decode_info(std::string_view text, ImageInfo& info) {
     if (json.contains("discovered") && json["discovered"].is_array())
         for (auto& file : json["discovered"])
             if (file.is_string()) info.discovered.push_back(file);
+    info.root = json.value("root", "initramfs");
     return true;
 }
 
-bool decode_spec(std::string_view bytes, AppSpec& spec) {
+bool decode_app_spec(std::string_view bytes, AppSpec& spec) {
     std::vector<std::string_view> argv(protocol::AppConfig::kMaxArgs), env(protocol::AppConfig::kMaxEnv);
     protocol::AppConfig config;
     if (protocol::parse_app_config(bytes, argv, env, config).is_error()) return false;
@@ -92,8 +92,6 @@ bool decode_spec(std::string_view bytes, AppSpec& spec) {
     std::copy(std::begin(config.random), std::end(config.random), spec.random.begin());
     return true;
 }
-
-}  // namespace
 
 std::optional<LoadedImage> load_image(const std::string& path, std::string& error) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -141,14 +139,14 @@ std::optional<LoadedImage> load_image(const std::string& path, std::string& erro
             ok = image.tree.add_symlink(guest, std::string(entry.symlink_target()), entry.mtime, error);
         } else if (entry.is_regular()) {
             if (guest == protocol::kAppConfigPath) {
-                if (!decode_spec(text, image.spec)) {
+                if (!decode_app_spec(text, image.spec)) {
                     error = path + ": " + std::string(protocol::kAppConfigPath) + " is malformed";
                     return std::nullopt;
                 }
                 have_app = true;
             }
             if (guest == kImageInfoPath) {
-                if (!decode_info(text, image.info)) {
+                if (!decode_image_info(text, image.info)) {
                     error = path + ": " + kImageInfoPath + " is malformed";
                     return std::nullopt;
                 }

@@ -33,9 +33,13 @@ struct ImageInfo {
     std::string runtime;                         // "python", "perl", "lua", "java"; "" for none
     std::vector<std::string> runtime_directories;  // added for the runtime (runtime_image.h)
     std::vector<std::string> discovered;           // files a --discover trial run added
+    std::string root = "initramfs";                // "ext4" for a disk image (image/disk_image.h)
 };
 
 std::string encode_image_info(const ImageInfo& info);
+// The two /.osprey files read back; false when malformed.
+bool decode_image_info(std::string_view text, ImageInfo& info);
+bool decode_app_spec(std::string_view bytes, AppSpec& spec);
 
 // True when the file at `path` starts like a cpio newc archive ("070701"/"070702").
 bool looks_like_image(const std::string& path);

@@ -74,12 +74,14 @@ std::string nic_device_spec(const VmConfig& config) {
 //                   FLUSH becomes an fsync, so what the guest flushed survives a host crash;
 //                   cache=none (O_DIRECT) fails on tmpfs, cache=unsafe drops the flushes
 //   discard=unmap   a guest DISCARD punches a hole, so the sparse image stays sparse
+//   snapshot=on     (a root disk only) writes go to a temporary qcow2 overlay in $TMPDIR
 //   serial=volN     how the kernel tells the drives apart (GET_ID), whatever order the
 //                   buses list them in
 std::string drive_spec(const VolumeConfig& volume, const std::string& id) {
     std::string spec = "file=" + escape(volume.image) + ",format=raw,if=none,id=" + id +
                        ",cache=writeback,discard=unmap";
     if (volume.read_only) spec += ",readonly=on";
+    if (volume.snapshot) spec += ",snapshot=on";
     return spec;
 }
 

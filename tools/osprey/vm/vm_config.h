@@ -50,6 +50,9 @@ struct VolumeConfig {
     std::string serial;      // vol0, vol1...: at most 20 characters (virtio-blk's GET_ID)
     std::string guest_path;  // absolute
     bool read_only = false;
+    // Writes go to a temporary overlay QEMU drops at exit (QEMU's snapshot=on): the root
+    // disk of an image from osprey build --format ext4, which every run finds as built.
+    bool snapshot = false;
     bool operator==(const VolumeConfig&) const = default;
 };
 
