@@ -17,7 +17,7 @@ using cpio::Entry;
 using cpio::NewcWriter;
 using cpio::Reader;
 
-class VectorSink final : public cpio::ByteSink {
+class CpioVectorSink final : public cpio::ByteSink {
 public:
     bool write(std::span<const u8> bytes) override {
         if (fail_after && bytes_.size() + bytes.size() > *fail_after) return false;
@@ -91,7 +91,7 @@ std::string trailer() { return entry("070701", 0, "TRAILER!!!", ""); }
 std::vector<u8> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
 
 TEST(CpioWriter, RoundTripKeepsNamesModesOwnersAndData) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     ASSERT_TRUE(writer.add_directory("bin", 0755, 0, 0, 1700000000).is_ok());
     ASSERT_TRUE(writer.add_file("bin/hello", 04755, 1000, 100, 1700000001, as_bytes("hi!\n"))
@@ -133,7 +133,7 @@ TEST(CpioWriter, RoundTripKeepsNamesModesOwnersAndData) {
 }
 
 TEST(CpioWriter, HardLinkGroupSharesOneInodeAndStoresDataOnce) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     ASSERT_TRUE(writer.add_file("before", 0644, 0, 0, 0, as_bytes("x")).is_ok());
     auto group = writer.begin_hard_link_group(2);
@@ -160,7 +160,7 @@ TEST(CpioWriter, HardLinkGroupSharesOneInodeAndStoresDataOnce) {
 }
 
 TEST(CpioWriter, HardLinkGroupNeedsTwoNames) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     EXPECT_EQ(writer.begin_hard_link_group(1).error(), EINVAL);
     cpio::HardLinkGroup never_begun;
@@ -168,7 +168,7 @@ TEST(CpioWriter, HardLinkGroupNeedsTwoNames) {
 }
 
 TEST(CpioWriter, DataOfEveryLengthSurvivesPadding) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     std::vector<std::string> names, contents;
     for (usize length = 0; length < 9; ++length) {
@@ -193,7 +193,7 @@ std::string elf_bytes(usize size) {
 }
 
 TEST(CpioWriter, ProgramsDataStartsOnAPageBoundary) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     ASSERT_TRUE(writer.add_file("etc/motd", 0644, 0, 0, 0, as_bytes("hello\n")).is_ok());
     std::string program = elf_bytes(5000), small = elf_bytes(100), text(8192, 't');
@@ -222,7 +222,7 @@ TEST(CpioWriter, ProgramNamesStayWithinPathMax) {
     std::string program = elf_bytes(4096), name(200, 'n');
     int aligned = 0;
     for (usize before = 0; before < 4096; before += 4) {
-        VectorSink sink;
+        CpioVectorSink sink;
         NewcWriter writer(sink);
         if (before) {
             ASSERT_TRUE(writer.add_file("pad", 0644, 0, 0, 0, as_bytes(std::string(before, 'p'))).is_ok());
@@ -241,7 +241,7 @@ TEST(CpioWriter, ProgramNamesStayWithinPathMax) {
 }
 
 TEST(CpioWriter, CrcFormatStoresAVerifiedChecksum) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink, cpio::Format::Crc);
     ASSERT_TRUE(writer.add_file("f", 0644, 0, 0, 0, as_bytes("\xff\xff\x01")).is_ok());
     ASSERT_TRUE(writer.finish().is_ok());
@@ -258,7 +258,7 @@ TEST(CpioWriter, CrcFormatStoresAVerifiedChecksum) {
 }
 
 TEST(CpioWriter, RejectsBadNamesModesAndLateEntries) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink);
     EXPECT_EQ(writer.add_file("", 0644, 0, 0, 0, {}).error(), EINVAL);
     EXPECT_EQ(writer.add_file(std::string_view("a\0b", 3), 0644, 0, 0, 0, {}).error(), EINVAL);
@@ -276,7 +276,7 @@ TEST(CpioWriter, RejectsBadNamesModesAndLateEntries) {
 }
 
 TEST(CpioWriter, SinkFailureIsEIO) {
-    VectorSink sink;
+    CpioVectorSink sink;
     sink.fail_after = 200;
     NewcWriter writer(sink);
     EXPECT_TRUE(writer.add_file("a", 0644, 0, 0, 0, as_bytes("x")).is_ok());
@@ -380,7 +380,7 @@ TEST(CpioReader, DiagnosisNamesTheOffendingEntryAndTheReaderStaysFailed) {
 }
 
 TEST(CpioReader, EveryTruncationAndByteFlipIsHandledWithoutCrashing) {
-    VectorSink sink;
+    CpioVectorSink sink;
     NewcWriter writer(sink, cpio::Format::Crc);
     ASSERT_TRUE(writer.add_directory("d", 0755, 0, 0, 0).is_ok());
     ASSERT_TRUE(writer.add_file("d/f", 0644, 0, 0, 0, as_bytes("contents")).is_ok());
@@ -487,7 +487,7 @@ TEST(CpioHost, GnuCpioExtractsWhatTheWriterMade) {
     if (!have_cpio()) GTEST_SKIP() << "cpio is not installed";
     TempDir temp;
     for (auto format : {cpio::Format::Newc, cpio::Format::Crc}) {
-        VectorSink sink;
+        CpioVectorSink sink;
         NewcWriter writer(sink, format);
         ASSERT_TRUE(writer.add_directory("bin", 0755, 0, 0, 1600000000).is_ok());
         ASSERT_TRUE(writer.add_file("bin/prog", 0750, 0, 0, 1600000000, as_bytes("#!/bin/sh\n"))

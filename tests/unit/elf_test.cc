@@ -560,3 +560,47 @@ TEST(ElfHost, ParsesTheRunningTestBinaryAndFindsAKnownFunction) {
 }
 
 }  // namespace
+
+// parse_head: what the kernel does with a program on a disk, of which it reads the head.
+TEST(ElfParseHead, HeadWithTheHeadersParsesAsTheWholeFileDoes) {
+    auto builder = ElfBuilder::static_executable();
+    builder.header().e_type = elf::ET_DYN;
+    builder.add_interpreter(std::string_view("/lib64/ld-linux-x86-64.so.2\0", 28));
+    auto image = builder.build();
+    auto whole = ElfFile::parse(image).release_value();
+    // The program headers and PT_INTERP come first; the section headers last.
+    u64 head_length = 0;
+    for (elf::Phdr phdr : whole.program_headers())
+        if (phdr.p_type == elf::PT_INTERP) head_length = phdr.p_offset + phdr.p_filesz;
+    ASSERT_GT(head_length, 0u);
+    ASSERT_LT(head_length, image.size());
+    Diagnosis diagnosis;
+    auto head = ElfFile::parse_head(std::span<const u8>(image).first(head_length), image.size(), &diagnosis);
+    ASSERT_TRUE(head.is_ok()) << diagnosis.reason;
+    EXPECT_EQ(head.value().interpreter(), "/lib64/ld-linux-x86-64.so.2");
+    EXPECT_EQ(head.value().program_headers().size(), whole.program_headers().size());
+    EXPECT_EQ(head.value().section_headers().size(), 0u);  // not read
+    for (elf::Phdr phdr : head.value().program_headers()) EXPECT_TRUE(head.value().segment_in_file(phdr));
+}
+
+TEST(ElfParseHead, SegmentsAreCheckedAgainstTheWholeFile) {
+    auto builder = ElfBuilder::static_executable();
+    builder.add_segment(elf::PT_LOAD, elf::PF_R, 0x100, 0x100000, 0x600000);
+    auto image = builder.build();
+    Diagnosis diagnosis;
+    // 0x100 + 0x100000 bytes: past this file, inside a larger one.
+    EXPECT_TRUE(ElfFile::parse_head(std::span<const u8>(image).first(200), 0x100100, &diagnosis).is_ok())
+        << diagnosis.reason;
+    EXPECT_TRUE(ElfFile::parse_head(std::span<const u8>(image).first(200), 0x1000ff, &diagnosis).is_error());
+    EXPECT_EQ(diagnosis.problem, Problem::TruncatedSegment);
+}
+
+TEST(ElfParseHead, ProgramHeadersPastTheHeadAreTruncated) {
+    auto image = ElfBuilder::static_executable().build();
+    Diagnosis diagnosis;
+    EXPECT_TRUE(ElfFile::parse_head(std::span<const u8>(image).first(80), image.size(), &diagnosis).is_error());
+    EXPECT_EQ(diagnosis.problem, Problem::TruncatedProgramHeaders);
+    // A head longer than the file it is said to be the head of.
+    EXPECT_TRUE(ElfFile::parse_head(image, image.size() - 1, &diagnosis).is_error());
+    EXPECT_EQ(diagnosis.problem, Problem::TruncatedHeader);
+}

@@ -19,7 +19,7 @@ namespace {
 using osprey::ImageNode;
 using osprey::ImageTree;
 
-class VectorSink final : public cpio::ByteSink {
+class TreeArchiveSink final : public cpio::ByteSink {
 public:
     bool write(std::span<const u8> bytes) override {
         data.insert(data.end(), bytes.begin(), bytes.end());
@@ -62,7 +62,7 @@ TEST(ImageTree, WritesEachDirectoryBeforeItsContentsAndReadsBack) {
     ASSERT_TRUE(tree.add_generated_file("/usr/bin/prog", "12345", 0755, error));
     ASSERT_TRUE(tree.add_symlink("/bin", "usr/bin", 77, error));
     ASSERT_TRUE(tree.add_directory("/srv", 0700, 1234, error));
-    VectorSink sink;
+    TreeArchiveSink sink;
     ASSERT_TRUE(tree.write(sink, nullptr, error)) << error;
     cpio::Reader reader(sink.data);
     std::vector<std::string> names;
