@@ -53,7 +53,7 @@ Result<usize> Inode::read(u64, const IoBuffer&) { return Error(is_directory() ? 
 Result<usize> Inode::write(u64, const IoBuffer&) { return Error(is_directory() ? EISDIR : EINVAL); }
 Result<void> Inode::truncate(u64) { return Error(is_directory() ? EISDIR : EINVAL); }
 Result<usize> Inode::readlink(char*, usize) { return Error(EINVAL); }
-Result<u64> Inode::page_frame(u64) { return Error(ENODEV); }
+Result<u64> Inode::page_frame(u64, bool) { return Error(ENODEV); }
 
 Result<RefPtr<File>> Inode::open(u32 flags) { return open_inode_file(*this, flags); }
 

@@ -140,7 +140,9 @@ public:
 
     // For shared mappings: the physical frame holding the page at `offset` (the file's own
     // page, kept as long as the file). ENXIO past the end, ENODEV if it has none.
-    virtual Result<u64> page_frame(u64 offset);
+    // `writable`: the mapping may write to it (the file was opened for writing), so the
+    // file system must write the page back (fsync, msync, at the end).
+    virtual Result<u64> page_frame(u64 offset, bool writable);
     // For private mappings: the frame holding the page at `offset` when it may be mapped in
     // place, read-only, until the mapping writes to it (a whole page of the file in the boot
     // image, which is never freed and is the file's own page: later writes to the file show

@@ -275,7 +275,7 @@ public:
         return layout::virt_to_phys_direct(page);
     }
 
-    Result<u64> page_frame(u64 offset) override {
+    Result<u64> page_frame(u64 offset, bool) override {
         if (type() != InodeType::Regular) return Error(ENODEV);
         MutexLocker lock(m_lock);
         if (offset >= align_up(m_size, kPage)) return Error(ENXIO);

@@ -1,6 +1,6 @@
 #include "linux/signalfd.h"
 
-#include <atomic>
+#include "lib/atomic.h"
 #include <new>
 #include <string_view>
 
@@ -121,7 +121,7 @@ public:
     ~SignalFd() override;
 
 private:
-    std::atomic<u64> m_mask;
+    kstd::Atomic<u64> m_mask;
 };
 
 IntrusiveList<SignalFd, &SignalFd::node> g_files;  // guarded by g_lock

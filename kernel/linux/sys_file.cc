@@ -12,6 +12,7 @@
 #include "net/socket.h"
 #include "linux/syscall_adapter.h"
 #include "drivers/block/block_device.h"
+#include "fs/ext4/ext4_fs.h"
 #include "sync/mutex.h"
 #include "sync/wait_queue.h"
 #include "mm/heap.h"
@@ -215,9 +216,11 @@ Result<void> sys_fdatasync(int fd) {
 }
 Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
 // Everything written reaches stable storage: memory-backed files and 9p (which writes
-// through) have nothing waiting; each disk's write cache is flushed (a failure is not
+// through) have nothing waiting; what shared mappings of ext4 files wrote is written to
+// the files, and each disk's write cache is flushed (a failure is not
 // reported: sync(2) has no error to give).
 Result<void> sys_sync() {
+    fs::ext4fs::write_back_all();
     for (usize i = 0; i < block::device_count(); i++) (void)block::device(i)->flush();
     return {};
 }

@@ -30,7 +30,8 @@ public:
         __builtin_memset(page + got, 0, 4096 - got);
         return {};
     }
-    Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset); }
+    Result<u64> shared_frame(u64 offset) override { return m_inode->page_frame(offset, m_opened_for_writing); }
+    Result<void> write_back() override { return m_inode->sync(true); }
     Result<u64> lendable_frame(u64 offset) override { return m_inode->lendable_frame(offset); }
     fs::Dentry* dentry() const override { return m_name.get(); }
     bool freed_with_last_mapping() const override { return true; }
@@ -100,13 +101,16 @@ Result<void> sys_mlock(u64 address, u64 length) {
     return Process::current().memory().populate(start, end);
 }
 
-// Shared file mappings are the file's own pages: there is nothing to write back. The range
-// must be mapped, and the flags valid, as on Linux.
+// Shared file mappings are the file's own pages; a file system that keeps them apart from
+// its disk (ext4) writes them back and flushes, for MS_ASYNC too (done at once rather than
+// later). The range must be mapped, and the flags valid, as on Linux.
 Result<void> sys_msync(u64 address, u64 length, u32 flags) {
     constexpr u32 MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
     if ((address & 4095) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return Error(EINVAL);
-    return Process::current().memory().check_mapped(address, length);
+    TRY(Process::current().memory().check_mapped(address, length));
+    if (flags & (MS_ASYNC | MS_SYNC)) TRY(Process::current().memory().write_back(address, length));
+    return {};
 }
 
 Result<void> sys_munlock(u64 address, u64 length) {

@@ -568,6 +568,20 @@ Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
     return {};
 }
 
+Result<void> AddressSpace::write_back(u64 address, u64 length) {
+    u64 end = address + align_up(length, kPage);
+    if (end < address) return Error(ENOMEM);
+    MutexLocker lock(m_lock);
+    for (u64 v = address; v < end;) {
+        const mm::Vma* area = m_areas.find(v);
+        if (!area) return Error(ENOMEM);
+        const mm::VmaAttrs& attrs = area->attrs();
+        if (attrs.shared() && attrs.file_backed() && attrs.object) TRY(reinterpret_cast<Backing*>(attrs.object)->write_back());
+        v = area->end();
+    }
+    return {};
+}
+
 u64 AddressSpace::shared_physical(u64 address) {
     MutexLocker lock(m_lock);
     u64* entry = m_table.pte(align_down(address, kPage));

@@ -44,6 +44,9 @@ public:
     // area mapping it goes from the last address space that maps it (fork shares it). The
     // loader's and the vDSO's are owned elsewhere.
     virtual bool freed_with_last_mapping() const { return false; }
+    // A shared mapping's pages written to where the file lives (msync): for a file system
+    // that keeps them apart from its disk.
+    virtual Result<void> write_back() { return {}; }
 
     // The address spaces with areas mapping it (for freed_with_last_mapping backings):
     // one more (fork), one fewer; drop() returns true for the last.
@@ -142,6 +145,9 @@ public:
     u64 shared_physical(u64 address);
     // ENOMEM unless every page of the range is mapped.
     Result<void> check_mapped(u64 address, u64 length);
+    // msync: the backings of the shared file mappings in the range write their pages back
+    // (under the address-space lock, so none goes meanwhile). The first error.
+    Result<void> write_back(u64 address, u64 length);
 
     // One area as /proc/self/maps shows it; backing: what a file mapping maps, or null.
     struct AreaView {

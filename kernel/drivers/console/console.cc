@@ -1,6 +1,6 @@
 #include "drivers/console/console.h"
 
-#include <atomic>
+#include "lib/atomic.h"
 
 #include "arch/x86_64/cpu.h"
 #include "boot/startup.h"
@@ -45,7 +45,7 @@ StdinBuffer g_stdin;
 // interrupt (see read()), so while anyone watches stdin a kernel thread polls for them
 // with the same growing pause as a blocked read, and tells the watchers when bytes or the
 // end of input arrive. Nobody watching: the thread sleeps on g_watched.
-std::atomic<int> g_watchers{0};
+kstd::Atomic<int> g_watchers{0};
 Semaphore g_watched;
 constexpr u64 kWatchPauseMaxNs = 5'000'000;
 

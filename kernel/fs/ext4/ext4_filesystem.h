@@ -18,6 +18,7 @@
 #include "ext4/volume.h"
 #include "ext4/writer.h"
 #include "fs/ext4/ext4_fs.h"
+#include "fs/ext4/shared_pages.h"
 #include "fs/inode_table.h"
 #include "sync/mutex.h"
 
@@ -66,10 +67,18 @@ public:
     Result<void> change_attributes(const AttributeChange& change) override;
     Result<void> sync(bool data_only) override;
 
+    // ext4_shared.cc: the pages MAP_SHARED mappings map (shared_pages.h).
+    Result<u64> page_frame(u64 offset, bool writable) override;
+    // Writes every shared page back into the file (up to its size), when a mapping that
+    // may write has had one. Takes the pages' lock, then the volume lock.
+    Result<void> write_back_shared();
+
     // Takes the on-disk inode as now into m_disk and the VFS's fields. Volume lock held.
     void take(const ::ext4::Inode& on_disk);
 
     ListNode m_table_node;
+    ListNode m_shared_node;  // on the file system's list of inodes with writable shared pages
+    bool m_shared_listed = false;  // guarded by the file system's shared-list lock
     // Guarded by the volume lock.
     ::ext4::Inode m_disk;
     bool m_in_table = true;
@@ -79,6 +88,17 @@ public:
 
 private:
     Ext4Filesystem& fs();
+    // ext4_shared.cc. read(2) and write(2) see the shared pages: the bytes of
+    // [offset, offset + length) taken from them, or given to them. Take m_shared_lock.
+    void read_shared(u64 offset, u8* bytes, usize length);
+    void write_shared(u64 offset, const u8* bytes, usize length);
+    // After a truncate: pages past the end retired, the last one's tail zeroed.
+    void truncate_shared(u64 size);
+
+    // Order: an address space's lock (a fault), then m_shared_lock, then the volume lock.
+    Mutex m_shared_lock{"ext4 shared pages"};
+    SharedPages m_shared;           // guarded by m_shared_lock
+    bool m_shared_written = false;  // a mapping that may write has had a page; m_shared_lock
 };
 
 // Inodes a change touched: refreshed from the disk after its commit, and held here until
@@ -163,6 +183,10 @@ public:
     }
     u32 block_size() const { return m_block_size; }
     Result<void> flush() { return m_device.flush(); }
+    // ext4_shared.cc: inodes whose shared pages a mapping may have written, for stop().
+    void list_shared(Ext4Inode& inode);
+    void unlist_shared(Ext4Inode& inode);
+    void write_back_all_shared();
 
 private:
     Result<void> writable() const;
@@ -198,6 +222,8 @@ private:
     u32 m_slots = 0;
     RefPtr<Inode> m_root;
     InodeTable<Ext4Inode, &Ext4Inode::m_table_node> m_inodes;
+    Mutex m_shared_list_lock{"ext4 shared inodes"};  // taken before any inode's m_shared_lock
+    IntrusiveList<Ext4Inode, &Ext4Inode::m_shared_node> m_shared_inodes;  // guarded by it
 };
 
 inline Ext4Filesystem& Ext4Inode::fs() { return static_cast<Ext4Filesystem&>(filesystem()); }

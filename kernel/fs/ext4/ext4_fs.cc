@@ -263,6 +263,7 @@ void Ext4Filesystem::refresh(Touched& touched) {
 }
 
 void Ext4Filesystem::stop() {
+    if (m_writable) write_back_all_shared();
     MutexLocker lock(m_volume_lock);
     // Files unlinked but still open are freed now, and a truncate in steps finished: the
     // orphan list would have the next mount do it, but a clean volume is what e2fsck -fn

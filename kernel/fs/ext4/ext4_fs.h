@@ -30,6 +30,9 @@ Result<void> mount_disk(block::BlockDevice& disk, RefPtr<Inode> directory, Mount
 // QEMU keeps its writes in an overlay). Errors as mount_disk's.
 Result<void> mount_root(block::BlockDevice& disk);
 
+// sync(2): what shared mappings of files on every volume wrote, written to the files.
+void write_back_all();
+
 // Before power-off: every mounted volume's journal stopped (empty, needs_recovery
 // cleared) and its disk flushed, so the image is clean for e2fsck and the next mount.
 // Later changes fail with EROFS.

@@ -1,6 +1,7 @@
 // An ext4 inode as the VFS sees it: metadata and the reading operations. Changes are in
 // ext4_inode_write.cc.
 #include "fs/ext4/ext4_filesystem.h"
+#include "lib/log.h"
 
 namespace fs::ext4fs {
 
@@ -28,7 +29,15 @@ Ext4Inode::Ext4Inode(Filesystem& filesystem, const ::ext4::Inode& on_disk, RefPt
     take(on_disk);
 }
 
-Ext4Inode::~Ext4Inode() { fs().release(*this); }
+Ext4Inode::~Ext4Inode() {
+    // The last mapping is gone with the last reference: what mappings wrote goes to the file.
+    if (m_shared_written) {
+        if (auto written = write_back_shared(); written.is_error())
+            klog::error("ext4: inode {}: its shared pages were not written back ({})", ino(), err::name(written.error()));
+        fs().unlist_shared(*this);
+    }
+    fs().release(*this);
+}
 
 void Ext4Inode::take(const ::ext4::Inode& on_disk) {
     m_disk = on_disk;
@@ -126,6 +135,7 @@ Result<usize> Ext4Inode::read(u64 offset, const IoBuffer& buffer) {
             if (!done) result = Error(got.error());
             break;
         }
+        read_shared(offset + done, bounce, got.value());  // what shared mappings hold is newer
         if (auto copied = buffer.copy_out(done, bounce, got.value()); copied.is_error()) {
             if (!done) result = Error(copied.error());
             break;

@@ -212,6 +212,7 @@ Result<usize> Ext4Inode::write(u64 offset, const IoBuffer& buffer) {
             if (!done) result = Error(wrote.error());
             break;
         }
+        write_shared(offset + done, bounce, n);  // mappings of the file see the write
         done += n;
     }
     delete[] bounce;
@@ -227,6 +228,7 @@ Result<void> Ext4Inode::truncate(u64 size) {
     auto cut = fs().change(touched, [&](::ext4::Writer& w) {
         return w.truncate(static_cast<u32>(ino()), size, disk_time(now()));
     });
+    if (cut.is_ok()) truncate_shared(size);
     if (cut.is_ok() || cut.error() != ENOMEM) return cut;
     // More extents to free than a transaction holds: in steps, as Linux does. The first
     // puts the inode on the orphan list and gives it its new size; each step then frees
@@ -240,7 +242,10 @@ Result<void> Ext4Inode::truncate(u64 size) {
             if (first) TRY(w.start_truncate(static_cast<u32>(ino()), size, disk_time(now())));
             return w.truncate_some(static_cast<u32>(ino()), size, 16, disk_time(now()));
         }));
-        if (finished) return {};
+        if (finished) {
+            truncate_shared(size);
+            return {};
+        }
     }
 }
 
@@ -262,7 +267,9 @@ Result<void> Ext4Inode::change_attributes(const AttributeChange& change) {
 
 Result<void> Ext4Inode::sync(bool) {
     // Every change was committed (journal: flushed) when its call returned; what is left
-    // is the disk's own write cache, for a volume without a journal.
+    // is what shared mappings wrote, and the disk's own write cache for a volume without
+    // a journal.
+    TRY(write_back_shared());
     return fs().flush();
 }
 

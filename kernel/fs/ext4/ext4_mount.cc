@@ -114,6 +114,18 @@ void Ext4Filesystem::unmounted() {
     klog::info("ext4: {}: unmounted", m_device.name());
 }
 
+void write_back_all() {
+    // The volumes are only ever added to or taken off the list; one mounted now stays
+    // alive (the FIXME above), so it may be used after the lock.
+    Ext4Filesystem* volumes[kMaxVolumes];
+    usize count = 0;
+    {
+        MutexLocker lock(g_volumes_lock);
+        for (usize i = 0; i < g_volume_count; i++) volumes[count++] = g_volumes[i];
+    }
+    for (usize i = 0; i < count; i++) volumes[i]->write_back_all_shared();
+}
+
 void stop_all() {
     MutexLocker lock(g_volumes_lock);
     for (usize i = 0; i < g_volume_count; i++) g_volumes[i]->stop();
