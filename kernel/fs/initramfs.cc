@@ -55,6 +55,31 @@ Result<FileData> find(std::string_view path) {
 
 namespace {
 
+// The archive's entries in order, each with its path relative to "/" ("" for the root
+// itself); entries whose names cannot be made relative are skipped.
+template <typename F>
+Result<void> for_each_entry(F&& f) {
+    cpio::Reader reader(g_archive);
+    for (;;) {
+        auto next = reader.next();
+        if (next.is_error()) return Error(EIO);
+        if (!next.value()) return {};
+        const cpio::Entry& entry = *next.value();
+        auto relative = cpio::relative_path(entry.name);
+        if (relative) TRY(f(entry, *relative));
+    }
+}
+
+// "a/b/c" as "a/b" and "c"; "c" as "" and "c".
+struct SplitPath {
+    std::string_view parent, name;
+};
+SplitPath split_path(std::string_view path) {
+    usize slash = path.rfind('/');
+    if (slash == std::string_view::npos) return {{}, path};
+    return {path.substr(0, slash), path.substr(slash + 1)};
+}
+
 // The directory for `path`'s parent, creating missing ones.
 Result<RefPtr<fs::Inode>> ensure_directory(fs::Inode& root, std::string_view path) {
     RefPtr<fs::Inode> current(&root);
@@ -166,45 +191,37 @@ Result<void> populate_root() {
     if (!rootfs) return Error(ENOMEM);
     RefPtr<fs::Inode> root = rootfs->root();
     TRY(fs::init_root(root));
-    cpio::Reader reader(g_archive);
     usize files = 0;
-    for (;;) {
-        auto next = reader.next();
-        if (next.is_error()) return Error(EIO);
-        if (!next.value()) break;
-        const cpio::Entry& entry = *next.value();
-        auto relative = cpio::relative_path(entry.name);
-        if (!relative || relative->empty()) {
-            if (relative && entry.is_directory()) root->m_permissions = entry.permissions();
-            continue;
+    TRY(for_each_entry([&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
+        if (path.empty()) {
+            if (entry.is_directory()) root->m_permissions = entry.permissions();
+            return {};
         }
-        std::string_view path = *relative;
-        usize slash = path.rfind('/');
-        std::string_view parent_path = slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
-        std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-        auto parent = TRY(ensure_directory(*root, parent_path));
+        SplitPath split = split_path(path);
+        auto parent = TRY(ensure_directory(*root, split.parent));
         if (entry.is_directory()) {
-            auto existing = parent->lookup(name);
+            auto existing = parent->lookup(split.name);
             RefPtr<fs::Inode> dir = existing.is_ok() ? existing.value()
-                                                     : TRY(parent->create(name, fs::InodeType::Directory, entry.permissions(), entry.uid, entry.gid));
+                                                     : TRY(parent->create(split.name, fs::InodeType::Directory, entry.permissions(), entry.uid, entry.gid));
             dir->m_permissions = entry.permissions();
             dir->m_uid = entry.uid;
             dir->m_gid = entry.gid;
             // Its time is set once everything is unpacked: adding entries would change it.
             remember_directory_time(dir, entry.mtime);
-            continue;
+            return {};
         }
         RefPtr<fs::Inode> inode;
         if (entry.is_symlink()) {
-            inode = TRY(parent->symlink(name, entry.symlink_target(), entry.uid, entry.gid));
+            inode = TRY(parent->symlink(split.name, entry.symlink_target(), entry.uid, entry.gid));
         } else if (entry.is_regular()) {
-            inode = TRY(add_regular(*rootfs, *parent, name, entry));
+            inode = TRY(add_regular(*rootfs, *parent, split.name, entry));
             files++;
         } else {
-            continue;  // device nodes and fifos in the archive: devfs provides the devices
+            return {};  // device nodes and fifos in the archive: devfs provides the devices
         }
         inode->m_mtime = inode->m_ctime = inode->m_atime = {entry.mtime, 0};
-    }
+        return {};
+    }));
     apply_directory_times();
     forget_linked();
     klog::info("rootfs: {} files from the initramfs, served in place", files);
@@ -216,10 +233,9 @@ namespace {
 // One archive entry copied onto the root disk: what is there by that name is replaced
 // (a file's content, a symlink), a directory kept (its mode set).
 Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_view path) {
-    usize slash = path.rfind('/');
-    std::string_view parent_path = slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
-    std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
-    auto parent = TRY(ensure_directory(root, parent_path));
+    SplitPath split = split_path(path);
+    std::string_view name = split.name;
+    auto parent = TRY(ensure_directory(root, split.parent));
     auto existing = parent->lookup(name);
     fs::AttributeChange times;
     times.atime = times.mtime = fs::Timestamp{entry.mtime, 0};
@@ -272,24 +288,18 @@ Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_v
 
 Result<void> copy_onto_root() {
     RefPtr<fs::Inode> root = fs::root();
-    cpio::Reader reader(g_archive);
     usize entries = 0;
-    for (;;) {
-        auto next = reader.next();
-        if (next.is_error()) return Error(EIO);
-        if (!next.value()) break;
-        const cpio::Entry& entry = *next.value();
-        auto relative = cpio::relative_path(entry.name);
-        if (!relative || relative->empty()) continue;
-        if (auto copied = copy_entry(*root, entry, *relative); copied.is_error()) {
-            forget_linked();
-            klog::error("rootfs: cannot copy /{} from the initramfs onto the root disk: {}", *relative,
-                        err::name(copied.error()));
-            return copied;
+    auto copied = for_each_entry([&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
+        if (path.empty()) return {};
+        if (auto done = copy_entry(*root, entry, path); done.is_error()) {
+            klog::error("rootfs: cannot copy /{} from the initramfs onto the root disk: {}", path, err::name(done.error()));
+            return done;
         }
         entries++;
-    }
+        return {};
+    });
     forget_linked();
+    TRY(copied);
     klog::info("rootfs: {} entries of the initramfs copied onto the root disk", entries);
     return {};
 }

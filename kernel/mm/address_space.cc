@@ -556,30 +556,30 @@ AddressSpace::FaultResult AddressSpace::handle_fault(u64 address, u32 access) {
     return fault_locked(address, access);
 }
 
-Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
+template <typename F>
+Result<void> AddressSpace::for_each_area(u64 address, u64 length, F&& f) {
     u64 end = address + align_up(length, kPage);
     if (end < address) return Error(ENOMEM);
     MutexLocker lock(m_lock);
     for (u64 v = address; v < end;) {
         const mm::Vma* area = m_areas.find(v);
         if (!area) return Error(ENOMEM);
+        TRY(f(*area));
         v = area->end();
     }
     return {};
 }
 
+Result<void> AddressSpace::check_mapped(u64 address, u64 length) {
+    return for_each_area(address, length, [](const mm::Vma&) -> Result<void> { return {}; });
+}
+
 Result<void> AddressSpace::write_back(u64 address, u64 length) {
-    u64 end = address + align_up(length, kPage);
-    if (end < address) return Error(ENOMEM);
-    MutexLocker lock(m_lock);
-    for (u64 v = address; v < end;) {
-        const mm::Vma* area = m_areas.find(v);
-        if (!area) return Error(ENOMEM);
-        const mm::VmaAttrs& attrs = area->attrs();
+    return for_each_area(address, length, [](const mm::Vma& area) -> Result<void> {
+        const mm::VmaAttrs& attrs = area.attrs();
         if (attrs.shared() && attrs.file_backed() && attrs.object) TRY(reinterpret_cast<Backing*>(attrs.object)->write_back());
-        v = area->end();
-    }
-    return {};
+        return {};
+    });
 }
 
 u64 AddressSpace::shared_physical(u64 address) {

@@ -172,6 +172,10 @@ public:
 
 private:
     explicit AddressSpace(paging::PageTable table);
+    // f(area) for each area over [address, address + length), under the lock; ENOMEM at a
+    // gap, or f's first error.
+    template <typename F>
+    Result<void> for_each_area(u64 address, u64 length, F&& f);
     objects::Counted<objects::Kind::AddressSpace> m_counted;
 
     class HeapAllocator final : public mm::VmaAllocator {
