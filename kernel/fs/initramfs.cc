@@ -232,30 +232,49 @@ namespace {
 
 // One archive entry copied onto the root disk: what is there by that name is replaced
 // (a file's content, a symlink), a directory kept (its mode set).
+// The directory at `path` on the root disk, through its symlinks (a disk's /bin may be a
+// link to usr/bin, as on the host), created where missing.
+Result<RefPtr<fs::Inode>> directory_on_disk(fs::Inode& root, std::string_view path) {
+    RefPtr<fs::Inode> current(&root);
+    while (!path.empty()) {
+        usize slash = path.find('/');
+        std::string_view name = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+        if (name.empty() || name == ".") continue;
+        auto found = fs::resolve(*current, name);
+        if (found.is_error() && found.error() != ENOENT) return Error(found.error());
+        current = found.is_ok() ? found.value() : TRY(current->create(name, fs::InodeType::Directory, 0755, 0, 0));
+        if (!current->is_directory()) return Error(ENOTDIR);
+    }
+    return current;
+}
+
+// One archive entry copied onto the root disk. A directory there is kept (a symlink to
+// one followed) and given the entry's mode; a file or symlink there is replaced by a new
+// one (unlinked first: another name of it keeps its bytes).
 Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_view path) {
     SplitPath split = split_path(path);
     std::string_view name = split.name;
-    auto parent = TRY(ensure_directory(root, split.parent));
-    auto existing = parent->lookup(name);
+    auto parent = TRY(directory_on_disk(root, split.parent));
     fs::AttributeChange times;
     times.atime = times.mtime = fs::Timestamp{entry.mtime, 0};
     if (entry.is_directory()) {
-        RefPtr<fs::Inode> dir = existing.is_ok() ? existing.value()
-                                                 : TRY(parent->create(name, fs::InodeType::Directory, entry.permissions(), entry.uid, entry.gid));
-        if (!dir->is_directory()) return Error(ENOTDIR);
+        auto dir = TRY(directory_on_disk(*parent, name));
         fs::AttributeChange mode;
         mode.permissions = entry.permissions();
         return dir->change_attributes(mode);
     }
+    if (!entry.is_symlink() && !entry.is_regular()) return {};  // devfs provides the devices
+    if (auto existing = parent->lookup(name); existing.is_ok()) {
+        if (existing.value()->is_directory()) return Error(EISDIR);
+        TRY(parent->unlink(name, false));
+    }
     if (entry.is_symlink()) {
-        if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
         auto link = TRY(parent->symlink(name, entry.symlink_target(), entry.uid, entry.gid));
         return link->change_attributes(times);
     }
-    if (!entry.is_regular()) return {};  // devfs provides the devices
     if (entry.nlink > 1) {
         if (fs::Inode* first = find_linked(entry.ino)) {
-            if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
             TRY(parent->link(name, *first));
             if (entry.data.empty()) return {};
             TRY(first->truncate(0));
@@ -263,17 +282,7 @@ Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_v
             return first->change_attributes(times);
         }
     }
-    RefPtr<fs::Inode> file;
-    if (existing.is_ok() && existing.value()->type() == fs::InodeType::Regular) {
-        file = existing.value();
-        TRY(file->truncate(0));
-        fs::AttributeChange mode;
-        mode.permissions = entry.permissions();
-        TRY(file->change_attributes(mode));
-    } else {
-        if (existing.is_ok()) TRY(parent->unlink(name, existing.value()->is_directory()));
-        file = TRY(parent->create(name, fs::InodeType::Regular, entry.permissions(), entry.uid, entry.gid));
-    }
+    auto file = TRY(parent->create(name, fs::InodeType::Regular, entry.permissions(), entry.uid, entry.gid));
     if (entry.nlink > 1) TRY(remember_linked(entry.ino, *file));
     for (usize done = 0; done < entry.data.size();) {
         usize n = TRY(file->write(done, fs::IoBuffer::kernel(const_cast<u8*>(entry.data.data()) + done,

@@ -143,6 +143,9 @@ public:
     // `writable`: the mapping may write to it (the file was opened for writing), so the
     // file system must write the page back (fsync, msync, at the end).
     virtual Result<u64> page_frame(u64 offset, bool writable);
+    // A shared mapping of the file, by a file opened for writing, is gone (munmap, exit):
+    // a file system that keeps its pages apart from the disk writes back what it wrote.
+    virtual void shared_mapping_ended() {}
     // For private mappings: the frame holding the page at `offset` when it may be mapped in
     // place, read-only, until the mapping writes to it (a whole page of the file in the boot
     // image, which is never freed and is the file's own page: later writes to the file show

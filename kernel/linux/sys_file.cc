@@ -214,7 +214,13 @@ Result<void> sys_fdatasync(int fd) {
     if (auto* f = fs::as_inode_file(*file)) TRY(f->inode().sync(true));
     return file->sync();
 }
-Result<void> sys_syncfs(int fd) { return sys_fsync(fd); }
+// What shared mappings wrote on every volume (a superset of the file's file system), then
+// the file's own write-back and its disk's flush.
+Result<void> sys_syncfs(int fd) {
+    TRY(fds().get(fd));
+    fs::ext4fs::write_back_all();
+    return sys_fsync(fd);
+}
 // Everything written reaches stable storage: memory-backed files and 9p (which writes
 // through) have nothing waiting; what shared mappings of ext4 files wrote is written to
 // the files, and each disk's write cache is flushed (a failure is not

@@ -22,9 +22,14 @@ namespace {
 // /proc/self/maps names the mapping by the name the file was opened by.
 class InodeBacking final : public Backing {
 public:
-    InodeBacking(RefPtr<fs::Inode> inode, RefPtr<fs::Dentry> name, bool opened_for_writing)
+    InodeBacking(RefPtr<fs::Inode> inode, RefPtr<fs::Dentry> name, bool opened_for_writing, bool shared)
         : m_inode(static_cast<RefPtr<fs::Inode>&&>(inode)), m_name(static_cast<RefPtr<fs::Dentry>&&>(name)),
-          m_opened_for_writing(opened_for_writing) {}
+          m_opened_for_writing(opened_for_writing), m_shared(shared) {}
+    // Deleted with the mapping's last area (munmap, exit): what it may have written goes
+    // to the file while the inode is still held.
+    ~InodeBacking() override {
+        if (m_shared && m_opened_for_writing) m_inode->shared_mapping_ended();
+    }
     Result<void> fill(u64 offset, u8* page) override {
         usize got = TRY(m_inode->read(offset, fs::IoBuffer::kernel(page, 4096)));
         __builtin_memset(page + got, 0, 4096 - got);
@@ -42,6 +47,7 @@ private:
     RefPtr<fs::Inode> m_inode;
     RefPtr<fs::Dentry> m_name;  // never null unless out of memory
     bool m_opened_for_writing;  // O_RDWR: a shared mapping may become writable
+    bool m_shared;              // MAP_SHARED
 };
 
 }  // namespace
@@ -69,7 +75,8 @@ Result<u64> sys_mmap(u64 address, u64 length, u32 prot, u32 flags, int fd, u64 o
         // the last one (and with it the file's last reference, if it was removed).
         RefPtr<fs::Dentry> name = inode_file->dentry_ref();
         if (!name) name = fs::Dentry::create(nullptr, "", inode_file->inode_ref());  // its path is searched for
-        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name, access == fs::O_RDWR);
+        auto* backing = new (std::nothrow) InodeBacking(inode_file->inode_ref(), name, access == fs::O_RDWR,
+                                                        (flags & MAP_TYPE) != MAP_PRIVATE);
         if (!backing) return Error(ENOMEM);
         auto mapped = Process::current().memory().mmap(address, length, prot, flags, backing, offset);
         if (mapped.is_error()) delete backing;  // no area took it

@@ -2,9 +2,9 @@
 // run on a volume mounted on /data: two mappings and read(2)/write(2) see the same
 // bytes; a forked child's writes through its mapping reach the parent; msync writes
 // them to the disk (the host reads the file back with debugfs); a truncate makes the
-// pages past the end SIGBUS; a read-only shared mapping of a large file (the JVM's
-// modules file is one) reads what the file holds; what a mapping wrote without msync is
-// in the file after munmap and close.
+// pages past the end SIGBUS; what a mapping wrote without msync is in the file after
+// munmap and close; a read-only shared mapping of a large file (the JVM's modules file is
+// one) reads what the file holds.
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -24,7 +24,10 @@ static void expect(int ok, const char* what) {
     }
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+    // "hold": stop after the writes the host checks with QEMU killed (nothing written
+    // back at exit or power-off can then help), and wait to be killed.
+    int hold = argc > 1 && strcmp(argv[1], "hold") == 0;
     const char* path = "/data/shared";
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) fail("open", path);
@@ -53,9 +56,6 @@ int main(void) {
     expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ran");
     expect(memcmp(one + 6000, "from the child", 14) == 0, "the parent sees the child's write");
     if (msync(one, 12288, MS_SYNC) != 0) fail("msync", path);
-    // For the host: what msync wrote is in the file on the disk now.
-    printf("msynced\n");
-    fflush(stdout);
 
     // Cut to one page: the third page, never touched, is past the end and raises SIGBUS,
     // as on Linux. (A page a mapping still has reads zeros instead: docs/storage.md.)
@@ -81,6 +81,11 @@ int main(void) {
     memcpy(map, "kept without msync", 18);
     munmap(map, 4096);
     close(fd);
+    if (hold) {
+        printf("closed\n");
+        fflush(stdout);
+        for (;;) pause();
+    }
 
     // A large file mapped read-only and shared, read at its far end.
     fd = open("/data/large", O_RDWR | O_CREAT | O_TRUNC, 0644);

@@ -19,4 +19,26 @@ debugfs -R "dump /shared $work/shared" "$work/data.img" >/dev/null 2>&1 || fail 
 [ "$(dd if="$work/shared" bs=1 skip=100 count=11 2>/dev/null)" = "through one" ] || fail "a mapping's write is not on the disk"
 debugfs -R "dump /unsynced $work/unsynced" "$work/data.img" >/dev/null 2>&1 || fail "debugfs dump /unsynced"
 [ "$(head -c 18 "$work/unsynced")" = "kept without msync" ] || fail "a write through a mapping was lost at munmap"
+
+# The same writes, and QEMU killed once the guest has done them: what msync, and munmap
+# with close, wrote is on the disk then, not only after the orderly power-off.
+mke2fs -q -t ext4 "$work/held.img" 64M || fail "mke2fs"
+"$osprey" run --kernel "$kernel" --timeout 240 --volume "$work/held.img:/data" "$program" hold >"$work/held.out" 2>&1 &
+osprey_pid=$!
+for _ in $(seq 1 600); do
+    grep -q '^closed$' "$work/held.out" && break
+    kill -0 "$osprey_pid" 2>/dev/null || break
+    sleep 0.2
+done
+grep -q '^closed$' "$work/held.out" || { kill "$osprey_pid" 2>/dev/null; cat "$work/held.out"; fail "the held run did not get to its end"; }
+for child in $(pgrep -P "$osprey_pid"); do kill -KILL "$child"; done
+wait "$osprey_pid" 2>/dev/null
+for name in shared unsynced; do
+    rm -f "$work/$name"
+    debugfs -R "dump /$name $work/$name" "$work/held.img" >/dev/null 2>&1 || fail "debugfs dump /$name after the kill"
+done
+[ "$(dd if="$work/shared" bs=1 skip=100 count=11 2>/dev/null)" = "through one" ] ||
+    fail "what msync wrote was not on the disk when QEMU was killed"
+[ "$(head -c 18 "$work/unsynced")" = "kept without msync" ] ||
+    fail "what a mapping wrote was not on the disk after munmap and close when QEMU was killed"
 cat "$work/out"

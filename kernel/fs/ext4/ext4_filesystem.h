@@ -69,6 +69,7 @@ public:
 
     // ext4_shared.cc: the pages MAP_SHARED mappings map (shared_pages.h).
     Result<u64> page_frame(u64 offset, bool writable) override;
+    void shared_mapping_ended() override;
     // Writes every shared page back into the file (up to its size), when a mapping that
     // may write has had one. Takes the pages' lock, then the volume lock.
     Result<void> write_back_shared();
@@ -79,6 +80,7 @@ public:
     ListNode m_table_node;
     ListNode m_shared_node;  // on the file system's list of inodes with writable shared pages
     bool m_shared_listed = false;  // guarded by the file system's shared-list lock
+    u64 m_shared_pass = 0;         // the last write_back_all_shared() that took it; the same lock
     // Guarded by the volume lock.
     ::ext4::Inode m_disk;
     bool m_in_table = true;
@@ -88,14 +90,17 @@ public:
 
 private:
     Ext4Filesystem& fs();
-    // ext4_shared.cc. read(2) and write(2) see the shared pages: the bytes of
-    // [offset, offset + length) taken from them, or given to them. Take m_shared_lock.
+    // ext4_shared.cc. read(2) takes the bytes of [offset, offset + length) from the shared
+    // pages (m_shared_lock taken); write(2) gives them, and a change of size zeroes what
+    // lies from `from` on (m_shared_lock held: a write or truncate holds it across its
+    // disk change, so that a write-back never puts older bytes over it).
     void read_shared(u64 offset, u8* bytes, usize length);
-    void write_shared(u64 offset, const u8* bytes, usize length);
-    // After a truncate: pages past the end retired, the last one's tail zeroed.
-    void truncate_shared(u64 size);
+    void write_shared_locked(u64 offset, const u8* bytes, usize length);
+    void zero_shared_locked(u64 from);
 
-    // Order: an address space's lock (a fault), then m_shared_lock, then the volume lock.
+    // Order: an address space's lock (a fault), then m_shared_lock, then the file
+    // system's shared-list lock or the volume lock. Never taken while copying from or to
+    // user memory (a fault there on a mapping of this file would take it again).
     Mutex m_shared_lock{"ext4 shared pages"};
     SharedPages m_shared;           // guarded by m_shared_lock
     bool m_shared_written = false;  // a mapping that may write has had a page; m_shared_lock
@@ -222,8 +227,9 @@ private:
     u32 m_slots = 0;
     RefPtr<Inode> m_root;
     InodeTable<Ext4Inode, &Ext4Inode::m_table_node> m_inodes;
-    Mutex m_shared_list_lock{"ext4 shared inodes"};  // taken before any inode's m_shared_lock
+    Mutex m_shared_list_lock{"ext4 shared inodes"};  // after an inode's m_shared_lock
     IntrusiveList<Ext4Inode, &Ext4Inode::m_shared_node> m_shared_inodes;  // guarded by it
+    u64 m_shared_pass = 0;                                                // guarded by it
 };
 
 inline Ext4Filesystem& Ext4Inode::fs() { return static_cast<Ext4Filesystem&>(filesystem()); }

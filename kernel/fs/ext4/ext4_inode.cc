@@ -30,12 +30,9 @@ Ext4Inode::Ext4Inode(Filesystem& filesystem, const ::ext4::Inode& on_disk, RefPt
 }
 
 Ext4Inode::~Ext4Inode() {
-    // The last mapping is gone with the last reference: what mappings wrote goes to the file.
-    if (m_shared_written) {
-        if (auto written = write_back_shared(); written.is_error())
-            klog::error("ext4: inode {}: its shared pages were not written back ({})", ino(), err::name(written.error()));
-        fs().unlist_shared(*this);
-    }
+    // What mappings wrote was written back as each ended (shared_mapping_ended), while
+    // they still held the inode.
+    if (m_shared_written) fs().unlist_shared(*this);
     fs().release(*this);
 }
 

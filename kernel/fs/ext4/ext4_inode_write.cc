@@ -191,16 +191,23 @@ Result<usize> Ext4Inode::write(u64 offset, const IoBuffer& buffer) {
     Result<usize> result = usize(0);
     while (done < buffer.length) {
         usize n = buffer.length - done < chunk ? buffer.length - done : chunk;
-        // Copied in before the volume lock: a copy from user memory may fault.
+        // Copied in before the locks: a copy from user memory may fault.
         if (auto copied = buffer.copy_in(done, bounce, n); copied.is_error()) {
             if (!done) result = Error(copied.error());
             break;
         }
+        // Shared mappings see the write (and, past the old end, zeros before it).
+        MutexLocker shared(m_shared_lock);
+        u64 old_size = size();
         Touched touched;
         touched.add(static_cast<u32>(ino()));
         auto wrote = fs().change(touched, [&](::ext4::Writer& w) {
             return w.write(static_cast<u32>(ino()), offset + done, {bounce, n}, disk_time(now()));
         });
+        if (wrote.is_ok()) {
+            if (offset + done > old_size) zero_shared_locked(old_size);
+            write_shared_locked(offset + done, bounce, n);
+        }
         if (wrote.is_error()) {
             // Out of room (or of transaction space) for the whole piece: what still fits
             // goes in a block at a time, and the write is short, as on Linux.
@@ -212,7 +219,6 @@ Result<usize> Ext4Inode::write(u64 offset, const IoBuffer& buffer) {
             if (!done) result = Error(wrote.error());
             break;
         }
-        write_shared(offset + done, bounce, n);  // mappings of the file see the write
         done += n;
     }
     delete[] bounce;
@@ -223,12 +229,17 @@ Result<usize> Ext4Inode::write(u64 offset, const IoBuffer& buffer) {
 Result<void> Ext4Inode::truncate(u64 size) {
     if (is_directory()) return Error(EISDIR);
     if (type() != InodeType::Regular) return Error(EINVAL);
+    // Shared pages past the new end (shrinking) or the old one (growing) read as zeros;
+    // the lock held throughout keeps a write-back from growing the file again.
+    MutexLocker shared(m_shared_lock);
+    u64 old_size = this->size();
+    u64 zero_from = size < old_size ? size : old_size;
     Touched touched;
     touched.add(static_cast<u32>(ino()));
     auto cut = fs().change(touched, [&](::ext4::Writer& w) {
         return w.truncate(static_cast<u32>(ino()), size, disk_time(now()));
     });
-    if (cut.is_ok()) truncate_shared(size);
+    if (cut.is_ok()) zero_shared_locked(zero_from);
     if (cut.is_ok() || cut.error() != ENOMEM) return cut;
     // More extents to free than a transaction holds: in steps, as Linux does. The first
     // puts the inode on the orphan list and gives it its new size; each step then frees
@@ -243,7 +254,7 @@ Result<void> Ext4Inode::truncate(u64 size) {
             return w.truncate_some(static_cast<u32>(ino()), size, 16, disk_time(now()));
         }));
         if (finished) {
-            truncate_shared(size);
+            zero_shared_locked(zero_from);
             return {};
         }
     }

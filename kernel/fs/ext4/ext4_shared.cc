@@ -1,5 +1,5 @@
-// MAP_SHARED mappings of ext4 files (shared_pages.h): the pages, what read(2) and write(2)
-// do with them, and writing them back (fsync, msync, the last reference, stop()).
+// MAP_SHARED mappings of ext4 files (shared_pages.h): the pages, what read(2), write(2) and
+// truncate do with them, and writing them back (fsync, msync, a mapping's end, stop()).
 #include <new>
 
 #include "arch/x86_64/layout.h"
@@ -34,9 +34,10 @@ u8* page_bytes(u64 frame) { return static_cast<u8*>(layout::phys_to_virt(frame))
 Result<u64> Ext4Inode::page_frame(u64 offset, bool writable) {
     if (type() != InodeType::Regular) return Error(ENODEV);
     u64 index = offset / kSharedPage;
-    // Past the last page of the file: SIGBUS, as on Linux.
-    if (offset >= align_up(size(), kSharedPage)) return Error(ENXIO);
     MutexLocker lock(m_shared_lock);
+    // Past the last page of the file: SIGBUS, as on Linux. Checked under the lock, which
+    // a truncate holds.
+    if (offset >= align_up(size(), kSharedPage)) return Error(ENXIO);
     if (writable && !m_shared_written) {
         m_shared_written = true;
         fs().list_shared(*this);
@@ -70,28 +71,24 @@ void Ext4Inode::read_shared(u64 offset, u8* bytes, usize length) {
     });
 }
 
-void Ext4Inode::write_shared(u64 offset, const u8* bytes, usize length) {
+void Ext4Inode::write_shared_locked(u64 offset, const u8* bytes, usize length) {
     if (!length) return;
-    MutexLocker lock(m_shared_lock);
     m_shared.for_range(offset / kSharedPage, (offset + length - 1) / kSharedPage, [&](u64 index, u64 frame) {
         Overlap o = overlap(index, offset, length);
         __builtin_memcpy(page_bytes(frame) + o.in_page, bytes + o.in_range, o.length);
     });
 }
 
-void Ext4Inode::truncate_shared(u64 size) {
-    MutexLocker lock(m_shared_lock);
-    if (m_shared.empty()) return;
-    u64 first_gone = align_up(size, kSharedPage) / kSharedPage;
-    // A mapping that touched them keeps them mapped (Linux would unmap them, and a later
-    // touch would raise SIGBUS): they read as zeros from now on.
-    m_shared.for_range(first_gone, ~u64{0}, [](u64, u64 frame) { __builtin_memset(page_bytes(frame), 0, kSharedPage); });
-    if (m_shared.retire_from(first_gone).is_error())
-        klog::warn("ext4: inode {}: out of memory retiring shared pages past a truncate", ino());
-    // What lies past the end in the last page reads as zeros (and is not written back).
-    if (size % kSharedPage)
-        if (u64 frame = m_shared.find(size / kSharedPage))
-            __builtin_memset(page_bytes(frame) + size % kSharedPage, 0, kSharedPage - size % kSharedPage);
+void Ext4Inode::zero_shared_locked(u64 from) {
+    m_shared.for_range(from / kSharedPage, ~u64{0} / kSharedPage, [&](u64 index, u64 frame) {
+        u64 start = index * kSharedPage < from ? from - index * kSharedPage : 0;
+        __builtin_memset(page_bytes(frame) + start, 0, kSharedPage - start);
+    });
+}
+
+void Ext4Inode::shared_mapping_ended() {
+    if (auto written = write_back_shared(); written.is_error())
+        klog::error("ext4: inode {}: its shared pages were not written back ({})", ino(), err::name(written.error()));
 }
 
 Result<void> Ext4Inode::write_back_shared() {
@@ -113,8 +110,11 @@ Result<void> Ext4Inode::write_back_shared() {
         run_pages = 0;
         Touched touched;
         touched.add(static_cast<u32>(ino()));
-        TRY(fs().change(touched, [&](::ext4::Writer& w) {
-            return w.write(static_cast<u32>(ino()), offset, {run, length}, disk_time(now()));
+        TRY(fs().change(touched, [&](::ext4::Writer& w) -> Result<usize> {
+            // Never past the end: the file's size is what write(2) and truncate made it.
+            if (offset >= m_disk.size) return usize(0);
+            u64 within = offset + length > m_disk.size ? m_disk.size - offset : length;
+            return w.write(static_cast<u32>(ino()), offset, {run, within}, disk_time(now()));
         }));
         return {};
     };
@@ -144,22 +144,32 @@ void Ext4Filesystem::unlist_shared(Ext4Inode& inode) {
 }
 
 void Ext4Filesystem::write_back_all_shared() {
-    // References are taken under the list lock and dropped after it: a last reference
-    // runs the destructor, which takes the lock.
-    constexpr usize kBatch = 64;
-    RefPtr<Inode> held[kBatch];
-    usize count = 0;
+    // In batches: references are taken under the list lock and dropped after it (a last
+    // reference runs the destructor, which takes the lock). Each inode is marked with this
+    // pass's number so that the next batch goes on where this one stopped.
+    constexpr usize kBatch = 32;
+    u64 pass;
     {
         MutexLocker lock(m_shared_list_lock);
-        m_shared_inodes.for_each([&](Ext4Inode& inode) {
-            if (count < kBatch && inode.try_ref()) held[count++] = RefPtr<Inode>::adopt(&inode);
-        });
+        pass = ++m_shared_pass;
     }
-    if (count == kBatch) klog::warn("ext4: {}: only the first {} files with shared mappings are written back", m_device.name(), kBatch);
-    for (usize i = 0; i < count; i++)
-        if (auto written = static_cast<Ext4Inode&>(*held[i]).write_back_shared(); written.is_error())
-            klog::error("ext4: {}: the shared pages of inode {} were not written back ({})", m_device.name(),
-                        held[i]->ino(), err::name(written.error()));
+    for (;;) {
+        RefPtr<Inode> held[kBatch];
+        usize count = 0;
+        {
+            MutexLocker lock(m_shared_list_lock);
+            m_shared_inodes.for_each([&](Ext4Inode& inode) {
+                if (count == kBatch || inode.m_shared_pass == pass) return;
+                inode.m_shared_pass = pass;
+                if (inode.try_ref()) held[count++] = RefPtr<Inode>::adopt(&inode);
+            });
+        }
+        if (!count) return;
+        for (usize i = 0; i < count; i++)
+            if (auto written = static_cast<Ext4Inode&>(*held[i]).write_back_shared(); written.is_error())
+                klog::error("ext4: {}: the shared pages of inode {} were not written back ({})", m_device.name(),
+                            held[i]->ino(), err::name(written.error()));
+    }
 }
 
 }  // namespace fs::ext4fs

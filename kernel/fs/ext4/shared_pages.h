@@ -2,8 +2,8 @@
 // while it is mapped, so every mapping (and read(2) and write(2)) sees the same bytes, as
 // with Linux's page cache (docs/storage.md, "Shared mappings of disk files"). A page is
 // read from the disk at its first fault and kept, with its frame, until the inode goes
-// (the mappings hold the inode). Pages cut off by a truncate leave the lookup but keep
-// their frames until then too: a mapping may still have them in its page tables.
+// (the mappings hold the inode), past a truncate too: a mapping may still have it in its
+// page tables, and a file grown again finds the same page.
 #pragma once
 
 #include "base/result.h"
@@ -23,8 +23,6 @@ public:
     u64 find(u64 index) const;
     // Takes `frame` (a physical address) as page `index`'s. ENOMEM.
     Result<void> insert(u64 index, u64 frame);
-    // Pages at or past `index` leave the lookup; their frames stay until destruction.
-    Result<void> retire_from(u64 index);
     // f(index, frame) for each page in [first, last], in order.
     template <typename F>
     void for_range(u64 first, u64 last, F&& f) const {
@@ -37,12 +35,9 @@ private:
         u64 frame;
     };
     usize lower_bound(u64 index) const;
-    static Result<void> grow(Page*& pages, usize count, usize& capacity);
 
     Page* m_pages = nullptr;  // sorted by index
     usize m_count = 0, m_capacity = 0;
-    Page* m_retired = nullptr;  // frames still owned, no longer found
-    usize m_retired_count = 0, m_retired_capacity = 0;
 };
 
 }  // namespace fs::ext4fs

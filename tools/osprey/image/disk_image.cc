@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "ext4/transaction.h"
@@ -261,7 +262,8 @@ public:
     }
 
     bool read(u32 directory, const std::string& path, int depth, std::string& error) {
-        if (depth > 64) return true;
+        // Each directory once: a hostile disk's entries may lead back up.
+        if (depth > 64 || !m_visited.insert(directory).second) return true;
         auto inode = m_volume.read_inode(directory, m_scratch);
         if (inode.is_error()) return fail(path, inode.error(), error);
         m_entries.clear();
@@ -304,6 +306,7 @@ private:
     std::vector<u8>& m_scratch;
     ImageTree& m_tree;
     std::vector<std::pair<std::string, u32>> m_entries;
+    std::set<u32> m_visited;
 };
 
 }  // namespace
@@ -349,10 +352,15 @@ bool write_disk_image(const ImageTree& tree, const std::string& path, DiskImageF
 bool looks_like_disk_image(const std::string& path) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
-    u8 magic[2] = {};
-    bool disk = pread(fd, magic, 2, 1024 + 56) == 2 && magic[0] == 0x53 && magic[1] == 0xef;
+    // The superblock's magic, and what else makes it one: a block size of 1 to 64 KiB
+    // (s_log_block_size), inodes and blocks. A program or an archive that happens to
+    // hold 53 EF at byte 1080 is not taken for a disk.
+    u8 head[4] = {}, sb[64] = {};
+    bool read = pread(fd, head, 4, 0) == 4 && pread(fd, sb, sizeof sb, 1024) == static_cast<ssize_t>(sizeof sb);
     close(fd);
-    return disk;
+    auto le32 = [&](int at) { return u32(sb[at]) | u32(sb[at + 1]) << 8 | u32(sb[at + 2]) << 16 | u32(sb[at + 3]) << 24; };
+    bool program = head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+    return read && !program && sb[56] == 0x53 && sb[57] == 0xef && le32(24) <= 6 && le32(0) > 0 && le32(4) > 0;
 }
 
 std::optional<LoadedDiskImage> load_disk_image(const std::string& path, bool with_tree, std::string& error) {
