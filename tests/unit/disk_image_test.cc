@@ -157,6 +157,21 @@ TEST_F(DiskImageTest, DisksThatAreNotOspreyImagesAreRefused) {
     std::string text = dir + "/text";
     std::ofstream(text) << "not a disk";
     EXPECT_FALSE(osprey::looks_like_disk_image(text));
+    // A program with the magic's two bytes at byte 1080 is not a disk; nor is a
+    // superblock with a block size past 64 KiB.
+    std::string bytes(4096, '\0');
+    bytes[1024] = 1;          // s_inodes_count
+    bytes[1028] = 1;          // s_blocks_count
+    bytes[1080] = '\x53';
+    bytes[1081] = '\xef';
+    std::string fake = dir + "/fake";
+    std::ofstream(fake, std::ios::binary) << bytes;
+    EXPECT_TRUE(osprey::looks_like_disk_image(fake));
+    std::ofstream(fake, std::ios::binary) << "\x7f" "ELF" + bytes.substr(4);
+    EXPECT_FALSE(osprey::looks_like_disk_image(fake));
+    bytes[1024 + 24] = 7;  // s_log_block_size: 128 KiB
+    std::ofstream(fake, std::ios::binary) << bytes;
+    EXPECT_FALSE(osprey::looks_like_disk_image(fake));
     EXPECT_FALSE(osprey::load_disk_image(dir + "/missing", false, error));
     EXPECT_EQ(error, dir + "/missing: no such file");
 }
