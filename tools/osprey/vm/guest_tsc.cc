@@ -95,18 +95,20 @@ u64 measure_host_tsc_khz() { return 0; }  // QEMU's guest TSC is not the host's 
 #endif
 
 // Written to a private file and renamed over the cache: concurrent runs each see a whole
-// line, the last writer's.
-void write_cache(const std::string& path, const std::string& line) {
+// line, the last writer's. False when it could not be written.
+bool write_cache(const std::string& path, const std::string& line) {
     std::string dir = path.substr(0, path.rfind('/'));
     std::string parent = dir.substr(0, dir.rfind('/'));
     mkdir(parent.c_str(), 0700);  // ~/.cache may not exist yet
     mkdir(dir.c_str(), 0700);
     std::string temporary = path + ".XXXXXX";
     int fd = mkstemp(temporary.data());
-    if (fd < 0) return;
+    if (fd < 0) return false;
     bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     ok = close(fd) == 0 && ok;
-    if (!ok || rename(temporary.c_str(), path.c_str()) != 0) unlink(temporary.c_str());
+    ok = ok && rename(temporary.c_str(), path.c_str()) == 0;
+    if (!ok) unlink(temporary.c_str());
+    return ok;
 }
 
 std::optional<u64> host_tsc_khz() {
@@ -116,7 +118,9 @@ std::optional<u64> host_tsc_khz() {
     if (auto cached = parse_host_tsc_cache(read_small_file(path), id))
         return *cached ? std::optional<u64>(*cached) : std::nullopt;
     u64 khz = host_tsc_is_constant() ? measure_host_tsc_khz() : 0;
-    write_cache(path, host_tsc_cache_line(id, khz));
+    // Without a cache every run would measure again, and 20 ms on the host costs more than
+    // the guest's calibration it saves: the kernel calibrates instead.
+    if (!write_cache(path, host_tsc_cache_line(id, khz))) return std::nullopt;
     return khz ? std::optional<u64>(khz) : std::nullopt;
 }
 
