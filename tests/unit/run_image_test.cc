@@ -97,7 +97,7 @@ TEST(RunEnvironment, HostRandomBytesDiffer) {
     EXPECT_NE(*a, *b);
 }
 
-class CpioBytesSink final : public cpio::ByteSink {
+class RunArchiveSink final : public cpio::ByteSink {
 public:
     bool write(std::span<const u8> bytes) override {
         data.insert(data.end(), bytes.begin(), bytes.end());
@@ -107,7 +107,7 @@ public:
 };
 
 TEST(RunImage, FilesComeAfterTheirParentDirectoriesEachDirectoryOnce) {
-    CpioBytesSink sink;
+    RunArchiveSink sink;
     osprey::InitramfsBuilder builder(sink);
     std::string error;
     const u8 program[] = {1, 2, 3, 4, 5};
@@ -141,7 +141,7 @@ TEST(RunImage, FilesComeAfterTheirParentDirectoriesEachDirectoryOnce) {
 }
 
 TEST(RunImage, PathsThatCouldEscapeAreRefused) {
-    CpioBytesSink sink;
+    RunArchiveSink sink;
     osprey::InitramfsBuilder builder(sink);
     std::string error;
     EXPECT_FALSE(builder.add_file("/a/../b", 0755, 0, {}, error));
