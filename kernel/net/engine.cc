@@ -65,11 +65,11 @@ Engine* g_engine = nullptr;  // set once at start-up
 
 // The stack is up and g_engine may be used: set (release) once it is configured, before
 // its thread runs. Read without a lock by started() and StackAccess.
-kstd::Atomic<bool> g_ready{false};
-// A start put off until the network is first used (start()); guarded by g_start_lock,
+kstd::Atomic<bool> g_stack_ready{false};
+// A start put off until the network is first used (start()); guarded by g_stack_start_lock,
 // which is taken before the stack lock and never inside it.
-Mutex g_start_lock{"net start"};
-const cmdline::CommandLine* g_deferred = nullptr;
+Mutex g_stack_start_lock{"net start"};
+const cmdline::CommandLine* g_deferred_cmdline = nullptr;
 // /etc/resolv.conf was written from a static ip= when the start was put off: the address
 // callback, which may then run inside a system call that holds file-system locks, must not
 // write it again. Set once, before any start.
@@ -181,7 +181,7 @@ void write_static_resolv_conf(std::string_view text) {
     g_static_resolv_written = true;
 }
 
-void bring_up(const cmdline::CommandLine& cmdline) {
+void bring_up_stack(const cmdline::CommandLine& cmdline) {
     static Engine engine;
     g_engine = &engine;
     auto* stack = new (std::nothrow) NetStack(engine.random, engine.callbacks);
@@ -217,7 +217,7 @@ void bring_up(const cmdline::CommandLine& cmdline) {
         nic.set_notify(kick, nullptr);
         configure(*stack, index.value(), nic.name(), ip, now);
     }
-    g_ready.store(true, kstd::release);  // before the thread, whose first StackAccess needs it
+    g_stack_ready.store(true, kstd::release);  // before the thread, whose first StackAccess needs it
     auto thread = Thread::spawn("net", run, nullptr, {.nice = -10, .detached = true});
     if (thread.is_error()) panic("no memory for the network thread");
     kick(nullptr);  // a first pass: frames that came early, the first DHCP timer
@@ -235,21 +235,21 @@ void start(const cmdline::CommandLine& cmdline) {
     std::string_view ip = cmdline.get("ip").value_or("dhcp");
     auto config = InterfaceConfig::parse(ip);
     if (config.is_error() || config.value().mode == InterfaceConfig::Mode::Dhcp) {
-        bring_up(cmdline);
+        bring_up_stack(cmdline);
         return;
     }
     if (device_count() > 0) write_static_resolv_conf(ip);
-    g_deferred = &cmdline;
+    g_deferred_cmdline = &cmdline;
 }
 
 bool started() {
-    if (g_ready.load(kstd::acquire)) return true;
-    MutexLocker guard(g_start_lock);
-    if (const cmdline::CommandLine* deferred = g_deferred) {
-        g_deferred = nullptr;  // one attempt: a stack without memory stays off
-        bring_up(*deferred);
+    if (g_stack_ready.load(kstd::acquire)) return true;
+    MutexLocker guard(g_stack_start_lock);
+    if (const cmdline::CommandLine* deferred = g_deferred_cmdline) {
+        g_deferred_cmdline = nullptr;  // one attempt: a stack without memory stays off
+        bring_up_stack(*deferred);
     }
-    return g_ready.load(kstd::acquire);
+    return g_stack_ready.load(kstd::acquire);
 }
 
 }  // namespace engine

@@ -7,25 +7,25 @@
 
 namespace {
 
-constexpr const char* kBoot = "4f1c8e2a-0b7d-4e55-9a51-6c1d2b3e4f50";
+constexpr const char* kTscCacheBootId = "4f1c8e2a-0b7d-4e55-9a51-6c1d2b3e4f50";
 
 TEST(GuestTsc, TheCacheLineReadsBackForTheSameBoot) {
-    EXPECT_EQ(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kBoot, 2693778), kBoot), 2693778u);
+    EXPECT_EQ(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kTscCacheBootId, 2693778), kTscCacheBootId), 2693778u);
     // 0 records a host whose TSC is not to be used: known, and not measured again.
-    EXPECT_EQ(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kBoot, 0), kBoot), 0u);
+    EXPECT_EQ(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kTscCacheBootId, 0), kTscCacheBootId), 0u);
 }
 
 TEST(GuestTsc, ALineFromAnotherBootOrCutOrWrongIsNotUsed) {
-    std::string line = osprey::host_tsc_cache_line(kBoot, 2693778);
+    std::string line = osprey::host_tsc_cache_line(kTscCacheBootId, 2693778);
     EXPECT_FALSE(osprey::parse_host_tsc_cache(line, "another-boot"));
     EXPECT_FALSE(osprey::parse_host_tsc_cache(line, ""));
-    EXPECT_FALSE(osprey::parse_host_tsc_cache(line.substr(0, line.size() - 1), kBoot));  // no newline
-    EXPECT_FALSE(osprey::parse_host_tsc_cache(line.substr(0, line.size() - 3), kBoot));
-    EXPECT_FALSE(osprey::parse_host_tsc_cache("", kBoot));
-    EXPECT_FALSE(osprey::parse_host_tsc_cache(std::string("osprey-host-tsc-v1 ") + kBoot + " 26x3778\n", kBoot));
+    EXPECT_FALSE(osprey::parse_host_tsc_cache(line.substr(0, line.size() - 1), kTscCacheBootId));  // no newline
+    EXPECT_FALSE(osprey::parse_host_tsc_cache(line.substr(0, line.size() - 3), kTscCacheBootId));
+    EXPECT_FALSE(osprey::parse_host_tsc_cache("", kTscCacheBootId));
+    EXPECT_FALSE(osprey::parse_host_tsc_cache(std::string("osprey-host-tsc-v1 ") + kTscCacheBootId + " 26x3778\n", kTscCacheBootId));
     // A frequency the kernel would refuse is not passed on.
-    EXPECT_FALSE(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kBoot, 999), kBoot));
-    EXPECT_FALSE(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kBoot, 30'000'000), kBoot));
+    EXPECT_FALSE(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kTscCacheBootId, 999), kTscCacheBootId));
+    EXPECT_FALSE(osprey::parse_host_tsc_cache(osprey::host_tsc_cache_line(kTscCacheBootId, 30'000'000), kTscCacheBootId));
 }
 
 TEST(GuestTsc, UnderIcountTheTscCountsOneInstructionPerNanosecond) {

@@ -22,9 +22,9 @@ namespace osprey {
 
 namespace {
 
-constexpr std::string_view kCacheMagic = "osprey-host-tsc-v1";
+constexpr std::string_view kTscCacheMagic = "osprey-host-tsc-v1";
 
-std::string read_small_file(const std::string& path) {
+std::string read_proc_text(const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
@@ -33,8 +33,8 @@ std::string read_small_file(const std::string& path) {
 
 // The id Linux gives this boot (a UUID); "" when unknown, which disables the cache: a
 // frequency from another boot (or another host, with a shared home) must not be reused.
-std::string boot_id() {
-    std::string id = read_small_file("/proc/sys/kernel/random/boot_id");
+std::string host_boot_id() {
+    std::string id = read_proc_text("/proc/sys/kernel/random/boot_id");
     while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
     return id.find_first_of(" \t\n") == std::string::npos ? id : "";
 }
@@ -43,7 +43,7 @@ std::string boot_id() {
 // Linux tells as these two flags; otherwise neither the host's figure nor a calibration
 // holds for long.
 bool host_tsc_is_constant() {
-    std::string cpuinfo = read_small_file("/proc/cpuinfo");
+    std::string cpuinfo = read_proc_text("/proc/cpuinfo");
     size_t flags = cpuinfo.find("\nflags");
     if (flags == std::string::npos) return false;
     std::string line = cpuinfo.substr(flags, cpuinfo.find('\n', flags + 1) - flags) + " ";
@@ -51,12 +51,12 @@ bool host_tsc_is_constant() {
 }
 
 #if defined(__x86_64__)
-struct Sample {
+struct TscClockSample {
     u64 ns;
     u64 tsc;
 };
 
-u64 monotonic_ns() {
+u64 monotonic_clock_ns() {
     timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return static_cast<u64>(t.tv_sec) * 1'000'000'000ull + static_cast<u64>(t.tv_nsec);
@@ -64,13 +64,13 @@ u64 monotonic_ns() {
 
 // The TSC with the clock read around it; the narrowest of a few tries, so a preemption
 // between the reads does not skew the figure.
-Sample take_sample() {
-    Sample best{};
+TscClockSample take_tsc_clock_sample() {
+    TscClockSample best{};
     u64 best_width = ~0ull;
     for (int i = 0; i < 5; i++) {
-        u64 before = monotonic_ns();
+        u64 before = monotonic_clock_ns();
         u64 tsc = __rdtsc();
-        u64 after = monotonic_ns();
+        u64 after = monotonic_clock_ns();
         if (after - before < best_width) {
             best_width = after - before;
             best = {before + (after - before) / 2, tsc};
@@ -81,11 +81,11 @@ Sample take_sample() {
 
 // 20 ms: the samples' widths (well under a microsecond) make it exact to a few ppm.
 u64 measure_host_tsc_khz() {
-    Sample start = take_sample();
+    TscClockSample start = take_tsc_clock_sample();
     timespec pause = {0, 20'000'000};
     while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
     }
-    Sample end = take_sample();
+    TscClockSample end = take_tsc_clock_sample();
     if (end.ns <= start.ns || end.tsc <= start.tsc) return 0;
     auto khz = static_cast<u64>(static_cast<double>(end.tsc - start.tsc) * 1e6 / static_cast<double>(end.ns - start.ns) + 0.5);
     return tsc_khz::parse_hz(std::to_string(khz)).is_ok() ? khz : 0;
@@ -96,7 +96,7 @@ u64 measure_host_tsc_khz() { return 0; }  // QEMU's guest TSC is not the host's 
 
 // Written to a private file and renamed over the cache: concurrent runs each see a whole
 // line, the last writer's. False when it could not be written.
-bool write_cache(const std::string& path, const std::string& line) {
+bool write_tsc_cache(const std::string& path, const std::string& line) {
     std::string dir = path.substr(0, path.rfind('/'));
     std::string parent = dir.substr(0, dir.rfind('/'));
     mkdir(parent.c_str(), 0700);  // ~/.cache may not exist yet
@@ -111,27 +111,27 @@ bool write_cache(const std::string& path, const std::string& line) {
     return ok;
 }
 
-std::optional<u64> host_tsc_khz() {
+std::optional<u64> cached_host_tsc_khz() {
     std::string path = host_tsc_cache_path();
-    std::string id = boot_id();
+    std::string id = host_boot_id();
     if (path.empty() || id.empty()) return std::nullopt;
-    if (auto cached = parse_host_tsc_cache(read_small_file(path), id))
+    if (auto cached = parse_host_tsc_cache(read_proc_text(path), id))
         return *cached ? std::optional<u64>(*cached) : std::nullopt;
     u64 khz = host_tsc_is_constant() ? measure_host_tsc_khz() : 0;
     // Without a cache every run would measure again, and 20 ms on the host costs more than
     // the guest's calibration it saves: the kernel calibrates instead.
-    if (!write_cache(path, host_tsc_cache_line(id, khz))) return std::nullopt;
+    if (!write_tsc_cache(path, host_tsc_cache_line(id, khz))) return std::nullopt;
     return khz ? std::optional<u64>(khz) : std::nullopt;
 }
 
 }  // namespace
 
 std::string host_tsc_cache_line(std::string_view boot_id, u64 khz) {
-    return std::string(kCacheMagic) + " " + std::string(boot_id) + " " + std::to_string(khz) + "\n";
+    return std::string(kTscCacheMagic) + " " + std::string(boot_id) + " " + std::to_string(khz) + "\n";
 }
 
 std::optional<u64> parse_host_tsc_cache(std::string_view text, std::string_view boot_id) {
-    std::string expected_prefix = std::string(kCacheMagic) + " " + std::string(boot_id) + " ";
+    std::string expected_prefix = std::string(kTscCacheMagic) + " " + std::string(boot_id) + " ";
     if (boot_id.empty() || text.substr(0, expected_prefix.size()) != expected_prefix) return std::nullopt;
     std::string_view number = text.substr(expected_prefix.size());
     if (number.empty() || number.back() != '\n') return std::nullopt;  // cut short
@@ -154,7 +154,7 @@ std::string host_tsc_cache_path() {
 std::optional<u64> guest_tsc_khz(const VmConfig& vm) {
     if (vm.accel != "tcg") return std::nullopt;  // KVM: the CPU's own leaves, or calibration
     if (vm.deterministic) return 1'000'000;      // -icount shift=0: one instruction per ns
-    return host_tsc_khz();
+    return cached_host_tsc_khz();
 }
 
 }  // namespace osprey
