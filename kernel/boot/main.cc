@@ -39,6 +39,7 @@
 #include "sched/timer.h"
 #include "sched/watchdog.h"
 #include "sync/lockdep.h"
+#include "time/tsc_khz.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -93,10 +94,24 @@ void init_interrupt_stacks() {
     }
 }
 
+// tsc_khz= from the host (osprey run passes it), or 0 when absent or refused: a wrong value
+// would run every clock and timer at the wrong rate, so only a sane one skips calibration.
+u64 host_tsc_hz() {
+    auto value = g_cmdline.get("tsc_khz");
+    if (!value) return 0;
+    auto hz = tsc_khz::parse_hz(*value);
+    if (hz.is_error()) {
+        klog::warn("tsc_khz={} refused ({}: {} to {} kHz, digits only); calibrating instead", *value,
+                   err::name(hz.error()), tsc_khz::kMinKhz, tsc_khz::kMaxKhz);
+        return 0;
+    }
+    return hz.value();
+}
+
 void init_time() {
     pic::disable();
     if (auto r = apic::enable(); r.is_error()) panic("local APIC: {}", err::name(r.error()));
-    auto frequency = tsc::detect({apic::calibration_window_begin, apic::calibration_window_end});
+    auto frequency = tsc::detect(host_tsc_hz(), {apic::calibration_window_begin, apic::calibration_window_end});
     i64 wall_seconds = 0;
     auto rtc_time = rtc::read_unix_seconds();
     if (rtc_time.is_ok())

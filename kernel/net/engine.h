@@ -36,7 +36,11 @@ namespace engine {
 
 // Brings the network up: loopback always; every NIC the drivers found becomes eth0...,
 // configured as `ip=` says (docs/cmdline.md; default: DHCP). Starts the network thread.
+// With a static address or none, only /etc/resolv.conf is written now and the rest waits
+// for the first use: started(), which every way into the stack asks first (`cmdline` must
+// outlive that: the kernel's own command line does).
 void start(const cmdline::CommandLine& cmdline);
+// Whether the stack is up, bringing it up first when its start was put off. May sleep.
 bool started();
 
 }  // namespace engine

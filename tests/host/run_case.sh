@@ -14,6 +14,8 @@ helper_pid=
 trap '[ -z "$helper_pid" ] || kill "$helper_pid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 export TMPDIR="$work/tmp"
+# The host's TSC frequency is cached here, not in the user's home (vm/guest_tsc.h).
+export XDG_CACHE_HOME="$work/cache"
 # These tests never boot: any x86-64 ELF with a PT_LOAD passes for the kernel image.
 kernel_option="--kernel $static"
 
@@ -51,6 +53,7 @@ keep_tmp=no
 interrupt=no
 check_dynamic=no
 check_script=no
+check_tsc_cache=no
 
 case "$case_name" in
 not_elf)
@@ -168,9 +171,40 @@ dry_run)
     expect_text "-kernel $static"
     expect_text "-initrd $TMPDIR/osprey-"
     expect_text "/initramfs.cpio"
-    expect_text "-append 'loglevel=warn ip=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3'"
+    expect_text "-append 'loglevel=warn ip=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3"
     expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
     expect_text "osprey: the image is $TMPDIR/osprey-" ;;
+tsc_cache_reused)
+    # A frequency cached during this boot is passed as it is, without measuring again.
+    mkdir -p "$work/cache/osprey"
+    printf 'osprey-host-tsc-v1 %s 1234567\n' "$(cat /proc/sys/kernel/random/boot_id)" >"$work/cache/osprey/host-tsc"
+    set -- --dry-run "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "dns=10.0.2.3 tsc_khz=1234567'" ;;
+tsc_cache_other_boot)
+    # One from another boot is not: the host is measured again (or, on a host whose TSC
+    # does not keep a constant rate, recorded as unusable) and the line replaced.
+    mkdir -p "$work/cache/osprey"
+    printf 'osprey-host-tsc-v1 not-this-boot 1234567\n' >"$work/cache/osprey/host-tsc"
+    set -- --dry-run "$static"
+    expected_status=0
+    keep_tmp=yes
+    check_tsc_cache=yes
+    reject_text "tsc_khz=1234567" ;;
+tsc_deterministic)
+    # -icount shift=0: the TSC counts one instruction per ns, whatever the host's rate.
+    set -- --dry-run --deterministic "$static"
+    expected_status=0
+    keep_tmp=yes
+    expect_text "tsc_khz=1000000'" ;;
+tsc_no_cache)
+    # Nowhere to keep it: nothing is passed and the kernel calibrates.
+    unset XDG_CACHE_HOME HOME
+    set -- --dry-run "$static"
+    expected_status=0
+    keep_tmp=yes
+    reject_text "tsc_khz=" ;;
 cpus_zero)
     set -- --cpus 0 "$static"
     expected_status=125
@@ -258,17 +292,17 @@ ip_dhcp_dry_run)
     set -- --dry-run --ip dhcp "$static"
     expected_status=0
     keep_tmp=yes
-    expect_text "-append 'loglevel=warn ip=dhcp'" ;;
+    expect_text "-append 'loglevel=warn ip=dhcp" ;;
 trace_net_dry_run)
     set -- --dry-run --trace-net --ip dhcp "$static"
     expected_status=0
     keep_tmp=yes
-    expect_text "-append 'loglevel=warn trace_net ip=dhcp'" ;;
+    expect_text "-append 'loglevel=warn trace_net ip=dhcp" ;;
 ip_static_dry_run)
     set -- --dry-run --network tap:osprey0 --ip 192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1 "$static"
     expected_status=0
     keep_tmp=yes
-    expect_text "-append 'loglevel=warn ip=192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1'" ;;
+    expect_text "-append 'loglevel=warn ip=192.168.7.2/24,gw=192.168.7.1,dns=1.1.1.1" ;;
 ip_bad)
     set -- --ip 10.0.2.300/24 "$static"
     expected_status=125
@@ -360,6 +394,17 @@ if [ "$keep_tmp" = yes ]; then
         failed=1
     fi
     rm -rf "$(dirname "$image")"
+fi
+if [ "$check_tsc_cache" = yes ]; then
+    line=$(cat "$work/cache/osprey/host-tsc")
+    case "$line" in
+    "osprey-host-tsc-v1 $(cat /proc/sys/kernel/random/boot_id) "[0-9]*) ;;
+    *) echo "FAIL: the cache was not rewritten for this boot: $line" >&2; failed=1 ;;
+    esac
+    if ls "$work/cache/osprey" | grep -qv '^host-tsc$'; then
+        echo "FAIL: a temporary file was left in the cache directory" >&2
+        failed=1
+    fi
 fi
 if [ -n "$(ls -A "$TMPDIR")" ]; then
     echo "FAIL: osprey left files behind in TMPDIR:" >&2

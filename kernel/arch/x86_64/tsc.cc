@@ -37,7 +37,10 @@ u64 from_pit(const pit::WindowHook& hook) {
 
 }  // namespace
 
-Frequency detect(const pit::WindowHook& hook) {
+Frequency detect(u64 host_hz, const pit::WindowHook& hook) {
+    // The host's word first, as Linux takes tsc_early_khz=: under -icount the TSC counts
+    // instructions, which no CPUID leaf describes.
+    if (host_hz) return {host_hz, "cmdline"};
     if (u64 hz = from_cpuid()) return {hz, "cpuid-15h"};
     if (u64 hz = from_cpuid_base_mhz()) return {hz, "cpuid-16h"};
     if (u64 hz = from_pit(hook)) return {hz, "pit"};

@@ -1,5 +1,6 @@
-// The TSC frequency: from CPUID leaf 0x15 (TSC/crystal ratio) or 0x16 (base frequency)
-// where the CPU reports it, else calibrated against the PIT.
+// The TSC frequency: as the host passed it on the command line (tsc_khz=, which osprey run
+// does), else from CPUID leaf 0x15 (TSC/crystal ratio) or 0x16 (base frequency) where the
+// CPU reports it, else calibrated against the PIT.
 #pragma once
 
 #include "arch/x86_64/pit.h"
@@ -9,10 +10,11 @@ namespace tsc {
 
 struct Frequency {
     u64 hz;
-    const char* source;  // "cpuid-15h", "cpuid-16h", "pit"
+    const char* source;  // "cmdline", "cpuid-15h", "cpuid-16h", "pit"
 };
 
-// The hook runs around the PIT window when the PIT is used (pit.h).
-Frequency detect(const pit::WindowHook& hook = {});
+// `host_hz` is the frequency the host passed (0 if none, or refused: time/tsc_khz.h). The
+// hook runs around the PIT window when the PIT is used (pit.h).
+Frequency detect(u64 host_hz, const pit::WindowHook& hook = {});
 
 }  // namespace tsc

@@ -30,6 +30,7 @@
 #include "image/temp_dir.h"
 #include "protocol/app_config.h"
 #include "protocol/exit_record.h"
+#include "vm/guest_tsc.h"
 #include "vm/startup_report.h"
 #include "vm/vm_runner.h"
 
@@ -245,6 +246,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
         vm.kernel_cmdline += std::string(" root=") + kRootDiskSerial;
     }
     vm.deterministic = args.deterministic;
+    // The kernel then skips the PIT window that would measure it (vm/guest_tsc.h).
+    if (auto khz = guest_tsc_khz(vm)) vm.kernel_cmdline += " tsc_khz=" + std::to_string(*khz);
 
     if (args.dry_run) return print_dry_run(vm, *dir, image_path);
     if (args.keep_image) fprintf(stderr, "osprey: the image is %s (kept)\n", image_path.c_str());

@@ -291,6 +291,10 @@ bool write_image_file(const ImageTree& tree, const std::string& path, bool priva
     } counting(sink, written, stopped);
     bool ok = tree.write(counting, [&](const WriteProgress& p) { progress.update(p); }, error);
     if (counting.interrupted) error = "writing " + path + " was interrupted";
+    if (ok && !sink.flush()) {
+        error = "cannot write " + path + ": " + strerror(errno);
+        ok = false;
+    }
     if (close(fd) != 0 && ok) {
         error = "cannot write " + path + ": " + strerror(errno);
         ok = false;

@@ -10,6 +10,20 @@
 namespace osprey {
 
 bool FdSink::write(std::span<const u8> bytes) {
+    if (m_buffer.size() + bytes.size() <= kBufferSize) {
+        m_buffer.insert(m_buffer.end(), bytes.begin(), bytes.end());
+        return true;
+    }
+    return flush() && (bytes.size() >= kBufferSize ? write_all(bytes) : write(bytes));
+}
+
+bool FdSink::flush() {
+    bool ok = write_all(m_buffer);
+    m_buffer.clear();
+    return ok;
+}
+
+bool FdSink::write_all(std::span<const u8> bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(m_fd, bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;

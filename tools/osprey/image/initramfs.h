@@ -6,20 +6,29 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/types.h"
 #include "cpio/newc.h"
 
 namespace osprey {
 
-// A host file descriptor as the writer's sink (not closed here).
+// A host file descriptor as the writer's sink (not closed here). Small writes (a cpio
+// header, a name, its padding: four per file) are gathered into one buffer, so an image
+// costs a few system calls rather than hundreds; a large one goes straight through.
+// flush() must be called at the end: what is still buffered is not written otherwise.
 class FdSink final : public cpio::ByteSink {
 public:
     explicit FdSink(int fd) : m_fd(fd) {}
     bool write(std::span<const u8> bytes) override;
+    bool flush();
 
 private:
+    static constexpr size_t kBufferSize = 64 * 1024;
+    bool write_all(std::span<const u8> bytes);
+
     int m_fd;
+    std::vector<u8> m_buffer;
 };
 
 class InitramfsBuilder {

@@ -33,7 +33,7 @@ std::string absolute_lexical(const std::string& path, const std::string& cwd) {
 
 }  // namespace
 
-std::optional<Shebang> parse_shebang(const std::vector<u8>& bytes, std::string& error) {
+std::optional<Shebang> parse_shebang(std::span<const u8> bytes, std::string& error) {
     if (bytes.size() < 2 || bytes[0] != '#' || bytes[1] != '!') return std::nullopt;
     // Linux reads 256 bytes (BINPRM_BUF_SIZE) and wants the line to end inside them.
     constexpr size_t kLineMax = 256;
@@ -87,7 +87,7 @@ std::optional<std::string> find_program(const std::string& typed, const std::str
     return std::nullopt;
 }
 
-bool check_program_elf(const std::vector<u8>& bytes, const std::string& name, std::string& error) {
+bool check_program_elf(std::span<const u8> bytes, const std::string& name, std::string& error) {
     elf::Diagnosis diagnosis;
     auto parsed = elf::ElfFile::parse(bytes, &diagnosis);
     if (parsed.is_error()) {
@@ -130,26 +130,15 @@ std::optional<ProgramFile> load_program(const std::string& typed, const std::str
         error = name + ": not executable (it has no execute permission; chmod +x it)";
         return std::nullopt;
     }
-    int fd = open(host_path->c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = name + ": cannot read it: " + strerror(errno);
+    auto mapping = std::make_shared<MappedFile>();
+    std::string why_not;
+    if (!mapping->open(*host_path, why_not)) {
+        // why_not is "cannot read PATH: REASON"; the user is told in the program's name.
+        error = name + ": cannot read it: " + why_not.substr(why_not.rfind(": ") + 2);
         return std::nullopt;
     }
-    program.bytes.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    int read_error = 0;
-    while (done < program.bytes.size()) {
-        ssize_t n = read(fd, program.bytes.data() + done, program.bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) read_error = errno;
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-    }
-    close(fd);
-    if (done != program.bytes.size()) {
-        error = name + ": cannot read it: " + (read_error ? strerror(read_error) : "it changed size while being read");
-        return std::nullopt;
-    }
+    program.bytes = mapping->bytes();
+    program.mapping = std::move(mapping);
     program.permissions = st.st_mode & 07777;
     program.mtime = static_cast<u32>(st.st_mtime);
     std::string why;

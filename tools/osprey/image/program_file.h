@@ -2,11 +2,14 @@
 // is built or started, so the common mistakes get a clear message and no VM.
 #pragma once
 
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/types.h"
+#include "image/mapped_file.h"
 
 namespace osprey {
 
@@ -19,12 +22,15 @@ struct Shebang {
 
 // The "#!" line of `bytes`, or nullopt when they do not start with "#!". A line without an
 // interpreter, or longer than Linux reads (255 bytes without a newline), is an error.
-std::optional<Shebang> parse_shebang(const std::vector<u8>& bytes, std::string& error);
+std::optional<Shebang> parse_shebang(std::span<const u8> bytes, std::string& error);
 
 struct ProgramFile {
     std::string typed;      // BINARY as the user typed it: the program's argv[0]
     std::string host_path;  // absolute, with symlinks left as they are; also its image path
-    std::vector<u8> bytes;  // the content (a symlink's target's)
+    // The content (a symlink's target's), mapped rather than read: a run looks only at its
+    // headers, and the image writer maps it again for the copy (issue 17).
+    std::shared_ptr<const MappedFile> mapping;
+    std::span<const u8> bytes;
     u32 permissions = 0;    // st_mode & 07777 of what it points to
     u32 mtime = 0;
     std::optional<Shebang> shebang;  // a script: its "#!" line (and no ELF checks)
@@ -47,6 +53,6 @@ std::optional<ProgramFile> load_program(const std::string& typed, const std::str
                                         const std::string& cwd, std::string& error);
 
 // The ELF checks of load_program on bytes already read, for `name` in messages.
-bool check_program_elf(const std::vector<u8>& bytes, const std::string& name, std::string& error);
+bool check_program_elf(std::span<const u8> bytes, const std::string& name, std::string& error);
 
 }  // namespace osprey
