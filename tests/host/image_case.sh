@@ -32,6 +32,9 @@ expected_status=0
 output="$work/output"
 : >"$output"
 
+# run_dir: the directory of the last --dry-run's own files (its control channel's).
+run_dir() { grep -o -- "pipe,id=osctl,path=[^ ]*" "$output" | tail -1 | sed 's/.*path=//; s|/control$||'; }
+
 # step COMMAND...: runs a step and appends its output; the status of the last step counts.
 step() {
     echo "--- $*" >>"$output"
@@ -176,14 +179,12 @@ TOML
     printf 'osprey-host-tsc-v1 %s 2000000\n' "$(cat /proc/sys/kernel/random/boot_id)" >"$XDG_CACHE_HOME/osprey/host-tsc"
     step "$osprey" run --kernel "$static" --dry-run "$img"
     expect_text "-netdev tap,id=osnet,ifname=osprey-t0,script=no,downscript=no -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
-    expect_text "ip=192.168.50.2/24,gw=192.168.50.1 tsc_khz=2000000'"
-    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
-    rm -rf "$(dirname "$copy")"
+    expect_text "ip=192.168.50.2/24,gw=192.168.50.1 overlay=opt/osprey/overlay tsc_khz=2000000'"
+    rm -rf "$(run_dir)"
     step "$osprey" run --kernel "$static" --dry-run --network user --ip dhcp "$img"
     expect_text "-netdev user,id=osnet -device virtio-net-device,netdev=osnet,mac=52:54:00:00:00:42"
-    expect_text "ip=dhcp tsc_khz=2000000'"
-    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
-    rm -rf "$(dirname "$copy")"
+    expect_text "ip=dhcp overlay=opt/osprey/overlay tsc_khz=2000000'"
+    rm -rf "$(run_dir)"
     printf 'program = "/bin/busybox"\nnetwork = "none"\npublish = ["8080:80"]\n' >"$work/bad.toml"
     step "$osprey" build -f "$work/bad.toml" -o "$img"
     expected_status=125
@@ -226,11 +227,22 @@ image_dry_run)
     must "$osprey" build -o "$img" /bin/busybox echo default
     cp "$img" "$work/before"
     step "$osprey" run --kernel "$static" --dry-run "$img" replaced args
+    # QEMU loads the image as it is; the run's /.osprey/app comes in the overlay.
+    expect_text "-initrd $img -fw_cfg name=opt/osprey/overlay,file=$TMPDIR/osprey-"
+    expect_text " overlay=opt/osprey/overlay "
+    overlay=$(grep -o -- "name=opt/osprey/overlay,file=[^ ]*" "$output" | sed 's/.*file=//')
+    (cd "$work" && cpio -i --quiet --to-stdout .osprey/app <"$overlay" | tr '\0' ' ' >"$work/app")
+    must grep -q "/bin/busybox replaced args" "$work/app"
+    rm -rf "$(run_dir)"
+    step cmp "$img" "$work/before"
+    # With files added, the run writes its own copy of the image.
+    step "$osprey" run --kernel "$static" --dry-run --add "$static:/extra" "$img" replaced args
     expect_text "-initrd $TMPDIR/osprey-"
-    copy=$(grep -o -- "-initrd [^ ]*" "$output" | cut -d' ' -f2)
+    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
     step "$osprey" inspect "$copy"
     expect_text "Command:     /bin/busybox replaced args"
-    rm -rf "$(dirname "$copy")"
+    expect_text "/extra"
+    rm -rf "$(run_dir)"
     step cmp "$img" "$work/before" ;;
 image_cpus)
     # --cpus is kept as the image's default, and runs pass it to QEMU.
@@ -243,13 +255,11 @@ image_cpus)
     expect_text '"cpus": 2'
     must "$osprey" run --kernel "$static" --dry-run "$img"
     expect_text " -smp 2 "
-    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
-    rm -rf "$(dirname "$copy")"
+    rm -rf "$(run_dir)"
     # A run's --cpus 1 overrides the image's 2: no -smp in its command.
     smp_lines=$(grep -c -- " -smp " "$output")
     step "$osprey" run --kernel "$static" --dry-run --cpus 1 "$img"
-    copy=$(grep -o -- "-initrd [^ ]*" "$output" | tail -1 | cut -d' ' -f2)
-    rm -rf "$(dirname "$copy")"
+    rm -rf "$(run_dir)"
     if [ "$(grep -c -- " -smp " "$output")" -ne "$smp_lines" ]; then
         cat "$output"
         echo "FAIL: --cpus 1 still gave QEMU -smp" >&2

@@ -54,6 +54,7 @@ interrupt=no
 check_dynamic=no
 check_script=no
 check_tsc_cache=no
+check_cache_reuse=no
 
 case "$case_name" in
 not_elf)
@@ -169,11 +170,36 @@ dry_run)
     expected_status=0
     keep_tmp=yes
     expect_text "-kernel $static"
+    # The image is built into the cache and loaded from there as it is; the run's own
+    # /.osprey/app goes in the overlay.
+    expect_text "-initrd $work/cache/osprey/images/"
+    expect_text "-fw_cfg name=opt/osprey/overlay,file=$TMPDIR/osprey-"
+    expect_text "-append 'loglevel=warn ip=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3 overlay=opt/osprey/overlay"
+    expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
+    expect_text "osprey: the image is $work/cache/osprey/images/" ;;
+dry_run_no_cache)
+    # --no-cache: the image is the run's own, written beside its other files.
+    set -- --dry-run --no-cache "$static" arg
+    expected_status=0
+    keep_tmp=yes
     expect_text "-initrd $TMPDIR/osprey-"
     expect_text "/initramfs.cpio"
-    expect_text "-append 'loglevel=warn ip=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3"
-    expect_text "pipe,id=osctl,path=$TMPDIR/osprey-"
+    reject_text "-fw_cfg"
+    reject_text "overlay="
     expect_text "osprey: the image is $TMPDIR/osprey-" ;;
+image_cache)
+    # Two runs of the program with other arguments share the cached image; each run's
+    # arguments are in its overlay. A changed program is built again.
+    executable_copy "$static" "$work/prog"
+    "$osprey" run $kernel_option --dry-run "$work/prog" first >"$work/first" 2>&1 || echo "FAIL: first run" >&2
+    first=$(grep -o -- "-initrd [^ ]*" "$work/first" | cut -d' ' -f2)
+    rm -rf "$(grep -o -- "pipe,id=osctl,path=[^ ]*" "$work/first" | sed 's/.*path=//; s|/control$||')"
+    first_inode=$(stat -c %i "$first")
+    printf 'x' >>"$work/prog"
+    set -- --dry-run "$work/prog" second
+    expected_status=0
+    keep_tmp=yes
+    check_cache_reuse=yes ;;
 tsc_cache_reused)
     # A frequency cached during this boot is passed as it is, without measuring again.
     mkdir -p "$work/cache/osprey"
@@ -181,7 +207,7 @@ tsc_cache_reused)
     set -- --dry-run "$static"
     expected_status=0
     keep_tmp=yes
-    expect_text "dns=10.0.2.3 tsc_khz=1234567'" ;;
+    expect_text "dns=10.0.2.3 overlay=opt/osprey/overlay tsc_khz=1234567'" ;;
 tsc_cache_other_boot)
     # One from another boot is not: the host is measured again (or, on a host whose TSC
     # does not keep a constant rate, recorded as unusable) and the line replaced.
@@ -393,7 +419,30 @@ if [ "$keep_tmp" = yes ]; then
         echo "FAIL: stdout should hold the command line alone" >&2
         failed=1
     fi
-    rm -rf "$(dirname "$image")"
+    if [ "$check_cache_reuse" = yes ]; then
+        # The same entry (its name is the key's), rewritten for the changed program, with
+        # the program's new bytes; this run's arguments are in the overlay.
+        if [ "$image" != "$first" ] || [ "$(stat -c %i "$image")" = "$first_inode" ]; then
+            echo "FAIL: the changed program did not replace the cache entry ($first, then $image)" >&2
+            failed=1
+        fi
+        (cd "$work" && cpio -i --quiet --to-stdout "${work#/}/prog" <"$image" >"$work/prog.back")
+        cmp "$work/prog" "$work/prog.back" || { echo "FAIL: the cached image holds the old program" >&2; failed=1; }
+        overlay=$(grep -o -- "name=opt/osprey/overlay,file=[^ ]*" "$work/stdout" | sed 's/.*file=//')
+        if ! cpio -i --quiet --to-stdout .osprey/app <"$overlay" | tr '\0' ' ' | grep -q "$work/prog second"; then
+            echo "FAIL: the overlay lacks this run's arguments" >&2
+            failed=1
+        fi
+        # An unchanged program: the very same file is served again.
+        "$osprey" run $kernel_option --dry-run "$work/prog" third >"$work/third" 2>&1
+        third=$(grep -o -- "-initrd [^ ]*" "$work/third" | cut -d' ' -f2)
+        if [ "$third" != "$image" ] || [ "$(stat -c %i "$third")" != "$(stat -c %i "$image")" ]; then
+            echo "FAIL: an unchanged program was built again" >&2
+            failed=1
+        fi
+        rm -rf "$(grep -o -- "pipe,id=osctl,path=[^ ]*" "$work/third" | sed 's/.*path=//; s|/control$||')"
+    fi
+    rm -rf "$(grep -o -- "pipe,id=osctl,path=[^ ]*" "$work/stdout" | sed 's/.*path=//; s|/control$||')"
 fi
 if [ "$check_tsc_cache" = yes ]; then
     line=$(cat "$work/cache/osprey/host-tsc")
@@ -401,7 +450,7 @@ if [ "$check_tsc_cache" = yes ]; then
     "osprey-host-tsc-v1 $(cat /proc/sys/kernel/random/boot_id) "[0-9]*) ;;
     *) echo "FAIL: the cache was not rewritten for this boot: $line" >&2; failed=1 ;;
     esac
-    if ls "$work/cache/osprey" | grep -qv '^host-tsc$'; then
+    if ls "$work/cache/osprey" | grep -qv '^host-tsc$\|^images$'; then
         echo "FAIL: a temporary file was left in the cache directory" >&2
         failed=1
     fi

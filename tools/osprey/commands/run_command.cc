@@ -4,6 +4,7 @@
 // program's status (docs/cli.md, docs/host-guest-contract.md).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,7 @@
 #include "commands/kernel_locator.h"
 #include "commands/run_options.h"
 #include "commands/accel.h"
+#include "commands/cached_image.h"
 #include "commands/image_request.h"
 #include "commands/stop_signals.h"
 #include "image/app_spec.h"
@@ -41,7 +43,7 @@ namespace {
 // The QEMU command line a person can copy: the kernel log on the terminal; the program's
 // stdout and stderr, the control channel's output (the exit record) and its input (the
 // framed stdin: here only the end-of-file frame) as files beside the image.
-int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& image_path) {
+int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& image_path, bool image_is_base) {
     // QEMU's pipe backend reads CONTROL.in and writes CONTROL.out, both opened as they are.
     std::string control = dir.file("control");
     static const char kEndOfFile[4] = {0, 0, 0, 0};  // one frame of length 0
@@ -57,11 +59,15 @@ int print_dry_run(const VmConfig& vm, const TempDir& dir, const std::string& ima
     for (auto& a : args)
         if (a == "file,id=oslog,path=kernel.log") a = "stdio,id=oslog";
     printf("%s\n", shell_quote(args).c_str());
+    if (image_is_base)
+        fprintf(stderr, "osprey: the image is %s, loaded as it is; the run's /.osprey/app is in %s\n",
+                image_path.c_str(), vm.overlay->c_str());
     fprintf(stderr,
-            "osprey: the image is %s, kept (remove %s when done)\n"
+            "osprey: %s %s, kept (remove %s when done)\n"
             "osprey: the program's stdout and stderr go to %s and %s, its exit record to %s.out;\n"
             "osprey: its stdin is empty (%s.in holds the end-of-file frame)\n",
-            image_path.c_str(), dir.path().c_str(), dir.file("stdout").c_str(), dir.file("stderr").c_str(),
+            image_is_base ? "the run's files are in" : "the image is", image_is_base ? dir.path().c_str() : image_path.c_str(),
+            dir.path().c_str(), dir.file("stdout").c_str(), dir.file("stderr").c_str(),
             control.c_str(), control.c_str());
     return 0;
 }
@@ -88,9 +94,12 @@ std::optional<ComposedImage> load_saved_image(const std::string& path, std::opti
 }
 
 // The image to boot: a saved one with the run's changes, or a new one from BINARY.
+// `base_image` is set when the image file can be loaded as it is, with the run's own
+// /.osprey/app in an overlay: a saved image the run adds no files to, or one from the
+// image cache.
 std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, NetworkChoice& network,
                                            VolumeOptions& volumes, std::optional<RootDisk>& root_disk,
-                                           std::string& error) {
+                                           std::optional<std::string>& base_image, std::string& error) {
     std::string cwd = current_directory();
     const char* term = std::getenv("TERM");
     bool stdout_tty = isatty(1);
@@ -120,6 +129,9 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
         memory = args.memory.empty() ? image.info.memory : args.memory;
         network = override_network({image.info.network, image.info.mac, image.info.publish, image.info.ip}, args);
         volumes = args.volumes;
+        // Added files and a new working directory change the tree: the run writes its copy.
+        if (!root_disk && overrides.add.empty() && !overrides.workdir && !args.keep_image)
+            base_image = args.command[0];
         return image;
     }
     auto merged = merge_image_request(args, default_environment(stdout_tty, term), cwd, error);
@@ -127,7 +139,8 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
     memory = merged->memory;
     network = merged->network;
     volumes = merged->volumes;
-    return compose_image(merged->request, cwd, error);
+    if (args.no_cache || args.keep_image) return compose_image(merged->request, cwd, error);
+    return compose_with_cache(merged->request, cwd, base_image, error);
 }
 
 int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
@@ -179,7 +192,8 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     NetworkChoice network;
     VolumeOptions volume_options;
     std::optional<RootDisk> root_disk;
-    auto image = prepare_image(args, memory, network, volume_options, root_disk, error);
+    std::optional<std::string> base_image;
+    auto image = prepare_image(args, memory, network, volume_options, root_disk, base_image, error);
     if (!image) return fail_command(error);
     // With the image's or the manifest's network options under the command line's.
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);
@@ -210,18 +224,32 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     if (!random) return fail_command("cannot read /dev/urandom");
     spec.random = *random;
     spec.has_random = true;
-    if (!finish_image(*image, error)) return fail_command(error);
+    if (!base_image && !finish_image(*image, error)) return fail_command(error);
     host_times.image_ready = ms_since_start(std::chrono::steady_clock::now());
 
     auto dir = TempDir::create("osprey", error);
     if (!dir) return fail_command(error);
     if (args.dry_run || args.keep_image) dir->keep();
-    std::string image_path = dir->file("initramfs.cpio");
+    std::string image_path = base_image.value_or(dir->file("initramfs.cpio"));
     u64 image_bytes = 0;
-    bool written = write_image_file(image->tree, image_path, true, image_bytes, error,
-                                    [&stop_signals] { return stop_signals.signal() != 0; });
-    if (int signal = stop_signals.signal()) return report_stop_signal(signal);
-    if (!written) return fail_command(error);
+    if (base_image) {
+        // QEMU loads the image file as it is; what this run has of its own goes in the overlay.
+        ImageTree overlay;
+        std::string overlay_path = dir->file("overlay.cpio");
+        u64 overlay_bytes = 0;
+        if (!overlay.add_generated_file(std::string(protocol::kAppConfigPath), encode_app_config(spec), 0444, error) ||
+            !write_image_file(overlay, overlay_path, true, overlay_bytes, error))
+            return fail_command(error);
+        struct stat st;
+        if (stat(image_path.c_str(), &st) != 0) return fail_command("cannot read " + image_path + ": " + strerror(errno));
+        image_bytes = static_cast<u64>(st.st_size) + overlay_bytes;
+        vm.overlay = overlay_path;
+    } else {
+        bool written = write_image_file(image->tree, image_path, true, image_bytes, error,
+                                        [&stop_signals] { return stop_signals.signal() != 0; });
+        if (int signal = stop_signals.signal()) return report_stop_signal(signal);
+        if (!written) return fail_command(error);
+    }
     host_times.image_written = ms_since_start(std::chrono::steady_clock::now());
     vm.initrd = image_path;
 
@@ -233,6 +261,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
                     std::to_string((image_bytes + MiB - 1) / MiB) + " MiB) and the kernel; use --memory " +
                     std::to_string(minimum) + "M or more");
     vm.kernel_cmdline = run_kernel_cmdline(args, *ip);
+    if (vm.overlay) vm.kernel_cmdline += std::string(" overlay=") + kOverlayFwCfgName;
     if (!vm.shared_folders.empty()) vm.kernel_cmdline += " 9p=" + shares_cmdline(vm.shared_folders);
     // Last among the checks: an image it creates is then not left behind by a mistake
     // found after it.
@@ -249,7 +278,7 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     // The kernel then skips the PIT window that would measure it (vm/guest_tsc.h).
     if (auto khz = guest_tsc_khz(vm)) vm.kernel_cmdline += " tsc_khz=" + std::to_string(*khz);
 
-    if (args.dry_run) return print_dry_run(vm, *dir, image_path);
+    if (args.dry_run) return print_dry_run(vm, *dir, image_path, base_image.has_value());
     if (args.keep_image) fprintf(stderr, "osprey: the image is %s (kept)\n", image_path.c_str());
 
     RunOptions options;

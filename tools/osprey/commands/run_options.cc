@@ -113,6 +113,8 @@ void add_run_options(CLI::App& command, RunArguments& args) {
     command.add_flag("--dry-run", args.dry_run,
                      "Build the image, print the QEMU command line that runs it, keep the image and exit");
     command.add_flag("--keep-image", args.keep_image, "Keep the image after the run and say where it is");
+    command.add_flag("--no-cache", args.no_cache,
+                     "Build the image afresh, neither taken from nor kept in the image cache");
     // For tests and unusual installs; $OSPREY_QEMU does the same.
     command.add_option("--qemu", args.qemu, "QEMU binary")->group("");
 }

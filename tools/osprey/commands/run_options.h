@@ -47,6 +47,7 @@ struct RunArguments {
     std::string qemu;  // hidden --qemu; $OSPREY_QEMU; else qemu-system-x86_64
     bool dry_run = false;
     bool keep_image = false;
+    bool no_cache = false;  // run: --no-cache, build the image afresh and keep it nowhere
     // BINARY and its arguments, untouched.
     std::vector<std::string> command;
 };

@@ -15,6 +15,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "image/cache_directory.h"
 #include "time/tsc_khz.h"
 #include "vm/vm_config.h"
 
@@ -144,11 +145,8 @@ std::optional<u64> parse_host_tsc_cache(std::string_view text, std::string_view 
 }
 
 std::string host_tsc_cache_path() {
-    const char* xdg = std::getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/') return std::string(xdg) + "/osprey/host-tsc";
-    const char* home = std::getenv("HOME");
-    if (home && home[0] == '/') return std::string(home) + "/.cache/osprey/host-tsc";
-    return "";
+    std::string directory = osprey_cache_directory();
+    return directory.empty() ? "" : directory + "/host-tsc";
 }
 
 std::optional<u64> guest_tsc_khz(const VmConfig& vm) {

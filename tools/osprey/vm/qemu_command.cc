@@ -139,6 +139,7 @@ std::vector<std::string> qemu_arguments(const VmConfig& config, const ChannelPat
 
     add({"-kernel", config.kernel});
     if (config.initrd) add({"-initrd", *config.initrd});
+    if (config.overlay) add({"-fw_cfg", std::string("name=") + kOverlayFwCfgName + ",file=" + escape(*config.overlay)});
     if (!config.kernel_cmdline.empty()) add({"-append", config.kernel_cmdline});
     args.insert(args.end(), config.extra_args.begin(), config.extra_args.end());
     return args;

@@ -56,6 +56,8 @@ struct VolumeConfig {
     bool operator==(const VolumeConfig&) const = default;
 };
 
+constexpr const char* kOverlayFwCfgName = "opt/osprey/overlay";
+
 struct VmConfig {
     std::string qemu_binary = "qemu-system-x86_64";
     std::string machine = "microvm";  // microvm | pc | q35
@@ -68,6 +70,10 @@ struct VmConfig {
     std::vector<VolumeConfig> volumes;
     std::string kernel;
     std::optional<std::string> initrd;
+    // A second, small archive the kernel copies over the initramfs (kernel option
+    // overlay=): the run's own /.osprey/app, so that `initrd` can be a cached or saved image
+    // loaded as it is. QEMU passes it as the fw_cfg file kOverlayFwCfgName.
+    std::optional<std::string> overlay;
     std::string kernel_cmdline;
     // Makes the guest's TSC count executed instructions and fixes the RTC, so figures
     // such as the boot cost repeat exactly (DESIGN.md, "Testing").
