@@ -274,6 +274,29 @@ e2e_override_args)
     step "$osprey" run --kernel "$kernel" --timeout 60 -e WHO=run "$img" sh -c 'echo "$WHO overridden"'
     expect_text "run overridden"
     reject_text "built" ;;
+e2e_cache)
+    # `osprey run BINARY` through the image cache: runs of one program with other arguments
+    # share one entry and each prints its own arguments (they travel in the overlay); a
+    # changed --add file is seen by the next run, which replaces the entry; another -e
+    # makes another entry.
+    mkdir "$work/data" && printf 'first-note\n' >"$work/data/note.txt"
+    step "$osprey" run --kernel "$kernel" --timeout 60 --add "$work/data:/data" /bin/busybox echo alpha-one
+    expect_text "alpha-one"
+    step "$osprey" run --kernel "$kernel" --timeout 60 --add "$work/data:/data" /bin/busybox cat /data/note.txt
+    expect_text "first-note"
+    step ls "$XDG_CACHE_HOME/osprey/images"
+    printf 'second-note, longer\n' >"$work/data/note.txt"
+    step "$osprey" run --kernel "$kernel" --timeout 60 --add "$work/data:/data" /bin/busybox cat /data/note.txt
+    expect_text "second-note, longer"
+    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.cpio$')
+    must test "$entries" -eq 1
+    step "$osprey" run --kernel "$kernel" --timeout 60 -e WHO=beta --add "$work/data:/data" /bin/busybox sh -c 'echo "$WHO-two"'
+    expect_text "beta-two"
+    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.cpio$')
+    must test "$entries" -eq 2
+    # A run without the cache is the same to the program.
+    step "$osprey" run --kernel "$kernel" --timeout 60 --no-cache /bin/busybox echo gamma-three
+    expect_text "gamma-three" ;;
 e2e_added_file)
     mkdir "$work/data" && printf 'from the host\n' >"$work/data/note.txt"
     ln -s note.txt "$work/data/link.txt"
