@@ -75,7 +75,8 @@ Result<void> read(u16 key, std::span<u8> into) {
     Probe found = probe();
     if (found == Probe::Absent) return Error(ENODEV);
     if (into.empty()) return {};
-    if (!layout::is_direct_mapped(reinterpret_cast<u64>(into.data())) || into.size() > 0xffffffffu) return Error(EFAULT);
+    if (!layout::is_direct_mapped(reinterpret_cast<u64>(into.data()))) return Error(EFAULT);
+    if (into.size() > 0xffffffffu) return Error(EINVAL);  // a DMA length is 32 bits, as is a file's size
     if (found == Probe::PortsOnly) {
         read_through_data_port(key, into.data(), into.size());
         return {};

@@ -20,7 +20,9 @@ Result<fwcfg::File> find_file(std::string_view name);
 // Reads the first into.size() bytes of item `key` into `into`, which must be kernel heap
 // or frame memory (direct-mapped: the device writes it by physical address). Through DMA
 // when the device has it, else byte by byte through the data port. EIO when the device
-// reports an error, EFAULT for memory outside the direct map, ENODEV without a device.
+// reports an error, EFAULT for memory outside the direct map, EINVAL for 4 GiB or more,
+// ENODEV without a device. Heap memory is physically contiguous (its pages come from
+// frames::allocate_frames), so one transfer fills it.
 Result<void> read(u16 key, std::span<u8> into);
 
 }  // namespace fw_cfg
