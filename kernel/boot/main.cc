@@ -126,11 +126,29 @@ void init_time() {
 
 [[noreturn]] void kernel_main();
 
+// A boot that cannot go on for a reason the kernel log has just said (a missing root disk, an
+// overlay that cannot be read): stopped with one more line and no backtrace, which would
+// only show this file's calls. The host sees a panic record and shows the log.
+template <typename... Args>
+[[noreturn]] void stop_boot(std::string_view format, const Args&... args) {
+    klog::print("\n*** boot stopped: ");
+    klog::print(format, args...);
+    klog::print("\n");
+    power::shutdown({protocol::ExitReason::Panic, 0});
+}
+
+// overlay=NAME: the fw_cfg file with the run's own files (fs/overlay.h). A bare `overlay`
+// is an empty name, which apply_overlay refuses with a message.
+std::optional<std::string_view> overlay_name() {
+    if (!g_cmdline.has("overlay")) return std::nullopt;
+    return g_cmdline.get("overlay").value_or("");
+}
+
 // `osprey run`: the application's exit (or death) ends the VM; this boot thread's work is
 // done once it has started.
 [[noreturn]] void run_application() {
-    if (auto mounted = fs::mount_standard(g_cmdline.get("root")); mounted.is_error())
-        panic("cannot build the root file system: {}", err::name(mounted.error()));
+    if (auto mounted = fs::mount_standard(g_cmdline.get("root"), overlay_name()); mounted.is_error())
+        stop_boot("cannot build the root file system ({})", err::name(mounted.error()));
     // Host folders (`osprey run -v`): 9p=TAG:PATH:ro|rw,... A program must not start
     // without the data it was promised.
     if (auto shares = g_cmdline.get("9p"))
@@ -239,7 +257,9 @@ namespace {
         auto archive = std::span<const u8>(static_cast<const u8*>(layout::phys_to_virt(module.phys)), module.size);
         if (auto r = initramfs::init(archive); r.is_error()) panic("the initramfs is malformed");
     }
-    if (linux_abi::has_application()) run_application();
+    // The app config is in the initramfs, or in the overlay when the host passes the image
+    // unchanged (a cached one) and the run's own files apart.
+    if (linux_abi::has_application() || overlay_name()) run_application();
 
     int failures = 0;
     if (auto tests = g_cmdline.get("selftest")) failures = selftest::run(*tests);

@@ -56,10 +56,12 @@ Result<FileData> find(std::string_view path) {
 namespace {
 
 // The archive's entries in order, each with its path relative to "/" ("" for the root
-// itself); entries whose names cannot be made relative are skipped.
+// itself); entries whose names cannot be made relative are skipped. No archive at all (a
+// boot without an initramfs, whose files all come from the overlay) has no entries.
 template <typename F>
-Result<void> for_each_entry(F&& f) {
-    cpio::Reader reader(g_archive);
+Result<void> for_each_entry(std::span<const u8> archive, F&& f) {
+    if (archive.empty()) return {};
+    cpio::Reader reader(archive);
     for (;;) {
         auto next = reader.next();
         if (next.is_error()) return Error(EIO);
@@ -192,7 +194,7 @@ Result<void> populate_root() {
     RefPtr<fs::Inode> root = rootfs->root();
     TRY(fs::init_root(root));
     usize files = 0;
-    TRY(for_each_entry([&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
+    TRY(for_each_entry(g_archive, [&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
         if (path.empty()) {
             if (entry.is_directory()) root->m_permissions = entry.permissions();
             return {};
@@ -230,11 +232,9 @@ Result<void> populate_root() {
 
 namespace {
 
-// One archive entry copied onto the root disk: what is there by that name is replaced
-// (a file's content, a symlink), a directory kept (its mode set).
-// The directory at `path` on the root disk, through its symlinks (a disk's /bin may be a
+// The directory at `path` on the root, through its symlinks (a disk's /bin may be a
 // link to usr/bin, as on the host), created where missing.
-Result<RefPtr<fs::Inode>> directory_on_disk(fs::Inode& root, std::string_view path) {
+Result<RefPtr<fs::Inode>> directory_through_links(fs::Inode& root, std::string_view path) {
     RefPtr<fs::Inode> current(&root);
     while (!path.empty()) {
         usize slash = path.find('/');
@@ -249,17 +249,19 @@ Result<RefPtr<fs::Inode>> directory_on_disk(fs::Inode& root, std::string_view pa
     return current;
 }
 
-// One archive entry copied onto the root disk. A directory there is kept (a symlink to
-// one followed) and given the entry's mode; a file or symlink there is replaced by a new
-// one (unlinked first: another name of it keeps its bytes).
+// One archive entry copied onto the root (a disk's, or the ramfs populate_root built). A
+// directory there is kept (a symlink to one followed) and given the entry's mode; a file
+// or symlink there is replaced by a new one, unlinked first: another name of it keeps its
+// bytes, and a ramfs file served from the initramfs's pages is let go, never written (its
+// pages stay the archive's). The new file's data is copied, so the archive may go after.
 Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_view path) {
     SplitPath split = split_path(path);
     std::string_view name = split.name;
-    auto parent = TRY(directory_on_disk(root, split.parent));
+    auto parent = TRY(directory_through_links(root, split.parent));
     fs::AttributeChange times;
     times.atime = times.mtime = fs::Timestamp{entry.mtime, 0};
     if (entry.is_directory()) {
-        auto dir = TRY(directory_on_disk(*parent, name));
+        auto dir = TRY(directory_through_links(*parent, name));
         fs::AttributeChange mode;
         mode.permissions = entry.permissions();
         return dir->change_attributes(mode);
@@ -295,13 +297,13 @@ Result<void> copy_entry(fs::Inode& root, const cpio::Entry& entry, std::string_v
 
 }  // namespace
 
-Result<void> copy_onto_root() {
+Result<void> copy_onto_root(std::span<const u8> archive, std::string_view source) {
     RefPtr<fs::Inode> root = fs::root();
     usize entries = 0;
-    auto copied = for_each_entry([&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
+    auto copied = for_each_entry(archive, [&](const cpio::Entry& entry, std::string_view path) -> Result<void> {
         if (path.empty()) return {};
         if (auto done = copy_entry(*root, entry, path); done.is_error()) {
-            klog::error("rootfs: cannot copy /{} from the initramfs onto the root disk: {}", path, err::name(done.error()));
+            klog::error("rootfs: cannot copy /{} from {} onto /: {}", path, source, err::name(done.error()));
             return done;
         }
         entries++;
@@ -309,8 +311,10 @@ Result<void> copy_onto_root() {
     });
     forget_linked();
     TRY(copied);
-    klog::info("rootfs: {} entries of the initramfs copied onto the root disk", entries);
+    klog::info("rootfs: {} entries of {} copied onto /", entries, source);
     return {};
 }
+
+Result<void> copy_onto_root() { return copy_onto_root(g_archive, "the initramfs"); }
 
 }  // namespace initramfs

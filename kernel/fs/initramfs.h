@@ -31,9 +31,14 @@ Result<FileData> find(std::string_view path);
 // created (mode 0755).
 Result<void> populate_root();
 
-// Copies the archive's entries onto a root file system mounted from a disk (osprey build
-// --format ext4): the run's /.osprey files and what `osprey run --add` added. Files and
-// symlinks there are replaced; directories kept.
+// Copies the entries of `archive`, a cpio newc archive, onto the root file system: the
+// initramfs onto a root disk (osprey build --format ext4), or the run's overlay (kernel
+// command line overlay=) onto either root. Files and symlinks there are replaced by new
+// ones holding copies of the data, directories kept (symlinks to them followed), missing
+// parents made. `source` names the archive on the kernel log ("the overlay"). The archive
+// is not referenced afterwards: the caller may free it.
+Result<void> copy_onto_root(std::span<const u8> archive, std::string_view source);
+// The same for the initramfs.
 Result<void> copy_onto_root();
 
 }  // namespace initramfs

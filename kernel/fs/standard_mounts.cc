@@ -5,6 +5,7 @@
 #include "fs/devfs.h"
 #include "cmdline/cmdline.h"
 #include "fs/initramfs.h"
+#include "fs/overlay.h"
 #include "drivers/block/block_device.h"
 #include "fs/ext4/ext4_fs.h"
 #include "fs/ninep/ninep_fs.h"
@@ -141,12 +142,14 @@ Result<void> mount_root_disk(std::string_view serial) {
 
 }  // namespace
 
-Result<void> mount_standard(std::optional<std::string_view> root_disk) {
+Result<void> mount_standard(std::optional<std::string_view> root_disk, std::optional<std::string_view> overlay) {
     if (root_disk) {
         TRY(mount_root_disk(*root_disk));
     } else {
         TRY(initramfs::populate_root());
     }
+    // Before anything reads the root: the overlay may replace /.osprey/app.
+    if (overlay) TRY(apply_overlay(*overlay));
     TRY(ensure("/dev", 0755));
     TRY(ensure("/proc", 0555));
     TRY(ensure("/sys", 0555));

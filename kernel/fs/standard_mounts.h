@@ -13,7 +13,10 @@ namespace fs {
 // root_disk: the serial number of the disk to mount as "/" (the kernel command line's
 // root=, osprey build --format ext4), the initramfs's entries copied onto it; /tmp then
 // stays a directory of that disk. Without it, the root is the initramfs.
-Result<void> mount_standard(std::optional<std::string_view> root_disk);
+// overlay: the fw_cfg file holding the run's own files (the command line's overlay=),
+// copied onto the root before anything else is mounted (fs/overlay.h); nullopt touches no
+// fw_cfg.
+Result<void> mount_standard(std::optional<std::string_view> root_disk, std::optional<std::string_view> overlay);
 
 // Mounts the host folders `osprey run -v` shares: `list` is the kernel command line's
 // `9p=` value, TAG:PATH:ro|rw separated by commas (fs/ninep/). Each PATH is made with its

@@ -20,6 +20,13 @@ struct Timespec {
     i64 tv_nsec;
 };
 
+// Clock ids and the absolute-time flag of clock_gettime, clock_nanosleep and timer_create
+// (linux/time.h).
+constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+              CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+              CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+constexpr int TIMER_ABSTIME = 1;
+
 // A relative timeout at `address` (a struct timespec) as a TSC deadline: 0 for none (a
 // null pointer, or one beyond any deadline), ~0 for a zero timeout (poll once and return),
 // EINVAL for a negative or malformed one.

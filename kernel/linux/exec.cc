@@ -45,6 +45,28 @@ Error fail(int error, std::string_view format, const Args&... args) {
     return Error(error);
 }
 
+// The app config as the root has it: the initramfs's, or the overlay's (fs/overlay.h), which
+// replaces it. Kept for good: g_config's views point into it. Served in place when the
+// root's file still lies in the initramfs; copied otherwise (an overlay's, a root disk's).
+Result<std::string_view> read_app_config() {
+    constexpr u64 kMaxConfigSize = 16 * MiB;  // far above what kMaxArgs and kMaxEnv allow in practice
+    auto inode = TRY(fs::resolve(*fs::root(), protocol::kAppConfigPath));
+    if (inode->type() != fs::InodeType::Regular) return Error(EINVAL);
+    if (auto in_place = inode->contents_in_place(); !in_place.empty())
+        return std::string_view(reinterpret_cast<const char*>(in_place.data()), in_place.size());
+    u64 size = inode->size();
+    if (size > kMaxConfigSize) return Error(E2BIG);
+    auto* bytes = new (std::nothrow) char[size + 1];
+    if (!bytes) return Error(ENOMEM);
+    usize done = 0;
+    while (done < size) {
+        usize n = TRY(inode->read(done, fs::IoBuffer::kernel(bytes + done, size - done)));
+        if (n == 0) break;  // shorter than it said: the parser sees what is there
+        done += n;
+    }
+    return std::string_view(bytes, done);
+}
+
 }  // namespace
 
 bool has_application() { return initramfs::present() && initramfs::find(protocol::kAppConfigPath).is_ok(); }
@@ -55,8 +77,10 @@ Result<void> start_application(bool aslr) {
     WaitQueue::set_signal_check([](const Thread& thread) { return thread.m_user && signals::has_deliverable(*thread.m_user); });
     proc::set_thread_exit_hook(clear_child_tid_at_exit);
     Process::set_signal_sender(signals::send_from_kernel);
-    auto config_file = TRY(initramfs::find(protocol::kAppConfigPath));
-    std::string_view config_bytes(reinterpret_cast<const char*>(config_file.bytes.data()), config_file.bytes.size());
+    auto config = read_app_config();
+    if (config.is_error())
+        return fail(config.error(), "cannot read the app config {}: {}", protocol::kAppConfigPath, err::name(config.error()));
+    std::string_view config_bytes = config.value();
     g_argv_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxArgs];
     g_env_storage = new (std::nothrow) std::string_view[protocol::AppConfig::kMaxEnv];
     if (!g_argv_storage || !g_env_storage) return fail(ENOMEM, "out of memory reading the app config");

@@ -11,7 +11,8 @@
 
 namespace linux_abi {
 
-// True when the initramfs holds an app config (`osprey run`); false for a bare boot.
+// True when the initramfs holds an app config (`osprey run`); false for a bare boot. A
+// boot with overlay= runs one too: the overlay may bring the config (boot/main.cc).
 bool has_application();
 // Loads and starts the application; its exit ends the VM. A failure is explained on the
 // application's stderr (the file is not a loadable ELF, ...) and returned.

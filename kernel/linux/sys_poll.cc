@@ -188,7 +188,7 @@ Result<u64> sys_ppoll(UserPtr<PollFd> fds, u64 count, UserPtr<Timespec> timeout,
 }
 
 namespace {
-struct Timeval {
+struct SelectTimeval {
     i64 tv_sec, tv_usec;
 };
 // pselect6's sixth argument: the mask and its size, in one structure.
@@ -199,10 +199,10 @@ struct SigsetArgument {
 }  // namespace
 
 Result<u64> sys_select(int nfds, UserPtr<u64> read_set, UserPtr<u64> write_set, UserPtr<u64> except_set,
-                       UserPtr<Timeval> timeout) {
+                       UserPtr<SelectTimeval> timeout) {
     u64 deadline = 0;
     if (!timeout.is_null()) {
-        Timeval tv = TRY(timeout.read());
+        SelectTimeval tv = TRY(timeout.read());
         if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000) return Error(EINVAL);
         u64 ns = static_cast<u64>(tv.tv_sec) * 1000000000 + static_cast<u64>(tv.tv_usec) * 1000;
         deadline = ns ? cpu::rdtsc() + ktime::ns_to_tsc(ns) : ~0ull;

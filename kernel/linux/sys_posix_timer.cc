@@ -21,11 +21,8 @@ using proc::Process;
 
 namespace {
 
-constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-              CLOCK_BOOTTIME = 7, CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
 constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
 constexpr int SI_TIMER = -2;
-constexpr u32 TIMER_ABSTIME = 1;
 constexpr u64 kTimerNsPerSecond = 1'000'000'000;
 constexpr int kMaxTimers = kMaxPosixTimers;
 constexpr int kOverrunMax = 0x7fffffff;  // DELAYTIMER_MAX

@@ -10,7 +10,7 @@ using proc::Process;
 
 namespace {
 
-struct ItimerSpec {
+struct TimerfdSpec {
     i64 interval_sec, interval_nsec, value_sec, value_nsec;
 };
 
@@ -20,7 +20,7 @@ Result<u64> to_ns(i64 sec, i64 nsec) {
     return static_cast<u64>(sec) * 1000000000 + static_cast<u64>(nsec);
 }
 
-ItimerSpec to_itimerspec(const fs::TimerSpec& spec) {
+TimerfdSpec to_itimerspec(const fs::TimerSpec& spec) {
     return {static_cast<i64>(spec.interval_ns / 1000000000), static_cast<i64>(spec.interval_ns % 1000000000),
             static_cast<i64>(spec.value_ns / 1000000000), static_cast<i64>(spec.value_ns % 1000000000)};
 }
@@ -38,16 +38,16 @@ Result<int> sys_timerfd_create(int clock, u32 flags) {
     return Process::current().fds().allocate(file, flags & fs::TFD_CLOEXEC);
 }
 
-Result<void> sys_timerfd_settime(int fd, u32 flags, UserPtr<ItimerSpec> new_value, UserPtr<ItimerSpec> old_value) {
+Result<void> sys_timerfd_settime(int fd, u32 flags, UserPtr<TimerfdSpec> new_value, UserPtr<TimerfdSpec> old_value) {
     auto file = TRY(timerfd(fd));
-    ItimerSpec its = TRY(new_value.read());
+    TimerfdSpec its = TRY(new_value.read());
     fs::TimerSpec spec{TRY(to_ns(its.interval_sec, its.interval_nsec)), TRY(to_ns(its.value_sec, its.value_nsec))};
     fs::TimerSpec old = TRY(fs::timerfd_settime(*file, flags, spec));
     if (!old_value.is_null()) TRY(old_value.write(to_itimerspec(old)));
     return {};
 }
 
-Result<void> sys_timerfd_gettime(int fd, UserPtr<ItimerSpec> value) {
+Result<void> sys_timerfd_gettime(int fd, UserPtr<TimerfdSpec> value) {
     auto file = TRY(timerfd(fd));
     return value.write(to_itimerspec(fs::timerfd_gettime(*file)));
 }
