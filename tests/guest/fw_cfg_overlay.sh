@@ -1,8 +1,8 @@
 #!/bin/sh
 # The kernel's overlay= (docs/cmdline.md): a cpio archive handed over as a fw_cfg file is
 # copied onto the root before the program starts. QEMU runs the command line of
-# `osprey run --dry-run` with `-fw_cfg` and the word added (the host tool does not pass
-# them yet): a file the overlay adds is there; an overlay's /.osprey/app replaces the
+# `osprey run --dry-run --no-cache` (a whole image, no overlay of its own) with `-fw_cfg`
+# and the word added: a file the overlay adds is there; an overlay's /.osprey/app replaces the
 # image's (the program's arguments change); a missing fw_cfg file and an archive that is
 # not one stop the boot with the cause on the kernel log, without a backtrace.
 #   fw_cfg_overlay.sh OSPREY KERNEL BUSYBOX
@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 dry_run() {
     name=$1
     shift
-    "$osprey" run --kernel "$kernel" --dry-run "$@" >"$work/$name.cmd" 2>"$work/$name.err" ||
+    "$osprey" run --kernel "$kernel" --dry-run --no-cache "$@" >"$work/$name.cmd" 2>"$work/$name.err" ||
         { cat "$work/$name.err"; fail "osprey run --dry-run $* failed"; }
     dir=$(sed -n 's|.*the image is \(.*\)/initramfs.cpio, kept.*|\1|p' "$work/$name.err")
     [ -d "$dir" ] || { cat "$work/$name.err"; fail "the dry run kept no image"; }
