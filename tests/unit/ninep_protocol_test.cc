@@ -104,7 +104,8 @@ TEST(NinepReader, ReadsPastTheEndClearOk) {
     put(body, 5, 2);  // a string of 5 bytes with only 2 there
     put(body, 'a', 1);
     put(body, 'b', 1);
-    auto r = Reader::open(reply(Type::Rreadlink, 1, body), Type::Rreadlink, 1);
+    auto message = reply(Type::Rreadlink, 1, body);  // the reader reads it in place: kept alive
+    auto r = Reader::open(message, Type::Rreadlink, 1);
     ASSERT_TRUE(r.is_ok());
     EXPECT_EQ(r.value().get_string(), "");
     EXPECT_FALSE(r.value().ok());
