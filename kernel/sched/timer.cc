@@ -45,6 +45,13 @@ void program_locked(CpuTimers& t) {
         return;
     }
     if (first->deadline_tsc == t.programmed_deadline) return;
+    // An APIC already armed for an earlier deadline is left as it is: its interrupt finds
+    // nothing due and programs this one then. Every wake-up of a thread while another runs
+    // arms the slice timer (a futex ping-pong: twice per round trip), and under TCG an APIC
+    // write leaves the translated code and takes QEMU's global lock; one early interrupt
+    // per slice costs less than a write per wake-up. A cancelled deadline stays programmed
+    // (cancel()), so this is the common case.
+    if (t.programmed_deadline && static_cast<i64>(first->deadline_tsc - t.programmed_deadline) > 0) return;
     t.programmed_deadline = first->deadline_tsc;
     u64 now = cpu::rdtsc();
     u64 ns = static_cast<i64>(first->deadline_tsc - now) > 0 ? ktime::tsc_to_ns(first->deadline_tsc - now) : 0;
