@@ -50,10 +50,14 @@ void program_locked(CpuTimers& t) {
     // arms the slice timer (a futex ping-pong: twice per round trip), and under TCG an APIC
     // write leaves the translated code and takes QEMU's global lock; one early interrupt
     // per slice costs less than a write per wake-up. A cancelled deadline stays programmed
-    // (cancel()), so this is the common case.
-    if (t.programmed_deadline && static_cast<i64>(first->deadline_tsc - t.programmed_deadline) > 0) return;
-    t.programmed_deadline = first->deadline_tsc;
+    // (cancel()), so this is the common case. One already due is programmed again: its
+    // interrupt is pending, or was lost, and must not be all that stands between the heap
+    // and the next interrupt.
     u64 now = cpu::rdtsc();
+    if (t.programmed_deadline && static_cast<i64>(first->deadline_tsc - t.programmed_deadline) > 0 &&
+        static_cast<i64>(t.programmed_deadline - now) > 0)
+        return;
+    t.programmed_deadline = first->deadline_tsc;
     u64 ns = static_cast<i64>(first->deadline_tsc - now) > 0 ? ktime::tsc_to_ns(first->deadline_tsc - now) : 0;
     apic::arm_oneshot_ns(ns);
 }
