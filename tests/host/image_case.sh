@@ -277,8 +277,9 @@ e2e_override_args)
 e2e_cache)
     # `osprey run BINARY` through the image cache: runs of one program with other arguments
     # share one entry and each prints its own arguments (they travel in the overlay); a
-    # changed --add file is seen by the next run, which replaces the entry; another -e
-    # makes another entry.
+    # changed --add file is seen by the next run, which replaces the entry (its record; the
+    # image it named stays a minute, for a run that may be booting it); another -e makes
+    # another entry.
     mkdir "$work/data" && printf 'first-note\n' >"$work/data/note.txt"
     step "$osprey" run --kernel "$kernel" --timeout 60 --add "$work/data:/data" /bin/busybox echo alpha-one
     expect_text "alpha-one"
@@ -288,11 +289,11 @@ e2e_cache)
     printf 'second-note, longer\n' >"$work/data/note.txt"
     step "$osprey" run --kernel "$kernel" --timeout 60 --add "$work/data:/data" /bin/busybox cat /data/note.txt
     expect_text "second-note, longer"
-    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.cpio$')
+    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.deps$')
     must test "$entries" -eq 1
     step "$osprey" run --kernel "$kernel" --timeout 60 -e WHO=beta --add "$work/data:/data" /bin/busybox sh -c 'echo "$WHO-two"'
     expect_text "beta-two"
-    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.cpio$')
+    entries=$(ls "$XDG_CACHE_HOME/osprey/images" | grep -c '\.deps$')
     must test "$entries" -eq 2
     # A run without the cache is the same to the program.
     step "$osprey" run --kernel "$kernel" --timeout 60 --no-cache /bin/busybox echo gamma-three

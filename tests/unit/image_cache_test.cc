@@ -63,7 +63,7 @@ protected:
 TEST_F(ImageCacheTest, RecordRoundTripsEveryByte) {
     CacheRecord record;
     record.key = std::string("image-v1\nprogram 3:a b\0c", 25);
-    record.build_args = 3;
+    record.image = "0123456789abcdef.Xy12Zq.cpio";
     HostStamp present = osprey::stamp_host_path(dir);
     ASSERT_TRUE(present.present);
     HostStamp absent = osprey::stamp_host_path(dir + "/no such\nfile");
@@ -72,14 +72,14 @@ TEST_F(ImageCacheTest, RecordRoundTripsEveryByte) {
     auto back = osprey::decode_cache_record(osprey::encode_cache_record(record));
     ASSERT_TRUE(back);
     EXPECT_EQ(back->key, record.key);
-    EXPECT_EQ(back->build_args, 3u);
+    EXPECT_EQ(back->image, record.image);
     ASSERT_EQ(back->stamps.size(), 2u);
     EXPECT_EQ(back->stamps[0], present);
     EXPECT_EQ(back->stamps[1], absent);
 }
 
 TEST_F(ImageCacheTest, DamagedRecordsAreRefused) {
-    CacheRecord record{"key", 1, {osprey::stamp_host_path(dir)}};
+    CacheRecord record{"entry.cpio", "key", {osprey::stamp_host_path(dir)}};
     std::string good = osprey::encode_cache_record(record);
     ASSERT_TRUE(osprey::decode_cache_record(good));
     // Cut anywhere, the record is refused (the last line says it is whole).
@@ -92,6 +92,11 @@ TEST_F(ImageCacheTest, DamagedRecordsAreRefused) {
     other_magic[0] = 'X';
     EXPECT_FALSE(osprey::decode_cache_record(other_magic));
     EXPECT_FALSE(osprey::decode_cache_record(good + "stamp 1 2 3\n"));
+    // The image a record names is a file of the cache's directory, never a path.
+    for (const char* name : {"../x.cpio", "a/b.cpio", ".hidden", ""}) {
+        CacheRecord bad{name, "key", {}};
+        EXPECT_FALSE(osprey::decode_cache_record(osprey::encode_cache_record(bad))) << name;
+    }
 }
 
 TEST_F(ImageCacheTest, StampsNoticeChangedFilesAndDirectories) {
@@ -111,14 +116,15 @@ TEST_F(ImageCacheTest, StampsNoticeChangedFilesAndDirectories) {
     EXPECT_FALSE(osprey::stamps_current(stamps));
 }
 
-TEST_F(ImageCacheTest, DependenciesAreTheFilesAndEveryDirectoryAboveThem) {
+TEST_F(ImageCacheTest, DependenciesAreTheFilesAndTheDirectoriesTheyAreIn) {
     std::string file = dir + "/sub/lib.so";
     stdfs::create_directories(dir + "/sub");
     write(file, "x");
     auto paths = osprey::image_dependencies(tree_with(file), {"/extra/dir"});
-    for (const std::string& expected : {file, dir + "/sub", dir, std::string("/"), std::string("/extra/dir"),
-                                        std::string("/extra")})
+    for (const std::string& expected : {file, dir + "/sub", std::string("/extra/dir")})
         EXPECT_NE(std::find(paths.begin(), paths.end(), expected), paths.end()) << expected;
+    // Not the directories further up (/tmp changes all the time).
+    EXPECT_EQ(std::find(paths.begin(), paths.end(), dir), paths.end());
     // The generated file has no host side.
     EXPECT_EQ(std::find(paths.begin(), paths.end(), "/etc/hostname"), paths.end());
 }
@@ -130,12 +136,11 @@ TEST_F(ImageCacheTest, AnEntryServesItsWholeKeyWhileItsFilesStayTheSame) {
     ASSERT_EQ(mkdir((dir + "/cache").c_str(), 0700), 0);
     ImageTree tree = tree_with(host);
     std::string error;
-    auto stored = cache.store("key one", tree, 2, osprey::image_dependencies(tree, {}), error);
+    auto stored = cache.store("key one", tree, osprey::image_dependencies(tree, {}), error);
     ASSERT_TRUE(stored) << error;
     auto hit = cache.lookup("key one");
     ASSERT_TRUE(hit);
     EXPECT_EQ(hit->path, *stored);
-    EXPECT_EQ(hit->build_args, 2u);
     auto loaded = osprey::load_image(hit->path, error);
     ASSERT_TRUE(loaded) << error;
     const ImageNode* data = loaded->tree.find("/app/data");
@@ -157,17 +162,19 @@ TEST_F(ImageCacheTest, TrimRemovesTheLeastRecentlyUsedFirst) {
     ImageTree tree = tree_with(host);
     std::string error;
     std::vector<std::string> keys{"oldest", "middle", "newest"};
+    std::vector<std::string> paths;
     time_t now = time(nullptr);
     for (size_t i = 0; i < keys.size(); i++) {
-        auto path = cache.store(keys[i], tree, 0, {}, error);
+        auto path = cache.store(keys[i], tree, {}, error);
         ASSERT_TRUE(path) << error;
         timespec times[2] = {{now - 1000 + static_cast<time_t>(i) * 100, 0}, {now - 1000 + static_cast<time_t>(i) * 100, 0}};
         ASSERT_EQ(utimensat(AT_FDCWD, path->c_str(), times, 0), 0);
+        paths.push_back(*path);
     }
-    u64 one = stdfs::file_size(cache_dir + "/" + osprey::cache_entry_name("oldest") + ".cpio");
+    u64 one = stdfs::file_size(paths[0]);
     // Room for two: the oldest goes, record and image.
     cache.trim(2 * one + one / 2, 60);
-    EXPECT_FALSE(stdfs::exists(cache_dir + "/" + osprey::cache_entry_name("oldest") + ".cpio"));
+    EXPECT_FALSE(stdfs::exists(paths[0]));
     EXPECT_FALSE(stdfs::exists(cache_dir + "/" + osprey::cache_entry_name("oldest") + ".deps"));
     EXPECT_TRUE(cache.lookup("middle"));  // and is now the most recently used
     EXPECT_TRUE(cache.lookup("newest"));
@@ -177,6 +184,32 @@ TEST_F(ImageCacheTest, TrimRemovesTheLeastRecentlyUsedFirst) {
     cache.trim(0, 0);
     EXPECT_FALSE(cache.lookup("middle"));
     EXPECT_FALSE(cache.lookup("newest"));
+    EXPECT_TRUE(stdfs::is_empty(cache_dir));
+}
+
+TEST_F(ImageCacheTest, AStoreOfTheSameKeyReplacesTheEntryAndTrimRemovesTheOldImage) {
+    std::string cache_dir = dir + "/cache";
+    ASSERT_EQ(mkdir(cache_dir.c_str(), 0700), 0);
+    ImageCache cache(cache_dir);
+    std::string host = dir + "/data";
+    write(host, "one");
+    std::string error;
+    auto first = cache.store("key", tree_with(host), {}, error);
+    ASSERT_TRUE(first) << error;
+    write(host, "two, longer");
+    auto second = cache.store("key", tree_with(host), {}, error);
+    ASSERT_TRUE(second) << error;
+    // Each store has an image of its own; the record names the last.
+    EXPECT_NE(*first, *second);
+    auto hit = cache.lookup("key");
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->path, *second);
+    // The replaced image stays while it may still be booted, then goes.
+    cache.trim(u64{1} << 40, 3600);
+    EXPECT_TRUE(stdfs::exists(*first));
+    cache.trim(u64{1} << 40, 0);
+    EXPECT_FALSE(stdfs::exists(*first));
+    EXPECT_TRUE(stdfs::exists(*second));
 }
 
 TEST_F(ImageCacheTest, KeyHoldsWhatShapesTheImageButNotTheArguments) {

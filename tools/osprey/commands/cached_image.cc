@@ -7,22 +7,10 @@
 
 namespace osprey {
 
-namespace {
-
-// An entry's run spec with this run's arguments in place of those of the run that built
-// it: the first argv entries are the program's own (argv[0], or a script's interpreter
-// line), then came the building run's `build_args`.
-bool replace_arguments(AppSpec& spec, usize build_args, const std::vector<std::string>& args) {
-    if (spec.argv.size() < build_args + 1) return false;
-    spec.argv.resize(spec.argv.size() - build_args);
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    return true;
-}
-
-}  // namespace
 
 std::optional<ComposedImage> compose_with_cache(const ImageRequest& request, const std::string& cwd,
-                                                std::optional<std::string>& cached_path, std::string& error) {
+                                                std::optional<std::string>& cached_path, std::string& error,
+                                                const std::function<bool()>& stopped) {
     cached_path.reset();
     auto limit = image_cache_limit_bytes();
     std::optional<ImageCache> cache;
@@ -40,26 +28,29 @@ std::optional<ComposedImage> compose_with_cache(const ImageRequest& request, con
         std::string load_error;
         if (auto loaded = load_image(hit->path, load_error)) {
             ComposedImage image{std::move(loaded->tree), std::move(loaded->spec), std::move(loaded->info), loaded->mapping};
-            if (replace_arguments(image.spec, hit->build_args, request.args)) {
-                cached_path = hit->path;
-                return image;
-            }
+            // The stored argv is the program's own entries; this run's arguments follow.
+            image.spec.argv.insert(image.spec.argv.end(), request.args.begin(), request.args.end());
+            cached_path = hit->path;
+            return image;
         }
         // An entry that does not read back is built again and replaced.
     }
 
     auto image = compose_image(request, cwd, error);
     if (!image) return std::nullopt;
-    // Stored as a saved image is: without entropy (each run brings its own).
+    // Stored without this run's arguments (they come after the program's own argv entries)
+    // and without entropy: each run brings both in its overlay.
     AppSpec run_spec = image->spec;
+    image->spec.argv.resize(image->spec.argv.size() - request.args.size());
     image->spec.has_random = false;
     if (!finish_image(*image, error)) return std::nullopt;
     image->spec = run_spec;
-    auto dependencies = image_dependencies(image->tree, request_directories(request));
+    auto dependencies = image_dependencies(image->tree, request_directories(request, cwd, env));
     std::string store_error;
-    cached_path = cache->store(key, image->tree, request.args.size(), dependencies, store_error);
+    cached_path = cache->store(key, image->tree, dependencies, store_error, stopped);
     if (!cached_path) {
-        fprintf(stderr, "osprey: note: the image is not cached: %s\n", store_error.c_str());
+        if (!(stopped && stopped()))
+            fprintf(stderr, "osprey: note: the image is not cached: %s\n", store_error.c_str());
         return image;
     }
     // Entries used in the last minute stay: a run may be about to boot one.

@@ -2,6 +2,7 @@
 // builds, taken from the cache when it is there and current, else composed and stored.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -13,8 +14,10 @@ namespace osprey {
 // to the cached image file, which QEMU then loads as it is (the spec returned has this
 // run's arguments; the file, those of the run that built it). It stays empty when the cache
 // cannot serve the request (no cache directory, OSPREY_IMAGE_CACHE_MIB=0, --discover, a
-// store that failed): the caller then finishes and writes the image the usual way.
+// store that failed or was stopped): the caller then finishes and writes the image the
+// usual way. `stopped` is asked while an image is written into the cache (a Ctrl-C).
 std::optional<ComposedImage> compose_with_cache(const ImageRequest& request, const std::string& cwd,
-                                                std::optional<std::string>& cached_path, std::string& error);
+                                                std::optional<std::string>& cached_path, std::string& error,
+                                                const std::function<bool()>& stopped = nullptr);
 
 }  // namespace osprey

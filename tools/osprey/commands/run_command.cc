@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "commands/command_failure.h"
 #include "commands/commands.h"
@@ -99,7 +100,8 @@ std::optional<ComposedImage> load_saved_image(const std::string& path, std::opti
 // image cache.
 std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string& memory, NetworkChoice& network,
                                            VolumeOptions& volumes, std::optional<RootDisk>& root_disk,
-                                           std::optional<std::string>& base_image, std::string& error) {
+                                           std::optional<std::string>& base_image, std::string& error,
+                                           const std::function<bool()>& stopped) {
     std::string cwd = current_directory();
     const char* term = std::getenv("TERM");
     bool stdout_tty = isatty(1);
@@ -140,7 +142,7 @@ std::optional<ComposedImage> prepare_image(const RunArguments& args, std::string
     network = merged->network;
     volumes = merged->volumes;
     if (args.no_cache || args.keep_image) return compose_image(merged->request, cwd, error);
-    return compose_with_cache(merged->request, cwd, base_image, error);
+    return compose_with_cache(merged->request, cwd, base_image, error, stopped);
 }
 
 int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
@@ -193,7 +195,9 @@ int run(const CLI::App& app, const CLI::App& command, RunArguments& args) {
     VolumeOptions volume_options;
     std::optional<RootDisk> root_disk;
     std::optional<std::string> base_image;
-    auto image = prepare_image(args, memory, network, volume_options, root_disk, base_image, error);
+    auto image = prepare_image(args, memory, network, volume_options, root_disk, base_image, error,
+                               [&stop_signals] { return stop_signals.signal() != 0; });
+    if (int signal = stop_signals.signal()) return report_stop_signal(signal);
     if (!image) return fail_command(error);
     // With the image's or the manifest's network options under the command line's.
     auto resolved = resolve_network(network.network, network.mac, network.publish, error);

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -62,12 +63,15 @@ bool take_literal(std::string_view& in, std::string_view literal) {
 
 i64 nanoseconds(const timespec& t) { return static_cast<i64>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
 
-void add_with_parents(std::set<std::string>& paths, const std::string& path) {
+// A path and the directory it is in: a file added to or removed from that directory (a
+// module beside the others, a library, a symlink moved) changes the directory's times. The
+// directories further up are not: what lstat sees of the path itself already changes when
+// one of them is replaced, and /tmp or a home directory change all the time.
+void add_with_parent(std::set<std::string>& paths, const std::string& path) {
     if (path.empty() || path[0] != '/') return;
     paths.insert(path);
-    for (usize slash = path.rfind('/'); slash != std::string::npos && slash > 0; slash = path.rfind('/', slash - 1))
-        paths.insert(path.substr(0, slash));
-    paths.insert("/");
+    usize slash = path.rfind('/');
+    paths.insert(slash == 0 ? "/" : path.substr(0, slash));
 }
 
 // Written to a private file in the cache and renamed into place.
@@ -115,12 +119,12 @@ HostStamp stamp_host_path(const std::string& path) {
 std::vector<std::string> image_dependencies(const ImageTree& tree, const std::vector<std::string>& extra) {
     std::set<std::string> paths;
     for (auto& [guest, node] : tree.nodes()) {
-        if (!node.host_path.empty()) add_with_parents(paths, node.host_path);
+        if (!node.host_path.empty()) add_with_parent(paths, node.host_path);
         // Symlinks are stored where they are on the host (the program's and the
         // libraries' links); one that is not there is stamped as absent, and stays so.
-        if (node.type == ImageNode::Type::Symlink) add_with_parents(paths, guest);
+        if (node.type == ImageNode::Type::Symlink) add_with_parent(paths, guest);
     }
-    for (auto& path : extra) add_with_parents(paths, path);
+    for (auto& path : extra) paths.insert(path);
     return {paths.begin(), paths.end()};
 }
 
@@ -153,18 +157,28 @@ std::string image_cache_key(const ImageRequest& request, const std::string& cwd,
     return key;
 }
 
-std::vector<std::string> request_directories(const ImageRequest& request) {
+std::vector<std::string> request_directories(const ImageRequest& request, const std::string& cwd,
+                                             const std::vector<std::string>& env) {
     std::vector<std::string> directories;
-    if (request.program.find('/') == std::string::npos) {
-        const char* host_path = std::getenv("PATH");
-        std::string_view rest = host_path ? host_path : "";
-        while (!rest.empty()) {
+    // The program's search path (a bare name) and the guest's (`#!/usr/bin/env NAME` looks
+    // NAME up there), as compose_image reads them: a program installed earlier on either
+    // changes what the image holds.
+    auto add_search_path = [&](std::string_view rest) {
+        while (true) {
             usize colon = rest.find(':');
             std::string_view part = rest.substr(0, colon);
-            if (!part.empty() && part[0] == '/') directories.emplace_back(part);
-            rest.remove_prefix(colon == std::string_view::npos ? rest.size() : colon + 1);
+            if (part.empty() || part[0] != '/')
+                directories.push_back(cwd + (part.empty() ? "" : "/" + std::string(part)));
+            else
+                directories.emplace_back(part);
+            if (colon == std::string_view::npos) break;
+            rest.remove_prefix(colon + 1);
         }
-    }
+    };
+    const char* host_path = std::getenv("PATH");
+    add_search_path(host_path ? host_path : "/usr/local/bin:/usr/bin:/bin");
+    for (auto& entry : env)
+        if (entry.rfind("PATH=", 0) == 0) add_search_path(std::string_view(entry).substr(5));
     // Every directory of an --add tree: one holding only symlinks or empty directories
     // has no file of the image below it to be stamped with.
     for (auto& add : request.add) {
@@ -180,9 +194,11 @@ std::vector<std::string> request_directories(const ImageRequest& request) {
 
 std::string encode_cache_record(const CacheRecord& record) {
     std::string out(kRecordMagic);
+    out += "\nimage ";
+    put_counted(out, record.image);
     out += "\nkey ";
     put_counted(out, record.key);
-    out += "\nbuild_args " + std::to_string(record.build_args) + "\n";
+    out += '\n';
     for (auto& s : record.stamps) {
         out += "stamp " + std::to_string(s.present ? 1 : 0) + " " + std::to_string(s.device) + " " +
                std::to_string(s.inode) + " " + std::to_string(s.size) + " " + std::to_string(s.mode) + " " +
@@ -196,15 +212,13 @@ std::string encode_cache_record(const CacheRecord& record) {
 
 std::optional<CacheRecord> decode_cache_record(std::string_view in) {
     CacheRecord record;
-    if (!take_literal(in, kRecordMagic) || !take_literal(in, "\nkey ")) return std::nullopt;
+    auto image = record_image_name(in);
+    if (!image) return std::nullopt;
+    record.image = *image;
+    if (!take_literal(in, "\nkey ")) return std::nullopt;
     auto key = take_counted(in);
-    if (!key || !take_literal(in, "\nbuild_args ")) return std::nullopt;
+    if (!key || !take_literal(in, "\n")) return std::nullopt;
     record.key = *key;
-    usize newline = in.find('\n');
-    if (newline == std::string_view::npos) return std::nullopt;
-    auto [end, problem] = std::from_chars(in.data(), in.data() + newline, record.build_args);
-    if (problem != std::errc() || end != in.data() + newline) return std::nullopt;
-    in.remove_prefix(newline + 1);
     while (take_literal(in, "stamp ")) {
         HostStamp s;
         auto present = take_number<int>(in);
@@ -230,6 +244,14 @@ std::optional<CacheRecord> decode_cache_record(std::string_view in) {
     }
     if (in != "end\n") return std::nullopt;
     return record;
+}
+
+std::optional<std::string> record_image_name(std::string_view& in) {
+    if (!take_literal(in, kRecordMagic) || !take_literal(in, "\nimage ")) return std::nullopt;
+    auto name = take_counted(in);
+    // A plain file name in the cache's directory, never a path out of it.
+    if (!name || name->empty() || name->find('/') != std::string_view::npos || name->front() == '.') return std::nullopt;
+    return std::string(*name);
 }
 
 std::string cache_entry_name(std::string_view key) {
@@ -275,38 +297,38 @@ std::optional<ImageCache::Hit> ImageCache::lookup(const std::string& key) const 
     if (!text) return std::nullopt;
     auto record = decode_cache_record(*text);
     if (!record || record->key != key || !stamps_current(record->stamps)) return std::nullopt;
-    std::string image = stem + ".cpio";
-    // Touched as used: trim() removes the least recently used first.
+    std::string image = m_directory + "/" + record->image;
+    // Touched as used: trim() removes the least recently used first, and none used lately.
     if (utimensat(AT_FDCWD, image.c_str(), nullptr, 0) != 0) return std::nullopt;
-    return Hit{image, record->build_args};
+    return Hit{image};
 }
 
-std::optional<std::string> ImageCache::store(const std::string& key, const ImageTree& tree, usize build_args,
-                                             const std::vector<std::string>& dependencies, std::string& error) const {
-    CacheRecord record{key, build_args, {}};
+std::optional<std::string> ImageCache::store(const std::string& key, const ImageTree& tree,
+                                             const std::vector<std::string>& dependencies, std::string& error,
+                                             const std::function<bool()>& stopped) const {
+    CacheRecord record{{}, key, {}};
     // Stamped before the files are read: a file changed while the image is written then
     // no longer matches its stamp, and the next run builds afresh.
     record.stamps.reserve(dependencies.size());
     for (auto& path : dependencies) record.stamps.push_back(stamp_host_path(path));
 
+    // Each store writes an image of its own name, and the record, renamed into place last,
+    // names it: runs storing the same entry at once can never pair one's record with
+    // another's image. The image a record no longer names is removed by trim().
     std::string stem = m_directory + "/" + cache_entry_name(key);
-    std::string temporary = stem + ".cpio.XXXXXX";
-    int fd = mkstemp(temporary.data());
+    std::string image = stem + ".XXXXXX.cpio";
+    int fd = mkstemps(image.data(), 5);
     if (fd < 0) {
         error = "cannot create a file in the image cache " + m_directory + ": " + strerror(errno);
         return std::nullopt;
     }
     close(fd);
     u64 bytes = 0;
-    if (!write_image_file(tree, temporary, true, bytes, error)) return std::nullopt;
-    std::string image = stem + ".cpio";
-    if (rename(temporary.c_str(), image.c_str()) != 0) {
-        error = "cannot rename " + temporary + ": " + strerror(errno);
-        unlink(temporary.c_str());
-        return std::nullopt;
-    }
+    if (!write_image_file(tree, image, true, bytes, error, stopped)) return std::nullopt;
+    record.image = image.substr(m_directory.size() + 1);
     if (!write_file_atomically(stem + ".deps", encode_cache_record(record))) {
         error = "cannot write " + stem + ".deps: " + strerror(errno);
+        unlink(image.c_str());
         return std::nullopt;
     }
     return image;
@@ -315,37 +337,66 @@ std::optional<std::string> ImageCache::store(const std::string& key, const Image
 void ImageCache::trim(u64 limit_bytes, i64 keep_seconds) const {
     DIR* dir = opendir(m_directory.c_str());
     if (!dir) return;
-    struct Entry {
-        std::string stem;
+    struct Image {
         i64 used;
         u64 bytes;
+        std::string record;  // the .deps naming it; "" for none
     };
-    std::vector<Entry> entries;
-    u64 total = 0;
+    std::map<std::string, Image> images;  // by file name
+    std::vector<std::string> records;
     i64 now = static_cast<i64>(time(nullptr));
+    auto used_lately = [&](const std::string& path) {
+        struct stat st;
+        return lstat(path.c_str(), &st) == 0 && now - static_cast<i64>(st.st_mtime) < keep_seconds;
+    };
     while (dirent* d = readdir(dir)) {
         std::string name = d->d_name;
         std::string path = m_directory + "/" + name;
         struct stat st;
         if (name[0] == '.' || lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        // A private file of a writer that died (mkstemp's six characters after the name).
-        if (name.find(".cpio.") != std::string::npos || name.find(".deps.") != std::string::npos) {
-            if (now - st.st_mtime > 3600) unlink(path.c_str());
-            continue;
-        }
-        if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".cpio") != 0) continue;
-        entries.push_back({path.substr(0, path.size() - 5), static_cast<i64>(st.st_mtime), static_cast<u64>(st.st_size)});
-        total += static_cast<u64>(st.st_size);
+        auto ends_with = [&name](std::string_view suffix) {
+            return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        };
+        if (ends_with(".cpio"))
+            images[name] = {static_cast<i64>(st.st_mtime), static_cast<u64>(st.st_size), ""};
+        else if (ends_with(".deps"))
+            records.push_back(name);
+        else if (name.find(".deps.") != std::string::npos && now - st.st_mtime > 3600)
+            unlink(path.c_str());  // a record a writer never renamed into place
     }
     closedir(dir);
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.used < b.used; });
-    for (auto& entry : entries) {
+    for (auto& name : records) {
+        // The image's name is at the head of its record: 4 KiB hold it.
+        char head[4096];
+        int fd = ::open((m_directory + "/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, head, sizeof head);
+        close(fd);
+        std::string_view text(head, n > 0 ? static_cast<usize>(n) : 0);
+        if (auto image = record_image_name(text); image && images.count(*image)) images[*image].record = name;
+    }
+    // Images no record names: replaced entries, and a writer's that failed or is still
+    // writing (hence not the recent ones).
+    u64 total = 0;
+    std::vector<std::pair<i64, std::string>> entries;
+    for (auto& [name, image] : images) {
+        if (image.record.empty()) {
+            if (now - image.used >= keep_seconds) unlink((m_directory + "/" + name).c_str());
+            continue;
+        }
+        total += image.bytes;
+        entries.emplace_back(image.used, name);
+    }
+    std::sort(entries.begin(), entries.end());
+    for (auto& [used, name] : entries) {
         if (total <= limit_bytes) break;
-        if (now - entry.used < keep_seconds) continue;
+        std::string path = m_directory + "/" + name;
+        // Looked at again just before: a run may have taken it since the listing.
+        if (used_lately(path)) continue;
         // The record first: an image without one is never used.
-        unlink((entry.stem + ".deps").c_str());
-        unlink((entry.stem + ".cpio").c_str());
-        total -= entry.bytes;
+        unlink((m_directory + "/" + images[name].record).c_str());
+        unlink(path.c_str());
+        total -= images[name].bytes;
     }
 }
 

@@ -12,6 +12,7 @@
 // serves every run of the program, whatever its arguments.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,21 +40,23 @@ struct HostStamp {
 HostStamp stamp_host_path(const std::string& path);
 
 // The host paths an image's tree was made from: every host file, every symlink stored at
-// a host path, and every directory above them (an entry added to or removed from one of
-// those changes its times), plus `extra` (the directories a bare program name was
-// searched in).
+// a host path, and the directory each is in (an entry added to or removed from it changes
+// its times), plus `extra` (request_directories()).
 std::vector<std::string> image_dependencies(const ImageTree& tree, const std::vector<std::string>& extra);
 
-// The record kept beside an entry's image: the key text (compared whole, so a collision of
-// file names can never serve the wrong image), how many of the image's argv entries were
-// the building run's arguments, and the stamps.
+// The record of an entry: the file name of its image (in the cache's directory), the key
+// text (compared whole, so a collision of file names can never serve the wrong image), and
+// the stamps. The image's /.osprey/app has the program's own argv entries only (argv[0],
+// or a script's interpreter line), never the arguments of the run that built it.
 struct CacheRecord {
+    std::string image;
     std::string key;
-    usize build_args = 0;
     std::vector<HostStamp> stamps;
 };
 std::string encode_cache_record(const CacheRecord& record);
 std::optional<CacheRecord> decode_cache_record(std::string_view text);
+// The image's name from the head of a record (it comes first); `in` is moved past it.
+std::optional<std::string> record_image_name(std::string_view& in);
 
 // The key of the image a request builds: everything that shapes its tree (the program as
 // typed, the directory it was typed in, the host's PATH it is looked up on, the
@@ -63,8 +66,11 @@ struct ImageRequest;
 std::string image_cache_key(const ImageRequest& request, const std::string& cwd, const std::vector<std::string>& env);
 
 // Directories whose listings shaped the image besides those above its files: every
-// directory under an --add tree, and the host's PATH when the program is a bare name.
-std::vector<std::string> request_directories(const ImageRequest& request);
+// directory under an --add tree, and those of the host's PATH and of the program's (a
+// relative entry from `cwd`), where a bare name or a script's `#!/usr/bin/env NAME` is
+// looked up.
+std::vector<std::string> request_directories(const ImageRequest& request, const std::string& cwd,
+                                             const std::vector<std::string>& env);
 
 // The name of an entry's files for a key (16 hex digits of a 64-bit FNV-1a hash).
 std::string cache_entry_name(std::string_view key);
@@ -81,20 +87,21 @@ public:
 
     struct Hit {
         std::string path;  // the image file
-        usize build_args = 0;
     };
     // The entry for `key` when its stamps are current (its time is touched, so eviction
     // keeps what is used); nullopt otherwise.
     std::optional<Hit> lookup(const std::string& key) const;
 
-    // Writes the tree as the entry for `key` (private files renamed into place, so runs at
-    // the same time each see a whole entry), then trims the cache to `limit_bytes`. The
-    // image's path, or nullopt with a message.
-    std::optional<std::string> store(const std::string& key, const ImageTree& tree, usize build_args,
-                                     const std::vector<std::string>& dependencies, std::string& error) const;
+    // Writes the tree as the entry for `key`: an image file of its own name, then the record
+    // naming it, renamed into place (runs at the same time each see a whole entry). The
+    // image's path, or nullopt with a message (also when `stopped` answered true).
+    std::optional<std::string> store(const std::string& key, const ImageTree& tree,
+                                     const std::vector<std::string>& dependencies, std::string& error,
+                                     const std::function<bool()>& stopped = nullptr) const;
 
-    // Removes the least recently used entries until the images take at most `limit_bytes`;
-    // an entry used in the last `keep_seconds` stays (a run about to boot it).
+    // Removes the least recently used entries until the images take at most `limit_bytes`,
+    // and images no record names; an image used in the last `keep_seconds` stays (a run
+    // about to boot it).
     void trim(u64 limit_bytes, i64 keep_seconds) const;
 
     const std::string& directory() const { return m_directory; }
