@@ -1,5 +1,5 @@
 // The run's own files over the root: `osprey run` passes the image unchanged as the
-// initramfs and the run's small changes (/.osprey/app, /.osprey/image.json, ...) as a
+// initramfs and the run's own /.osprey/app (its arguments, environment, random seed) as a
 // second cpio newc archive, a fw_cfg file named on the kernel command line (overlay=NAME).
 #pragma once
 

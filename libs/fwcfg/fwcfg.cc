@@ -2,24 +2,6 @@
 
 namespace fwcfg {
 
-u16 load_be16(const u8* bytes) { return static_cast<u16>(bytes[0] << 8 | bytes[1]); }
-
-u32 load_be32(const u8* bytes) {
-    return static_cast<u32>(bytes[0]) << 24 | static_cast<u32>(bytes[1]) << 16 | static_cast<u32>(bytes[2]) << 8 |
-           bytes[3];
-}
-
-u64 load_be64(const u8* bytes) { return static_cast<u64>(load_be32(bytes)) << 32 | load_be32(bytes + 4); }
-
-void store_be32(u8* bytes, u32 value) {
-    for (usize i = 0; i < 4; i++) bytes[i] = static_cast<u8>(value >> (24 - 8 * i));
-}
-
-void store_be64(u8* bytes, u64 value) {
-    store_be32(bytes, static_cast<u32>(value >> 32));
-    store_be32(bytes + 4, static_cast<u32>(value));
-}
-
 DmaAccess dma_read_request(u16 key, u32 length, u64 address) {
     DmaAccess access{};
     store_be32(access.bytes, static_cast<u32>(key) << 16 | kDmaSelect | kDmaRead);

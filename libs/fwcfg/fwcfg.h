@@ -18,6 +18,7 @@
 #include <span>
 #include <string_view>
 
+#include "base/big_endian.h"
 #include "base/result.h"
 #include "base/types.h"
 
@@ -43,11 +44,12 @@ constexpr usize kNameSize = 56;  // with its NUL: a name has at most 55 bytes
 // claiming more is refused rather than read (it would be 64 bytes each).
 constexpr u32 kMaxFiles = 0x1000;
 
-u16 load_be16(const u8* bytes);
-u32 load_be32(const u8* bytes);
-u64 load_be64(const u8* bytes);
-void store_be32(u8* bytes, u32 value);
-void store_be64(u8* bytes, u64 value);
+// The fields are big-endian (libs/base/big_endian.h).
+using ::load_be16;
+using ::load_be32;
+using ::load_be64;
+using ::store_be32;
+using ::store_be64;
 
 // The 16 bytes of a FWCfgDmaAccess as they lie in guest memory (all fields big-endian).
 struct alignas(16) DmaAccess {

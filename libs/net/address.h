@@ -3,24 +3,15 @@
 // order; they become network order only in a header, through load_be/store_be.
 #pragma once
 
+#include "base/big_endian.h"
 #include "base/types.h"
 
 namespace net {
 
-inline u16 load_be16(const u8* p) { return static_cast<u16>(p[0] << 8 | p[1]); }
-inline u32 load_be32(const u8* p) {
-    return static_cast<u32>(p[0]) << 24 | static_cast<u32>(p[1]) << 16 | static_cast<u32>(p[2]) << 8 | p[3];
-}
-inline void store_be16(u8* p, u16 v) {
-    p[0] = static_cast<u8>(v >> 8);
-    p[1] = static_cast<u8>(v);
-}
-inline void store_be32(u8* p, u32 v) {
-    p[0] = static_cast<u8>(v >> 24);
-    p[1] = static_cast<u8>(v >> 16);
-    p[2] = static_cast<u8>(v >> 8);
-    p[3] = static_cast<u8>(v);
-}
+using ::load_be16;
+using ::load_be32;
+using ::store_be16;
+using ::store_be32;
 
 struct Ipv4Address {
     u32 value = 0;  // host order: 127.0.0.1 is 0x7f000001

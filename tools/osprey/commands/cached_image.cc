@@ -7,7 +7,6 @@
 
 namespace osprey {
 
-
 std::optional<ComposedImage> compose_with_cache(const ImageRequest& request, const std::string& cwd,
                                                 std::optional<std::string>& cached_path, std::string& error,
                                                 const std::function<bool()>& stopped) {
